@@ -1,0 +1,45 @@
+/* The human-readable report: the Profile Summary printed to stdout and,
+ * with the per-file line tables and the stack trace, profile_results.txt. */
+#ifndef FAH_CLIENT_REPORT_TEXT_H
+#define FAH_CLIENT_REPORT_TEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "client/profile.h"
+#include "client/summary.h"
+
+/* Files below this share of the total get no line table. */
+#define REPORT_TEXT_FILE_MIN_PERCENT 1.0
+/* Table cells below this share are left blank, and rows with no visible
+ * cell are left out. */
+#define REPORT_TEXT_CELL_MIN_PERCENT 0.5
+/* Functions below this share are not listed in "Functions by Module". */
+#define REPORT_TEXT_TREE_MIN_PERCENT 1.0
+/* Call paths printed per function in the stack trace. */
+#define REPORT_TEXT_TRACE_PATHS 10
+
+struct report_text_options {
+    int command;     /* start with the command line (profile_results.txt) */
+    int line_tables; /* per-file line tables (profile_results.txt) */
+    int trace;       /* the Stack Trace Summary (needs line_tables' file) */
+    size_t top;      /* functions in "Top N"; 0 means SUMMARY_TOP_DEFAULT */
+};
+
+/* Writes the report for p as summarised by s. Source lines for the tables
+ * are read from the files named in the profile; unreadable ones leave the
+ * source column empty. Returns 0, or -EIO when writing to out failed. */
+int report_text_write(FILE *out, const struct profile *p,
+                      const struct summary *s,
+                      const struct report_text_options *o);
+
+/* "767.730 MB" below 1 GiB, else "1.230 GB" (binary units, as the RSS
+ * figures of the original tool). */
+void report_text_bytes(char *buf, size_t len, uint64_t bytes);
+
+/* A table cell of `width` columns: the percentage right-aligned with one
+ * trailing space, or blanks below REPORT_TEXT_CELL_MIN_PERCENT. */
+void report_text_cell(char *buf, size_t len, int width, double percent);
+
+#endif

@@ -1,0 +1,267 @@
+/* Code object cache: an open-addressing table from code address to the
+ * newest id seen there, and entries in fixed-size blocks so that pointers
+ * handed out stay valid while the cache grows. */
+#include "daemon/pycode.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/pystr.h"
+
+#define PYCODE_MAX (1u << 20)            /* ids; more is a runaway target */
+#define PYCODE_MAX_LINETABLE (1u << 20)  /* bytes; a larger one is torn memory */
+#define PYCODE_SPAN_MAX 1024             /* code object bytes we copy */
+#define BLOCK 256                        /* entries per block */
+
+struct entry {
+    struct pycode pc;
+    /* What the code object held when read: the validity check. */
+    uint64_t addr, filename, name, qualname, linetable;
+    int32_t firstlineno;
+};
+
+struct slot {
+    uint64_t addr; /* 0: empty */
+    uint32_t id;   /* the newest entry for this address */
+};
+
+struct pycode_cache {
+    const struct rmem *mem;
+    const struct py_offsets *off;
+    uint64_t code_type_addr;
+    size_t span; /* bytes of the code object holding every field we read */
+
+    struct slot *slots;
+    size_t nslots, used; /* nslots: a power of two, at most half used */
+    struct entry **blocks;
+    uint32_t nblocks, count;
+
+    char file_buf[PYSTR_MAX_UTF8];
+    char name_buf[PYSTR_MAX_UTF8];
+};
+
+static void widen(size_t *span, int32_t off, size_t width)
+{
+    if (off < 0 || (size_t)off + width > PYCODE_SPAN_MAX)
+        *span = SIZE_MAX;
+    else if (*span != SIZE_MAX && (size_t)off + width > *span)
+        *span = (size_t)off + width;
+}
+
+struct pycode_cache *pycode_cache_new(const struct rmem *mem, const struct py_offsets *off,
+                                      uint64_t code_type_addr)
+{
+    size_t span = 0;
+
+    widen(&span, off->code.filename, 8);
+    widen(&span, off->code.name, 8);
+    if (off->code.qualname != PYOFF_ABSENT)
+        widen(&span, off->code.qualname, 8);
+    widen(&span, off->code.firstlineno, 4);
+    widen(&span, off->code.linetable, 8);
+    if (code_type_addr)
+        widen(&span, off->object.ob_type, 8);
+    if (span == SIZE_MAX || off->bytes.size < 0 || off->bytes.sval < 0)
+        return NULL;
+
+    struct pycode_cache *cache = calloc(1, sizeof(*cache));
+    if (!cache)
+        return NULL;
+    cache->mem = mem;
+    cache->off = off;
+    cache->code_type_addr = code_type_addr;
+    cache->span = span;
+    return cache;
+}
+
+static struct entry *entry_at(const struct pycode_cache *cache, uint32_t id)
+{
+    return &cache->blocks[id / BLOCK][id % BLOCK];
+}
+
+void pycode_cache_free(struct pycode_cache *cache)
+{
+    if (!cache)
+        return;
+    for (uint32_t id = 0; id < cache->count; id++) {
+        struct entry *e = entry_at(cache, id);
+        free(e->pc.pub.file);
+        free(e->pc.pub.qualname);
+        free((void *)e->pc.table);
+    }
+    for (uint32_t b = 0; b < cache->nblocks; b++)
+        free(cache->blocks[b]);
+    free(cache->blocks);
+    free(cache->slots);
+    free(cache);
+}
+
+const struct pycode *pycode_get(const struct pycode_cache *cache, uint32_t id)
+{
+    return id < cache->count ? &entry_at(cache, id)->pc : NULL;
+}
+
+uint32_t pycode_count(const struct pycode_cache *cache)
+{
+    return cache->count;
+}
+
+static struct slot *slot_for(const struct pycode_cache *cache, uint64_t addr)
+{
+    size_t mask = cache->nslots - 1;
+    size_t i = (size_t)(((addr >> 3) * 0x9e3779b97f4a7c15ull) >> 20) & mask;
+
+    while (cache->slots[i].addr != 0 && cache->slots[i].addr != addr)
+        i = (i + 1) & mask;
+    return &cache->slots[i];
+}
+
+static int grow_slots(struct pycode_cache *cache)
+{
+    size_t nslots = cache->nslots ? cache->nslots * 2 : 1024;
+    struct slot *old = cache->slots;
+    size_t old_n = cache->nslots;
+
+    cache->slots = calloc(nslots, sizeof(*cache->slots));
+    if (!cache->slots) {
+        cache->slots = old;
+        return -ENOMEM;
+    }
+    cache->nslots = nslots;
+    for (size_t i = 0; i < old_n; i++)
+        if (old[i].addr)
+            *slot_for(cache, old[i].addr) = old[i];
+    free(old);
+    return 0;
+}
+
+/* Makes room for entry number cache->count and a slot for it. */
+static int reserve(struct pycode_cache *cache)
+{
+    uint32_t b = cache->count / BLOCK;
+
+    if (b >= cache->nblocks) {
+        uint32_t n = cache->nblocks ? cache->nblocks * 2 : 16;
+        struct entry **blocks = realloc(cache->blocks, n * sizeof(struct entry *));
+        if (!blocks)
+            return -ENOMEM;
+        memset(blocks + cache->nblocks, 0, (n - cache->nblocks) * sizeof(struct entry *));
+        cache->blocks = blocks;
+        cache->nblocks = n;
+    }
+    if (!cache->blocks[b] && !(cache->blocks[b] = malloc(BLOCK * sizeof(struct entry))))
+        return -ENOMEM;
+    if ((cache->used + 1) * 2 > cache->nslots)
+        return grow_slots(cache);
+    return 0;
+}
+
+/* Reads the bytes object at addr (a line table) into a new buffer. */
+static int read_bytes(struct pycode_cache *cache, uint64_t addr, uint8_t **out, size_t *len)
+{
+    const struct py_offsets *off = cache->off;
+    int64_t size;
+    int rc = rmem_read(cache->mem, addr + (uint64_t)off->bytes.size, &size, sizeof(size));
+
+    if (rc < 0)
+        return rc;
+    if (size < 0 || size > (int64_t)PYCODE_MAX_LINETABLE)
+        return -E2BIG;
+    *out = malloc(size ? (size_t)size : 1);
+    if (!*out)
+        return -ENOMEM;
+    rc = rmem_read(cache->mem, addr + (uint64_t)off->bytes.sval, *out, (size_t)size);
+    if (rc < 0) {
+        free(*out);
+        *out = NULL;
+        return rc;
+    }
+    *len = (size_t)size;
+    return 0;
+}
+
+/* Reads a code object not seen before (or changed) into a new entry. */
+static int add(struct pycode_cache *cache, const struct entry *key, const struct pycode **out)
+{
+    struct entry e = *key;
+    uint8_t *table = NULL;
+    int rc;
+
+    if (cache->count >= PYCODE_MAX)
+        return -ENOSPC;
+    rc = pystr_read(cache->mem, cache->off, key->filename, cache->file_buf,
+                    sizeof(cache->file_buf));
+    if (rc < 0)
+        return rc;
+    rc = pystr_read(cache->mem, cache->off, key->qualname ? key->qualname : key->name,
+                    cache->name_buf, sizeof(cache->name_buf));
+    if (rc < 0)
+        return rc;
+    rc = read_bytes(cache, key->linetable, &table, &e.pc.table_len);
+    if (rc < 0)
+        return rc;
+    e.pc.table = table;
+    e.pc.pub.file = strdup(cache->file_buf);
+    e.pc.pub.qualname = strdup(cache->name_buf);
+    e.pc.pub.firstlineno = key->firstlineno;
+    e.pc.id = cache->count;
+    if (!e.pc.pub.file || !e.pc.pub.qualname || reserve(cache) < 0) {
+        free(e.pc.pub.file);
+        free(e.pc.pub.qualname);
+        free(table);
+        return -ENOMEM;
+    }
+
+    struct slot *slot = slot_for(cache, key->addr);
+    if (slot->addr == 0)
+        cache->used++;
+    slot->addr = key->addr;
+    slot->id = e.pc.id;
+    *entry_at(cache, e.pc.id) = e;
+    cache->count++;
+    *out = &entry_at(cache, e.pc.id)->pc;
+    return 0;
+}
+
+static uint64_t get_u64(const uint8_t *buf, int32_t off)
+{
+    uint64_t v;
+    memcpy(&v, buf + off, sizeof(v));
+    return v;
+}
+
+int pycode_lookup(struct pycode_cache *cache, uint64_t addr, const struct pycode **out)
+{
+    const struct py_offsets *off = cache->off;
+    uint8_t buf[PYCODE_SPAN_MAX];
+    struct entry key = {.addr = addr};
+    int rc;
+
+    if (addr == 0)
+        return -EINVAL;
+    rc = rmem_read(cache->mem, addr, buf, cache->span);
+    if (rc < 0)
+        return rc;
+    if (cache->code_type_addr && get_u64(buf, off->object.ob_type) != cache->code_type_addr)
+        return -EINVAL;
+    key.filename = get_u64(buf, off->code.filename);
+    key.name = get_u64(buf, off->code.name);
+    key.qualname = off->code.qualname != PYOFF_ABSENT ? get_u64(buf, off->code.qualname) : 0;
+    key.linetable = get_u64(buf, off->code.linetable);
+    memcpy(&key.firstlineno, buf + off->code.firstlineno, sizeof(key.firstlineno));
+
+    if (cache->nslots) {
+        const struct slot *slot = slot_for(cache, addr);
+        if (slot->addr == addr) {
+            const struct entry *e = entry_at(cache, slot->id);
+            if (e->filename == key.filename && e->name == key.name &&
+                e->qualname == key.qualname && e->linetable == key.linetable &&
+                e->firstlineno == key.firstlineno) {
+                *out = &e->pc;
+                return 0;
+            }
+        }
+    }
+    return add(cache, &key, out);
+}

@@ -1,0 +1,45 @@
+/* The code objects a walker has met: each gets a dense id the first time it
+ * is seen, with its file, qualified name and line table read once. The
+ * address alone is no key: a freed code object's address can come back as
+ * another code object, so every lookup compares the object's fields with
+ * the cached ones. */
+#ifndef FAH_DAEMON_PYCODE_H
+#define FAH_DAEMON_PYCODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "daemon/pywalk.h"
+#include "daemon/rmem.h"
+#include "symbols/pyoffsets.h"
+
+struct pycode {
+    struct pywalk_code pub;
+    uint32_t id;
+    const uint8_t *table; /* the raw line table, in format off->linetable */
+    size_t table_len;
+};
+
+struct pycode_cache;
+
+/* mem and off must outlive the cache. code_type_addr is &PyCode_Type in the
+ * target, 0 to skip the type check. NULL when out of memory or when off
+ * lacks a code object field (or has one implausibly far out). */
+struct pycode_cache *pycode_cache_new(const struct rmem *mem, const struct py_offsets *off,
+                                      uint64_t code_type_addr);
+void pycode_cache_free(struct pycode_cache *cache);
+
+/* The entry of the code object at addr, read and decoded when new or
+ * changed; it lives as long as the cache. Returns 0 or a negative errno
+ * code: -EINVAL for NULL or an object of another type, -E2BIG for an absurd
+ * line table, -ENOSPC when the cache is full, pystr_read's codes for bad
+ * names, rmem codes for unreadable memory. */
+int pycode_lookup(struct pycode_cache *cache, uint64_t addr, const struct pycode **out);
+
+/* The entry with that id, or NULL. */
+const struct pycode *pycode_get(const struct pycode_cache *cache, uint32_t id);
+
+/* Ids handed out so far (0..count-1). */
+uint32_t pycode_count(const struct pycode_cache *cache);
+
+#endif

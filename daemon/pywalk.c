@@ -1,0 +1,460 @@
+/* Walking a CPython process's threads and frame chains through struct rmem.
+ * The frame families differ only in how a thread finds its newest frame and
+ * how one frame is read; pywalk_new picks those two functions once. The rest
+ * (bounds, cycle checks, line numbers) is shared; code objects are cached in
+ * pycode.c, TIDs found in tidfind.c. Remote structs are never cast onto C
+ * structs: each is copied into a local buffer and its fields taken out with
+ * memcpy at the offsets of struct py_offsets. */
+#include "daemon/pywalk.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/pycode.h"
+#include "daemon/tidfind.h"
+#include "symbols/linetable.h"
+
+/* Largest span of a remote struct we copy into a local buffer. */
+#define PYWALK_SPAN_MAX 1024
+
+/* Frames visited per stack, counting skipped shim frames: 3.12 puts at most
+ * one shim frame under every Python frame entered from C. */
+#define PYWALK_MAX_STEPS (2 * PYWALK_MAX_DEPTH + 2)
+
+#define PYWALK_MAX_INTERPS 64
+
+/* Addresses seen during one walk, for cycle checks: an open-addressing set
+ * reset by bumping a generation rather than clearing it. Larger than every
+ * bound above (steps, threads plus interpreters) so it never fills. */
+#define SEEN_BITS 12
+#define SEEN_SLOTS (1u << SEEN_BITS)
+
+struct frame_info {
+    uint64_t code;     /* code object */
+    int64_t offset;    /* instruction byte offset; negative: not started */
+    uint64_t previous; /* the calling frame, 0 at the bottom */
+    int skip;          /* not a Python function (shim, non-code executable) */
+};
+
+struct pywalk_family {
+    /* The newest frame of the thread state at tstate (0: no Python frame). */
+    int (*newest)(struct pywalk *walk, uint64_t tstate, uint64_t *frame);
+    int (*read)(struct pywalk *walk, uint64_t frame, struct frame_info *info);
+};
+
+struct pywalk {
+    struct py_target target;
+    struct rmem mem;
+    const struct py_offsets *off; /* &target.off */
+    const struct pywalk_family *family;
+    int lasti_scale;          /* f_lasti to bytes: 1, or 2 where it counts units */
+    uint64_t executable_mask; /* clears the tag bits of f_executable */
+    size_t frame_len, thread_len; /* bytes copied per frame, per thread state */
+
+    struct pycode_cache *codes;
+    struct tidfind tids;
+
+    uint64_t seen[SEEN_SLOTS];
+    uint32_t seen_gen[SEEN_SLOTS];
+    uint32_t generation;
+};
+
+/* ---- local buffers ---------------------------------------------------- */
+
+static uint64_t get_u64(const uint8_t *buf, int32_t off)
+{
+    uint64_t v;
+    memcpy(&v, buf + off, sizeof(v));
+    return v;
+}
+
+static int32_t get_i32(const uint8_t *buf, int32_t off)
+{
+    int32_t v;
+    memcpy(&v, buf + off, sizeof(v));
+    return v;
+}
+
+static int read_u64(const struct pywalk *walk, uint64_t addr, uint64_t *out)
+{
+    return rmem_read(&walk->mem, addr, out, sizeof(*out));
+}
+
+/* Grows *span to cover a field of width bytes at off; a required field that
+ * is absent makes the span unusable (SIZE_MAX). */
+static void cover(size_t *span, int32_t off, size_t width, int required)
+{
+    if (off == PYOFF_ABSENT && !required)
+        return;
+    if (off < 0) {
+        *span = SIZE_MAX;
+        return;
+    }
+    if (*span != SIZE_MAX && (size_t)off + width > *span)
+        *span = (size_t)off + width;
+}
+
+/* ---- cycle checks ----------------------------------------------------- */
+
+static void seen_reset(struct pywalk *walk)
+{
+    if (++walk->generation == 0) {
+        memset(walk->seen_gen, 0, sizeof(walk->seen_gen));
+        walk->generation = 1;
+    }
+}
+
+/* Returns 1 when addr is new, 0 when it was seen in this walk already. */
+static int seen_add(struct pywalk *walk, uint64_t addr)
+{
+    uint32_t i = (uint32_t)(((addr >> 3) * 0x9e3779b97f4a7c15ull) >> (64 - SEEN_BITS));
+
+    for (;;) {
+        if (walk->seen_gen[i] != walk->generation) {
+            walk->seen_gen[i] = walk->generation;
+            walk->seen[i] = addr;
+            return 1;
+        }
+        if (walk->seen[i] == addr)
+            return 0;
+        i = (i + 1) & (SEEN_SLOTS - 1);
+    }
+}
+
+/* ---- frame families --------------------------------------------------- */
+
+/* 3.8-3.10: tstate->frame is a PyFrameObject. */
+static int frame_object_newest(struct pywalk *walk, uint64_t tstate, uint64_t *frame)
+{
+    return read_u64(walk, tstate + (uint64_t)walk->off->thread.frame, frame);
+}
+
+static int frame_object_read(struct pywalk *walk, uint64_t frame, struct frame_info *info)
+{
+    const struct py_offsets *off = walk->off;
+    uint8_t buf[PYWALK_SPAN_MAX];
+    int rc = rmem_read(&walk->mem, frame, buf, walk->frame_len);
+
+    if (rc < 0)
+        return rc;
+    int32_t lasti = get_i32(buf, off->frame_object.lasti);
+    info->code = get_u64(buf, off->frame_object.code);
+    info->previous = get_u64(buf, off->frame_object.back);
+    /* f_lasti is -1 before the first instruction runs. */
+    info->offset = lasti < 0 ? -1 : (int64_t)lasti * walk->lasti_scale;
+    info->skip = 0;
+    return 0;
+}
+
+/* The instruction pointer of an interpreter frame as a byte offset into the
+ * code object's co_code_adaptive, which lives inside the code object. */
+static int64_t instr_offset(const struct pywalk *walk, uint64_t code, uint64_t instr)
+{
+    return (int64_t)(instr - (code + (uint64_t)walk->off->code.code_adaptive));
+}
+
+/* Frames that run no code of the program: 3.12+ shim frames owned by the
+ * C stack, and 3.14's entry frames owned by the interpreter. */
+static int not_program_frame(const struct pywalk *walk, const uint8_t *buf)
+{
+    const struct py_offsets *off = walk->off;
+
+    if (off->iframe.owner == PYOFF_ABSENT)
+        return 0;
+    uint8_t owner = buf[off->iframe.owner];
+    return (off->iframe.owner_cstack >= 0 && owner == (uint8_t)off->iframe.owner_cstack) ||
+           (off->iframe.owner_interpreter >= 0 &&
+            owner == (uint8_t)off->iframe.owner_interpreter);
+}
+
+/* 3.11-3.12: tstate->cframe->current_frame. */
+static int interp_frame_newest(struct pywalk *walk, uint64_t tstate, uint64_t *frame)
+{
+    uint64_t cframe;
+    int rc = read_u64(walk, tstate + (uint64_t)walk->off->thread.cframe, &cframe);
+
+    if (rc < 0)
+        return rc;
+    if (cframe == 0) {
+        *frame = 0;
+        return 0;
+    }
+    return read_u64(walk, cframe + (uint64_t)walk->off->cframe.current_frame, frame);
+}
+
+/* 3.11-3.12: prev_instr is the last executed instruction, so the caller's
+ * frame points at its call. 3.12 pushes shim frames owned by the C stack
+ * between C and Python code: they are no function of the program. */
+static int interp_frame_read(struct pywalk *walk, uint64_t frame, struct frame_info *info)
+{
+    const struct py_offsets *off = walk->off;
+    uint8_t buf[PYWALK_SPAN_MAX];
+    int rc = rmem_read(&walk->mem, frame, buf, walk->frame_len);
+
+    if (rc < 0)
+        return rc;
+    info->code = get_u64(buf, off->iframe.code);
+    info->previous = get_u64(buf, off->iframe.previous);
+    info->offset = instr_offset(walk, info->code, get_u64(buf, off->iframe.instr_ptr));
+    info->skip = not_program_frame(walk, buf);
+    return 0;
+}
+
+/* 3.13+: tstate->current_frame. */
+static int current_frame_newest(struct pywalk *walk, uint64_t tstate, uint64_t *frame)
+{
+    return read_u64(walk, tstate + (uint64_t)walk->off->thread.current_frame, frame);
+}
+
+/* 3.13+: f_executable may be something other than a code object, and
+ * instr_ptr is the current instruction. In 3.14 f_executable is a tagged
+ * reference whose low bits executable_mask clears, and the interpreter's
+ * own entry frames are skipped like shims. */
+static int current_frame_read(struct pywalk *walk, uint64_t frame, struct frame_info *info)
+{
+    const struct py_offsets *off = walk->off;
+    uint8_t buf[PYWALK_SPAN_MAX];
+    int rc = rmem_read(&walk->mem, frame, buf, walk->frame_len);
+
+    if (rc < 0)
+        return rc;
+    info->code = get_u64(buf, off->iframe.code) & walk->executable_mask;
+    info->previous = get_u64(buf, off->iframe.previous);
+    info->offset = instr_offset(walk, info->code, get_u64(buf, off->iframe.instr_ptr));
+    info->skip = not_program_frame(walk, buf);
+    if (!info->skip && walk->target.code_type_addr) {
+        uint64_t type;
+        rc = read_u64(walk, info->code + (uint64_t)off->object.ob_type, &type);
+        if (rc < 0)
+            return rc;
+        info->skip = type != walk->target.code_type_addr;
+    }
+    return 0;
+}
+
+static const struct pywalk_family family_frame_object = {
+    .newest = frame_object_newest,
+    .read = frame_object_read,
+};
+
+static const struct pywalk_family family_interp_frame = {
+    .newest = interp_frame_newest,
+    .read = interp_frame_read,
+};
+
+static const struct pywalk_family family_current_frame = {
+    .newest = current_frame_newest,
+    .read = current_frame_read,
+};
+
+/* ---- public API ------------------------------------------------------- */
+
+/* Computes the spans of the remote structs the walker copies. Returns 0 or
+ * -EINVAL when a field the family needs is absent or too far out. */
+static int compute_spans(struct pywalk *walk)
+{
+    const struct py_offsets *off = walk->off;
+    size_t frame = 0, thread = 0;
+    /* Fields read one at a time, only checked: PyInterpreterState is
+     * several KiB in 3.13, too big to copy for two pointers. */
+    size_t other = 0;
+
+    if (walk->family == &family_frame_object) {
+        cover(&frame, off->frame_object.back, 8, 1);
+        cover(&frame, off->frame_object.code, 8, 1);
+        cover(&frame, off->frame_object.lasti, 4, 1);
+        cover(&other, off->thread.frame, 8, 1);
+    } else {
+        cover(&frame, off->iframe.code, 8, 1);
+        cover(&frame, off->iframe.previous, 8, 1);
+        cover(&frame, off->iframe.instr_ptr, 8, 1);
+        cover(&frame, off->iframe.owner, 1,
+              off->iframe.owner_cstack >= 0 || off->iframe.owner_interpreter >= 0);
+        cover(&other, off->code.code_adaptive, 0, 1);
+        if (walk->family == &family_interp_frame) {
+            cover(&other, off->thread.cframe, 8, 1);
+            cover(&other, off->cframe.current_frame, 8, 1);
+        } else {
+            cover(&other, off->thread.current_frame, 8, 1);
+            cover(&other, off->object.ob_type, 8, walk->target.code_type_addr != 0);
+        }
+    }
+    cover(&thread, off->thread.next, 8, 1);
+    cover(&thread, off->thread.interp, 8, 0);
+    cover(&thread, off->thread.thread_id, 8, 1);
+    cover(&thread, off->thread.native_thread_id, 8, 0);
+    cover(&other, off->interp.next, 8, 1);
+    cover(&other, off->interp.threads_head, 8, 1);
+    cover(&other, off->runtime.interpreters_head, 8, 1);
+
+    if (frame > PYWALK_SPAN_MAX || thread > PYWALK_SPAN_MAX || other == SIZE_MAX)
+        return -EINVAL;
+    walk->frame_len = frame;
+    walk->thread_len = thread;
+    return 0;
+}
+
+struct pywalk *pywalk_new(const struct py_target *target, const struct rmem *mem)
+{
+    struct pywalk *walk = calloc(1, sizeof(*walk));
+
+    if (!walk)
+        return NULL;
+    walk->target = *target;
+    walk->mem = *mem;
+    walk->off = &walk->target.off;
+    tidfind_init(&walk->tids, target->pid);
+    walk->lasti_scale = 1;
+    walk->executable_mask = ~(uint64_t)0;
+
+    switch (walk->off->family) {
+    case PYFAMILY_FRAME_OBJECT:
+        walk->family = &family_frame_object;
+        /* 3.10 counts f_lasti in code units; its line table is the 3.10
+         * format, which is how the offsets tell the two apart. */
+        if (walk->off->linetable == LINETABLE_310)
+            walk->lasti_scale = 2;
+        break;
+    case PYFAMILY_INTERP_FRAME:
+        walk->family = &family_interp_frame;
+        break;
+    case PYFAMILY_CURRENT_FRAME:
+        walk->family = &family_current_frame;
+        break;
+    case PYFAMILY_TAGGED_FRAME:
+        walk->family = &family_current_frame;
+        walk->executable_mask = ~(uint64_t)3; /* tag bits of a stack reference */
+        break;
+    case PYFAMILY_UNKNOWN:
+        break;
+    }
+    if (!walk->family || walk->off->linetable == LINETABLE_UNKNOWN ||
+        compute_spans(walk) < 0)
+        goto fail;
+    walk->codes = pycode_cache_new(&walk->mem, walk->off, target->code_type_addr);
+    if (!walk->codes)
+        goto fail;
+    return walk;
+
+fail:
+    free(walk);
+    return NULL;
+}
+
+void pywalk_free(struct pywalk *walk)
+{
+    if (!walk)
+        return;
+    pycode_cache_free(walk->codes);
+    free(walk);
+}
+
+const struct pywalk_code *pywalk_code(const struct pywalk *walk, uint32_t code_id)
+{
+    const struct pycode *code = pycode_get(walk->codes, code_id);
+    return code ? &code->pub : NULL;
+}
+
+uint32_t pywalk_code_count(const struct pywalk *walk)
+{
+    return pycode_count(walk->codes);
+}
+
+int pywalk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out)
+{
+    uint64_t frame;
+    int rc, steps = 0;
+
+    out->nframes = 0;
+    out->truncated = 0;
+    seen_reset(walk);
+    rc = walk->family->newest(walk, tstate, &frame);
+    while (rc == 0 && frame != 0) {
+        struct frame_info info;
+        const struct pycode *code;
+
+        if (steps++ >= PYWALK_MAX_STEPS) {
+            rc = -E2BIG;
+            break;
+        }
+        if (!seen_add(walk, frame)) {
+            rc = -ELOOP;
+            break;
+        }
+        rc = walk->family->read(walk, frame, &info);
+        if (rc < 0)
+            break;
+        if (!info.skip) {
+            if (out->nframes == PYWALK_MAX_DEPTH) {
+                rc = -E2BIG;
+                break;
+            }
+            rc = pycode_lookup(walk->codes, info.code, &code);
+            if (rc < 0)
+                break;
+            int line = linetable_line(walk->off->linetable, code->table, code->table_len,
+                                      code->pub.firstlineno, info.offset);
+            out->frames[out->nframes].code_id = code->id;
+            out->frames[out->nframes].line = line < 0 ? 0 : line;
+            out->nframes++;
+        }
+        frame = info.previous;
+    }
+    if (rc < 0)
+        out->truncated = 1;
+    return rc;
+}
+
+int pywalk_threads(struct pywalk *walk, struct pywalk_thread *out, int max)
+{
+    const struct py_offsets *off = walk->off;
+    uint8_t buf[PYWALK_SPAN_MAX];
+    uint64_t interp;
+    int n = 0, rc;
+
+    rc = read_u64(walk, walk->target.runtime_addr + (uint64_t)off->runtime.interpreters_head,
+                  &interp);
+    if (rc < 0)
+        return rc;
+    if (interp == 0)
+        return -EAGAIN; /* Py_Initialize has not made the main interpreter yet */
+    seen_reset(walk);
+    /* A torn or cyclic list ends the listing early; what was read so far is
+     * still a valid answer. */
+    for (int ninterp = 0; interp && ninterp < PYWALK_MAX_INTERPS; ninterp++) {
+        uint64_t next_interp, tstate;
+        if (!seen_add(walk, interp) ||
+            read_u64(walk, interp + (uint64_t)off->interp.next, &next_interp) < 0 ||
+            read_u64(walk, interp + (uint64_t)off->interp.threads_head, &tstate) < 0)
+            break;
+
+        while (tstate && n < max && n < PYWALK_MAX_THREADS) {
+            if (!seen_add(walk, tstate) ||
+                rmem_read(&walk->mem, tstate, buf, walk->thread_len) < 0)
+                break;
+            if (off->thread.interp != PYOFF_ABSENT &&
+                get_u64(buf, off->thread.interp) != interp)
+                break; /* not a thread state of this interpreter */
+            out[n].tstate = tstate;
+            out[n].pthread_id = get_u64(buf, off->thread.thread_id);
+            out[n].tid = 0;
+            if (off->thread.native_thread_id != PYOFF_ABSENT) {
+                uint64_t tid = get_u64(buf, off->thread.native_thread_id);
+                out[n].tid = tid <= UINT32_MAX ? (uint32_t)tid : 0;
+            }
+            n++;
+            tstate = get_u64(buf, off->thread.next);
+        }
+        interp = next_interp;
+    }
+    return n;
+}
+
+void pywalk_resolve_tids(struct pywalk *walk, struct pywalk_thread *threads, int n,
+                         const uint32_t *tids, int ntids)
+{
+    /* 3.11+ threads carry their TID already (pywalk_threads read it). */
+    if (walk->off->thread.native_thread_id == PYOFF_ABSENT)
+        tidfind_resolve(&walk->tids, &walk->mem, threads, n, tids, ntids);
+}

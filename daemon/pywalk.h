@@ -1,0 +1,70 @@
+/* Walking a CPython process's threads and frame chains from the outside,
+ * through struct rmem. Turns code objects into dense ids with file, name
+ * and first line read once, and instruction offsets into line numbers.
+ * Never trusts remote memory: bounded depth, cycle checks, string limits,
+ * type checks; an unwalkable stack is returned partial and flagged. */
+#ifndef FAH_DAEMON_PYWALK_H
+#define FAH_DAEMON_PYWALK_H
+
+#include <stdint.h>
+
+#include "daemon/rmem.h"
+#include "symbols/pylocate.h"
+
+#define PYWALK_MAX_DEPTH 256
+#define PYWALK_MAX_THREADS 1024
+
+struct pywalk;
+
+struct pywalk_thread {
+    uint64_t tstate;     /* PyThreadState address */
+    uint64_t pthread_id; /* tstate->thread_id */
+    uint32_t tid;        /* Linux TID; 0 when not known (see pywalk_resolve_tids) */
+};
+
+struct pywalk_frame {
+    uint32_t code_id; /* see pywalk_code */
+    int32_t line;     /* 0 when the line cannot be computed */
+};
+
+struct pywalk_stack {
+    uint32_t nframes;
+    int truncated; /* depth cap reached, cycle, or unreadable memory */
+    struct pywalk_frame frames[PYWALK_MAX_DEPTH]; /* innermost first */
+};
+
+struct pywalk_code {
+    char *file;     /* UTF-8 */
+    char *qualname; /* co_qualname (3.11+) or co_name, UTF-8 */
+    int firstlineno;
+};
+
+/* target is copied; mem (the struct and its ctx) must outlive the walker.
+ * NULL when out of memory, or when target->off lacks a field its frame
+ * family needs or has one implausibly far into its struct. */
+struct pywalk *pywalk_new(const struct py_target *target, const struct rmem *mem);
+void pywalk_free(struct pywalk *walk);
+
+/* Lists the thread states of every interpreter, at most max. Returns the
+ * count (>= 0), or a negative errno code when the runtime cannot be read
+ * (-EAGAIN while the runtime is not initialised yet). */
+int pywalk_threads(struct pywalk *walk, struct pywalk_thread *out, int max);
+
+/* Fills in the tid of threads whose version has no native_thread_id
+ * (up to 3.10) by finding the TID inside glibc's struct pthread; tids lists
+ * the process's tasks. Threads it cannot match keep tid 0. */
+void pywalk_resolve_tids(struct pywalk *walk, struct pywalk_thread *threads, int n,
+                         const uint32_t *tids, int ntids);
+
+/* Walks the frame chain of the thread state at tstate, innermost first.
+ * Returns 0 for a whole stack, or a negative errno code with out holding
+ * what could be read (out->truncated set). */
+int pywalk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out);
+
+/* The code object behind an id handed out by pywalk_stack, or NULL. */
+const struct pywalk_code *pywalk_code(const struct pywalk *walk, uint32_t code_id);
+
+/* Number of ids handed out so far (ids are 0..count-1). */
+uint32_t pywalk_code_count(const struct pywalk *walk);
+
+#endif

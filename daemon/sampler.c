@@ -1,0 +1,284 @@
+/* A sampling tick (see sampler.h). Time comes from each thread's CPU clock
+ * (schedstat), not from counting samples: a thread that ran 3 ms of a 10 ms
+ * interval gets 3 ms of CPU time; the rest is system or idle time,
+ * according to what the thread is blocked in now. */
+#include "daemon/sampler.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+
+#include "daemon/codemap.h"
+#include "daemon/oncpu.h"
+#include "daemon/rmem.h"
+#include "daemon/taskstat.h"
+#include "daemon/threadstop.h"
+
+#define SAMPLER_MAX_TASKS 4096
+
+/* What the previous tick saw of one thread. */
+struct thread_track {
+    uint32_t tid;
+    uint64_t cpu_ns, runq_ns, when_ns;
+    uint64_t seen_tick;
+};
+
+struct sampler {
+    pid_t pid;
+    struct rmem_proc *mem;
+    struct rmem ops;
+    struct pywalk *walk;
+    struct codemap *codemap;
+    struct oncpu *oncpu;
+    struct thread_track *tracks;
+    size_t ntracks, cap;
+    uint64_t ticks, errors;
+    uint64_t last_tick_ns;
+    uint32_t tids[SAMPLER_MAX_TASKS];
+    struct pywalk_thread pythreads[PYWALK_MAX_THREADS];
+    struct pywalk_stack stack;      /* the thread being sampled */
+    struct pywalk_stack main_stack; /* the main thread's, for native helpers */
+};
+
+struct sampler *sampler_new(pid_t pid, const struct py_target *target)
+{
+    struct sampler *s = calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    s->pid = pid;
+    s->mem = rmem_proc_new(pid);
+    if (s->mem)
+        s->ops = rmem_proc_ops(s->mem);
+    s->walk = s->mem ? pywalk_new(target, &s->ops) : NULL;
+    s->codemap = codemap_new(pid, target);
+    s->oncpu = s->codemap ? oncpu_new(s->codemap) : NULL;
+    if (!s->mem || !s->walk || !s->codemap || !s->oncpu) {
+        sampler_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void sampler_free(struct sampler *s)
+{
+    if (!s)
+        return;
+    oncpu_free(s->oncpu);
+    codemap_free(s->codemap);
+    pywalk_free(s->walk);
+    rmem_proc_free(s->mem);
+    free(s->tracks);
+    free(s);
+}
+
+struct pywalk *sampler_walker(struct sampler *s)
+{
+    return s->walk;
+}
+
+uint64_t sampler_ticks(const struct sampler *s)
+{
+    return s->ticks;
+}
+
+uint64_t sampler_errors(const struct sampler *s)
+{
+    return s->errors;
+}
+
+/* The track of tid, created on first sight. NULL when out of memory. */
+static struct thread_track *track_of(struct sampler *s, uint32_t tid, int *is_new)
+{
+    for (size_t i = 0; i < s->ntracks; i++)
+        if (s->tracks[i].tid == tid) {
+            *is_new = 0;
+            return &s->tracks[i];
+        }
+    if (s->ntracks == s->cap) {
+        size_t grown = s->cap ? s->cap * 2 : 16;
+        struct thread_track *t = realloc(s->tracks, grown * sizeof(*t));
+        if (!t)
+            return NULL;
+        s->tracks = t;
+        s->cap = grown;
+    }
+    *is_new = 1;
+    struct thread_track *t = &s->tracks[s->ntracks++];
+    memset(t, 0, sizeof(*t));
+    t->tid = tid;
+    return t;
+}
+
+/* Threads that vanished since the last tick drop out of the table. */
+static void forget_gone_threads(struct sampler *s)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < s->ntracks; i++)
+        if (s->tracks[i].seen_tick == s->ticks)
+            s->tracks[kept++] = s->tracks[i];
+    s->ntracks = kept;
+}
+
+static const struct pywalk_thread *pythread_of(struct sampler *s, int n, uint32_t tid)
+{
+    for (int i = 0; i < n; i++)
+        if (s->pythreads[i].tid == tid)
+            return &s->pythreads[i];
+    return NULL;
+}
+
+/* Waiting on a futex is waiting for another thread (a lock, a condition, a
+ * join, the GIL): idle. Any other system call is I/O or sleep: system. */
+static int blocked_kind(pid_t pid, uint32_t tid)
+{
+    long nr = taskstat_syscall(pid, tid);
+#ifdef SYS_futex_waitv
+    if (nr == SYS_futex_waitv)
+        return SAMPLE_IDLE;
+#endif
+    return nr == SYS_futex ? SAMPLE_IDLE : SAMPLE_SYSTEM;
+}
+
+/* Reads tstate's stack into out; counts an unreadable stack as an error. */
+static int walk_stack(struct sampler *s, const struct pywalk_thread *py, struct pywalk_stack *out)
+{
+    out->nframes = 0;
+    out->truncated = 0;
+    if (!py)
+        return 0;
+    if (pywalk_stack(s->walk, py->tstate, out) < 0 || out->truncated) {
+        s->errors++;
+        return 1;
+    }
+    return 0;
+}
+
+/* Splits one interval of one thread. A running thread is held still while
+ * its PC and stack are read, so the stack matches the PC. */
+static void sample_thread(struct sampler *s, const struct pywalk_thread *py,
+                          const struct task_stat *st, uint64_t cpu, uint64_t off,
+                          struct thread_sample *out)
+{
+    int cpu_kind = SAMPLE_PYTHON;
+    int off_kind = SAMPLE_IDLE; /* off CPU while runnable: a GIL or run-queue wait */
+    struct thread_hold hold = {0};
+    if (st->state == 'R' && threadstop_hold((pid_t)out->tid, &hold) == 0) {
+        uint64_t pc, sp;
+        if (threadstop_regs(&hold, &pc, &sp) == 0 &&
+            oncpu_classify(s->oncpu, &hold, pc) == ONCPU_NATIVE)
+            cpu_kind = SAMPLE_NATIVE;
+    } else if (st->state == 'S' || st->state == 'D') {
+        off_kind = blocked_kind(s->pid, out->tid);
+    }
+    out->truncated = walk_stack(s, py, &s->stack);
+    threadstop_release(&hold);
+    out->ns[cpu_kind] += cpu;
+    out->ns[off_kind] += off;
+    out->stack = py ? &s->stack : NULL;
+}
+
+/* The interval since the thread's previous tick, as CPU and off-CPU time.
+ * Run-queue waits are neither: the thread wanted a CPU it did not get. */
+static void interval_of(struct thread_track *t, const struct task_stat *st, uint64_t now_ns,
+                        uint64_t *cpu, uint64_t *off)
+{
+    uint64_t wall = now_ns > t->when_ns ? now_ns - t->when_ns : 0;
+    uint64_t run = st->cpu_ns > t->cpu_ns ? st->cpu_ns - t->cpu_ns : 0;
+    uint64_t wait = st->runq_ns > t->runq_ns ? st->runq_ns - t->runq_ns : 0;
+    *cpu = run < wall ? run : wall;
+    uint64_t rest = wall - *cpu;
+    *off = rest > wait ? rest - wait : 0;
+    t->cpu_ns = st->cpu_ns;
+    t->runq_ns = st->runq_ns;
+    t->when_ns = now_ns;
+}
+
+static int list_python_threads(struct sampler *s, int ntids)
+{
+    int n = pywalk_threads(s->walk, s->pythreads, PYWALK_MAX_THREADS);
+    if (n < 0)
+        return 0; /* not initialised yet, or torn: this tick sees no stacks */
+    pywalk_resolve_tids(s->walk, s->pythreads, n, s->tids, ntids);
+    return n;
+}
+
+/* A thread without a Python thread state (a BLAS worker, a C library's
+ * pool) works for the Python code that called into its library: its CPU
+ * time is native time of the main thread's current line. */
+static int sample_helper_thread(struct sampler *s, uint64_t cpu, struct thread_sample *out,
+                                int have_main)
+{
+    out->ns[SAMPLE_NATIVE] = cpu;
+    out->stack = have_main ? &s->main_stack : NULL;
+    return cpu > 0;
+}
+
+struct tick_state {
+    uint64_t now_ns;
+    int npy;
+    int have_main;
+};
+
+static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
+                       sampler_emit_fn emit, void *ctx)
+{
+    struct task_stat st;
+    if (taskstat_read(s->pid, tid, &st) < 0)
+        return 0; /* exited since the listing */
+    int is_new;
+    struct thread_track *t = track_of(s, tid, &is_new);
+    if (!t)
+        return -ENOMEM;
+    t->seen_tick = s->ticks;
+    if (is_new && s->ticks == 1) {
+        /* The first tick only sets the clocks: what ran before is unknown. */
+        t->cpu_ns = st.cpu_ns;
+        t->runq_ns = st.runq_ns;
+        t->when_ns = tick->now_ns;
+        return 0;
+    }
+    if (is_new)
+        t->when_ns = s->last_tick_ns; /* born since the last tick */
+    uint64_t cpu, off;
+    interval_of(t, &st, tick->now_ns, &cpu, &off);
+    struct thread_sample out = {.tid = tid};
+    const struct pywalk_thread *py = pythread_of(s, tick->npy, tid);
+    if (py) {
+        sample_thread(s, py, &st, cpu, off, &out);
+        if (tid == (uint32_t)s->pid) {
+            s->main_stack = s->stack;
+            tick->have_main = 1;
+        }
+    } else if (!sample_helper_thread(s, cpu, &out, tick->have_main)) {
+        return 0;
+    }
+    return emit(ctx, &out);
+}
+
+/* The main thread goes first so that helper threads can borrow its stack. */
+static void main_thread_first(struct sampler *s, int ntids)
+{
+    for (int i = 1; i < ntids; i++)
+        if (s->tids[i] == (uint32_t)s->pid) {
+            s->tids[i] = s->tids[0];
+            s->tids[0] = (uint32_t)s->pid;
+        }
+}
+
+int sampler_tick(struct sampler *s, uint64_t now_ns, sampler_emit_fn emit, void *ctx)
+{
+    rmem_proc_invalidate(s->mem);
+    int ntids = taskstat_list(s->pid, s->tids, SAMPLER_MAX_TASKS);
+    if (ntids <= 0)
+        return -ESRCH;
+    s->ticks++;
+    main_thread_first(s, ntids);
+    struct tick_state tick = {.now_ns = now_ns, .npy = list_python_threads(s, ntids)};
+    int rc = 0;
+    for (int i = 0; i < ntids && rc == 0; i++)
+        rc = sample_task(s, s->tids[i], &tick, emit, ctx);
+    forget_gone_threads(s);
+    s->last_tick_ns = now_ns;
+    return rc;
+}

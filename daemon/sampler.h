@@ -1,0 +1,47 @@
+/* One sampling tick over one target: for every thread, the time since the
+ * previous tick split into Python, native, system and idle time (from the
+ * thread's CPU clock and state in /proc), and its Python stack. */
+#ifndef FAH_DAEMON_SAMPLER_H
+#define FAH_DAEMON_SAMPLER_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "daemon/pywalk.h"
+
+enum sample_kind {
+    SAMPLE_PYTHON = 0,
+    SAMPLE_NATIVE = 1,
+    SAMPLE_SYSTEM = 2,
+    SAMPLE_IDLE = 3,
+    SAMPLE_KINDS = 4,
+};
+
+struct thread_sample {
+    uint32_t tid;
+    int truncated;              /* the stack could not be read whole */
+    uint64_t ns[SAMPLE_KINDS];  /* the interval, split by where it went */
+    const struct pywalk_stack *stack; /* NULL: no Python stack */
+};
+
+/* Called for every thread of a tick; returns 0 to go on, negative to stop. */
+typedef int (*sampler_emit_fn)(void *ctx, const struct thread_sample *sample);
+
+struct sampler;
+
+/* target must already be located. NULL when out of memory. */
+struct sampler *sampler_new(pid_t pid, const struct py_target *target);
+void sampler_free(struct sampler *s);
+
+/* Samples every thread once. Returns 0, -ESRCH when the target is gone, or
+ * the emitter's negative code. */
+int sampler_tick(struct sampler *s, uint64_t now_ns, sampler_emit_fn emit, void *ctx);
+
+/* The walker (for code ids and their descriptions). */
+struct pywalk *sampler_walker(struct sampler *s);
+
+/* Ticks that ran, and thread samples whose stack could not be read. */
+uint64_t sampler_ticks(const struct sampler *s);
+uint64_t sampler_errors(const struct sampler *s);
+
+#endif

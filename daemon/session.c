@@ -1,0 +1,255 @@
+/* A profiling session's life: find the interpreter, tick, stream, end. */
+#include "daemon/session.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/msgio.h"
+#include "common/proto.h"
+#include "daemon/locate_wait.h"
+#include "daemon/sampler.h"
+#include "daemon/taskstat.h"
+
+#define SESSION_MAX_NAMED_THREADS 4096
+
+struct session {
+    int fd;
+    const struct session_request *req;
+    uint64_t start_ns;
+    struct sampler *sampler;
+    uint32_t codes_sent;
+    struct proto_buf msg;   /* the message being built */
+    struct proto_buf batch; /* a tick's messages, sent in one write */
+    uint32_t named[SESSION_MAX_NAMED_THREADS];
+    size_t nnamed;
+    uint64_t rng;
+};
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Appends the finished message in s->msg to the tick's batch. */
+static int batch_add(struct session *s)
+{
+    if (proto_finish(&s->msg) < 0)
+        return -ENOMEM;
+    struct proto_buf *b = &s->batch;
+    if (b->len + s->msg.len > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + s->msg.len)
+            cap *= 2;
+        uint8_t *grown = realloc(b->data, cap);
+        if (!grown)
+            return -ENOMEM;
+        b->data = grown;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, s->msg.data, s->msg.len);
+    b->len += s->msg.len;
+    return 0;
+}
+
+static int batch_flush(struct session *s)
+{
+    size_t off = 0;
+    while (off < s->batch.len) {
+        ssize_t n = send(s->fd, s->batch.data + off, s->batch.len - off, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -errno;
+        off += (size_t)n;
+    }
+    s->batch.len = 0;
+    return 0;
+}
+
+/* Code objects first seen this tick go out before the samples naming them. */
+static int queue_new_codes(struct session *s)
+{
+    struct pywalk *walk = sampler_walker(s->sampler);
+    uint32_t count = pywalk_code_count(walk);
+    for (; s->codes_sent < count; s->codes_sent++) {
+        const struct pywalk_code *code = pywalk_code(walk, s->codes_sent);
+        proto_begin(&s->msg, PROTO_CODE);
+        proto_put_u32(&s->msg, s->codes_sent);
+        proto_put_i32(&s->msg, code ? code->firstlineno : 0);
+        proto_put_str(&s->msg, code ? code->file : "<unknown>");
+        proto_put_str(&s->msg, code ? code->qualname : "<unknown>");
+        if (batch_add(s) < 0)
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+static int queue_thread_name(struct session *s, uint32_t tid)
+{
+    for (size_t i = 0; i < s->nnamed; i++)
+        if (s->named[i] == tid)
+            return 0;
+    char name[64];
+    if (s->nnamed == SESSION_MAX_NAMED_THREADS ||
+        taskstat_comm(s->req->pid, tid, name, sizeof(name)) < 0)
+        return 0;
+    s->named[s->nnamed++] = tid;
+    proto_begin(&s->msg, PROTO_THREAD);
+    proto_put_u32(&s->msg, tid);
+    proto_put_str(&s->msg, name);
+    return batch_add(s);
+}
+
+static int emit_sample(void *ctx, const struct thread_sample *sample)
+{
+    struct session *s = ctx;
+    if (queue_new_codes(s) < 0 || queue_thread_name(s, sample->tid) < 0)
+        return -ENOMEM;
+    proto_begin(&s->msg, PROTO_SAMPLE);
+    proto_put_u64(&s->msg, now_ns() - s->start_ns);
+    proto_put_u32(&s->msg, sample->tid);
+    proto_put_u32(&s->msg, sample->truncated ? PROTO_SAMPLE_TRUNCATED : 0);
+    for (int k = 0; k < SAMPLE_KINDS; k++)
+        proto_put_u64(&s->msg, sample->ns[k]);
+    uint32_t n = sample->stack ? sample->stack->nframes : 0;
+    if (n > PROTO_MAX_FRAMES)
+        n = PROTO_MAX_FRAMES;
+    proto_put_u32(&s->msg, n);
+    for (uint32_t i = 0; i < n; i++) {
+        proto_put_u32(&s->msg, sample->stack->frames[i].code_id);
+        proto_put_i32(&s->msg, sample->stack->frames[i].line);
+    }
+    return batch_add(s);
+}
+
+static void send_end(struct session *s, uint32_t reason, const char *detail)
+{
+    proto_begin(&s->msg, PROTO_SESSION_END);
+    proto_put_u32(&s->msg, reason);
+    proto_put_u64(&s->msg, s->sampler ? sampler_ticks(s->sampler) : 0);
+    proto_put_u64(&s->msg, s->sampler ? sampler_errors(s->sampler) : 0);
+    proto_put_str(&s->msg, detail);
+    if (batch_add(s) == 0)
+        batch_flush(s);
+}
+
+static void send_target(struct session *s, const struct py_target *target)
+{
+    proto_begin(&s->msg, PROTO_TARGET);
+    proto_put_u32(&s->msg, target->version_hex);
+    proto_put_u32(&s->msg, (uint32_t)target->source);
+    proto_put_u64(&s->msg, target->runtime_addr);
+    proto_put_str(&s->msg, target->version);
+    proto_put_str(&s->msg, target->binary);
+    batch_add(s);
+}
+
+/* xorshift: jitter only needs to break lockstep with periodic code. */
+static uint64_t next_random(struct session *s)
+{
+    s->rng ^= s->rng << 13;
+    s->rng ^= s->rng >> 7;
+    s->rng ^= s->rng << 17;
+    return s->rng;
+}
+
+/* The next interval: the period, give or take 25%, so the sampler never
+ * falls into step with a loop of the same period. */
+static uint64_t jittered_period(struct session *s)
+{
+    uint64_t period = 1000000000u / s->req->rate_hz;
+    uint64_t spread = period / 2;
+    return period - spread / 2 + (spread ? next_random(s) % spread : 0);
+}
+
+/* Waits until deadline_ns while listening to the client. Returns 0 at the
+ * deadline, PROTO_END_STOPPED when the client asked to stop, -1 when it
+ * left. */
+static int wait_tick(struct session *s, uint64_t deadline_ns, struct msgio_msg *in)
+{
+    for (;;) {
+        uint64_t now = now_ns();
+        if (now >= deadline_ns)
+            return 0;
+        uint64_t left = deadline_ns - now;
+        struct timespec ts = {(time_t)(left / 1000000000u), (long)(left % 1000000000u)};
+        struct pollfd p = {.fd = s->fd, .events = POLLIN};
+        int n = ppoll(&p, 1, &ts, NULL);
+        if (n <= 0)
+            continue;
+        int rc = msgio_recv(s->fd, in, 0);
+        if (rc < 0)
+            return -1;
+        if (rc > 0 && in->type == PROTO_STOP && in->length == 0)
+            return PROTO_END_STOPPED;
+        if (rc > 0)
+            return -1; /* nothing else is valid mid-session: drop the peer */
+    }
+}
+
+static void sample_until_done(struct session *s)
+{
+    struct msgio_msg in = {0};
+    uint64_t deadline = now_ns();
+    for (;;) {
+        deadline += jittered_period(s);
+        int waited = wait_tick(s, deadline, &in);
+        if (waited < 0)
+            break;
+        if (waited == PROTO_END_STOPPED) {
+            send_end(s, PROTO_END_STOPPED, "stopped by the client");
+            break;
+        }
+        int rc = sampler_tick(s->sampler, now_ns(), emit_sample, s);
+        if (rc == -ESRCH || taskstat_process_state(s->req->pid) == 'Z') {
+            send_end(s, PROTO_END_EXITED, "the target exited");
+            break;
+        }
+        if ((rc < 0 && rc != -ESRCH) || batch_flush(s) < 0)
+            break;
+        uint64_t now = now_ns();
+        if (deadline + 1000000000u < now)
+            deadline = now; /* fell behind (target stopped?): do not burst */
+    }
+    msgio_msg_free(&in);
+}
+
+void session_run(int fd, const struct session_request *req, uint32_t session_id)
+{
+    struct session s = {.fd = fd, .req = req, .start_ns = now_ns()};
+    s.rng = s.start_ns | 1;
+    proto_buf_init(&s.msg);
+    proto_buf_init(&s.batch);
+    proto_begin(&s.msg, PROTO_SESSION_STARTED);
+    proto_put_u32(&s.msg, session_id);
+    if (batch_add(&s) < 0 || batch_flush(&s) < 0)
+        goto out;
+
+    struct py_target target;
+    char err[512];
+    int rc = locate_wait(fd, req, &target, err, sizeof(err));
+    if (rc < 0) {
+        if (rc != -ECONNRESET)
+            send_end(&s, PROTO_END_FAILED, err);
+        goto out;
+    }
+    send_target(&s, &target);
+    s.sampler = sampler_new(req->pid, &target);
+    if (!s.sampler) {
+        send_end(&s, PROTO_END_FAILED, "sampler: out of memory");
+        goto out;
+    }
+    sample_until_done(&s);
+out:
+    sampler_free(s.sampler);
+    proto_buf_free(&s.msg);
+    proto_buf_free(&s.batch);
+}

@@ -1,0 +1,30 @@
+/* One profiling session: one target process, one client connection. The
+ * session waits for the target to run Python, then samples it at the
+ * requested rate and streams code objects, thread names and samples to the
+ * client until the target exits or the client stops or leaves. Everything a
+ * session owns is in its struct: a failing target ends only its session. */
+#ifndef FAH_DAEMON_SESSION_H
+#define FAH_DAEMON_SESSION_H
+
+#include <limits.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "symbols/pyoffsets.h"
+
+#define SESSION_MAX_RATE_HZ 10000
+
+struct session_request {
+    pid_t pid;
+    unsigned rate_hz;
+    unsigned flags;          /* PROTO_FLAG_* */
+    enum pyoff_pref pref;
+    char debug_dirs[PATH_MAX]; /* "" for the default */
+};
+
+/* Runs the session on the calling thread, talking on fd (which stays the
+ * caller's to close). The caller has checked that the client may trace
+ * req->pid. */
+void session_run(int fd, const struct session_request *req, uint32_t session_id);
+
+#endif

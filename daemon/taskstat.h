@@ -1,0 +1,36 @@
+/* What /proc says about a target's threads: which exist, whether each is
+ * running, how much CPU it has had, and which system call it waits in. */
+#ifndef FAH_DAEMON_TASKSTAT_H
+#define FAH_DAEMON_TASKSTAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct task_stat {
+    char state;       /* R running, S sleeping, D disk wait, t/T stopped, Z zombie */
+    uint64_t cpu_ns;  /* schedstat: time on CPU */
+    uint64_t runq_ns; /* schedstat: time waiting for a CPU */
+};
+
+/* Lists the TIDs of pid's threads into tids (at most max). Returns the count,
+ * or -ESRCH when the process is gone. */
+int taskstat_list(pid_t pid, uint32_t *tids, int max);
+
+/* Reads state and CPU clocks of one thread. 0, or -ESRCH when it is gone. */
+int taskstat_read(pid_t pid, uint32_t tid, struct task_stat *out);
+
+/* The process's own state letter ('Z' once it exited), or -ESRCH. */
+int taskstat_process_state(pid_t pid);
+
+/* The system call a blocked thread is in (/proc/.../syscall), -1 when it is
+ * running, or a negative errno code. */
+long taskstat_syscall(pid_t pid, uint32_t tid);
+
+/* The thread's name (comm) into name. 0 or -ESRCH. */
+int taskstat_comm(pid_t pid, uint32_t tid, char *name, size_t len);
+
+/* Resident set size in bytes (/proc/PID/statm), or a negative errno code. */
+int64_t taskstat_rss_bytes(pid_t pid);
+
+#endif

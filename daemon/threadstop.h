@@ -1,0 +1,27 @@
+/* Holding one thread still for the length of a sample: PTRACE_SEIZE and
+ * PTRACE_INTERRUPT, then PTRACE_DETACH. The daemon attaches only for the
+ * moment it reads, so a daemon that dies leaves nothing behind: the kernel
+ * detaches and the thread runs on. All calls must come from one thread. */
+#ifndef FAH_DAEMON_THREADSTOP_H
+#define FAH_DAEMON_THREADSTOP_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+struct thread_hold {
+    pid_t tid;
+    int held;       /* attached and stopped */
+    int pending_signal; /* a signal the stop intercepted, given back on release */
+};
+
+/* Stops tid. Returns 0 with hold->held set, -ESRCH when the thread is gone,
+ * -EPERM when it may not be traced (or is traced by someone else). */
+int threadstop_hold(pid_t tid, struct thread_hold *hold);
+
+/* Reads the stopped thread's instruction and stack pointers. */
+int threadstop_regs(const struct thread_hold *hold, uint64_t *pc, uint64_t *sp);
+
+/* Lets the thread go, handing back any signal the stop intercepted. */
+void threadstop_release(struct thread_hold *hold);
+
+#endif

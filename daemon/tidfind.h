@@ -1,0 +1,27 @@
+/* The Linux TID of a Python thread whose interpreter records only its
+ * pthread_t (up to 3.10, no native_thread_id). With glibc a pthread_t is the
+ * address of the thread's struct pthread, which holds the TID at an offset
+ * that depends on the glibc build: found by search, confirmed, cached. */
+#ifndef FAH_DAEMON_TIDFIND_H
+#define FAH_DAEMON_TIDFIND_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "daemon/pywalk.h"
+#include "daemon/rmem.h"
+
+struct tidfind {
+    pid_t pid;  /* the target: its main thread's TID is the pid */
+    int offset; /* of the TID in struct pthread; -1 until confirmed */
+};
+
+void tidfind_init(struct tidfind *tf, pid_t pid);
+
+/* Sets threads[i].tid from the struct pthread at threads[i].pthread_id;
+ * tids lists the process's tasks. A thread whose TID cannot be found gets
+ * tid 0. The offset is cached once two threads or more agree on it. */
+void tidfind_resolve(struct tidfind *tf, const struct rmem *mem, struct pywalk_thread *threads,
+                     int n, const uint32_t *tids, int ntids);
+
+#endif

@@ -1,0 +1,284 @@
+/* Parsing _Py_DebugOffsets. Every member after the cookie is a uint64_t, so
+ * a layout is its member names in order; the names follow
+ * Include/internal/pycore_runtime.h (3.13) and
+ * Include/internal/pycore_debug_offsets.h (3.14) of CPython, and the tests
+ * check them against the DWARF of struct _Py_DebugOffsets. */
+#include "symbols/debug_offsets.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+/* "group:member,member;group:..." after cookie, version, free_threaded. */
+static const char layout_313[] =
+    "runtime_state:size,finalizing,interpreters_head;"
+    "interpreter_state:size,id,next,threads_head,gc,imports_modules,sysdict,builtins,"
+    "ceval_gil,gil_runtime_state,gil_runtime_state_enabled,gil_runtime_state_locked,"
+    "gil_runtime_state_holder;"
+    "thread_state:size,prev,next,interp,current_frame,thread_id,native_thread_id,"
+    "datastack_chunk,status;"
+    "interpreter_frame:size,previous,executable,instr_ptr,localsplus,owner;"
+    "code_object:size,filename,name,qualname,linetable,firstlineno,argcount,localsplusnames,"
+    "localspluskinds,co_code_adaptive;"
+    "pyobject:size,ob_type;"
+    "type_object:size,tp_name,tp_repr,tp_flags;"
+    "tuple_object:size,ob_item,ob_size;"
+    "list_object:size,ob_item,ob_size;"
+    "dict_object:size,ma_keys,ma_values;"
+    "float_object:size,ob_fval;"
+    "long_object:size,lv_tag,ob_digit;"
+    "bytes_object:size,ob_size,ob_sval;"
+    "unicode_object:size,state,length,asciiobject_size;"
+    "gc:size,collecting";
+
+/* 3.14 adds threads_main, the code-object and thread-local-bytecode
+ * generations, stackpointer/tlbc_index, co_tlbc, sets, generators, the
+ * llist node and PEP 768's debugger support. */
+static const char layout_314[] =
+    "runtime_state:size,finalizing,interpreters_head;"
+    "interpreter_state:size,id,next,threads_head,threads_main,gc,imports_modules,sysdict,"
+    "builtins,ceval_gil,gil_runtime_state,gil_runtime_state_enabled,gil_runtime_state_locked,"
+    "gil_runtime_state_holder,code_object_generation,tlbc_generation;"
+    "thread_state:size,prev,next,interp,current_frame,thread_id,native_thread_id,"
+    "datastack_chunk,status;"
+    "interpreter_frame:size,previous,executable,instr_ptr,localsplus,owner,stackpointer,"
+    "tlbc_index;"
+    "code_object:size,filename,name,qualname,linetable,firstlineno,argcount,localsplusnames,"
+    "localspluskinds,co_code_adaptive,co_tlbc;"
+    "pyobject:size,ob_type;"
+    "type_object:size,tp_name,tp_repr,tp_flags;"
+    "tuple_object:size,ob_item,ob_size;"
+    "list_object:size,ob_item,ob_size;"
+    "set_object:size,used,table,mask;"
+    "dict_object:size,ma_keys,ma_values;"
+    "float_object:size,ob_fval;"
+    "long_object:size,lv_tag,ob_digit;"
+    "bytes_object:size,ob_size,ob_sval;"
+    "unicode_object:size,state,length,asciiobject_size;"
+    "gc:size,collecting;"
+    "gen_object:size,gi_name,gi_iframe,gi_frame_state;"
+    "llist_node:next,prev;"
+    "debugger_support:eval_breaker,remote_debugger_support,remote_debugging_enabled,"
+    "debugger_pending_call,debugger_script_path,debugger_script_path_size";
+
+/* Header: char cookie[8]; uint64_t version; uint64_t free_threaded. */
+#define HEADER_SIZE 24u
+#define MAX_SLOTS 128
+
+static const char *layout_for(unsigned minor)
+{
+    switch (minor) {
+    case 13:
+        return layout_313;
+    case 14:
+        return layout_314;
+    default:
+        return NULL;
+    }
+}
+
+int dbgoff_layout(unsigned minor, struct dbgoff_slot *slots, size_t max, size_t *count,
+                  uint32_t *total_size)
+{
+    const char *p = layout_for(minor);
+    char group[64];
+    size_t n = 0;
+    uint32_t pos = HEADER_SIZE;
+
+    if (!p)
+        return -ENOTSUP;
+    while (*p) {
+        size_t glen = strcspn(p, ":");
+        snprintf(group, sizeof(group), "%.*s", (int)glen, p);
+        p += glen + 1;
+        for (;;) {
+            size_t mlen = strcspn(p, ",;");
+            if (n < max) {
+                int w = snprintf(slots[n].name, sizeof(slots[n].name), "%s.%.*s", group,
+                                 (int)mlen, p);
+                if (w < 0 || (size_t)w >= sizeof(slots[n].name))
+                    return -ENAMETOOLONG;
+                slots[n].pos = pos;
+            }
+            n++;
+            pos += 8;
+            p += mlen;
+            if (*p == ',') {
+                p++;
+                continue;
+            }
+            if (*p == ';')
+                p++;
+            break;
+        }
+    }
+    *count = n < max ? n : max;
+    *total_size = pos;
+    return n <= max ? 0 : -ENOSPC;
+}
+
+size_t dbgoff_max_size(void)
+{
+    static const unsigned minors[] = {13, 14};
+    struct dbgoff_slot slots[MAX_SLOTS];
+    size_t count, max = 0;
+    uint32_t total;
+
+    for (size_t i = 0; i < sizeof(minors) / sizeof(minors[0]); i++)
+        if (dbgoff_layout(minors[i], slots, MAX_SLOTS, &count, &total) == 0 && total > max)
+            max = total;
+    return max;
+}
+
+static uint64_t get_u64(const void *buf, uint32_t pos)
+{
+    uint64_t v;
+    memcpy(&v, (const char *)buf + pos, sizeof(v));
+    return v;
+}
+
+int dbgoff_peek_version(const void *buf, size_t len, uint32_t *version_hex)
+{
+    if (len < HEADER_SIZE)
+        return -EINVAL;
+    if (memcmp(buf, DBGOFF_COOKIE, DBGOFF_COOKIE_LEN) != 0)
+        return -ENOENT;
+    *version_hex = (uint32_t)get_u64(buf, 8);
+    return 0;
+}
+
+struct parse_ctx {
+    const void *buf;
+    const struct dbgoff_slot *slots;
+    size_t count;
+    char *err;
+    size_t errlen;
+};
+
+static int slot_value(const struct parse_ctx *c, const char *name, uint64_t *value)
+{
+    for (size_t i = 0; i < c->count; i++) {
+        if (strcmp(c->slots[i].name, name) == 0) {
+            *value = get_u64(c->buf, c->slots[i].pos);
+            return 0;
+        }
+    }
+    snprintf(c->err, c->errlen, "_Py_DebugOffsets: layout has no %s", name);
+    return -EINVAL;
+}
+
+/* group.member, checked to lie inside group.size (or inside `limit` for
+ * groups without a size), stored into py_offsets field `field`. */
+static int take(const struct parse_ctx *c, struct py_offsets *off, const char *field,
+                const char *group, const char *member, uint64_t limit)
+{
+    char name[64];
+    uint64_t value, size = limit;
+    const struct pyoff_field *f = pyoff_field_by_name(field);
+
+    if (!f)
+        return -EINVAL;
+    snprintf(name, sizeof(name), "%s.%s", group, member);
+    if (slot_value(c, name, &value) != 0)
+        return -EINVAL;
+    if (!limit) {
+        snprintf(name, sizeof(name), "%s.size", group);
+        if (slot_value(c, name, &size) != 0)
+            return -EINVAL;
+    }
+    if (strcmp(member, "size") == 0 ? (value == 0 || value > INT32_MAX) : value >= size) {
+        snprintf(c->err, c->errlen, "_Py_DebugOffsets: %s.%s = %llu is out of range", group,
+                 member, (unsigned long long)value);
+        return -EINVAL;
+    }
+    pyoff_put(off, f, (int32_t)value);
+    return 0;
+}
+
+int dbgoff_parse(const void *buf, size_t len, struct py_offsets *off, char *err, size_t errlen)
+{
+    static const struct {
+        const char *field, *group, *member;
+    } map[] = {
+        {"runtime.interpreters_head", "runtime_state", "interpreters_head"},
+        {"interp.next", "interpreter_state", "next"},
+        {"interp.threads_head", "interpreter_state", "threads_head"},
+        {"thread.size", "thread_state", "size"},
+        {"thread.next", "thread_state", "next"},
+        {"thread.interp", "thread_state", "interp"},
+        {"thread.current_frame", "thread_state", "current_frame"},
+        {"thread.thread_id", "thread_state", "thread_id"},
+        {"thread.native_thread_id", "thread_state", "native_thread_id"},
+        {"iframe.size", "interpreter_frame", "size"},
+        {"iframe.code", "interpreter_frame", "executable"},
+        {"iframe.previous", "interpreter_frame", "previous"},
+        {"iframe.instr_ptr", "interpreter_frame", "instr_ptr"},
+        {"iframe.owner", "interpreter_frame", "owner"},
+        {"code.size", "code_object", "size"},
+        {"code.filename", "code_object", "filename"},
+        {"code.name", "code_object", "name"},
+        {"code.qualname", "code_object", "qualname"},
+        {"code.firstlineno", "code_object", "firstlineno"},
+        {"code.linetable", "code_object", "linetable"},
+        {"code.code_adaptive", "code_object", "co_code_adaptive"},
+        {"bytes.size", "bytes_object", "ob_size"},
+        {"bytes.sval", "bytes_object", "ob_sval"},
+        {"unicode.length", "unicode_object", "length"},
+        {"unicode.state", "unicode_object", "state"},
+        {"unicode.ascii_size", "unicode_object", "asciiobject_size"},
+        {"object.ob_type", "pyobject", "ob_type"},
+    };
+    struct dbgoff_slot slots[MAX_SLOTS];
+    struct parse_ctx c = {.buf = buf, .slots = slots, .err = err, .errlen = errlen};
+    uint32_t version, total;
+    unsigned minor;
+    int rc;
+
+    pyoff_clear(off);
+    rc = dbgoff_peek_version(buf, len, &version);
+    if (rc == -EINVAL) {
+        snprintf(err, errlen, "_Py_DebugOffsets: %zu bytes is too short", len);
+        return rc;
+    }
+    if (rc) {
+        snprintf(err, errlen, "_Py_DebugOffsets: no \"xdebugpy\" cookie");
+        return rc;
+    }
+    minor = (version >> 16) & 0xff;
+    if ((version >> 24) != 3 || dbgoff_layout(minor, slots, MAX_SLOTS, &c.count, &total) != 0) {
+        snprintf(err, errlen, "_Py_DebugOffsets: layout of version 0x%08x is unknown (3.13, 3.14)",
+                 version);
+        return -ENOTSUP;
+    }
+    if (len < total) {
+        snprintf(err, errlen, "_Py_DebugOffsets: %zu bytes, 3.%u needs %u", len, minor, total);
+        return -EINVAL;
+    }
+    if (get_u64(buf, 16) != 0) {
+        snprintf(err, errlen, "_Py_DebugOffsets: free-threaded build of 3.%u is not supported",
+                 minor);
+        return -ENOTSUP;
+    }
+
+    off->version_hex = version;
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+        rc = take(&c, off, map[i].field, map[i].group, map[i].member, 0);
+        if (rc)
+            return rc;
+    }
+    /* The struct has no sizeof(PyCompactUnicodeObject) before 3.15; from
+     * 3.12 on it is PyASCIIObject followed by Py_ssize_t utf8_length and
+     * char *utf8 (Include/cpython/unicodeobject.h). */
+    off->unicode.compact_size = off->unicode.ascii_size + 2 * 8;
+    /* Owner values are enum constants, not offsets: enum _frameowner in
+     * pycore_frame.h (3.13: CSTACK = 3) and pycore_interpframe_structs.h
+     * (3.14: INTERPRETER = 3, CSTACK = 4). */
+    off->iframe.owner_cstack = minor == 13 ? 3 : 4;
+    off->iframe.owner_interpreter = minor == 13 ? PYOFF_ABSENT : 3;
+    rc = pyoff_set_family(off);
+    if (rc) {
+        snprintf(err, errlen, "_Py_DebugOffsets: version 0x%08x is not supported", version);
+        return rc;
+    }
+    return 0;
+}

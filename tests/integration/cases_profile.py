@@ -1,0 +1,244 @@
+"""Per-interpreter cases: each profiles one workload that measures its own
+ground truth in the same run, and holds profile.json to it."""
+
+import json
+import os
+
+from harness import (Checks, Failure, Skip, fixingahole, function_spans, load_profile,
+                     load_truth, marked_lines)
+
+MAX_ERROR_FRACTION = 0.05
+
+
+def _profile(interp, work, script, extra=(), status=0):
+    """Copies the workload, profiles it with the truth file as its argument,
+    and returns (run, profile, truth, checks) with the basic checks done."""
+    work.copy_workload(script)
+    truth_path = work.file("truth.json")
+    run = fixingahole(["profile"] + list(extra) + interp.profile_options() + [script, truth_path],
+                      cwd=work.path)
+    c = Checks()
+    if run.status != status and not os.path.isdir(work.file("performance")):
+        raise Failure("fixingahole exited %s (expected %s) and wrote no results\n%s"
+                      % (run.status, status, run.describe()))
+    try:
+        prof = load_profile(work.path, os.path.splitext(script)[0])
+        truth = load_truth(truth_path)
+    except Failure as e:
+        raise Failure("%s\n%s" % (e, run.describe()))
+    doc = prof.doc
+    c.expect(run.status == status, "fixingahole exited %s, expected the script's %s"
+             % (run.status, status))
+    c.expect(doc.get("exit_status") == status, "profile.json exit_status %r, expected %s"
+             % (doc.get("exit_status"), status))
+    samples, errors = doc.get("samples") or 0, doc.get("errors") or 0
+    c.expect(samples > 0, "no samples taken")
+    c.expect(errors < MAX_ERROR_FRACTION * max(samples, 1),
+             "%s bad samples out of %s (limit %.0f%%)" % (errors, samples, 100 * MAX_ERROR_FRACTION))
+    py = doc.get("python") or {}
+    c.expect(str(py.get("version", "")).startswith(interp.version),
+             "python.version %r, the interpreter is %s" % (py.get("version"), interp.version))
+    if interp.ident == "debian-dbg":
+        c.expect(py.get("offsets") == "dwarf", "python.offsets %r: Debian's python3 with "
+                 "python3.11-dbg installed should use its DWARF" % py.get("offsets"))
+    if interp.offsets:
+        c.expect(py.get("offsets") == interp.offsets, "python.offsets %r despite --offsets %s"
+                 % (py.get("offsets"), interp.offsets))
+
+    def context():
+        return "%s\n\n%s\n\nground truth: %s" % (run.describe(), prof.describe(script),
+                                                 json.dumps(truth, sort_keys=True))
+    return run, prof, truth, c, context
+
+
+def _line(prof, script, number):
+    return prof.lines(script).get(number, {"line": number, "percent": 0.0, "python_percent": 0.0,
+                                           "native_percent": 0.0, "system_percent": 0.0})
+
+
+def function_shares_match_thread_time(interp, work):
+    script = "shares.py"
+    run, prof, truth, c, context = _profile(interp, work, script)
+    names = ("light", "medium", "heavy")
+    marks = marked_lines(work.file(script))
+    spans = function_spans(work.file(script))
+    lines = prof.lines(script)
+
+    measured = {}
+    for name in names:
+        f = prof.function(name, script)
+        if c.expect(f is not None, "%s() is not in functions[]" % name):
+            measured[name] = f.get("percent", 0.0)
+    cpu = truth["thread_time"]
+    if len(measured) == len(names):
+        msum, tsum = sum(measured.values()), sum(cpu.values())
+        c.expect(msum > 0, "the three functions got no time at all")
+        for name in names:
+            share = 100.0 * measured[name] / msum if msum else 0.0
+            want = 100.0 * cpu[name] / tsum
+            c.note("%s(): profile share %.2f%% (percent %.2f), thread_time share %.2f%% "
+                   "(%.3f s, %d calls), diff %+.2f pp"
+                   % (name, share, measured[name], want, cpu[name], truth["calls"][name],
+                      share - want))
+            c.expect(abs(share - want) <= 2.0, "%s(): share %.2f%% vs thread_time share %.2f%% "
+                     "(more than 2 pp apart)" % (name, share, want))
+
+    for name in names:
+        first, last = spans[name]
+        body = {n: l for n, l in lines.items() if first <= n <= last}
+        if not c.expect(body, "no line of %s() (lines %d-%d) in files[].lines" % (name, first, last)):
+            continue
+        hottest = max(body.values(), key=lambda l: l["percent"])
+        loop = (marks[name + ".for"], marks[name + ".body"])
+        c.expect(hottest["line"] in loop, "%s(): hottest line %d is not one of its loop lines %s"
+                 % (name, hottest["line"], loop))
+        in_body = sum(l["percent"] for l in body.values())
+        fpct = measured.get(name, 0.0)
+        c.expect(abs(in_body - fpct) <= 0.5 + 0.02 * fpct,
+                 "%s(): its lines add up to %.2f%%, the function has %.2f%%" % (name, in_body, fpct))
+    callsite = _line(prof, script, marks["callsite"])["percent"]
+    c.note("call site line %d: %.2f%%" % (marks["callsite"], callsite))
+    c.expect(callsite < 2.0, "the call site line %d has %.2f%%: callee time leaked to the caller"
+             % (marks["callsite"], callsite))
+    c.finish(context)
+
+
+def numpy_line_is_native(interp, work):
+    if not interp.has_numpy:
+        raise Skip("numpy is not importable by %s" % interp.path)
+    script = "numpy_native.py"
+    run, prof, truth, c, context = _profile(interp, work, script)
+    marks = marked_lines(work.file(script))
+    total = (prof.doc.get("totals") or {}).get("seconds") or 0.0
+    c.expect(total > 0, "totals.seconds is %r" % total)
+    for key, kind in (("sort", "native"), ("matmul", "native"), ("python", "python")):
+        line = _line(prof, script, marks[key])
+        pct, part = line["percent"], line[kind + "_percent"]
+        expected = 100.0 * truth[key]["wall"] / total if total else 0.0
+        c.note("line %d (%s): %.2f%% (python %.2f, native %.2f, system %.2f); wall share "
+               "%.2f%% (%.3f s wall, %.3f s thread_time)"
+               % (line["line"], key, pct, line["python_percent"], line["native_percent"],
+                  line["system_percent"], expected, truth[key]["wall"], truth[key]["thread_time"]))
+        c.expect(pct > 0, "line %d (%s) got no time" % (line["line"], key))
+        c.expect(part > 0.5 * pct, "line %d (%s): %s time is %.2f%% of its %.2f%%, not the majority"
+                 % (line["line"], key, kind, part, pct))
+        # BLAS helper threads are charged to the calling line, so a matrix
+        # multiply may show more than its wall share; never less.
+        low, high = expected - 8.0, (None if key == "matmul" else expected + 8.0)
+        c.expect(pct >= low and (high is None or pct <= high),
+                 "line %d (%s): %.2f%% of the time, but it took %.2f%% of the wall time"
+                 % (line["line"], key, pct, expected))
+    c.finish(context)
+
+
+def sleep_line_is_system(interp, work):
+    script = "sleep_system.py"
+    run, prof, truth, c, context = _profile(interp, work, script)
+    marks = marked_lines(work.file(script))
+    total = (prof.doc.get("totals") or {}).get("seconds") or 0.0
+    sleep, cpu = _line(prof, script, marks["sleep"]), _line(prof, script, marks["cpu"])
+    wall_share = 100.0 * truth["sleep_wall"] / total if total else 0.0
+    pair = sleep["percent"] + cpu["percent"]
+    share_of_pair = 100.0 * sleep["percent"] / pair if pair else 0.0
+    truth_pair = 100.0 * truth["sleep_wall"] / (truth["sleep_wall"] + truth["cpu_wall"])
+    c.note("sleep line %d: %.2f%% (system %.2f, python %.2f, native %.2f); wall share %.2f%% "
+           "(%.3f of %.3f s profiled)" % (sleep["line"], sleep["percent"], sleep["system_percent"],
+                                          sleep["python_percent"], sleep["native_percent"],
+                                          wall_share, truth["sleep_wall"], total))
+    c.note("cpu line %d: %.2f%% (python %.2f, native %.2f, system %.2f); wall share %.2f%%; "
+           "sleep:cpu %.2f%% vs measured %.2f%%"
+           % (cpu["line"], cpu["percent"], cpu["python_percent"], cpu["native_percent"],
+              cpu["system_percent"], 100.0 * truth["cpu_wall"] / total if total else 0.0,
+              share_of_pair, truth_pair))
+    c.expect(sleep["system_percent"] >= 0.8 * sleep["percent"] and sleep["percent"] > 0,
+             "the sleep line's system time is %.2f%% of its %.2f%%"
+             % (sleep["system_percent"], sleep["percent"]))
+    c.expect(abs(sleep["percent"] - wall_share) <= 5.0,
+             "the sleep line has %.2f%% of the time but slept for %.2f%% of it"
+             % (sleep["percent"], wall_share))
+    c.expect(abs(share_of_pair - truth_pair) <= 4.0,
+             "sleep line vs cpu line split %.2f%% : %.2f%%, measured %.2f%% : %.2f%%"
+             % (share_of_pair, 100 - share_of_pair, truth_pair, 100 - truth_pair))
+    c.expect(cpu["python_percent"] > 0.5 * cpu["percent"],
+             "the pure-Python line is not mostly python time: %.2f%% of %.2f%%"
+             % (cpu["python_percent"], cpu["percent"]))
+    c.finish(context)
+
+
+def join_is_idle(interp, work):
+    script = "join_idle.py"
+    marks = marked_lines(os.path.join(os.path.dirname(__file__), "workloads", script))
+
+    run, prof, truth, c, context = _profile(interp, work, script)
+    total = (prof.doc.get("totals") or {}).get("seconds") or 0.0
+    join = _line(prof, script, marks["join"])
+    worker = prof.function("worker_work", script)
+    wpct = worker.get("percent", 0.0) if worker else 0.0
+    expected = 100.0 * truth["worker_thread_time"] / total if total else 0.0
+    c.note("without --idle: join line %.2f%%, worker_work() %.2f%% (its thread_time is %.2f%% "
+           "of %.3f s profiled)" % (join["percent"], wpct, expected, total))
+    c.expect(not prof.doc.get("idle_included"), "idle_included is true without --idle")
+    c.expect(join["percent"] < 3.0, "the join line got %.2f%% without --idle" % join["percent"])
+    c.expect((prof.doc.get("totals") or {}).get("idle_seconds", 0) >= 0.8 * truth["join_wall"],
+             "totals.idle_seconds %s, join() waited %.3f s"
+             % ((prof.doc.get("totals") or {}).get("idle_seconds"), truth["join_wall"]))
+    c.expect(worker is not None, "worker_work() is not in functions[]")
+    c.expect(wpct >= 70.0 and abs(wpct - expected) <= 6.0,
+             "worker_work() has %.2f%%, its CPU time is %.2f%% of the profile"
+             % (wpct, expected))
+    first, first_context = c, context
+
+    # Again with --idle, in a fresh output folder.
+    os.rename(work.file("performance"), work.file("performance-without-idle"))
+    run, prof, truth, c, context = _profile(interp, work, script, extra=["--idle"])
+    totals = prof.doc.get("totals") or {}
+    total = totals.get("seconds") or 0.0
+    join = _line(prof, script, marks["join"])
+    expected = 100.0 * truth["join_wall"] / total if total else 0.0
+    # With --idle, idle time is reported as system time (docs/profile-json.md);
+    # on CPU it must not be.
+    busy = join["python_percent"] + join["native_percent"]
+    c.note("with --idle: join line %.2f%% (python+native %.2f), join wall share %.2f%% "
+           "(%.3f of %.3f s), idle_seconds %s" % (join["percent"], busy, expected,
+                                                  truth["join_wall"], total,
+                                                  totals.get("idle_seconds")))
+    c.expect(prof.doc.get("idle_included") is True, "idle_included is not true with --idle")
+    c.expect(abs(join["percent"] - expected) <= 8.0,
+             "with --idle the join line has %.2f%%, but join() took %.2f%% of the time"
+             % (join["percent"], expected))
+    c.expect(busy <= 0.2 * max(join["percent"], 1e-9),
+             "the join line's time is on CPU: python+native %.2f of %.2f%%"
+             % (busy, join["percent"]))
+    c.expect((totals.get("idle_seconds") or 0) >= 0.8 * truth["join_wall"],
+             "totals.idle_seconds %s, join() waited %.3f s"
+             % (totals.get("idle_seconds"), truth["join_wall"]))
+    c.problems = (["without --idle: " + p for p in first.problems] +
+                  ["with --idle: " + p for p in c.problems])
+    c.notes = first.notes + c.notes
+    c.finish(lambda: "=== without --idle ===\n%s\n\n=== with --idle ===\n%s"
+             % (first_context(), context()))
+
+
+def raising_script_still_profiled(interp, work):
+    script = "raising.py"
+    run, prof, truth, c, context = _profile(interp, work, script, status=1)
+    c.expect(os.path.isfile(os.path.join(prof.folder, "profile_results.txt")),
+             "no profile_results.txt in %s" % prof.folder)
+    c.expect(os.path.isfile(os.path.join(prof.folder, script)),
+             "no copy of the script in %s" % prof.folder)
+    c.expect("RuntimeError: raised on purpose" in run.stderr,
+             "the script's traceback is not on stderr")
+    f = prof.function("work_before_raising", script)
+    c.expect(f is not None and f.get("percent", 0) > 0,
+             "work_before_raising() is not in functions[]")
+    c.note("work_before_raising(): %.2f%%" % (f.get("percent", 0) if f else 0))
+    c.finish(context)
+
+
+CASES = {
+    "function_shares_match_thread_time": function_shares_match_thread_time,
+    "numpy_line_is_native": numpy_line_is_native,
+    "sleep_line_is_system": sleep_line_is_system,
+    "join_is_idle": join_is_idle,
+    "raising_script_still_profiled": raising_script_still_profiled,
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/python3
+"""Integration test driver: `driver.py INTERPRETER CASE` profiles a workload
+under one interpreter (py3.8 ... py3.13, debian-dbg, debian-nodbg), or
+`driver.py cli CASE` runs a command-line case once.
+
+Exit status: 0 passed, 1 failed, 77 skipped (CTest's SKIP_RETURN_CODE).
+Needs FAH_CLIENT (the fixingahole binary) and FIXINGAHOLE_SOCKET (a socket
+path private to this build) in the environment; CMake sets both.
+"""
+
+import os
+import sys
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import cases_cli  # noqa: E402
+import cases_profile  # noqa: E402
+from harness import SKIP, Failure, Skip, Workdir, interpreter, prepare_socket_dir  # noqa: E402
+
+
+def run(target, case):
+    prepare_socket_dir()
+    if target == "cli":
+        if case not in cases_cli.CASES:
+            raise Failure("unknown cli case %r" % case)
+        work = Workdir("cli")
+        print("case cli.%s, work folder %s" % (case, work.path))
+        fn = lambda: cases_cli.CASES[case](work)  # noqa: E731
+    else:
+        if case not in cases_profile.CASES:
+            raise Failure("unknown case %r" % case)
+        interp = interpreter(target)
+        work = Workdir(target)
+        print("case %s.%s with %s, work folder %s" % (target, case, interp, work.path))
+        fn = lambda: cases_profile.CASES[case](interp, work)  # noqa: E731
+    try:
+        fn()
+    except Skip:
+        raise
+    except BaseException:
+        work.keep = True
+        raise
+    finally:
+        work.cleanup()
+
+
+def main(argv):
+    if len(argv) != 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    try:
+        run(argv[1], argv[2])
+    except Skip as e:
+        print("SKIPPED: %s" % e)
+        return SKIP
+    except Failure as e:
+        print(str(e))
+        return 1
+    except Exception:
+        traceback.print_exc()
+        return 1
+    print("PASSED")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,25 @@
+"""Does about half a second of work in a function, records that it ran
+(argv[1]), then raises: the interpreter exits with status 1."""
+import json
+import sys
+import time
+
+
+def work_before_raising(seconds):
+    start = time.perf_counter()
+    x = 0
+    while time.perf_counter() - start < seconds:
+        for i in range(10000):
+            x += i % 3
+    return x
+
+
+def main():
+    work_before_raising(0.5)
+    with open(sys.argv[1], "w") as out:
+        json.dump({"worked": True}, out)
+    raise RuntimeError("raised on purpose by the workload")
+
+
+if __name__ == "__main__":
+    main()

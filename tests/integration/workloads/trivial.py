@@ -1,0 +1,2 @@
+"""Does almost nothing: used where only the profiler's reaction matters."""
+print("trivial workload ran")

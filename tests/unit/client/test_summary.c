@@ -1,0 +1,269 @@
+/* summary.c: who gets charged, the shares, sorting, idle handling,
+ * detailed mode, call paths and the module tree, on the fixture profile.
+ * Expected numbers are computed here from the fixture's inputs. */
+#include <math.h>
+
+#include "harness.h"
+#include "fixture.h"
+#include "client/summary.h"
+
+#define ROOT "/proj"
+#define NEAR(a, b) (fabs((a) - (b)) < 1e-9)
+
+static const char *const ignore[] = { ROOT "/.venv" };
+
+static struct summary_options options(int detailed, int include_idle)
+{
+    struct summary_options o = {
+        .root = ROOT "/", .ignore = ignore, .nignore = 1,
+        .detailed = detailed, .include_idle = include_idle,
+    };
+    return o;
+}
+
+static const struct summary_function *find_fn(const struct summary *s,
+                                              const char *qualname)
+{
+    for (size_t i = 0; i < s->nfunctions; i++) {
+        if (!strcmp(s->functions[i].qualname, qualname))
+            return &s->functions[i];
+    }
+    return NULL;
+}
+
+static const struct summary_line *find_line(const struct summary *s,
+                                            const char *rel, int line)
+{
+    for (size_t i = 0; i < s->nfiles; i++) {
+        for (size_t j = 0; !strcmp(s->files[i].rel, rel) && j < s->files[i].nlines; j++) {
+            if (s->files[i].lines[j].line == line)
+                return &s->files[i].lines[j];
+        }
+    }
+    return NULL;
+}
+
+static void test_pure_helpers(void)
+{
+    struct summary_options o = options(0, 0);
+    const double raw[TIME_KINDS] = { 1, 2, 3, 4 };
+    double out[SUMMARY_KINDS];
+
+    CHECK(summary_path_under("/proj/app.py", "/proj"));
+    CHECK(summary_path_under("/proj/app.py", "/proj/"));
+    CHECK(summary_path_under("/proj", "/proj"));
+    CHECK(!summary_path_under("/project/app.py", "/proj"));
+    CHECK(summary_path_under("/usr/x.py", "/"));
+    CHECK(!summary_is_real_file("<frozen os>"));
+    CHECK(!summary_is_real_file("<string>"));
+    CHECK(!summary_is_real_file(""));
+    CHECK(summary_is_user_file("/proj/a/b.py", &o));
+    CHECK(!summary_is_user_file("/proj/.venv/lib/x.py", &o));
+    CHECK(!summary_is_user_file("/usr/lib/python3.11/os.py", &o));
+    CHECK_EQ_STR(summary_relative("/proj/a/b.py", "/proj/"), "a/b.py");
+    CHECK_EQ_STR(summary_relative("/usr/x.py", "/proj"), "/usr/x.py");
+    CHECK_EQ_STR(summary_relative("/usr/x.py", "/"), "usr/x.py");
+    CHECK_EQ_STR(summary_short_name("A.f.<locals>.g"), "g");
+    CHECK_EQ_STR(summary_short_name("<lambda>"), "<lambda>");
+    CHECK(summary_percent(1, 0) == 0.0);
+    CHECK(NEAR(summary_percent(1, 4), 25.0));
+    CHECK(summary_counted(raw, 0, out) == 1 + 2 + 3 && out[TIME_SYSTEM] == 3);
+    CHECK(summary_counted(raw, 1, out) == 1 + 2 + 3 + 4 && out[TIME_SYSTEM] == 7);
+}
+
+static void test_library_time_goes_to_calling_line(void)
+{
+    struct profile *p = fx_profile(ROOT);
+    struct summary_options o = options(0, 0);
+    struct summary *s = summary_new(p, &o);
+    double total = 2 * fx_sum3(fx_a) + fx_sum3(fx_b) + fx_sum3(fx_c) +
+                   fx_sum3(fx_d) + fx_sum3(fx_e) + fx_sum3(fx_f) + fx_sum3(fx_g);
+    double heavy = 2 * fx_sum3(fx_a) + fx_sum3(fx_b) + fx_sum3(fx_e);
+    double helper = fx_sum3(fx_c) + fx_sum3(fx_g);
+    const struct summary_function *h = find_fn(s, "heavy");
+    const struct summary_line *l22 = find_line(s, "app.py", 22);
+    double shares = 0;
+
+    CHECK(NEAR(s->total, total));
+    CHECK(NEAR(s->other_seconds, fx_sum3(fx_d)));
+    CHECK(NEAR(s->idle_seconds, fx_f[TIME_IDLE] + fx_g[TIME_IDLE]));
+    CHECK_EQ_INT(s->samples, 8);
+    /* Only user functions with time; the two heavy code objects are one. */
+    CHECK_EQ_INT(s->nfunctions, 2);
+    CHECK(h && NEAR(h->percent, 100 * heavy / total));
+    CHECK(h && NEAR(h->kind_percent[TIME_NATIVE], 100 * 2 * fx_a[TIME_NATIVE] / total));
+    CHECK(h && h->firstlineno == 20 && !strcmp(h->rel, "app.py"));
+    CHECK(find_fn(s, "Helper.work") && NEAR(find_fn(s, "Helper.work")->percent, 100 * helper / total));
+    CHECK_EQ_STR(s->functions[0].name, "heavy");
+    CHECK_EQ_STR(s->functions[1].name, "work");
+    CHECK(find_fn(s, "JSONEncoder.encode") == NULL);
+    CHECK(find_fn(s, "lib_func") == NULL);
+    /* The encoder's time lands on heavy's line 22; the venv's on line 4. */
+    CHECK(l22 && NEAR(l22->seconds[TIME_PYTHON], 2 * fx_a[TIME_PYTHON]));
+    CHECK(l22 && NEAR(l22->seconds[TIME_NATIVE], 2 * fx_a[TIME_NATIVE]));
+    CHECK(find_line(s, "pkg/util.py", 4) &&
+          NEAR(find_line(s, "pkg/util.py", 4)->total, fx_sum3(fx_c)));
+    CHECK(find_line(s, "app.py", 23) != NULL); /* the second heavy code */
+    CHECK(find_line(s, "app.py", 15) == NULL); /* idle only */
+    /* Everything adds up: functions + other = total, files = functions. */
+    for (size_t i = 0; i < s->nfunctions; i++)
+        shares += s->functions[i].percent;
+    CHECK(NEAR(shares + 100 * s->other_seconds / total, 100.0));
+    CHECK_EQ_INT(s->nfiles, 2);
+    CHECK_EQ_STR(s->files[0].rel, "app.py");
+    CHECK(NEAR(s->files[0].total, heavy));
+    CHECK_EQ_INT(s->files[0].nlines, 3);
+    CHECK(s->files[0].lines[0].line == 21 && s->files[0].lines[2].line == 23);
+    CHECK_EQ_INT(s->files[0].nfunctions, 1);
+    summary_free(s);
+    profile_free(p);
+}
+
+static void test_idle_counts_as_system_when_included(void)
+{
+    struct profile *p = fx_profile(ROOT);
+    struct summary_options o = options(0, 1);
+    struct summary *s = summary_new(p, &o);
+    double idle = fx_f[TIME_IDLE] + fx_g[TIME_IDLE];
+    double total = 2 * fx_sum3(fx_a) + fx_sum3(fx_b) + fx_sum3(fx_c) +
+                   fx_sum3(fx_d) + fx_sum3(fx_e) + fx_sum3(fx_g) + idle;
+    const struct summary_function *m = find_fn(s, "main");
+
+    CHECK(s->include_idle);
+    CHECK(NEAR(s->total, total));
+    CHECK(NEAR(s->kind_seconds[TIME_SYSTEM],
+               fx_c[TIME_SYSTEM] + fx_g[TIME_SYSTEM] + idle));
+    CHECK_EQ_INT(s->nfunctions, 3);
+    CHECK(m && NEAR(m->kind_percent[TIME_SYSTEM], 100 * fx_f[TIME_IDLE] / total));
+    CHECK(find_line(s, "app.py", 15) != NULL);
+    summary_free(s);
+    profile_free(p);
+}
+
+static void test_detailed_charges_library_lines(void)
+{
+    struct profile *p = fx_profile(ROOT);
+    struct summary_options o = options(1, 0);
+    struct summary *s = summary_new(p, &o);
+    const struct summary_function *enc = find_fn(s, "JSONEncoder.encode");
+    const struct summary_function *h = find_fn(s, "heavy");
+
+    CHECK(enc && NEAR(enc->total, 2 * fx_sum3(fx_a)) && !enc->user);
+    CHECK(enc && !strcmp(enc->rel, "/usr/lib/python3.11/json/encoder.py"));
+    CHECK(h && NEAR(h->total, fx_sum3(fx_b) + fx_sum3(fx_e)));
+    CHECK(find_fn(s, "lib_func") && NEAR(find_fn(s, "lib_func")->total, fx_sum3(fx_c)));
+    /* A frozen module is never a real file: still "other". */
+    CHECK(NEAR(s->other_seconds, fx_sum3(fx_d)));
+    CHECK(find_line(s, "/usr/lib/python3.11/json/encoder.py", 200) != NULL);
+    summary_free(s);
+    profile_free(p);
+}
+
+static void test_call_paths_of_top_functions(void)
+{
+    struct profile *p = fx_profile(ROOT);
+    struct summary_options o = options(0, 0);
+    struct summary *s = summary_new(p, &o);
+    const struct summary_trace *t;
+    double total = s->total;
+
+    CHECK_EQ_INT(s->ntraces, 2);
+    t = &s->traces[0];
+    CHECK_EQ_STR(s->functions[t->function].qualname, "heavy");
+    CHECK_EQ_INT(t->npaths, 2);
+    if (t->npaths == 2) {
+        /* A (twice) and B share <module>:30 -> main:12. */
+        CHECK_EQ_INT(t->paths[0].samples, 3);
+        CHECK_EQ_INT(t->paths[0].nframes, 2);
+        CHECK_EQ_STR(t->paths[0].frames[0].qualname, "<module>");
+        CHECK_EQ_INT(t->paths[0].frames[0].line, 30);
+        CHECK_EQ_STR(t->paths[0].frames[1].qualname, "main");
+        CHECK_EQ_INT(t->paths[0].frames[1].line, 12);
+        CHECK(NEAR(t->paths[0].percent,
+                   100 * (2 * fx_sum3(fx_a) + fx_sum3(fx_b)) / total));
+        /* E: the recursive call from heavy line 25, via main line 14. */
+        CHECK_EQ_INT(t->paths[1].samples, 1);
+        CHECK_EQ_INT(t->paths[1].nframes, 3);
+        CHECK_EQ_STR(t->paths[1].frames[2].qualname, "heavy");
+        CHECK_EQ_INT(t->paths[1].frames[2].line, 25);
+    }
+    /* Helper.work: the ignored library frame is not a caller. */
+    t = &s->traces[1];
+    CHECK_EQ_INT(t->npaths, 2);
+    summary_free(s);
+    profile_free(p);
+}
+
+static void test_module_tree(void)
+{
+    struct profile *p = fx_profile(ROOT);
+    struct summary_options o = options(0, 0);
+    struct summary *s = summary_new(p, &o);
+    const struct summary_module *m = &s->modules;
+
+    CHECK_EQ_INT(m->nfunctions, 2);
+    CHECK_EQ_INT(m->nchildren, 2);
+    if (m->nchildren == 2) {
+        CHECK_EQ_STR(m->children[0].name, "app.py");
+        CHECK(m->children[0].is_file);
+        CHECK_EQ_INT(m->children[0].nlisted, 1);
+        CHECK_EQ_STR(m->children[1].name, "pkg");
+        CHECK(!m->children[1].is_file);
+        CHECK_EQ_INT(m->children[1].nchildren, 1);
+        CHECK_EQ_STR(m->children[1].children[0].name, "util.py");
+        CHECK(NEAR(m->children[1].percent, find_fn(s, "Helper.work")->percent));
+    }
+    CHECK(NEAR(m->percent, 100 - 100 * s->other_seconds / s->total));
+    summary_free(s);
+    profile_free(p);
+}
+
+static void test_ties_sort_by_name(void)
+{
+    struct profile *p = profile_new();
+    const double one[TIME_KINDS] = { 1, 0, 0, 0 };
+    struct summary_options o = options(0, 0);
+    struct summary *s;
+
+    profile_set_code(p, 0, ROOT "/z.py", "zeta", 1);
+    profile_set_code(p, 1, ROOT "/a.py", "beta", 1);
+    profile_set_code(p, 2, ROOT "/a.py", "alpha", 9);
+    for (uint32_t id = 0; id < 3; id++)
+        profile_add_sample(p, 1, &(struct profile_frame){ id, 2 }, 1, one);
+    s = summary_new(p, &o);
+    CHECK_EQ_INT(s->nfunctions, 3);
+    CHECK_EQ_STR(s->functions[0].name, "alpha");
+    CHECK_EQ_STR(s->functions[1].name, "beta");
+    CHECK_EQ_STR(s->functions[2].name, "zeta");
+    /* a.py (2 s) before z.py (1 s); its functions by first line. */
+    CHECK_EQ_STR(s->files[0].rel, "a.py");
+    CHECK_EQ_INT(s->files[0].nfunctions, 2);
+    CHECK_EQ_STR(s->functions[s->files[0].functions[0]].name, "beta");
+    summary_free(s);
+    profile_free(p);
+}
+
+static void test_empty_profile(void)
+{
+    struct profile *p = profile_new();
+    struct summary_options o = options(0, 0);
+    struct summary *s = summary_new(p, &o);
+
+    CHECK(s != NULL);
+    CHECK(s->total == 0 && s->nfunctions == 0 && s->nfiles == 0);
+    summary_free(s);
+    profile_free(p);
+}
+
+int main(void)
+{
+    test_pure_helpers();
+    test_library_time_goes_to_calling_line();
+    test_idle_counts_as_system_when_included();
+    test_detailed_charges_library_lines();
+    test_call_paths_of_top_functions();
+    test_module_tree();
+    test_ties_sort_by_name();
+    test_empty_profile();
+    return test_finish("test_summary");
+}

@@ -1,0 +1,738 @@
+/* The frame walker against fabricated memory images: one per frame family,
+ * laid out by hand-filled offsets, plus the ways remote memory goes wrong
+ * (cycles, depth, unreadable frames, absurd strings, torn lists). */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/fakemem.h"
+#include "daemon/pywalk.h"
+#include "harness.h"
+
+/* Made-up but plausible layouts: what matters is that the walker takes
+ * every position from struct py_offsets. */
+enum layout { L38, L310, L311, L312, L313, L314 };
+
+static const char *layout_name[] = {"3.8", "3.10", "3.11", "3.12", "3.13", "3.14"};
+
+static void fill_offsets(struct py_offsets *o, enum layout l)
+{
+    int iframe = l >= L311, modern = l >= L313;
+
+    memset(o, 0xff, sizeof(*o)); /* every offset PYOFF_ABSENT */
+    o->version_hex = (uint32_t[]){0x030812f0, 0x030a0df0, 0x030b07f0, 0x030c01f0,
+                                  0x030d00f0, 0x030e00f0}[l];
+    o->family = l <= L310 ? PYFAMILY_FRAME_OBJECT
+              : l <= L312 ? PYFAMILY_INTERP_FRAME
+              : l == L313 ? PYFAMILY_CURRENT_FRAME : PYFAMILY_TAGGED_FRAME;
+    o->linetable = l == L38 ? LINETABLE_LNOTAB : l == L310 ? LINETABLE_310
+                 : LINETABLE_LOCATIONS;
+    o->runtime.interpreters_head = 32;
+    o->interp.next = 0;
+    o->interp.threads_head = 16;
+    o->thread.size = 256;
+    o->thread.next = 8;
+    o->thread.interp = 16;
+    o->thread.thread_id = 176;
+    if (iframe)
+        o->thread.native_thread_id = 184;
+    if (l <= L310)
+        o->thread.frame = 24;
+    else if (l <= L312)
+        o->thread.cframe = 56;
+    else
+        o->thread.current_frame = 72;
+    o->cframe.current_frame = l == L311 ? 8 : 0;
+    if (l <= L310) {
+        o->frame_object.back = 24;
+        o->frame_object.code = 32;
+        o->frame_object.lasti = 104;
+    } else {
+        o->iframe.size = 80;
+        o->iframe.code = modern ? 0 : 32;
+        o->iframe.previous = modern ? 8 : 48;
+        o->iframe.instr_ptr = 56;
+        o->iframe.owner = modern ? 70 : 69;
+        o->iframe.owner_cstack = l == L311 ? -1 : l == L314 ? 4 : 3;
+        o->iframe.owner_interpreter = l == L314 ? 3 : -1;
+    }
+    o->code.size = 208;
+    o->code.filename = 104;
+    o->code.name = 112;
+    if (iframe)
+        o->code.qualname = 120;
+    o->code.firstlineno = 40;
+    o->code.linetable = 128;
+    if (iframe)
+        o->code.code_adaptive = 200;
+    o->bytes.size = 16;
+    o->bytes.sval = 32;
+    o->unicode.length = 16;
+    o->unicode.state = 32;
+    o->unicode.ascii_size = l >= L312 ? 40 : 48;
+    o->unicode.compact_size = l >= L312 ? 56 : 72;
+    o->object.ob_type = 8;
+}
+
+/* ---- a fake process --------------------------------------------------- */
+
+#define MAX_THREADS 16
+
+struct fake_proc {
+    enum layout layout;
+    struct fake_mem m;
+    struct rmem mem;
+    struct py_target target;
+    struct py_offsets *off;
+    uint64_t runtime;
+    uint64_t cframe[MAX_THREADS]; /* per thread, 3.11-3.12 */
+    uint64_t tstate[MAX_THREADS];
+    int nthreads;
+    uint8_t tables[3][256]; /* line tables: line at byte offset 2k = first + k */
+    size_t table_len[3];
+};
+
+#define LOC(code, units) (uint8_t)(0x80 | ((code) << 3) | ((units) - 1))
+
+/* A table where the instruction at byte offset 2k has line firstlineno + k,
+ * for k < 64, in each format. */
+static size_t make_table(enum linetable_format fmt, uint8_t *t)
+{
+    size_t n = 0;
+    for (int k = 0; k < 64; k++) {
+        switch (fmt) {
+        case LINETABLE_LNOTAB:
+            if (k) {
+                t[n++] = 2;
+                t[n++] = 1;
+            }
+            break;
+        case LINETABLE_310:
+            t[n++] = 2;
+            t[n++] = k ? 1 : 0;
+            break;
+        default:
+            if (k) {
+                t[n++] = LOC(11, 1); /* one-line form, +1 */
+                t[n++] = 0;
+                t[n++] = 4;
+            } else {
+                t[n++] = LOC(0, 1); /* short form, same line */
+                t[n++] = 3;
+            }
+        }
+    }
+    return n;
+}
+
+static void proc_init(struct fake_proc *p, enum layout l)
+{
+    memset(p, 0, sizeof(*p));
+    p->layout = l;
+    fake_init(&p->m);
+    p->mem = fake_ops(&p->m);
+    p->off = &p->target.off;
+    fill_offsets(p->off, l);
+    p->target.pid = 4242;
+    p->target.runtime_addr = p->runtime = fake_alloc(&p->m, 256);
+    p->target.code_type_addr = fake_alloc(&p->m, 64);
+    p->table_len[0] = make_table(p->off->linetable, p->tables[0]);
+}
+
+static void proc_fini(struct fake_proc *p)
+{
+    fake_fini(&p->m);
+}
+
+static uint64_t add_interp(struct fake_proc *p)
+{
+    uint64_t interp = fake_alloc(&p->m, 128);
+    uint64_t at = p->runtime + (uint64_t)p->off->runtime.interpreters_head;
+    /* Appended, so the first one made stays the main interpreter. */
+    for (;;) {
+        uint64_t cur = fake_get_u64(&p->m, at);
+        if (!cur)
+            break;
+        at = cur + (uint64_t)p->off->interp.next;
+    }
+    fake_u64(&p->m, at, interp);
+    return interp;
+}
+
+/* A new thread state at the head of interp's list, as CPython adds them. */
+static int add_thread(struct fake_proc *p, uint64_t interp, uint64_t pthread_id, uint32_t tid)
+{
+    const struct py_offsets *o = p->off;
+    uint64_t t = fake_alloc(&p->m, (size_t)o->thread.size);
+    uint64_t head = fake_get_u64(&p->m, interp + (uint64_t)o->interp.threads_head);
+    int i = p->nthreads++;
+
+    fake_u64(&p->m, t + (uint64_t)o->thread.next, head);
+    fake_u64(&p->m, t + (uint64_t)o->thread.interp, interp);
+    fake_u64(&p->m, t + (uint64_t)o->thread.thread_id, pthread_id);
+    if (o->thread.native_thread_id >= 0)
+        fake_u64(&p->m, t + (uint64_t)o->thread.native_thread_id, tid);
+    fake_u64(&p->m, interp + (uint64_t)o->interp.threads_head, t);
+    if (o->thread.cframe >= 0) {
+        p->cframe[i] = fake_alloc(&p->m, 32);
+        fake_u64(&p->m, t + (uint64_t)o->thread.cframe, p->cframe[i]);
+    }
+    p->tstate[i] = t;
+    return i;
+}
+
+static uint64_t add_code(struct fake_proc *p, const char *file, const char *name,
+                         const char *qualname, int firstlineno)
+{
+    struct fake_code_spec spec = {
+        .file = file, .name = name, .qualname = qualname, .firstlineno = firstlineno,
+        .table = p->tables[0], .table_len = p->table_len[0],
+        .type = p->target.code_type_addr,
+    };
+    return fake_code(&p->m, p->off, &spec);
+}
+
+/* Where a thread's newest-frame pointer lives. */
+static uint64_t newest_slot(struct fake_proc *p, int thread)
+{
+    const struct py_offsets *o = p->off;
+    if (o->family == PYFAMILY_FRAME_OBJECT)
+        return p->tstate[thread] + (uint64_t)o->thread.frame;
+    if (o->family == PYFAMILY_INTERP_FRAME)
+        return p->cframe[thread] + (uint64_t)o->cframe.current_frame;
+    return p->tstate[thread] + (uint64_t)o->thread.current_frame;
+}
+
+static uint64_t previous_slot(struct fake_proc *p, uint64_t frame)
+{
+    return frame + (uint64_t)(p->off->family == PYFAMILY_FRAME_OBJECT
+                                  ? p->off->frame_object.back
+                                  : p->off->iframe.previous);
+}
+
+/* Pushes a frame running code (a code object, or any object for 3.13+) at
+ * byte offset `offset` onto a thread; owner is the iframe owner byte. */
+static uint64_t push_frame_owned(struct fake_proc *p, int thread, uint64_t code,
+                                 int64_t offset, uint8_t owner)
+{
+    const struct py_offsets *o = p->off;
+    uint64_t slot = newest_slot(p, thread), f;
+    uint64_t prev = fake_get_u64(&p->m, slot);
+
+    if (o->family == PYFAMILY_FRAME_OBJECT) {
+        int scale = o->linetable == LINETABLE_310 ? 2 : 1;
+        f = fake_alloc(&p->m, 128);
+        fake_u64(&p->m, f + (uint64_t)o->frame_object.code, code);
+        fake_i32(&p->m, f + (uint64_t)o->frame_object.lasti,
+                 offset < 0 ? -1 : (int32_t)(offset / scale));
+    } else {
+        f = fake_alloc(&p->m, (size_t)o->iframe.size);
+        /* 3.14 tags the reference's low bit */
+        uint64_t exec = o->family == PYFAMILY_TAGGED_FRAME ? code | 1 : code;
+        fake_u64(&p->m, f + (uint64_t)o->iframe.code, exec);
+        fake_u64(&p->m, f + (uint64_t)o->iframe.instr_ptr,
+                 code + (uint64_t)o->code.code_adaptive + (uint64_t)offset);
+        fake_u8(&p->m, f + (uint64_t)o->iframe.owner, owner);
+    }
+    fake_u64(&p->m, previous_slot(p, f), prev);
+    fake_u64(&p->m, slot, f);
+    return f;
+}
+
+static uint64_t push_frame(struct fake_proc *p, int thread, uint64_t code, int64_t offset)
+{
+    return push_frame_owned(p, thread, code, offset, 0);
+}
+
+/* ---- tests ------------------------------------------------------------ */
+
+static void check_frame(struct pywalk *w, const struct pywalk_stack *s, uint32_t i,
+                        const char *qualname, const char *file, int line)
+{
+    CHECK(i < s->nframes);
+    if (i >= s->nframes)
+        return;
+    const struct pywalk_code *c = pywalk_code(w, s->frames[i].code_id);
+    CHECK(c != NULL);
+    if (!c)
+        return;
+    CHECK_EQ_STR(c->qualname, qualname);
+    CHECK_EQ_STR(c->file, file);
+    CHECK_EQ_INT(s->frames[i].line, line);
+}
+
+/* The main case for every family: three functions, innermost first, with
+ * qualnames where the version has them and non-ASCII names intact. */
+static void test_basic(enum layout l)
+{
+    struct fake_proc p;
+    struct pywalk_stack s;
+
+    proc_init(&p, l);
+    int q = p.off->code.qualname >= 0;
+    uint64_t interp = add_interp(&p);
+    int t = add_thread(&p, interp, 0x7f0000001000, 4242);
+    uint64_t mod = add_code(&p, "/srv/app.py", "<module>", NULL, 1);
+    uint64_t outer = add_code(&p, "/srv/app.py", "outer", "Klass.outer", 10);
+    uint64_t inner = add_code(&p, "/srv/lib/données.py", "données", "outer.<locals>.données", 200);
+    uint64_t cjk = add_code(&p, "/srv/日本.py", "関数🐍", NULL, 3000);
+
+    push_frame(&p, t, mod, 8);     /* line 1 + 4 */
+    push_frame(&p, t, outer, 2);   /* line 11 */
+    push_frame(&p, t, inner, 0);   /* line 200 */
+    push_frame(&p, t, cjk, -2);    /* not started: firstlineno */
+
+    struct pywalk *w = pywalk_new(&p.target, &p.mem);
+    CHECK(w != NULL);
+    if (!w)
+        goto out;
+    CHECK_EQ_INT(pywalk_stack(w, p.tstate[t], &s), 0);
+    CHECK_EQ_INT(s.truncated, 0);
+    CHECK_EQ_INT(s.nframes, 4);
+    check_frame(w, &s, 0, "関数🐍", "/srv/日本.py", 3000);
+    check_frame(w, &s, 1, q ? "outer.<locals>.données" : "données", "/srv/lib/données.py", 200);
+    check_frame(w, &s, 2, q ? "Klass.outer" : "outer", "/srv/app.py", 11);
+    check_frame(w, &s, 3, "<module>", "/srv/app.py", 5);
+    CHECK_EQ_INT(pywalk_code_count(w), 4);
+    CHECK_EQ_INT(pywalk_code(w, 0)->firstlineno, 3000);
+    CHECK(pywalk_code(w, 4) == NULL);
+
+    /* Stable ids: a second walk decodes nothing new. */
+    uint32_t ids[4];
+    for (int i = 0; i < 4; i++)
+        ids[i] = s.frames[i].code_id;
+    CHECK_EQ_INT(pywalk_stack(w, p.tstate[t], &s), 0);
+    for (int i = 0; i < 4; i++)
+        CHECK_EQ_INT(s.frames[i].code_id, ids[i]);
+    CHECK_EQ_INT(pywalk_code_count(w), 4);
+
+    /* Recursion: the same code object twice is one id. */
+    push_frame(&p, t, outer, 40);
+    CHECK_EQ_INT(pywalk_stack(w, p.tstate[t], &s), 0);
+    CHECK_EQ_INT(s.nframes, 5);
+    CHECK_EQ_INT(s.frames[0].code_id, ids[2]);
+    CHECK_EQ_INT(s.frames[0].line, 30);
+    CHECK_EQ_INT(pywalk_code_count(w), 4);
+    pywalk_free(w);
+out:
+    proc_fini(&p);
+    if (harness_failures)
+        fprintf(stderr, "  (after test_basic %s)\n", layout_name[l]);
+}
+
+/* A freed code object's address reused by another code object: new id, and
+ * the old id still names the old function. */
+static void test_reused_address(void)
+{
+    struct fake_proc p;
+    struct pywalk_stack s;
+
+    proc_init(&p, L311);
+    int t = add_thread(&p, add_interp(&p), 1, 1);
+    uint64_t code = add_code(&p, "a.py", "first", NULL, 1);
+    push_frame(&p, t, code, 0);
+    struct pywalk *w = pywalk_new(&p.target, &p.mem);
+
+    CHECK_EQ_INT(pywalk_stack(w, p.tstate[t], &s), 0);
+    uint32_t old = s.frames[0].code_id;
+    fake_u64(&p.m, code + (uint64_t)p.off->code.qualname, fake_str(&p.m, p.off, "second"));
+    fake_i32(&p.m, code + (uint64_t)p.off->code.firstlineno, 50);
+    CHECK_EQ_INT(pywalk_stack(w, p.tstate[t], &s), 0);
+    CHECK(s.frames[0].code_id != old);
+    CHECK_EQ_STR(pywalk_code(w, s.frames[0].code_id)->qualname, "second");
+    CHECK_EQ_INT(s.frames[0].line, 50);
+    CHECK_EQ_STR(pywalk_code(w, old)->qualname, "first");
+    /* And the new one is cached in turn. */
+    uint32_t now = s.frames[0].code_id;
+    CHECK_EQ_INT(pywalk_stack(w, p.tstate[t], &s), 0);
+    CHECK_EQ_INT(s.frames[0].code_id, now);
+    CHECK_EQ_INT(pywalk_code_count(w), 2);
+    /* Same strings, another first line: still another code object. */
+    fake_i32(&p.m, code + (uint64_t)p.off->code.firstlineno, 60);
+    CHECK_EQ_INT(pywalk_stack(w, p.tstate[t], &s), 0);
+    CHECK_EQ_INT(s.frames[0].code_id, 2);
+    CHECK_EQ_INT(s.frames[0].line, 60);
+    CHECK_EQ_INT(pywalk_code(w, now)->firstlineno, 50);
+    pywalk_free(w);
+    proc_fini(&p);
+}
+
+/* 3.12+: frames owned by the C stack are shims, not program functions;
+ * 3.13+: a frame whose f_executable is no code object is skipped too, and
+ * 3.14: so are frames owned by the interpreter. */
+static void test_skipped_frames(enum layout l)
+{
+    struct fake_proc p;
+    struct pywalk_stack s;
+
+    proc_init(&p, l);
+    int t = add_thread(&p, add_interp(&p), 1, 1);
+    uint64_t shim = add_code(&p, "", "<shim>", NULL, 0);
+    uint64_t a = add_code(&p, "m.py", "a", NULL, 10);
+    uint64_t b = add_code(&p, "m.py", "b", NULL, 20);
+    uint8_t cstack = (uint8_t)p.off->iframe.owner_cstack;
+
+    push_frame_owned(&p, t, shim, 0, cstack);
+    push_frame(&p, t, a, 4);
+    push_frame_owned(&p, t, shim, 0, cstack);
+    if (l >= L313) {
+        uint64_t none = fake_alloc(&p.m, 64); /* an object of another type */
+        fake_u64(&p.m, none + 8, fake_alloc(&p.m, 64));
+        push_frame(&p, t, none, 0);
+    }
+    push_frame(&p, t, b, 6);
+    push_frame_owned(&p, t, shim, 0, cstack);
+    if (l >= L314)
+        push_frame_owned(&p, t, shim, 0, (uint8_t)p.off->iframe.owner_interpreter);
+
+    struct pywalk *w = pywalk_new(&p.target, &p.mem);
+    CHECK_EQ_INT(pywalk_stack(w, p.tstate[t], &s), 0);
+    CHECK_EQ_INT(s.nframes, 2);
+    check_frame(w, &s, 0, "b", "m.py", 23);
+    check_frame(w, &s, 1, "a", "m.py", 12);
+    CHECK_EQ_INT(pywalk_code_count(w), 2); /* the shim code was never decoded */
+    pywalk_free(w);
+    proc_fini(&p);
+}
+
+static struct pywalk *chain(struct fake_proc *p, enum layout l, int nframes, uint64_t *frames)
+{
+    proc_init(p, l);
+    int t = add_thread(p, add_interp(p), 1, 1);
+    uint64_t code = add_code(p, "deep.py", "f", NULL, 1);
+    for (int i = 0; i < nframes; i++) {
+        uint64_t f = push_frame(p, t, code, 2 * (i % 64));
+        if (frames)
+            frames[i] = f;
+    }
+    return pywalk_new(&p->target, &p->mem);
+}
+
+static void test_bad_chains(enum layout l)
+{
+    struct fake_proc p;
+    struct pywalk_stack s;
+    uint64_t f[300];
+    struct pywalk *w;
+
+    /* Self-loop: the frame is its own caller. */
+    w = chain(&p, l, 1, f);
+    fake_u64(&p.m, previous_slot(&p, f[0]), f[0]);
+    CHECK_EQ_INT(pywalk_stack(w, p.tstate[0], &s), -ELOOP);
+    CHECK_EQ_INT(s.truncated, 1);
+    CHECK_EQ_INT(s.nframes, 1);
+    pywalk_free(w);
+    proc_fini(&p);
+
+    /* Two frames calling each other. */
+    w = chain(&p, l, 2, f);
+    fake_u64(&p.m, previous_slot(&p, f[0]), f[1]);
+    CHECK_EQ_INT(pywalk_stack(w, p.tstate[0], &s), -ELOOP);
+    CHECK_EQ_INT(s.truncated, 1);
+    CHECK_EQ_INT(s.nframes, 2);
+    pywalk_free(w);
+    proc_fini(&p);
+
+    /* Exactly the maximum depth is whole; one more is capped. */
+    w = chain(&p, l, PYWALK_MAX_DEPTH, NULL);
+    CHECK_EQ_INT(pywalk_stack(w, p.tstate[0], &s), 0);
+    CHECK_EQ_INT(s.nframes, PYWALK_MAX_DEPTH);
+    CHECK_EQ_INT(s.truncated, 0);
+    pywalk_free(w);
+    proc_fini(&p);
+    w = chain(&p, l, 300, NULL);
+    CHECK_EQ_INT(pywalk_stack(w, p.tstate[0], &s), -E2BIG);
+    CHECK_EQ_INT(s.nframes, PYWALK_MAX_DEPTH);
+    CHECK_EQ_INT(s.truncated, 1);
+    CHECK_EQ_INT(s.frames[0].line, 1 + 299 % 64); /* innermost first */
+    pywalk_free(w);
+    proc_fini(&p);
+
+    /* An unreadable frame in the middle: what lies above it comes back. */
+    w = chain(&p, l, 6, f);
+    fake_unmap(&p.m, f[2]);
+    CHECK_EQ_INT(pywalk_stack(w, p.tstate[0], &s), -EFAULT);
+    CHECK_EQ_INT(s.truncated, 1);
+    CHECK_EQ_INT(s.nframes, 3);
+    CHECK_EQ_INT(s.frames[2].line, 4);
+    pywalk_free(w);
+    proc_fini(&p);
+
+    /* A caller pointer into nowhere. */
+    w = chain(&p, l, 3, f);
+    fake_u64(&p.m, previous_slot(&p, f[1]), 0xdead0000beef);
+    CHECK_EQ_INT(pywalk_stack(w, p.tstate[0], &s), -EFAULT);
+    CHECK_EQ_INT(s.nframes, 2);
+    pywalk_free(w);
+    proc_fini(&p);
+
+    /* Unreadable thread state. */
+    w = chain(&p, l, 1, f);
+    CHECK(pywalk_stack(w, 0x10, &s) < 0);
+    CHECK_EQ_INT(s.truncated, 1);
+    CHECK_EQ_INT(s.nframes, 0);
+    pywalk_free(w);
+    proc_fini(&p);
+}
+
+/* Strings and code objects that cannot be right. */
+static void test_bad_objects(enum layout l)
+{
+    struct fake_proc p;
+    struct pywalk_stack s;
+    uint32_t cps[4] = {'a', 'b', 'c', 'd'};
+
+    proc_init(&p, l);
+    int t = add_thread(&p, add_interp(&p), 1, 1);
+    uint64_t good = add_code(&p, "ok.py", "ok", NULL, 7);
+    uint64_t huge = add_code(&p, "huge.py", "huge", NULL, 1);
+    uint64_t name_at = huge + (uint64_t)(p.off->code.qualname >= 0 ? p.off->code.qualname
+                                                                   : p.off->code.name);
+    push_frame(&p, t, good, 0);
+    push_frame(&p, t, huge, 0);
+    push_frame(&p, t, good, 2);
+
+    struct pywalk *w = pywalk_new(&p.target, &p.mem);
+    /* A name claiming a billion characters. */
+    fake_u64(&p.m, name_at, fake_str_raw(&p.m, p.off, cps, 4, 1, fake_state(1, 1), 1000000000));
+    CHECK_EQ_INT(pywalk_stack(w, p.tstate[t], &s), -E2BIG);
+    CHECK_EQ_INT(s.truncated, 1);
+    CHECK_EQ_INT(s.nframes, 1);
+    check_frame(w, &s, 0, "ok", "ok.py", 8);
+
+    /* A non-compact (legacy) str. */
+    fake_u64(&p.m, name_at, fake_str_raw(&p.m, p.off, cps, 4, 1, 1u << PYUNICODE_KIND_SHIFT, 4));
+    CHECK_EQ_INT(pywalk_stack(w, p.tstate[t], &s), -ENOTSUP);
+    CHECK_EQ_INT(s.nframes, 1);
+
+    /* A line table bigger than any real one. */
+    fake_u64(&p.m, name_at, fake_str(&p.m, p.off, "huge"));
+    uint64_t table = fake_get_u64(&p.m, huge + (uint64_t)p.off->code.linetable);
+    fake_u64(&p.m, table + (uint64_t)p.off->bytes.size, 1ull << 40);
+    CHECK_EQ_INT(pywalk_stack(w, p.tstate[t], &s), -E2BIG);
+    fake_u64(&p.m, table + (uint64_t)p.off->bytes.size, (uint64_t)-5);
+    CHECK_EQ_INT(pywalk_stack(w, p.tstate[t], &s), -E2BIG);
+    fake_u64(&p.m, table + (uint64_t)p.off->bytes.size, p.table_len[0]);
+
+    /* Not a code object (3.8-3.12 frames always hold one: torn memory). */
+    if (l <= L312) {
+        fake_u64(&p.m, huge + 8, 0x1234);
+        CHECK_EQ_INT(pywalk_stack(w, p.tstate[t], &s), -EINVAL);
+        CHECK_EQ_INT(s.nframes, 1);
+        fake_u64(&p.m, huge + 8, p.target.code_type_addr);
+    }
+    /* Repaired, the whole stack is back. */
+    CHECK_EQ_INT(pywalk_stack(w, p.tstate[t], &s), 0);
+    CHECK_EQ_INT(s.nframes, 3);
+    check_frame(w, &s, 1, "huge", "huge.py", 1);
+    pywalk_free(w);
+
+    /* Without a known code type nothing is type-checked. */
+    p.target.code_type_addr = 0;
+    w = pywalk_new(&p.target, &p.mem);
+    fake_u64(&p.m, huge + 8, 0x1234);
+    CHECK_EQ_INT(pywalk_stack(w, p.tstate[t], &s), 0);
+    CHECK_EQ_INT(s.nframes, 3);
+    pywalk_free(w);
+    proc_fini(&p);
+}
+
+/* Thread lists across interpreters, and their failures. */
+static void test_threads(enum layout l)
+{
+    struct fake_proc p;
+    struct pywalk_thread th[16];
+    struct pywalk_stack s;
+
+    proc_init(&p, l);
+    struct pywalk *w = pywalk_new(&p.target, &p.mem);
+    CHECK_EQ_INT(pywalk_threads(w, th, 16), -EAGAIN); /* no interpreter yet */
+
+    uint64_t main_interp = add_interp(&p);
+    CHECK_EQ_INT(pywalk_threads(w, th, 16), 0);
+    int t0 = add_thread(&p, main_interp, 0x1000, 100);
+    int t1 = add_thread(&p, main_interp, 0x2000, 101);
+    int t2 = add_thread(&p, main_interp, 0x3000, 102);
+    uint64_t sub = add_interp(&p);
+    int t3 = add_thread(&p, sub, 0x4000, 103);
+    uint64_t code = add_code(&p, "t.py", "work", NULL, 1);
+    push_frame(&p, t1, code, 2);
+    push_frame(&p, t3, code, 4);
+    int native = p.off->thread.native_thread_id >= 0;
+
+    int n = pywalk_threads(w, th, 16);
+    CHECK_EQ_INT(n, 4);
+    /* Newest thread first within an interpreter, main interpreter first. */
+    CHECK_EQ_INT(th[0].tstate, p.tstate[t2]);
+    CHECK_EQ_INT(th[1].tstate, p.tstate[t1]);
+    CHECK_EQ_INT(th[2].tstate, p.tstate[t0]);
+    CHECK_EQ_INT(th[3].tstate, p.tstate[t3]);
+    CHECK_EQ_INT(th[0].pthread_id, 0x3000);
+    CHECK_EQ_INT(th[3].pthread_id, 0x4000);
+    CHECK_EQ_INT(th[0].tid, native ? 102 : 0);
+    CHECK_EQ_INT(th[3].tid, native ? 103 : 0);
+
+    CHECK_EQ_INT(pywalk_stack(w, th[0].tstate, &s), 0); /* no frames */
+    CHECK_EQ_INT(s.nframes, 0);
+    CHECK_EQ_INT(pywalk_stack(w, th[1].tstate, &s), 0);
+    CHECK_EQ_INT(s.nframes, 1);
+    CHECK_EQ_INT(s.frames[0].line, 2);
+    CHECK_EQ_INT(pywalk_stack(w, th[3].tstate, &s), 0);
+    CHECK_EQ_INT(s.frames[0].line, 3);
+
+    CHECK_EQ_INT(pywalk_threads(w, th, 2), 2); /* the caller's bound */
+
+    /* A thread list looping back on itself ends at the loop. */
+    fake_u64(&p.m, p.tstate[t0] + (uint64_t)p.off->thread.next, p.tstate[t2]);
+    CHECK_EQ_INT(pywalk_threads(w, th, 16), 4);
+    /* So does an interpreter list that loops. */
+    fake_u64(&p.m, sub + (uint64_t)p.off->interp.next, main_interp);
+    CHECK_EQ_INT(pywalk_threads(w, th, 16), 4);
+    fake_u64(&p.m, sub + (uint64_t)p.off->interp.next, 0);
+    /* A thread state of another interpreter (torn list) ends that list. */
+    fake_u64(&p.m, p.tstate[t1] + (uint64_t)p.off->thread.interp, sub);
+    CHECK_EQ_INT(pywalk_threads(w, th, 16), 2);
+    fake_u64(&p.m, p.tstate[t1] + (uint64_t)p.off->thread.interp, main_interp);
+    /* An unreadable thread state: the rest of that list is lost. */
+    fake_u64(&p.m, p.tstate[t2] + (uint64_t)p.off->thread.next, 0xbad000);
+    CHECK_EQ_INT(pywalk_threads(w, th, 16), 2);
+    pywalk_free(w);
+
+    /* An unreadable runtime. */
+    p.target.runtime_addr = 0x10;
+    w = pywalk_new(&p.target, &p.mem);
+    CHECK_EQ_INT(pywalk_threads(w, th, 16), -EFAULT);
+    pywalk_free(w);
+    proc_fini(&p);
+}
+
+/* Up to 3.10 the TID is found inside glibc's struct pthread, whose address
+ * is tstate->thread_id. */
+static void test_resolve_tids(void)
+{
+    struct fake_proc p;
+    struct pywalk_thread th[4];
+    const int tid_at = 720;
+    uint64_t pt[3];
+
+    proc_init(&p, L310);
+    uint64_t interp = add_interp(&p);
+    for (int i = 0; i < 3; i++) {
+        pt[i] = fake_alloc(&p.m, 2304);
+        fake_i32(&p.m, pt[i] + tid_at, 5000 + i);
+        add_thread(&p, interp, pt[i], 0);
+    }
+    /* Decoys in the newest thread's struct, searched first: another
+     * thread's TID earlier on, and a number that is no TID of the process. */
+    fake_i32(&p.m, pt[2] + 64, 5001);
+    fake_i32(&p.m, pt[2] + 128, 77);
+    const uint32_t tids[] = {4242, 5002, 5000, 5001, 6000};
+
+    struct pywalk *w = pywalk_new(&p.target, &p.mem);
+    int n = pywalk_threads(w, th, 4);
+    CHECK_EQ_INT(n, 3);
+    CHECK_EQ_INT(th[0].tid, 0);
+    pywalk_resolve_tids(w, th, n, tids, 5);
+    CHECK_EQ_INT(th[0].tid, 5002); /* newest first */
+    CHECK_EQ_INT(th[1].tid, 5001);
+    CHECK_EQ_INT(th[2].tid, 5000);
+
+    /* Confirmed by three threads, the offset is cached: a slot that now
+     * looks just as good does not move it. */
+    fake_i32(&p.m, pt[1] + 64, 5000);
+    fake_i32(&p.m, pt[0] + 64, 5002);
+    n = pywalk_threads(w, th, 4);
+    pywalk_resolve_tids(w, th, n, tids, 5);
+    CHECK_EQ_INT(th[0].tid, 5002);
+    CHECK_EQ_INT(th[1].tid, 5001);
+    CHECK_EQ_INT(th[2].tid, 5000);
+    /* A thread whose TID is no longer among the tasks keeps 0. */
+    const uint32_t fewer[] = {5000, 5001};
+    pywalk_resolve_tids(w, th, n, fewer, 2);
+    CHECK_EQ_INT(th[0].tid, 0);
+    CHECK_EQ_INT(th[1].tid, 5001);
+    pywalk_free(w);
+    proc_fini(&p);
+
+    /* One thread: the candidate holding the process id wins over an
+     * earlier one that happens to hold another task's TID. */
+    proc_init(&p, L310);
+    interp = add_interp(&p);
+    pt[0] = fake_alloc(&p.m, 2048);
+    fake_i32(&p.m, pt[0] + 40, 4243);
+    fake_i32(&p.m, pt[0] + tid_at, 4242);
+    add_thread(&p, interp, pt[0], 0);
+    w = pywalk_new(&p.target, &p.mem);
+    n = pywalk_threads(w, th, 4);
+    const uint32_t tasks[] = {4242, 4243};
+    pywalk_resolve_tids(w, th, n, tasks, 2);
+    CHECK_EQ_INT(th[0].tid, 4242);
+    /* A struct pthread near the end of its mapping is still searched. */
+    pywalk_free(w);
+    proc_fini(&p);
+
+    proc_init(&p, L310);
+    interp = add_interp(&p);
+    pt[0] = fake_alloc(&p.m, 1500);
+    fake_i32(&p.m, pt[0] + tid_at, 4242);
+    add_thread(&p, interp, pt[0], 0);
+    w = pywalk_new(&p.target, &p.mem);
+    n = pywalk_threads(w, th, 4);
+    pywalk_resolve_tids(w, th, n, tasks, 2);
+    CHECK_EQ_INT(th[0].tid, 4242);
+    pywalk_free(w);
+    proc_fini(&p);
+
+    /* 3.11+ has native_thread_id: nothing to resolve, nothing touched. */
+    proc_init(&p, L311);
+    add_thread(&p, add_interp(&p), 0xdead, 31);
+    w = pywalk_new(&p.target, &p.mem);
+    n = pywalk_threads(w, th, 4);
+    pywalk_resolve_tids(w, th, n, tasks, 2);
+    CHECK_EQ_INT(th[0].tid, 31);
+    pywalk_free(w);
+    proc_fini(&p);
+}
+
+/* Offsets a family needs but lacks make no walker. */
+static void test_bad_offsets(void)
+{
+    struct fake_proc p;
+
+    proc_init(&p, L311);
+    p.off->iframe.previous = PYOFF_ABSENT;
+    CHECK(pywalk_new(&p.target, &p.mem) == NULL);
+    fill_offsets(p.off, L311);
+    p.off->code.filename = 100000;
+    CHECK(pywalk_new(&p.target, &p.mem) == NULL);
+    fill_offsets(p.off, L311);
+    p.off->family = PYFAMILY_UNKNOWN;
+    CHECK(pywalk_new(&p.target, &p.mem) == NULL);
+    fill_offsets(p.off, L312);
+    p.off->iframe.owner = PYOFF_ABSENT; /* 3.12 needs it for shim frames */
+    CHECK(pywalk_new(&p.target, &p.mem) == NULL);
+    fill_offsets(p.off, L38);
+    struct pywalk *w = pywalk_new(&p.target, &p.mem);
+    CHECK(w != NULL);
+    pywalk_free(w);
+    pywalk_free(NULL);
+    proc_fini(&p);
+}
+
+int main(void)
+{
+    for (enum layout l = L38; l <= L314; l++) {
+        test_basic(l);
+        test_bad_chains(l);
+        test_bad_objects(l);
+        test_threads(l);
+    }
+    test_skipped_frames(L312);
+    test_skipped_frames(L313);
+    test_skipped_frames(L314);
+    test_reused_address();
+    test_resolve_tids();
+    test_bad_offsets();
+    return test_finish("test_pywalk");
+}
