@@ -99,10 +99,13 @@ def share_error(truth, profile, script):
     """Max abs difference, in percentage points, between each function's
     share of the three (normalised) in the profile and in thread_time."""
     cpu = truth["thread_time"]
+    groups = truth.get("groups") or {k: [k] for k in cpu}
+    owner = {member: k for k, members in groups.items() for member in members}
     pct = {}
     for f in profile.get("functions", []):
-        if f.get("name") in cpu and os.path.basename(f.get("file") or "") == script:
-            pct[f["name"]] = f.get("percent", 0.0)
+        if f.get("name") in owner and os.path.basename(f.get("file") or "") == script:
+            k = owner[f["name"]]
+            pct[k] = pct.get(k, 0.0) + f.get("percent", 0.0)
     if set(pct) != set(cpu) or sum(pct.values()) <= 0:
         return None
     psum, tsum = sum(pct.values()), sum(cpu.values())
@@ -149,13 +152,17 @@ class Bench:
         return result
 
     def calibrate(self, python, script):
-        """Iterations per chunk giving about --seconds of work unprofiled."""
+        """Iterations per chunk giving about --seconds of work unprofiled:
+        grow until a run is long enough to time, then refine once."""
         n = 20000
         while True:
             wall = self.run_once(python, script, n, None)["script_wall"]
             if wall > 0.3:
-                return max(1000, int(n * self.args.seconds / wall))
+                break
             n *= 4
+        n = max(1000, int(n * self.args.seconds / wall))
+        wall = self.run_once(python, script, n, None)["script_wall"]
+        return max(1000, int(n * self.args.seconds / wall))
 
     def measure(self, python, workload):
         script = workload + ".py"
@@ -188,6 +195,17 @@ def report(python, workload, n, runs, rates):
     print("  %-10s %10.3f %7s %10.3f %7s" % ("plain", base_script, "1.000", base_command, "1.000"))
     rows = {"python": python, "workload": workload, "iterations": n,
             "plain": {"script_wall": base_script, "command_wall": base_command}}
+    # Daemon CPU = per-session cost + per-sample cost x samples. Between the
+    # lowest and highest rate the session cost cancels, leaving the marginal
+    # cost of one sample.
+    lo, hi = min(rates), max(rates)
+    marginal = float("nan")
+    if hi != lo:
+        dcpu = sum(r["daemon_cpu"] for r in runs[hi]) - sum(r["daemon_cpu"] for r in runs[lo])
+        dsamples = sum(r["samples"] for r in runs[hi]) - sum(r["samples"] for r in runs[lo])
+        if dsamples > 0:
+            marginal = 1e6 * dcpu / dsamples
+    rows["daemon_marginal_us_per_sample"] = marginal
     for rate in rates:
         rs = runs[rate]
         script = median(r["script_wall"] for r in rs)
@@ -205,6 +223,9 @@ def report(python, workload, n, runs, rates):
                                 "samples_median": median(r["samples"] for r in rs),
                                 "daemon_us_per_sample": per_sample,
                                 "share_error_pp_median": err_med, "share_error_pp_max": err_max}
+    print("  daemon CPU per extra sample (%d Hz vs %d Hz): %.1f us; per session: %.1f ms"
+          % (hi, lo, marginal, 1e3 * (median(r["daemon_cpu"] for r in runs[lo]) -
+                                      marginal * 1e-6 * median(r["samples"] for r in runs[lo]))))
     return rows
 
 

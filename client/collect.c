@@ -143,12 +143,12 @@ int collect_run(int fd, pid_t child, struct profile *p, struct collect_result *o
     struct collector c = {.p = p, .child = child, .out = out};
     struct msgio_msg m = {0};
     int drain_ms = 0, rc = 0;
-    while (!(c.exited && c.ended) && fd >= 0) {
+    /* Nothing follows SESSION_END: read until it, then only wait. */
+    while (!c.ended) {
         int got = msgio_recv(fd, &m, 50);
         if (got > 0)
             rc = on_message(&c, &m);
         if (got < 0 || rc == -EBADMSG) {
-            out->daemon_lost = !c.ended;
             snprintf(out->message, sizeof(out->message), "%s",
                      got < 0 ? "the connection to the daemon broke"
                              : "the daemon sent a malformed message");
@@ -161,9 +161,10 @@ int collect_run(int fd, pid_t child, struct profile *p, struct collect_result *o
         else if (got == 0 && (drain_ms += 50) >= COLLECT_DRAIN_MS)
             break;
     }
-    if (!c.ended && !out->message[0]) {
+    if (!c.ended) {
         out->daemon_lost = 1;
-        snprintf(out->message, sizeof(out->message), "the daemon did not end the session");
+        if (!out->message[0])
+            snprintf(out->message, sizeof(out->message), "the daemon did not end the session");
     }
     wait_for_child(&c, &start);
     msgio_msg_free(&m);

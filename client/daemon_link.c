@@ -148,3 +148,23 @@ int daemon_link_open(pid_t *daemon_pid, char *err, size_t errlen)
     *daemon_pid = cred.pid;
     return fd;
 }
+
+int daemon_link_probe(pid_t *daemon_pid, char *path, size_t pathlen, char *err, size_t errlen)
+{
+    err[0] = '\0';
+    int rc = sockpath_resolve(path, pathlen, 0, err, errlen);
+    if (rc < 0)
+        return rc;
+    int fd = try_connect(path);
+    if (fd < 0)
+        return fd;
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+        snprintf(err, errlen, "SO_PEERCRED: %s", strerror(errno));
+        close(fd);
+        return -EPROTO;
+    }
+    *daemon_pid = cred.pid;
+    return fd;
+}

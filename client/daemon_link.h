@@ -11,4 +11,9 @@
  * kernel, SO_PEERCRED), or a negative errno code with err filled. */
 int daemon_link_open(pid_t *daemon_pid, char *err, size_t errlen);
 
+/* Connects to a running daemon without starting one (no handshake).
+ * Returns the fd with the daemon's pid and socket path, -ENOENT or
+ * -ECONNREFUSED when none is running, other negative codes with err. */
+int daemon_link_probe(pid_t *daemon_pid, char *path, size_t pathlen, char *err, size_t errlen);
+
 #endif

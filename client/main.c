@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "client/cli.h"
+#include "client/daemon_cmd.h"
 #include "client/inspect.h"
 #include "client/run_profile.h"
 
@@ -15,6 +16,7 @@ static void usage(FILE *out)
             "  profile SCRIPT.py [options] [-- args]  profile a script (see profile --help)\n"
             "  inspect PID|PYTHON                    what the profiler finds in a process\n"
             "                                        or interpreter binary\n"
+            "  daemon status|stop                    the per-user sampling daemon\n"
             "  --version                             print the version\n"
             "\n"
             "exit status: a profiled script's own status; 64 usage error; 66 script not\n"
@@ -38,6 +40,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(command, "inspect") == 0)
         return inspect_main(argc, argv);
+    if (strcmp(command, "daemon") == 0)
+        return daemon_cmd_main(argc, argv);
     if (strcmp(command, "profile") != 0) {
         fprintf(stderr, "fixingahole: unknown command '%s' (try fixingahole --help)\n", command);
         return EXIT_USAGE;

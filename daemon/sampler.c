@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 
 #include "daemon/codemap.h"
 #include "daemon/oncpu.h"
@@ -17,11 +18,22 @@
 
 #define SAMPLER_MAX_TASKS 4096
 
+static uint64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 /* What the previous tick saw of one thread. */
 struct thread_track {
     uint32_t tid;
     uint64_t cpu_ns, runq_ns, when_ns;
     uint64_t seen_tick;
+    struct thread_observation seen;
+    struct pywalk_stack *stack; /* the stack it was seen in; NULL until needed */
+    int truncated;
+    uint64_t held_ns; /* how long we stopped it at its last sample */
 };
 
 struct sampler {
@@ -68,6 +80,8 @@ void sampler_free(struct sampler *s)
     codemap_free(s->codemap);
     pywalk_free(s->walk);
     rmem_proc_free(s->mem);
+    for (size_t i = 0; i < s->ntracks; i++)
+        free(s->tracks[i].stack);
     free(s->tracks);
     free(s);
 }
@@ -114,9 +128,12 @@ static struct thread_track *track_of(struct sampler *s, uint32_t tid, int *is_ne
 static void forget_gone_threads(struct sampler *s)
 {
     size_t kept = 0;
-    for (size_t i = 0; i < s->ntracks; i++)
+    for (size_t i = 0; i < s->ntracks; i++) {
         if (s->tracks[i].seen_tick == s->ticks)
             s->tracks[kept++] = s->tracks[i];
+        else
+            free(s->tracks[i].stack);
+    }
     s->ntracks = kept;
 }
 
@@ -154,28 +171,54 @@ static int walk_stack(struct sampler *s, const struct pywalk_thread *py, struct 
     return 0;
 }
 
-/* Splits one interval of one thread. A running thread is held still while
- * its PC and stack are read, so the stack matches the PC. */
-static void sample_thread(struct sampler *s, const struct pywalk_thread *py,
-                          const struct task_stat *st, uint64_t cpu, uint64_t off,
-                          struct thread_sample *out)
+/* Observes a thread now: where a held (running) thread is, what a blocked
+ * one waits in, and its stack. */
+static void observe_thread(struct sampler *s, const struct pywalk_thread *py,
+                           const struct task_stat *st, const struct thread_hold *hold,
+                           struct thread_observation *now, int *truncated)
 {
-    int cpu_kind = SAMPLE_PYTHON;
-    int off_kind = SAMPLE_IDLE; /* off CPU while runnable: a GIL or run-queue wait */
-    struct thread_hold hold = {0};
-    if (st->state == 'R' && threadstop_hold((pid_t)out->tid, &hold) == 0) {
-        uint64_t pc, sp;
-        if (threadstop_regs(&hold, &pc, &sp) == 0 &&
-            oncpu_classify(s->oncpu, &hold, pc) == ONCPU_NATIVE)
-            cpu_kind = SAMPLE_NATIVE;
-    } else if (st->state == 'S' || st->state == 'D') {
-        off_kind = blocked_kind(s->pid, out->tid);
+    *now = (struct thread_observation){.valid = 1, .running = st->state == 'R',
+                                       .cpu_kind = SAMPLE_PYTHON, .off_kind = SAMPLE_IDLE};
+    uint64_t pc, sp;
+    if (hold->held && threadstop_regs(hold, &pc, &sp) == 0 &&
+        oncpu_classify(s->oncpu, hold, pc) == ONCPU_NATIVE)
+        now->cpu_kind = SAMPLE_NATIVE;
+    if (st->state == 'S' || st->state == 'D')
+        now->off_kind = blocked_kind(s->pid, hold->tid);
+    *truncated = walk_stack(s, py, &s->stack);
+}
+
+static int any_time(const uint64_t ns[SAMPLE_KINDS])
+{
+    return ns[0] || ns[1] || ns[2] || ns[3];
+}
+
+/* Emits the interval's parts: first what belongs to the previous stack,
+ * then what belongs to the current one; remembers the current one. */
+static int emit_split(struct sampler *s, struct thread_track *t, const struct interval_split *split,
+                      const struct thread_observation *now, int truncated,
+                      sampler_emit_fn emit, void *ctx)
+{
+    int rc = 0;
+    if (t->stack && any_time(split->prev_ns)) {
+        struct thread_sample before = {.tid = t->tid, .truncated = t->truncated, .stack = t->stack};
+        memcpy(before.ns, split->prev_ns, sizeof(before.ns));
+        rc = emit(ctx, &before);
     }
-    out->truncated = walk_stack(s, py, &s->stack);
-    threadstop_release(&hold);
-    out->ns[cpu_kind] += cpu;
-    out->ns[off_kind] += off;
-    out->stack = py ? &s->stack : NULL;
+    struct thread_sample out = {.tid = t->tid, .truncated = truncated, .stack = &s->stack};
+    memcpy(out.ns, split->cur_ns, sizeof(out.ns));
+    if (rc == 0)
+        rc = emit(ctx, &out);
+    t->seen = *now;
+    t->truncated = truncated;
+    if (!t->stack)
+        t->stack = malloc(sizeof(*t->stack));
+    if (!t->stack)
+        return -ENOMEM;
+    t->stack->truncated = s->stack.truncated;
+    t->stack->nframes = s->stack.nframes;
+    memcpy(t->stack->frames, s->stack.frames, t->stack->nframes * sizeof(s->stack.frames[0]));
+    return rc;
 }
 
 /* The interval since the thread's previous tick, as CPU and off-CPU time.
@@ -188,6 +231,7 @@ static void interval_of(struct thread_track *t, const struct task_stat *st, uint
     uint64_t wait = st->runq_ns > t->runq_ns ? st->runq_ns - t->runq_ns : 0;
     *cpu = run < wall ? run : wall;
     uint64_t rest = wall - *cpu;
+    wait += t->held_ns;
     *off = rest > wait ? rest - wait : 0;
     t->cpu_ns = st->cpu_ns;
     t->runq_ns = st->runq_ns;
@@ -215,45 +259,70 @@ static int sample_helper_thread(struct sampler *s, uint64_t cpu, struct thread_s
 }
 
 struct tick_state {
-    uint64_t now_ns;
     int npy;
     int have_main;
 };
 
+/* Reads a thread's state and clocks. A running Python thread is held
+ * still first: its schedstat lags by up to a scheduler tick while it runs,
+ * and the stop brings it up to date (and lets us read its PC and stack). */
+static int read_thread(struct sampler *s, uint32_t tid, int python, struct task_stat *st,
+                       struct thread_hold *hold, uint64_t *when_ns)
+{
+    hold->tid = (pid_t)tid;
+    if (taskstat_read(s->pid, tid, st) < 0)
+        return -ESRCH;
+    if (python && st->state == 'R' && threadstop_hold((pid_t)tid, hold) == 0 &&
+        taskstat_read(s->pid, tid, st) == 0)
+        st->state = 'R'; /* it reads as stopped now, by us */
+    *when_ns = monotonic_ns();
+    return 0;
+}
+
 static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
                        sampler_emit_fn emit, void *ctx)
 {
+    const struct pywalk_thread *py = pythread_of(s, tick->npy, tid);
     struct task_stat st;
-    if (taskstat_read(s->pid, tid, &st) < 0)
+    struct thread_hold hold = {0};
+    uint64_t now_ns;
+    if (read_thread(s, tid, py != NULL, &st, &hold, &now_ns) < 0)
         return 0; /* exited since the listing */
-    int is_new;
+    int is_new, rc = 0;
     struct thread_track *t = track_of(s, tid, &is_new);
-    if (!t)
+    if (!t) {
+        threadstop_release(&hold);
         return -ENOMEM;
+    }
     t->seen_tick = s->ticks;
+    if (is_new)
+        t->when_ns = s->ticks == 1 ? now_ns : s->last_tick_ns;
     if (is_new && s->ticks == 1) {
         /* The first tick only sets the clocks: what ran before is unknown. */
         t->cpu_ns = st.cpu_ns;
         t->runq_ns = st.runq_ns;
-        t->when_ns = tick->now_ns;
-        return 0;
-    }
-    if (is_new)
-        t->when_ns = s->last_tick_ns; /* born since the last tick */
-    uint64_t cpu, off;
-    interval_of(t, &st, tick->now_ns, &cpu, &off);
-    struct thread_sample out = {.tid = tid};
-    const struct pywalk_thread *py = pythread_of(s, tick->npy, tid);
-    if (py) {
-        sample_thread(s, py, &st, cpu, off, &out);
+    } else if (!py) {
+        uint64_t cpu, off;
+        interval_of(t, &st, now_ns, &cpu, &off);
+        struct thread_sample out = {.tid = tid};
+        if (sample_helper_thread(s, cpu, &out, tick->have_main))
+            rc = emit(ctx, &out);
+    } else {
+        uint64_t cpu, off;
+        interval_of(t, &st, now_ns, &cpu, &off);
+        struct thread_observation now;
+        int truncated;
+        observe_thread(s, py, &st, &hold, &now, &truncated);
         if (tid == (uint32_t)s->pid) {
             s->main_stack = s->stack;
             tick->have_main = 1;
         }
-    } else if (!sample_helper_thread(s, cpu, &out, tick->have_main)) {
-        return 0;
+        struct interval_split split;
+        attribute_interval(&t->seen, &now, cpu, off, &split);
+        rc = emit_split(s, t, &split, &now, truncated, emit, ctx);
     }
-    return emit(ctx, &out);
+    t->held_ns = threadstop_release(&hold);
+    return rc;
 }
 
 /* The main thread goes first so that helper threads can borrow its stack. */
@@ -274,7 +343,7 @@ int sampler_tick(struct sampler *s, uint64_t now_ns, sampler_emit_fn emit, void 
         return -ESRCH;
     s->ticks++;
     main_thread_first(s, ntids);
-    struct tick_state tick = {.now_ns = now_ns, .npy = list_python_threads(s, ntids)};
+    struct tick_state tick = {.npy = list_python_threads(s, ntids)};
     int rc = 0;
     for (int i = 0; i < ntids && rc == 0; i++)
         rc = sample_task(s, s->tids[i], &tick, emit, ctx);

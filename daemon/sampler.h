@@ -7,15 +7,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "daemon/attribute.h"
 #include "daemon/pywalk.h"
-
-enum sample_kind {
-    SAMPLE_PYTHON = 0,
-    SAMPLE_NATIVE = 1,
-    SAMPLE_SYSTEM = 2,
-    SAMPLE_IDLE = 3,
-    SAMPLE_KINDS = 4,
-};
 
 struct thread_sample {
     uint32_t tid;

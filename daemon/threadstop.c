@@ -8,6 +8,14 @@
 #include <sys/ptrace.h>
 #include <sys/user.h>
 #include <sys/wait.h>
+#include <time.h>
+
+static uint64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 /* Waits for the stop PTRACE_INTERRUPT asked for. A signal arriving at the
  * same moment shows up first as a signal-delivery-stop: keep it to hand it
@@ -49,6 +57,7 @@ int threadstop_hold(pid_t tid, struct thread_hold *hold)
         return rc;
     }
     hold->held = 1;
+    hold->stopped_ns = monotonic_ns();
     return 0;
 }
 
@@ -64,10 +73,11 @@ int threadstop_regs(const struct thread_hold *hold, uint64_t *pc, uint64_t *sp)
     return 0;
 }
 
-void threadstop_release(struct thread_hold *hold)
+uint64_t threadstop_release(struct thread_hold *hold)
 {
     if (!hold->held)
-        return;
+        return 0;
     ptrace(PTRACE_DETACH, hold->tid, NULL, (void *)(long)hold->pending_signal);
     hold->held = 0;
+    return monotonic_ns() - hold->stopped_ns;
 }

@@ -12,6 +12,7 @@ struct thread_hold {
     pid_t tid;
     int held;       /* attached and stopped */
     int pending_signal; /* a signal the stop intercepted, given back on release */
+    uint64_t stopped_ns; /* CLOCK_MONOTONIC when the thread stopped */
 };
 
 /* Stops tid. Returns 0 with hold->held set, -ESRCH when the thread is gone,
@@ -21,7 +22,9 @@ int threadstop_hold(pid_t tid, struct thread_hold *hold);
 /* Reads the stopped thread's instruction and stack pointers. */
 int threadstop_regs(const struct thread_hold *hold, uint64_t *pc, uint64_t *sp);
 
-/* Lets the thread go, handing back any signal the stop intercepted. */
-void threadstop_release(struct thread_hold *hold);
+/* Lets the thread go, handing back any signal the stop intercepted.
+ * Returns how long it was stopped (ns), 0 when it was not held: time the
+ * thread spent stopped by us is neither its CPU time nor its waiting. */
+uint64_t threadstop_release(struct thread_hold *hold);
 
 #endif

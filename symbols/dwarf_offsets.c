@@ -51,6 +51,16 @@ static int try_dwarf(const char *path, const char *want_build_id, struct dwoff *
     }
     /* libdw decompresses SHF_COMPRESSED sections (Debian's -dbg files). */
     dw = dwarf_begin(elfsym_fd(ef), DWARF_C_READ);
+    /* A stripped file may keep a debug section or two (.debug_line, or
+     * .gnu_debuglink) without any compilation unit: that is no DWARF. */
+    if (dw) {
+        Dwarf_CU *cu = NULL;
+        Dwarf_Die cudie;
+        if (dwarf_get_units(dw, NULL, &cu, NULL, NULL, &cudie, NULL) != 0) {
+            dwarf_end(dw);
+            dw = NULL;
+        }
+    }
     if (!dw) {
         elfsym_close(ef);
         return -ENOENT;
@@ -96,8 +106,9 @@ int dwoff_open(const char *path, const char *debug_dirs, struct dwoff **out, cha
         if (try_dwarf(candidate, id, d) == 0)
             goto found;
     }
-    snprintf(err, errlen, "dwarf %s: no debug info (not embedded, no .build-id/%.2s/%s.debug in %s)",
-             path, id, id + 2, debug_dirs && *debug_dirs ? debug_dirs : default_debug_dirs);
+    snprintf(err, errlen,
+             "dwarf %s: no debug info (not embedded, no .build-id/%.2s/%s.debug in %s)", path,
+             id, id + 2, debug_dirs && *debug_dirs ? debug_dirs : default_debug_dirs);
     rc = -ENOENT;
     goto fail;
 found:
@@ -493,7 +504,7 @@ int dwoff_fill(struct dwoff *d, uint32_t version_hex, struct py_offsets *off, ch
                size_t errlen)
 {
     unsigned minor = (version_hex >> 16) & 0xff;
-    const char *types[NRULES + 1];
+    const char *types[NRULES + 1] = {0};
     size_t ntypes = 0;
 
     pyoff_clear(off);

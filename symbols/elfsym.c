@@ -183,11 +183,13 @@ int elfsym_read(struct elfsym *ef, uint64_t vaddr, void *buf, size_t len, char *
     if (rel < s->filesz)
         infile = s->filesz - rel < len ? s->filesz - rel : len;
     if (infile) {
-        ssize_t got = pread(ef->fd, buf, infile, (off_t)(s->offset + rel));
+        uint64_t at = s->offset + rel;
+        ssize_t got = pread(ef->fd, buf, infile, (off_t)at);
         if (got != (ssize_t)infile) {
-            snprintf(err, errlen, "pread %s @0x%llx: %s", ef->path,
-                     (unsigned long long)(s->offset + rel), got < 0 ? strerror(errno) : "short read");
-            return got < 0 ? -errno : -EIO;
+            int rc = got < 0 ? -errno : -EIO;
+            snprintf(err, errlen, "pread %s @0x%llx: %s", ef->path, (unsigned long long)at,
+                     rc == -EIO ? "short read" : strerror(-rc));
+            return rc;
         }
     }
     /* The rest of a segment's memory image is .bss: zero at load time. */

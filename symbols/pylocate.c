@@ -17,9 +17,8 @@
 #include "symbols/elfsym.h"
 #include "symbols/offset_tables.h"
 #include "symbols/procmaps.h"
+#include "symbols/pyversion.h"
 
-#define PY_MIN_MINOR 8
-#define PY_MAX_MINOR 14
 #define MAX_CANDIDATES 8
 
 /* One ELF that may be the interpreter. */
@@ -29,44 +28,12 @@ struct probe {
     struct elfsym *ef;
     int has_runtime;
     struct elfsym_symbol runtime;
-    uint32_t version_hex;     /* 0 when unknown */
-    int patch_known;
-    char abiflags[8];         /* "d", "t": from the file name */
+    struct pyver ver;
 };
 
-/* "python3.11d", "libpython3.9.so.1.0", "libpython3.6m.so": the version and
- * ABI flags a file name carries; 0 when it carries none. */
-static uint32_t version_from_name(const char *path, char *abiflags, size_t flaglen)
-{
-    const char *p = strrchr(path, '/');
-    unsigned long major, minor;
-    char *end;
-    size_t n = 0;
-
-    p = p ? p + 1 : path;
-    abiflags[0] = '\0';
-    if (strncmp(p, "lib", 3) == 0)
-        p += 3;
-    if (strncmp(p, "python", 6) != 0 || !(p[6] >= '0' && p[6] <= '9'))
-        return 0;
-    major = strtoul(p + 6, &end, 10);
-    if (*end != '.' || !(end[1] >= '0' && end[1] <= '9'))
-        return 0;
-    minor = strtoul(end + 1, &end, 10);
-    while (*end >= 'a' && *end <= 'z' && n + 1 < flaglen)
-        abiflags[n++] = *end++;
-    abiflags[n] = '\0';
-    if ((*end != '\0' && *end != '.' && *end != '-') || major > 255 || minor > 255) {
-        abiflags[0] = '\0';
-        return 0;
-    }
-    return (uint32_t)(major << 24 | minor << 16);
-}
-
 /* snprintf for paths: -ENAMETOOLONG instead of a silently cut path. */
-static int path_printf(char *out, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int path_printf(char *out, size_t len, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int path_printf(char *out, size_t len,
+                                                             const char *fmt, ...)
 {
     va_list ap;
     int n;
@@ -77,152 +44,14 @@ static int path_printf(char *out, size_t len, const char *fmt, ...)
     return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-static void format_version(uint32_t hex, int patch_known, char *buf, size_t len)
-{
-    static const char *const levels[16] = {[0xA] = "a", [0xB] = "b", [0xC] = "rc"};
-    unsigned level = (hex >> 4) & 0xf;
-
-    if (!patch_known) {
-        snprintf(buf, len, "%u.%u", hex >> 24, (hex >> 16) & 0xff);
-        return;
-    }
-    snprintf(buf, len, "%u.%u.%u%s", hex >> 24, (hex >> 16) & 0xff, (hex >> 8) & 0xff,
-             level != 0xF && levels[level] ? levels[level] : "");
-    if (level != 0xF && levels[level])
-        snprintf(buf + strlen(buf), len - strlen(buf), "%u", hex & 0xf);
-}
-
-/* Parses "3.9.18", "3.13.0rc2" or "3.12.1+" of exactly len bytes; 0 if
- * it is not a version of major.minor. */
-static uint32_t parse_full_version(const char *s, size_t len, uint32_t major_minor)
-{
-    char buf[32], *end;
-    unsigned long major, minor, micro, serial = 0;
-    unsigned level = 0xF;
-
-    if (len >= sizeof(buf))
-        return 0;
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    major = strtoul(buf, &end, 10);
-    if (*end != '.')
-        return 0;
-    minor = strtoul(end + 1, &end, 10);
-    if (*end != '.' || !(end[1] >= '0' && end[1] <= '9'))
-        return 0;
-    micro = strtoul(end + 1, &end, 10);
-    if (*end == 'a' || *end == 'b' || (end[0] == 'r' && end[1] == 'c')) {
-        level = *end == 'a' ? 0xA : *end == 'b' ? 0xB : 0xC;
-        end += level == 0xC ? 2 : 1;
-        if (!(*end >= '0' && *end <= '9'))
-            return 0;
-        serial = strtoul(end, &end, 10);
-    }
-    if (*end == '+')
-        end++;
-    if (*end || micro > 255 || serial > 15 ||
-        (uint32_t)(major << 24 | minor << 16) != major_minor)
-        return 0;
-    return (uint32_t)(major << 24 | minor << 16 | micro << 8 | level << 4 | serial);
-}
-
-/* 3.8-3.10 have no Py_Version, but Py_GetVersion() formats the PY_VERSION
- * literal ("3.9.18"), so .rodata holds it NUL-terminated; the linker may
- * have merged it into the tail of a longer string (".../Python-3.9.18"). Only
- * an answer that is the one such string for the minor the file name gave
- * counts. */
-static uint32_t version_from_rodata(struct elfsym *ef, uint32_t major_minor)
-{
-    const char *data;
-    const void *raw;
-    size_t size;
-    uint32_t found = 0;
-    char prefix[16];
-    size_t plen;
-
-    if (elfsym_section(ef, ".rodata", &raw, &size) != 0)
-        return 0;
-    data = raw;
-    plen = (size_t)snprintf(prefix, sizeof(prefix), "%u.%u.", major_minor >> 24,
-                            (major_minor >> 16) & 0xff);
-    for (const char *p = data; (p = memmem(p, size - (size_t)(p - data), prefix, plen)) != NULL;
-         p += plen) {
-        const char *nul = memchr(p, '\0', size - (size_t)(p - data));
-        uint32_t v;
-        if (p > data && ((p[-1] >= '0' && p[-1] <= '9') || p[-1] == '.'))
-            continue;
-        if (!nul || (v = parse_full_version(p, (size_t)(nul - p), major_minor)) == 0)
-            continue;
-        if (found && found != v)
-            return 0;
-        found = v;
-    }
-    return found;
-}
-
-static int supported(uint32_t hex)
-{
-    unsigned minor = (hex >> 16) & 0xff;
-    return (hex >> 24) == 3 && minor >= PY_MIN_MINOR && minor <= PY_MAX_MINOR;
-}
-
-/* Looks at one opened ELF: _PyRuntime, then the version from Py_Version
- * (3.11+), the _Py_DebugOffsets cookie (3.13+) or the file name. */
-static void probe_version(struct probe *p)
-{
-    struct elfsym_symbol sym;
-    char err[256];
-    uint8_t head[24];
-
-    p->has_runtime = elfsym_lookup(p->ef, "_PyRuntime", &p->runtime) == 0;
-    if (elfsym_lookup(p->ef, "Py_Version", &sym) == 0 && sym.size >= 4) {
-        uint8_t raw[8] = {0};
-        uint64_t v = 0;
-        size_t n = sym.size >= 8 ? 8 : 4;
-        /* `const unsigned long Py_Version = PY_VERSION_HEX`, native order. */
-        if (elfsym_read(p->ef, sym.value, raw, n, err, sizeof(err)) == 0) {
-            if (n == 8)
-                memcpy(&v, raw, 8);
-            else {
-                uint32_t v32;
-                memcpy(&v32, raw, 4);
-                v = v32;
-            }
-            if ((v >> 24) >= 2 && (v >> 24) <= 9) {
-                p->version_hex = (uint32_t)v;
-                p->patch_known = 1;
-                return;
-            }
-        }
-    }
-    if (p->has_runtime &&
-        elfsym_read(p->ef, p->runtime.value, head, sizeof(head), err, sizeof(err)) == 0 &&
-        dbgoff_peek_version(head, sizeof(head), &p->version_hex) == 0) {
-        p->patch_known = 1;
-        return;
-    }
-    p->version_hex = version_from_name(p->map_path, p->abiflags, sizeof(p->abiflags));
-    p->patch_known = 0;
-    if (p->version_hex && p->has_runtime) {
-        uint32_t full = version_from_rodata(p->ef, p->version_hex);
-        if (full) {
-            p->version_hex = full;
-            p->patch_known = 1;
-        }
-    }
-}
-
 static int probe_open(struct probe *p, char *err, size_t errlen)
 {
     int rc = elfsym_open(p->open_path, &p->ef, err, errlen);
-    char flags[8];
 
     if (rc)
         return rc;
-    probe_version(p);
-    /* The name's ABI flags matter even when the version came from inside. */
-    if (version_from_name(p->map_path, flags, sizeof(flags)))
-        memcpy(p->abiflags, flags, sizeof(flags));
+    p->has_runtime = elfsym_lookup(p->ef, "_PyRuntime", &p->runtime) == 0;
+    pyver_detect(p->ef, p->map_path, p->has_runtime ? &p->runtime : NULL, &p->ver);
     return 0;
 }
 
@@ -236,18 +65,14 @@ static void probe_close(struct probe *p)
  * headers and stack references the walker does not know. */
 static int check_supported(const struct probe *p, const char *subject, char *err, size_t errlen)
 {
-    char ver[24], msg[256];
-    uint8_t head[24];
+    char ver[24];
 
-    if (!supported(p->version_hex)) {
-        format_version(p->version_hex, 0, ver, sizeof(ver));
+    if (!pyver_supported(p->ver.hex)) {
+        pyver_format(p->ver.hex, 0, ver, sizeof(ver));
         snprintf(err, errlen, "%s: Python %s is not supported (3.8–3.14)", subject, ver);
         return -ENOTSUP;
     }
-    if (strchr(p->abiflags, 't') ||
-        (p->has_runtime && ((p->version_hex >> 16) & 0xff) >= 13 &&
-         elfsym_read(p->ef, p->runtime.value, head, sizeof(head), msg, sizeof(msg)) == 0 &&
-         memcmp(head, DBGOFF_COOKIE, DBGOFF_COOKIE_LEN) == 0 && head[16] != 0)) {
+    if (p->ver.free_threaded) {
         snprintf(err, errlen, "%s: free-threaded Python builds are not supported", subject);
         return -ENOTSUP;
     }
@@ -310,11 +135,11 @@ static int offsets_from_debug_offsets(struct probe *p, struct py_target *t, char
 static int offsets_from_table(struct probe *p, struct py_target *t, char *why, size_t whylen)
 {
     enum offtab_match how;
-    const struct offtab_entry *e = offtab_lookup(t->version, p->abiflags, t->build_id, &how);
+    const struct offtab_entry *e = offtab_lookup(t->version, p->ver.abiflags, t->build_id, &how);
     int rc;
 
     if (!e) {
-        snprintf(why, whylen, "table: no entry for Python %s%s", t->version, p->abiflags);
+        snprintf(why, whylen, "table: no entry for Python %s%s", t->version, p->ver.abiflags);
         return -ENOENT;
     }
     t->off = e->off;
@@ -376,7 +201,7 @@ static int describe(struct probe *p, enum pyoff_pref pref, const char *debug_dir
 {
     int rc;
 
-    if (!p->version_hex) {
+    if (!p->ver.hex) {
         snprintf(err, errlen,
                  "%s: %s: cannot tell the Python version (no Py_Version, no _Py_DebugOffsets, "
                  "no version in the file name)",
@@ -387,9 +212,9 @@ static int describe(struct probe *p, enum pyoff_pref pref, const char *debug_dir
     if (rc)
         return rc;
     snprintf(t->binary, sizeof(t->binary), "%s", p->map_path);
-    t->version_hex = p->version_hex;
-    memcpy(t->abiflags, p->abiflags, sizeof(t->abiflags));
-    format_version(p->version_hex, p->patch_known, t->version, sizeof(t->version));
+    t->version_hex = p->ver.hex;
+    memcpy(t->abiflags, p->ver.abiflags, sizeof(t->abiflags));
+    pyver_format(p->ver.hex, p->ver.patch_known, t->version, sizeof(t->version));
     if (elfsym_build_id(p->ef, t->build_id, sizeof(t->build_id)) != 0)
         t->build_id[0] = '\0';
     return fill_offsets(p, pref, debug_dirs, subject, t, err, errlen);
@@ -424,9 +249,10 @@ static int find_libpython(struct elfsym *exe, const char *exe_path, char *out, s
 
         if (strncmp(lib, "libpython", 9) != 0)
             continue;
-        snprintf(dirs, sizeof(dirs), "%s:%s", runpath ? runpath : (rpath ? rpath : ""), "");
+        /* DT_RUNPATH overrides DT_RPATH; the system folders come last. */
+        snprintf(dirs, sizeof(dirs), "%s", runpath ? runpath : rpath ? rpath : "");
         for (size_t f = 0; f < sizeof(fallback) / sizeof(fallback[0]); f++)
-            snprintf(dirs + strlen(dirs), sizeof(dirs) - strlen(dirs), "%s:", fallback[f]);
+            snprintf(dirs + strlen(dirs), sizeof(dirs) - strlen(dirs), ":%s", fallback[f]);
         for (char *dir = strtok_r(dirs, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
             char path[PATH_MAX];
             int rc;
@@ -470,7 +296,7 @@ int pyloc_locate_file(const char *path, enum pyoff_pref pref, const char *debug_
         }
     }
     if (!p.has_runtime) {
-        if (p.version_hex && !supported(p.version_hex))
+        if (p.ver.hex && !pyver_supported(p.ver.hex))
             rc = check_supported(&p, path, err, errlen);
         else {
             snprintf(err, errlen, "%s: no Python interpreter found (no _PyRuntime symbol)", path);
@@ -550,6 +376,7 @@ int pyloc_locate_pid(pid_t pid, enum pyoff_pref pref, const char *debug_dirs,
     struct procmaps maps = {0};
     struct probe *cand = NULL, *chosen = NULL;
     char subject[32], exe[PATH_MAX], link[64], checked[512] = "", unsupported[512] = "";
+    char pid_debug_dirs[80];
     size_t ncand = 0;
     ssize_t n;
     int rc;
@@ -599,13 +426,13 @@ int pyloc_locate_pid(pid_t pid, enum pyoff_pref pref, const char *debug_dirs,
         snprintf(checked + used, sizeof(checked) - used, "%s%s", used ? ", " : "",
                  cand[i].map_path);
         if (cand[i].has_runtime &&
-            (!cand[i].version_hex || supported(cand[i].version_hex))) {
+            (!cand[i].ver.hex || pyver_supported(cand[i].ver.hex))) {
             chosen = &cand[i];
             break;
         }
         /* Python, but a version we do not support: the reason to give if no
          * other candidate is the interpreter. */
-        if (cand[i].version_hex && !supported(cand[i].version_hex) && !unsupported[0])
+        if (cand[i].ver.hex && !pyver_supported(cand[i].ver.hex) && !unsupported[0])
             check_supported(&cand[i], subject, unsupported, sizeof(unsupported));
     }
     if (!chosen) {
@@ -620,7 +447,12 @@ int pyloc_locate_pid(pid_t pid, enum pyoff_pref pref, const char *debug_dirs,
         goto out;
     }
 
-    rc = describe(chosen, pref, debug_dirs, subject, out, err, errlen);
+    /* A containerised target's debug files live under its own root. */
+    if (!debug_dirs)
+        snprintf(pid_debug_dirs, sizeof(pid_debug_dirs),
+                 "/usr/lib/debug:/proc/%d/root/usr/lib/debug", (int)pid);
+    rc = describe(chosen, pref, debug_dirs ? debug_dirs : pid_debug_dirs, subject, out, err,
+                  errlen);
     if (rc)
         goto out;
     rc = elfsym_load_bias(chosen->ef, &maps, chosen->map_path, chosen->runtime.value,

@@ -41,17 +41,26 @@ struct py_target {
 };
 
 /* Locates the interpreter in a live process, reading /proc/PID/maps and the
- * binaries through /proc/PID/root. Never attaches or executes anything.
- * debug_dirs: colon-separated folders holding .build-id/xx/yyyy.debug files
- * (NULL: /usr/lib/debug). Returns 0, -ENOENT when the process has no Python
- * interpreter mapped (yet), -ENOTSUP for an unsupported Python version, -ESRCH
- * when the process is gone, other negative errno codes otherwise; err gets
- * one line of explanation. */
+ * binaries through /proc/PID/root (or /proc/PID/map_files for a file deleted
+ * since it was mapped). Never attaches or executes anything. The candidates
+ * are the executable and any mapped libpython; the first that defines
+ * _PyRuntime is the interpreter. pref chooses the offset sources (AUTO:
+ * DWARF, then _Py_DebugOffsets for 3.13+, then the generated tables; a
+ * forced source alone). debug_dirs: colon-separated folders holding
+ * .build-id/xx/yyyy.debug files (NULL: /usr/lib/debug, then the target's
+ * own under /proc/PID/root). Returns 0, -ENOENT
+ * when the process has no Python interpreter mapped (yet), -ENOTSUP for an
+ * unsupported Python version (outside 3.8-3.14, free-threaded) or one the
+ * file does not reveal, -ENODATA when no allowed source has offsets for the
+ * build, -ESRCH when the process is gone, -EINVAL for pid <= 0, other
+ * negative errno codes otherwise; err gets one line of explanation. */
 int pyloc_locate_pid(pid_t pid, enum pyoff_pref pref, const char *debug_dirs,
                      struct py_target *out, char *err, size_t errlen);
 
-/* The same for an interpreter binary on disk (executable or libpython):
- * addresses are link-time (load_bias 0). */
+/* The same for an interpreter binary on disk (executable or libpython; an
+ * executable linked against libpython leads to the library, found through
+ * its RUNPATH): addresses are link-time (load_bias 0), text ranges are the
+ * executable PT_LOAD segments. -ENOEXEC when path is not ELF. */
 int pyloc_locate_file(const char *path, enum pyoff_pref pref, const char *debug_dirs,
                       struct py_target *out, char *err, size_t errlen);
 

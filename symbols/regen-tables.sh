@@ -19,7 +19,8 @@ if [ -z "${GEN_TABLES:-}" ]; then
     build="${BUILD_DIR:-$root/build-symbols}"
     cmake -S "$root" -B "$build" >/dev/null
     cmake --build "$build" --target fixingahole-gen-tables >/dev/null
-    GEN_TABLES="$build/symbols/fixingahole-gen-tables"
+    GEN_TABLES="$build/bin/fixingahole-gen-tables"
+    [ -x "$GEN_TABLES" ] || GEN_TABLES="$build/symbols/fixingahole-gen-tables"
 fi
 
 is_elf() {

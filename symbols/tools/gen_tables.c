@@ -89,7 +89,8 @@ static int write_tables(FILE *out, const struct py_target *targets, size_t n)
     for (size_t i = 0; i < n; i++)
         print_entry(out, &targets[i]);
     if (n == 0)
-        fprintf(out, "    {.version = \"\", .abiflags = \"\", .build_id = \"\", .binary = \"\"},\n");
+        fprintf(out,
+                "    {.version = \"\", .abiflags = \"\", .build_id = \"\", .binary = \"\"},\n");
     fprintf(out, "};\n");
     if (n == 0)
         fprintf(out, "const size_t offtab_count = 0;\n");

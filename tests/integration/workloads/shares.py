@@ -1,5 +1,5 @@
 """Three pure-Python functions whose costs are about 1:2:3, called in
-interleaved chunks of 10-50 ms for about 2.7 s. Each call's CPU time is
+interleaved chunks of 13-58 ms for about 3.6 s. Each call's CPU time is
 measured with time.thread_time() and written, with the call counts, to the
 JSON file named by argv[1]: that is the ground truth the profile is held to.
 """
@@ -8,8 +8,8 @@ import random
 import sys
 import time
 
-TOTAL_S = 2.7
-LIGHT_CHUNK_S = 0.012
+TOTAL_S = 3.6
+LIGHT_CHUNK_S = 0.016
 
 
 def light(n):
@@ -60,7 +60,7 @@ def main():
         # with the sampling clock.
         rng.shuffle(funcs)
         for f in funcs:
-            size = int(n * rng.uniform(0.7, 1.3))
+            size = int(n * rng.uniform(0.8, 1.2))
             t0 = time.thread_time()
             f(size)  # @callsite
             cpu[f.__name__] += time.thread_time() - t0

@@ -47,9 +47,9 @@ static void test_kinds(int new_header)
 
     /* Longer than one conversion chunk. */
     static char big[PYSTR_MAX_CHARS * 2 + 1];
-    for (int i = 0; i < PYSTR_MAX_CHARS; i++)
+    for (size_t i = 0; i < PYSTR_MAX_CHARS; i++)
         memcpy(big + 2 * i, "é", 2);
-    big[PYSTR_MAX_CHARS * 2] = '\0';
+    big[(size_t)PYSTR_MAX_CHARS * 2] = '\0';
     roundtrip(&m, &mem, &o, big);
     fake_fini(&m);
 }

@@ -402,7 +402,7 @@ static struct pywalk *chain(struct fake_proc *p, enum layout l, int nframes, uin
     int t = add_thread(p, add_interp(p), 1, 1);
     uint64_t code = add_code(p, "deep.py", "f", NULL, 1);
     for (int i = 0; i < nframes; i++) {
-        uint64_t f = push_frame(p, t, code, 2 * (i % 64));
+        uint64_t f = push_frame(p, t, code, (int64_t)2 * (i % 64));
         if (frames)
             frames[i] = f;
     }

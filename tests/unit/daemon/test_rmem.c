@@ -11,7 +11,7 @@
 #include "daemon/rmem.h"
 #include "harness.h"
 
-#define PAGE 4096
+#define PAGE ((size_t)4096)
 
 static volatile uint64_t counter = 0x1122334455667788ull;
 
@@ -33,7 +33,7 @@ int main(void)
     uint8_t *pages = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE,
                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     CHECK(pages != MAP_FAILED);
-    for (int i = 0; i < 4 * PAGE; i++)
+    for (size_t i = 0; i < 4 * PAGE; i++)
         pages[i] = (uint8_t)(i * 7 + i / PAGE);
     uint64_t base = (uint64_t)(uintptr_t)pages;
     uint8_t got[3 * PAGE];

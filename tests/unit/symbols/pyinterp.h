@@ -168,7 +168,8 @@ static inline int test_supported(const struct test_interp *t)
     return t->major == 3 && t->minor >= 8 && t->minor <= 14;
 }
 
-/* Starts `exe -c "import time; time.sleep(30)"` (or another script).
+/* Starts `exe -c "import time\ntime.sleep(30)"` (or another script): two
+ * lines, so that every line table format has at least one entry.
  * Returns the pid, or -1. */
 static inline pid_t test_spawn(const char *exe, const char *script)
 {
@@ -180,7 +181,7 @@ static inline pid_t test_spawn(const char *exe, const char *script)
             dup2(null, 0);
             dup2(null, 1);
         }
-        execl(exe, exe, "-c", script ? script : "import time; time.sleep(30)", (char *)NULL);
+        execl(exe, exe, "-c", script ? script : "import time\ntime.sleep(30)", (char *)NULL);
         _exit(127);
     }
     return pid;

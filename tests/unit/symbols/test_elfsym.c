@@ -82,7 +82,8 @@ static void test_load_bias_matches_real_addresses(struct elfsym *ef)
 
     CHECK_EQ_INT(procmaps_read(getpid(), &maps, err, sizeof(err)), 0);
     /* Text, read-only data, data and .bss live in different segments. */
-    check_bias_for(ef, &maps, "elfsym_test_function", (const void *)(uintptr_t)&elfsym_test_function);
+    check_bias_for(ef, &maps, "elfsym_test_function",
+                   (const void *)(uintptr_t)&elfsym_test_function);
     check_bias_for(ef, &maps, "elfsym_test_marker", elfsym_test_marker);
     check_bias_for(ef, &maps, "elfsym_test_data", &elfsym_test_data);
     check_bias_for(ef, &maps, "elfsym_test_bss", elfsym_test_bss);

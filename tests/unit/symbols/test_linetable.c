@@ -145,13 +145,14 @@ static void test_locations(void)
 
 /* ---- live cross-check ------------------------------------------------- */
 
-static int hexval(int c)
+static unsigned hexval(int c)
 {
     if (c >= '0' && c <= '9')
-        return c - '0';
+        return (unsigned)(c - '0');
     if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
+        return (unsigned)(c - 'a' + 10);
+    CHECK(!"bad hex digit from linetable_dump.py");
+    return 0;
 }
 
 /* Parses "1,2,-1,..." into out (at most max); returns the count. */

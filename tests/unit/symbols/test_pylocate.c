@@ -204,6 +204,31 @@ static void test_stripped_fallbacks(const struct test_interp *interps, size_t n)
     rmdir(dir);
 }
 
+/* A 3.8-3.10 library renamed so that nothing tells its version. */
+static void test_unknown_version(const struct test_interp *interps, size_t n)
+{
+    char dir[] = "/tmp/fah-test-noversion-XXXXXX", copy[PATH_MAX], cmd[3 * PATH_MAX];
+    struct py_target pt;
+    char err[1024];
+
+    for (size_t i = 0; i < n; i++) {
+        const struct test_interp *t = &interps[i];
+        if (!test_supported(t) || t->minor > 10 || strcmp(t->file, t->exe) == 0)
+            continue;
+        if (!mkdtemp(dir))
+            return;
+        if (test_fmt(copy, sizeof(copy), "%s/libinterp.so", dir) == 0 &&
+            test_fmt(cmd, sizeof(cmd), "cp '%s' '%s'", t->file, copy) == 0 && system(cmd) == 0) {
+            CHECK_EQ_INT(pyloc_locate_file(copy, PYOFF_PREF_AUTO, NULL, &pt, err, sizeof(err)),
+                         -ENOTSUP);
+            CHECK(strstr(err, "cannot tell the Python version") != NULL);
+            unlink(copy);
+        }
+        rmdir(dir);
+        return;
+    }
+}
+
 static void test_not_python(void)
 {
     struct py_target pt;
@@ -245,6 +270,7 @@ int main(void)
         }
     }
     test_stripped_fallbacks(interps, n);
+    test_unknown_version(interps, n);
     test_not_python();
     if (!supported) {
         fprintf(stderr, "test_pylocate: skipped: no Python 3.8-3.14 interpreter on this machine\n");

@@ -74,11 +74,12 @@ static void test_family_per_version(void)
 static void fill_common(struct py_offsets *off)
 {
     static const char *const names[] = {
-        "runtime.interpreters_head", "interp.next",    "interp.threads_head", "thread.next",
-        "thread.interp",             "thread.thread_id", "code.filename",     "code.name",
-        "code.firstlineno",          "code.linetable", "bytes.size",          "bytes.sval",
-        "unicode.length",            "unicode.state",  "unicode.ascii_size",  "unicode.compact_size",
-        "object.ob_type",
+        "runtime.interpreters_head", "interp.next",        "interp.threads_head",
+        "thread.next",               "thread.interp",      "thread.thread_id",
+        "code.filename",             "code.name",          "code.firstlineno",
+        "code.linetable",            "bytes.size",         "bytes.sval",
+        "unicode.length",            "unicode.state",      "unicode.ascii_size",
+        "unicode.compact_size",      "object.ob_type",
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         pyoff_put(off, pyoff_field_by_name(names[i]), 8);

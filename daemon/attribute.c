@@ -1,0 +1,34 @@
+/* Splitting a sampling interval between two observations (see attribute.h). */
+#include "daemon/attribute.h"
+
+#include <string.h>
+
+void attribute_interval(const struct thread_observation *prev,
+                        const struct thread_observation *cur, uint64_t cpu, uint64_t off,
+                        struct interval_split *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (!prev->valid) {
+        /* A new thread: all we know is now. */
+        out->cur_ns[cur->running ? cur->cpu_kind : SAMPLE_PYTHON] += cpu;
+        out->cur_ns[cur->running ? SAMPLE_IDLE : cur->off_kind] += off;
+    } else if (!prev->running && cur->running) {
+        /* Woke up: it waited where it was, then ran where it is. */
+        out->prev_ns[prev->off_kind] += off;
+        out->cur_ns[cur->cpu_kind] += cpu;
+    } else if (prev->running && !cur->running) {
+        /* Ran where it was, then blocked where it is. */
+        out->prev_ns[prev->cpu_kind] += cpu;
+        out->cur_ns[cur->off_kind] += off;
+    } else if (cur->running) {
+        /* Ran throughout; time off CPU while runnable waited for the GIL or
+         * a lock it got since: idle. */
+        out->cur_ns[cur->cpu_kind] += cpu;
+        out->cur_ns[SAMPLE_IDLE] += off;
+    } else {
+        /* Blocked at both ends: the short run between was the interpreter
+         * going from one wait to the next. */
+        out->cur_ns[SAMPLE_PYTHON] += cpu;
+        out->cur_ns[cur->off_kind] += off;
+    }
+}

@@ -1,0 +1,38 @@
+/* Whose time is it? A tick sees a thread at two instants, the previous
+ * tick and this one, and knows how much of the interval between was on
+ * CPU and how much off it. At a transition the two parts belong to
+ * different lines: a thread that slept at the previous tick and runs now
+ * slept on the previous line and runs on the current one. Pure functions. */
+#ifndef FAH_DAEMON_ATTRIBUTE_H
+#define FAH_DAEMON_ATTRIBUTE_H
+
+#include <stdint.h>
+
+enum sample_kind {
+    SAMPLE_PYTHON = 0,
+    SAMPLE_NATIVE = 1,
+    SAMPLE_SYSTEM = 2,
+    SAMPLE_IDLE = 3,
+    SAMPLE_KINDS = 4,
+};
+
+/* What one tick saw of a thread. */
+struct thread_observation {
+    int valid;    /* 0: no previous observation (a new thread) */
+    int running;  /* on CPU or runnable */
+    int cpu_kind; /* SAMPLE_PYTHON or SAMPLE_NATIVE: where a running thread was */
+    int off_kind; /* SAMPLE_SYSTEM or SAMPLE_IDLE: what a blocked thread waited in */
+};
+
+struct interval_split {
+    uint64_t prev_ns[SAMPLE_KINDS]; /* charged to the previous observation's stack */
+    uint64_t cur_ns[SAMPLE_KINDS];  /* charged to the current one */
+};
+
+/* Splits an interval of `cpu` ns on CPU and `off` ns blocked between the
+ * previous and current observations of a thread. */
+void attribute_interval(const struct thread_observation *prev,
+                        const struct thread_observation *cur, uint64_t cpu, uint64_t off,
+                        struct interval_split *out);
+
+#endif

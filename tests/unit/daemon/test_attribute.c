@@ -1,0 +1,86 @@
+/* An interval's CPU and off-CPU time go to the line where each happened:
+ * at a transition the parts belong to different observations. */
+#include "daemon/attribute.h"
+#include "harness.h"
+
+static const struct thread_observation running_python = {1, 1, SAMPLE_PYTHON, SAMPLE_IDLE};
+static const struct thread_observation running_native = {1, 1, SAMPLE_NATIVE, SAMPLE_IDLE};
+static const struct thread_observation sleeping = {1, 0, SAMPLE_PYTHON, SAMPLE_SYSTEM};
+static const struct thread_observation waiting_lock = {1, 0, SAMPLE_PYTHON, SAMPLE_IDLE};
+static const struct thread_observation unseen = {0, 0, 0, 0};
+
+static uint64_t sum(const uint64_t ns[SAMPLE_KINDS])
+{
+    return ns[0] + ns[1] + ns[2] + ns[3];
+}
+
+static void test_time_is_conserved(void)
+{
+    const struct thread_observation *all[] = {&running_python, &running_native, &sleeping,
+                                              &waiting_lock};
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++) {
+            struct interval_split split;
+            attribute_interval(all[i], all[j], 3000, 7000, &split);
+            CHECK_EQ_INT(sum(split.prev_ns) + sum(split.cur_ns), 10000);
+        }
+}
+
+static void test_waking_thread_slept_on_previous_line(void)
+{
+    struct interval_split split;
+    attribute_interval(&sleeping, &running_python, 4000, 6000, &split);
+    CHECK_EQ_INT(split.prev_ns[SAMPLE_SYSTEM], 6000);
+    CHECK_EQ_INT(split.cur_ns[SAMPLE_PYTHON], 4000);
+    CHECK_EQ_INT(split.cur_ns[SAMPLE_IDLE], 0);
+}
+
+static void test_blocking_thread_ran_on_previous_line(void)
+{
+    struct interval_split split;
+    attribute_interval(&running_native, &sleeping, 4000, 6000, &split);
+    CHECK_EQ_INT(split.prev_ns[SAMPLE_NATIVE], 4000);
+    CHECK_EQ_INT(split.cur_ns[SAMPLE_SYSTEM], 6000);
+    attribute_interval(&running_python, &waiting_lock, 4000, 6000, &split);
+    CHECK_EQ_INT(split.prev_ns[SAMPLE_PYTHON], 4000);
+    CHECK_EQ_INT(split.cur_ns[SAMPLE_IDLE], 6000);
+}
+
+static void test_running_throughout_stays_current(void)
+{
+    struct interval_split split;
+    attribute_interval(&running_python, &running_native, 9000, 1000, &split);
+    CHECK_EQ_INT(sum(split.prev_ns), 0);
+    CHECK_EQ_INT(split.cur_ns[SAMPLE_NATIVE], 9000);
+    CHECK_EQ_INT(split.cur_ns[SAMPLE_IDLE], 1000); /* a GIL wait, not a sleep */
+}
+
+static void test_blocked_throughout_keeps_its_wait_kind(void)
+{
+    struct interval_split split;
+    attribute_interval(&sleeping, &sleeping, 10, 9990, &split);
+    CHECK_EQ_INT(sum(split.prev_ns), 0);
+    CHECK_EQ_INT(split.cur_ns[SAMPLE_SYSTEM], 9990);
+    attribute_interval(&waiting_lock, &waiting_lock, 0, 10000, &split);
+    CHECK_EQ_INT(split.cur_ns[SAMPLE_IDLE], 10000);
+}
+
+static void test_new_thread_charged_to_now(void)
+{
+    struct interval_split split;
+    attribute_interval(&unseen, &sleeping, 500, 9500, &split);
+    CHECK_EQ_INT(sum(split.prev_ns), 0);
+    CHECK_EQ_INT(split.cur_ns[SAMPLE_PYTHON], 500);
+    CHECK_EQ_INT(split.cur_ns[SAMPLE_SYSTEM], 9500);
+}
+
+int main(void)
+{
+    test_time_is_conserved();
+    test_waking_thread_slept_on_previous_line();
+    test_blocking_thread_ran_on_previous_line();
+    test_running_throughout_stays_current();
+    test_blocked_throughout_keeps_its_wait_kind();
+    test_new_thread_charged_to_now();
+    return test_finish("test_attribute");
+}
