@@ -16,12 +16,9 @@
 #include "client/collect.h"
 #include "client/daemon_link.h"
 #include "client/findscript.h"
-#include "client/outdir.h"
 #include "client/profile.h"
-#include "client/report_json.h"
-#include "client/report_text.h"
+#include "client/results.h"
 #include "client/spawn.h"
-#include "client/summary.h"
 #include "common/msgio.h"
 #include "common/proto.h"
 
@@ -144,51 +141,6 @@ static int fill_run_facts(struct profile *p, const struct profile_options *o,
     return 0;
 }
 
-static int write_text(const char *path, FILE *also, const struct profile *p,
-                      const struct summary *s, const struct profile_options *o)
-{
-    FILE *f = fopen(path, "we");
-    if (!f)
-        return -errno;
-    struct report_text_options full = {.command = 1, .line_tables = 1, .trace = o->trace};
-    struct report_text_options brief = {0};
-    int rc = report_text_write(f, p, s, &full);
-    if (fclose(f) != 0 && rc == 0)
-        rc = -EIO;
-    if (also)
-        report_text_write(also, p, s, &brief);
-    return rc;
-}
-
-static int write_reports(struct profile *p, const struct profile_options *o,
-                         const struct run_paths *paths, char *results, size_t len)
-{
-    char err[1024];
-    if (outdir_create(paths->output, paths->script, time(NULL), results, len, err,
-                      sizeof(err)) < 0 ||
-        outdir_copy_file(paths->script, results, err, sizeof(err)) < 0) {
-        fail("%s", err);
-        return -1;
-    }
-    struct summary_options so = {.root = paths->root, .detailed = o->detailed,
-                                 .include_idle = o->idle};
-    struct summary *s = summary_new(p, &so);
-    if (!s) {
-        fail("%s", "summary: out of memory");
-        return -1;
-    }
-    char path[PATH_MAX + 32];
-    snprintf(path, sizeof(path), "%s/profile.json", results);
-    int rc = report_json_write(path, p, s, err, sizeof(err));
-    if (rc < 0)
-        fail("%s", err);
-    snprintf(path, sizeof(path), "%s/profile_results.txt", results);
-    if (rc == 0 && (rc = write_text(path, stdout, p, s, o)) < 0)
-        fail("cannot write profile_results.txt: %s", strerror(-rc));
-    summary_free(s);
-    return rc;
-}
-
 /* Starts the child stopped, hands it over, resumes it. Returns the child's
  * pid, or a negative code after printing why. */
 static pid_t start_script(int fd, pid_t daemon_pid, const struct profile_options *o,
@@ -240,8 +192,8 @@ int run_profile(const struct profile_options *o)
     int status = resolve_paths(o, &paths);
     if (status)
         return status;
-    char err[1024];
     pid_t daemon_pid;
+    char err[1024];
     int fd = daemon_link_open(&daemon_pid, err, sizeof(err));
     if (fd < 0) {
         fail("cannot reach the daemon: %s", err);
@@ -262,9 +214,16 @@ int run_profile(const struct profile_options *o)
     close(fd);
     if (!status)
         status = report_outcome(&result, p);
-    if (!status && (fill_run_facts(p, o, &paths, &result) < 0 ||
-                    write_reports(p, o, &paths, paths.results, sizeof(paths.results)) < 0))
+    struct results_request rr = {.output = paths.output, .source = paths.script,
+                                 .root = paths.root, .detailed = o->detailed,
+                                 .include_idle = o->idle, .trace = o->trace};
+    if (!status && fill_run_facts(p, o, &paths, &result) < 0)
         status = EXIT_PROFILER;
+    if (!status && results_write(p, &rr, paths.results, sizeof(paths.results), err,
+                                 sizeof(err)) < 0) {
+        fail("%s", err);
+        status = EXIT_PROFILER;
+    }
     if (!status)
         status = result.script_status;
     profile_free(p);
