@@ -4,10 +4,11 @@
 #include <string.h>
 
 void attribute_interval(const struct thread_observation *prev,
-                        const struct thread_observation *cur, uint64_t cpu, uint64_t off,
+                        const struct thread_observation *cur, const struct interval_time *time,
                         struct interval_split *out)
 {
     memset(out, 0, sizeof(*out));
+    uint64_t cpu = time->cpu, off = time->off;
     if (!prev->valid) {
         /* A new thread: all we know is now. */
         out->cur_ns[cur->running ? cur->cpu_kind : SAMPLE_PYTHON] += cpu;

@@ -29,10 +29,18 @@ struct interval_split {
     uint64_t cur_ns[SAMPLE_KINDS];  /* charged to the current one */
 };
 
-/* Splits an interval of `cpu` ns on CPU and `off` ns blocked between the
- * previous and current observations of a thread. */
+/* The parts of one interval of a thread, from its clocks. */
+struct interval_time {
+    uint64_t cpu;  /* on CPU */
+    uint64_t runq; /* runnable, waiting for a CPU (a busy machine) */
+    uint64_t off;  /* blocked: sleeping, I/O, or waiting on another thread */
+};
+
+/* Splits an interval between the previous and current observations of a
+ * thread. Waiting for a CPU is charged to nobody: it measures the machine's
+ * load, not the code, and would skew the shares of CPU-bound functions. */
 void attribute_interval(const struct thread_observation *prev,
-                        const struct thread_observation *cur, uint64_t cpu, uint64_t off,
+                        const struct thread_observation *cur, const struct interval_time *time,
                         struct interval_split *out);
 
 #endif

@@ -91,6 +91,11 @@ struct pywalk *sampler_walker(struct sampler *s)
     return s->walk;
 }
 
+void sampler_forget_memory(struct sampler *s)
+{
+    rmem_proc_invalidate(s->mem);
+}
+
 uint64_t sampler_ticks(const struct sampler *s)
 {
     return s->ticks;
@@ -221,18 +226,19 @@ static int emit_split(struct sampler *s, struct thread_track *t, const struct in
     return rc;
 }
 
-/* The interval since the thread's previous tick, as CPU and off-CPU time.
- * Run-queue waits are neither: the thread wanted a CPU it did not get. */
+/* The interval since the thread's previous tick, split by the thread's
+ * clocks. Time the sampler itself kept the thread stopped is nobody's. */
 static void interval_of(struct thread_track *t, const struct task_stat *st, uint64_t now_ns,
-                        uint64_t *cpu, uint64_t *off)
+                        struct interval_time *out)
 {
     uint64_t wall = now_ns > t->when_ns ? now_ns - t->when_ns : 0;
     uint64_t run = st->cpu_ns > t->cpu_ns ? st->cpu_ns - t->cpu_ns : 0;
     uint64_t wait = st->runq_ns > t->runq_ns ? st->runq_ns - t->runq_ns : 0;
-    *cpu = run < wall ? run : wall;
-    uint64_t rest = wall - *cpu;
-    wait += t->held_ns;
-    *off = rest > wait ? rest - wait : 0;
+    out->cpu = run < wall ? run : wall;
+    uint64_t rest = wall - out->cpu;
+    out->runq = wait < rest ? wait : rest;
+    rest -= out->runq;
+    out->off = rest > t->held_ns ? rest - t->held_ns : 0;
     t->cpu_ns = st->cpu_ns;
     t->runq_ns = st->runq_ns;
     t->when_ns = now_ns;
@@ -302,14 +308,14 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
         t->cpu_ns = st.cpu_ns;
         t->runq_ns = st.runq_ns;
     } else if (!py) {
-        uint64_t cpu, off;
-        interval_of(t, &st, now_ns, &cpu, &off);
+        struct interval_time time;
+        interval_of(t, &st, now_ns, &time);
         struct thread_sample out = {.tid = tid};
-        if (sample_helper_thread(s, cpu, &out, tick->have_main))
+        if (sample_helper_thread(s, time.cpu, &out, tick->have_main))
             rc = emit(ctx, &out);
     } else {
-        uint64_t cpu, off;
-        interval_of(t, &st, now_ns, &cpu, &off);
+        struct interval_time time;
+        interval_of(t, &st, now_ns, &time);
         struct thread_observation now;
         int truncated;
         observe_thread(s, py, &st, &hold, &now, &truncated);
@@ -318,7 +324,7 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
             tick->have_main = 1;
         }
         struct interval_split split;
-        attribute_interval(&t->seen, &now, cpu, off, &split);
+        attribute_interval(&t->seen, &now, &time, &split);
         rc = emit_split(s, t, &split, &now, truncated, emit, ctx);
     }
     t->held_ns = threadstop_release(&hold);

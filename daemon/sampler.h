@@ -33,6 +33,10 @@ int sampler_tick(struct sampler *s, uint64_t now_ns, sampler_emit_fn emit, void 
 /* The walker (for code ids and their descriptions). */
 struct pywalk *sampler_walker(struct sampler *s);
 
+/* Drops the cached target memory, so that the next walk between ticks (a
+ * heap sample, daemon/heap_link.c) reads the target as it is now. */
+void sampler_forget_memory(struct sampler *s);
+
 /* Ticks that ran, and thread samples whose stack could not be read. */
 uint64_t sampler_ticks(const struct sampler *s);
 uint64_t sampler_errors(const struct sampler *s);
