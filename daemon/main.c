@@ -30,22 +30,47 @@ static void usage(FILE *out)
             "exit status: 0 ok, 1 failure, 2 usage error, 3 a daemon already listens there\n");
 }
 
-/* Detaches from the terminal; the first parent exits 0 once the socket is
- * bound, so whoever started us can connect as soon as we return. */
-static void daemonize(const char *log_path)
+/* Detaches from the terminal before binding the socket: the kernel records
+ * the listener's pid at listen() (clients read it with SO_PEERCRED and name
+ * it as the script's ptracer), so the process that listens must be the one
+ * that stays. The first process waits on a pipe for the outcome and exits
+ * with it, so whoever started us can connect as soon as it returns.
+ * Returns the pipe's write end, in the detached process only. */
+static int detach_begin(void)
 {
+    int ready[2];
+    if (pipe2(ready, O_CLOEXEC) < 0) {
+        perror("fixingaholed: pipe");
+        exit(1);
+    }
     pid_t pid = fork();
     if (pid < 0) {
         perror("fixingaholed: fork");
         exit(1);
     }
-    if (pid > 0)
-        _exit(0);
+    if (pid > 0) {
+        close(ready[1]);
+        char status = 1;
+        if (read(ready[0], &status, 1) != 1)
+            status = 1;
+        _exit(status);
+    }
+    close(ready[0]);
     setsid();
     if (fork() > 0)
         _exit(0);
+    return ready[1];
+}
+
+/* Reports the outcome to the waiting first process, then leaves the
+ * terminal: stdin and stdout to /dev/null, stderr to the log. */
+static void detach_finish(int ready_fd, char status, const char *log_path)
+{
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     int log = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (write(ready_fd, &status, 1) != 1)
+        perror("fixingaholed: report readiness");
+    close(ready_fd);
     if (null >= 0) {
         dup2(null, STDIN_FILENO);
         dup2(null, STDOUT_FILENO);
@@ -109,16 +134,18 @@ int main(int argc, char **argv)
     }
     config.socket_path = path;
     signal(SIGPIPE, SIG_IGN);
+    int ready_fd = config.foreground ? -1 : detach_begin();
     int fd = server_listen(path, err, sizeof(err));
-    if (fd < 0) {
+    char status = fd >= 0 ? 0 : fd == -EADDRINUSE ? EXIT_ALREADY_RUNNING : 1;
+    if (fd < 0)
         fprintf(stderr, "fixingaholed: %s\n", err);
-        return fd == -EADDRINUSE ? EXIT_ALREADY_RUNNING : 1;
-    }
-    if (!config.foreground) {
+    if (ready_fd >= 0) {
         char log_path[PATH_MAX + 8];
         snprintf(log_path, sizeof(log_path), "%s.log", path);
-        daemonize(log_path);
+        detach_finish(ready_fd, status, log_path);
     }
+    if (fd < 0)
+        return status;
     int rc = server_run(fd, &config);
     close(fd);
     unlink(path);

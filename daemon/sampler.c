@@ -17,6 +17,13 @@
 #include "daemon/threadstop.h"
 
 #define SAMPLER_MAX_TASKS 4096
+/* Stopping a thread costs it about 100-150 us here (mostly the IPI and the
+ * context switch), so a lone thread is held at most this often; ticks in
+ * between read its stack without stopping it. */
+#define SAMPLER_HOLD_GAP_NS 8000000u
+/* The kernel's CPUCLOCK_SCHED clock of a whole process (clock_getcpuclockid
+ * works for pids too, but this avoids a glibc call per tick). */
+#define SAMPLER_PROCESS_CLOCK(pid) ((clockid_t)(((unsigned)~(pid) << 3) | 2u))
 
 static uint64_t monotonic_ns(void)
 {
@@ -34,6 +41,10 @@ struct thread_track {
     struct pywalk_stack *stack; /* the stack it was seen in; NULL until needed */
     int truncated;
     uint64_t held_ns; /* how long we stopped it at its last sample */
+    uint64_t last_hold_ns; /* when we last held it */
+    struct pywalk_frame held_at; /* innermost frame at that hold */
+    int held_kind;               /* and where its CPU time was then */
+    int process_clock;           /* cpu_ns comes from the process clock */
 };
 
 struct sampler {
@@ -267,39 +278,96 @@ static int sample_helper_thread(struct sampler *s, uint64_t cpu, struct thread_s
 struct tick_state {
     int npy;
     int have_main;
+    int lone; /* the process has a single thread */
 };
 
-/* Reads a thread's state and clocks. A running Python thread is held
- * still first: its schedstat lags by up to a scheduler tick while it runs,
- * and the stop brings it up to date (and lets us read its PC and stack). */
-static int read_thread(struct sampler *s, uint32_t tid, int python, struct task_stat *st,
-                       struct thread_hold *hold, uint64_t *when_ns)
+/* The exact CPU time of a one-thread process: unlike a running thread's
+ * schedstat, which lags by up to a scheduler tick, the process CPU clock
+ * brings the running thread up to date when read. */
+static int process_cpu_ns(pid_t pid, uint64_t *ns)
+{
+    struct timespec ts;
+    if (clock_gettime(SAMPLER_PROCESS_CLOCK(pid), &ts) < 0)
+        return -errno;
+    *ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    return 0;
+}
+
+/* Whether to stop a running Python thread this tick. Threads of a
+ * multi-threaded process always are: stopping is what makes their CPU
+ * clocks exact. A lone thread gets its exact clock from the process and
+ * is stopped at most every SAMPLER_HOLD_GAP_NS, for its PC. */
+static int wants_hold(const struct thread_track *t, int lone, uint64_t now_ns)
+{
+    return !lone || !t || now_ns - t->last_hold_ns >= SAMPLER_HOLD_GAP_NS;
+}
+
+/* Reads a thread's state and clocks; holds a running Python thread still
+ * when wants_hold says so (its schedstat is exact once it is stopped). */
+static int read_thread(struct sampler *s, uint32_t tid, int hold_it, int lone,
+                       struct task_stat *st, struct thread_hold *hold, uint64_t *when_ns)
 {
     hold->tid = (pid_t)tid;
     if (taskstat_read(s->pid, tid, st) < 0)
         return -ESRCH;
-    if (python && st->state == 'R' && threadstop_hold((pid_t)tid, hold) == 0 &&
+    if (hold_it && st->state == 'R' && threadstop_hold((pid_t)tid, hold) == 0 &&
         taskstat_read(s->pid, tid, st) == 0)
         st->state = 'R'; /* it reads as stopped now, by us */
+    if (lone && process_cpu_ns(s->pid, &st->cpu_ns) < 0)
+        return -ESRCH;
     *when_ns = monotonic_ns();
     return 0;
+}
+
+/* A thread's CPU clock source changed (it got or lost company): start its
+ * clock over, losing this interval's CPU rather than mixing two clocks. */
+static void keep_clock_consistent(struct thread_track *t, int lone, const struct task_stat *st)
+{
+    if (t->process_clock == lone)
+        return;
+    t->process_clock = lone;
+    t->cpu_ns = st->cpu_ns;
+}
+
+/* Where an unheld running thread's CPU went: where it went at the last hold
+ * if it is still on the same line, else the interpreter (it moved, so it
+ * ran bytecode). */
+static void carry_kind(const struct thread_track *t, const struct pywalk_stack *stack,
+                       struct thread_observation *now)
+{
+    if (!now->running)
+        return;
+    const struct pywalk_frame *top = stack->nframes ? &stack->frames[0] : NULL;
+    if (top && top->code_id == t->held_at.code_id && top->line == t->held_at.line)
+        now->cpu_kind = t->held_kind;
+}
+
+static void remember_hold(struct thread_track *t, const struct pywalk_stack *stack,
+                          const struct thread_observation *now, uint64_t when_ns)
+{
+    t->last_hold_ns = when_ns;
+    t->held_kind = now->cpu_kind;
+    t->held_at = stack->nframes ? stack->frames[0] : (struct pywalk_frame){UINT32_MAX, -1};
 }
 
 static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
                        sampler_emit_fn emit, void *ctx)
 {
     const struct pywalk_thread *py = pythread_of(s, tick->npy, tid);
+    int is_new, rc = 0;
+    struct thread_track *t = track_of(s, tid, &is_new);
+    if (!t)
+        return -ENOMEM;
     struct task_stat st;
     struct thread_hold hold = {0};
     uint64_t now_ns;
-    if (read_thread(s, tid, py != NULL, &st, &hold, &now_ns) < 0)
+    int hold_it = py && (is_new || wants_hold(t, tick->lone, monotonic_ns()));
+    if (read_thread(s, tid, hold_it, tick->lone, &st, &hold, &now_ns) < 0)
         return 0; /* exited since the listing */
-    int is_new, rc = 0;
-    struct thread_track *t = track_of(s, tid, &is_new);
-    if (!t) {
-        threadstop_release(&hold);
-        return -ENOMEM;
-    }
+    if (!is_new)
+        keep_clock_consistent(t, tick->lone, &st);
+    else
+        t->process_clock = tick->lone;
     t->seen_tick = s->ticks;
     if (is_new)
         t->when_ns = s->ticks == 1 ? now_ns : s->last_tick_ns;
@@ -319,6 +387,10 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
         struct thread_observation now;
         int truncated;
         observe_thread(s, py, &st, &hold, &now, &truncated);
+        if (hold.held)
+            remember_hold(t, &s->stack, &now, now_ns);
+        else
+            carry_kind(t, &s->stack, &now);
         if (tid == (uint32_t)s->pid) {
             s->main_stack = s->stack;
             tick->have_main = 1;
@@ -349,7 +421,7 @@ int sampler_tick(struct sampler *s, uint64_t now_ns, sampler_emit_fn emit, void 
         return -ESRCH;
     s->ticks++;
     main_thread_first(s, ntids);
-    struct tick_state tick = {.npy = list_python_threads(s, ntids)};
+    struct tick_state tick = {.npy = list_python_threads(s, ntids), .lone = ntids == 1};
     int rc = 0;
     for (int i = 0; i < ntids && rc == 0; i++)
         rc = sample_task(s, s->tids[i], &tick, emit, ctx);
