@@ -22,10 +22,12 @@ void attribute_interval(const struct thread_observation *prev,
         out->prev_ns[prev->cpu_kind] += cpu;
         out->cur_ns[cur->off_kind] += off;
     } else if (cur->running) {
-        /* Ran throughout; time off CPU while runnable waited for the GIL or
-         * a lock it got since: idle. */
+        /* Ran throughout; a gap off CPU was a wait for the GIL or a lock
+         * another thread held: idle. A lone thread has nobody to wait for:
+         * the gap is the run-queue wait the kernel has not booked yet. */
         out->cur_ns[cur->cpu_kind] += cpu;
-        out->cur_ns[SAMPLE_IDLE] += off;
+        if (!time->alone)
+            out->cur_ns[SAMPLE_IDLE] += off;
     } else {
         /* Blocked at both ends: the short run between was the interpreter
          * going from one wait to the next. */

@@ -34,6 +34,7 @@ struct interval_time {
     uint64_t cpu;  /* on CPU */
     uint64_t runq; /* runnable, waiting for a CPU (a busy machine) */
     uint64_t off;  /* blocked: sleeping, I/O, or waiting on another thread */
+    int alone;     /* the process has no other thread that could hold the GIL */
 };
 
 /* Splits an interval between the previous and current observations of a

@@ -384,6 +384,7 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
     } else {
         struct interval_time time;
         interval_of(t, &st, now_ns, &time);
+        time.alone = tick->lone;
         struct thread_observation now;
         int truncated;
         observe_thread(s, py, &st, &hold, &now, &truncated);
