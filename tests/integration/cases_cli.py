@@ -156,7 +156,44 @@ def environment_reaches_script_unchanged(work):
     c.finish(run.describe)
 
 
+def inspect_reports_version_and_offsets(work):
+    import subprocess
+    import time
+    c = Checks()
+    version = subprocess.run([DEBIAN_PYTHON, "-c", "import platform; print(platform.python_version())"],
+                             capture_output=True, text=True).stdout.strip()
+    run = fixingahole(["inspect", DEBIAN_PYTHON], cwd=work.path)
+    _expect_status(c, run, 0, "inspect python3")
+    c.expect("python:   %s " % version in run.stdout, "inspect does not say %s" % version)
+    c.expect("offsets:  dwarf" in run.stdout, "Debian's python3 with python3.11-dbg: not dwarf")
+    table = fixingahole(["inspect", "--offsets", "table", DEBIAN_PYTHON], cwd=work.path)
+    c.expect("offsets:  table" in table.stdout, "--offsets table not honoured")
+    # A running interpreter, by pid: found without being touched.
+    child = subprocess.Popen([DEBIAN_PYTHON, "-c", "import time; time.sleep(30)"])
+    sleeper = subprocess.Popen(["sleep", "30"])
+    try:
+        time.sleep(0.5)
+        live = fixingahole(["inspect", str(child.pid)], cwd=work.path)
+        _expect_status(c, live, 0, "inspect PID")
+        c.expect("python:   %s " % version in live.stdout and "bias:" in live.stdout,
+                 "inspect PID does not show the version and load bias")
+        c.expect(child.poll() is None, "the inspected process died")
+        not_python = fixingahole(["inspect", str(sleeper.pid)], cwd=work.path)
+        _expect_status(c, not_python, 70, "inspect a sleep(1) pid")
+        _one_error_line(c, not_python, "inspect a sleep(1) pid")
+    finally:
+        child.kill()
+        sleeper.kill()
+        child.wait()
+        sleeper.wait()
+    binary = fixingahole(["inspect", "/bin/true"], cwd=work.path)
+    _expect_status(c, binary, 70, "inspect /bin/true")
+    _one_error_line(c, binary, "inspect /bin/true")
+    c.finish(lambda: "\n\n".join(r.describe() for r in (run, table, binary)))
+
+
 CASES = {
+    "inspect_reports_version_and_offsets": inspect_reports_version_and_offsets,
     "missing_script_exits_66": missing_script_exits_66,
     "ambiguous_script_exits_66_naming_both": ambiguous_script_exits_66_naming_both,
     "non_python_target_exits_70": non_python_target_exits_70,
