@@ -245,8 +245,12 @@ static void interval_of(struct thread_track *t, const struct task_stat *st, uint
     uint64_t wall = now_ns > t->when_ns ? now_ns - t->when_ns : 0;
     uint64_t run = st->cpu_ns > t->cpu_ns ? st->cpu_ns - t->cpu_ns : 0;
     uint64_t wait = st->runq_ns > t->runq_ns ? st->runq_ns - t->runq_ns : 0;
-    out->cpu = run < wall ? run : wall;
-    uint64_t rest = wall - out->cpu;
+    /* No clamp to the wall time: the two clocks are read a moment apart,
+     * and an interval that reads long is followed by one that reads short.
+     * Clamping would drop CPU time whenever the daemon itself is preempted
+     * between the reads; CPU time is what the shares are made of. */
+    out->cpu = run;
+    uint64_t rest = wall > run ? wall - run : 0;
     out->runq = wait < rest ? wait : rest;
     rest -= out->runq;
     out->off = rest > t->held_ns ? rest - t->held_ns : 0;
