@@ -6,17 +6,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void cli_profile_usage(void)
 {
     printf(
-        "usage: fixingahole profile [options] SCRIPT.py [options] [-- script args...]\n"
+        "usage: fixingahole profile [options] SCRIPT.py|NOTEBOOK.ipynb [options]\n"
+        "                           [-- script args...]\n"
         "\n"
         "Runs SCRIPT with python3 from PATH, samples it from the outside and writes\n"
-        "performance/<name>/<UTC timestamp>/ (profile_results.txt, profile.json, a\n"
-        "copy of the script). SCRIPT is a path, or a file name searched for under\n"
-        "the current folder. Arguments after SCRIPT that are not options below, and\n"
-        "everything after --, are passed to the script.\n"
+        "<output>/<name>/<UTC timestamp>/ (profile_results.txt, profile.json, logs.log,\n"
+        "a copy of the script). SCRIPT is a path, or a file name searched for under\n"
+        "the root. Root, output (default performance/) and ignored folders come from\n"
+        "[tool.fixingahole] in pyproject.toml and FIXINGAHOLE_ROOT/OUTPUT/IGNORE\n"
+        "(see fixingahole --version). Arguments after SCRIPT that are not options\n"
+        "below, and everything after --, are passed to the script.\n"
         "\n"
         "options:\n"
         "  -c, --cpu               CPU profile (the default)\n"
@@ -24,7 +28,21 @@ void cli_profile_usage(void)
         "  -d, --detailed          also report library and standard-library code\n"
         "  -t, --trace             print the stack trace summary (the default)\n"
         "  -nt, --no-trace         leave the stack trace summary out\n"
-        "  -o, --output-directory DIR  write results under DIR instead of performance/\n"
+        "  -p, --precision N       memory sampling detail, -10 (coarse) to 10 (fine),\n"
+        "                          default 0 (used with --memory)\n"
+        "  -o, --output-directory DIR  write results under DIR instead of the\n"
+        "                          configured output folder (performance/)\n"
+        "  -i, --ignore DIR        not user code, and not searched for SCRIPT\n"
+        "                          (repeatable; relative to the current folder)\n"
+        "  -l, --log-level LEVEL   warnings and logging records at LEVEL and above go\n"
+        "                          to logs.log: DEBUG, INFO, WARNING (default), ERROR,\n"
+        "                          CRITICAL\n"
+        "  -np, --no-plots [LIB]   plot windows and show() do nothing: matplotlib,\n"
+        "                          plotly (repeatable; without LIB both)\n"
+        "      --live SECONDS      print an updated summary every SECONDS while the\n"
+        "                          script runs\n"
+        "  -r, --repeat N          run N times; report each function's mean and\n"
+        "                          standard deviation\n"
         "      --rate HZ           samples per second (default 100, at most 10000)\n"
         "      --idle              count threads blocked on locks, joins or the GIL\n"
         "      --python PATH       the interpreter to run (default: python3 on PATH)\n"
@@ -34,8 +52,8 @@ void cli_profile_usage(void)
         "                          (default /usr/lib/debug)\n"
         "  -h, --help              this text\n"
         "\n"
-        "exit status: the script's own status; 64 usage error; 66 script not found or\n"
-        "ambiguous; 70 the profiler failed.\n");
+        "exit status: the script's own status; 64 usage error or bad configuration;\n"
+        "66 script not found, ambiguous or a broken notebook; 70 the profiler failed.\n");
 }
 
 static int parse_rate(const char *text, unsigned *rate, char *err, size_t errlen)
@@ -48,6 +66,50 @@ static int parse_rate(const char *text, unsigned *rate, char *err, size_t errlen
         return -1;
     }
     *rate = (unsigned)value;
+    return 0;
+}
+
+static int parse_int(const char *opt, const char *text, long lo, long hi, long *out,
+                     char *err, size_t errlen)
+{
+    char *end;
+    long value = strtol(text, &end, 10);
+    if (*text == '\0' || *end || value < lo || value > hi) {
+        snprintf(err, errlen, "%s: expected a whole number from %ld to %ld, got '%s'", opt, lo,
+                 hi, text);
+        return -1;
+    }
+    *out = value;
+    return 0;
+}
+
+static int parse_log_level(const char *text, const char **out, char *err, size_t errlen)
+{
+    static const char *const levels[] = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"};
+    for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+        if (strcasecmp(text, levels[i]) == 0) {
+            *out = levels[i];
+            return 0;
+        }
+    }
+    snprintf(err, errlen,
+             "--log-level: expected DEBUG, INFO, WARNING, ERROR or CRITICAL, got '%s'", text);
+    return -1;
+}
+
+/* -np takes an optional library name: only a known name is consumed, so
+ * `-np script.py` still names the script. */
+static int parse_no_plots(int argc, char **argv, int *i, unsigned *bits)
+{
+    if (*i + 1 < argc && strcasecmp(argv[*i + 1], "matplotlib") == 0) {
+        *bits |= CLI_NOPLOTS_MATPLOTLIB;
+        ++*i;
+    } else if (*i + 1 < argc && strcasecmp(argv[*i + 1], "plotly") == 0) {
+        *bits |= CLI_NOPLOTS_PLOTLY;
+        ++*i;
+    } else {
+        *bits |= CLI_NOPLOTS_MATPLOTLIB | CLI_NOPLOTS_PLOTLY;
+    }
     return 0;
 }
 
@@ -68,8 +130,8 @@ static int is(const char *arg, const char *shortname, const char *longname)
 
 /* Handles argv[*i] if it is one of ours: 1 handled, 0 not ours, -1 error,
  * 2 --help. */
-static int parse_option(int argc, char **argv, int *i, struct profile_options *o, char *err,
-                        size_t errlen)
+int cli_parse_option(int argc, char **argv, int *i, struct profile_options *o, char *err,
+                     size_t errlen)
 {
     const char *arg = argv[*i];
     const char *value;
@@ -91,6 +153,42 @@ static int parse_option(int argc, char **argv, int *i, struct profile_options *o
         if (!(value = take_value(argc, argv, i, err, errlen)))
             return -1;
         o->output_dir = value;
+    } else if (is(arg, "-p", "--precision")) {
+        long v;
+        if (!(value = take_value(argc, argv, i, err, errlen)) ||
+            parse_int(arg, value, CLI_PRECISION_MIN, CLI_PRECISION_MAX, &v, err, errlen) < 0)
+            return -1;
+        o->precision = (int)v;
+    } else if (is(arg, "-r", "--repeat")) {
+        long v;
+        if (!(value = take_value(argc, argv, i, err, errlen)) ||
+            parse_int(arg, value, 1, CLI_MAX_REPEAT, &v, err, errlen) < 0)
+            return -1;
+        o->repeat = (unsigned)v;
+    } else if (is(arg, NULL, "--live")) {
+        long v;
+        if (!(value = take_value(argc, argv, i, err, errlen)) ||
+            parse_int(arg, value, 1, 86400, &v, err, errlen) < 0)
+            return -1;
+        o->live_seconds = (unsigned)v;
+    } else if (is(arg, "-l", "--log-level")) {
+        if (!(value = take_value(argc, argv, i, err, errlen)) ||
+            parse_log_level(value, &o->log_level, err, errlen) < 0)
+            return -1;
+    } else if (is(arg, "-np", "--no-plots")) {
+        parse_no_plots(argc, argv, i, &o->no_plots);
+    } else if (is(arg, "-i", "--ignore")) {
+        if (!(value = take_value(argc, argv, i, err, errlen)))
+            return -1;
+        if (o->nignore == CLI_MAX_IGNORE) {
+            snprintf(err, errlen, "--ignore: at most %d folders", CLI_MAX_IGNORE);
+            return -1;
+        }
+        if (!*value) {
+            snprintf(err, errlen, "--ignore: needs a folder, got ''");
+            return -1;
+        }
+        o->ignore[o->nignore++] = value;
     } else if (is(arg, NULL, "--python")) {
         if (!(value = take_value(argc, argv, i, err, errlen)))
             return -1;
@@ -117,12 +215,14 @@ static int parse_option(int argc, char **argv, int *i, struct profile_options *o
     return 1;
 }
 
-static void defaults(struct profile_options *o, int argc, char **argv)
+void cli_defaults(struct profile_options *o, int argc, char **argv)
 {
     memset(o, 0, sizeof(*o));
     o->python = "python3";
     o->rate_hz = CLI_DEFAULT_RATE_HZ;
     o->trace = 1;
+    o->log_level = "WARNING";
+    o->repeat = 1;
     o->offsets = PYOFF_PREF_AUTO;
     o->argc = argc;
     o->argv = argv;
@@ -130,7 +230,7 @@ static void defaults(struct profile_options *o, int argc, char **argv)
 
 int cli_parse_profile(int argc, char **argv, struct profile_options *o, char *err, size_t errlen)
 {
-    defaults(o, argc, argv);
+    cli_defaults(o, argc, argv);
     o->script_args = calloc((size_t)argc + 1, sizeof(char *));
     if (!o->script_args) {
         snprintf(err, errlen, "out of memory");
@@ -147,7 +247,7 @@ int cli_parse_profile(int argc, char **argv, struct profile_options *o, char *er
                 o->script_args[o->nscript_args++] = argv[i];
             break;
         }
-        int rc = parse_option(argc, argv, &i, o, err, errlen);
+        int rc = cli_parse_option(argc, argv, &i, o, err, errlen);
         if (rc < 0)
             return -1;
         if (rc == 2) {

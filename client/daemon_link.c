@@ -168,3 +168,16 @@ int daemon_link_probe(pid_t *daemon_pid, char *path, size_t pathlen, char *err, 
     *daemon_pid = cred.pid;
     return fd;
 }
+
+int daemon_link_connect(pid_t *daemon_pid, char *path, size_t pathlen, char *err, size_t errlen)
+{
+    int fd = daemon_link_probe(daemon_pid, path, pathlen, err, errlen);
+    if (fd < 0)
+        return fd;
+    int rc = handshake(fd, err, errlen);
+    if (rc < 0) {
+        close(fd);
+        return rc;
+    }
+    return fd;
+}

@@ -16,4 +16,8 @@ int daemon_link_open(pid_t *daemon_pid, char *err, size_t errlen);
  * -ECONNREFUSED when none is running, other negative codes with err. */
 int daemon_link_probe(pid_t *daemon_pid, char *path, size_t pathlen, char *err, size_t errlen);
 
+/* daemon_link_probe, then the handshake: for commands that only make sense
+ * when a daemon runs (sessions, watch, stop, daemon status). */
+int daemon_link_connect(pid_t *daemon_pid, char *path, size_t pathlen, char *err, size_t errlen);
+
 #endif

@@ -1,11 +1,18 @@
 /* fixingahole: the command users run. Dispatches to its subcommands. */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "client/attach.h"
 #include "client/cli.h"
+#include "client/commands.h"
+#include "client/config.h"
 #include "client/daemon_cmd.h"
 #include "client/inspect.h"
 #include "client/run_profile.h"
+#include "client/session_cmd.h"
 
 static void usage(FILE *out)
 {
@@ -16,11 +23,38 @@ static void usage(FILE *out)
             "  profile SCRIPT.py [options] [-- args]  profile a script (see profile --help)\n"
             "  inspect PID|PYTHON                    what the profiler finds in a process\n"
             "                                        or interpreter binary\n"
+            "  attach PID [--duration S] [options]   profile a running Python process\n"
+            "  sessions                              the daemon's sessions you may see\n"
+            "  watch SESSION                         a live summary of a running session\n"
+            "  stop SESSION                          end a session (its owner reports)\n"
+            "  summarize PROFILE.json [-n N] [-t PCT] the Profile Summary of an earlier run\n"
+            "  stats FOLDER                          per-function mean and standard deviation\n"
+            "                                        over the profile.json files in FOLDER\n"
             "  daemon status|stop                    the per-user sampling daemon\n"
-            "  --version                             print the version\n"
+            "  --version                             print the version and the settings\n"
+            "                                        (root, output, ignore) in force here\n"
             "\n"
             "exit status: a profiled script's own status; 64 usage error; 66 script not\n"
             "found or ambiguous; 70 the profiler failed.\n");
+}
+
+/* The version, then the settings a run started here would use. */
+static int version_main(void)
+{
+    char cwd[PATH_MAX], err[1024];
+    struct config c;
+    printf("fixingahole %s\n", FIXINGAHOLE_VERSION);
+    if (!getcwd(cwd, sizeof(cwd))) {
+        fprintf(stderr, "fixingahole: getcwd: %s\n", strerror(errno));
+        return EXIT_PROFILER;
+    }
+    int rc = config_load(&c, cwd, err, sizeof(err));
+    if (rc == 0)
+        config_print(&c, stdout);
+    else
+        fprintf(stderr, "fixingahole: %s\n", err);
+    config_free(&c);
+    return rc == 0 ? 0 : EXIT_USAGE;
 }
 
 int main(int argc, char **argv)
@@ -34,14 +68,24 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    if (strcmp(command, "--version") == 0) {
-        printf("fixingahole %s\n", FIXINGAHOLE_VERSION);
-        return 0;
-    }
+    if (strcmp(command, "--version") == 0)
+        return version_main();
+    if (strcmp(command, "summarize") == 0)
+        return commands_summarize_main(argc, argv);
+    if (strcmp(command, "stats") == 0)
+        return commands_stats_main(argc, argv);
     if (strcmp(command, "inspect") == 0)
         return inspect_main(argc, argv);
     if (strcmp(command, "daemon") == 0)
         return daemon_cmd_main(argc, argv);
+    if (strcmp(command, "attach") == 0)
+        return attach_main(argc, argv);
+    if (strcmp(command, "sessions") == 0)
+        return session_cmd_list(argc, argv);
+    if (strcmp(command, "watch") == 0)
+        return session_cmd_watch(argc, argv);
+    if (strcmp(command, "stop") == 0)
+        return session_cmd_stop(argc, argv);
     if (strcmp(command, "profile") != 0) {
         fprintf(stderr, "fixingahole: unknown command '%s' (try fixingahole --help)\n", command);
         return EXIT_USAGE;
@@ -54,12 +98,6 @@ int main(int argc, char **argv)
             fprintf(stderr, "fixingahole: %s\n", err);
         cli_free(&opts);
         return rc < 0 ? EXIT_USAGE : 0;
-    }
-    if (opts.memory) {
-        fprintf(stderr, "fixingahole: --memory (heap profiling) is not available yet; "
-                        "run without it for a CPU profile with RSS\n");
-        cli_free(&opts);
-        return EXIT_USAGE;
     }
     rc = run_profile(&opts);
     cli_free(&opts);

@@ -8,7 +8,10 @@
 
 struct profile *profile_new(void)
 {
-    return calloc(1, sizeof(struct profile));
+    struct profile *p = calloc(1, sizeof(struct profile));
+    if (p)
+        p->memory.main_stack = -1;
+    return p;
 }
 
 static void free_command(char **command)
@@ -42,6 +45,7 @@ void profile_free(struct profile *p)
     for (size_t i = 0; i < p->nthreads; i++)
         free(p->threads[i].name);
     free(p->threads);
+    profile_mem_free(&p->memory);
     free(p);
 }
 
@@ -232,6 +236,15 @@ int profile_add_stack(struct profile *p, uint32_t tid,
     for (int k = 0; k < TIME_KINDS; k++)
         s->seconds[k] += seconds[k];
     return 0;
+}
+
+long profile_intern_stack(struct profile *p, uint32_t tid, const struct profile_frame *frames,
+                          uint32_t n)
+{
+    static const double none[TIME_KINDS];
+    if (profile_add_stack(p, tid, frames, n, 0, none) < 0)
+        return -ENOMEM;
+    return (long)p->stack_index[index_slot(p, tid, frames, n)] - 1;
 }
 
 int profile_add_sample(struct profile *p, uint32_t tid,

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "client/profile_mem.h"
+
 /* Where a thread's time went during one sampling interval. */
 enum time_kind {
     TIME_PYTHON = 0, /* on CPU in the interpreter */
@@ -72,6 +74,8 @@ struct profile {
 
     struct profile_thread *threads;
     size_t nthreads;
+
+    struct profile_memory memory; /* RSS timeline; heap events (--memory) */
 };
 
 /* Returns a zeroed profile, or NULL when out of memory. */
@@ -102,6 +106,11 @@ int profile_set_string(char **field, const char *value);
 int profile_add_stack(struct profile *p, uint32_t tid,
                       const struct profile_frame *frames, uint32_t n,
                       uint64_t samples, const double seconds[TIME_KINDS]);
+
+/* The index of the stack of tid with frames[0..n), created without samples
+ * when new (for heap events). Returns it, or -ENOMEM. */
+long profile_intern_stack(struct profile *p, uint32_t tid, const struct profile_frame *frames,
+                          uint32_t n);
 
 /* Replaces p->command with a copy of argv[0..argc). Returns 0 or -ENOMEM. */
 int profile_set_command(struct profile *p, const char *const *argv,

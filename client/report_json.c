@@ -2,6 +2,7 @@
  * docs/profile-json.md; keep the two in step and bump REPORT_JSON_SCHEMA on
  * any incompatible change. */
 #include "client/report_json.h"
+#include "client/report_json_mem.h"
 
 #include <cJSON.h>
 #include <errno.h>
@@ -127,6 +128,8 @@ static void add_functions(struct jw *w, cJSON *doc, const struct summary *s)
         pct(w, o, "percent", f->percent);
         num(w, o, "seconds", f->total);
         kind_percents(w, o, f->kind_percent);
+        if (o && report_json_mem_function(o, s, f->file, f->qualname, f->firstlineno) < 0)
+            w->failed = 1;
     }
 }
 
@@ -152,6 +155,8 @@ static void add_files(struct jw *w, cJSON *doc, const struct summary *s)
             pct(w, lo, "percent", l->percent);
             num(w, lo, "seconds", l->total);
             kind_percents(w, lo, l->kind_percent);
+            if (lo && report_json_mem_line(lo, s, f->file, l->line) < 0)
+                w->failed = 1;
         }
     }
 }
@@ -218,6 +223,8 @@ char *report_json_render(const struct profile *p, const struct summary *s)
     add_files(&w, doc, s);
     add_threads(&w, doc, p);
     add_stacks(&w, doc, p, s);
+    if (report_json_mem_top(doc, p, s) < 0)
+        w.failed = 1;
     if (!w.failed)
         text = cJSON_Print(doc);
     cJSON_Delete(doc);

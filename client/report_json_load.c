@@ -3,6 +3,7 @@
  * derived and get recomputed by the summary. Code ids are rebuilt by
  * interning each frame's (file, qualname, firstlineno). */
 #include "client/report_json.h"
+#include "client/report_json_mem.h"
 
 #include <cJSON.h>
 #include <errno.h>
@@ -19,6 +20,7 @@ struct jr {
     struct profile *p;
     uint32_t *intern; /* open addressing over code ids; slot = id + 1 */
     size_t intern_cap;
+    long *stack_of;   /* stack_of[i]: profile stack of stacks[i] (heap events) */
 };
 
 __attribute__((format(printf, 3, 4))) static int
@@ -250,6 +252,8 @@ static int read_stack(struct jr *r, const cJSON *o, size_t index)
     if (rc == 0 && profile_add_stack(r->p, (uint32_t)tid, buf, n,
                                      (uint64_t)samples, sec) < 0)
         rc = fail(r, -ENOMEM, "out of memory");
+    if (rc == 0 && (r->stack_of[index] = profile_intern_stack(r->p, (uint32_t)tid, buf, n)) < 0)
+        rc = fail(r, -ENOMEM, "out of memory");
     free(buf);
     return rc;
 }
@@ -364,10 +368,15 @@ static int read_doc(struct jr *r, const cJSON *doc)
         return rc;
     if (!(stacks = get_array(r, doc, "", "stacks", 1, &rc)))
         return rc;
+    if (!(r->stack_of = calloc((size_t)cJSON_GetArraySize(stacks) + 1, sizeof(long))))
+        return fail(r, -ENOMEM, "out of memory");
     cJSON_ArrayForEach(st, stacks) {
         if ((rc = read_stack(r, st, i++)) < 0)
             return rc;
     }
+    char why[160];
+    if ((rc = report_json_mem_load(doc, r->p, r->stack_of, i, why, sizeof(why))) < 0)
+        return fail(r, rc, "%s", why);
     return 0;
 }
 
@@ -393,6 +402,7 @@ int report_json_parse(const char *text, size_t len, const char *origin,
     rc = read_doc(&r, doc);
     cJSON_Delete(doc);
     free(r.intern);
+    free(r.stack_of);
     if (rc < 0) {
         profile_free(r.p);
         return rc;

@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client/notebook.h"
 #include "client/report_text_internal.h"
+#include "client/report_text_mem.h"
 
 #define RULE_WIDTH 65
 /* The percentages of "Functions by Module" end in this column. */
@@ -78,9 +80,12 @@ static void print_rule(FILE *out, char c)
     fputs(line, out);
 }
 
-static void print_top(FILE *out, const struct summary *s, size_t top)
+static void print_top(FILE *out, const struct summary *s, size_t top, double min_percent)
 {
     size_t n = s->nfunctions < top ? s->nfunctions : top;
+
+    while (n > 0 && s->functions[n - 1].percent < min_percent)
+        n--; /* functions are by percent, descending */
 
     fprintf(out, "Top %zu Functions by Total Runtime:\n", n);
     print_rule(out, '-');
@@ -90,14 +95,16 @@ static void print_top(FILE *out, const struct summary *s, size_t top)
 
         fprintf(out, "%2zu. %s", i + 1, f->name);
         report_text_repeat(out, " ", len < TOP_NAME_WIDTH ? TOP_NAME_WIDTH - len : 1);
-        fprintf(out, "%5.1f%% (%s:%d)\n", f->percent, f->rel, f->firstlineno);
+        fprintf(out, "%5.1f%% (%s%s%d)\n", f->percent, f->rel, notebook_line_sep(f->rel),
+                f->firstlineno);
     }
     fputc('\n', out);
 }
 
-/* One function leaf: name, dotted leader, percentage ending at TREE_COLUMN. */
-static void print_tree_function(FILE *out, const struct summary_function *f,
-                                size_t indent)
+/* One function leaf: name, dotted leader, percentage ending at TREE_COLUMN;
+ * under --memory, then the function's peak heap. */
+static void print_tree_function(FILE *out, const struct summary *s,
+                                const struct summary_function *f, size_t indent)
 {
     char num[32];
     size_t used = indent + strlen(f->name);
@@ -106,7 +113,9 @@ static void print_tree_function(FILE *out, const struct summary_function *f,
 
     fputs(f->name, out);
     report_text_repeat(out, ".", dots);
-    fprintf(out, "%s%%\n", num);
+    fprintf(out, "%s%%", num);
+    report_text_mem_tree(out, s, f->file, f->qualname, f->firstlineno);
+    fputc('\n', out);
 }
 
 static void print_module(FILE *out, const struct summary *s,
@@ -129,7 +138,7 @@ static void print_module(FILE *out, const struct summary *s,
         if (f->percent < REPORT_TEXT_TREE_MIN_PERCENT)
             continue;
         fprintf(out, "%s%s", prefix, ++shown == listed ? "└─ " : "├─ ");
-        print_tree_function(out, f, 3 * (depth + 2));
+        print_tree_function(out, s, f, 3 * (depth + 2));
     }
     prefix[plen] = '\0';
 }
@@ -188,19 +197,22 @@ static void print_closing(FILE *out, const struct profile *p)
         fputs("Interrupted\n", out);
 }
 
-static void print_summary(FILE *out, const struct summary *s, size_t top)
+static void print_summary(FILE *out, const struct summary *s, size_t top,
+                          double min_percent)
 {
     fprintf(out, "\nProfile Summary (%.3fs total)\n", s->total);
     print_rule(out, '=');
     if (s->include_idle)
         fputs("Idle time (locks, joins, the GIL) is counted as system time.\n",
               out);
+    report_text_mem_usage(out, s);
     fputc('\n', out);
+    report_text_mem_summary(out, s, top);
     if (s->nfunctions == 0) {
         fprintf(out, "No time was recorded in code under %s.\n", s->root);
         return;
     }
-    print_top(out, s, top);
+    print_top(out, s, top, min_percent);
     print_modules(out, s);
 }
 
@@ -211,7 +223,10 @@ int report_text_write(FILE *out, const struct profile *p,
     if (o->command && p->command)
         print_command(out, p->command);
     print_finished(out, p);
-    print_summary(out, s, o->top ? o->top : SUMMARY_TOP_DEFAULT);
+    if (o->logs_path && o->log_records > 0)
+        fprintf(out, "Check logs %s (%ld warning%s)\n", o->logs_path, o->log_records,
+                o->log_records == 1 ? "" : "s");
+    print_summary(out, s, o->top ? o->top : SUMMARY_TOP_DEFAULT, o->min_percent);
     print_closing(out, p);
     if (o->line_tables)
         report_text_tables(out, s);

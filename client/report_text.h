@@ -25,6 +25,9 @@ struct report_text_options {
     int line_tables; /* per-file line tables (profile_results.txt) */
     int trace;       /* the Stack Trace Summary (needs line_tables' file) */
     size_t top;      /* functions in "Top N"; 0 means SUMMARY_TOP_DEFAULT */
+    double min_percent;    /* "Top N" leaves out functions below this share */
+    const char *logs_path; /* "Check logs PATH (N warnings)" when records > 0 */
+    long log_records;
 };
 
 /* Writes the report for p as summarised by s. Source lines for the tables

@@ -1,10 +1,13 @@
 /* The per-file line tables of profile_results.txt: one row per line with a
  * visible share, "..." where lines are skipped, the source text beside it,
  * then the file's functions under a "function summary" separator. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "client/notebook.h"
 #include "client/report_text_internal.h"
+#include "client/report_text_mem.h"
 
 #define SOURCE_RULE_WIDTH 64
 
@@ -42,8 +45,12 @@ static void source_load(struct source *src, const char *path)
     long len;
 
     memset(src, 0, sizeof(*src));
-    if (!f)
+    if (!f) {
+        /* A notebook cell ("a.ipynb [cell 3]"): its text is in the notebook. */
+        if ((src->text = notebook_cell_text(path)))
+            source_split(src, strlen(src->text));
         return;
+    }
     if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 &&
         fseek(f, 0, SEEK_SET) == 0 && (src->text = malloc((size_t)len + 1))) {
         size_t got = fread(src->text, 1, (size_t)len, f);
@@ -80,7 +87,10 @@ static int row_visible(const double kind_percent[SUMMARY_KINDS])
     return 0;
 }
 
-static void print_row(FILE *out, int line, const double kind_percent[],
+/* A row: line, time cells, under --memory the memory cells of ml (a line)
+ * or mf (a function), then the text. */
+static void print_row(FILE *out, const struct summary *s, int line, const double kind_percent[],
+                      const struct summary_mem_line *ml, const struct summary_mem_function *mf,
                       const char *text)
 {
     char cell[32];
@@ -90,20 +100,23 @@ static void print_row(FILE *out, int line, const double kind_percent[],
         report_text_cell(cell, sizeof(cell), cell_width[k], kind_percent[k]);
         fprintf(out, "%s│", cell);
     }
+    report_text_mem_cells(out, s, ml, mf);
     fprintf(out, "%s\n", text);
 }
 
-static void print_blank_row(FILE *out, const char *first, const char *text)
+static void print_blank_row(FILE *out, const struct summary *s, const char *first,
+                            const char *text)
 {
     fprintf(out, "%6s │", first);
     for (int k = 0; k < SUMMARY_KINDS; k++)
         fprintf(out, "%*s│", cell_width[k], "");
+    report_text_mem_cells(out, s, NULL, NULL);
     fprintf(out, "%s\n", text);
 }
 
 /* A horizontal rule across the table: left end, fill, junction. */
-static void print_table_rule(FILE *out, const char *left, const char *fill,
-                             const char *cross)
+static void print_table_rule(FILE *out, const struct summary *s, const char *left,
+                             const char *fill, const char *cross)
 {
     fputs(left, out);
     report_text_repeat(out, fill, 6);
@@ -111,6 +124,7 @@ static void print_table_rule(FILE *out, const char *left, const char *fill,
         fputs(cross, out);
         report_text_repeat(out, fill, (size_t)cell_width[k]);
     }
+    report_text_mem_rule(out, s, fill, cross);
     fputs(cross, out);
     report_text_repeat(out, fill, SOURCE_RULE_WIDTH);
     fputc('\n', out);
@@ -121,25 +135,39 @@ static void print_header(FILE *out, const struct summary *s,
 {
     fprintf(out, "\n   %s: %% of time = %6.2f%% (%.3fs) out of %.3fs.\n",
             f->file, f->percent, f->total, s->total);
-    fputs("       │Time    │–––––– │––––––│\n", out);
-    fprintf(out, "  Line │Python  │native │system│ %s\n", f->rel);
-    print_table_rule(out, "╺", "━", "┿");
+    fputs("       │Time    │–––––– │––––––│", out);
+    report_text_mem_header(out, s, 0);
+    fputs("\n  Line │Python  │native │system│", out);
+    report_text_mem_header(out, s, 1);
+    fprintf(out, " %s\n", f->rel);
+    print_table_rule(out, s, "╺", "━", "┿");
 }
 
-static void print_lines(FILE *out, const struct summary_file *f,
+/* The lines with a visible share of time and, under --memory, the lines
+ * with heap figures, merged by line number. */
+static void print_lines(FILE *out, const struct summary *s, const struct summary_file *f,
                         const struct source *src)
 {
+    static const double no_time[SUMMARY_KINDS];
     int prev = 0;
+    size_t i = 0;
 
-    for (size_t i = 0; i < f->nlines; i++) {
-        const struct summary_line *l = &f->lines[i];
-
-        if (!row_visible(l->kind_percent))
-            continue;
-        if (l->line > prev + 1)
-            print_blank_row(out, "...", "");
-        print_row(out, l->line, l->kind_percent, source_line(src, l->line));
-        prev = l->line;
+    for (;;) {
+        while (i < f->nlines && !row_visible(f->lines[i].kind_percent))
+            i++;
+        int next_mem = report_text_mem_next_line(s, f->file, prev);
+        int line = i < f->nlines && f->lines[i].line < next_mem ? f->lines[i].line : next_mem;
+        if (line == INT_MAX)
+            break;
+        const double *kinds = i < f->nlines && f->lines[i].line == line
+                                  ? f->lines[i].kind_percent : no_time;
+        if (kinds != no_time)
+            i++;
+        if (line > prev + 1)
+            print_blank_row(out, s, "...", "");
+        print_row(out, s, line, kinds, summary_mem_line_of(s->memory, f->file, line), NULL,
+                  source_line(src, line));
+        prev = line;
     }
 }
 
@@ -148,14 +176,17 @@ static void print_functions(FILE *out, const struct summary *s,
 {
     char title[4096];
 
-    print_table_rule(out, "╶", "─", "┼");
+    print_table_rule(out, s, "╶", "─", "┼");
     snprintf(title, sizeof(title), " function summary for %s", f->rel);
-    print_blank_row(out, "", title);
+    print_blank_row(out, s, "", title);
     for (size_t i = 0; i < f->nfunctions; i++) {
         const struct summary_function *fn = &s->functions[f->functions[i]];
 
         if (row_visible(fn->kind_percent))
-            print_row(out, fn->firstlineno, fn->kind_percent, fn->qualname);
+            print_row(out, s, fn->firstlineno, fn->kind_percent, NULL,
+                      summary_mem_function_of(s->memory, fn->file, fn->qualname,
+                                              fn->firstlineno),
+                      fn->qualname);
     }
 }
 
@@ -170,7 +201,7 @@ void report_text_tables(FILE *out, const struct summary *s)
             continue;
         source_load(&src, f->file);
         print_header(out, s, f);
-        print_lines(out, f, &src);
+        print_lines(out, s, f, &src);
         print_functions(out, s, f);
         source_free(&src);
     }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client/notebook.h"
 #include "client/report_text_internal.h"
 
 #define TRACE_RULE_WIDTH 82
@@ -79,8 +80,8 @@ static void print_node(FILE *out, const struct trie *t, char *prefix, int last)
 {
     size_t plen = strlen(prefix);
 
-    fprintf(out, "%s%s%s:%d; %s\n", prefix, last ? "└─ " : "├─ ",
-            t->frame->rel, t->frame->line, t->frame->qualname);
+    fprintf(out, "%s%s%s%s%d; %s\n", prefix, last ? "└─ " : "├─ ", t->frame->rel,
+            notebook_line_sep(t->frame->rel), t->frame->line, t->frame->qualname);
     strcat(prefix, last ? "   " : "│  ");
     if (t->ending)
         fprintf(out, "%sn_calls: %llu\n", prefix, (unsigned long long)t->ending);

@@ -10,17 +10,19 @@
 #include "client/outdir.h"
 #include "client/report_json.h"
 #include "client/report_text.h"
+#include "client/results_logs.h"
 #include "client/summary.h"
 
 /* profile_results.txt in full; stdout gets the summary part only. */
 static int write_text(const char *path, const struct profile *p, const struct summary *s,
-                      int trace)
+                      int trace, const char *logs, long log_records)
 {
     FILE *f = fopen(path, "we");
     if (!f)
         return -errno;
-    struct report_text_options full = {.command = 1, .line_tables = 1, .trace = trace};
-    struct report_text_options brief = {0};
+    struct report_text_options full = {.command = 1, .line_tables = 1, .trace = trace,
+                                       .logs_path = logs, .log_records = log_records};
+    struct report_text_options brief = {.logs_path = logs, .log_records = log_records};
     int rc = report_text_write(f, p, s, &full);
     if (fclose(f) != 0 && rc == 0)
         rc = -EIO;
@@ -55,8 +57,12 @@ int results_write(const struct profile *p, const struct results_request *r, char
     char path[PATH_MAX + 32];
     snprintf(path, sizeof(path), "%s/profile.json", folder);
     rc = report_json_write(path, p, s, err, errlen);
+    char logs[PATH_MAX + 32];
+    if (rc == 0 && r->logs)
+        rc = results_keep_logs(r->logs, folder, r->root, logs, sizeof(logs), err, errlen);
     snprintf(path, sizeof(path), "%s/profile_results.txt", folder);
-    if (rc == 0 && (rc = write_text(path, p, s, r->trace)) < 0)
+    if (rc == 0 &&
+        (rc = write_text(path, p, s, r->trace, r->logs ? logs : NULL, r->log_records)) < 0)
         snprintf(err, errlen, "write %s: %s", path, strerror(-rc));
     summary_free(s);
     return rc;

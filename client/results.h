@@ -16,6 +16,8 @@ struct results_request {
     const char *const *ignore; /* absolute folders that are not user code */
     size_t nignore;
     int detailed, include_idle, trace;
+    const char *logs;  /* the run's log records, kept as logs.log; or NULL */
+    long log_records;  /* records in it (counted in the summary) */
 };
 
 /* Writes the folder and prints the summary to stdout. Returns 0 with the

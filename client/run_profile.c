@@ -14,17 +14,23 @@
 #include <unistd.h>
 
 #include "client/collect.h"
+#include "client/config.h"
 #include "client/daemon_link.h"
 #include "client/findscript.h"
+#include "client/memsetup.h"
+#include "client/launch.h"
+#include "client/live.h"
 #include "client/profile.h"
+#include "client/repeat.h"
 #include "client/results.h"
 #include "client/spawn.h"
 #include "common/msgio.h"
 #include "common/proto.h"
 
-/* Where a run reads and writes: the root is the current folder, results go
- * to <root>/performance unless --output-directory says otherwise. */
+/* Where a run reads and writes: root, output and ignored folders from the
+ * configuration (client/config.h), --output-directory and --ignore on top. */
 struct run_paths {
+    struct config cfg;
     char root[PATH_MAX];
     char output[PATH_MAX + 16];
     char script[PATH_MAX];
@@ -45,36 +51,35 @@ static void fail(const char *fmt, ...)
 
 static int resolve_paths(const struct profile_options *o, struct run_paths *paths)
 {
-    char err[1024];
-    if (!getcwd(paths->root, sizeof(paths->root))) {
+    char err[1024], cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof(cwd))) {
         fail("getcwd: %s", strerror(errno));
         return EXIT_PROFILER;
     }
-    if (o->output_dir && o->output_dir[0] == '/')
-        snprintf(paths->output, sizeof(paths->output), "%s", o->output_dir);
+    if (config_load(&paths->cfg, cwd, err, sizeof(err)) < 0) {
+        fail("%s", err);
+        return EXIT_USAGE;
+    }
+    for (int i = 0; i < o->nignore; i++) {
+        if (config_add_ignore(&paths->cfg, o->ignore[i], cwd) < 0) {
+            fail("--ignore: too many folders");
+            return EXIT_USAGE;
+        }
+    }
+    snprintf(paths->root, sizeof(paths->root), "%s", paths->cfg.root);
+    if (o->output_dir)
+        config_resolve(paths->output, sizeof(paths->output), cwd, o->output_dir);
     else
-        snprintf(paths->output, sizeof(paths->output), "%s/%s", paths->root,
-                 o->output_dir ? o->output_dir : "performance");
-    const char *skip[] = {paths->output};
-    if (findscript_resolve(o->script, paths->root, skip, 1, paths->script, sizeof(paths->script),
-                           err, sizeof(err)) < 0) {
+        snprintf(paths->output, sizeof(paths->output), "%s", paths->cfg.output);
+    const char *skip[CONFIG_MAX_IGNORE + 1] = {paths->output};
+    for (size_t i = 0; i < paths->cfg.nignore; i++)
+        skip[i + 1] = paths->cfg.ignore[i];
+    if (findscript_resolve(o->script, paths->root, skip, paths->cfg.nignore + 1, paths->script,
+                           sizeof(paths->script), err, sizeof(err)) < 0) {
         fail("%s", err);
         return EXIT_NOINPUT;
     }
     return 0;
-}
-
-/* The interpreter's command line: python SCRIPT ARGS... */
-static char **script_argv(const struct profile_options *o, const char *script)
-{
-    char **argv = calloc((size_t)o->nscript_args + 3, sizeof(char *));
-    if (!argv)
-        return NULL;
-    argv[0] = (char *)o->python;
-    argv[1] = (char *)script;
-    for (int i = 0; i < o->nscript_args; i++)
-        argv[2 + i] = o->script_args[i];
-    return argv;
 }
 
 static int request_session(int fd, pid_t pid, const struct profile_options *o, char *err,
@@ -85,7 +90,7 @@ static int request_session(int fd, pid_t pid, const struct profile_options *o, c
     proto_begin(&out, PROTO_PROFILE);
     proto_put_i32(&out, (int32_t)pid);
     proto_put_u32(&out, o->rate_hz);
-    proto_put_u32(&out, o->idle ? PROTO_FLAG_IDLE : 0);
+    proto_put_u32(&out, (o->idle ? PROTO_FLAG_IDLE : 0) | (o->memory ? PROTO_FLAG_MEMORY : 0));
     proto_put_u32(&out, (uint32_t)o->offsets);
     proto_put_str(&out, o->debug_dirs ? o->debug_dirs : "");
     int rc = msgio_send(fd, &out);
@@ -144,17 +149,20 @@ static int fill_run_facts(struct profile *p, const struct profile_options *o,
 /* Starts the child stopped, hands it over, resumes it. Returns the child's
  * pid, or a negative code after printing why. */
 static pid_t start_script(int fd, pid_t daemon_pid, const struct profile_options *o,
-                          const struct run_paths *paths)
+                          const struct launch *l)
 {
     char err[1024];
-    char **argv = script_argv(o, paths->script);
     struct spawned child;
-    if (!argv || spawn_stopped(argv, daemon_pid, &child, err, sizeof(err)) < 0) {
-        free(argv);
-        fail("%s", argv ? err : "out of memory");
+    if (o->memory && memsetup_environment(o->precision, err, sizeof(err)) < 0) {
+        fail("%s", err);
         return -1;
     }
-    free(argv);
+    int spawned = spawn_stopped(l->argv, daemon_pid, &child, err, sizeof(err));
+    memsetup_restore(); /* the child has its copy of the environment */
+    if (spawned < 0) {
+        fail("%s", err);
+        return -1;
+    }
     if (request_session(fd, child.pid, o, err, sizeof(err)) < 0) {
         fail("%s", err);
         kill(child.pid, SIGKILL);
@@ -186,37 +194,57 @@ static int report_outcome(const struct collect_result *r, const struct profile *
     return 0;
 }
 
-int run_profile(const struct profile_options *o)
+/* One run: script started through the bootstrap, profile collected,
+ * results folder written (its path left in paths->results). */
+static int run_once(const struct profile_options *o, struct run_paths *paths_)
 {
-    struct run_paths paths;
-    int status = resolve_paths(o, &paths);
-    if (status)
-        return status;
+    struct run_paths paths = *paths_;
+    int status = 0;
     pid_t daemon_pid;
     char err[1024];
+    struct launch launch;
+    int lrc = launch_prepare(&launch, o, paths.script, err, sizeof(err));
+    if (lrc < 0) {
+        fail("%s", err);
+        launch_cleanup(&launch);
+        return lrc == -EINVAL ? EXIT_NOINPUT : EXIT_PROFILER; /* a broken notebook */
+    }
     int fd = daemon_link_open(&daemon_pid, err, sizeof(err));
     if (fd < 0) {
         fail("cannot reach the daemon: %s", err);
+        launch_cleanup(&launch);
         return EXIT_PROFILER;
     }
     catch_interrupts();
-    pid_t child = start_script(fd, daemon_pid, o, &paths);
+    pid_t child = start_script(fd, daemon_pid, o, &launch);
     if (child < 0) {
         close(fd);
+        launch_cleanup(&launch);
         return EXIT_PROFILER;
     }
     struct profile *p = profile_new();
     struct collect_result result = {0};
-    if (!p || collect_run(fd, child, p, &result) < 0) {
+    struct live live = {.bootstrap = launch.bootstrap, .pid = child, .trace = o->trace,
+                        .so = {.root = paths.root, .detailed = o->detailed,
+                               .include_idle = o->idle, .nignore = paths.cfg.nignore,
+                               .ignore = (const char *const *)paths.cfg.ignore}};
+    int live_on = o->live_seconds && live_init(&live, paths.output, paths.script) == 0;
+    if (!p || collect_run_refresh(fd, child, p, &result, live_on ? live_refresh : NULL, &live,
+                                  o->live_seconds) < 0) {
         fail("%s", "out of memory while collecting samples");
         status = EXIT_PROFILER;
     }
     close(fd);
     if (!status)
         status = report_outcome(&result, p);
+    if (!status)
+        launch_strip_frames(p, launch.bootstrap);
     struct results_request rr = {.output = paths.output, .source = paths.script,
                                  .root = paths.root, .detailed = o->detailed,
-                                 .include_idle = o->idle, .trace = o->trace};
+                                 .include_idle = o->idle, .trace = o->trace,
+                                 .ignore = (const char *const *)paths.cfg.ignore,
+                                 .nignore = paths.cfg.nignore, .logs = launch.logs,
+                                 .log_records = launch_count_log_records(launch.logs)};
     if (!status && fill_run_facts(p, o, &paths, &result) < 0)
         status = EXIT_PROFILER;
     if (!status && results_write(p, &rr, paths.results, sizeof(paths.results), err,
@@ -226,6 +254,42 @@ int run_profile(const struct profile_options *o)
     }
     if (!status)
         status = result.script_status;
+    if (live_on)
+        live_finish(&live);
+    snprintf(paths_->results, sizeof(paths_->results), "%s", paths.results);
     profile_free(p);
+    launch_cleanup(&launch);
+    return status;
+}
+
+int run_profile(const struct profile_options *o)
+{
+    struct run_paths paths;
+    memset(&paths, 0, sizeof(paths));
+    int status = resolve_paths(o, &paths);
+    if (status) {
+        config_free(&paths.cfg);
+        return status;
+    }
+    unsigned runs = o->repeat ? o->repeat : 1;
+    char **folders = calloc(runs, sizeof(char *));
+    unsigned done = 0;
+    for (; folders && done < runs && !collect_interrupted; done++) {
+        paths.results[0] = '\0';
+        status = run_once(o, &paths);
+        if (!paths.results[0] || !(folders[done] = strdup(paths.results)))
+            break;
+    }
+    if (runs > 1 && done > 0 && folders) {
+        char err[1024];
+        if (repeat_report((const char *const *)folders, done, paths.root, err, sizeof(err)) < 0) {
+            fail("%s", err);
+            status = status ? status : EXIT_PROFILER;
+        }
+    }
+    for (unsigned i = 0; folders && i < runs; i++)
+        free(folders[i]);
+    free(folders);
+    config_free(&paths.cfg);
     return status;
 }

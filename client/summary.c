@@ -441,7 +441,8 @@ struct summary *summary_new(const struct profile *p,
         goto fail;
     s->detailed = o->detailed != 0;
     s->include_idle = o->include_idle != 0;
-    if (build_build(&b, p, o) < 0 || summarise(s, &b) < 0)
+    if (build_build(&b, p, o) < 0 || summarise(s, &b) < 0 ||
+        !(s->memory = summary_mem_new(p, o)))
         goto fail;
     build_free(&b);
     return s;
@@ -463,6 +464,7 @@ void summary_free(struct summary *s)
     free(s->functions);
     summary_free_traces(s);
     summary_free_modules(&s->modules);
+    summary_mem_free(s->memory);
     free(s->root);
     free(s);
 }

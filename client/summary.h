@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "client/profile.h"
+#include "client/summary_mem.h"
 
 /* The kinds of time the reports show: TIME_PYTHON, TIME_NATIVE and
  * TIME_SYSTEM (idle is either dropped or folded into system). */
@@ -116,6 +117,7 @@ struct summary {
     struct summary_trace *traces; /* for functions[0..ntraces) */
     size_t ntraces;
     struct summary_module modules; /* unnamed root of the module tree */
+    struct summary_memory *memory; /* RSS and heap figures (summary_mem.h) */
 };
 
 /* Summarises p under o. p must outlive the result (strings are borrowed).

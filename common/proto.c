@@ -251,3 +251,64 @@ int proto_decode_end(const void *payload, size_t len, struct proto_end *out)
         return -EBADMSG;
     return proto_get_end(&r);
 }
+
+int proto_decode_session_info(const void *payload, size_t len, struct proto_session_info *out)
+{
+    struct proto_reader r;
+    proto_reader_init(&r, payload, len);
+    GET(proto_get_u32(&r, &out->session_id));
+    GET(proto_get_u32(&r, &out->owner_uid));
+    GET(proto_get_i32(&r, &out->pid));
+    GET(proto_get_u32(&r, &out->rate_hz));
+    GET(proto_get_u32(&r, &out->kind));
+    GET(proto_get_u64(&r, &out->elapsed_ns));
+    GET(proto_get_u64(&r, &out->ticks));
+    GET(proto_get_u32(&r, &out->watchers));
+    GET(proto_get_str(&r, &out->command));
+    if (out->session_id == 0 || out->pid <= 0 || out->kind < PROTO_KIND_PROFILE ||
+        out->kind > PROTO_KIND_ATTACH)
+        return -EBADMSG;
+    return proto_get_end(&r);
+}
+
+int proto_decode_list_end(const void *payload, size_t len, uint32_t *count)
+{
+    struct proto_reader r;
+    proto_reader_init(&r, payload, len);
+    GET(proto_get_u32(&r, count));
+    return proto_get_end(&r);
+}
+
+int proto_decode_session_id(const void *payload, size_t len, uint32_t *session_id)
+{
+    struct proto_reader r;
+    proto_reader_init(&r, payload, len);
+    GET(proto_get_u32(&r, session_id));
+    if (*session_id == 0)
+        return -EBADMSG;
+    return proto_get_end(&r);
+}
+
+int proto_decode_daemon_state(const void *payload, size_t len, struct proto_daemon_state *out)
+{
+    struct proto_reader r;
+    proto_reader_init(&r, payload, len);
+    GET(proto_get_i32(&r, &out->pid));
+    GET(proto_get_u32(&r, &out->uid));
+    GET(proto_get_u64(&r, &out->uptime_ns));
+    GET(proto_get_u32(&r, &out->sessions));
+    GET(proto_get_u32(&r, &out->max_sessions));
+    GET(proto_get_u32(&r, &out->max_rate_hz));
+    GET(proto_get_u32(&r, &out->idle_timeout_s));
+    GET(proto_get_str(&r, &out->socket_path));
+    GET(proto_get_str(&r, &out->config_path));
+    if (out->pid <= 0)
+        return -EBADMSG;
+    return proto_get_end(&r);
+}
+
+int proto_decode_empty(const void *payload, size_t len)
+{
+    (void)payload;
+    return len == 0 ? 0 : -EBADMSG;
+}

@@ -6,7 +6,11 @@
  *
  * Message types live in numbered ranges and a number is never reused:
  *   1-99     handshake and errors
- *   100-199  profiling sessions (client -> daemon requests, daemon -> client stream)
+ *   100-199  profiling sessions (client -> daemon requests, daemon -> client stream);
+ *            140-199 of them: session control (attach, list, watch, stop by id)
+ *   200-219  daemon control (status, shutdown)
+ * Session-control and daemon-control requests take a connection each: the
+ * daemon answers (or streams, for ATTACH and WATCH) and then closes it.
  * Bump PROTO_VERSION on any change to a payload layout. */
 #ifndef FAH_COMMON_PROTO_H
 #define FAH_COMMON_PROTO_H
@@ -57,12 +61,73 @@ enum proto_type {
     PROTO_SESSION_END = 106,
     /* client -> daemon: stop sampling now; the daemon answers SESSION_END. */
     PROTO_STOP = 107,
+
+    /* 120-139: memory. daemon -> client: the target's resident set size at
+     * a tick. u64 time since session start (ns), u64 RSS bytes. */
+    PROTO_RSS = 120,
+    /* daemon -> client (--memory): a sampled allocation or bulk copy. u64
+     * time since session start (ns), u32 tid, u32 kind (PROTO_HEAP_*),
+     * u32 flags (PROTO_HEAPF_*), u64 weight (bytes the sample stands for),
+     * u64 size (bytes the call asked for), u64 address (0 for a copy),
+     * u32 frame count n, then n times {u32 code id, i32 line}, innermost
+     * first. */
+    PROTO_HEAP = 121,
+    /* daemon -> client (--memory): a sampled block was released. u64 time
+     * since session start (ns), u64 address (of an earlier PROTO_HEAP). */
+    PROTO_HEAP_FREE = 122,
+    /* daemon -> client (--memory), once before SESSION_END: u64 samples
+     * received, u64 samples whose stack could not be read, u64 samples the
+     * target dropped or that arrived unwaited, u64 window (bytes). */
+    PROTO_HEAP_STATS = 123,
+
+    /* client -> daemon: profile a process that is already running. The
+     * payload is PROFILE's; the answer is PROFILE's stream. ERROR when the
+     * caller may not trace the pid; SESSION_STARTED then SESSION_END
+     * (PROTO_END_FAILED, detail says why) when it is not a Python process
+     * this daemon can profile. */
+    PROTO_ATTACH = 140,
+    /* client -> daemon: list the sessions the caller may see. No payload.
+     * The daemon answers SESSION_INFO per session, then LIST_END. */
+    PROTO_LIST = 141,
+    /* daemon -> client: u32 session id, u32 owner uid, i32 target pid,
+     * u32 rate_hz, u32 kind (PROTO_KIND_*), u64 elapsed ns, u64 ticks,
+     * u32 watchers, then a NUL-terminated command line of the target. */
+    PROTO_SESSION_INFO = 142,
+    /* daemon -> client: u32 count of SESSION_INFO messages sent. */
+    PROTO_LIST_END = 143,
+    /* client -> daemon: u32 session id. The answer is a copy of that
+     * session's stream from SESSION_STARTED on (code objects and thread
+     * names seen so far are replayed first), or ERROR. */
+    PROTO_WATCH = 144,
+    /* client -> daemon: u32 session id: end that session; its owner gets
+     * SESSION_END (PROTO_END_STOPPED) as if it had sent STOP. Answer: DONE
+     * or ERROR. */
+    PROTO_STOP_SESSION = 145,
+    /* daemon -> client: the request was carried out. No payload. */
+    PROTO_DONE = 146,
+
+    /* client -> daemon: how is the daemon? No payload. */
+    PROTO_DAEMON_STATUS = 200,
+    /* daemon -> client: i32 pid, u32 uid, u64 uptime ns, u32 sessions,
+     * u32 max sessions, u32 max rate_hz, u32 idle timeout (s), then two
+     * NUL-terminated strings: socket path, configuration file ("" none). */
+    PROTO_DAEMON_STATE = 201,
+    /* client -> daemon: stop every session (owners get SESSION_END) and
+     * exit. No payload. Only the daemon's own user or root. Answer: DONE or
+     * ERROR. */
+    PROTO_SHUTDOWN = 202,
+};
+
+enum proto_session_kind {
+    PROTO_KIND_PROFILE = 1, /* a script started by `fixingahole profile` */
+    PROTO_KIND_ATTACH = 2,  /* a running process, `fixingahole attach` */
 };
 
 enum proto_profile_flags {
     PROTO_FLAG_IDLE = 1u << 0, /* report idle threads too */
+    PROTO_FLAG_MEMORY = 1u << 1, /* the target preloads the allocation sampler */
 };
-#define PROTO_FLAGS_KNOWN (PROTO_FLAG_IDLE)
+#define PROTO_FLAGS_KNOWN (PROTO_FLAG_IDLE | PROTO_FLAG_MEMORY)
 
 enum proto_sample_flags {
     PROTO_SAMPLE_TRUNCATED = 1u << 0, /* the stack could not be read whole */
@@ -146,10 +211,59 @@ struct proto_sample {
     struct proto_frame frames[PROTO_MAX_FRAMES];
 };
 
+enum proto_heap_kind {
+    PROTO_HEAP_ALLOC = 1,
+    PROTO_HEAP_COPY = 2,
+};
+
+enum proto_heap_flags {
+    PROTO_HEAPF_NATIVE = 1u << 0,    /* allocated by native code, not the interpreter */
+    PROTO_HEAPF_TRUNCATED = 1u << 1, /* the stack could not be read whole */
+    PROTO_HEAPF_UNWAITED = 1u << 2,  /* stack read after the thread moved on */
+};
+#define PROTO_HEAPF_KNOWN (PROTO_HEAPF_NATIVE | PROTO_HEAPF_TRUNCATED | PROTO_HEAPF_UNWAITED)
+
+struct proto_rss {
+    uint64_t time_ns, rss_bytes;
+};
+
+struct proto_heap {
+    uint64_t time_ns;
+    uint32_t tid, kind, flags;
+    uint64_t weight, size, addr;
+    uint32_t nframes;
+    struct proto_frame frames[PROTO_MAX_FRAMES];
+};
+
+struct proto_heap_free {
+    uint64_t time_ns, addr;
+};
+
+struct proto_heap_stats {
+    uint64_t samples, truncated, dropped, window;
+};
+
 struct proto_end {
     uint32_t reason;
     uint64_t ticks, errors;
     const char *detail;
+};
+
+struct proto_session_info {
+    uint32_t session_id, owner_uid;
+    int32_t pid;
+    uint32_t rate_hz, kind;
+    uint64_t elapsed_ns, ticks;
+    uint32_t watchers;
+    const char *command;
+};
+
+struct proto_daemon_state {
+    int32_t pid;
+    uint32_t uid;
+    uint64_t uptime_ns;
+    uint32_t sessions, max_sessions, max_rate_hz, idle_timeout_s;
+    const char *socket_path, *config_path;
 };
 
 /* Decoders: 0 or -EBADMSG (wrong length, missing NUL, out-of-range value). */
@@ -163,5 +277,18 @@ int proto_decode_code(const void *payload, size_t len, struct proto_code *out);
 int proto_decode_thread(const void *payload, size_t len, uint32_t *tid, const char **name);
 int proto_decode_sample(const void *payload, size_t len, struct proto_sample *out);
 int proto_decode_end(const void *payload, size_t len, struct proto_end *out);
+int proto_decode_rss(const void *payload, size_t len, struct proto_rss *out);
+/* Rejects unknown kinds and flags, and weight 0. */
+int proto_decode_heap(const void *payload, size_t len, struct proto_heap *out);
+int proto_decode_heap_free(const void *payload, size_t len, struct proto_heap_free *out);
+int proto_decode_heap_stats(const void *payload, size_t len, struct proto_heap_stats *out);
+/* ATTACH carries PROFILE's payload: proto_decode_profile decodes both. */
+int proto_decode_session_info(const void *payload, size_t len, struct proto_session_info *out);
+int proto_decode_list_end(const void *payload, size_t len, uint32_t *count);
+/* WATCH and STOP_SESSION: a session id, never 0. */
+int proto_decode_session_id(const void *payload, size_t len, uint32_t *session_id);
+int proto_decode_daemon_state(const void *payload, size_t len, struct proto_daemon_state *out);
+/* LIST, DONE, DAEMON_STATUS, SHUTDOWN: no payload at all. */
+int proto_decode_empty(const void *payload, size_t len);
 
 #endif

@@ -4,8 +4,8 @@
 #include "daemon/conn.h"
 
 #include <errno.h>
-#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -13,26 +13,44 @@
 
 #include "common/msgio.h"
 #include "common/proto.h"
+#include "daemon/config.h"
+#include "daemon/control.h"
+#include "daemon/registry.h"
 #include "daemon/session.h"
 
 #define CONN_HANDSHAKE_MS 10000
 
-static atomic_uint next_session_id = 1;
+/* Reads the real, effective and saved uids of pid (/proc/PID/status). */
+static int process_uids(pid_t pid, unsigned uids[3])
+{
+    char path[64], line[256];
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -ESRCH;
+    int found = 0;
+    while (!found && fgets(line, sizeof(line), f))
+        found = sscanf(line, "Uid: %u %u %u", &uids[0], &uids[1], &uids[2]) == 3;
+    fclose(f);
+    return found ? 0 : -ESRCH;
+}
 
-/* The caller may profile pid only if it could trace it itself: same user,
- * or root. The uid comes from the kernel (SO_PEERCRED), never the message. */
+/* The caller may profile pid only if it could trace it itself: as the
+ * kernel's ptrace check, its real, effective and saved uids must all be
+ * the caller's (a setuid program is not), or the caller is root. The uid
+ * comes from the kernel (SO_PEERCRED), never from the message. */
 static int may_trace(uid_t caller, pid_t pid, char *err, size_t errlen)
 {
-    char path[64];
-    struct stat st;
-    snprintf(path, sizeof(path), "/proc/%d", (int)pid);
-    if (stat(path, &st) < 0) {
+    unsigned uids[3];
+    if (process_uids(pid, uids) < 0) {
         snprintf(err, errlen, "pid %d: no such process", (int)pid);
         return -ESRCH;
     }
-    if (caller != 0 && st.st_uid != caller) {
-        snprintf(err, errlen, "pid %d belongs to uid %u: you (uid %u) may not trace it",
-                 (int)pid, (unsigned)st.st_uid, (unsigned)caller);
+    if (caller != 0 && (uids[0] != caller || uids[1] != caller || uids[2] != caller)) {
+        snprintf(err, errlen,
+                 "pid %d runs as uid %u: you (uid %u) may not trace it; profile it as that "
+                 "user or as root",
+                 (int)pid, uids[1] != caller ? uids[1] : uids[0], (unsigned)caller);
         return -EPERM;
     }
     return 0;
@@ -62,16 +80,18 @@ static int handshake(int fd, struct msgio_msg *in)
     return rc;
 }
 
-static void serve_profile(int fd, uid_t caller, const struct msgio_msg *in)
+static void serve_session(int fd, uid_t caller, const struct msgio_msg *in,
+                          const struct conn_env *env)
 {
+    int attach = in->type == PROTO_ATTACH;
     struct proto_profile p;
     if (proto_decode_profile(in->payload, in->length, &p) < 0) {
-        msgio_send_error(fd, "protocol: malformed PROFILE request");
+        msgio_send_error(fd, "protocol: malformed %s request", attach ? "ATTACH" : "PROFILE");
         return;
     }
-    if (p.rate_hz > SESSION_MAX_RATE_HZ) {
-        msgio_send_error(fd, "rate %u Hz is above the maximum of %u Hz", p.rate_hz,
-                         SESSION_MAX_RATE_HZ);
+    if (p.rate_hz > env->config->max_rate_hz) {
+        msgio_send_error(fd, "rate %u Hz is above this daemon's maximum of %u Hz (max_rate)",
+                         p.rate_hz, env->config->max_rate_hz);
         return;
     }
     char err[256];
@@ -79,13 +99,28 @@ static void serve_profile(int fd, uid_t caller, const struct msgio_msg *in)
         msgio_send_error(fd, "%s", err);
         return;
     }
-    struct session_request req = {
-        .pid = p.pid, .rate_hz = p.rate_hz, .flags = p.flags, .pref = (enum pyoff_pref)p.offsets_pref};
-    snprintf(req.debug_dirs, sizeof(req.debug_dirs), "%s", p.debug_dirs);
-    session_run(fd, &req, atomic_fetch_add(&next_session_id, 1));
+    struct session_request *req = calloc(1, sizeof(*req));
+    if (!req) {
+        msgio_send_error(fd, "session: out of memory");
+        return;
+    }
+    *req = (struct session_request){.pid = p.pid, .rate_hz = p.rate_hz, .flags = p.flags,
+                                    .pref = (enum pyoff_pref)p.offsets_pref, .attach = attach,
+                                    .registry = env->registry};
+    snprintf(req->debug_dirs, sizeof(req->debug_dirs), "%s", p.debug_dirs);
+    struct registry_info info = {.owner = caller, .pid = p.pid, .rate_hz = p.rate_hz,
+                                 .kind = attach ? PROTO_KIND_ATTACH : PROTO_KIND_PROFILE};
+    if (registry_add(env->registry, &info, &req->entry, err, sizeof(err)) < 0) {
+        msgio_send_error(fd, "%s", err);
+        free(req);
+        return;
+    }
+    session_run(fd, req);
+    registry_remove(env->registry, req->entry);
+    free(req);
 }
 
-void conn_serve(int fd)
+void conn_serve(int fd, const struct conn_env *env)
 {
     struct ucred cred;
     socklen_t len = sizeof(cred);
@@ -95,11 +130,13 @@ void conn_serve(int fd)
     if (handshake(fd, &in) < 0)
         goto out;
     int rc = msgio_recv(fd, &in, CONN_HANDSHAKE_MS);
+    if (rc == -EMSGSIZE)
+        msgio_send_error(fd, "protocol: message longer than %u bytes", PROTO_MAX_PAYLOAD);
     if (rc <= 0)
         goto out;
-    if (in.type == PROTO_PROFILE)
-        serve_profile(fd, cred.uid, &in);
-    else
+    if (in.type == PROTO_PROFILE || in.type == PROTO_ATTACH)
+        serve_session(fd, cred.uid, &in, env);
+    else if (!control_dispatch(fd, cred.uid, &in, env))
         msgio_send_error(fd, "protocol: unexpected message type %u", in.type);
 out:
     msgio_msg_free(&in);

@@ -1,6 +1,6 @@
 /* fixingaholed: the sampling daemon. Started by the client on demand (or by
- * hand with --foreground), it listens on a per-user Unix socket and exits
- * after an idle period. */
+ * hand with --foreground), it listens on a per-user Unix socket (or, with
+ * `shared = yes`, on a system-wide one) and exits after an idle period. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/sockpath.h"
+#include "daemon/config.h"
 #include "daemon/server.h"
 
 #define EXIT_USAGE 2
@@ -21,8 +22,11 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: fixingaholed [--foreground] [--socket PATH] [--idle-timeout SECONDS]\n"
+            "usage: fixingaholed [--foreground] [--config FILE] [--socket PATH]\n"
+            "                    [--idle-timeout SECONDS]\n"
             "  --foreground         stay attached to the terminal, log to stderr\n"
+            "  --config FILE        read settings from FILE (default, when it exists:\n"
+            "                       ~/.config/fixingahole/daemon.conf; see docs/daemon.md)\n"
             "  --socket PATH        listen here (default: $FIXINGAHOLE_SOCKET, else\n"
             "                       $XDG_RUNTIME_DIR/fixingahole/daemon.sock, else\n"
             "                       /tmp/fixingahole-UID/daemon.sock)\n"
@@ -80,11 +84,18 @@ static void detach_finish(int ready_fd, char status, const char *log_path)
         perror("fixingaholed: chdir /");
 }
 
-static int parse_args(int argc, char **argv, struct server_config *config, char *path,
-                      size_t pathlen)
+struct cmdline {
+    int foreground;
+    int idle_timeout_s; /* -1: not given */
+    char socket_path[PATH_MAX];
+    char config_path[PATH_MAX];
+};
+
+static int parse_args(int argc, char **argv, struct cmdline *cl)
 {
     static const struct option options[] = {
         {"foreground", no_argument, NULL, 'f'},
+        {"config", required_argument, NULL, 'c'},
         {"socket", required_argument, NULL, 's'},
         {"idle-timeout", required_argument, NULL, 'i'},
         {"help", no_argument, NULL, 'h'},
@@ -95,14 +106,17 @@ static int parse_args(int argc, char **argv, struct server_config *config, char 
         char *end;
         switch (opt) {
         case 'f':
-            config->foreground = 1;
+            cl->foreground = 1;
+            break;
+        case 'c':
+            snprintf(cl->config_path, sizeof(cl->config_path), "%s", optarg);
             break;
         case 's':
-            snprintf(path, pathlen, "%s", optarg);
+            snprintf(cl->socket_path, sizeof(cl->socket_path), "%s", optarg);
             break;
         case 'i':
-            config->idle_timeout_s = (int)strtol(optarg, &end, 10);
-            if (*end || config->idle_timeout_s < 0) {
+            cl->idle_timeout_s = (int)strtol(optarg, &end, 10);
+            if (*end || !*optarg || cl->idle_timeout_s < 0) {
                 fprintf(stderr, "fixingaholed: --idle-timeout: not a number of seconds: %s\n",
                         optarg);
                 return -1;
@@ -119,35 +133,107 @@ static int parse_args(int argc, char **argv, struct server_config *config, char 
     return optind == argc ? 0 : -1;
 }
 
+/* A shared socket's folder is readable by all but writable by us alone:
+ * nobody else may put a socket of theirs in front of ours. */
+static int prepare_shared_dir(const char *path, char *err, size_t errlen)
+{
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof(dir), "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir) {
+        snprintf(err, errlen, "%s: a shared socket needs a folder of its own", path);
+        return -EINVAL;
+    }
+    *slash = '\0';
+    if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+        snprintf(err, errlen, "mkdir %s: %s", dir, strerror(errno));
+        return -errno;
+    }
+    struct stat st;
+    if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+        (st.st_mode & 022)) {
+        snprintf(err, errlen, "%s: must be a folder of uid %u that others cannot write",
+                 dir, (unsigned)geteuid());
+        return -EPERM;
+    }
+    return 0;
+}
+
+/* defaults < configuration file < command line; the socket path from
+ * --socket, else $FIXINGAHOLE_SOCKET (how a client that starts us says
+ * where it will connect), else the file's `socket`, else the per-user one. */
+static int configure(const struct cmdline *cl, struct daemon_config *config, char *err,
+                     size_t errlen)
+{
+    daemon_config_defaults(config);
+    char path[PATH_MAX];
+    int required = cl->config_path[0] != '\0';
+    if (required)
+        snprintf(path, sizeof(path), "%s", cl->config_path);
+    else
+        daemon_config_default_path(path, sizeof(path));
+    if (path[0] && daemon_config_load(config, path, required, err, errlen) < 0)
+        return -EINVAL;
+    config->foreground = cl->foreground;
+    if (cl->idle_timeout_s >= 0)
+        config->idle_timeout_s = cl->idle_timeout_s;
+    const char *env = getenv("FIXINGAHOLE_SOCKET");
+    if (cl->socket_path[0])
+        setenv("FIXINGAHOLE_SOCKET", cl->socket_path, 1);
+    else if (!(env && *env) && config->socket_path[0])
+        setenv("FIXINGAHOLE_SOCKET", config->socket_path, 1);
+    if (config->shared) {
+        env = getenv("FIXINGAHOLE_SOCKET");
+        if (!env || !*env) {
+            snprintf(err, errlen, "shared = yes needs a socket path (socket = ... or --socket)");
+            return -EINVAL;
+        }
+        snprintf(config->socket_path, sizeof(config->socket_path), "%s", env);
+        return prepare_shared_dir(config->socket_path, err, errlen);
+    }
+    return sockpath_resolve(config->socket_path, sizeof(config->socket_path), 1, err, errlen);
+}
+
+static volatile sig_atomic_t terminate_requested;
+
+static void on_terminate(int sig)
+{
+    (void)sig;
+    terminate_requested = 1;
+}
+
 int main(int argc, char **argv)
 {
-    struct server_config config = {.idle_timeout_s = 60};
-    char path[PATH_MAX] = "";
-    char err[512];
-    if (parse_args(argc, argv, &config, path, sizeof(path)) < 0)
+    struct cmdline cl = {.idle_timeout_s = -1};
+    struct daemon_config config;
+    char err[2 * PATH_MAX];
+    if (parse_args(argc, argv, &cl) < 0)
         return EXIT_USAGE;
-    if (path[0])
-        setenv("FIXINGAHOLE_SOCKET", path, 1);
-    if (sockpath_resolve(path, sizeof(path), 1, err, sizeof(err)) < 0) {
+    if (configure(&cl, &config, err, sizeof(err)) < 0) {
         fprintf(stderr, "fixingaholed: %s\n", err);
         return 1;
     }
-    config.socket_path = path;
     signal(SIGPIPE, SIG_IGN);
     int ready_fd = config.foreground ? -1 : detach_begin();
-    int fd = server_listen(path, err, sizeof(err));
+    int fd = server_listen(config.socket_path, config.shared, err, sizeof(err));
     char status = fd >= 0 ? 0 : fd == -EADDRINUSE ? EXIT_ALREADY_RUNNING : 1;
     if (fd < 0)
         fprintf(stderr, "fixingaholed: %s\n", err);
     if (ready_fd >= 0) {
         char log_path[PATH_MAX + 8];
-        snprintf(log_path, sizeof(log_path), "%s.log", path);
+        snprintf(log_path, sizeof(log_path), "%s.log", config.socket_path);
         detach_finish(ready_fd, status, log_path);
     }
     if (fd < 0)
         return status;
-    int rc = server_run(fd, &config);
+    /* SIGTERM and SIGINT end sessions in order, so owners get their end. */
+    struct sigaction sa = {0};
+    sa.sa_handler = on_terminate;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    int rc = server_run(fd, &config, &terminate_requested);
     close(fd);
-    unlink(path);
+    unlink(config.socket_path);
     return rc < 0 ? 1 : 0;
 }

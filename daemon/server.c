@@ -1,4 +1,5 @@
-/* Accepting clients and counting them for the idle exit. */
+/* Accepting clients, counting them for the idle exit, and shutting down
+ * in order: sessions end (their owners get SESSION_END) before we exit. */
 #include "daemon/server.h"
 
 #include <errno.h>
@@ -16,8 +17,20 @@
 
 #include "common/sockpath.h"
 #include "daemon/conn.h"
+#include "daemon/registry.h"
 
-static atomic_int active_connections;
+/* How long a shutdown waits for sessions to send their end. */
+#define SERVER_SHUTDOWN_GRACE_S 5
+
+struct server {
+    struct conn_env env;
+    atomic_int active_connections;
+};
+
+struct connection {
+    int fd;
+    struct server *server;
+};
 
 /* A socket file nobody answers on is left over from a dead daemon. */
 static int socket_is_live(const struct sockaddr_un *addr)
@@ -30,7 +43,7 @@ static int socket_is_live(const struct sockaddr_un *addr)
     return live;
 }
 
-int server_listen(const char *path, char *err, size_t errlen)
+int server_listen(const char *path, int shared, char *err, size_t errlen)
 {
     struct sockaddr_un addr;
     if (sockpath_address(path, &addr) < 0) {
@@ -47,10 +60,10 @@ int server_listen(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "socket: %s", strerror(errno));
         return -errno;
     }
-    mode_t old = umask(0177); /* the socket is born 0600 */
+    mode_t old = umask(shared ? 0111 : 0177); /* the socket is born 0666 or 0600 */
     int rc = bind(fd, (struct sockaddr *)&addr, sizeof(addr));
     umask(old);
-    if (rc < 0 || listen(fd, 64) < 0) {
+    if (rc < 0 || listen(fd, SOMAXCONN) < 0) {
         int saved = errno;
         snprintf(err, errlen, "bind %s: %s", path, strerror(saved));
         close(fd);
@@ -61,56 +74,111 @@ int server_listen(const char *path, char *err, size_t errlen)
 
 static void *serve_thread(void *arg)
 {
-    int fd = (int)(intptr_t)arg;
-    conn_serve(fd);
-    close(fd);
-    atomic_fetch_sub(&active_connections, 1);
+    struct connection *c = arg;
+    conn_serve(c->fd, &c->server->env);
+    close(c->fd);
+    atomic_fetch_sub(&c->server->active_connections, 1);
+    free(c);
     return NULL;
 }
 
-static int start_connection(int fd)
+static int start_connection(struct server *server, int fd)
 {
+    struct connection *c = malloc(sizeof(*c));
+    if (!c) {
+        close(fd);
+        return -ENOMEM;
+    }
+    *c = (struct connection){.fd = fd, .server = server};
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     pthread_t thread;
-    atomic_fetch_add(&active_connections, 1);
-    int rc = pthread_create(&thread, &attr, serve_thread, (void *)(intptr_t)fd);
+    atomic_fetch_add(&server->active_connections, 1);
+    int rc = pthread_create(&thread, &attr, serve_thread, c);
     pthread_attr_destroy(&attr);
     if (rc != 0) {
-        atomic_fetch_sub(&active_connections, 1);
+        atomic_fetch_sub(&server->active_connections, 1);
         close(fd);
+        free(c);
         return -rc;
     }
     return 0;
 }
 
-static time_t monotonic_seconds(void)
+static uint64_t monotonic_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec;
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-int server_run(int listen_fd, const struct server_config *config)
+/* Gives the sessions time to end and their threads to let go. Returns 1
+ * when every connection ended (the registry may then be freed). */
+static int drain(struct server *server)
 {
-    time_t idle_since = monotonic_seconds();
-    for (;;) {
-        struct pollfd p = {.fd = listen_fd, .events = POLLIN};
-        int n = poll(&p, 1, 1000);
-        if (n < 0 && errno != EINTR)
-            return -errno;
-        if (n > 0) {
-            int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-            if (fd >= 0)
-                start_connection(fd);
-            else if (errno != EINTR && errno != EAGAIN && errno != ECONNABORTED)
-                fprintf(stderr, "fixingaholed: accept: %s\n", strerror(errno));
-        }
-        if (atomic_load(&active_connections) > 0)
-            idle_since = monotonic_seconds();
-        else if (config->idle_timeout_s > 0 &&
-                 monotonic_seconds() - idle_since >= config->idle_timeout_s)
-            return 0;
+    for (int i = 0; i < SERVER_SHUTDOWN_GRACE_S * 50; i++) {
+        if (atomic_load(&server->active_connections) == 0)
+            return 1;
+        struct timespec ts = {0, 20000000};
+        nanosleep(&ts, NULL);
     }
+    return 0;
+}
+
+int server_run(int listen_fd, const struct daemon_config *config,
+               volatile sig_atomic_t *terminate)
+{
+    struct server *server = calloc(1, sizeof(*server));
+    if (!server)
+        return -ENOMEM;
+    server->env.config = config;
+    server->env.start_ns = monotonic_ns();
+    server->env.registry = registry_new(config->max_sessions);
+    if (!server->env.registry) {
+        free(server);
+        return -ENOMEM;
+    }
+    uint64_t idle_since = monotonic_ns();
+    uint64_t idle_ns = (uint64_t)config->idle_timeout_s * 1000000000u;
+    int rc = 0;
+    for (;;) {
+        if (*terminate)
+            registry_shutdown(server->env.registry);
+        if (registry_shutting_down(server->env.registry))
+            break;
+        struct pollfd p = {.fd = listen_fd, .events = POLLIN};
+        int n = poll(&p, 1, 200);
+        if (n < 0 && errno != EINTR) {
+            rc = -errno;
+            break;
+        }
+        /* Take every waiting client, so a burst never fills the backlog
+         * (a full backlog makes connect fail with EAGAIN). */
+        for (int k = 0; n > 0 && k < 256; k++) {
+            struct pollfd q = {.fd = listen_fd, .events = POLLIN};
+            if (k > 0 && poll(&q, 1, 0) <= 0)
+                break;
+            int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+            if (fd >= 0) {
+                start_connection(server, fd);
+                continue;
+            }
+            if (errno != EINTR && errno != EAGAIN && errno != ECONNABORTED)
+                fprintf(stderr, "fixingaholed: accept: %s\n", strerror(errno));
+            break;
+        }
+        if (atomic_load(&server->active_connections) > 0)
+            idle_since = monotonic_ns();
+        else if (idle_ns > 0 && monotonic_ns() - idle_since >= idle_ns)
+            break;
+    }
+    registry_shutdown(server->env.registry);
+    /* Threads still serving after the grace period keep pointers into the
+     * server: leave it to the process's exit rather than free it under them. */
+    if (drain(server)) {
+        registry_free(server->env.registry);
+        free(server);
+    }
+    return rc;
 }

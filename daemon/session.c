@@ -12,7 +12,11 @@
 
 #include "common/msgio.h"
 #include "common/proto.h"
+#include "daemon/attach.h"
+#include "daemon/heap_link.h"
+#include "daemon/heap_msg.h"
 #include "daemon/locate_wait.h"
+#include "daemon/registry.h"
 #include "daemon/sampler.h"
 #include "daemon/taskstat.h"
 
@@ -29,6 +33,7 @@ struct session {
     uint32_t named[SESSION_MAX_NAMED_THREADS];
     size_t nnamed;
     uint64_t rng;
+    struct heap_link *heap; /* --memory: the target's allocation sampler */
 };
 
 static uint64_t now_ns(void)
@@ -61,6 +66,7 @@ static int batch_add(struct session *s)
 
 static int batch_flush(struct session *s)
 {
+    registry_forward(s->req->registry, s->req->entry, s->batch.data, s->batch.len);
     size_t off = 0;
     while (off < s->batch.len) {
         ssize_t n = send(s->fd, s->batch.data + off, s->batch.len - off, MSG_NOSIGNAL);
@@ -130,8 +136,48 @@ static int emit_sample(void *ctx, const struct thread_sample *sample)
     return batch_add(s);
 }
 
+static int emit_heap(void *ctx, const struct heap_event *ev)
+{
+    struct session *s = ctx;
+    if (queue_new_codes(s) < 0 ||
+        (ev->kind != HEAP_EVENT_FREE && queue_thread_name(s, ev->tid) < 0))
+        return -ENOMEM;
+    heap_msg_event(&s->msg, ev, s->start_ns);
+    return batch_add(s);
+}
+
+/* Memory at a tick: the RSS always; under --memory, attach to the target's
+ * allocation sampler once it is there, and take what it sent. */
+static int memory_tick(struct session *s)
+{
+    int64_t rss = taskstat_rss_bytes(s->req->pid);
+    if (rss >= 0) {
+        heap_msg_rss(&s->msg, now_ns(), s->start_ns, (uint64_t)rss);
+        if (batch_add(s) < 0)
+            return -ENOMEM;
+    }
+    if (s->heap && s->sampler && heap_link_attach(s->heap) < 0) {
+        heap_link_free(s->heap); /* fds 1000.. are not the library's */
+        s->heap = NULL;
+    }
+    int rc = s->heap && s->sampler ? heap_link_drain(s->heap, s->sampler, emit_heap, s) : 0;
+    return rc == -EPIPE ? 0 : rc;
+}
+
+/* The target is gone: what its sampler wrote last is still in the pipe. */
+static void memory_finish(struct session *s)
+{
+    if (!s->heap || !s->sampler)
+        return;
+    for (int i = 0; i < 1000 && heap_link_drain(s->heap, s->sampler, emit_heap, s) == 0; i++)
+        ;
+    heap_msg_stats(&s->msg, s->heap);
+    batch_add(s);
+}
+
 static void send_end(struct session *s, uint32_t reason, const char *detail)
 {
+    memory_finish(s);
     proto_begin(&s->msg, PROTO_SESSION_END);
     proto_put_u32(&s->msg, reason);
     proto_put_u64(&s->msg, s->sampler ? sampler_ticks(s->sampler) : 0);
@@ -181,8 +227,16 @@ static int wait_tick(struct session *s, uint64_t deadline_ns, struct msgio_msg *
             return 0;
         uint64_t left = deadline_ns - now;
         struct timespec ts = {(time_t)(left / 1000000000u), (long)(left % 1000000000u)};
-        struct pollfd p = {.fd = s->fd, .events = POLLIN};
-        int n = ppoll(&p, 1, &ts, NULL);
+        struct pollfd p[2] = {{.fd = s->fd, .events = POLLIN},
+                              {.fd = s->heap ? heap_link_fd(s->heap) : -1, .events = POLLIN}};
+        int n = ppoll(p, 2, &ts, NULL);
+        if (n > 0 && p[1].revents) {
+            if (heap_link_drain(s->heap, s->sampler, emit_heap, s) == -ENOMEM ||
+                batch_flush(s) < 0)
+                return -1;
+            if (!(p[0].revents))
+                continue;
+        }
         if (n <= 0)
             continue;
         int rc = msgio_recv(s->fd, in, 0);
@@ -208,13 +262,21 @@ static void sample_until_done(struct session *s)
             send_end(s, PROTO_END_STOPPED, "stopped by the client");
             break;
         }
+        const char *stop = registry_entry_stop_reason(s->req->entry);
+        if (stop) {
+            send_end(s, PROTO_END_STOPPED, stop);
+            break;
+        }
         int rc = sampler_tick(s->sampler, now_ns(), emit_sample, s);
+        if (rc == 0)
+            rc = memory_tick(s);
         if (rc == -ESRCH || taskstat_process_state(s->req->pid) == 'Z') {
             send_end(s, PROTO_END_EXITED, "the target exited");
             break;
         }
         if ((rc < 0 && rc != -ESRCH) || batch_flush(s) < 0)
             break;
+        registry_entry_set_ticks(s->req->entry, sampler_ticks(s->sampler));
         uint64_t now = now_ns();
         if (deadline + 1000000000u < now)
             deadline = now; /* fell behind (target stopped?): do not burst */
@@ -222,8 +284,9 @@ static void sample_until_done(struct session *s)
     msgio_msg_free(&in);
 }
 
-void session_run(int fd, const struct session_request *req, uint32_t session_id)
+void session_run(int fd, const struct session_request *req)
 {
+    uint32_t session_id = registry_entry_id(req->entry);
     struct session s = {.fd = fd, .req = req, .start_ns = now_ns()};
     s.rng = s.start_ns | 1;
     proto_buf_init(&s.msg);
@@ -235,7 +298,8 @@ void session_run(int fd, const struct session_request *req, uint32_t session_id)
 
     struct py_target target;
     char err[512];
-    int rc = locate_wait(fd, req, &target, err, sizeof(err));
+    int rc = req->attach ? attach_locate(req, &target, err, sizeof(err))
+                         : locate_wait(fd, req, &target, err, sizeof(err));
     if (rc < 0) {
         if (rc != -ECONNRESET)
             send_end(&s, PROTO_END_FAILED, err);
@@ -243,12 +307,15 @@ void session_run(int fd, const struct session_request *req, uint32_t session_id)
     }
     send_target(&s, &target);
     s.sampler = sampler_new(req->pid, &target);
+    if (s.sampler && (req->flags & PROTO_FLAG_MEMORY))
+        s.heap = heap_link_new(req->pid);
     if (!s.sampler) {
         send_end(&s, PROTO_END_FAILED, "sampler: out of memory");
         goto out;
     }
     sample_until_done(&s);
 out:
+    heap_link_free(s.heap);
     sampler_free(s.sampler);
     proto_buf_free(&s.msg);
     proto_buf_free(&s.batch);

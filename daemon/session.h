@@ -14,17 +14,24 @@
 
 #define SESSION_MAX_RATE_HZ 10000
 
+struct registry;
+struct registry_entry;
+
 struct session_request {
     pid_t pid;
     unsigned rate_hz;
     unsigned flags;          /* PROTO_FLAG_* */
     enum pyoff_pref pref;
     char debug_dirs[PATH_MAX]; /* "" for the default */
+    int attach;              /* a running process: locate once, fail at once */
+    struct registry *registry;     /* the daemon's session table */
+    struct registry_entry *entry;  /* this session's row in it */
 };
 
 /* Runs the session on the calling thread, talking on fd (which stays the
  * caller's to close). The caller has checked that the client may trace
- * req->pid. */
-void session_run(int fd, const struct session_request *req, uint32_t session_id);
+ * req->pid and registered req->entry (the session's id, its stop flag and
+ * its watchers, who get a copy of everything sent on fd). */
+void session_run(int fd, const struct session_request *req);
 
 #endif

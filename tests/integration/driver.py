@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Integration test driver: `driver.py INTERPRETER CASE` profiles a workload
 under one interpreter (py3.8 ... py3.13, debian-dbg, debian-nodbg), or
-`driver.py cli CASE` runs a command-line case once.
+`driver.py cli CASE` runs a command-line case once; `driver.py daemon CASE`
+a case of the shared daemon (cases_daemon.py).
 
 Exit status: 0 passed, 1 failed, 77 skipped (CTest's SKIP_RETURN_CODE).
 Needs FAH_CLIENT (the fixingahole binary) and FIXINGAHOLE_SOCKET (a socket
@@ -15,25 +16,30 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import cases_cli  # noqa: E402
+import cases_daemon  # noqa: E402
+import cases_memory  # noqa: E402
+import cases_options  # noqa: E402
 import cases_profile  # noqa: E402
 from harness import SKIP, Failure, Skip, Workdir, interpreter, prepare_socket_dir  # noqa: E402
 
 
 def run(target, case):
     prepare_socket_dir()
-    if target == "cli":
-        if case not in cases_cli.CASES:
-            raise Failure("unknown cli case %r" % case)
-        work = Workdir("cli")
-        print("case cli.%s, work folder %s" % (case, work.path))
-        fn = lambda: cases_cli.CASES[case](work)  # noqa: E731
+    if target in ("cli", "options", "daemon"):
+        module = {"cli": cases_cli, "options": cases_options, "daemon": cases_daemon}[target]
+        if case not in module.CASES:
+            raise Failure("unknown %s case %r" % (target, case))
+        work = Workdir(target)
+        print("case %s.%s, work folder %s" % (target, case, work.path))
+        fn = lambda: module.CASES[case](work)  # noqa: E731
     else:
-        if case not in cases_profile.CASES:
+        cases = dict(cases_profile.CASES, **cases_memory.CASES)
+        if case not in cases:
             raise Failure("unknown case %r" % case)
         interp = interpreter(target)
         work = Workdir(target)
         print("case %s.%s with %s, work folder %s" % (target, case, interp, work.path))
-        fn = lambda: cases_profile.CASES[case](interp, work)  # noqa: E731
+        fn = lambda: cases[case](interp, work)  # noqa: E731
     try:
         fn()
     except Skip:

@@ -1,0 +1,279 @@
+"""fixingahole's bootstrap: the interpreter runs this file, which runs the
+user's script (or notebook) as __main__ with the script's own sys.argv and
+sys.path[0], after arranging what has to happen inside the process:
+warnings and logging records copied to logs.log, plotting windows disabled
+(--no-plots), notebook cells executed in order.
+
+    python3 fixingahole_bootstrap.py [--log FILE --level LEVEL]
+        [--no-plots matplotlib,plotly] [--notebook CELLS.json] -- SCRIPT ARGS...
+
+The user's code is never rewritten: scripts run through runpy.run_path, so
+line numbers, `if __name__ == "__main__":`, pickling of __main__ classes and
+multiprocessing's spawn start method behave as under `python3 SCRIPT`. The
+client strips this file's and runpy's frames from the profile; the
+traceback of an uncaught exception is trimmed of them too. Nothing here
+touches os.environ or the standard streams. Runs on Python 3.8+.
+"""
+
+import sys
+
+_HERE = __file__
+
+
+def _options(argv):
+    opts = {}
+    while argv and argv[0] != "--":
+        if len(argv) < 2:
+            raise SystemExit("fixingahole bootstrap: bad arguments %r" % (argv,))
+        opts[argv[0]] = argv[1]
+        argv = argv[2:]
+    return opts, argv[1:]
+
+
+def _trim_excepthook():
+    """Uncaught exceptions print as they would under `python3 SCRIPT`: the
+    leading frames of this file and of runpy are dropped."""
+    import runpy
+
+    ours = {_HERE, runpy._run_code.__code__.co_filename}
+    original = sys.excepthook
+
+    def hook(kind, value, tb):
+        while tb is not None and tb.tb_frame.f_code.co_filename in ours:
+            tb = tb.tb_next
+        if value is not None and tb is not None:
+            value = value.with_traceback(tb)
+        return original(kind, value, tb)
+
+    sys.excepthook = hook
+
+
+def _capture_logs(path, level):
+    """Copies warnings and logging records at `level` and above to path.
+    The script's own handlers, basicConfig() and stderr output are left as
+    they are: records are copied on their way to the handlers."""
+    import logging
+    import warnings
+
+    levelno = logging.getLevelName(level)
+    out = open(path, "a", encoding="utf-8", errors="backslashreplace")
+
+    def write(levelname, where, text):
+        # One record: a first line at column 0, continuation lines indented,
+        # so the client counts records by unindented lines.
+        lines = str(text).splitlines() or [""]
+        out.write("%s %s: %s\n" % (levelname, where, lines[0]))
+        for line in lines[1:]:
+            out.write("    %s\n" % line)
+        out.flush()
+
+    call_handlers = logging.Logger.callHandlers
+
+    def copy_record(self, record):
+        if record.levelno >= levelno:
+            try:
+                text = record.getMessage()
+                if record.exc_info:
+                    text += "\n" + logging.Formatter().formatException(record.exc_info)
+                write(record.levelname, "%s %s:%d" % (record.name, record.pathname,
+                                                      record.lineno), text)
+            except Exception:
+                pass
+        return call_handlers(self, record)
+
+    logging.Logger.callHandlers = copy_record
+    # Records below WARNING are never created while the root logger stays
+    # at its default level, so DEBUG and INFO lower it (docs/configuration.md).
+    if levelno < logging.getLogger().level:
+        logging.getLogger().setLevel(levelno)
+
+    if levelno <= logging.WARNING:
+        show = warnings.showwarning
+
+        def showwarning(message, category, filename, lineno, file=None, line=None):
+            try:
+                write("WARNING", "py.warnings %s:%d" % (filename, lineno),
+                      "%s: %s" % (category.__name__, message))
+            except Exception:
+                pass
+            return show(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = showwarning
+
+
+def _noop(*args, **kwargs):
+    return None
+
+
+def _patch_matplotlib(module):
+    module.use("agg", force=True)
+    module.use = _noop  # later backend switches would open windows
+
+
+def _patch_pyplot(module):
+    module.show = _noop
+
+
+def _patch_plotly_io(module):
+    module.show = _noop
+
+
+def _patch_plotly_figures(module):
+    module.BaseFigure.show = _noop
+
+
+class _PatchingLoader:
+    """Runs the real loader, then patches the fresh module."""
+
+    def __init__(self, loader, patch):
+        self._loader, self._patch = loader, patch
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module):
+        module.__loader__ = self._loader
+        self._loader.exec_module(module)
+        self._patch(module)
+
+    def __getattr__(self, name):
+        return getattr(self._loader, name)
+
+
+class _PlotFinder:
+    """Catches the import of the plotting modules to patch (nothing is
+    imported ahead of the script, so an unused library costs nothing)."""
+
+    def __init__(self, patches):
+        self._patches = patches
+
+    def find_spec(self, name, path=None, target=None):
+        patch = self._patches.get(name)
+        if patch is None:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(name, path, target)
+            if spec is not None:
+                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                    spec.loader = _PatchingLoader(spec.loader, patch)
+                return spec
+        return None
+
+
+def _no_plots(which):
+    patches = {}
+    if "matplotlib" in which:
+        patches["matplotlib"] = _patch_matplotlib
+        patches["matplotlib.pyplot"] = _patch_pyplot
+    if "plotly" in which:
+        patches["plotly.io"] = _patch_plotly_io
+        patches["plotly.basedatatypes"] = _patch_plotly_figures
+    for name, patch in patches.items():
+        if name in sys.modules:
+            patch(sys.modules[name])
+    sys.meta_path.insert(0, _PlotFinder(patches))
+
+
+class _Magics:
+    """IPython magics and !shell lines of a notebook: run through IPython
+    when it is importable, else skipped with a warning."""
+
+    def __init__(self, notebook, main):
+        self._notebook, self._main = notebook, main
+        self._tried, self._shell_ = False, None
+
+    @property
+    def _shell(self):
+        # Made on the first magic, so notebooks without any never import
+        # IPython; it shares the notebook's __main__ namespace.
+        if not self._tried:
+            self._tried = True
+            try:
+                from IPython.core.interactiveshell import InteractiveShell
+
+                self._shell_ = InteractiveShell.instance(user_module=self._main,
+                                                         user_ns=self._main.__dict__)
+            except Exception:
+                self._shell_ = None
+        return self._shell_
+
+    def _skip(self, where, line, text, missing=True):
+        import warnings
+
+        why = " (IPython is not installed)" if missing else ""
+        warnings.warn_explicit("skipped %s%s" % (text, why), RuntimeWarning, where, line)
+
+    def line(self, cell, line, text, assign=False):
+        where = "%s [cell %d]" % (self._notebook, cell)
+        if self._shell is None:
+            return self._skip(where, line, text)
+        try:
+            if text.startswith("!"):
+                if assign:  # files = !ls
+                    return self._shell.getoutput(text[1:])
+                return self._shell.system(text[1:])
+            name, _, arg = text.lstrip("%").partition(" ")
+            # Magics that assign (%time y = f()) use the locals of the
+            # frame _stack_depth above run_line_magic's caller: the cell's.
+            return self._shell.run_line_magic(name, arg, _stack_depth=2)
+        except Exception as e:
+            # Some magics need a kernel or a GUI (%matplotlib inline).
+            return self._skip(where, line, "%s (%s: %s)" % (text, type(e).__name__, e), False)
+
+    def cell(self, where, text, body):
+        if self._shell is None:
+            return self._skip(where, 1, "the cell magic %s and its cell" % text.split()[0])
+        name, _, arg = text[2:].partition(" ")
+        return self._shell.run_cell_magic(name, arg, body)
+
+
+def _run_notebook(cells_path, notebook):
+    """Executes the code cells in order in one __main__ module."""
+    import json
+    import linecache
+    import types
+
+    with open(cells_path, encoding="utf-8") as f:
+        cells = json.load(f)["cells"]
+    main = types.ModuleType("__main__")
+    main.__file__ = notebook
+    main.__builtins__ = __builtins__
+    magics = _Magics(notebook, main)
+    main.__dict__["__fah_magic__"] = magics.line
+    sys.modules["__main__"] = main
+    for cell in cells:
+        where = "%s [cell %d]" % (notebook, cell["cell"])
+        if "cell_magic" in cell:
+            magics.cell(where, cell["cell_magic"], cell["body"])
+            continue
+        source, original = cell["source"], cell.get("original", cell["source"])
+        # Tracebacks and warnings show the cell's lines as written.
+        linecache.cache[where] = (len(original), None, original.splitlines(True), where)
+        exec(compile(source, where, "exec"), main.__dict__)
+
+
+def main():
+    opts, argv = _options(sys.argv[1:])
+    if not argv:
+        raise SystemExit("fixingahole bootstrap: no script")
+    import os
+
+    script = argv[0]
+    sys.argv[:] = argv
+    sys.path[0] = os.path.dirname(os.path.realpath(script))
+    _trim_excepthook()
+    if "--log" in opts:
+        _capture_logs(opts["--log"], opts.get("--level", "WARNING"))
+    if "--no-plots" in opts:
+        _no_plots(opts["--no-plots"].split(","))
+    if "--notebook" in opts:
+        _run_notebook(opts["--notebook"], script)
+        return
+    import runpy
+
+    runpy.run_path(script, run_name="__main__")
+
+
+main()

@@ -1,0 +1,26 @@
+/* Per-function statistics over several runs: mean and standard deviation
+ * of user (python + native) time, system time and peak heap memory
+ * (functions[].peak_bytes of --memory runs; null when no run has it), from the
+ * profile.json files of the runs, written as function_stats.json with the
+ * git state of the folder (repository, branch, commit, dirty files). Used
+ * by `fixingahole stats FOLDER` and `fixingahole profile --repeat N`. */
+#ifndef FAH_CLIENT_STATS_H
+#define FAH_CLIENT_STATS_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define STATS_SCHEMA "fixingahole.function_stats/1"
+
+/* Reads the runs in files[0..n), writes out_path (function_stats.json) and
+ * prints the table of the `top` slowest functions to out. git_dir: the
+ * folder whose git checkout is described (NULL for none). Returns 0 or a
+ * negative errno code with "file: reason" in err. */
+int stats_write(const char *const *files, size_t n, const char *out_path, const char *git_dir,
+                FILE *out, size_t top, char *err, size_t errlen);
+
+/* Sample mean and standard deviation (n - 1 in the divisor; 0 when n < 2)
+ * of v[0..n). */
+void stats_mean_std(const double *v, size_t n, double *mean, double *std);
+
+#endif

@@ -1,0 +1,121 @@
+/* libFuzzer target for the protocol decoders: the only code that reads
+ * bytes from a peer. The first input byte picks a decoder, the rest is the
+ * payload; ASan and UBSan (built in by tests/fuzz/CMakeLists.txt) turn any
+ * read past the payload or overflow into a crash. Each decoder is also
+ * held to its contract: on success every string it returns lies inside
+ * the payload and is NUL-terminated there. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/proto.h"
+
+static const uint8_t *payload_start;
+static size_t payload_len;
+
+/* A decoded string must point into the payload and end there. */
+static void check_str(const char *s)
+{
+    const uint8_t *p = (const uint8_t *)s;
+    if (p < payload_start || p >= payload_start + payload_len)
+        abort();
+    if (!memchr(p, 0, (size_t)(payload_start + payload_len - p)))
+        abort();
+}
+
+static struct proto_sample sample; /* large: not on the stack */
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1)
+        return 0;
+    /* A copy of exactly the payload, so ASan sees any read past it. */
+    payload_len = size - 1;
+    uint8_t *copy = malloc(payload_len ? payload_len : 1);
+    if (!copy)
+        return 0;
+    memcpy(copy, data + 1, payload_len);
+    payload_start = copy;
+    const void *p = copy;
+    size_t n = payload_len;
+    uint32_t u32;
+    int32_t i32;
+    const char *text;
+    struct proto_profile prof;
+    struct proto_target target;
+    struct proto_code code;
+    struct proto_end end;
+    struct proto_session_info info;
+    struct proto_daemon_state state;
+    switch (data[0] % 15) {
+    case 0:
+        proto_decode_hello(p, n, &u32);
+        break;
+    case 1:
+        proto_decode_hello_ok(p, n, &u32, &i32);
+        break;
+    case 2:
+        if (proto_decode_error(p, n, &text) == 0)
+            check_str(text);
+        break;
+    case 3:
+        if (proto_decode_profile(p, n, &prof) == 0) {
+            check_str(prof.debug_dirs);
+            if (prof.pid <= 0 || prof.rate_hz == 0)
+                abort();
+        }
+        break;
+    case 4:
+        proto_decode_session_started(p, n, &u32);
+        break;
+    case 5:
+        if (proto_decode_target(p, n, &target) == 0) {
+            check_str(target.version);
+            check_str(target.binary);
+        }
+        break;
+    case 6:
+        if (proto_decode_code(p, n, &code) == 0) {
+            check_str(code.file);
+            check_str(code.qualname);
+        }
+        break;
+    case 7:
+        if (proto_decode_thread(p, n, &u32, &text) == 0)
+            check_str(text);
+        break;
+    case 8:
+        if (proto_decode_sample(p, n, &sample) == 0 && sample.nframes > PROTO_MAX_FRAMES)
+            abort();
+        break;
+    case 9:
+        if (proto_decode_end(p, n, &end) == 0)
+            check_str(end.detail);
+        break;
+    case 10:
+        if (proto_decode_session_info(p, n, &info) == 0)
+            check_str(info.command);
+        break;
+    case 11:
+        proto_decode_list_end(p, n, &u32);
+        break;
+    case 12:
+        if (proto_decode_session_id(p, n, &u32) == 0 && u32 == 0)
+            abort();
+        break;
+    case 13:
+        if (proto_decode_daemon_state(p, n, &state) == 0) {
+            check_str(state.socket_path);
+            check_str(state.config_path);
+        }
+        break;
+    default:
+        if (proto_decode_empty(p, n) == 0 && n != 0)
+            abort();
+        break;
+    }
+    free(copy);
+    return 0;
+}

@@ -1,0 +1,790 @@
+"""The daemon as a shared service (`driver.py daemon CASE`): attaching to a
+running program, several clients at once, sessions/watch/stop from another
+terminal, the daemon killed mid-session, permissions between users, and
+hostile messages. Every case measures its own ground truth (the workloads
+report what they did) and runs under Debian's python3."""
+
+import json
+import os
+import pwd
+import re
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import tempfile
+import time
+
+from harness import (DEBIAN_PYTHON, Checks, Failure, Skip, client_path, find_cpython,
+                     fixingahole, load_profile)
+
+PROTO_VERSION = 1
+HELLO, HELLO_OK, ERROR = 1, 2, 3
+PROFILE, SESSION_STARTED = 100, 101
+LIST, SESSION_INFO, LIST_END, WATCH = 141, 142, 143, 144
+
+
+def _env(extra=None):
+    env = dict(os.environ)
+    env.update(extra or {})
+    return env
+
+
+def _popen(argv, cwd, env=None, **kw):
+    return subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            universal_newlines=True, env=env, **kw)
+
+
+def _finish(proc, timeout=60):
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        raise Failure("%r did not finish within %d s\nstdout:\n%s\nstderr:\n%s"
+                      % (proc.args, timeout, out, err))
+    return proc.returncode, out, err
+
+
+def _sessions(work, env=None):
+    """[(id, pid, user, mode, command)] from `fixingahole sessions`."""
+    run = fixingahole(["sessions"], cwd=work.path, env=env)
+    if run.status != 0:
+        raise Failure("fixingahole sessions failed\n%s" % run.describe())
+    rows = []
+    for line in run.stdout.splitlines()[1:]:
+        parts = line.split(None, 8)
+        if len(parts) >= 9 and parts[0].isdigit():
+            rows.append((int(parts[0]), int(parts[1]), parts[2], parts[3], parts[8]))
+    return rows, run
+
+
+def _wait_session(work, needle, timeout=20, env=None):
+    """Waits until a listed session's command contains needle."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        rows, run = _sessions(work, env)
+        hits = [r for r in rows if needle in r[4]]
+        if hits:
+            return hits[0]
+        time.sleep(0.1)
+    raise Failure("no session running %s appeared within %d s\n%s" % (needle, timeout,
+                                                                       run.describe()))
+
+
+def _daemon_pid(work):
+    run = fixingahole(["daemon", "status"], cwd=work.path)
+    m = re.search(r"pid (\d+)", run.stdout)
+    if run.status != 0 or not m:
+        raise Failure("fixingahole daemon status gave no pid\n%s" % run.describe())
+    return int(m.group(1))
+
+
+def _stop_daemon(work):
+    fixingahole(["daemon", "stop"], cwd=work.path)
+
+
+def _thread_states(pid):
+    """The scheduler state letter of every thread of pid."""
+    states = []
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+                states.append(f.read().rsplit(")", 1)[1].split()[0])
+        except OSError:
+            pass
+    return states
+
+
+def _check_rounds(c, text, label):
+    """daemon_loop.py's lines: numbered from 0 without a gap, each with the
+    checksum the loop computes (the same every round)."""
+    rounds = [l.split() for l in text.splitlines() if l.startswith("round ")]
+    numbers = [int(r[1]) for r in rounds]
+    sums = set(r[2] for r in rounds)
+    c.expect(numbers == list(range(len(numbers))),
+             "%s: round numbers are not 0..%d without gaps" % (label, len(numbers) - 1))
+    c.expect(len(sums) == 1, "%s: the loop's checksums differ between rounds: %r"
+             % (label, sorted(sums)[:5]))
+    return len(numbers)
+
+
+def _profile_functions(prof):
+    return set(f.get("qualname") or f.get("name") for f in prof.doc.get("functions", []))
+
+
+# --- cases ------------------------------------------------------------------
+
+def attach_keeps_loop_running(work):
+    """Attach to a running loop for 2 s: the profile shows the loop's
+    function, and the loop runs on, its output unchanged, after detaching."""
+    work.copy_workload("daemon_loop.py")
+    stop_file = work.file("stop")
+    loop = _popen([DEBIAN_PYTHON, "daemon_loop.py", stop_file, "60"], cwd=work.path)
+    c = Checks()
+    try:
+        time.sleep(0.5)
+        started = time.monotonic()
+        run = fixingahole(["attach", str(loop.pid), "--duration", "2"], cwd=work.path)
+        took = time.monotonic() - started
+        if run.status != 0:
+            raise Failure("attach exited %s\n%s" % (run.status, run.describe()))
+        c.expect(loop.poll() is None, "the loop died while attached (status %r)" % loop.poll())
+        states = _thread_states(loop.pid) if loop.poll() is None else []
+        c.expect("t" not in states, "a thread of the loop is left ptrace-stopped: %r" % states)
+        prof = load_profile(work.path, "daemon_loop")
+        doc = prof.doc
+        c.expect(1.5 <= (doc.get("wall_seconds") or 0) <= 4.0,
+                 "wall_seconds %r for --duration 2" % doc.get("wall_seconds"))
+        c.expect(took < 8, "attach took %.1f s for --duration 2" % took)
+        c.expect((doc.get("samples") or 0) >= 100,
+                 "%r samples in 2 s at 100 Hz" % doc.get("samples"))
+        spin = prof.function("spin", "daemon_loop.py")
+        # The loop's own peak RSS, read now: the profile's figure, taken
+        # while attached, is that peak (it does not grow in the loop).
+        with open("/proc/%d/status" % loop.pid) as f:
+            hwm = [int(l.split()[1]) * 1024 for l in f if l.startswith("VmHWM:")][0]
+        rss = doc.get("max_rss_bytes") or 0
+        c.expect(0.9 * hwm <= rss <= hwm, "max_rss_bytes %r, the loop's own peak is %d"
+                 % (rss, hwm))
+        c.expect("heap blame is not available" in run.stderr,
+                 "attach does not say that heap blame is unavailable:\n%s" % run.stderr)
+        # Ctrl-C (SIGINT to the client only: the target is not in its
+        # process group) ends the profile, marked interrupted; the loop runs on.
+        os.mkdir(work.file("ctrl-c"))
+        ctrl_c = _popen([client_path(), "attach", str(loop.pid), "-o", work.file("ctrl-c")],
+                        cwd=work.path)
+        _wait_session(work, "daemon_loop.py")
+        time.sleep(0.5)
+        ctrl_c.send_signal(signal.SIGINT)
+        cstatus, cout, cerr = _finish(ctrl_c, timeout=20)
+        c.expect(cstatus == 0, "attach exited %s after Ctrl-C: %s" % (cstatus, cerr))
+        found = [os.path.join(dp, f) for dp, _, fs in os.walk(work.file("ctrl-c")) for f in fs
+                 if f == "profile.json"]
+        if c.expect(len(found) == 1, "no profile after Ctrl-C: %s" % cerr):
+            with open(found[0]) as f:
+                cdoc = json.load(f)
+            c.expect(cdoc.get("interrupted") is True, "the Ctrl-C profile is not interrupted")
+            c.expect((cdoc.get("samples") or 0) > 0, "the Ctrl-C profile has no samples")
+        c.expect(loop.poll() is None, "the loop died with the Ctrl-C of its profiler")
+        time.sleep(0.3)
+    finally:
+        open(stop_file, "w").close()
+        status, out, err = _finish(loop)
+    c.expect(status == 0, "the loop exited %s: %s" % (status, err[-2000:]))
+    rounds = _check_rounds(c, out, "loop")
+    c.expect(rounds >= 50, "only %d rounds ran" % rounds)
+    last = out.rstrip().splitlines()[-1].split()
+    c.expect(last[:2] == ["done", str(rounds)], "the loop did not finish normally: %r" % last)
+    share = 100 * float(last[2]) if len(last) == 3 else None
+    if share is not None:
+        got = spin.get("percent", 0) if spin else 0
+        c.expect(abs(got - share) < 20, "spin() has %.1f%% of the profile, the loop measured "
+                 "%.1f%% of its time in it" % (got, share))
+        c.note("spin(): profile %.1f%%, measured %.1f%%" % (got, share))
+    c.finish(lambda: "%s\n\n%s" % (run.describe(), prof.describe("daemon_loop.py")))
+
+
+def attach_errors_are_one_line(work):
+    """Not a process, not Python, bad options: one line each, right status."""
+    c = Checks()
+    sleeper = subprocess.Popen(["sleep", "30"])
+    try:
+        run = fixingahole(["attach", str(sleeper.pid), "--duration", "1"], cwd=work.path)
+        lines = run.error_lines()
+        c.expect(run.status == 70 and len(lines) == 1 and "not a Python process" in lines[0],
+                 "attach to sleep: expected one 'not a Python process' line and 70\n%s"
+                 % run.describe())
+        c.expect(sleeper.poll() is None, "attaching killed the non-Python process")
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    # An interpreter older than 3.8, running (skipped when none is installed).
+    old = find_cpython(7) or find_cpython(6)
+    if old:
+        proc = subprocess.Popen([old, "-c", "import time\nwhile True: time.sleep(0.05)"])
+        try:
+            time.sleep(0.5)
+            run = fixingahole(["attach", str(proc.pid), "--duration", "1"], cwd=work.path)
+            lines = run.error_lines()
+            c.expect(run.status == 70 and len(lines) == 1 and "not supported" in lines[0],
+                     "attach to %s: expected one 'not supported' line and 70\n%s"
+                     % (old, run.describe()))
+            c.expect(proc.poll() is None, "attaching killed the old interpreter")
+            c.note("%s: %s" % (old, run.stderr.strip()))
+        finally:
+            proc.kill()
+            proc.wait()
+    else:
+        c.note("no python3.7 or 3.6 here: the unsupported-version check did not run")
+    run = fixingahole(["attach", str(sleeper.pid)], cwd=work.path)
+    c.expect(run.status == 66 and "no such process" in run.stderr,
+             "attach to a dead pid: expected 66 'no such process'\n%s" % run.describe())
+    for args, what in ((["attach"], "no pid"), (["attach", "abc"], "not a pid"),
+                       (["attach", "1", "--duration", "-3"], "negative duration"),
+                       (["attach", "1", "--memory"], "--memory")):
+        run = fixingahole(args, cwd=work.path)
+        c.expect(run.status == 64 and len(run.error_lines()) == 1,
+                 "%s: expected one error line and 64\n%s" % (what, run.describe()))
+    c.finish(lambda: "")
+
+
+def two_clients_unmixed_third_lists_and_watches(work):
+    """Two scripts profiled at once get their own functions only; a third
+    terminal lists both sessions and watches one to its end."""
+    for name in ("daemon_alpha.py", "daemon_beta.py"):
+        work.copy_workload(name)
+    client = client_path()
+    procs = {}
+    for name in ("alpha", "beta"):
+        procs[name] = _popen([client, "profile", "--python", DEBIAN_PYTHON,
+                              "daemon_%s.py" % name, "4", work.file("%s.done" % name)],
+                             cwd=work.path)
+    c = Checks()
+    a = _wait_session(work, "daemon_alpha.py")
+    b = _wait_session(work, "daemon_beta.py")
+    rows, listing = _sessions(work)
+    c.expect(a[0] != b[0], "both scripts got session id %s" % a[0])
+    c.expect(a[3] == "profile" and b[3] == "profile", "mode should be profile: %r %r" % (a, b))
+    watch = fixingahole(["watch", str(a[0]), "--every", "0.5"], cwd=work.path, timeout=60)
+    results = {name: _finish(p) for name, p in procs.items()}
+    for name, (status, out, err) in results.items():
+        if status != 0:
+            raise Failure("profile of %s exited %s\nstdout:\n%s\nstderr:\n%s"
+                          % (name, status, out, err))
+    c.expect(watch.status == 0, "watch exited %s" % watch.status)
+    refreshes = watch.stdout.count("== session %d" % a[0])
+    c.expect(refreshes >= 3, "watch refreshed %d times over ~4 s at 0.5 s" % refreshes)
+    c.expect("alpha_work" in watch.stdout, "the watched summary never named alpha_work")
+    c.expect("beta_work" not in watch.stdout, "the watch of alpha's session shows beta_work")
+    c.expect("session %d ended" % a[0] in watch.stdout, "watch did not report the end")
+    # The watcher built the owner's profile from the same stream: its last
+    # summary is the owner's, to the millisecond.
+    totals = re.findall(r"Profile Summary \(([0-9.]+)s total\)", watch.stdout)
+    owner = re.findall(r"Profile Summary \(([0-9.]+)s total\)", results["alpha"][1])
+    c.expect(totals and owner and totals[-1] == owner[-1],
+             "the watch's final summary (%r) differs from the owner's (%r)"
+             % (totals[-1:], owner[-1:]))
+    ranked = lambda text: re.findall(r"^ *\d+\. .*$", text, re.M)  # noqa: E731
+    final_watch = watch.stdout.rsplit("== session", 1)[-1]
+    c.expect(ranked(final_watch) == ranked(results["alpha"][1]),
+             "the watch's final top functions differ from the owner's:\n%s\nvs\n%s"
+             % ("\n".join(ranked(final_watch)), "\n".join(ranked(results["alpha"][1]))))
+    for mine, other in (("alpha", "beta"), ("beta", "alpha")):
+        c.expect(open(work.file("%s.done" % mine)).read().strip() == mine,
+                 "%s did not complete" % mine)
+        prof = load_profile(work.path, "daemon_%s" % mine)
+        names = _profile_functions(prof)
+        f = prof.function("%s_work" % mine, "daemon_%s.py" % mine)
+        c.expect(f is not None and f.get("percent", 0) > 50,
+                 "%s_work should carry most of %s's time\n%s" % (mine, mine,
+                                                                 prof.function_table()))
+        c.expect("%s_work" % other not in names,
+                 "%s's profile contains %s_work: the streams mixed" % (mine, other))
+        files = set(os.path.basename(x.get("file", "")) for x in prof.doc.get("files", []))
+        c.expect("daemon_%s.py" % other not in files,
+                 "%s's profile names daemon_%s.py" % (mine, other))
+    c.finish(lambda: "%s\n\nwatch:\n%s" % (listing.describe(), watch.describe()))
+
+
+def stop_ends_session_owner_reports(work):
+    """`fixingahole stop ID` from another terminal: the owner writes the
+    report as for Ctrl-C, and an attached target keeps running."""
+    work.copy_workload("daemon_loop.py")
+    client = client_path()
+    c = Checks()
+    prof_client = _popen([client, "profile", "--python", DEBIAN_PYTHON, "daemon_loop.py",
+                          work.file("stop-a"), "40"], cwd=work.path)
+    loop = _popen([DEBIAN_PYTHON, "daemon_loop.py", work.file("stop-b"), "40"], cwd=work.path)
+    try:
+        time.sleep(0.3)
+        attach = _popen([client, "attach", str(loop.pid)], cwd=work.path)
+        s1 = _wait_session(work, "stop-a")
+        s2 = _wait_session(work, "stop-b")
+        time.sleep(1.0)
+        for s in (s1, s2):
+            run = fixingahole(["stop", str(s[0])], cwd=work.path)
+            c.expect(run.status == 0, "stop %d exited %s\n%s" % (s[0], run.status, run.describe()))
+        run = fixingahole(["stop", "99999"], cwd=work.path)
+        c.expect(run.status == 66 and "no such session" in run.stderr,
+                 "stop of a missing session: expected 66\n%s" % run.describe())
+        t0 = time.monotonic()
+        status, out, err = _finish(prof_client, timeout=30)
+        astatus, aout, aerr = _finish(attach, timeout=30)
+        c.expect(time.monotonic() - t0 < 15, "the owners took long to finish after stop")
+        # The spawned script is interrupted as by Ctrl-C; the attached one runs on.
+        c.expect(status == 130, "profile exited %s after stop, expected 130 (SIGINT)" % status)
+        c.expect(astatus == 0, "attach exited %s after stop\n%s" % (astatus, aerr))
+        c.expect(loop.poll() is None, "the attached loop ended when its session was stopped")
+        folders = [f for f in os.listdir(work.file("performance/daemon_loop"))]
+        c.expect(len(folders) == 2, "expected two results folders, got %r" % folders)
+        for folder in folders:
+            with open(os.path.join(work.file("performance/daemon_loop"), folder,
+                                   "profile.json")) as f:
+                doc = json.load(f)
+            c.expect((doc.get("samples") or 0) > 30, "a stopped session has %r samples"
+                     % doc.get("samples"))
+            c.expect(doc.get("interrupted") is True,
+                     "a stopped session's profile is not marked interrupted")
+        rows, _ = _sessions(work)
+        c.expect(not rows, "sessions remain after stop: %r" % rows)
+    finally:
+        open(work.file("stop-b"), "w").close()
+        lstatus, lout, lerr = _finish(loop)
+        if prof_client.poll() is None:
+            prof_client.kill()
+    _check_rounds(c, lout, "attached loop")
+    c.expect(lstatus == 0 and "done" in lout, "the attached loop did not finish normally")
+    c.finish(lambda: "profile stderr:\n%s\nattach stderr:\n%s" % (err, aerr))
+
+
+def sigkill_daemon_targets_run_on(work):
+    """SIGKILL the daemon mid-session: the profiled script and an attached
+    loop run on to completion, and both clients report the loss."""
+    work.copy_workload("daemon_counter.py")
+    work.copy_workload("daemon_loop.py")
+    client = client_path()
+    c = Checks()
+    truth = work.file("counter.json")
+    prof_client = _popen([client, "profile", "--python", DEBIAN_PYTHON, "daemon_counter.py",
+                          "1500", truth], cwd=work.path)
+    loop = _popen([DEBIAN_PYTHON, "daemon_loop.py", work.file("stop"), "40"], cwd=work.path)
+    try:
+        time.sleep(0.3)
+        attach = _popen([client, "attach", str(loop.pid)], cwd=work.path)
+        _wait_session(work, "daemon_counter.py")
+        _wait_session(work, "daemon_loop.py")
+        time.sleep(1.0)
+        daemon = _daemon_pid(work)
+        os.kill(daemon, signal.SIGKILL)
+        status, out, err = _finish(prof_client, timeout=60)
+        astatus, aout, aerr = _finish(attach, timeout=30)
+        c.expect(status == 0, "profile exited %s: the script's own status is 0" % status)
+        c.expect("daemon" in err and "covers only what was sampled" in err,
+                 "the profile client did not report the daemon's loss:\n%s" % err)
+        c.expect(astatus == 0 and "covers only what was sampled" in aerr,
+                 "the attach client did not report the loss (status %s):\n%s" % (astatus, aerr))
+        with open(truth) as f:
+            t = json.load(f)
+        c.expect(t["count"] == 1500, "the script counted to %r of 1500" % t["count"])
+        c.expect(loop.poll() is None, "the attached loop died with the daemon")
+        time.sleep(0.3)
+        states = _thread_states(loop.pid) if loop.poll() is None else []
+        c.expect("t" not in states, "a thread of the loop is left ptrace-stopped: %r" % states)
+        for stem in ("daemon_counter", "daemon_loop"):
+            prof = load_profile(work.path, stem)
+            c.expect((prof.doc.get("samples") or 0) >= 0, "no profile for %s" % stem)
+    finally:
+        open(work.file("stop"), "w").close()
+        lstatus, lout, lerr = _finish(loop)
+    n = _check_rounds(c, lout, "attached loop")
+    c.expect(lstatus == 0 and ("done %d " % n) in lout,
+             "the attached loop did not finish normally (status %s)" % lstatus)
+    c.finish(lambda: "profile stderr:\n%s\nattach stderr:\n%s" % (err, aerr))
+
+
+def client_gone_session_ends(work):
+    """A client killed with SIGKILL: its session ends within a moment, and
+    its target (attached, or the script it started) runs on, never left
+    stopped."""
+    work.copy_workload("daemon_loop.py")
+    client = client_path()
+    c = Checks()
+    loop = _popen([DEBIAN_PYTHON, "daemon_loop.py", work.file("stop"), "40"], cwd=work.path)
+    prof_client = _popen([client, "profile", "--python", DEBIAN_PYTHON, "daemon_loop.py",
+                          work.file("stop"), "40"], cwd=work.path)
+    script_pid = None
+    try:
+        time.sleep(0.3)
+        attach = _popen([client, "attach", str(loop.pid)], cwd=work.path)
+        _wait_session(work, "daemon_loop.py")
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and len(_sessions(work)[0]) < 2:
+            time.sleep(0.1)
+        rows, _ = _sessions(work)
+        c.expect(len(rows) == 2, "expected two sessions, got %r" % rows)
+        script_pid = [r[1] for r in rows if r[1] != loop.pid][0] if len(rows) == 2 else None
+        time.sleep(0.5)
+        attach.kill()
+        prof_client.kill()
+        attach.wait()
+        prof_client.wait()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and _sessions(work)[0]:
+            time.sleep(0.1)
+        rows, _ = _sessions(work)
+        c.expect(not rows, "sessions outlived their clients: %r" % rows)
+        for label, pid in (("attached loop", loop.pid), ("started script", script_pid)):
+            if pid is None:
+                continue
+            alive = os.path.exists("/proc/%d" % pid)
+            c.expect(alive, "the %s (pid %d) died with its client" % (label, pid))
+            states = _thread_states(pid) if alive else []
+            c.expect(not set(states) & {"t", "T"}, "the %s is left stopped: %r" % (label, states))
+    finally:
+        open(work.file("stop"), "w").close()
+        status, out, err = _finish(loop)
+        if script_pid:
+            for _ in range(100):
+                if not os.path.exists("/proc/%d" % script_pid):
+                    break
+                time.sleep(0.05)
+    n = _check_rounds(c, out, "attached loop")
+    c.expect(status == 0 and ("done %d " % n) in out, "the attached loop did not finish normally")
+    c.finish(lambda: "")
+
+
+def stuck_target_stalls_no_other_session(work):
+    """One attached target is SIGSTOPped mid-session: the other session keeps
+    its rate, both end on time, and the stopped one runs on after SIGCONT."""
+    work.copy_workload("daemon_loop.py")
+    client = client_path()
+    c = Checks()
+    stop = work.file("stop")
+    loops = [_popen([DEBIAN_PYTHON, "daemon_loop.py", stop, "40"], cwd=work.path)
+             for _ in range(2)]
+    try:
+        time.sleep(0.3)
+        os.mkdir(work.file("a"))
+        os.mkdir(work.file("b"))
+        attaches = [_popen([client, "attach", str(l.pid), "--duration", "3", "-o",
+                            work.file(d)], cwd=work.path) for l, d in zip(loops, "ab")]
+        def ticks():
+            """{pid: ticks} from `fixingahole sessions`."""
+            run = fixingahole(["sessions"], cwd=work.path)
+            out = {}
+            for line in run.stdout.splitlines()[1:]:
+                f = line.split()
+                if len(f) > 6 and f[0].isdigit():
+                    out[int(f[1])] = int(f[6])
+            return out
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not all(ticks().get(l.pid) for l in loops):
+            time.sleep(0.05)
+        os.kill(loops[0].pid, signal.SIGSTOP)
+        t0 = time.monotonic()
+        before = ticks().get(loops[1].pid, 0)
+        time.sleep(1.0)
+        after = ticks().get(loops[1].pid, 0)
+        rate = (after - before) / (time.monotonic() - t0)
+        c.expect(rate >= 50, "the running target's session ticked at %.0f Hz (asked 100) while "
+                 "the other target was stopped" % rate)
+        c.note("running session's rate while the other target was stopped: %.0f Hz" % rate)
+        results = [_finish(a, timeout=30) for a in attaches]
+        took = time.monotonic() - t0
+        os.kill(loops[0].pid, signal.SIGCONT)
+        c.expect(took < 6, "the sessions took %.1f s to end after a 3 s duration" % took)
+        for (status, out, err), d in zip(results, "ab"):
+            c.expect(status == 0, "attach (%s) exited %s: %s" % (d, status, err))
+        docs = []
+        for d in "ab":
+            found = [os.path.join(dp, f) for dp, _, fs in os.walk(work.file(d)) for f in fs
+                     if f == "profile.json"]
+            if c.expect(len(found) == 1, "no profile in %s" % d):
+                with open(found[0]) as f:
+                    docs.append(json.load(f))
+        if len(docs) == 2:
+            c.expect(all((d.get("samples") or 0) > 0 for d in docs),
+                     "a session has no samples: %r" % [d.get("samples") for d in docs])
+    finally:
+        open(stop, "w").close()
+        for l in loops:
+            try:
+                os.kill(l.pid, signal.SIGCONT)
+            except OSError:
+                pass
+        outs = [_finish(l) for l in loops]
+    for (status, out, err), label in zip(outs, ("stopped loop", "running loop")):
+        n = _check_rounds(c, out, label)
+        c.expect(status == 0 and ("done %d " % n) in out, "the %s did not finish normally" % label)
+    c.finish(lambda: "")
+
+
+# --- hostile peers ------------------------------------------------------------
+
+def _connect():
+    for _ in range(100):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(15)
+        try:
+            s.connect(os.environ["FIXINGAHOLE_SOCKET"])
+            return s
+        except BlockingIOError:  # the backlog is full for a moment
+            s.close()
+            time.sleep(0.01)
+    raise Failure("the daemon stopped accepting connections")
+
+
+def _msg(mtype, payload=b""):
+    return struct.pack("<II", mtype, len(payload)) + payload
+
+
+def _read_until_closed(s):
+    """Everything the daemon says before it closes the connection."""
+    data = b""
+    while True:
+        try:
+            chunk = s.recv(65536)
+        except socket.timeout:
+            raise Failure("the daemon kept a connection open after a bad message; got %r"
+                          % data[:200])
+        except ConnectionResetError:
+            return data  # closed with our unread bytes still queued: closed all the same
+        if not chunk:
+            return data
+        data += chunk
+
+
+def _messages(data):
+    out = []
+    while len(data) >= 8:
+        t, n = struct.unpack("<II", data[:8])
+        out.append((t, data[8:8 + n]))
+        data = data[8 + n:]
+    return out
+
+
+def _hello():
+    return _msg(HELLO, struct.pack("<I", PROTO_VERSION))
+
+
+def hostile_messages_close_only_that_connection(work):
+    """Truncated, oversized and garbage messages each get an error (where a
+    reply is possible) and a closed connection, while another client's
+    session carries on to a correct profile."""
+    work.copy_workload("daemon_alpha.py")
+    client = client_path()
+    c = Checks()
+    bystander = _popen([client, "profile", "--python", DEBIAN_PYTHON, "daemon_alpha.py", "4",
+                        work.file("alpha.done")], cwd=work.path)
+    session = _wait_session(work, "daemon_alpha.py")
+    daemon = _daemon_pid(work)
+    cases = [
+        ("garbage instead of HELLO", os.urandom(64), "expected HELLO"),
+        ("another protocol version", _msg(HELLO, struct.pack("<I", 999)), "protocol version 999"),
+        ("HELLO too short", _msg(HELLO, b"\x01\x00"), "expected HELLO"),
+        ("oversized length", _hello() + struct.pack("<II", PROFILE, 0x7FFFFFFF), "longer than"),
+        ("truncated PROFILE", _hello() + _msg(PROFILE, b"\x01\x00\x00"), "malformed PROFILE"),
+        ("PROFILE without NUL", _hello() + _msg(PROFILE, struct.pack("<iIII", os.getpid(), 100, 0,
+                                                                      0) + b"abc"),
+         "malformed PROFILE"),
+        ("PROFILE with unknown flags", _hello() + _msg(PROFILE, struct.pack(
+            "<iIII", os.getpid(), 100, 0x80, 0) + b"\0"), "malformed PROFILE"),
+        ("WATCH of session 0", _hello() + _msg(WATCH, struct.pack("<I", 0)), "malformed WATCH"),
+        ("LIST with a payload", _hello() + _msg(LIST, b"xyz"), "takes no payload"),
+        ("unknown type", _hello() + _msg(9999, b""), "unexpected message type 9999"),
+        ("daemon-side type from a client", _hello() + _msg(SESSION_STARTED, struct.pack("<I", 1)),
+         "unexpected message type"),
+        ("garbage after HELLO", _hello() + os.urandom(4096), None),
+        ("header cut short", _hello() + b"\x8d\x00", None),
+    ]
+    for label, data, expect in cases:
+        s = _connect()
+        try:
+            try:
+                s.sendall(data)
+                if expect is None:
+                    s.shutdown(socket.SHUT_WR)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the daemon hung up before reading it all
+            reply = _messages(_read_until_closed(s))
+        finally:
+            s.close()
+        errors = [p.rstrip(b"\0").decode("utf-8", "replace") for t, p in reply if t == ERROR]
+        if expect is not None:
+            c.expect(any(expect in e for e in errors),
+                     "%s: expected an ERROR containing %r, got %r" % (label, expect, reply))
+    # Two hundred connections that say nothing useful, then the real checks.
+    for _ in range(200):
+        s = _connect()
+        try:
+            s.sendall(os.urandom(16))
+        except OSError:
+            pass
+        s.close()
+    c.expect(_daemon_pid(work) == daemon, "the daemon changed (crashed and restarted?)")
+    rows, listing = _sessions(work)
+    c.expect(any(r[0] == session[0] for r in rows), "the bystander's session vanished: %r" % rows)
+    status, out, err = _finish(bystander)
+    c.expect(status == 0, "the bystander's profile exited %s: %s" % (status, err[-2000:]))
+    prof = load_profile(work.path, "daemon_alpha")
+    f = prof.function("alpha_work", "daemon_alpha.py")
+    c.expect(f is not None and f.get("percent", 0) > 50,
+             "the bystander's profile is wrong\n%s" % prof.function_table())
+    c.finish(lambda: listing.describe())
+
+
+# --- users -----------------------------------------------------------------------
+
+class ThrowawayUser:
+    def __init__(self):
+        self.name = "fahtest%d" % os.getpid()
+        subprocess.run(["useradd", "--no-create-home", "--shell", "/usr/sbin/nologin",
+                        self.name], check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.uid = pwd.getpwnam(self.name).pw_uid
+
+    def argv(self, argv):
+        return ["runuser", "-u", self.name, "--"] + argv
+
+    def remove(self):
+        subprocess.run(["pkill", "-KILL", "-u", self.name], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        subprocess.run(["userdel", self.name], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+
+
+def users_see_and_stop_only_their_own(work):
+    """A shared daemon (root, shared = yes) serving a throwaway user: the
+    user may not attach to root's process nor see, watch or stop root's
+    session, but may profile their own process; root sees both."""
+    if os.geteuid() != 0:
+        raise Skip("needs root to create a throwaway user")
+    if not shutil.which("useradd") or not shutil.which("runuser"):
+        raise Skip("useradd/runuser missing")
+    base = tempfile.mkdtemp(prefix="fah-shared-")
+    os.chmod(base, 0o755)
+    bindir = os.path.join(base, "bin")
+    os.mkdir(bindir)
+    client = shutil.copy(client_path(), bindir)
+    daemon_bin = shutil.copy(os.environ["FIXINGAHOLE_DAEMON"], bindir)
+    sock = os.path.join(base, "run", "d.sock")
+    conf = os.path.join(base, "daemon.conf")
+    with open(conf, "w") as f:
+        f.write("[daemon]\nsocket = %s\nshared = yes\nidle_timeout = 0\nmax_sessions = 8\n" % sock)
+    user = ThrowawayUser()
+    userdir = os.path.join(base, "user")
+    os.mkdir(userdir)
+    os.chown(userdir, user.uid, -1)
+    shutil.copy(os.path.join(os.path.dirname(__file__), "workloads", "daemon_loop.py"), userdir)
+    env = {k: v for k, v in os.environ.items() if k != "FIXINGAHOLE_SOCKET"}
+    env["FIXINGAHOLE_SOCKET"] = sock
+    env["FIXINGAHOLE_DAEMON"] = daemon_bin
+    daemon = subprocess.Popen([daemon_bin, "--foreground", "--config", conf],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    procs = []
+    c = Checks()
+    try:
+        for _ in range(100):
+            if os.path.exists(sock):
+                break
+            time.sleep(0.05)
+        c.expect(oct(os.stat(sock).st_mode & 0o777) == "0o666", "the shared socket is not 0666")
+
+        def as_user(args, timeout=60):
+            p = subprocess.run(user.argv([client] + args), cwd=userdir, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               universal_newlines=True, timeout=timeout)
+            return p
+
+        def as_root(args):
+            return subprocess.run([client] + args, cwd=work.path, env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  universal_newlines=True, timeout=60)
+
+        work.copy_workload("daemon_loop.py")
+        root_loop = _popen([DEBIAN_PYTHON, "daemon_loop.py", work.file("stop"), "40"],
+                           cwd=work.path)
+        procs.append(root_loop)
+        user_loop = subprocess.Popen(user.argv([DEBIAN_PYTHON, "daemon_loop.py",
+                                                os.path.join(userdir, "stop"), "40"]),
+                                     cwd=userdir, stdout=subprocess.DEVNULL)
+        procs.append(user_loop)
+        time.sleep(0.5)
+        user_pid = int(subprocess.run(["pgrep", "-u", user.name, "-f", "daemon_loop.py"],
+                                      stdout=subprocess.PIPE, universal_newlines=True)
+                       .stdout.split()[0])
+
+        # The user may not attach to root's process.
+        r = as_user(["attach", str(root_loop.pid), "--duration", "1"])
+        lines = [l for l in r.stderr.splitlines() if l.startswith("fixingahole: ")]
+        c.expect(r.returncode == 70 and len(lines) == 1 and "may not trace" in lines[0],
+                 "user attaching to root's pid: expected one 'may not trace' line, 70; got %s %r"
+                 % (r.returncode, r.stderr))
+
+        # Root's session, invisible to the user.
+        root_attach = _popen([client, "attach", str(root_loop.pid)], cwd=work.path, env=env)
+        procs.append(root_attach)
+        # The user's own session, through the root daemon.
+        user_attach = subprocess.Popen(user.argv([client, "attach", str(user_pid)]), cwd=userdir,
+                                       env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                       universal_newlines=True)
+        procs.append(user_attach)
+        root_id = user_id = None
+        for _ in range(100):
+            listing = as_root(["sessions"]).stdout
+            ids = {int(l.split()[1]): int(l.split()[0]) for l in listing.splitlines()[1:]
+                   if l.split() and l.split()[0].isdigit()}
+            root_id, user_id = ids.get(root_loop.pid), ids.get(user_pid)
+            if root_id and user_id:
+                break
+            time.sleep(0.1)
+        c.expect(root_id and user_id, "root does not see both sessions:\n%s" % listing)
+        mine = as_user(["sessions"])
+        c.expect(mine.returncode == 0 and re.search(r"^%s\s" % user_id, mine.stdout, re.M)
+                 and not re.search(r"^%s\s" % root_id, mine.stdout, re.M),
+                 "the user should see only their session %s, not root's %s:\n%s"
+                 % (user_id, root_id, mine.stdout))
+        r = as_user(["stop", str(root_id)])
+        c.expect(r.returncode != 0 and "no such session" in r.stderr,
+                 "the user could stop root's session: %s %r" % (r.returncode, r.stderr))
+        r = as_user(["watch", str(root_id)], timeout=20)
+        c.expect(r.returncode != 0 and "no such session" in r.stderr,
+                 "the user could watch root's session: %s %r" % (r.returncode, r.stderr))
+        r = as_user(["daemon", "stop"])
+        c.expect(r.returncode != 0 and "only uid 0" in r.stderr,
+                 "the user could stop root's daemon: %s %r" % (r.returncode, r.stderr))
+        c.expect(root_attach.poll() is None, "root's session ended after the user's attempts")
+        r = as_user(["stop", str(user_id)])
+        c.expect(r.returncode == 0, "the user could not stop their own session: %r" % r.stderr)
+        ustatus, uout, uerr = _finish(user_attach, timeout=30)
+        c.expect(ustatus == 0 and os.path.isdir(os.path.join(userdir, "performance")),
+                 "the user's attach did not write its profile (%s): %s" % (ustatus, uerr))
+        r = as_root(["stop", str(root_id)])
+        c.expect(r.returncode == 0, "root could not stop its session: %r" % r.stderr)
+        _finish(root_attach, timeout=30)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        daemon.terminate()
+        try:
+            daemon.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            daemon.kill()
+        user.remove()
+        shutil.rmtree(base, ignore_errors=True)
+    c.finish(lambda: "daemon log:\n%s" % daemon.stdout.read().decode("utf-8", "replace")[-3000:])
+
+
+def daemon_status_and_stop(work):
+    """`daemon status` reports the daemon and its limits; `daemon stop` ends
+    it over the protocol, after which status says none runs."""
+    c = Checks()
+    run = fixingahole(["sessions"], cwd=work.path)  # no daemon needed for that
+    start = fixingahole(["attach", "1", "--duration", "0.1"], cwd=work.path)  # starts one
+    status = fixingahole(["daemon", "status"], cwd=work.path)
+    c.expect(status.status == 0 and "max" not in status.stderr and "rate at most" in status.stdout,
+             "daemon status:\n%s" % status.describe())
+    stop = fixingahole(["daemon", "stop"], cwd=work.path)
+    c.expect(stop.status == 0 and "stopped the daemon" in stop.stdout,
+             "daemon stop:\n%s" % stop.describe())
+    after = fixingahole(["daemon", "status"], cwd=work.path)
+    c.expect(after.status == 1 and "no daemon" in after.stdout,
+             "after stop, status should say no daemon:\n%s" % after.describe())
+    c.finish(lambda: "%s\n%s" % (run.describe(), start.describe()))
+
+
+CASES = {f.__name__: f for f in (
+    attach_keeps_loop_running,
+    attach_errors_are_one_line,
+    two_clients_unmixed_third_lists_and_watches,
+    stop_ends_session_owner_reports,
+    sigkill_daemon_targets_run_on,
+    client_gone_session_ends,
+    stuck_target_stalls_no_other_session,
+    hostile_messages_close_only_that_connection,
+    users_see_and_stop_only_their_own,
+    daemon_status_and_stop,
+)}

@@ -1,0 +1,153 @@
+/* The memory figures: per-line peaks follow each line's live sampled bytes
+ * (not its total), releases find their allocation by address, Python share
+ * and leak candidates come out as defined in docs/memory.md, and the
+ * timeline keeps its peak when downsampled. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/profile.h"
+#include "client/summary.h"
+#include "client/summary_mem.h"
+#include "harness.h"
+
+#define MB (1024.0 * 1024.0)
+
+static struct profile *build(void)
+{
+    struct profile *p = profile_new();
+    profile_set_code(p, 0, "/r/app.py", "<module>", 1);
+    profile_set_code(p, 1, "/r/app.py", "churn", 10);
+    profile_set_code(p, 2, "/usr/lib/python3/lib.py", "helper", 5);
+    struct profile_frame big[] = {{0, 3}};
+    struct profile_frame churn[] = {{1, 12}, {0, 4}};
+    struct profile_frame native[] = {{2, 7}, {0, 5}}; /* library code called from line 5 */
+    struct profile_frame leak[] = {{0, 6}};
+    /* line 3: one 300 MB block, freed at t=2 */
+    profile_mem_heap(p, 1.0, 1, big, 1, 300u << 20, 0x1000, 0, 0);
+    /* line 12: 8 MB allocated and freed 10 times: total 80, peak 8 */
+    for (int i = 0; i < 10; i++) {
+        profile_mem_heap(p, 2.0 + i * 0.1, 1, churn, 2, 8u << 20, 0x2000, 0, 0);
+        profile_mem_free_block(p, 2.05 + i * 0.1, 0x2000);
+    }
+    profile_mem_free_block(p, 2.0, 0x1000);
+    /* line 5 (through the library): 64 MB by native code, never freed */
+    profile_mem_heap(p, 3.0, 1, native, 2, 64u << 20, 0x3000, 1, 0);
+    /* line 6: 30 small sampled blocks, none freed: a leak candidate */
+    for (int i = 0; i < 30; i++)
+        profile_mem_heap(p, 3.0 + i * 0.1, 1, leak, 1, 1u << 20, 0x10000 + (uint64_t)i * 16, 0, 0);
+    profile_mem_heap(p, 4.0, 1, leak, 1, 10u << 20, 0, 0, 1); /* a copy */
+    /* a free of an unknown block is ignored */
+    profile_mem_free_block(p, 4.5, 0xdead0);
+    profile_mem_rss(p, 0.0, 100);
+    profile_mem_rss(p, 6.0, 200);
+    return p;
+}
+
+static void test_lines(void)
+{
+    struct profile *p = build();
+    struct summary_options o = {.root = "/r"};
+    struct summary_memory *m = summary_mem_new(p, &o);
+    CHECK(m != NULL);
+    CHECK(m->heap);
+    const struct summary_mem_line *l3 = summary_mem_line_of(m, "/r/app.py", 3);
+    const struct summary_mem_line *l12 = summary_mem_line_of(m, "/r/app.py", 12);
+    const struct summary_mem_line *l5 = summary_mem_line_of(m, "/r/app.py", 5);
+    const struct summary_mem_line *l6 = summary_mem_line_of(m, "/r/app.py", 6);
+    CHECK(l3 && l12 && l5 && l6);
+    if (!l3 || !l12 || !l5 || !l6)
+        goto out;
+    CHECK_EQ_INT(l3->peak_bytes, 300u << 20);
+    CHECK_EQ_INT(l12->alloc_bytes, 80u << 20);
+    CHECK_EQ_INT(l12->peak_bytes, 8u << 20);
+    CHECK_EQ_INT(l12->live_end, 0);
+    CHECK_EQ_INT(l12->nfreed, 10);
+    /* library frames are charged to the calling line, as time is */
+    CHECK(summary_mem_line_of(m, "/usr/lib/python3/lib.py", 7) == NULL);
+    CHECK_EQ_INT(l5->alloc_bytes, 64u << 20);
+    CHECK_EQ_INT((int)l5->python_percent, 0);
+    CHECK_EQ_INT((int)l3->python_percent, 100);
+    CHECK_EQ_INT(l6->copy_bytes, 10u << 20);
+    CHECK(l6->copy_mb_s > 0);
+    /* peak heap: 300 MB alone (the churn starts after the free at t=2.0
+     * in time order... the free of 0x1000 is at t=2.0, the first churn
+     * alloc too: arrival order breaks the tie, the alloc came first) */
+    CHECK(m->max_bytes >= 300.0 * MB && m->max_bytes <= 308.0 * MB);
+    /* sorted by peak: the 300 MB line first */
+    CHECK_EQ_INT(m->lines[0].line, 3);
+    /* leaks: line 6 (30 blocks, none freed), not line 5 (one block) */
+    CHECK_EQ_INT(m->nleaks, 1);
+    if (m->nleaks)
+        CHECK_EQ_INT(m->lines[m->leaks[0]].line, 6);
+    const struct summary_mem_function *f = summary_mem_function_of(m, "/r/app.py", "churn", 10);
+    CHECK(f != NULL);
+    if (f)
+        CHECK_EQ_INT(f->peak_bytes, 8u << 20);
+    CHECK(m->ntimeline >= 2 && m->ntimeline <= SUMMARY_MEM_TIMELINE);
+    /* growth: what is live at the end (64 + 30 MB) over the peak */
+    double end = (64.0 + 30.0) * MB;
+    CHECK(m->growth_rate_percent > 100.0 * end / m->max_bytes - 0.01 &&
+          m->growth_rate_percent < 100.0 * end / m->max_bytes + 0.01);
+out:
+    summary_mem_free(m);
+    profile_free(p);
+}
+
+static void test_rss_only(void)
+{
+    struct profile *p = profile_new();
+    profile_set_code(p, 0, "/r/app.py", "<module>", 1);
+    struct profile_frame fr[] = {{0, 2}};
+    double secs[TIME_KINDS] = {0.01, 0, 0, 0};
+    profile_mem_rss(p, 0.0, 1000);
+    profile_add_sample(p, 7, fr, 1, secs);
+    profile_mem_main_stack(p, profile_intern_stack(p, 7, fr, 1));
+    profile_mem_rss(p, 0.01, 5000);
+    profile_mem_rss(p, 0.02, 3000);
+    struct summary_options o = {.root = "/r"};
+    struct summary_memory *m = summary_mem_new(p, &o);
+    CHECK(m && !m->heap);
+    if (m) {
+        CHECK_EQ_INT(m->max_bytes, 5000);
+        CHECK_EQ_INT(m->nrss, 3);
+        const struct summary_mem_line *l = summary_mem_line_of(m, "/r/app.py", 2);
+        CHECK(l != NULL);
+        if (l)
+            CHECK_EQ_INT(l->rss_growth, 4000);
+        CHECK_EQ_INT(m->nleaks, 0);
+    }
+    summary_mem_free(m);
+    profile_free(p);
+}
+
+static void test_helpers(void)
+{
+    struct summary_mem_point pts[1000];
+    for (int i = 0; i < 1000; i++)
+        pts[i] = (struct summary_mem_point){i * 0.01, i == 517 ? 1e9 : (double)i};
+    size_t n = summary_mem_downsample(pts, 1000, 100);
+    CHECK(n <= 100 && n >= 90);
+    double max = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (pts[i].bytes > max)
+            max = pts[i].bytes;
+        if (i)
+            CHECK(pts[i].t > pts[i - 1].t);
+    }
+    CHECK(max == 1e9); /* the peak survives */
+    CHECK_EQ_INT(summary_mem_downsample(pts, 5, 100), 5);
+    CHECK(summary_mem_leak_likelihood(0, 0) == 0.5);
+    CHECK(summary_mem_leak_likelihood(18, 0) == 0.95);
+    CHECK(summary_mem_leak_likelihood(10, 10) < 0.1);
+    struct summary_mem_point two[2] = {{0, 10}, {1, 60}};
+    CHECK(summary_mem_growth_rate(two, 2, 100) == 50.0);
+    CHECK(summary_mem_growth_rate(two, 0, 100) == 0.0);
+}
+
+int main(void)
+{
+    test_lines();
+    test_rss_only();
+    test_helpers();
+    return test_finish("test_summary_mem");
+}

@@ -1,0 +1,65 @@
+/* The daemon's configuration file: defaults without a file, every key
+ * read, and a mistake reported with its line rather than ignored. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon/config.h"
+#include "daemon/session.h"
+#include "harness.h"
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+}
+
+int main(void)
+{
+    char dir[] = "/tmp/fah-config-XXXXXX";
+    if (!mkdtemp(dir))
+        return 77;
+    char path[256], err[512];
+    snprintf(path, sizeof(path), "%s/daemon.conf", dir);
+    struct daemon_config c;
+
+    daemon_config_defaults(&c);
+    CHECK_EQ_INT(daemon_config_load(&c, path, 0, err, sizeof(err)), 0); /* no file: fine */
+    CHECK_EQ_INT(c.idle_timeout_s, DAEMON_CONFIG_IDLE_TIMEOUT_S);
+    CHECK_EQ_INT(c.max_rate_hz, SESSION_MAX_RATE_HZ);
+    CHECK_EQ_INT(c.max_sessions, DAEMON_CONFIG_MAX_SESSIONS);
+    CHECK_EQ_INT(c.shared, 0);
+    CHECK_EQ_STR(c.config_path, "");
+    CHECK_EQ_INT(daemon_config_load(&c, path, 1, err, sizeof(err)), -ENOENT);
+
+    write_file(path, "; a comment\n[daemon]\nsocket = /run/fixingahole/daemon.sock\n"
+                     "idle_timeout = 0\nmax_rate = 500\nmax_sessions = 3\nshared = yes\n");
+    daemon_config_defaults(&c);
+    CHECK_EQ_INT(daemon_config_load(&c, path, 1, err, sizeof(err)), 0);
+    CHECK_EQ_STR(c.socket_path, "/run/fixingahole/daemon.sock");
+    CHECK_EQ_INT(c.idle_timeout_s, 0);
+    CHECK_EQ_INT(c.max_rate_hz, 500);
+    CHECK_EQ_INT(c.max_sessions, 3);
+    CHECK_EQ_INT(c.shared, 1);
+    CHECK_EQ_STR(c.config_path, path);
+
+    write_file(path, "[daemon]\nmax_rate = 20000\n");
+    daemon_config_defaults(&c);
+    CHECK_EQ_INT(daemon_config_load(&c, path, 1, err, sizeof(err)), -EINVAL);
+    CHECK(strstr(err, ":2: max_rate") != NULL);
+
+    write_file(path, "[daemon]\nidle_timeout = 5\nmax_sesions = 3\n");
+    CHECK_EQ_INT(daemon_config_load(&c, path, 1, err, sizeof(err)), -EINVAL);
+    CHECK(strstr(err, ":3: unknown key 'max_sesions'") != NULL);
+
+    write_file(path, "[deamon]\nidle_timeout = 5\n");
+    CHECK_EQ_INT(daemon_config_load(&c, path, 1, err, sizeof(err)), -EINVAL);
+    CHECK(strstr(err, "unknown section [deamon]") != NULL);
+
+    unlink(path);
+    rmdir(dir);
+    return test_finish("test_daemon_config");
+}

@@ -1,0 +1,229 @@
+/* The session registry: ids, the session limit, who sees and stops what,
+ * shutdown, and the fan-out to watchers (a late watcher gets the replay of
+ * what came before, then what follows; a watcher never blocks the
+ * session). */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/msgio.h"
+#include "common/proto.h"
+#include "daemon/registry.h"
+#include "harness.h"
+
+static struct registry_entry *add(struct registry *reg, uid_t owner, pid_t pid, int *rc)
+{
+    struct registry_info info = {.owner = owner, .pid = pid, .rate_hz = 100,
+                                 .kind = PROTO_KIND_PROFILE};
+    struct registry_entry *e = NULL;
+    char err[256];
+    *rc = registry_add(reg, &info, &e, err, sizeof(err));
+    return e;
+}
+
+static void test_limits_and_permissions(void)
+{
+    struct registry *reg = registry_new(2);
+    int rc;
+    struct registry_entry *a = add(reg, 1000, getpid(), &rc);
+    CHECK_EQ_INT(rc, 0);
+    struct registry_entry *b = add(reg, 2000, getpid(), &rc);
+    CHECK_EQ_INT(rc, 0);
+    CHECK(registry_entry_id(a) != registry_entry_id(b));
+    add(reg, 1000, getpid(), &rc);
+    CHECK_EQ_INT(rc, -EBUSY);
+
+    struct registry_view *views = NULL;
+    CHECK_EQ_INT(registry_list(reg, 1000, &views), 1);
+    CHECK_EQ_INT(views[0].id, registry_entry_id(a));
+    CHECK(strlen(views[0].command) > 0); /* read from /proc: our own command */
+    free(views);
+    CHECK_EQ_INT(registry_list(reg, 0, &views), 2);
+    free(views);
+    CHECK_EQ_INT(registry_list(reg, 3000, &views), 0);
+    free(views);
+
+    char err[256];
+    CHECK_EQ_INT(registry_request_stop(reg, registry_entry_id(b), 1000, err, sizeof(err)),
+                 -ENOENT);
+    CHECK(registry_entry_stop_reason(b) == NULL);
+    CHECK_EQ_INT(registry_request_stop(reg, registry_entry_id(b), 2000, err, sizeof(err)), 0);
+    CHECK(registry_entry_stop_reason(b) != NULL);
+    CHECK(registry_entry_stop_reason(a) == NULL);
+    CHECK_EQ_INT(registry_request_stop(reg, registry_entry_id(a), 0, err, sizeof(err)), 0);
+    CHECK(registry_entry_stop_reason(a) != NULL);
+
+    registry_remove(reg, b);
+    CHECK_EQ_INT(registry_count(reg), 1);
+    registry_shutdown(reg);
+    add(reg, 1000, getpid(), &rc);
+    CHECK_EQ_INT(rc, -ESHUTDOWN);
+    registry_remove(reg, a);
+    CHECK_EQ_INT(registry_count(reg), 0);
+    registry_free(reg);
+}
+
+struct watch_arg {
+    struct registry *reg;
+    uint32_t id;
+    uid_t caller;
+    int fd;
+    int rc;
+};
+
+static void *watch_thread(void *p)
+{
+    struct watch_arg *w = p;
+    char err[256];
+    w->rc = registry_watch(w->reg, w->id, w->caller, w->fd, err, sizeof(err));
+    return NULL;
+}
+
+static void put_code(struct proto_buf *batch, struct proto_buf *msg, uint32_t type, uint32_t v)
+{
+    proto_begin(msg, type);
+    proto_put_u32(msg, v);
+    proto_finish(msg);
+    uint8_t *grown = realloc(batch->data, batch->len + msg->len);
+    batch->data = grown;
+    memcpy(batch->data + batch->len, msg->data, msg->len);
+    batch->len += msg->len;
+}
+
+static uint32_t watchers_of(struct registry *reg, uint32_t id)
+{
+    struct registry_view *views = NULL;
+    int n = registry_list(reg, 0, &views);
+    uint32_t w = 0;
+    for (int i = 0; i < n; i++)
+        if (views[i].id == id)
+            w = views[i].watchers;
+    free(views);
+    return w;
+}
+
+static void wait_watchers(struct registry *reg, uint32_t id, uint32_t n)
+{
+    for (int i = 0; i < 500 && watchers_of(reg, id) != n; i++)
+        usleep(2000);
+}
+
+/* Reads the next message's type and u32 argument. */
+static int next(int fd, uint32_t *type, uint32_t *value)
+{
+    struct msgio_msg m = {0};
+    int rc = msgio_recv(fd, &m, 2000);
+    if (rc > 0) {
+        *type = m.type;
+        *value = 0;
+        if (m.length >= 4)
+            memcpy(value, m.payload, 4);
+    }
+    msgio_msg_free(&m);
+    return rc;
+}
+
+static void test_fanout(void)
+{
+    struct registry *reg = registry_new(4);
+    int rc;
+    struct registry_entry *e = add(reg, 1000, getpid(), &rc);
+    uint32_t id = registry_entry_id(e);
+    struct proto_buf batch, msg;
+    proto_buf_init(&batch);
+    proto_buf_init(&msg);
+
+    /* Another user cannot watch. */
+    int other[2];
+    socketpair(AF_UNIX, SOCK_STREAM, 0, other);
+    char err[256];
+    CHECK_EQ_INT(registry_watch(reg, id, 2000, other[0], err, sizeof(err)), -ENOENT);
+    close(other[0]);
+    close(other[1]);
+
+    /* Before any watcher: the start and one code object. */
+    put_code(&batch, &msg, PROTO_SESSION_STARTED, id);
+    put_code(&batch, &msg, PROTO_CODE, 0);
+    put_code(&batch, &msg, PROTO_SAMPLE, 111);
+    registry_forward(reg, e, batch.data, batch.len);
+    batch.len = 0;
+
+    int sv[2];
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    struct watch_arg w = {.reg = reg, .id = id, .caller = 1000, .fd = sv[0]};
+    pthread_t thread;
+    pthread_create(&thread, NULL, watch_thread, &w);
+    wait_watchers(reg, id, 1);
+    CHECK_EQ_INT(watchers_of(reg, id), 1);
+
+    put_code(&batch, &msg, PROTO_CODE, 1);
+    put_code(&batch, &msg, PROTO_SAMPLE, 222);
+    registry_forward(reg, e, batch.data, batch.len);
+    batch.len = 0;
+
+    /* The replay (start, code 0, the sample so far), then the new batch. */
+    uint32_t type, value;
+    CHECK(next(sv[1], &type, &value) > 0 && type == PROTO_SESSION_STARTED && value == id);
+    CHECK(next(sv[1], &type, &value) > 0 && type == PROTO_CODE && value == 0);
+    CHECK(next(sv[1], &type, &value) > 0 && type == PROTO_SAMPLE && value == 111);
+    CHECK(next(sv[1], &type, &value) > 0 && type == PROTO_CODE && value == 1);
+    CHECK(next(sv[1], &type, &value) > 0 && type == PROTO_SAMPLE && value == 222);
+
+    /* The session ends: the watcher's thread returns and the socket closes. */
+    put_code(&batch, &msg, PROTO_SESSION_END, 2);
+    registry_forward(reg, e, batch.data, batch.len);
+    registry_remove(reg, e);
+    pthread_join(thread, NULL);
+    CHECK_EQ_INT(w.rc, 0);
+    CHECK(next(sv[1], &type, &value) > 0 && type == PROTO_SESSION_END);
+    close(sv[0]);
+    close(sv[1]);
+
+    proto_buf_free(&batch);
+    proto_buf_free(&msg);
+    registry_free(reg);
+}
+
+/* A watcher that never reads is dropped, and the session never waits. */
+static void test_stuck_watcher(void)
+{
+    struct registry *reg = registry_new(4);
+    int rc;
+    struct registry_entry *e = add(reg, 0, getpid(), &rc);
+    uint32_t id = registry_entry_id(e);
+    int sv[2];
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    struct watch_arg w = {.reg = reg, .id = id, .caller = 0, .fd = sv[0]};
+    pthread_t thread;
+    pthread_create(&thread, NULL, watch_thread, &w);
+    wait_watchers(reg, id, 1);
+    uint8_t *big = calloc(1, 1 << 20);
+    struct proto_buf msg;
+    proto_buf_init(&msg);
+    proto_begin(&msg, PROTO_SAMPLE);
+    proto_finish(&msg);
+    memcpy(big, msg.data, PROTO_HEADER_SIZE);
+    uint32_t length = (1 << 20) - PROTO_HEADER_SIZE;
+    memcpy(big + 4, &length, 4);
+    for (int i = 0; i < 16; i++)
+        registry_forward(reg, e, big, 1 << 20); /* 16 MB nobody reads */
+    pthread_join(thread, NULL); /* it gave up on its own */
+    CHECK_EQ_INT(watchers_of(reg, id), 0);
+    registry_remove(reg, e);
+    close(sv[0]);
+    close(sv[1]);
+    free(big);
+    proto_buf_free(&msg);
+    registry_free(reg);
+}
+
+int main(void)
+{
+    test_limits_and_permissions();
+    test_fanout();
+    test_stuck_watcher();
+    return test_finish("test_registry");
+}
