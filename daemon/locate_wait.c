@@ -88,7 +88,7 @@ int locate_wait(int fd, const struct session_request *req, struct py_target *tar
     for (int round = 0;; round++) {
         int state = taskstat_process_state(req->pid);
         if (state < 0 || state == 'Z') {
-            if (last == -ENOENT)
+            if (last == -ENOENT || last == -EAGAIN)
                 snprintf(err, errlen, "pid %d exited without running a Python interpreter (%s)",
                          (int)req->pid, w.exe[0] ? w.exe : "unknown executable");
             return last;
@@ -97,7 +97,8 @@ int locate_wait(int fd, const struct session_request *req, struct py_target *tar
             last = try_locate(req, target, err, errlen);
             if (last == 0)
                 return 0;
-            if (last != -ENOENT)
+            /* -EAGAIN: the loader is still mapping libpython. */
+            if (last != -ENOENT && last != -EAGAIN)
                 return last;
         }
         /* Poll fast at first: the interpreter maps itself within

@@ -365,5 +365,14 @@ int elfsym_load_bias(const struct elfsym *ef, const struct procmaps *maps, const
             *bias = b;
         }
     }
-    return best_score >= 0 ? 0 : -ENOENT;
+    if (best_score < 0)
+        return -ENOENT;
+    /* While the loader maps a library it first reserves the whole file
+     * with one mapping and then maps each segment over it: a bias read in
+     * between is off by the segments' alignment. Only a fully mapped file
+     * gives the bias; until then the caller should look again. */
+    int file_segments = 0;
+    for (size_t j = 0; j < ef->nsegs; j++)
+        file_segments += ef->segs[j].filesz != 0;
+    return best_score == file_segments ? 0 : -EAGAIN;
 }

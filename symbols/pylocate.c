@@ -457,6 +457,11 @@ int pyloc_locate_pid(pid_t pid, enum pyoff_pref pref, const char *debug_dirs,
         goto out;
     rc = elfsym_load_bias(chosen->ef, &maps, chosen->map_path, chosen->runtime.value,
                           &out->load_bias);
+    if (rc == -EAGAIN) {
+        snprintf(err, errlen, "%s: %s is still being mapped by the loader", subject,
+                 chosen->map_path);
+        goto out;
+    }
     if (rc) {
         snprintf(err, errlen, "%s: %s: no mapping holds _PyRuntime's segment", subject,
                  chosen->map_path);

@@ -52,7 +52,8 @@ struct py_target {
  * when the process has no Python interpreter mapped (yet), -ENOTSUP for an
  * unsupported Python version (outside 3.8-3.14, free-threaded) or one the
  * file does not reveal, -ENODATA when no allowed source has offsets for the
- * build, -ESRCH when the process is gone, -EINVAL for pid <= 0, other
+ * build, -EAGAIN while the loader is still mapping the interpreter (look
+ * again), -ESRCH when the process is gone, -EINVAL for pid <= 0, other
  * negative errno codes otherwise; err gets one line of explanation. */
 int pyloc_locate_pid(pid_t pid, enum pyoff_pref pref, const char *debug_dirs,
                      struct py_target *out, char *err, size_t errlen);
