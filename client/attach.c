@@ -17,6 +17,7 @@
 #include "client/daemon_link.h"
 #include "client/profile.h"
 #include "client/results.h"
+#include "client/config.h"
 #include "common/msgio.h"
 #include "common/proto.h"
 
@@ -30,7 +31,9 @@ struct attach_run {
     char name[32];           /* pid<PID>, names the run when there is no script */
     char output[PATH_MAX + 16];
     char ignore[CLI_MAX_IGNORE][PATH_MAX];
-    const char *ignore_ptrs[CLI_MAX_IGNORE];
+    const char *ignore_ptrs[CONFIG_MAX_IGNORE + CLI_MAX_IGNORE];
+    size_t nignore;
+    struct config cfg;       /* pyproject.toml / FIXINGAHOLE_* settings */
     uint32_t session_id;
     int announced;
 };
@@ -183,19 +186,22 @@ static int resolve(struct attach_run *a, char *err, size_t errlen)
         snprintf(a->root, sizeof(a->root), "/");
     find_script(a);
     snprintf(a->name, sizeof(a->name), "pid%d", (int)a->pid);
-    const char *o = a->o.output_dir ? a->o.output_dir : "performance";
-    if (o[0] == '/')
-        snprintf(a->output, sizeof(a->output), "%s", o);
+    /* The same settings as `profile`: output and ignored folders from the
+     * configuration; the root too when one is configured, else the
+     * target's own folder holds its user code. */
+    if (config_load(&a->cfg, a->cwd, err, errlen) < 0)
+        return -EINVAL;
+    if (a->cfg.source[0] || getenv("FIXINGAHOLE_ROOT"))
+        snprintf(a->root, sizeof(a->root), "%s", a->cfg.root);
+    if (a->o.output_dir)
+        config_resolve(a->output, sizeof(a->output), a->cwd, a->o.output_dir);
     else
-        snprintf(a->output, sizeof(a->output), "%s/%s", a->cwd, o);
+        snprintf(a->output, sizeof(a->output), "%s", a->cfg.output);
+    for (size_t i = 0; i < a->cfg.nignore; i++)
+        a->ignore_ptrs[a->nignore++] = a->cfg.ignore[i];
     for (int i = 0; i < a->o.nignore; i++) {
-        const char *d = a->o.ignore[i];
-        if (d[0] == '/')
-            snprintf(a->ignore[i], sizeof(a->ignore[i]), "%s", d);
-        else if (snprintf(a->ignore[i], sizeof(a->ignore[i]), "%s/%s", a->cwd, d) >=
-                 (int)sizeof(a->ignore[i]))
-            return (snprintf(err, errlen, "--ignore %s: path too long", d), -ENAMETOOLONG);
-        a->ignore_ptrs[i] = a->ignore[i];
+        config_resolve(a->ignore[i], sizeof(a->ignore[i]), a->cwd, a->o.ignore[i]);
+        a->ignore_ptrs[a->nignore++] = a->ignore[i];
     }
     return 0;
 }
@@ -294,7 +300,7 @@ static int collect_and_report(int fd, struct attach_run *a)
     struct results_request rr = {.output = a->output, .source = a->script[0] ? a->script : NULL,
                                  .name = a->name, .root = a->root, .detailed = a->o.detailed,
                                  .include_idle = a->o.idle, .trace = a->o.trace,
-                                 .ignore = a->ignore_ptrs, .nignore = (size_t)a->o.nignore};
+                                 .ignore = a->ignore_ptrs, .nignore = a->nignore};
     if (!status && fill_facts(p, a, &r) < 0) {
         fprintf(stderr, "fixingahole: out of memory\n");
         status = EXIT_PROFILER;
@@ -322,11 +328,13 @@ int attach_main(int argc, char **argv)
     if (status != 0) {
         if (status < 0)
             fprintf(stderr, "fixingahole: %s\n", err);
+        config_free(&a->cfg);
         free(a);
         return status < 0 ? EXIT_USAGE : 0;
     }
     if (resolve(a, err, sizeof(err)) < 0) {
         fprintf(stderr, "fixingahole: %s\n", err);
+        config_free(&a->cfg);
         free(a);
         return EXIT_NOINPUT;
     }
@@ -334,6 +342,7 @@ int attach_main(int argc, char **argv)
     int fd = daemon_link_open(&daemon_pid, err, sizeof(err));
     if (fd < 0) {
         fprintf(stderr, "fixingahole: cannot reach the daemon: %s\n", err);
+        config_free(&a->cfg);
         free(a);
         return EXIT_PROFILER;
     }
@@ -352,6 +361,7 @@ int attach_main(int argc, char **argv)
         status = collect_and_report(fd, a);
     }
     close(fd);
+    config_free(&a->cfg);
     free(a);
     return status;
 }

@@ -776,8 +776,31 @@ def daemon_status_and_stop(work):
     c.finish(lambda: "%s\n%s" % (run.describe(), start.describe()))
 
 
+def attach_uses_the_configured_output(work):
+    """attach writes where `profile` would: pyproject.toml's output."""
+    work.copy_workload("daemon_loop.py")
+    with open(work.file("pyproject.toml"), "w") as f:
+        f.write('[project]\nname = "x"\n\n[tool.fixingahole]\noutput = "profiling/results/"\n')
+    stop_file = work.file("stop")
+    loop = _popen([DEBIAN_PYTHON, "daemon_loop.py", stop_file, "60"], cwd=work.path)
+    c = Checks()
+    try:
+        time.sleep(0.5)
+        run = fixingahole(["attach", str(loop.pid), "--duration", "1"], cwd=work.path)
+        c.expect(run.status == 0, "attach exited %s" % run.status)
+        found = [dp for dp, _, fs in os.walk(work.file("profiling/results")) if "profile.json" in fs]
+        c.expect(len(found) == 1 and os.sep + "daemon_loop" + os.sep in found[0] + os.sep,
+                 "no profile under profiling/results/daemon_loop/: %r" % found)
+        c.expect(not os.path.isdir(work.file("performance")), "attach still wrote performance/")
+    finally:
+        open(stop_file, "w").close()
+        _finish(loop)
+    c.finish(run.describe)
+
+
 CASES = {f.__name__: f for f in (
     attach_keeps_loop_running,
+    attach_uses_the_configured_output,
     attach_errors_are_one_line,
     two_clients_unmixed_third_lists_and_watches,
     stop_ends_session_owner_reports,
