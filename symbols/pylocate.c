@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "symbols/debug_offsets.h"
+#include "symbols/dwarf_cache.h"
 #include "symbols/dwarf_offsets.h"
 #include "symbols/elfsym.h"
 #include "symbols/offset_tables.h"
@@ -166,8 +167,15 @@ static int fill_offsets(struct probe *p, enum pyoff_pref pref, const char *debug
     memset(why, 0, sizeof(why));
     if (pref == PYOFF_PREF_AUTO || pref == PYOFF_PREF_DWARF) {
         tried[0] = 1;
+        if (dwarf_cache_get(t->build_id, debug_dirs, &t->off)) {
+            t->source = PYOFF_SOURCE_DWARF;
+            snprintf(t->source_detail, sizeof(t->source_detail),
+                     "dwarf (read earlier for build id %s)", t->build_id);
+            return 0;
+        }
         if (offsets_from_dwarf(p, debug_dirs, t, why[0], sizeof(why[0])) == 0) {
             t->source = PYOFF_SOURCE_DWARF;
+            dwarf_cache_put(t->build_id, debug_dirs, &t->off);
             return 0;
         }
     }
