@@ -30,6 +30,9 @@ struct probe {
     int has_runtime;
     struct elfsym_symbol runtime;
     struct pyver ver;
+    /* The debug folders the caller named ("" for the defaults): the memo
+     * key, since the defaults for a pid name the pid itself. */
+    const char *memo_dirs;
 };
 
 /* snprintf for paths: -ENAMETOOLONG instead of a silently cut path. */
@@ -167,7 +170,7 @@ static int fill_offsets(struct probe *p, enum pyoff_pref pref, const char *debug
     memset(why, 0, sizeof(why));
     if (pref == PYOFF_PREF_AUTO || pref == PYOFF_PREF_DWARF) {
         tried[0] = 1;
-        if (dwarf_cache_get(t->build_id, debug_dirs, &t->off)) {
+        if (dwarf_cache_get(t->build_id, p->memo_dirs, &t->off)) {
             t->source = PYOFF_SOURCE_DWARF;
             snprintf(t->source_detail, sizeof(t->source_detail),
                      "dwarf (read earlier for build id %s)", t->build_id);
@@ -175,7 +178,7 @@ static int fill_offsets(struct probe *p, enum pyoff_pref pref, const char *debug
         }
         if (offsets_from_dwarf(p, debug_dirs, t, why[0], sizeof(why[0])) == 0) {
             t->source = PYOFF_SOURCE_DWARF;
-            dwarf_cache_put(t->build_id, debug_dirs, &t->off);
+            dwarf_cache_put(t->build_id, p->memo_dirs, &t->off);
             return 0;
         }
     }
@@ -312,6 +315,7 @@ int pyloc_locate_file(const char *path, enum pyoff_pref pref, const char *debug_
         }
         goto out;
     }
+    p.memo_dirs = debug_dirs ? debug_dirs : "";
     rc = describe(&p, pref, debug_dirs, path, out, err, errlen);
     if (rc)
         goto out;
@@ -459,6 +463,7 @@ int pyloc_locate_pid(pid_t pid, enum pyoff_pref pref, const char *debug_dirs,
     if (!debug_dirs)
         snprintf(pid_debug_dirs, sizeof(pid_debug_dirs),
                  "/usr/lib/debug:/proc/%d/root/usr/lib/debug", (int)pid);
+    chosen->memo_dirs = debug_dirs ? debug_dirs : "";
     rc = describe(chosen, pref, debug_dirs ? debug_dirs : pid_debug_dirs, subject, out, err,
                   errlen);
     if (rc)
