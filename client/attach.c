@@ -18,6 +18,7 @@
 #include "client/profile.h"
 #include "client/results.h"
 #include "client/config.h"
+#include "client/control.h"
 #include "common/msgio.h"
 #include "common/proto.h"
 
@@ -208,31 +209,10 @@ static int resolve(struct attach_run *a, char *err, size_t errlen)
 
 static int request_attach(int fd, const struct attach_run *a, char *err, size_t errlen)
 {
-    struct proto_buf out;
-    proto_buf_init(&out);
-    proto_begin(&out, PROTO_ATTACH);
-    proto_put_i32(&out, (int32_t)a->pid);
-    proto_put_u32(&out, a->o.rate_hz);
-    proto_put_u32(&out, a->o.idle ? PROTO_FLAG_IDLE : 0);
-    proto_put_u32(&out, (uint32_t)a->o.offsets);
-    proto_put_str(&out, a->o.debug_dirs ? a->o.debug_dirs : "");
-    int rc = msgio_send(fd, &out);
-    proto_buf_free(&out);
-    struct msgio_msg in = {0};
-    uint32_t id = 0;
-    const char *text;
-    if (rc == 0)
-        rc = msgio_recv(fd, &in, 10000);
-    if (rc > 0 && in.type == PROTO_SESSION_STARTED &&
-        proto_decode_session_started(in.payload, in.length, &id) == 0)
-        rc = (int)id;
-    else if (rc > 0 && in.type == PROTO_ERROR &&
-             proto_decode_error(in.payload, in.length, &text) == 0)
-        rc = (snprintf(err, errlen, "%s", text), -EPROTO);
-    else
-        rc = (snprintf(err, errlen, "daemon: did not start the session"), -EPROTO);
-    msgio_msg_free(&in);
-    return rc;
+    /* Heap blame needs the preload a spawned script gets: not when attaching. */
+    struct profile_options o = a->o;
+    o.memory = 0;
+    return control_start_session(fd, PROTO_ATTACH, a->pid, &o, err, errlen);
 }
 
 static void on_sigint(int sig)

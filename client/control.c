@@ -3,11 +3,13 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "client/cli.h"
 #include "client/daemon_link.h"
 
 #define CONTROL_ANSWER_MS 10000
@@ -100,4 +102,34 @@ int control_list(struct control_session **out, char *err, size_t errlen)
     }
     *out = list;
     return n;
+}
+
+int control_start_session(int fd, uint32_t type, pid_t pid, const struct profile_options *o,
+                          char *err, size_t errlen)
+{
+    struct proto_buf out;
+    proto_buf_init(&out);
+    proto_begin(&out, type);
+    proto_put_i32(&out, (int32_t)pid);
+    proto_put_u32(&out, o->rate_hz);
+    proto_put_u32(&out, (o->idle ? PROTO_FLAG_IDLE : 0) | (o->memory ? PROTO_FLAG_MEMORY : 0));
+    proto_put_u32(&out, (uint32_t)o->offsets);
+    proto_put_str(&out, o->debug_dirs ? o->debug_dirs : "");
+    int rc = msgio_send(fd, &out);
+    proto_buf_free(&out);
+    struct msgio_msg in = {0};
+    uint32_t id = 0;
+    const char *text;
+    if (rc == 0)
+        rc = msgio_recv(fd, &in, 10000);
+    if (rc > 0 && in.type == PROTO_SESSION_STARTED &&
+        proto_decode_session_started(in.payload, in.length, &id) == 0 && id <= INT32_MAX)
+        rc = (int)id;
+    else if (rc > 0 && in.type == PROTO_ERROR &&
+             proto_decode_error(in.payload, in.length, &text) == 0)
+        rc = (snprintf(err, errlen, "%s", text), -EPROTO);
+    else
+        rc = (snprintf(err, errlen, "daemon: did not start the session"), -EPROTO);
+    msgio_msg_free(&in);
+    return rc;
 }

@@ -27,4 +27,12 @@ struct control_session {
 };
 int control_list(struct control_session **out, char *err, size_t errlen);
 
+/* Asks the daemon on fd to start a session: PROTO_PROFILE for a spawned
+ * script, PROTO_ATTACH for a running process, with the profile options.
+ * Returns the session id (>= 0), or -EPROTO with the daemon's reason (or
+ * a broken exchange) in err. */
+struct profile_options;
+int control_start_session(int fd, uint32_t type, pid_t pid, const struct profile_options *o,
+                          char *err, size_t errlen);
+
 #endif

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "client/collect.h"
+#include "client/control.h"
 #include "client/config.h"
 #include "client/daemon_link.h"
 #include "client/findscript.h"
@@ -85,31 +86,11 @@ static int resolve_paths(const struct profile_options *o, struct run_paths *path
 static int request_session(int fd, pid_t pid, const struct profile_options *o, char *err,
                            size_t errlen)
 {
-    struct proto_buf out;
-    proto_buf_init(&out);
-    proto_begin(&out, PROTO_PROFILE);
-    proto_put_i32(&out, (int32_t)pid);
-    proto_put_u32(&out, o->rate_hz);
-    proto_put_u32(&out, (o->idle ? PROTO_FLAG_IDLE : 0) | (o->memory ? PROTO_FLAG_MEMORY : 0));
-    proto_put_u32(&out, (uint32_t)o->offsets);
-    proto_put_str(&out, o->debug_dirs ? o->debug_dirs : "");
-    int rc = msgio_send(fd, &out);
-    proto_buf_free(&out);
-    struct msgio_msg in = {0};
-    uint32_t id;
-    const char *text;
-    if (rc == 0)
-        rc = msgio_recv(fd, &in, 10000);
-    if (rc > 0 && in.type == PROTO_SESSION_STARTED &&
-        proto_decode_session_started(in.payload, in.length, &id) == 0)
-        rc = 0;
-    else if (rc > 0 && in.type == PROTO_ERROR &&
-             proto_decode_error(in.payload, in.length, &text) == 0)
-        rc = (snprintf(err, errlen, "daemon: %s", text), -EPROTO);
-    else
-        rc = (snprintf(err, errlen, "daemon: did not start the session"), -EPROTO);
-    msgio_msg_free(&in);
-    return rc;
+    char why[512];
+    int rc = control_start_session(fd, PROTO_PROFILE, pid, o, why, sizeof(why));
+    if (rc < 0)
+        snprintf(err, errlen, "daemon: %s", why);
+    return rc < 0 ? rc : 0;
 }
 
 static void on_sigint(int sig)
