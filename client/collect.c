@@ -15,6 +15,7 @@
 
 /* After the script exits, how long to wait for the daemon's last samples. */
 #define COLLECT_DRAIN_MS 5000
+#define COLLECT_POLL_MS 10
 /* After asking the daemon to stop, how long to wait for its SESSION_END. */
 #define COLLECT_STOP_WAIT_S 5.0
 
@@ -226,7 +227,9 @@ int collect_run_refresh(int fd, pid_t child, struct profile *p, struct collect_r
     int drain_ms = 0, rc = 0;
     /* Nothing follows SESSION_END: read until it, then only wait. */
     while (!c.ended) {
-        int got = msgio_recv(fd, &m, 50);
+        /* The poll period is how late the script's exit is noticed, which
+         * every run pays once. */
+        int got = msgio_recv(fd, &m, COLLECT_POLL_MS);
         if (got > 0)
             rc = on_message(&c, &m);
         if (got < 0 || rc == -EBADMSG) {
@@ -239,7 +242,7 @@ int collect_run_refresh(int fd, pid_t child, struct profile *p, struct collect_r
             break;
         if (!c.exited)
             reap_if_exited(&c, &start);
-        else if (got == 0 && (drain_ms += 50) >= COLLECT_DRAIN_MS)
+        else if (got == 0 && (drain_ms += COLLECT_POLL_MS) >= COLLECT_DRAIN_MS)
             break;
         if (refresh && !c.exited && seconds_since(&start) - last_refresh >= refresh_s) {
             last_refresh = seconds_since(&start);
