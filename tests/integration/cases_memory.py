@@ -159,7 +159,28 @@ def threads_count_every_sample_once(interp, work):
     c.finish(lambda: _describe(run, doc, script, truth))
 
 
+def copy_volume_matches_known_copies(interp, work):
+    """Copy (MB/s): the line that copies a 16 MiB buffer 20 times shows that
+    volume over the run (copies of W/4 or more are always sampled)."""
+    script = "memory_copy.py"
+    run, prof, truth = _run(interp, work, script, ["--memory"])
+    doc = prof.doc
+    marks = marked_lines(work.file(script))
+    line = _memory_lines(doc, script).get(marks["copy"])
+    c = Checks()
+    wall = doc.get("wall_seconds") or 0
+    if c.expect(line is not None, "no memory figures for the copying line %d" % marks["copy"]):
+        copied_mb = line.get("copy_mb_s", 0) * wall
+        c.note("copy line: %.1f MB/s over %.2f s = %.0f MiB; the script copied %.0f MiB"
+               % (line.get("copy_mb_s", 0), wall, copied_mb, truth["copied"] / MiB))
+        c.expect(abs(copied_mb - truth["copied"] / MiB) <= 0.25 * truth["copied"] / MiB,
+                 "the copy line shows %.0f MiB copied, the script copied %.0f MiB"
+                 % (copied_mb, truth["copied"] / MiB))
+    c.finish(lambda: _describe(run, doc, script, truth))
+
+
 CASES = {
+    "copy_volume_matches_known_copies": copy_volume_matches_known_copies,
     "heap_peaks_match_known_sizes": heap_peaks_match_known_sizes,
     "rss_in_every_profile": rss_in_every_profile,
     "threads_count_every_sample_once": threads_count_every_sample_once,
