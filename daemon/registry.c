@@ -331,7 +331,7 @@ static void watcher_queue(struct registry_watcher *w, const uint8_t *data, size_
 }
 
 /* Keeps what a late watcher needs: the messages that name code objects
- * and threads, and (up to a bound) the samples so far. */
+ * and threads, and (up to a bound) the samples, RSS and heap events so far. */
 static void replay_record(struct registry_entry *e, const uint8_t *data, size_t len)
 {
     size_t off = 0;
@@ -342,9 +342,13 @@ static void replay_record(struct registry_entry *e, const uint8_t *data, size_t 
         size_t whole = PROTO_HEADER_SIZE + (size_t)length;
         if (whole > len - off)
             break;
+        /* Samples, RSS readings and heap events are the session's history:
+         * kept up to a bound, like the samples. */
+        int event = type == PROTO_SAMPLE || type == PROTO_RSS || type == PROTO_HEAP ||
+                    type == PROTO_HEAP_FREE;
         int keep = type == PROTO_SESSION_STARTED || type == PROTO_TARGET ||
                    type == PROTO_CODE || type == PROTO_THREAD ||
-                   (type == PROTO_SAMPLE && e->replay.len + whole <= REGISTRY_REPLAY_SAMPLES_MAX);
+                   (event && e->replay.len + whole <= REGISTRY_REPLAY_SAMPLES_MAX);
         if (keep) {
             struct proto_buf *b = &e->replay;
             if (b->len + whole > b->cap) {
