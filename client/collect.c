@@ -210,6 +210,24 @@ static void wait_for_child(struct collector *c, const struct timespec *start)
     }
 }
 
+/* Receives and handles one message, waiting up to timeout_ms. Returns what
+ * msgio_recv returned, or -1 when the connection broke or the daemon sent
+ * a malformed message (out->message says which); *rc gets the handler's
+ * result. */
+static int receive_one(struct collector *c, int fd, struct msgio_msg *m, int timeout_ms, int *rc)
+{
+    int got = msgio_recv(fd, m, timeout_ms);
+    if (got > 0)
+        *rc = on_message(c, m);
+    if (got < 0 || *rc == -EBADMSG) {
+        snprintf(c->out->message, sizeof(c->out->message), "%s",
+                 got < 0 ? "the daemon went away mid-session (the connection broke)"
+                         : "the daemon sent a malformed message");
+        return -1;
+    }
+    return got;
+}
+
 int collect_run(int fd, pid_t child, struct profile *p, struct collect_result *out)
 {
     return collect_run_refresh(fd, child, p, out, NULL, NULL, 0);
@@ -229,15 +247,9 @@ int collect_run_refresh(int fd, pid_t child, struct profile *p, struct collect_r
     while (!c.ended) {
         /* The poll period is how late the script's exit is noticed, which
          * every run pays once. */
-        int got = msgio_recv(fd, &m, COLLECT_POLL_MS);
-        if (got > 0)
-            rc = on_message(&c, &m);
-        if (got < 0 || rc == -EBADMSG) {
-            snprintf(out->message, sizeof(out->message), "%s",
-                     got < 0 ? "the daemon went away mid-session (the connection broke)"
-                             : "the daemon sent a malformed message");
+        int got = receive_one(&c, fd, &m, COLLECT_POLL_MS, &rc);
+        if (got < 0)
             break;
-        }
         if (rc == -ENOMEM)
             break;
         if (!c.exited)
@@ -282,15 +294,9 @@ int collect_follow(int fd, const struct collect_follow *f, struct profile *p,
     int left = 0; /* a watcher chose to leave */
     uint64_t peak_rss = 0;
     while (!c.ended) {
-        int got = msgio_recv(fd, &m, 50);
-        if (got > 0)
-            rc = on_message(&c, &m);
-        if (got < 0 || rc == -EBADMSG) {
-            snprintf(out->message, sizeof(out->message), "%s",
-                     got < 0 ? "the daemon went away mid-session (the connection broke)"
-                             : "the daemon sent a malformed message");
+        int got = receive_one(&c, fd, &m, 50, &rc);
+        if (got < 0)
             break;
-        }
         if (rc == -ENOMEM)
             break;
         double now = seconds_since(&start);
