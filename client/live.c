@@ -42,13 +42,16 @@ static uint64_t peak_rss(pid_t pid)
     return (uint64_t)kb * 1024u;
 }
 
-/* A copy of p without the bootstrap's frames: p keeps growing after. */
+/* A copy of p without the bootstrap's frames: p keeps growing after. The
+ * stacks are rebuilt (stripping can merge two), so the memory events are
+ * re-pointed at the rebuilt stacks. */
 struct profile *live_snapshot(const struct profile *p, const char *bootstrap, double elapsed)
 {
     struct profile *copy = profile_new();
     struct profile_frame *frames = NULL;
+    uint32_t *stack_map = malloc((p->nstacks + 1) * sizeof(*stack_map));
     size_t cap = 0;
-    int rc = copy ? 0 : -ENOMEM;
+    int rc = copy && stack_map ? 0 : -ENOMEM;
     for (size_t i = 0; rc == 0 && i < p->ncodes; i++)
         if (p->codes[i].file)
             rc = profile_set_code(copy, (uint32_t)i, p->codes[i].file, p->codes[i].qualname,
@@ -66,8 +69,16 @@ struct profile *live_snapshot(const struct profile *p, const char *bootstrap, do
         }
         uint32_t n = launch_kept_frames(p, st, bootstrap, frames);
         rc = profile_add_stack(copy, st->tid, frames, n, st->samples, st->seconds);
+        long at = rc == 0 ? profile_intern_stack(copy, st->tid, frames, n) : -ENOMEM;
+        if (at < 0)
+            rc = -ENOMEM;
+        else
+            stack_map[i] = (uint32_t)at;
     }
+    if (rc == 0)
+        rc = profile_mem_copy(&copy->memory, &p->memory, stack_map);
     free(frames);
+    free(stack_map);
     if (rc < 0) {
         profile_free(copy);
         return NULL;

@@ -148,3 +148,27 @@ int profile_mem_free_block(struct profile *p, double t, uint64_t addr)
                                     .native = a->native, .bytes = -a->bytes};
     return add_event(m, &ev);
 }
+
+int profile_mem_copy(struct profile_memory *dst, const struct profile_memory *src,
+                     const uint32_t *stack_map)
+{
+    dst->heap = src->heap;
+    dst->window = src->window;
+    dst->heap_samples = src->heap_samples;
+    dst->heap_truncated = src->heap_truncated;
+    dst->heap_unwaited = src->heap_unwaited;
+    dst->max_rss_sampled = src->max_rss_sampled;
+    dst->main_stack = src->main_stack < 0 ? -1 : (long)stack_map[src->main_stack];
+    if (grow((void **)&dst->rss, &dst->rss_cap, src->nrss, sizeof(*dst->rss)) < 0 ||
+        grow((void **)&dst->events, &dst->events_cap, src->nevents, sizeof(*dst->events)) < 0)
+        return -ENOMEM;
+    if (src->nrss)
+        memcpy(dst->rss, src->rss, src->nrss * sizeof(*dst->rss));
+    dst->nrss = src->nrss;
+    for (size_t i = 0; i < src->nevents; i++) {
+        dst->events[i] = src->events[i];
+        dst->events[i].stack = stack_map[src->events[i].stack];
+    }
+    dst->nevents = src->nevents;
+    return 0;
+}

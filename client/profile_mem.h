@@ -70,4 +70,11 @@ int profile_mem_heap(struct profile *p, double t, uint32_t tid, const struct pro
  * before the stream started) is ignored. 0 or -ENOMEM. */
 int profile_mem_free_block(struct profile *p, double t, uint64_t addr);
 
+/* Copies src's memory part into dst (whose memory part is empty), with
+ * every event's stack index i replaced by stack_map[i]: for snapshots whose
+ * stacks were rebuilt (client/live.c). Sampled blocks still live are not
+ * copied: a snapshot receives no more releases. 0 or -ENOMEM. */
+int profile_mem_copy(struct profile_memory *dst, const struct profile_memory *src,
+                     const uint32_t *stack_map);
+
 #endif

@@ -798,9 +798,30 @@ def attach_uses_the_configured_output(work):
     c.finish(run.describe)
 
 
+def late_watcher_sees_the_memory_summary(work):
+    """A watcher that joins a --memory session late still gets the heap
+    events so far: its final memory line is the owner's."""
+    work.copy_workload("memory_known_sizes.py")
+    owner = _popen([client_path(), "profile", "--memory", "--python", DEBIAN_PYTHON,
+                    "memory_known_sizes.py", work.file("truth.json")], cwd=work.path)
+    c = Checks()
+    row = _wait_session(work, "memory_known_sizes.py")
+    time.sleep(1.0)  # the 300 MiB block has come and gone before we watch
+    watch = fixingahole(["watch", str(row[0]), "--every", "0.5"], cwd=work.path, timeout=60)
+    status, out, err = _finish(owner)
+    c.expect(status == 0, "the profile exited %s: %s" % (status, err[-2000:]))
+    mine = re.findall(r"^Memory usage: .*$", out, re.M)
+    seen = re.findall(r"^Memory usage: .*$", watch.stdout, re.M)
+    c.expect(mine and seen and seen[-1] == mine[-1],
+             "the watcher's last memory line %r differs from the owner's %r"
+             % (seen[-1:], mine[-1:]))
+    c.finish(watch.describe)
+
+
 CASES = {f.__name__: f for f in (
     attach_keeps_loop_running,
     attach_uses_the_configured_output,
+    late_watcher_sees_the_memory_summary,
     attach_errors_are_one_line,
     two_clients_unmixed_third_lists_and_watches,
     stop_ends_session_owner_reports,
