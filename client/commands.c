@@ -15,6 +15,10 @@
 #include "client/report_text.h"
 #include "client/stats.h"
 #include "client/summary.h"
+#include "common/readfile.h"
+
+/* A profile.json beyond this is not one of ours. */
+#define COMMANDS_MAX_PROFILE (1u << 30)
 
 static int usage_error(const char *fmt, const char *what)
     __attribute__((format(printf, 1, 0)));
@@ -34,18 +38,9 @@ static int usage_error(const char *fmt, const char *what)
  * the way the run made it. */
 static void run_settings(const char *path, char *root, size_t rootlen, int *detailed)
 {
-    FILE *f = fopen(path, "re");
     char *text = NULL;
     size_t len = 0;
-    FILE *mem = f ? open_memstream(&text, &len) : NULL;
-    char chunk[65536];
-    size_t got;
-    while (mem && (got = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        fwrite(chunk, 1, got, mem);
-    if (f)
-        fclose(f);
-    if (mem)
-        fclose(mem);
+    readfile_all(path, COMMANDS_MAX_PROFILE, &text, &len);
     cJSON *doc = text ? cJSON_ParseWithLength(text, len) : NULL;
     const cJSON *r = cJSON_GetObjectItemCaseSensitive(doc, "root");
     if (cJSON_IsString(r) && r->valuestring[0] == '/')

@@ -7,6 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/readfile.h"
+
+/* Notebooks beyond this are refused rather than read into memory. */
+#define NOTEBOOK_MAX_BYTES (256u << 20)
+
 struct buf {
     char *p;
     size_t len, cap;
@@ -66,15 +71,8 @@ char *notebook_cell_text(const char *file)
         return NULL;
     char *path = strndup(file, len), *text = NULL, *result = NULL;
     size_t tlen = 0;
-    FILE *f = path ? fopen(path, "re") : NULL, *mem = f ? open_memstream(&text, &tlen) : NULL;
-    char chunk[65536];
-    size_t got;
-    while (mem && (got = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        fwrite(chunk, 1, got, mem);
-    if (mem)
-        fclose(mem);
-    if (f)
-        fclose(f);
+    if (path)
+        readfile_all(path, NOTEBOOK_MAX_BYTES, &text, &tlen);
     cJSON *doc = text ? cJSON_ParseWithLength(text, tlen) : NULL;
     const cJSON *c = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(doc, "cells"), cell - 1);
     if (c)
@@ -371,29 +369,13 @@ static int convert(const char *text, size_t len, const char *name, FILE *out, ch
 
 int notebook_convert(const char *path, FILE *out, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "re");
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -errno;
+    char *text;
+    size_t len;
+    int read_rc = readfile_all(path, NOTEBOOK_MAX_BYTES, &text, &len);
+    if (read_rc < 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(-read_rc));
+        return read_rc;
     }
-    char *text = NULL;
-    size_t len = 0, cap = 0, got;
-    do {
-        if (len + 65536 > cap) {
-            char *grown = realloc(text, cap = (len + 65536) * 2);
-            if (!grown) {
-                free(text);
-                fclose(f);
-                snprintf(err, errlen, "%s: out of memory", path);
-                return -ENOMEM;
-            }
-            text = grown;
-        }
-        got = fread(text + len, 1, cap - len - 1, f);
-        len += got;
-    } while (got > 0);
-    fclose(f);
-    text[len] = '\0';
     const char *slash = strrchr(path, '/');
     int rc = convert(text, len, slash ? slash + 1 : path, out, err, errlen);
     free(text);

@@ -12,6 +12,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/readfile.h"
+
+/* A profile.json beyond this is not one of ours. */
+#define STATS_MAX_PROFILE (1u << 30)
+
 enum { S_USER, S_SYSTEM, S_MEMORY, S_KINDS };
 
 struct fn {
@@ -82,22 +87,12 @@ static struct fn *find_fn(struct acc *a, const char *file, const char *qualname,
 
 static int read_run(struct acc *a, size_t run, const char *path, char *err, size_t errlen)
 {
-    FILE *fp = fopen(path, "re");
-    if (!fp) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -errno;
-    }
-    char *text = NULL;
-    size_t len = 0;
-    ssize_t got;
-    FILE *mem = open_memstream(&text, &len);
-    char chunk[65536];
-    while (mem && (got = (ssize_t)fread(chunk, 1, sizeof(chunk), fp)) > 0)
-        fwrite(chunk, 1, (size_t)got, mem);
-    fclose(fp);
-    if (!mem || fclose(mem) != 0) {
-        snprintf(err, errlen, "%s: out of memory", path);
-        return -ENOMEM;
+    char *text;
+    size_t len;
+    int read_rc = readfile_all(path, STATS_MAX_PROFILE, &text, &len);
+    if (read_rc < 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(-read_rc));
+        return read_rc;
     }
     cJSON *doc = cJSON_ParseWithLength(text, len);
     free(text);
