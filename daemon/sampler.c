@@ -19,8 +19,11 @@
 #define SAMPLER_MAX_TASKS 4096
 /* Stopping a thread costs it about 100-150 us here (mostly the IPI and the
  * context switch), so a lone thread is held at most this often; ticks in
- * between read its stack without stopping it. */
-#define SAMPLER_HOLD_GAP_NS 8000000u
+ * between read its stack without stopping it (a read that races the
+ * thread may come back torn, counted as an error). 5 ms is below the
+ * shortest jittered period at the default 100 Hz, so there every tick
+ * holds; at 1 kHz about one tick in five does. */
+#define SAMPLER_HOLD_GAP_NS 5000000u
 /* The kernel's CPUCLOCK_SCHED clock of a whole process (clock_getcpuclockid
  * works for pids too, but this avoids a glibc call per tick). */
 #define SAMPLER_PROCESS_CLOCK(pid) ((clockid_t)(((unsigned)~(pid) << 3) | 2u))
