@@ -159,14 +159,14 @@ static void find_script(struct attach_run *a)
         at += strlen(args + at) + 1;
     if (at >= n || args[at] == '-')
         return;
-    char candidate[2 * PATH_MAX];
-    if (args[at] == '/')
-        snprintf(candidate, sizeof(candidate), "%s", args + at);
-    else
-        snprintf(candidate, sizeof(candidate), "%s/%s", a->root, args + at);
+    char candidate[sizeof(a->script)];
+    int len = args[at] == '/'
+                  ? snprintf(candidate, sizeof(candidate), "%s", args + at)
+                  : snprintf(candidate, sizeof(candidate), "%s/%s", a->root, args + at);
     struct stat st;
-    if (strlen(candidate) < sizeof(a->script) && stat(candidate, &st) == 0 && S_ISREG(st.st_mode))
-        snprintf(a->script, sizeof(a->script), "%s", candidate);
+    if (len > 0 && (size_t)len < sizeof(candidate) && stat(candidate, &st) == 0 &&
+        S_ISREG(st.st_mode))
+        memcpy(a->script, candidate, (size_t)len + 1);
 }
 
 static int resolve(struct attach_run *a, char *err, size_t errlen)

@@ -77,7 +77,7 @@ int launch_prepare(struct launch *l, const struct profile_options *o, const char
         return rc;
     }
     if (notebook_is_notebook(script)) {
-        FILE *f;
+        FILE *f = NULL;
         if ((rc = temp_file(l->cells, sizeof(l->cells), "cells", &f)) < 0) {
             snprintf(err, errlen, "cannot create a temporary file: %s", strerror(-rc));
             return rc;

@@ -239,7 +239,7 @@ int tomlscan_table(const char *text, size_t len, const char *table, struct tomls
                 rc = fail(&sc, line, "the table is defined twice");
             continue;
         }
-        const char *v, *vend;
+        const char *v = NULL, *vend = NULL;
         if ((rc = read_key(&sc, key, sizeof(key), &nparts)) < 0)
             break;
         if (at_end(&sc) || *sc.s != '=') {

@@ -1,19 +1,60 @@
 #!/bin/sh
-# Builds fixingahole twice, plainly and with ASan+UBSan, and runs every test
-# (unit and integration) in both builds. Exit status 0 only if all pass.
+# Builds fixingahole and runs every test: the whole suite in a plain build
+# and under ASan+UBSan (GCC, warnings are errors), then a clang Release build
+# with its unit tests, so a second compiler and an optimised build type are
+# checked at every run. Prints what was skipped and why. Exit status 0 only
+# if every build and test passed.
 set -eu
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
 status=0
+
+# run_suite DIR [ctest options]: runs ctest in DIR, then the skip report.
+run_suite() {
+  dir=$1
+  shift
+  log="$dir/ctest-output.txt"
+  # halt_on_error: a sanitizer report fails the test that triggered it.
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    ctest --test-dir "$dir" --output-on-failure --no-tests=error -j"$jobs" "$@" >"$log" 2>&1 ||
+    status=1
+  cat "$log"
+  skipped=$(sed -n 's/^[[:space:]]*[0-9]* - \(.*\) (Skipped)$/\1/p' "$log" | tr '\n' ' ')
+  python3 tests/tools/skip_report.py "$dir" "$skipped"
+}
+
+# build DIR [cmake options]: configures and builds with warnings as errors.
+build() {
+  dir=$1
+  shift
+  echo "== build $dir $*"
+  cmake -S . -B "$dir" -DFIXINGAHOLE_WERROR=ON "$@" >/dev/null &&
+    cmake --build "$dir" -j"$jobs"
+}
+
 for flavour in release asan; do
   dir=build-test-$flavour
   sanitize=OFF
   [ "$flavour" = asan ] && sanitize=ON
-  echo "== $flavour build ($dir)"
-  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFIXINGAHOLE_SANITIZE=$sanitize >/dev/null
-  cmake --build "$dir" -j"$jobs"
-  # halt_on_error: a sanitizer report fails the test that triggered it.
-  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    ctest --test-dir "$dir" --output-on-failure -j"$jobs" || status=1
+  # The fuzz target is built with ASan+UBSan in either flavour: run it once.
+  only=""
+  [ "$flavour" = asan ] && only="-LE fuzz"
+  if build "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFIXINGAHOLE_SANITIZE=$sanitize; then
+    # shellcheck disable=SC2086
+    run_suite "$dir" $only
+  else
+    status=1
+  fi
 done
+
+# A second compiler and build type: everything compiles, unit tests pass.
+if command -v clang >/dev/null 2>&1; then
+  if CC=clang build build-test-clang -DCMAKE_BUILD_TYPE=Release; then
+    run_suite build-test-clang -L unit
+  else
+    status=1
+  fi
+else
+  echo "skipped: the clang Release build (clang is not installed)"
+fi
 exit $status

@@ -5,7 +5,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <glob.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 #include "daemon/pywalk.h"
 #include "daemon/rmem.h"
 #include "harness.h"
+#include "spawn_ready.h"
 #include "symbols/pylocate.h"
 
 /* Line numbers below refer to this script. */
@@ -62,43 +62,6 @@ static const struct expect main_stack[] = {
 #define MAIN_DEPTH (sizeof(main_stack) / sizeof(main_stack[0]))
 
 static char script_path[64];
-
-static pid_t spawn(const char *python, int *out_fd)
-{
-    int fds[2];
-    if (pipe(fds) < 0)
-        return -1;
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(fds[1], 1);
-        close(fds[0]);
-        close(fds[1]);
-        execl(python, python, script_path, (char *)NULL);
-        _exit(127);
-    }
-    close(fds[1]);
-    *out_fd = fds[0];
-    return pid;
-}
-
-/* Waits up to 20 s for the script's "ready" line. */
-static int wait_ready(int fd)
-{
-    char buf[64];
-    size_t have = 0;
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-
-    while (have < sizeof(buf) - 1 && poll(&p, 1, 20000) == 1) {
-        ssize_t n = read(fd, buf + have, sizeof(buf) - 1 - have);
-        if (n <= 0)
-            return -1;
-        have += (size_t)n;
-        buf[have] = '\0';
-        if (strstr(buf, "ready\n"))
-            return 0;
-    }
-    return -1;
-}
 
 static int list_tids(pid_t pid, uint32_t *tids, int max)
 {
@@ -215,23 +178,19 @@ static void check_interpreter(const char *python)
 {
     static const enum pyoff_pref prefs[] = {PYOFF_PREF_AUTO, PYOFF_PREF_TABLE,
                                             PYOFF_PREF_DEBUG_OFFSETS};
-    int fd = -1;
-    pid_t pid = spawn(python, &fd);
+    char *argv[] = {(char *)python, "-I", "-S", script_path, NULL};
+    pid_t pid = test_spawn_ready(argv);
 
     CHECK(pid > 0);
-    if (pid <= 0)
+    if (pid <= 0) {
+        fprintf(stderr, "  %s: the interpreter did not get ready\n", python);
         return;
-    if (wait_ready(fd) < 0) {
-        CHECK(!"interpreter did not get ready");
-    } else {
-        for (size_t i = 0; i < sizeof(prefs) / sizeof(prefs[0]); i++)
-            if (check_walk(python, pid, prefs[i]) < 0)
-                printf("  %s: no offsets from %s\n", python,
-                       i == 1 ? "table" : "debug-offsets");
     }
+    for (size_t i = 0; i < sizeof(prefs) / sizeof(prefs[0]); i++)
+        if (check_walk(python, pid, prefs[i]) < 0)
+            printf("  %s: no offsets from %s\n", python, i == 1 ? "table" : "debug-offsets");
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
-    close(fd);
 }
 
 int main(void)

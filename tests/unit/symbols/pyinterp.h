@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "spawn_ready.h"
+
 struct test_interp {
     char name[96];           /* "pyenv 3.9.18", "system python3.11" */
     char exe[PATH_MAX];      /* the executable to run */
@@ -168,23 +170,17 @@ static inline int test_supported(const struct test_interp *t)
     return t->major == 3 && t->minor >= 8 && t->minor <= 14;
 }
 
-/* Starts `exe -c "import time\ntime.sleep(30)"` (or another script): two
- * lines, so that every line table format has at least one entry.
- * Returns the pid, or -1. */
-static inline pid_t test_spawn(const char *exe, const char *script)
+/* Starts `exe -I -S -c SCRIPT`, where SCRIPT says "ready" once it runs its
+ * own code and then sleeps in it: two lines, so that every line table
+ * format has at least one entry. Returns once the script is ready, with its
+ * newest frame the script's <module>; returns -1 on failure. */
+static inline pid_t test_spawn(const char *exe)
 {
-    pid_t pid = fork();
-
-    if (pid == 0) {
-        int null = open("/dev/null", O_RDWR);
-        if (null >= 0) {
-            dup2(null, 0);
-            dup2(null, 1);
-        }
-        execl(exe, exe, "-c", script ? script : "import time\ntime.sleep(30)", (char *)NULL);
-        _exit(127);
-    }
-    return pid;
+    char *argv[] = {(char *)exe, "-I", "-S", "-c",
+                    "import sys, time\n"
+                    "sys.stdout.write('ready\\n'); sys.stdout.flush(); time.sleep(60)",
+                    NULL};
+    return test_spawn_ready(argv);
 }
 
 static inline void test_reap(pid_t pid)
@@ -193,12 +189,6 @@ static inline void test_reap(pid_t pid)
         kill(pid, SIGKILL);
         waitpid(pid, NULL, 0);
     }
-}
-
-static inline void test_sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
 }
 
 /* Reads from a live process through /proc/PID/mem. */

@@ -1,5 +1,6 @@
 /* pylocate on live processes: for every interpreter on the machine, spawn
- * `python -c "import time\ntime.sleep(30)"`, locate it with each offset
+ * a two-line `python -I -S -c` script that says "ready" and sleeps (see
+ * test_spawn), locate it with each offset
  * source, and walk its memory with those offsets: runtime -> interpreter ->
  * thread -> newest frame -> code object -> "<string>" / "<module>". Every
  * offset the walker needs is exercised against the real process; unsupported
@@ -14,8 +15,6 @@
 #include "symbols/elfsym.h"
 #include "symbols/procmaps.h"
 #include "symbols/pylocate.h"
-
-#define WAIT_MS 15000
 
 struct walk {
     uint64_t interp, tstate, frame, code;
@@ -96,7 +95,6 @@ static int walk(pid_t pid, const struct py_target *pt, struct walk *w)
         read_ascii(pid, o, test_peek_u64(pid, w->code + (uint64_t)o->code.qualname), w->qualname,
                    sizeof(w->qualname));
     test_peek(pid, w->code + (uint64_t)o->code.firstlineno, &w->firstlineno, 4);
-    /* Until the script runs, the newest frame is importlib's. */
     return strcmp(w->filename, "<string>") == 0 ? 0 : -EAGAIN;
 }
 
@@ -212,25 +210,19 @@ static void check_interpreter(const struct test_interp *t)
 {
     static const enum pyoff_pref prefs[] = {PYOFF_PREF_AUTO, PYOFF_PREF_DWARF,
                                             PYOFF_PREF_DEBUG_OFFSETS, PYOFF_PREF_TABLE};
-    pid_t pid = test_spawn(t->exe, NULL);
+    pid_t pid = test_spawn(t->exe);
     struct py_target pt;
     struct walk w;
     char err[2048];
-    int rc = -ENOENT, waited = 0;
+    int rc;
 
     CHECK(pid > 0);
     if (pid <= 0)
         return;
-    /* Until the loader has mapped libpython, there is no interpreter. */
-    while (waited < WAIT_MS) {
-        rc = pyloc_locate_pid(pid, PYOFF_PREF_AUTO, NULL, &pt, err, sizeof(err));
-        if (rc == 0 && walk(pid, &pt, &w) == 0)
-            break;
-        test_sleep_ms(20);
-        waited += 20;
-    }
+    /* The script said it is ready: its <module> frame is the newest. */
+    rc = pyloc_locate_pid(pid, PYOFF_PREF_AUTO, NULL, &pt, err, sizeof(err));
     CHECK_EQ_INT(rc, 0);
-    if (rc != 0 || waited >= WAIT_MS) {
+    if (rc != 0 || walk(pid, &pt, &w) != 0) {
         fprintf(stderr, "%s: pid %d never showed its <module> frame: %s\n", t->name, (int)pid,
                 rc ? err : "walk failed");
         CHECK(0);
@@ -255,18 +247,14 @@ static void check_interpreter(const struct test_interp *t)
 
 static void check_unsupported_live(const struct test_interp *t)
 {
-    pid_t pid = test_spawn(t->exe, NULL);
+    pid_t pid = test_spawn(t->exe);
     struct py_target pt;
     char err[1024], want[64];
-    int rc = 0;
+    int rc;
 
     snprintf(want, sizeof(want), "Python %d.%d is not supported", t->major, t->minor);
-    for (int waited = 0; waited < WAIT_MS; waited += 20) {
-        rc = pyloc_locate_pid(pid, PYOFF_PREF_AUTO, NULL, &pt, err, sizeof(err));
-        if (rc == -ENOTSUP)
-            break;
-        test_sleep_ms(20);
-    }
+    CHECK(pid > 0);
+    rc = pyloc_locate_pid(pid, PYOFF_PREF_AUTO, NULL, &pt, err, sizeof(err));
     CHECK_EQ_INT(rc, -ENOTSUP);
     CHECK(strstr(err, want) != NULL);
     test_reap(pid);
@@ -274,21 +262,14 @@ static void check_unsupported_live(const struct test_interp *t)
 
 static void test_not_python_process(void)
 {
-    pid_t pid = fork();
+    char *argv[] = {"/bin/sleep", "60", NULL};
+    pid_t pid = test_spawn_execed(argv);
     struct py_target pt;
     char err[1024];
-    int rc = 0;
+    int rc;
 
-    if (pid == 0) {
-        execl("/bin/sleep", "sleep", "30", (char *)NULL);
-        _exit(127);
-    }
-    for (int waited = 0; waited < WAIT_MS; waited += 20) {
-        rc = pyloc_locate_pid(pid, PYOFF_PREF_AUTO, NULL, &pt, err, sizeof(err));
-        if (rc == -ENOENT && strstr(err, "sleep"))
-            break;
-        test_sleep_ms(20);
-    }
+    CHECK(pid > 0);
+    rc = pyloc_locate_pid(pid, PYOFF_PREF_AUTO, NULL, &pt, err, sizeof(err));
     CHECK_EQ_INT(rc, -ENOENT);
     CHECK(strstr(err, "no Python interpreter found") != NULL);
     test_reap(pid);
@@ -323,13 +304,9 @@ static void test_deleted_binary(const struct test_interp *interps, size_t n)
         rmdir(dir);
         return;
     }
-    pid = test_spawn(copy, NULL);
-    for (int waited = 0; waited < WAIT_MS; waited += 20) {
+    pid = test_spawn(copy);
+    if (pid > 0)
         rc = pyloc_locate_pid(pid, PYOFF_PREF_AUTO, NULL, &pt, err, sizeof(err));
-        if (rc == 0 && walk(pid, &pt, &w) == 0)
-            break;
-        test_sleep_ms(20);
-    }
     CHECK_EQ_INT(rc, 0);
     unlink(copy);
     rmdir(dir);
