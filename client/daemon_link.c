@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/install_paths.h"
 #include "common/msgio.h"
 #include "common/proto.h"
 #include "common/sockpath.h"
@@ -34,22 +34,17 @@ static int try_connect(const char *path)
     return fd;
 }
 
-/* The daemon binary: $FIXINGAHOLE_DAEMON, else fixingaholed beside us. */
+/* The daemon binary: $FIXINGAHOLE_DAEMON, else fixingaholed beside us
+ * (installed or in the build tree, both keep them in one folder), else
+ * whichever PATH finds. */
 static void daemon_binary(char *out, size_t len)
 {
     const char *env = getenv("FIXINGAHOLE_DAEMON");
-    if (env && *env) {
+    char err[PATH_MAX + 128];
+    if (env && *env)
         snprintf(out, len, "%s", env);
-        return;
-    }
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    if (n < 0) {
+    else if (install_find("fixingaholed", NULL, out, len, err, sizeof(err)) < 0)
         snprintf(out, len, "fixingaholed");
-        return;
-    }
-    self[n] = '\0';
-    snprintf(out, len, "%s/fixingaholed", dirname(self));
 }
 
 /* Runs the daemon, which returns once its socket is bound. */
@@ -63,7 +58,7 @@ static int start_daemon(char *err, size_t errlen)
         return -errno;
     }
     if (pid == 0) {
-        execl(binary, binary, (char *)NULL);
+        execlp(binary, binary, (char *)NULL);
         fprintf(stderr, "fixingahole: cannot run %s: %s\n", binary, strerror(errno));
         _exit(127);
     }

@@ -31,11 +31,26 @@ static void print_target(const struct py_target *t)
         printf("bias:     0x%" PRIx64 "\n", t->load_bias);
 }
 
+static void usage(FILE *to)
+{
+    fprintf(to, "usage: fixingahole inspect [--offsets SOURCE] PID|PYTHON\n");
+    if (to == stdout)
+        printf("\nShows what the profiler finds in a running process PID or an interpreter\n"
+               "binary PYTHON, without attaching: the Python version, where the struct\n"
+               "offsets came from, the runtime's address.\n"
+               "  --offsets SOURCE   auto (default), dwarf, debug-offsets or table\n"
+               "exit status: 0 found; 64 usage error; 70 not a supported Python\n");
+}
+
 int inspect_main(int argc, char **argv)
 {
     enum pyoff_pref pref = PYOFF_PREF_AUTO;
     const char *what = NULL;
     for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            usage(stdout);
+            return 0;
+        }
         if (strcmp(argv[i], "--offsets") == 0 && i + 1 < argc) {
             if (pyoff_parse_pref(argv[++i], &pref) < 0) {
                 fprintf(stderr, "fixingahole: --offsets: expected auto, dwarf, debug-offsets or table\n");
@@ -44,12 +59,12 @@ int inspect_main(int argc, char **argv)
         } else if (!what) {
             what = argv[i];
         } else {
-            fprintf(stderr, "usage: fixingahole inspect [--offsets SOURCE] PID|PYTHON\n");
+            usage(stderr);
             return EXIT_USAGE;
         }
     }
     if (!what) {
-        fprintf(stderr, "usage: fixingahole inspect [--offsets SOURCE] PID|PYTHON\n");
+        usage(stderr);
         return EXIT_USAGE;
     }
     struct py_target *t = calloc(1, sizeof(*t));

@@ -9,33 +9,7 @@
 #include <unistd.h>
 
 #include "client/notebook.h"
-
-/* Beside the binary (the build tree), else ../share/fixingahole (an
- * installed layout). */
-static int find_bootstrap(char *out, size_t outlen, char *err, size_t errlen)
-{
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (n <= 0) {
-        snprintf(err, errlen, "readlink /proc/self/exe: %s", strerror(errno));
-        return -errno;
-    }
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    *slash = '\0';
-    const char *const where[] = {"/", "/../share/fixingahole/"};
-    for (size_t i = 0; i < 2; i++) {
-        char path[PATH_MAX + 64];
-        snprintf(path, sizeof(path), "%s%s" LAUNCH_BOOTSTRAP_NAME, exe, where[i]);
-        if (access(path, R_OK) == 0 && realpath(path, out)) {
-            (void)outlen;
-            return 0;
-        }
-    }
-    snprintf(err, errlen, "%s is missing beside %s (a broken installation)",
-             LAUNCH_BOOTSTRAP_NAME, exe);
-    return -ENOENT;
-}
+#include "common/install_paths.h"
 
 static int temp_file(char *path, size_t len, const char *stem, FILE **out)
 {
@@ -70,7 +44,8 @@ int launch_prepare(struct launch *l, const struct profile_options *o, const char
 {
     int rc;
     memset(l, 0, sizeof(*l));
-    if ((rc = find_bootstrap(l->bootstrap, sizeof(l->bootstrap), err, errlen)) < 0)
+    if ((rc = install_find(LAUNCH_BOOTSTRAP_NAME, INSTALL_DATA_FROM_BIN, l->bootstrap,
+                           sizeof(l->bootstrap), err, errlen)) < 0)
         return rc;
     if ((rc = temp_file(l->logs, sizeof(l->logs), "logs", NULL)) < 0) {
         snprintf(err, errlen, "cannot create a temporary logs file: %s", strerror(-rc));

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/alloc_abi.h"
+#include "common/install_paths.h"
 
 /* The user's own LD_PRELOAD while ours is set; saved[0] == 1: unset. */
 static char saved[PATH_MAX * 4];
@@ -22,40 +23,15 @@ uint64_t memsetup_window(int precision)
     return precision >= 0 ? base >> precision : base << -precision;
 }
 
-/* The library beside /proc/self/exe (the build puts both in bin/). */
-static int library_path(char *out, size_t len, char *err, size_t errlen)
-{
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (n < 0) {
-        snprintf(err, errlen, "readlink /proc/self/exe: %s", strerror(errno));
-        return -errno;
-    }
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (slash)
-        *slash = '\0';
-    size_t dir = strlen(exe);
-    if (dir + 1 + sizeof(ALLOC_ABI_LIBRARY) > len) {
-        snprintf(err, errlen, "%s: path too long", exe);
-        return -ENAMETOOLONG;
-    }
-    memcpy(out, exe, dir);
-    out[dir] = '/';
-    memcpy(out + dir + 1, ALLOC_ABI_LIBRARY, sizeof(ALLOC_ABI_LIBRARY));
-    if (access(out, R_OK) < 0) {
-        snprintf(err, errlen, "%s: %s (needed by --memory)", out, strerror(errno));
-        return -ENOENT;
-    }
-    return 0;
-}
-
 int memsetup_environment(int precision, char *err, size_t errlen)
 {
     char lib[PATH_MAX], value[sizeof(saved) + PATH_MAX + 2];
-    int rc = library_path(lib, sizeof(lib), err, errlen);
-    if (rc < 0)
+    int rc = install_find(ALLOC_ABI_LIBRARY, INSTALL_LIB_FROM_BIN, lib, sizeof(lib), err, errlen);
+    if (rc < 0) {
+        size_t used = strlen(err);
+        snprintf(err + used, errlen - used, " (needed by --memory)");
         return rc;
+    }
     const char *user = getenv("LD_PRELOAD");
     have_saved = 1;
     snprintf(saved, sizeof(saved), "%s", user ? user : "");

@@ -7,7 +7,7 @@
 # python3-ipython serve the notebook, magics and --no-plots tests.
 set -eu
 packages="gcc make cmake pkg-config libelf-dev libdw-dev libunwind-dev libcjson-dev
-libinih-dev python3 python3-numpy python3.11-dbg clang libclang-rt-14-dev
+libinih-dev python3 python3-numpy python3.11-dbg clang libclang-rt-14-dev dpkg-dev
 python3-matplotlib python3-plotly python3-ipython"
 missing=""
 for p in $packages; do
