@@ -23,21 +23,11 @@ import sys
 import tempfile
 import time
 
+from binaries import default_client
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(HERE)
 WORKLOADS = os.path.join(HERE, "workloads")
 NAMES = {"churn": "alloc_churn.py", "numpy": "alloc_numpy.py"}
-
-
-def default_client():
-    env = os.environ.get("FAH_CLIENT")
-    if env:
-        return env
-    for build in ("build", "build-int"):
-        path = os.path.join(REPO, build, "bin", "fixingahole")
-        if os.access(path, os.X_OK):
-            return path
-    sys.exit("no fixingahole binary: build first or pass --client")
 
 
 def has_scalene(python):

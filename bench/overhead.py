@@ -25,8 +25,9 @@ import sys
 import tempfile
 import time
 
+from binaries import default_client, default_daemon
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(HERE)
 WORKLOADS = os.path.join(HERE, "workloads")
 CHUNKS = 30  # rounds of the three functions per run
 
@@ -41,27 +42,6 @@ def default_pythons():
     if os.access("/usr/bin/python3", os.X_OK):
         found.append("/usr/bin/python3")
     return found
-
-
-def default_client():
-    env = os.environ.get("FAH_CLIENT")
-    if env:
-        return env
-    for build in ("build", "build-int"):
-        path = os.path.join(REPO, build, "client", "fixingahole")
-        if os.access(path, os.X_OK):
-            return path
-    return os.path.join(REPO, "build", "client", "fixingahole")
-
-
-def default_daemon(client):
-    env = os.environ.get("FIXINGAHOLE_DAEMON")
-    if env:
-        return env
-    beside = os.path.join(os.path.dirname(client), "fixingaholed")
-    if os.access(beside, os.X_OK):
-        return beside
-    return os.path.join(os.path.dirname(os.path.dirname(client)), "daemon", "fixingaholed")
 
 
 class Daemon:
