@@ -29,7 +29,7 @@ static void usage(FILE *out)
             "                       $XDG_RUNTIME_DIR/fixingahole/daemon.sock, else\n"
             "                       /tmp/fixingahole-UID/daemon.sock)\n"
             "  --idle-timeout S     exit after S seconds without clients (default 60, 0 = never)\n"
-            "exit status: 0 ok, 1 failure, 64 usage error, 3 a daemon already listens there\n");
+            "exit status: 0 ok, 1 failure, 3 a daemon already listens there, 64 usage error\n");
 }
 
 /* Detaches from the terminal before binding the socket: the kernel records
