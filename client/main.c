@@ -5,14 +5,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "client/attach.h"
-#include "client/cli.h"
-#include "client/commands.h"
-#include "client/config.h"
-#include "client/daemon_cmd.h"
-#include "client/inspect.h"
-#include "client/run_profile.h"
-#include "client/session_cmd.h"
+#include "client/cli/attach.h"
+#include "client/cli/cli.h"
+#include "client/cli/commands.h"
+#include "client/cli/daemon_cmd.h"
+#include "client/cli/inspect.h"
+#include "client/cli/run_profile.h"
+#include "client/cli/session_cmd.h"
+#include "client/config/config.h"
+#include "common/exit_codes.h"
 
 static void usage(FILE *out)
 {

@@ -12,12 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/exit_codes.h"
 #include "common/sockpath.h"
 #include "daemon/config.h"
 #include "daemon/server.h"
-
-#define EXIT_USAGE 2
-#define EXIT_ALREADY_RUNNING 3
 
 static void usage(FILE *out)
 {
@@ -31,7 +29,7 @@ static void usage(FILE *out)
             "                       $XDG_RUNTIME_DIR/fixingahole/daemon.sock, else\n"
             "                       /tmp/fixingahole-UID/daemon.sock)\n"
             "  --idle-timeout S     exit after S seconds without clients (default 60, 0 = never)\n"
-            "exit status: 0 ok, 1 failure, 2 usage error, 3 a daemon already listens there\n");
+            "exit status: 0 ok, 1 failure, 3 a daemon already listens there, 64 usage error\n");
 }
 
 /* Detaches from the terminal before binding the socket: the kernel records

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client/profile.h"
+#include "client/model/profile.h"
 
 enum {
     FX_MODULE = 0,  /* app.py <module>, line 1 */

@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "client/config.h"
-#include "client/tomlscan.h"
+#include "client/config/config.h"
+#include "client/config/tomlscan.h"
 
 static char tmp[PATH_MAX / 2];
 

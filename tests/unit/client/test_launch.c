@@ -1,12 +1,13 @@
-/* launch.c: the bootstrap's and runpy's frames leave the profile, stacks of
- * the bootstrap's own setup keep no frames, threads that never ran through
- * the bootstrap are untouched; log records are counted by their first
- * lines. */
+/* profile_strip.c and launch.c: the bootstrap's and runpy's frames leave
+ * the profile, stacks of the bootstrap's own setup keep no frames, threads
+ * that never ran through the bootstrap are untouched; log records are
+ * counted by their first lines. */
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "harness.h"
-#include "client/launch.h"
+#include "client/model/profile_strip.h"
+#include "client/run/launch.h"
 
 #define BOOT "/opt/fah/bin/fixingahole_bootstrap.py"
 
@@ -56,7 +57,7 @@ static void test_strip(void)
     add(p, 1, logging, 8);
     add(p, 2, thread, 2);
     add(p, 1, cell, 4);
-    launch_strip_frames(p, BOOT);
+    profile_strip_frames(p, BOOT);
     CHECK_EQ_INT(p->nstacks, 5);
     CHECK_EQ_INT(p->stacks[0].nframes, 2);
     CHECK_EQ_INT(p->stacks[0].frames[0].code_id, C_USER_FN);
@@ -71,7 +72,7 @@ static void test_strip(void)
     /* A different bootstrap path strips nothing. */
     struct profile *q = fixture();
     add(q, 1, user, 6);
-    launch_strip_frames(q, "/elsewhere/fixingahole_bootstrap.py");
+    profile_strip_frames(q, "/elsewhere/fixingahole_bootstrap.py");
     CHECK_EQ_INT(q->stacks[0].nframes, 6);
     profile_free(q);
     profile_free(p);

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "client/notebook.h"
+#include "client/run/notebook.h"
 
 static char dir[PATH_MAX];
 

@@ -3,7 +3,7 @@
 #include <errno.h>
 
 #include "harness.h"
-#include "client/profile.h"
+#include "client/model/profile.h"
 
 static void test_codes_arrive_out_of_order(void)
 {

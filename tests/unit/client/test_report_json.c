@@ -9,7 +9,7 @@
 
 #include "harness.h"
 #include "fixture.h"
-#include "client/report_json.h"
+#include "client/report/report_json.h"
 
 #define ROOT "/proj"
 

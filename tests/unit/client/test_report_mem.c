@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client/profile.h"
-#include "client/report_json.h"
-#include "client/report_text.h"
-#include "client/summary.h"
+#include "client/model/profile.h"
+#include "client/model/summary.h"
+#include "client/report/report_json.h"
+#include "client/report/report_text.h"
 #include "harness.h"
 
 static struct profile *build(int heap)

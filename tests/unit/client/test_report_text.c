@@ -9,7 +9,7 @@
 
 #include "harness.h"
 #include "fixture.h"
-#include "client/report_text.h"
+#include "client/report/report_text.h"
 
 static char root[] = "/tmp/fah-test-text-XXXXXX";
 static char *out_text;

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "client/stats.h"
+#include "client/model/stats.h"
 
 #define NEAR(a, b) (fabs((a) - (b)) < 1e-9)
 

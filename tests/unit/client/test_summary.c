@@ -5,7 +5,7 @@
 
 #include "harness.h"
 #include "fixture.h"
-#include "client/summary.h"
+#include "client/model/summary.h"
 
 #define ROOT "/proj"
 #define NEAR(a, b) (fabs((a) - (b)) < 1e-9)

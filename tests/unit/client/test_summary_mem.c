@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client/profile.h"
-#include "client/summary.h"
-#include "client/summary_mem.h"
+#include "client/model/profile.h"
+#include "client/model/summary.h"
+#include "client/model/summary_mem.h"
 #include "harness.h"
 
 #define MB (1024.0 * 1024.0)

@@ -1,0 +1,337 @@
+/* The client's receive loop (see collect.h). */
+#include "client/link/collect.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client/link/rss.h"
+#include "common/msgio.h"
+#include "common/proto.h"
+#include "symbols/pyoffsets.h"
+
+/* After the script exits, how long to wait for the daemon's last samples. */
+#define COLLECT_DRAIN_MS 5000
+#define COLLECT_POLL_MS 10
+/* After asking the daemon to stop, how long to wait for its SESSION_END. */
+#define COLLECT_STOP_WAIT_S 5.0
+
+volatile sig_atomic_t collect_interrupted;
+
+struct collector {
+    struct profile *p;
+    pid_t child; /* 0 when following a process that is not ours */
+    pid_t pid;   /* the target */
+    struct collect_result *out;
+    int ended;  /* SESSION_END received */
+    int stop_sent; /* we asked for the end ourselves */
+    uint64_t ticks_seen, last_tick_ns; /* the tick count when no SESSION_END comes */
+    int exited; /* child reaped */
+    struct proto_sample sample;
+    struct proto_heap heap;
+};
+
+static double seconds_since(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+static int on_target(struct collector *c, const struct msgio_msg *m)
+{
+    struct proto_target t;
+    if (proto_decode_target(m->payload, m->length, &t) < 0)
+        return -EBADMSG;
+    char link[64], exe[4096];
+    snprintf(link, sizeof(link), "/proc/%d/exe", (int)c->pid);
+    ssize_t n = readlink(link, exe, sizeof(exe) - 1);
+    exe[n > 0 ? n : 0] = '\0';
+    if (profile_set_string(&c->p->python_version, t.version) < 0 ||
+        profile_set_string(&c->p->offsets_source, pyoff_source_name(t.source)) < 0 ||
+        profile_set_string(&c->p->python_executable, n > 0 ? exe : t.binary) < 0)
+        return -ENOMEM;
+    return 0;
+}
+
+static int on_sample(struct collector *c, const struct msgio_msg *m)
+{
+    struct proto_sample *s = &c->sample;
+    if (proto_decode_sample(m->payload, m->length, s) < 0)
+        return -EBADMSG;
+    if (c->ticks_seen == 0 || s->time_ns != c->last_tick_ns) {
+        c->ticks_seen++;
+        c->last_tick_ns = s->time_ns;
+    }
+    struct profile_frame frames[PROTO_MAX_FRAMES];
+    for (uint32_t i = 0; i < s->nframes; i++) {
+        if (s->frames[i].code_id >= c->p->ncodes)
+            return -EBADMSG; /* the daemon sends a code before naming it */
+        frames[i] = (struct profile_frame){s->frames[i].code_id, s->frames[i].line};
+    }
+    const double seconds[TIME_KINDS] = {(double)s->python_ns / 1e9, (double)s->native_ns / 1e9,
+                                        (double)s->system_ns / 1e9, (double)s->idle_ns / 1e9};
+    int rc = profile_add_sample(c->p, s->tid, frames, s->nframes, seconds);
+    if (rc == 0 && s->tid == (uint32_t)c->child) {
+        long stack = profile_intern_stack(c->p, s->tid, frames, s->nframes);
+        if (stack < 0)
+            return -ENOMEM;
+        profile_mem_main_stack(c->p, stack);
+    }
+    return rc;
+}
+
+/* The memory messages (proto.h 120-139): RSS at every tick, heap samples
+ * under --memory. */
+static int on_memory(struct collector *c, const struct msgio_msg *m)
+{
+    struct proto_rss rss;
+    struct proto_heap_free fr;
+    struct proto_heap_stats st;
+    struct profile_frame frames[PROTO_MAX_FRAMES];
+    switch (m->type) {
+    case PROTO_RSS:
+        if (proto_decode_rss(m->payload, m->length, &rss) < 0)
+            return -EBADMSG;
+        return profile_mem_rss(c->p, (double)rss.time_ns / 1e9, rss.rss_bytes);
+    case PROTO_HEAP: {
+        struct proto_heap *h = &c->heap;
+        if (proto_decode_heap(m->payload, m->length, h) < 0)
+            return -EBADMSG;
+        for (uint32_t i = 0; i < h->nframes; i++) {
+            if (h->frames[i].code_id >= c->p->ncodes)
+                return -EBADMSG;
+            frames[i] = (struct profile_frame){h->frames[i].code_id, h->frames[i].line};
+        }
+        return profile_mem_heap(c->p, (double)h->time_ns / 1e9, h->tid, frames, h->nframes,
+                                h->weight, h->addr, (h->flags & PROTO_HEAPF_NATIVE) != 0,
+                                h->kind == PROTO_HEAP_COPY);
+    }
+    case PROTO_HEAP_FREE:
+        if (proto_decode_heap_free(m->payload, m->length, &fr) < 0)
+            return -EBADMSG;
+        return profile_mem_free_block(c->p, (double)fr.time_ns / 1e9, fr.addr);
+    default:
+        if (proto_decode_heap_stats(m->payload, m->length, &st) < 0)
+            return -EBADMSG;
+        c->p->memory.heap_samples = st.samples;
+        c->p->memory.heap_truncated = st.truncated;
+        c->p->memory.heap_unwaited = st.dropped;
+        c->p->memory.window = st.window;
+        return 0;
+    }
+}
+
+static int on_end(struct collector *c, const struct msgio_msg *m)
+{
+    struct proto_end e;
+    if (proto_decode_end(m->payload, m->length, &e) < 0)
+        return -EBADMSG;
+    c->p->samples = e.ticks;
+    c->p->errors = e.errors;
+    c->ended = 1;
+    /* Someone else ended it (`fixingahole stop`, a daemon shutdown): that
+     * is a Ctrl-C from afar, and a script we started gets the SIGINT the
+     * terminal would have sent. */
+    if (e.reason == PROTO_END_STOPPED && !c->stop_sent) {
+        collect_interrupted = 1;
+        snprintf(c->out->message, sizeof(c->out->message), "%s", e.detail);
+        if (c->child > 0)
+            kill(c->child, SIGINT);
+    }
+    if (e.reason == PROTO_END_FAILED) {
+        c->out->session_failed = 1;
+        snprintf(c->out->message, sizeof(c->out->message), "%s", e.detail);
+    }
+    return 0;
+}
+
+static int on_message(struct collector *c, const struct msgio_msg *m)
+{
+    struct proto_code code;
+    uint32_t u32;
+    const char *text;
+    switch (m->type) {
+    case PROTO_SESSION_STARTED:
+        return proto_decode_session_started(m->payload, m->length, &u32);
+    case PROTO_TARGET:
+        return on_target(c, m);
+    case PROTO_CODE:
+        if (proto_decode_code(m->payload, m->length, &code) < 0)
+            return -EBADMSG;
+        return profile_set_code(c->p, code.code_id, code.file, code.qualname, code.firstlineno);
+    case PROTO_THREAD:
+        if (proto_decode_thread(m->payload, m->length, &u32, &text) < 0)
+            return -EBADMSG;
+        return profile_set_thread(c->p, u32, text);
+    case PROTO_SAMPLE:
+        return on_sample(c, m);
+    case PROTO_SESSION_END:
+        return on_end(c, m);
+    case PROTO_RSS:
+    case PROTO_HEAP:
+    case PROTO_HEAP_FREE:
+    case PROTO_HEAP_STATS:
+        return on_memory(c, m);
+    case PROTO_ERROR:
+        if (proto_decode_error(m->payload, m->length, &text) < 0)
+            return -EBADMSG;
+        c->out->session_failed = 1;
+        snprintf(c->out->message, sizeof(c->out->message), "%s", text);
+        c->ended = 1;
+        return 0;
+    default:
+        return -EBADMSG;
+    }
+}
+
+static void reap_if_exited(struct collector *c, const struct timespec *start)
+{
+    int status;
+    pid_t got = wait4(c->child, &status, WNOHANG, &c->out->usage);
+    if (got != c->child)
+        return;
+    c->exited = 1;
+    c->out->wall_seconds = seconds_since(start);
+    c->out->script_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGINT)
+        collect_interrupted = 1;
+}
+
+/* The daemon vanished: keep waiting for the script, which runs on. */
+static void wait_for_child(struct collector *c, const struct timespec *start)
+{
+    while (!c->exited) {
+        usleep(20000);
+        reap_if_exited(c, start);
+    }
+}
+
+/* Receives and handles one message, waiting up to timeout_ms. Returns what
+ * msgio_recv returned, or -1 when the connection broke or the daemon sent
+ * a malformed message (out->message says which); *rc gets the handler's
+ * result. */
+static int receive_one(struct collector *c, int fd, struct msgio_msg *m, int timeout_ms, int *rc)
+{
+    int got = msgio_recv(fd, m, timeout_ms);
+    if (got > 0)
+        *rc = on_message(c, m);
+    if (got < 0 || *rc == -EBADMSG) {
+        snprintf(c->out->message, sizeof(c->out->message), "%s",
+                 got < 0 ? "the daemon went away mid-session (the connection broke)"
+                         : "the daemon sent a malformed message");
+        return -1;
+    }
+    return got;
+}
+
+int collect_run(int fd, pid_t child, struct profile *p, struct collect_result *out)
+{
+    return collect_run_refresh(fd, child, p, out, NULL, NULL, 0);
+}
+
+int collect_run_refresh(int fd, pid_t child, struct profile *p, struct collect_result *out,
+                        void (*refresh)(void *ctx, const struct profile *p, double elapsed_s),
+                        void *ctx, double refresh_s)
+{
+    double last_refresh = 0;
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    struct collector c = {.p = p, .child = child, .pid = child, .out = out};
+    struct msgio_msg m = {0};
+    int drain_ms = 0, rc = 0;
+    /* Nothing follows SESSION_END: read until it, then only wait. */
+    while (!c.ended) {
+        /* The poll period is how late the script's exit is noticed, which
+         * every run pays once. */
+        int got = receive_one(&c, fd, &m, COLLECT_POLL_MS, &rc);
+        if (got < 0)
+            break;
+        if (rc == -ENOMEM)
+            break;
+        if (!c.exited)
+            reap_if_exited(&c, &start);
+        else if (got == 0 && (drain_ms += COLLECT_POLL_MS) >= COLLECT_DRAIN_MS)
+            break;
+        if (refresh && !c.exited && seconds_since(&start) - last_refresh >= refresh_s) {
+            last_refresh = seconds_since(&start);
+            refresh(ctx, p, last_refresh);
+        }
+    }
+    if (!c.ended) {
+        p->samples = c.ticks_seen;
+        out->daemon_lost = 1;
+        if (!out->message[0])
+            snprintf(out->message, sizeof(out->message), "the daemon did not end the session");
+    }
+    wait_for_child(&c, &start);
+    msgio_msg_free(&m);
+    return rc == -ENOMEM ? rc : 0;
+}
+
+static int send_stop(int fd)
+{
+    struct proto_buf out;
+    proto_buf_init(&out);
+    proto_begin(&out, PROTO_STOP);
+    int rc = msgio_send(fd, &out);
+    proto_buf_free(&out);
+    return rc;
+}
+
+int collect_follow(int fd, const struct collect_follow *f, struct profile *p,
+                   struct collect_result *out)
+{
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    struct collector c = {.p = p, .pid = f->pid, .out = out};
+    struct msgio_msg m = {0};
+    int rc = 0;
+    double stop_sent_at = -1, last_refresh = 0, last_rss = -1;
+    int left = 0; /* a watcher chose to leave */
+    uint64_t peak_rss = 0;
+    while (!c.ended) {
+        int got = receive_one(&c, fd, &m, 50, &rc);
+        if (got < 0)
+            break;
+        if (rc == -ENOMEM)
+            break;
+        double now = seconds_since(&start);
+        if (now - last_rss >= 0.25) {
+            rss_peak(f->pid, &peak_rss); /* the target may be gone at the end */
+            last_rss = now;
+        }
+        if (f->refresh && now - last_refresh >= f->refresh_s) {
+            p->wall_seconds = f->elapsed_offset_s + now;
+            p->max_rss_bytes = peak_rss;
+            f->refresh(f->ctx, p, now);
+            last_refresh = now;
+        }
+        int want_stop = collect_interrupted || (f->duration_s > 0 && now >= f->duration_s);
+        if (want_stop && !f->owner) {
+            left = 1; /* a watcher leaves; the session goes on */
+            break;
+        }
+        if (want_stop && stop_sent_at < 0) {
+            stop_sent_at = now;
+            c.stop_sent = 1;
+            if (send_stop(fd) < 0)
+                break;
+        }
+        if (stop_sent_at >= 0 && now - stop_sent_at > COLLECT_STOP_WAIT_S)
+            break;
+    }
+    out->wall_seconds = seconds_since(&start);
+    out->usage.ru_maxrss = (long)(peak_rss / 1024u);
+    if (!c.ended && !left) {
+        p->samples = c.ticks_seen;
+        out->daemon_lost = 1;
+        if (!out->message[0])
+            snprintf(out->message, sizeof(out->message), "the daemon did not end the session");
+    }
+    msgio_msg_free(&m);
+    return rc == -ENOMEM ? rc : 0;
+}

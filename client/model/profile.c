@@ -1,0 +1,275 @@
+/* The client's in-memory profile: code objects by id, stacks merged by
+ * (tid, frames) through an open-addressing index, threads and run facts. */
+#include "client/model/profile.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct profile *profile_new(void)
+{
+    struct profile *p = calloc(1, sizeof(struct profile));
+    if (p)
+        p->memory.main_stack = -1;
+    return p;
+}
+
+static void free_command(char **command)
+{
+    if (!command)
+        return;
+    for (char **arg = command; *arg; arg++)
+        free(*arg);
+    free(command);
+}
+
+void profile_free(struct profile *p)
+{
+    if (!p)
+        return;
+    free_command(p->command);
+    free(p->script);
+    free(p->python_executable);
+    free(p->python_version);
+    free(p->offsets_source);
+    free(p->mode);
+    for (size_t i = 0; i < p->ncodes; i++) {
+        free(p->codes[i].file);
+        free(p->codes[i].qualname);
+    }
+    free(p->codes);
+    for (size_t i = 0; i < p->nstacks; i++)
+        free(p->stacks[i].frames);
+    free(p->stacks);
+    free(p->stack_index);
+    for (size_t i = 0; i < p->nthreads; i++)
+        free(p->threads[i].name);
+    free(p->threads);
+    profile_mem_free(&p->memory);
+    free(p);
+}
+
+int profile_set_string(char **field, const char *value)
+{
+    char *copy = NULL;
+
+    if (value && !(copy = strdup(value)))
+        return -ENOMEM;
+    free(*field);
+    *field = copy;
+    return 0;
+}
+
+int profile_set_command(struct profile *p, const char *const *argv, size_t argc)
+{
+    char **command = calloc(argc + 1, sizeof(*command));
+
+    if (!command)
+        return -ENOMEM;
+    for (size_t i = 0; i < argc; i++) {
+        if (!(command[i] = strdup(argv[i] ? argv[i] : ""))) {
+            free_command(command);
+            return -ENOMEM;
+        }
+    }
+    free_command(p->command);
+    p->command = command;
+    return 0;
+}
+
+int profile_set_code(struct profile *p, uint32_t id, const char *file,
+                     const char *qualname, int firstlineno)
+{
+    char *f, *q;
+
+    if (id >= p->ncodes) {
+        /* Ids are dense, so growing to id + 1 wastes nothing in the end. */
+        size_t n = (size_t)id + 1;
+        struct profile_code *codes = realloc(p->codes, n * sizeof(*codes));
+
+        if (!codes)
+            return -ENOMEM;
+        memset(codes + p->ncodes, 0, (n - p->ncodes) * sizeof(*codes));
+        p->codes = codes;
+        p->ncodes = n;
+    }
+    f = strdup(file ? file : "");
+    q = strdup(qualname ? qualname : "");
+    if (!f || !q) {
+        free(f);
+        free(q);
+        return -ENOMEM;
+    }
+    free(p->codes[id].file);
+    free(p->codes[id].qualname);
+    p->codes[id].file = f;
+    p->codes[id].qualname = q;
+    p->codes[id].firstlineno = firstlineno;
+    return 0;
+}
+
+/* FNV-1a over the tid and every frame's code id and line. */
+static uint64_t stack_hash(uint32_t tid, const struct profile_frame *frames,
+                           uint32_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    uint32_t words[2];
+
+    h = (h ^ tid) * 1099511628211ULL;
+    for (uint32_t i = 0; i < n; i++) {
+        words[0] = frames[i].code_id;
+        words[1] = (uint32_t)frames[i].line;
+        for (int w = 0; w < 2; w++)
+            h = (h ^ words[w]) * 1099511628211ULL;
+    }
+    return h ^ (h >> 29);
+}
+
+static int stack_equal(const struct profile_stack *s, uint32_t tid,
+                       const struct profile_frame *frames, uint32_t n)
+{
+    if (s->tid != tid || s->nframes != n)
+        return 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (s->frames[i].code_id != frames[i].code_id ||
+            s->frames[i].line != frames[i].line)
+            return 0;
+    }
+    return 1;
+}
+
+/* The index slot holding the stack equal to (tid, frames), or the empty
+ * slot where it belongs. Slots hold stack index + 1; 0 marks empty. */
+static size_t index_slot(const struct profile *p, uint32_t tid,
+                         const struct profile_frame *frames, uint32_t n)
+{
+    size_t mask = p->index_cap - 1;
+    size_t slot = (size_t)stack_hash(tid, frames, n) & mask;
+
+    while (p->stack_index[slot]) {
+        const struct profile_stack *s = &p->stacks[p->stack_index[slot] - 1];
+
+        if (stack_equal(s, tid, frames, n))
+            break;
+        slot = (slot + 1) & mask;
+    }
+    return slot;
+}
+
+/* Keeps the index at most half full so probes stay short. */
+static int index_reserve(struct profile *p, size_t want)
+{
+    size_t cap = p->index_cap ? p->index_cap : 64;
+    uint32_t *old = p->stack_index;
+
+    if (want * 2 <= p->index_cap)
+        return 0;
+    while (want * 2 > cap)
+        cap *= 2;
+    p->stack_index = calloc(cap, sizeof(*p->stack_index));
+    if (!p->stack_index) {
+        p->stack_index = old;
+        return -ENOMEM;
+    }
+    p->index_cap = cap;
+    for (size_t i = 0; i < p->nstacks; i++) {
+        const struct profile_stack *s = &p->stacks[i];
+
+        p->stack_index[index_slot(p, s->tid, s->frames, s->nframes)] =
+            (uint32_t)(i + 1);
+    }
+    free(old);
+    return 0;
+}
+
+static int stacks_reserve(struct profile *p)
+{
+    size_t cap = p->stacks_cap ? p->stacks_cap * 2 : 64;
+    struct profile_stack *stacks;
+
+    if (p->nstacks < p->stacks_cap)
+        return 0;
+    if (!(stacks = realloc(p->stacks, cap * sizeof(*stacks))))
+        return -ENOMEM;
+    p->stacks = stacks;
+    p->stacks_cap = cap;
+    return 0;
+}
+
+static int stack_append(struct profile *p, size_t slot, uint32_t tid,
+                        const struct profile_frame *frames, uint32_t n)
+{
+    struct profile_stack *s;
+    struct profile_frame *copy = NULL;
+
+    if (stacks_reserve(p) < 0)
+        return -ENOMEM;
+    if (n && !(copy = malloc(n * sizeof(*copy))))
+        return -ENOMEM;
+    if (n)
+        memcpy(copy, frames, n * sizeof(*copy));
+    s = &p->stacks[p->nstacks];
+    memset(s, 0, sizeof(*s));
+    s->frames = copy;
+    s->nframes = n;
+    s->tid = tid;
+    p->stack_index[slot] = (uint32_t)(++p->nstacks);
+    return 0;
+}
+
+int profile_add_stack(struct profile *p, uint32_t tid,
+                      const struct profile_frame *frames, uint32_t n,
+                      uint64_t samples, const double seconds[TIME_KINDS])
+{
+    struct profile_stack *s;
+    size_t slot;
+
+    if (p->nstacks >= UINT32_MAX - 1)
+        return -ENOMEM;
+    if (index_reserve(p, p->nstacks + 1) < 0)
+        return -ENOMEM;
+    slot = index_slot(p, tid, frames, n);
+    if (!p->stack_index[slot] && stack_append(p, slot, tid, frames, n) < 0)
+        return -ENOMEM;
+    s = &p->stacks[p->stack_index[slot] - 1];
+    s->samples += samples;
+    for (int k = 0; k < TIME_KINDS; k++)
+        s->seconds[k] += seconds[k];
+    return 0;
+}
+
+long profile_intern_stack(struct profile *p, uint32_t tid, const struct profile_frame *frames,
+                          uint32_t n)
+{
+    static const double none[TIME_KINDS];
+    if (profile_add_stack(p, tid, frames, n, 0, none) < 0)
+        return -ENOMEM;
+    return (long)p->stack_index[index_slot(p, tid, frames, n)] - 1;
+}
+
+int profile_add_sample(struct profile *p, uint32_t tid,
+                       const struct profile_frame *frames, uint32_t n,
+                       const double seconds[TIME_KINDS])
+{
+    return profile_add_stack(p, tid, frames, n, 1, seconds);
+}
+
+int profile_set_thread(struct profile *p, uint32_t tid, const char *name)
+{
+    struct profile_thread *threads;
+
+    for (size_t i = 0; i < p->nthreads; i++) {
+        if (p->threads[i].tid == tid)
+            return profile_set_string(&p->threads[i].name, name);
+    }
+    threads = realloc(p->threads, (p->nthreads + 1) * sizeof(*threads));
+    if (!threads)
+        return -ENOMEM;
+    p->threads = threads;
+    threads[p->nthreads].tid = tid;
+    threads[p->nthreads].name = NULL;
+    if (profile_set_string(&threads[p->nthreads].name, name) < 0)
+        return -ENOMEM;
+    p->nthreads++;
+    return 0;
+}

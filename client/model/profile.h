@@ -1,0 +1,128 @@
+/* The client's in-memory profile: what the daemon streamed (code objects,
+ * samples with their time split) aggregated by stack, plus the facts about
+ * the run that the reports print. Filled by the collector, read by the
+ * summary and the report writers. */
+#ifndef FAH_CLIENT_PROFILE_H
+#define FAH_CLIENT_PROFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "client/model/profile_mem.h"
+
+/* Where a thread's time went during one sampling interval. */
+enum time_kind {
+    TIME_PYTHON = 0, /* on CPU in the interpreter */
+    TIME_NATIVE = 1, /* on CPU outside the interpreter (C extensions) */
+    TIME_SYSTEM = 2, /* off CPU at that line: sleeping, I/O */
+    TIME_IDLE = 3,   /* blocked on a lock, condition, join or the GIL */
+    TIME_KINDS = 4,
+};
+
+/* A code object as the daemon described it. */
+struct profile_code {
+    char *file;     /* co_filename as the target saw it */
+    char *qualname; /* co_qualname (3.11+) or co_name */
+    int firstlineno;
+};
+
+struct profile_frame {
+    uint32_t code_id; /* index into profile.codes */
+    int32_t line;     /* 0 when unknown */
+};
+
+/* One distinct stack of one thread, innermost frame first, with the time
+ * of every sample that saw it. */
+struct profile_stack {
+    struct profile_frame *frames;
+    uint32_t nframes;
+    uint32_t tid;
+    uint64_t samples;
+    double seconds[TIME_KINDS];
+};
+
+struct profile_thread {
+    uint32_t tid;
+    char *name;
+};
+
+struct profile {
+    /* About the run. */
+    char **command;          /* the fixingahole command line, NULL-terminated */
+    char *script;            /* absolute path of the profiled script */
+    char *python_executable; /* interpreter path as the target mapped it */
+    char *python_version;    /* "3.11.7" */
+    char *offsets_source;    /* "dwarf", "debug-offsets" or "table" */
+    char *mode;              /* "cpu" or "memory" */
+    unsigned rate_hz;
+    double wall_seconds;
+    uint64_t samples;        /* sampling ticks that read the target */
+    uint64_t errors;         /* samples that could not be walked */
+    uint64_t max_rss_bytes;
+    int exit_status;         /* the script's exit status (128+signal if killed) */
+    int interrupted;         /* ended by Ctrl-C or `fixingahole stop` */
+    int include_idle;        /* --idle: idle time counts as system time */
+
+    struct profile_code *codes;
+    size_t ncodes;
+
+    struct profile_stack *stacks;
+    size_t nstacks, stacks_cap;
+    /* Open-addressing index over stacks (hash of tid and frames). */
+    uint32_t *stack_index;
+    size_t index_cap;
+
+    struct profile_thread *threads;
+    size_t nthreads;
+
+    struct profile_memory memory; /* RSS timeline; heap events (--memory) */
+};
+
+/* Returns a zeroed profile, or NULL when out of memory. */
+struct profile *profile_new(void);
+void profile_free(struct profile *p);
+
+/* Records code object `id`; ids arrive dense but possibly out of order.
+ * Copies the strings. Returns 0 or -ENOMEM. */
+int profile_set_code(struct profile *p, uint32_t id, const char *file,
+                     const char *qualname, int firstlineno);
+
+/* Adds one sample of thread `tid` whose stack is frames[0..n) (innermost
+ * first) and whose interval split into seconds[TIME_KINDS]. Samples with
+ * the same tid and frames are merged. Returns 0 or -ENOMEM. */
+int profile_add_sample(struct profile *p, uint32_t tid,
+                       const struct profile_frame *frames, uint32_t n,
+                       const double seconds[TIME_KINDS]);
+
+/* Records or renames a thread. Returns 0 or -ENOMEM. */
+int profile_set_thread(struct profile *p, uint32_t tid, const char *name);
+
+/* Replaces a string field (free()s the old value). Returns 0 or -ENOMEM. */
+int profile_set_string(char **field, const char *value);
+
+/* Like profile_add_sample for `samples` samples at once whose intervals
+ * add up to seconds[]; used when reloading an aggregated profile. Returns 0
+ * or -ENOMEM. */
+int profile_add_stack(struct profile *p, uint32_t tid,
+                      const struct profile_frame *frames, uint32_t n,
+                      uint64_t samples, const double seconds[TIME_KINDS]);
+
+/* The index of the stack of tid with frames[0..n), created without samples
+ * when new (for heap events). Returns it, or -ENOMEM. */
+long profile_intern_stack(struct profile *p, uint32_t tid, const struct profile_frame *frames,
+                          uint32_t n);
+
+/* Replaces p->command with a copy of argv[0..argc). Returns 0 or -ENOMEM. */
+int profile_set_command(struct profile *p, const char *const *argv,
+                        size_t argc);
+
+/* The code object `id`, or NULL when the daemon never described it. */
+static inline const struct profile_code *profile_code(const struct profile *p,
+                                                      uint32_t id)
+{
+    if (id >= p->ncodes || !p->codes[id].file)
+        return NULL;
+    return &p->codes[id];
+}
+
+#endif

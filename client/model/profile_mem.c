@@ -1,0 +1,174 @@
+/* The memory part of a profile (see profile_mem.h). */
+#include "client/model/profile_mem.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/model/profile.h"
+
+void profile_mem_free(struct profile_memory *m)
+{
+    free(m->rss);
+    free(m->events);
+    free(m->live);
+    m->rss = NULL;
+    m->events = NULL;
+    m->live = NULL;
+}
+
+static int grow(void **array, size_t *cap, size_t want, size_t size)
+{
+    if (want <= *cap)
+        return 0;
+    size_t n = *cap ? *cap * 2 : 256;
+    while (n < want)
+        n *= 2;
+    void *grown = realloc(*array, n * size);
+    if (!grown)
+        return -ENOMEM;
+    *array = grown;
+    *cap = n;
+    return 0;
+}
+
+static int add_event(struct profile_memory *m, const struct profile_heap_event *ev)
+{
+    if (grow((void **)&m->events, &m->events_cap, m->nevents + 1, sizeof(*m->events)) < 0)
+        return -ENOMEM;
+    m->events[m->nevents++] = *ev;
+    return 0;
+}
+
+void profile_mem_main_stack(struct profile *p, long stack)
+{
+    p->memory.main_stack = stack;
+}
+
+int profile_mem_rss(struct profile *p, double t, uint64_t bytes)
+{
+    struct profile_memory *m = &p->memory;
+    if (grow((void **)&m->rss, &m->rss_cap, m->nrss + 1, sizeof(*m->rss)) < 0)
+        return -ENOMEM;
+    uint64_t before = m->nrss ? m->rss[m->nrss - 1].bytes : bytes;
+    m->rss[m->nrss++] = (struct profile_rss_point){t, bytes};
+    if (bytes > m->max_rss_sampled)
+        m->max_rss_sampled = bytes;
+    if (bytes > before && m->main_stack >= 0) {
+        struct profile_heap_event ev = {.t = t, .stack = (uint32_t)m->main_stack,
+                                        .kind = PROFILE_HEAP_RSS_GROWTH,
+                                        .bytes = (int64_t)(bytes - before)};
+        return add_event(m, &ev);
+    }
+    return 0;
+}
+
+static size_t live_slot(const struct profile_memory *m, uint64_t addr)
+{
+    size_t mask = m->live_cap - 1;
+    size_t i = (size_t)((addr >> 4) * 0x9e3779b97f4a7c15u) & mask;
+    while (m->live[i].addr && m->live[i].addr != addr)
+        i = (i + 1) & mask;
+    return i;
+}
+
+/* Open addressing with backward-shift deletion: no tombstones to pile up
+ * under churn. */
+static int live_put(struct profile_memory *m, uint64_t addr, uint32_t event)
+{
+    if ((m->nlive + 1) * 2 > m->live_cap) {
+        size_t cap = m->live_cap ? m->live_cap * 2 : 1024;
+        struct profile_live_block *old = m->live;
+        size_t old_cap = m->live_cap;
+        if (!(m->live = calloc(cap, sizeof(*m->live)))) {
+            m->live = old;
+            return -ENOMEM;
+        }
+        m->live_cap = cap;
+        for (size_t i = 0; i < old_cap; i++)
+            if (old[i].addr)
+                m->live[live_slot(m, old[i].addr)] = old[i];
+        free(old);
+    }
+    size_t i = live_slot(m, addr);
+    if (!m->live[i].addr)
+        m->nlive++;
+    m->live[i] = (struct profile_live_block){addr, event};
+    return 0;
+}
+
+static long live_take(struct profile_memory *m, uint64_t addr)
+{
+    if (!m->live_cap)
+        return -1;
+    size_t mask = m->live_cap - 1, i = live_slot(m, addr);
+    if (!m->live[i].addr)
+        return -1;
+    long event = (long)m->live[i].event;
+    m->live[i].addr = 0;
+    m->nlive--;
+    for (size_t j = (i + 1) & mask; m->live[j].addr; j = (j + 1) & mask) {
+        struct profile_live_block b = m->live[j];
+        m->live[j].addr = 0;
+        m->live[live_slot(m, b.addr)] = b;
+    }
+    return event;
+}
+
+int profile_mem_heap(struct profile *p, double t, uint32_t tid, const struct profile_frame *frames,
+                     uint32_t n, uint64_t bytes, uint64_t addr, int native, int copy)
+{
+    struct profile_memory *m = &p->memory;
+    long stack = profile_intern_stack(p, tid, frames, n);
+    if (stack < 0)
+        return -ENOMEM;
+    m->heap = 1;
+    struct profile_heap_event ev = {.t = t, .stack = (uint32_t)stack,
+                                    .kind = copy ? PROFILE_HEAP_COPY : PROFILE_HEAP_ALLOC,
+                                    .native = native ? 1 : 0,
+                                    .bytes = bytes > INT64_MAX ? INT64_MAX : (int64_t)bytes};
+    if (!copy && addr) {
+        /* realloc in place, or a release we never heard of: the old block
+         * at this address is gone. */
+        if (profile_mem_free_block(p, t, addr) < 0 ||
+            live_put(m, addr, (uint32_t)m->nevents) < 0)
+            return -ENOMEM;
+    }
+    return add_event(m, &ev);
+}
+
+int profile_mem_free_block(struct profile *p, double t, uint64_t addr)
+{
+    struct profile_memory *m = &p->memory;
+    long at = live_take(m, addr);
+    if (at < 0)
+        return 0;
+    const struct profile_heap_event *a = &m->events[at];
+    struct profile_heap_event ev = {.t = t, .stack = a->stack, .kind = PROFILE_HEAP_FREE,
+                                    .native = a->native, .bytes = -a->bytes};
+    return add_event(m, &ev);
+}
+
+int profile_mem_copy(struct profile_memory *dst, const struct profile_memory *src,
+                     const uint32_t *stack_map)
+{
+    dst->heap = src->heap;
+    dst->window = src->window;
+    dst->heap_samples = src->heap_samples;
+    dst->heap_truncated = src->heap_truncated;
+    dst->heap_unwaited = src->heap_unwaited;
+    dst->max_rss_sampled = src->max_rss_sampled;
+    dst->main_stack = src->main_stack < 0 ? -1 : (long)stack_map[src->main_stack];
+    if (grow((void **)&dst->rss, &dst->rss_cap, src->nrss, sizeof(*dst->rss)) < 0 ||
+        grow((void **)&dst->events, &dst->events_cap, src->nevents, sizeof(*dst->events)) < 0)
+        return -ENOMEM;
+    if (src->nrss)
+        memcpy(dst->rss, src->rss, src->nrss * sizeof(*dst->rss));
+    dst->nrss = src->nrss;
+    for (size_t i = 0; i < src->nevents; i++) {
+        dst->events[i] = src->events[i];
+        dst->events[i].stack = stack_map[src->events[i].stack];
+    }
+    dst->nevents = src->nevents;
+    return 0;
+}

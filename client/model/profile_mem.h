@@ -1,0 +1,80 @@
+/* The memory side of a profile: the RSS timeline the daemon sampled at
+ * every tick, and under --memory the sampled heap events (allocations,
+ * their releases, bulk copies), each tied to a stack of the profile. The
+ * reports turn these into per-line figures (client/model/summary_mem.c). */
+#ifndef FAH_CLIENT_PROFILE_MEM_H
+#define FAH_CLIENT_PROFILE_MEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum profile_heap_kind {
+    PROFILE_HEAP_ALLOC = 0,      /* bytes > 0 */
+    PROFILE_HEAP_FREE = 1,       /* bytes < 0: the release of an ALLOC */
+    PROFILE_HEAP_COPY = 2,       /* bytes copied by memcpy/memmove */
+    PROFILE_HEAP_RSS_GROWTH = 3, /* RSS grew by bytes while the stack ran */
+};
+
+struct profile_heap_event {
+    double t;       /* seconds since the session started */
+    uint32_t stack; /* index into profile.stacks */
+    uint8_t kind;   /* enum profile_heap_kind */
+    uint8_t native; /* allocated by native code */
+    int64_t bytes;
+};
+
+struct profile_rss_point {
+    double t;
+    uint64_t bytes;
+};
+
+struct profile_live_block {
+    uint64_t addr; /* 0: empty slot */
+    uint32_t event; /* index of its ALLOC in events */
+};
+
+struct profile_memory {
+    int heap;        /* heap events were collected (--memory) */
+    uint64_t window; /* bytes between samples */
+    uint64_t heap_samples, heap_truncated, heap_unwaited;
+    uint64_t max_rss_sampled;
+    struct profile_rss_point *rss;
+    size_t nrss, rss_cap;
+    struct profile_heap_event *events;
+    size_t nevents, events_cap;
+    struct profile_live_block *live; /* sampled blocks not yet released */
+    size_t nlive, live_cap;
+    long main_stack; /* the main thread's latest stack, -1 before any */
+};
+
+struct profile;
+struct profile_frame;
+
+/* Frees what the memory part owns (not the struct itself). */
+void profile_mem_free(struct profile_memory *m);
+
+/* An RSS reading at time t; RSS growth since the previous reading is
+ * charged to the main thread's latest stack. 0 or -ENOMEM. */
+int profile_mem_rss(struct profile *p, double t, uint64_t bytes);
+
+/* The main thread was last seen in stack `stack` (for RSS growth). */
+void profile_mem_main_stack(struct profile *p, long stack);
+
+/* A sampled allocation (copy = 0, remembered by address until released)
+ * or bulk copy (copy = 1) of `bytes` by thread tid in frames[0..n).
+ * 0 or -ENOMEM. */
+int profile_mem_heap(struct profile *p, double t, uint32_t tid, const struct profile_frame *frames,
+                     uint32_t n, uint64_t bytes, uint64_t addr, int native, int copy);
+
+/* The release of the sampled block at addr: an unknown address (sampled
+ * before the stream started) is ignored. 0 or -ENOMEM. */
+int profile_mem_free_block(struct profile *p, double t, uint64_t addr);
+
+/* Copies src's memory part into dst (whose memory part is empty), with
+ * every event's stack index i replaced by stack_map[i]: for snapshots whose
+ * stacks were rebuilt (client/report/live.c). Sampled blocks still live are not
+ * copied: a snapshot receives no more releases. 0 or -ENOMEM. */
+int profile_mem_copy(struct profile_memory *dst, const struct profile_memory *src,
+                     const uint32_t *stack_map);
+
+#endif

@@ -1,0 +1,47 @@
+/* The bootstrap's frames out of a profile (see profile_strip.h). */
+#include "client/model/profile_strip.h"
+
+#include <string.h>
+
+/* runpy.py, or "<frozen runpy>" where the build freezes it (3.11+). */
+static int is_runpy(const char *file)
+{
+    const char *slash = strrchr(file, '/');
+    return strcmp(slash ? slash + 1 : file, "runpy.py") == 0 ||
+           strcmp(file, "<frozen runpy>") == 0;
+}
+
+uint32_t profile_strip_kept_frames(const struct profile *p, const struct profile_stack *st,
+                                   const char *bootstrap, struct profile_frame *out)
+{
+    uint32_t kept = 0, outer_ours = 0;
+    const struct profile_code *innermost_ours = NULL;
+    /* Outermost frames first: the bootstrap, then runpy, lead to the
+     * user's code through runpy's _run_code or the notebook runner. */
+    for (uint32_t k = st->nframes; k-- > 0;) {
+        const struct profile_code *c = profile_code(p, st->frames[k].code_id);
+        if (!c || !(strcmp(c->file, bootstrap) == 0 || (outer_ours && is_runpy(c->file))))
+            break;
+        outer_ours++;
+        innermost_ours = c;
+    }
+    if (outer_ours && !(strcmp(innermost_ours->qualname, "_run_code") == 0 ||
+                        strcmp(innermost_ours->qualname, "_run_notebook") == 0))
+        return 0; /* the bootstrap's own work: setting up */
+    /* Inner bootstrap frames (log capture, plot patches) are dropped;
+     * their time goes to the frame that called them. */
+    for (uint32_t k = 0; k < st->nframes - outer_ours; k++) {
+        const struct profile_code *c = profile_code(p, st->frames[k].code_id);
+        if (c && strcmp(c->file, bootstrap) == 0)
+            continue;
+        out[kept++] = st->frames[k];
+    }
+    return kept;
+}
+
+void profile_strip_frames(struct profile *p, const char *bootstrap)
+{
+    for (size_t i = 0; i < p->nstacks; i++)
+        p->stacks[i].nframes = profile_strip_kept_frames(p, &p->stacks[i], bootstrap,
+                                                         p->stacks[i].frames);
+}

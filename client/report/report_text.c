@@ -1,0 +1,205 @@
+/* The Profile Summary: command line, run time and memory, the top
+ * functions and the module tree, laid out as the original fixing-a-hole
+ * prints them, then the optional line tables and stack trace. */
+#include "client/report/report_text.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/model/notebook_cell.h"
+#include "client/report/report_text_internal.h"
+
+#define RULE_WIDTH 65
+/* The percentages of "Functions by Module" end in this column. */
+#define TREE_COLUMN 70
+#define TOP_NAME_WIDTH 26
+
+/* Prints argv as a shell would need it typed: plain words bare, anything
+ * else in single quotes. */
+static void print_command(FILE *out, char **argv)
+{
+    static const char plain[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTU"
+                                "VWXYZ0123456789_-./=:,+@%";
+
+    for (size_t i = 0; argv && argv[i]; i++) {
+        const char *a = argv[i];
+
+        fputs(i ? " " : "", out);
+        if (*a && strspn(a, plain) == strlen(a)) {
+            fputs(a, out);
+            continue;
+        }
+        fputc('\'', out);
+        for (; *a; a++)
+            fputs(*a == '\'' ? "'\\''" : (char[]){ *a, '\0' }, out);
+        fputc('\'', out);
+    }
+    fputc('\n', out);
+}
+
+static void print_rule(FILE *out, char c)
+{
+    char line[RULE_WIDTH + 2];
+
+    memset(line, c, RULE_WIDTH);
+    line[RULE_WIDTH] = '\n';
+    line[RULE_WIDTH + 1] = '\0';
+    fputs(line, out);
+}
+
+static void print_top(FILE *out, const struct summary *s, size_t top, double min_percent)
+{
+    size_t n = s->nfunctions < top ? s->nfunctions : top;
+
+    while (n > 0 && s->functions[n - 1].percent < min_percent)
+        n--; /* functions are by percent, descending */
+
+    fprintf(out, "Top %zu Functions by Total Runtime:\n", n);
+    print_rule(out, '-');
+    for (size_t i = 0; i < n; i++) {
+        const struct summary_function *f = &s->functions[i];
+        size_t len = strlen(f->name);
+
+        fprintf(out, "%2zu. %s", i + 1, f->name);
+        report_text_repeat(out, " ", len < TOP_NAME_WIDTH ? TOP_NAME_WIDTH - len : 1);
+        fprintf(out, "%5.1f%% (%s%s%d)\n", f->percent, f->rel, notebook_cell_line_sep(f->rel),
+                f->firstlineno);
+    }
+    fputc('\n', out);
+}
+
+/* One function leaf: name, dotted leader, percentage ending at TREE_COLUMN;
+ * under --memory, then the function's peak heap. */
+static void print_tree_function(FILE *out, const struct summary *s,
+                                const struct summary_function *f, size_t indent)
+{
+    char num[32];
+    size_t used = indent + strlen(f->name);
+    size_t len = (size_t)snprintf(num, sizeof(num), "%.2f", f->percent);
+    size_t dots = used + len + 3 < TREE_COLUMN ? TREE_COLUMN - used - len : 3;
+
+    fputs(f->name, out);
+    report_text_repeat(out, ".", dots);
+    fprintf(out, "%s%%", num);
+    report_text_mem_tree(out, s, f->file, f->qualname, f->firstlineno);
+    fputc('\n', out);
+}
+
+static void print_module(FILE *out, const struct summary *s,
+                         const struct summary_module *m, char *prefix,
+                         size_t depth, int last)
+{
+    size_t plen = strlen(prefix), nkids = m->nchildren, listed = 0;
+
+    fprintf(out, "%s%s%s (%zu func, %.2f%% total)\n", prefix,
+            last ? "└─ " : "├─ ", m->name, m->nfunctions, m->percent);
+    strcat(prefix, last ? "   " : "│  ");
+    for (size_t i = 0; i < m->nlisted; i++)
+        listed += s->functions[m->functions[i]].percent >= REPORT_TEXT_TREE_MIN_PERCENT;
+    for (size_t i = 0; i < nkids; i++)
+        print_module(out, s, &m->children[i], prefix, depth + 1,
+                     i + 1 == nkids && listed == 0);
+    for (size_t i = 0, shown = 0; i < m->nlisted; i++) {
+        const struct summary_function *f = &s->functions[m->functions[i]];
+
+        if (f->percent < REPORT_TEXT_TREE_MIN_PERCENT)
+            continue;
+        fprintf(out, "%s%s", prefix, ++shown == listed ? "└─ " : "├─ ");
+        print_tree_function(out, s, f, 3 * (depth + 2));
+    }
+    prefix[plen] = '\0';
+}
+
+/* Module depth is bounded by path length; each level adds at most 5 bytes
+ * ("│  " is 3 columns, 5 bytes) to the prefix. */
+static size_t module_depth(const struct summary_module *m)
+{
+    size_t d = 0;
+
+    for (size_t i = 0; i < m->nchildren; i++) {
+        size_t c = module_depth(&m->children[i]);
+
+        if (c > d)
+            d = c;
+    }
+    return d + 1;
+}
+
+static void print_modules(FILE *out, const struct summary *s)
+{
+    size_t cap = 5 * module_depth(&s->modules) + 1;
+    char *prefix = calloc(cap, 1);
+
+    fputs("Functions by Module:\n", out);
+    print_rule(out, '-');
+    if (!prefix)
+        return;
+    for (size_t i = 0; i < s->modules.nchildren; i++)
+        print_module(out, s, &s->modules.children[i], prefix, 0,
+                     i + 1 == s->modules.nchildren);
+    free(prefix);
+}
+
+static void print_finished(FILE *out, const struct profile *p)
+{
+    char mem[32];
+
+    report_text_bytes(mem, sizeof(mem), p->max_rss_bytes);
+    fprintf(out, "Finished in %.3f seconds using %s of RAM.\n", p->wall_seconds,
+            mem);
+}
+
+static void print_closing(FILE *out, const struct profile *p)
+{
+    char mem[32];
+
+    fputs("\n\n", out);
+    print_rule(out, '=');
+    report_text_bytes(mem, sizeof(mem), p->max_rss_bytes);
+    fprintf(out, "Max RSS Memory Usage: %s\n", mem);
+    fprintf(out, "Wall Time: %.3f seconds\n", p->wall_seconds);
+    if (p->exit_status != 0)
+        fprintf(out, "Exit status: %d\n", p->exit_status);
+    if (p->interrupted)
+        fputs("Interrupted\n", out);
+}
+
+static void print_summary(FILE *out, const struct summary *s, size_t top,
+                          double min_percent)
+{
+    fprintf(out, "\nProfile Summary (%.3fs total)\n", s->total);
+    print_rule(out, '=');
+    if (s->include_idle)
+        fputs("Idle time (locks, joins, the GIL) is counted as system time.\n",
+              out);
+    report_text_mem_usage(out, s);
+    fputc('\n', out);
+    report_text_mem_summary(out, s, top);
+    if (s->nfunctions == 0) {
+        fprintf(out, "No time was recorded in code under %s.\n", s->root);
+        return;
+    }
+    print_top(out, s, top, min_percent);
+    print_modules(out, s);
+}
+
+int report_text_write(FILE *out, const struct profile *p,
+                      const struct summary *s,
+                      const struct report_text_options *o)
+{
+    if (o->command && p->command)
+        print_command(out, p->command);
+    print_finished(out, p);
+    if (o->logs_path && o->log_records > 0)
+        fprintf(out, "Check logs %s (%ld warning%s)\n", o->logs_path, o->log_records,
+                o->log_records == 1 ? "" : "s");
+    print_summary(out, s, o->top ? o->top : SUMMARY_TOP_DEFAULT, o->min_percent);
+    print_closing(out, p);
+    if (o->line_tables)
+        report_text_tables(out, s);
+    if (o->trace)
+        report_text_trace(out, s);
+    fflush(out);
+    return ferror(out) ? -EIO : 0;
+}

@@ -1,0 +1,150 @@
+/* The Stack Trace Summary: for each top function, its callers as a tree
+ * read from the innermost caller outwards, so paths sharing a caller share
+ * a branch. Counts are samples, printed as "n_calls" like the original
+ * tool (whose counts were samples too). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/model/notebook_cell.h"
+#include "client/report/report_text.h"
+#include "client/report/report_text_internal.h"
+
+#define TRACE_RULE_WIDTH 82
+
+struct trie {
+    const struct summary_frame *frame; /* NULL at the root */
+    uint64_t ending;                   /* samples of paths ending here */
+    uint64_t total;                    /* samples at or below */
+    struct trie *kids;
+    size_t nkids;
+};
+
+static void trie_free(struct trie *t)
+{
+    for (size_t i = 0; i < t->nkids; i++)
+        trie_free(&t->kids[i]);
+    free(t->kids);
+}
+
+static struct trie *trie_child(struct trie *t, const struct summary_frame *fr)
+{
+    struct trie *kids;
+
+    for (size_t i = 0; i < t->nkids; i++) {
+        const struct summary_frame *k = t->kids[i].frame;
+
+        if (k->code_id == fr->code_id && k->line == fr->line)
+            return &t->kids[i];
+    }
+    if (!(kids = realloc(t->kids, (t->nkids + 1) * sizeof(*kids))))
+        return NULL;
+    t->kids = kids;
+    memset(&kids[t->nkids], 0, sizeof(*kids));
+    kids[t->nkids].frame = fr;
+    return &kids[t->nkids++];
+}
+
+/* Adds a path walking its frames innermost first. Returns 0 or -1. */
+static int trie_add(struct trie *root, const struct summary_path *path)
+{
+    struct trie *t = root;
+
+    root->total += path->samples;
+    for (size_t i = path->nframes; i-- > 0;) {
+        if (!(t = trie_child(t, &path->frames[i])))
+            return -1;
+        t->total += path->samples;
+    }
+    t->ending += path->samples;
+    return 0;
+}
+
+static int trie_cmp(const void *a, const void *b)
+{
+    const struct trie *x = a, *y = b;
+
+    if (x->total != y->total)
+        return x->total < y->total ? 1 : -1;
+    return (x->frame->line > y->frame->line) - (x->frame->line < y->frame->line);
+}
+
+static void trie_sort(struct trie *t)
+{
+    if (t->nkids > 1)
+        qsort(t->kids, t->nkids, sizeof(*t->kids), trie_cmp);
+    for (size_t i = 0; i < t->nkids; i++)
+        trie_sort(&t->kids[i]);
+}
+
+/* prefix has room for one more "│  " per remaining level. */
+static void print_node(FILE *out, const struct trie *t, char *prefix, int last)
+{
+    size_t plen = strlen(prefix);
+
+    fprintf(out, "%s%s%s%s%d; %s\n", prefix, last ? "└─ " : "├─ ", t->frame->rel,
+            notebook_cell_line_sep(t->frame->rel), t->frame->line, t->frame->qualname);
+    strcat(prefix, last ? "   " : "│  ");
+    if (t->ending)
+        fprintf(out, "%sn_calls: %llu\n", prefix, (unsigned long long)t->ending);
+    for (size_t i = 0; i < t->nkids; i++) {
+        print_node(out, &t->kids[i], prefix, i + 1 == t->nkids);
+        if (i + 1 < t->nkids)
+            fprintf(out, "%s│\n", prefix);
+    }
+    prefix[plen] = '\0';
+}
+
+static size_t trace_depth(const struct summary_trace *t, size_t npaths)
+{
+    size_t d = 0;
+
+    for (size_t i = 0; i < npaths; i++) {
+        if (t->paths[i].nframes > d)
+            d = t->paths[i].nframes;
+    }
+    return d;
+}
+
+static void print_trace(FILE *out, const struct summary *s,
+                        const struct summary_trace *tr)
+{
+    const struct summary_function *f = &s->functions[tr->function];
+    size_t shown = tr->npaths < REPORT_TEXT_TRACE_PATHS ? tr->npaths
+                                                        : REPORT_TEXT_TRACE_PATHS;
+    struct trie root = { 0 };
+    char *prefix = calloc(5 * (trace_depth(tr, shown) + 2), 1);
+    uint64_t rest = 0;
+
+    fprintf(out, "%s, (%.2f%%)\n", f->name, f->percent);
+    for (size_t i = 0; i < shown && prefix; i++) {
+        if (trie_add(&root, &tr->paths[i]) < 0)
+            break;
+    }
+    trie_sort(&root);
+    if (prefix && root.ending)
+        fprintf(out, "  n_calls: %llu (no caller)\n",
+                (unsigned long long)root.ending);
+    for (size_t i = 0; prefix && i < root.nkids; i++) {
+        strcpy(prefix, "  ");
+        print_node(out, &root.kids[i], prefix, i + 1 == root.nkids);
+        if (i + 1 < root.nkids)
+            fputs("  │\n", out);
+    }
+    for (size_t i = shown; i < tr->npaths; i++)
+        rest += tr->paths[i].samples;
+    if (rest)
+        fprintf(out, "  ... %zu more call paths, n_calls: %llu\n",
+                tr->npaths - shown, (unsigned long long)rest);
+    fputs("\n\n", out);
+    trie_free(&root);
+    free(prefix);
+}
+
+void report_text_trace(FILE *out, const struct summary *s)
+{
+    fprintf(out, "\nStack Trace Summary (%.3fs total)\n", s->total);
+    report_text_repeat(out, "=", TRACE_RULE_WIDTH);
+    fputs("\n\n", out);
+    for (size_t i = 0; i < s->ntraces; i++)
+        print_trace(out, s, &s->traces[i]);
+}

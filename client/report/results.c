@@ -1,0 +1,69 @@
+/* The results folder of a run (see results.h). */
+#include "client/report/results.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "client/model/summary.h"
+#include "client/report/outdir.h"
+#include "client/report/report_json.h"
+#include "client/report/report_text.h"
+#include "client/report/results_logs.h"
+
+/* profile_results.txt in full; stdout gets the summary part only. */
+static int write_text(const char *path, const struct profile *p, const struct summary *s,
+                      int trace, const char *logs, long log_records)
+{
+    FILE *f = fopen(path, "we");
+    if (!f)
+        return -errno;
+    struct report_text_options full = {.command = 1, .line_tables = 1, .trace = trace,
+                                       .logs_path = logs, .log_records = log_records};
+    struct report_text_options brief = {.logs_path = logs, .log_records = log_records};
+    int rc = report_text_write(f, p, s, &full);
+    if (fclose(f) != 0 && rc == 0)
+        rc = -EIO;
+    report_text_write(stdout, p, s, &brief);
+    fflush(stdout);
+    return rc;
+}
+
+static int make_folder(const struct results_request *r, char *folder, size_t len, char *err,
+                       size_t errlen)
+{
+    int rc = outdir_create(r->output, r->source ? r->source : r->name, time(NULL), folder, len,
+                           err, errlen);
+    if (rc == 0 && r->source)
+        rc = outdir_copy_file(r->source, folder, err, errlen);
+    return rc;
+}
+
+int results_write(const struct profile *p, const struct results_request *r, char *folder,
+                  size_t folderlen, char *err, size_t errlen)
+{
+    int rc = make_folder(r, folder, folderlen, err, errlen);
+    if (rc < 0)
+        return rc;
+    struct summary_options so = {.root = r->root, .ignore = r->ignore, .nignore = r->nignore,
+                                 .detailed = r->detailed, .include_idle = r->include_idle};
+    struct summary *s = summary_new(p, &so);
+    if (!s) {
+        snprintf(err, errlen, "summary: out of memory");
+        return -ENOMEM;
+    }
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof(path), "%s/profile.json", folder);
+    rc = report_json_write(path, p, s, err, errlen);
+    char logs[PATH_MAX + 32];
+    if (rc == 0 && r->logs)
+        rc = results_keep_logs(r->logs, folder, r->root, logs, sizeof(logs), err, errlen);
+    snprintf(path, sizeof(path), "%s/profile_results.txt", folder);
+    if (rc == 0 &&
+        (rc = write_text(path, p, s, r->trace, r->logs ? logs : NULL, r->log_records)) < 0)
+        snprintf(err, errlen, "write %s: %s", path, strerror(-rc));
+    summary_free(s);
+    return rc;
+}
