@@ -479,6 +479,7 @@ static const struct dw_rule {
     {"code.linetable", T_CODE, "co_lnotab", 8, 9},
     {"code.linetable", T_CODE, "co_linetable", 10, 255},
     {"code.code_adaptive", T_CODE, "co_code_adaptive", 11, 255},
+    {"code.bytecode", T_CODE, "co_code", 8, 10},
     {"bytes.size", T_BYTES, "ob_base.ob_size", 8, 255},
     {"bytes.sval", T_BYTES, "ob_sval", 8, 255},
     {"unicode.length", T_ASCII, "length", 8, 255},

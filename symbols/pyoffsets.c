@@ -39,6 +39,7 @@ const struct pyoff_field pyoff_fields[] = {
     FIELD(code.firstlineno),
     FIELD(code.linetable),
     FIELD(code.code_adaptive),
+    FIELD(code.bytecode),
     FIELD(bytes.size),
     FIELD(bytes.sval),
     FIELD(unicode.length),

@@ -105,6 +105,7 @@ struct py_offsets {
         int32_t firstlineno;  /* int */
         int32_t linetable;    /* co_lnotab (3.8-3.9), co_linetable (3.10+) */
         int32_t code_adaptive; /* co_code_adaptive, 3.11+ */
+        int32_t bytecode;      /* co_code, a bytes object, 3.8-3.10 */
     } code;
 
     struct { /* PyBytesObject */
