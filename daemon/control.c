@@ -52,16 +52,23 @@ out:
     free(views);
 }
 
+/* The session id a WATCH or STOP_SESSION names; a malformed request gets
+ * an error and -EBADMSG. */
+static int requested_id(int fd, const struct msgio_msg *m, const char *what, uint32_t *id)
+{
+    if (proto_decode_session_id(m->payload, m->length, id) == 0)
+        return 0;
+    msgio_send_error(fd, "protocol: malformed %s request", what);
+    return -EBADMSG;
+}
+
 static void serve_watch(int fd, uid_t caller, const struct msgio_msg *m,
                         const struct conn_env *env)
 {
     uint32_t id;
     char err[256];
-    if (proto_decode_session_id(m->payload, m->length, &id) < 0) {
-        msgio_send_error(fd, "protocol: malformed WATCH request");
-        return;
-    }
-    if (registry_watch(env->registry, id, caller, fd, err, sizeof(err)) < 0)
+    if (requested_id(fd, m, "WATCH", &id) == 0 &&
+        registry_watch(env->registry, id, caller, fd, err, sizeof(err)) < 0)
         msgio_send_error(fd, "%s", err);
 }
 
@@ -70,10 +77,8 @@ static void serve_stop(int fd, uid_t caller, const struct msgio_msg *m,
 {
     uint32_t id;
     char err[256];
-    if (proto_decode_session_id(m->payload, m->length, &id) < 0) {
-        msgio_send_error(fd, "protocol: malformed STOP_SESSION request");
+    if (requested_id(fd, m, "STOP_SESSION", &id) < 0)
         return;
-    }
     if (registry_request_stop(env->registry, id, caller, err, sizeof(err)) < 0)
         msgio_send_error(fd, "%s", err);
     else
