@@ -8,18 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-int install_self_dir(char *out, size_t len)
-{
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (n <= 0)
-        return n < 0 ? -errno : -ENOENT;
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (slash)
-        *slash = '\0';
-    return snprintf(out, len, "%s", exe) < (int)len ? 0 : -ENAMETOOLONG;
-}
+#include "common/procfs.h"
 
 /* dir/sub/name, when it exists and is readable: canonical path in out. */
 static int try_in(const char *dir, const char *sub, const char *name, char *out, size_t len)
@@ -36,7 +25,7 @@ int install_find(const char *name, const char *fallback, char *out, size_t len, 
                  size_t errlen)
 {
     char dir[PATH_MAX];
-    int rc = install_self_dir(dir, sizeof(dir));
+    int rc = procfs_self_dir(dir, sizeof(dir));
     if (rc < 0) {
         snprintf(err, errlen, "readlink /proc/self/exe: %s", strerror(-rc));
         return rc;

@@ -13,10 +13,6 @@
 #define INSTALL_LIB_FROM_BIN "../lib/fixingahole"
 #define INSTALL_DATA_FROM_BIN "../share/fixingahole"
 
-/* Writes the folder holding the running executable to out. Returns 0 or a
- * negative errno. */
-int install_self_dir(char *out, size_t len);
-
 /* Finds `name` beside the running executable, else in `fallback` (one of
  * the INSTALL_*_FROM_BIN folders, or NULL), and writes its canonical path to
  * out. Returns 0, or -ENOENT with "NAME is missing beside DIR (...)" in err. */

@@ -10,19 +10,35 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static int write_all(int fd, const uint8_t *data, size_t len)
+#include "common/buf.h"
+
+/* Sends until done, or until the socket is full (with MSG_DONTWAIT).
+ * Returns the bytes sent or a negative errno code. */
+static long send_loop(int fd, const uint8_t *data, size_t len, int flags)
 {
-    while (len) {
-        ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
+    size_t off = 0;
+    while (off < len) {
+        ssize_t n = send(fd, data + off, len - off, MSG_NOSIGNAL | flags);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (flags & MSG_DONTWAIT) && (errno == EAGAIN || errno == EWOULDBLOCK))
+            break;
+        if (n < 0)
             return -errno;
-        }
-        data += n;
-        len -= (size_t)n;
+        off += (size_t)n;
     }
-    return 0;
+    return (long)off;
+}
+
+int msgio_send_all(int fd, const void *data, size_t len)
+{
+    long n = send_loop(fd, data, len, 0);
+    return n < 0 ? (int)n : 0;
+}
+
+long msgio_send_ready(int fd, const void *data, size_t len)
+{
+    return send_loop(fd, data, len, MSG_DONTWAIT);
 }
 
 int msgio_send(int fd, struct proto_buf *buf)
@@ -30,7 +46,7 @@ int msgio_send(int fd, struct proto_buf *buf)
     int rc = proto_finish(buf);
     if (rc < 0)
         return rc;
-    return write_all(fd, buf->data, buf->len);
+    return msgio_send_all(fd, buf->wire.data, buf->wire.len);
 }
 
 int msgio_send_error(int fd, const char *fmt, ...)
@@ -42,8 +58,7 @@ int msgio_send_error(int fd, const char *fmt, ...)
     va_end(ap);
     struct proto_buf buf;
     proto_buf_init(&buf);
-    proto_begin(&buf, PROTO_ERROR);
-    proto_put_str(&buf, text);
+    proto_encode_error(&buf, text);
     int rc = msgio_send(fd, &buf);
     proto_buf_free(&buf);
     return rc;
@@ -61,7 +76,7 @@ static int read_all(int fd, uint8_t *data, size_t len)
                 continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK) {
                 struct pollfd p = {.fd = fd, .events = POLLIN};
-                if (poll(&p, 1, 10000) <= 0)
+                if (poll(&p, 1, PROTO_ANSWER_TIMEOUT_MS) <= 0)
                     return -ETIMEDOUT; /* a peer that stalls mid-message */
                 continue;
             }
@@ -100,11 +115,10 @@ int msgio_recv(int fd, struct msgio_msg *msg, int timeout_ms)
     if (msg->length > PROTO_MAX_PAYLOAD)
         return -EMSGSIZE;
     if (msg->length > msg->cap) {
-        uint8_t *grown = realloc(msg->payload, msg->length);
+        uint8_t *grown = buf_grow_array(msg->payload, &msg->cap, msg->length, 1);
         if (!grown)
             return -ENOMEM;
         msg->payload = grown;
-        msg->cap = msg->length;
     }
     rc = read_all(fd, msg->payload, msg->length);
     return rc < 0 ? rc : 1;

@@ -15,6 +15,16 @@ struct msgio_msg {
     size_t cap;
 };
 
+/* Sends all len bytes, retrying EINTR and short writes. Never raises
+ * SIGPIPE. Returns 0 or a negative errno code (-EAGAIN when fd is
+ * non-blocking and full: use msgio_send_ready there). */
+int msgio_send_all(int fd, const void *data, size_t len);
+
+/* Sends what the socket takes now without blocking (EINTR retried).
+ * Returns the bytes sent (0 when the socket is full), or a negative errno
+ * code when the peer is gone. */
+long msgio_send_ready(int fd, const void *data, size_t len);
+
 /* Sends a message built with proto_begin/..., calling proto_finish itself.
  * Never raises SIGPIPE. Returns 0 or a negative errno code. */
 int msgio_send(int fd, struct proto_buf *buf);

@@ -18,12 +18,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/buf.h"
+
 #define PROTO_VERSION 1
 #define PROTO_HEADER_SIZE 8
 /* No message may be longer: a peer announcing more is dropped. */
 #define PROTO_MAX_PAYLOAD (1u << 20)
 #define PROTO_MAX_FRAMES 256
 #define PROTO_MAX_STRING 4096
+/* The highest sampling rate a PROFILE or ATTACH may ask for (Hz). */
+#define PROTO_MAX_RATE_HZ 10000
+/* How long a peer may keep the other waiting: for the answer to a request
+ * (HELLO, PROFILE, a control request) and for the rest of a message it has
+ * begun to send. */
+#define PROTO_ANSWER_TIMEOUT_MS 10000
 
 enum proto_type {
     /* client -> daemon: u32 version. */
@@ -139,15 +147,21 @@ enum proto_end_reason {
     PROTO_END_FAILED = 3,   /* the session failed; detail says why */
 };
 
+/* One Python frame of a stack: a code id (of an earlier CODE) and a line. */
+struct proto_frame {
+    uint32_t code_id;
+    int32_t line;
+};
+
 struct proto_header {
     uint32_t type;
     uint32_t length;
 };
 
-/* A growable output buffer that payload builders append to. */
+/* A growable output buffer that payload builders append to: wire holds
+ * the header and payload, ready to send once proto_finish succeeded. */
 struct proto_buf {
-    uint8_t *data;
-    size_t len, cap;
+    struct buf wire;
     int failed; /* an allocation failed: the message must not be sent */
 };
 
@@ -160,6 +174,8 @@ void proto_put_i32(struct proto_buf *buf, int32_t value);
 void proto_put_u64(struct proto_buf *buf, uint64_t value);
 /* Appends a string and its NUL, cut to PROTO_MAX_STRING - 1 bytes. */
 void proto_put_str(struct proto_buf *buf, const char *text);
+/* Appends u32 n, then n times {u32 code id, i32 line}. */
+void proto_put_frames(struct proto_buf *buf, const struct proto_frame *frames, uint32_t n);
 /* Writes the header's length. Returns 0, or -EMSGSIZE/-ENOMEM. */
 int proto_finish(struct proto_buf *buf);
 
@@ -176,6 +192,8 @@ int proto_get_i32(struct proto_reader *r, int32_t *value);
 int proto_get_u64(struct proto_reader *r, uint64_t *value);
 /* Points *text into the payload (valid while the payload is). */
 int proto_get_str(struct proto_reader *r, const char **text);
+/* Reads u32 n (-EBADMSG past PROTO_MAX_FRAMES), then n frames. */
+int proto_get_frames(struct proto_reader *r, struct proto_frame *frames, uint32_t *n);
 /* -EBADMSG unless every byte was consumed: trailing bytes are a violation. */
 int proto_get_end(const struct proto_reader *r);
 
@@ -196,11 +214,6 @@ struct proto_code {
     uint32_t code_id;
     int32_t firstlineno;
     const char *file, *qualname;
-};
-
-struct proto_frame {
-    uint32_t code_id;
-    int32_t line;
 };
 
 struct proto_sample {
@@ -265,6 +278,35 @@ struct proto_daemon_state {
     uint32_t sessions, max_sessions, max_rate_hz, idle_timeout_s;
     const char *socket_path, *config_path;
 };
+
+/* Encoders, one per message beside its decoder: each starts the message
+ * in buf (proto_begin) and fills it; the caller sends it (msgio_send) or
+ * finishes it (proto_finish). Strings are cut to PROTO_MAX_STRING - 1
+ * bytes and NULL is sent as ""; frame counts are cut to PROTO_MAX_FRAMES.
+ * What the decoder would reject is the caller's to avoid. */
+void proto_encode_hello(struct proto_buf *buf, uint32_t version);
+void proto_encode_hello_ok(struct proto_buf *buf, uint32_t version, int32_t pid);
+void proto_encode_error(struct proto_buf *buf, const char *message);
+/* type: PROTO_PROFILE or PROTO_ATTACH, which share the payload. */
+void proto_encode_profile(struct proto_buf *buf, uint32_t type, const struct proto_profile *p);
+void proto_encode_session_started(struct proto_buf *buf, uint32_t session_id);
+void proto_encode_target(struct proto_buf *buf, const struct proto_target *t);
+void proto_encode_code(struct proto_buf *buf, const struct proto_code *c);
+void proto_encode_thread(struct proto_buf *buf, uint32_t tid, const char *name);
+void proto_encode_sample(struct proto_buf *buf, const struct proto_sample *s);
+void proto_encode_end(struct proto_buf *buf, const struct proto_end *e);
+void proto_encode_rss(struct proto_buf *buf, const struct proto_rss *r);
+/* Unknown flag bits are left out. */
+void proto_encode_heap(struct proto_buf *buf, const struct proto_heap *h);
+void proto_encode_heap_free(struct proto_buf *buf, const struct proto_heap_free *f);
+void proto_encode_heap_stats(struct proto_buf *buf, const struct proto_heap_stats *st);
+void proto_encode_session_info(struct proto_buf *buf, const struct proto_session_info *info);
+void proto_encode_list_end(struct proto_buf *buf, uint32_t count);
+/* type: PROTO_WATCH or PROTO_STOP_SESSION. */
+void proto_encode_session_id(struct proto_buf *buf, uint32_t type, uint32_t session_id);
+void proto_encode_daemon_state(struct proto_buf *buf, const struct proto_daemon_state *st);
+/* STOP, LIST, DONE, DAEMON_STATUS, SHUTDOWN. */
+void proto_encode_empty(struct proto_buf *buf, uint32_t type);
 
 /* Decoders: 0 or -EBADMSG (wrong length, missing NUL, out-of-range value). */
 int proto_decode_hello(const void *payload, size_t len, uint32_t *version);

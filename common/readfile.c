@@ -5,19 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* Makes room for at least one more byte and the final NUL. */
-static int grow(char **buf, size_t *cap, size_t used)
-{
-    if (used + 2 <= *cap)
-        return 0;
-    size_t bigger = *cap ? *cap * 2 : 65536;
-    char *grown = realloc(*buf, bigger);
-    if (!grown)
-        return -ENOMEM;
-    *buf = grown;
-    *cap = bigger;
-    return 0;
-}
+#include "common/buf.h"
+
+#define READFILE_CHUNK 65536
 
 int readfile_all(const char *path, size_t max, char **text, size_t *len)
 {
@@ -26,15 +16,16 @@ int readfile_all(const char *path, size_t max, char **text, size_t *len)
     FILE *f = fopen(path, "re");
     if (!f)
         return -errno;
-    char *buf = NULL;
-    size_t cap = 0, used = 0;
+    struct buf b;
+    buf_init(&b);
     int rc = 0;
     for (;;) {
-        if ((rc = grow(&buf, &cap, used)) < 0)
+        /* Room for a chunk and the final NUL. */
+        if ((rc = buf_reserve(&b, READFILE_CHUNK + 1)) < 0)
             break;
-        size_t got = fread(buf + used, 1, cap - used - 1, f);
-        used += got;
-        if (used > max) {
+        size_t got = fread(b.data + b.len, 1, b.cap - b.len - 1, f);
+        b.len += got;
+        if (b.len > max) {
             rc = -EFBIG;
             break;
         }
@@ -45,11 +36,11 @@ int readfile_all(const char *path, size_t max, char **text, size_t *len)
     }
     fclose(f);
     if (rc < 0) {
-        free(buf);
+        buf_free(&b);
         return rc;
     }
-    buf[used] = '\0';
-    *text = buf;
-    *len = used;
+    b.data[b.len] = '\0';
+    *text = (char *)b.data;
+    *len = b.len;
     return 0;
 }

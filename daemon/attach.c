@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "daemon/taskstat.h"
+#include "common/procfs.h"
 #include "daemon/threadstop.h"
 
 static int read_ptrace_scope(void)
@@ -34,23 +34,11 @@ void attach_permission_hint(char *out, size_t len)
              yama);
 }
 
-static void exe_of(pid_t pid, char *exe, size_t len)
-{
-    char link[64];
-    snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
-    ssize_t n = readlink(link, exe, len - 1);
-    if (n < 0)
-        snprintf(exe, len, "executable unknown");
-    else
-        exe[n] = '\0';
-}
-
 int attach_locate(const struct session_request *req, struct py_target *target, char *err,
                   size_t errlen)
 {
     pid_t pid = req->pid;
-    int state = taskstat_process_state(pid);
-    if (state < 0 || state == 'Z') {
+    if (procfs_exited(pid)) {
         snprintf(err, errlen, "pid %d: no such process", (int)pid);
         return -ESRCH;
     }
@@ -77,7 +65,8 @@ int attach_locate(const struct session_request *req, struct py_target *target, c
         threadstop_release(&hold);
     if (rc == -ENOENT) {
         char exe[PATH_MAX];
-        exe_of(pid, exe, sizeof(exe));
+        if (procfs_exe(pid, exe, sizeof(exe)) < 0)
+            snprintf(exe, sizeof(exe), "executable unknown");
         snprintf(err, errlen, "pid %d (%s) is not a Python process: no interpreter is mapped",
                  (int)pid, exe);
     } else if (rc == -EPERM || rc == -EACCES) {

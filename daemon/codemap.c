@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
+
 struct code_range {
     uint64_t start, end;
     enum code_class cls;
@@ -44,14 +46,11 @@ static enum code_class classify_mapping(const struct codemap *map, uint64_t star
 static int add_range(struct codemap *map, size_t *cap, uint64_t start, uint64_t end,
                      enum code_class cls)
 {
-    if (map->nranges == *cap) {
-        size_t grown = *cap ? *cap * 2 : 64;
-        struct code_range *r = realloc(map->ranges, grown * sizeof(*r));
-        if (!r)
-            return -1;
-        map->ranges = r;
-        *cap = grown;
-    }
+    struct code_range *grown = buf_grow_array(map->ranges, cap, map->nranges + 1,
+                                              sizeof(*grown));
+    if (!grown)
+        return -1;
+    map->ranges = grown;
     map->ranges[map->nranges++] = (struct code_range){start, end, cls};
     return 0;
 }

@@ -10,7 +10,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include "daemon/session.h"
+#include "common/proto.h"
+#include "common/readfile.h"
+
+/* A configuration file is a few lines: anything this big is not one. */
+#define DAEMON_CONFIG_MAX_BYTES (1u << 20)
 
 struct parse_state {
     struct daemon_config *c;
@@ -21,7 +25,7 @@ void daemon_config_defaults(struct daemon_config *c)
 {
     memset(c, 0, sizeof(*c));
     c->idle_timeout_s = DAEMON_CONFIG_IDLE_TIMEOUT_S;
-    c->max_rate_hz = SESSION_MAX_RATE_HZ;
+    c->max_rate_hz = PROTO_MAX_RATE_HZ;
     c->max_sessions = DAEMON_CONFIG_MAX_SESSIONS;
 }
 
@@ -72,10 +76,10 @@ static int on_key(void *user, const char *section, const char *name, const char 
         }
         c->idle_timeout_s = (int)v;
     } else if (!strcmp(name, "max_rate")) {
-        if (parse_uint(value, 1, SESSION_MAX_RATE_HZ, &v) < 0) {
+        if (parse_uint(value, 1, PROTO_MAX_RATE_HZ, &v) < 0) {
             snprintf(st->problem, sizeof(st->problem),
                      "max_rate: expected 1 to %d samples per second, got '%s'",
-                     SESSION_MAX_RATE_HZ, value);
+                     PROTO_MAX_RATE_HZ, value);
             return 0;
         }
         c->max_rate_hz = (unsigned)v;
@@ -102,17 +106,19 @@ static int on_key(void *user, const char *section, const char *name, const char 
 int daemon_config_load(struct daemon_config *c, const char *path, int required, char *err,
                        size_t errlen)
 {
-    FILE *f = fopen(path, "re");
-    if (!f) {
-        if (!required && errno == ENOENT)
+    char *text;
+    size_t len;
+    int rc = readfile_all(path, DAEMON_CONFIG_MAX_BYTES, &text, &len);
+    if (rc < 0) {
+        if (!required && rc == -ENOENT)
             return 0;
-        int saved = errno;
-        snprintf(err, errlen, "%s: %s", path, strerror(saved));
-        return -saved;
+        snprintf(err, errlen, "%s: %s", path, rc == -EFBIG ? "too large for a configuration file"
+                                                          : strerror(-rc));
+        return rc;
     }
     struct parse_state st = {.c = c};
-    int line = ini_parse_file(f, on_key, &st);
-    fclose(f);
+    int line = ini_parse_string(text, on_key, &st);
+    free(text);
     if (line != 0) {
         snprintf(err, errlen, "%s:%d: %s", path, line,
                  st.problem[0] ? st.problem : "not a valid INI line");

@@ -18,8 +18,6 @@
 #include "daemon/registry.h"
 #include "daemon/session.h"
 
-#define CONN_HANDSHAKE_MS 10000
-
 /* Reads the real, effective and saved uids of pid (/proc/PID/status). */
 static int process_uids(pid_t pid, unsigned uids[3])
 {
@@ -59,7 +57,7 @@ static int may_trace(uid_t caller, pid_t pid, char *err, size_t errlen)
 static int handshake(int fd, struct msgio_msg *in)
 {
     uint32_t version;
-    if (msgio_recv(fd, in, CONN_HANDSHAKE_MS) <= 0 || in->type != PROTO_HELLO ||
+    if (msgio_recv(fd, in, PROTO_ANSWER_TIMEOUT_MS) <= 0 || in->type != PROTO_HELLO ||
         proto_decode_hello(in->payload, in->length, &version) < 0) {
         msgio_send_error(fd, "protocol: expected HELLO");
         return -EPROTO;
@@ -72,9 +70,7 @@ static int handshake(int fd, struct msgio_msg *in)
     }
     struct proto_buf out;
     proto_buf_init(&out);
-    proto_begin(&out, PROTO_HELLO_OK);
-    proto_put_u32(&out, PROTO_VERSION);
-    proto_put_i32(&out, (int32_t)getpid());
+    proto_encode_hello_ok(&out, PROTO_VERSION, (int32_t)getpid());
     int rc = msgio_send(fd, &out);
     proto_buf_free(&out);
     return rc;
@@ -129,7 +125,7 @@ void conn_serve(int fd, const struct conn_env *env)
     struct msgio_msg in = {0};
     if (handshake(fd, &in) < 0)
         goto out;
-    int rc = msgio_recv(fd, &in, CONN_HANDSHAKE_MS);
+    int rc = msgio_recv(fd, &in, PROTO_ANSWER_TIMEOUT_MS);
     if (rc == -EMSGSIZE)
         msgio_send_error(fd, "protocol: message longer than %u bytes", PROTO_MAX_PAYLOAD);
     if (rc <= 0)

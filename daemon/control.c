@@ -4,25 +4,18 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/proto.h"
 #include "daemon/config.h"
 #include "daemon/registry.h"
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static void send_empty(int fd, uint32_t type)
 {
     struct proto_buf out;
     proto_buf_init(&out);
-    proto_begin(&out, type);
+    proto_encode_empty(&out, type);
     msgio_send(fd, &out);
     proto_buf_free(&out);
 }
@@ -39,25 +32,34 @@ static void serve_list(int fd, uid_t caller, const struct conn_env *env)
     proto_buf_init(&out);
     for (int i = 0; i < n; i++) {
         const struct registry_view *v = &views[i];
-        proto_begin(&out, PROTO_SESSION_INFO);
-        proto_put_u32(&out, v->id);
-        proto_put_u32(&out, (uint32_t)v->owner);
-        proto_put_i32(&out, (int32_t)v->pid);
-        proto_put_u32(&out, v->rate_hz);
-        proto_put_u32(&out, v->kind);
-        proto_put_u64(&out, v->elapsed_ns);
-        proto_put_u64(&out, v->ticks);
-        proto_put_u32(&out, v->watchers);
-        proto_put_str(&out, v->command);
+        struct proto_session_info info = {.session_id = v->id,
+                                          .owner_uid = (uint32_t)v->owner,
+                                          .pid = (int32_t)v->pid,
+                                          .rate_hz = v->rate_hz,
+                                          .kind = v->kind,
+                                          .elapsed_ns = v->elapsed_ns,
+                                          .ticks = v->ticks,
+                                          .watchers = v->watchers,
+                                          .command = v->command};
+        proto_encode_session_info(&out, &info);
         if (msgio_send(fd, &out) < 0)
             goto out;
     }
-    proto_begin(&out, PROTO_LIST_END);
-    proto_put_u32(&out, (uint32_t)n);
+    proto_encode_list_end(&out, (uint32_t)n);
     msgio_send(fd, &out);
 out:
     proto_buf_free(&out);
     free(views);
+}
+
+/* The session id a WATCH or STOP_SESSION names; a malformed request gets
+ * an error and -EBADMSG. */
+static int requested_id(int fd, const struct msgio_msg *m, const char *what, uint32_t *id)
+{
+    if (proto_decode_session_id(m->payload, m->length, id) == 0)
+        return 0;
+    msgio_send_error(fd, "protocol: malformed %s request", what);
+    return -EBADMSG;
 }
 
 static void serve_watch(int fd, uid_t caller, const struct msgio_msg *m,
@@ -65,11 +67,8 @@ static void serve_watch(int fd, uid_t caller, const struct msgio_msg *m,
 {
     uint32_t id;
     char err[256];
-    if (proto_decode_session_id(m->payload, m->length, &id) < 0) {
-        msgio_send_error(fd, "protocol: malformed WATCH request");
-        return;
-    }
-    if (registry_watch(env->registry, id, caller, fd, err, sizeof(err)) < 0)
+    if (requested_id(fd, m, "WATCH", &id) == 0 &&
+        registry_watch(env->registry, id, caller, fd, err, sizeof(err)) < 0)
         msgio_send_error(fd, "%s", err);
 }
 
@@ -78,10 +77,8 @@ static void serve_stop(int fd, uid_t caller, const struct msgio_msg *m,
 {
     uint32_t id;
     char err[256];
-    if (proto_decode_session_id(m->payload, m->length, &id) < 0) {
-        msgio_send_error(fd, "protocol: malformed STOP_SESSION request");
+    if (requested_id(fd, m, "STOP_SESSION", &id) < 0)
         return;
-    }
     if (registry_request_stop(env->registry, id, caller, err, sizeof(err)) < 0)
         msgio_send_error(fd, "%s", err);
     else
@@ -93,16 +90,16 @@ static void serve_status(int fd, const struct conn_env *env)
     const struct daemon_config *c = env->config;
     struct proto_buf out;
     proto_buf_init(&out);
-    proto_begin(&out, PROTO_DAEMON_STATE);
-    proto_put_i32(&out, (int32_t)getpid());
-    proto_put_u32(&out, (uint32_t)geteuid());
-    proto_put_u64(&out, now_ns() - env->start_ns);
-    proto_put_u32(&out, registry_count(env->registry));
-    proto_put_u32(&out, c->max_sessions);
-    proto_put_u32(&out, c->max_rate_hz);
-    proto_put_u32(&out, (uint32_t)c->idle_timeout_s);
-    proto_put_str(&out, c->socket_path);
-    proto_put_str(&out, c->config_path);
+    struct proto_daemon_state st = {.pid = (int32_t)getpid(),
+                                    .uid = (uint32_t)geteuid(),
+                                    .uptime_ns = clock_monotonic_ns() - env->start_ns,
+                                    .sessions = registry_count(env->registry),
+                                    .max_sessions = c->max_sessions,
+                                    .max_rate_hz = c->max_rate_hz,
+                                    .idle_timeout_s = (uint32_t)c->idle_timeout_s,
+                                    .socket_path = c->socket_path,
+                                    .config_path = c->config_path};
+    proto_encode_daemon_state(&out, &st);
     msgio_send(fd, &out);
     proto_buf_free(&out);
 }

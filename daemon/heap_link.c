@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/alloc_abi.h"
+#include "common/clock.h"
 #include "common/proto.h"
 #include "daemon/taskstat.h"
 
@@ -38,13 +39,6 @@ struct heap_link {
     uint32_t tids[HEAP_MAX_TASKS];
     struct pywalk_stack stack;
 };
-
-static uint64_t monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 struct heap_link *heap_link_new(pid_t pid)
 {
@@ -130,7 +124,7 @@ int heap_link_attach(struct heap_link *h)
 /* The thread state of tid, refreshing the map when it is stale or misses. */
 static const struct pywalk_thread *thread_of(struct heap_link *h, struct sampler *s, uint32_t tid)
 {
-    uint64_t now = monotonic_ns();
+    uint64_t now = clock_monotonic_ns();
     for (int pass = 0; pass < 2; pass++) {
         if (pass == 1 || now - h->threads_at > HEAP_THREADS_TTL_NS) {
             struct pywalk *w = sampler_walker(s);

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "daemon/taskstat.h"
+#include "common/procfs.h"
 #include "daemon/threadstop.h"
 
 /* What the pid looked like at the last attempt: try again only on change. */
@@ -16,17 +16,6 @@ struct watch {
     char exe[PATH_MAX];
     int libpython_tries; /* a mapping in progress may need a second look */
 };
-
-static int read_exe(pid_t pid, char *exe, size_t len)
-{
-    char link[64];
-    snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
-    ssize_t n = readlink(link, exe, len - 1);
-    if (n < 0)
-        return -errno;
-    exe[n] = '\0';
-    return 0;
-}
 
 static int maps_mention_libpython(pid_t pid)
 {
@@ -46,7 +35,7 @@ static int maps_mention_libpython(pid_t pid)
 static int worth_a_try(pid_t pid, struct watch *w)
 {
     char exe[PATH_MAX];
-    if (read_exe(pid, exe, sizeof(exe)) < 0)
+    if (procfs_exe(pid, exe, sizeof(exe)) < 0)
         return 0;
     int changed = strcmp(exe, w->exe) != 0;
     if (changed)
@@ -86,8 +75,7 @@ int locate_wait(int fd, const struct session_request *req, struct py_target *tar
     struct watch w = {{0}, 0};
     int last = -ENOENT;
     for (int round = 0;; round++) {
-        int state = taskstat_process_state(req->pid);
-        if (state < 0 || state == 'Z') {
+        if (procfs_exited(req->pid)) {
             if (last == -ENOENT || last == -EAGAIN)
                 snprintf(err, errlen, "pid %d exited without running a Python interpreter (%s)",
                          (int)req->pid, w.exe[0] ? w.exe : "unknown executable");

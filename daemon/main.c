@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/exit_codes.h"
+#include "common/sig.h"
 #include "common/sockpath.h"
 #include "daemon/config.h"
 #include "daemon/server.h"
@@ -211,7 +212,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "fixingaholed: %s\n", err);
         return 1;
     }
-    signal(SIGPIPE, SIG_IGN);
+    sig_install(SIGPIPE, SIG_IGN);
     int ready_fd = config.foreground ? -1 : detach_begin();
     int fd = server_listen(config.socket_path, config.shared, err, sizeof(err));
     char status = fd >= 0 ? 0 : fd == -EADDRINUSE ? EXIT_ALREADY_RUNNING : 1;
@@ -225,11 +226,8 @@ int main(int argc, char **argv)
     if (fd < 0)
         return status;
     /* SIGTERM and SIGINT end sessions in order, so owners get their end. */
-    struct sigaction sa = {0};
-    sa.sa_handler = on_terminate;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
+    sig_install(SIGTERM, on_terminate);
+    sig_install(SIGINT, on_terminate);
     int rc = server_run(fd, &config, &terminate_requested);
     close(fd);
     unlink(config.socket_path);

@@ -1,5 +1,5 @@
-/* Code object cache: an open-addressing table from code address to the
- * newest id seen there, and entries in fixed-size blocks so that pointers
+/* Code object cache: a hash table from code address to the newest id seen
+ * there, and entries in fixed-size blocks so that pointers
  * handed out stay valid while the cache grows. */
 #include "daemon/pycode.h"
 
@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hashtab.h"
 #include "daemon/pystr.h"
 
 #define PYCODE_MAX (1u << 20)            /* ids; more is a runaway target */
@@ -21,19 +22,13 @@ struct entry {
     int32_t firstlineno;
 };
 
-struct slot {
-    uint64_t addr; /* 0: empty */
-    uint32_t id;   /* the newest entry for this address */
-};
-
 struct pycode_cache {
     const struct rmem *mem;
     const struct py_offsets *off;
     uint64_t code_type_addr;
     size_t span; /* bytes of the code object holding every field we read */
 
-    struct slot *slots;
-    size_t nslots, used; /* nslots: a power of two, at most half used */
+    struct hashtab index; /* code address -> the newest entry's id */
     struct entry **blocks;
     uint32_t nblocks, count;
 
@@ -93,7 +88,7 @@ void pycode_cache_free(struct pycode_cache *cache)
     for (uint32_t b = 0; b < cache->nblocks; b++)
         free(cache->blocks[b]);
     free(cache->blocks);
-    free(cache->slots);
+    hashtab_free(&cache->index);
     free(cache);
 }
 
@@ -107,36 +102,7 @@ uint32_t pycode_count(const struct pycode_cache *cache)
     return cache->count;
 }
 
-static struct slot *slot_for(const struct pycode_cache *cache, uint64_t addr)
-{
-    size_t mask = cache->nslots - 1;
-    size_t i = (size_t)(((addr >> 3) * 0x9e3779b97f4a7c15ull) >> 20) & mask;
-
-    while (cache->slots[i].addr != 0 && cache->slots[i].addr != addr)
-        i = (i + 1) & mask;
-    return &cache->slots[i];
-}
-
-static int grow_slots(struct pycode_cache *cache)
-{
-    size_t nslots = cache->nslots ? cache->nslots * 2 : 1024;
-    struct slot *old = cache->slots;
-    size_t old_n = cache->nslots;
-
-    cache->slots = calloc(nslots, sizeof(*cache->slots));
-    if (!cache->slots) {
-        cache->slots = old;
-        return -ENOMEM;
-    }
-    cache->nslots = nslots;
-    for (size_t i = 0; i < old_n; i++)
-        if (old[i].addr)
-            *slot_for(cache, old[i].addr) = old[i];
-    free(old);
-    return 0;
-}
-
-/* Makes room for entry number cache->count and a slot for it. */
+/* Makes room for entry number cache->count. */
 static int reserve(struct pycode_cache *cache)
 {
     uint32_t b = cache->count / BLOCK;
@@ -152,8 +118,6 @@ static int reserve(struct pycode_cache *cache)
     }
     if (!cache->blocks[b] && !(cache->blocks[b] = malloc(BLOCK * sizeof(struct entry))))
         return -ENOMEM;
-    if ((cache->used + 1) * 2 > cache->nslots)
-        return grow_slots(cache);
     return 0;
 }
 
@@ -206,18 +170,16 @@ static int add(struct pycode_cache *cache, const struct entry *key, const struct
     e.pc.pub.qualname = strdup(cache->name_buf);
     e.pc.pub.firstlineno = key->firstlineno;
     e.pc.id = cache->count;
-    if (!e.pc.pub.file || !e.pc.pub.qualname || reserve(cache) < 0) {
+    /* The index is the last thing that can fail: on failure it still names
+     * the older entry for this address. */
+    if (!e.pc.pub.file || !e.pc.pub.qualname || reserve(cache) < 0 ||
+        hashtab_put(&cache->index, key->addr, e.pc.id) < 0) {
         free(e.pc.pub.file);
         free(e.pc.pub.qualname);
         free(table);
         return -ENOMEM;
     }
 
-    struct slot *slot = slot_for(cache, key->addr);
-    if (slot->addr == 0)
-        cache->used++;
-    slot->addr = key->addr;
-    slot->id = e.pc.id;
     *entry_at(cache, e.pc.id) = e;
     cache->count++;
     *out = &entry_at(cache, e.pc.id)->pc;
@@ -251,16 +213,14 @@ int pycode_lookup(struct pycode_cache *cache, uint64_t addr, const struct pycode
     key.linetable = get_u64(buf, off->code.linetable);
     memcpy(&key.firstlineno, buf + off->code.firstlineno, sizeof(key.firstlineno));
 
-    if (cache->nslots) {
-        const struct slot *slot = slot_for(cache, addr);
-        if (slot->addr == addr) {
-            const struct entry *e = entry_at(cache, slot->id);
-            if (e->filename == key.filename && e->name == key.name &&
-                e->qualname == key.qualname && e->linetable == key.linetable &&
-                e->firstlineno == key.firstlineno) {
-                *out = &e->pc;
-                return 0;
-            }
+    uint64_t id;
+    if (hashtab_get(&cache->index, addr, &id)) {
+        const struct entry *e = entry_at(cache, (uint32_t)id);
+        if (e->filename == key.filename && e->name == key.name &&
+            e->qualname == key.qualname && e->linetable == key.linetable &&
+            e->firstlineno == key.firstlineno) {
+            *out = &e->pc;
+            return 0;
         }
     }
     return add(cache, &key, out);

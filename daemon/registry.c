@@ -5,17 +5,18 @@
 #include "daemon/registry.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "common/buf.h"
+#include "common/clock.h"
+#include "common/msgio.h"
+#include "common/procfs.h"
 #include "common/proto.h"
 
 /* A watcher further behind than this is dropped: a stuck terminal must not
@@ -33,8 +34,7 @@ struct registry_watcher {
     int fresh;   /* has not had the replay yet */
     int done;    /* the session ended: the watcher's thread owns it now */
     int dropped; /* fell too far behind */
-    uint8_t *pending;
-    size_t plen, pcap;
+    struct buf pending; /* what the socket did not take yet */
     struct registry_watcher *next;
 };
 
@@ -47,7 +47,7 @@ struct registry_entry {
     char stop_reason[128];
     struct registry_watcher *watchers;
     uint32_t nwatchers;
-    struct proto_buf replay; /* touched by the session's thread only */
+    struct buf replay; /* touched by the session's thread only */
     struct registry_entry *next;
 };
 
@@ -58,13 +58,6 @@ struct registry {
     uint32_t next_id;
     int shutting_down;
 };
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 struct registry *registry_new(unsigned max_sessions)
 {
@@ -94,8 +87,8 @@ int registry_add(struct registry *reg, const struct registry_info *info,
         return -ENOMEM;
     }
     e->info = *info;
-    e->start_ns = now_ns();
-    proto_buf_init(&e->replay);
+    e->start_ns = clock_monotonic_ns();
+    buf_init(&e->replay);
     int rc = 0;
     pthread_mutex_lock(&reg->lock);
     if (reg->shutting_down) {
@@ -142,7 +135,7 @@ void registry_remove(struct registry *reg, struct registry_entry *entry)
         w->done = 1;
     }
     pthread_mutex_unlock(&reg->lock);
-    proto_buf_free(&entry->replay);
+    buf_free(&entry->replay);
     free(entry);
 }
 
@@ -167,32 +160,12 @@ static int may_see(const struct registry_entry *e, uid_t caller)
     return caller == 0 || e->info.owner == caller;
 }
 
-static void read_cmdline(pid_t pid, char *out, size_t len)
-{
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-    out[0] = '\0';
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return;
-    ssize_t n = read(fd, out, len - 1);
-    close(fd);
-    if (n <= 0)
-        return;
-    while (n > 0 && out[n - 1] == '\0')
-        n--;
-    for (ssize_t i = 0; i < n; i++)
-        if (out[i] == '\0')
-            out[i] = ' ';
-    out[n] = '\0';
-}
-
 int registry_list(struct registry *reg, uid_t caller, struct registry_view **out)
 {
     pthread_mutex_lock(&reg->lock);
     struct registry_view *views = calloc(reg->count ? reg->count : 1, sizeof(*views));
     int n = 0;
-    uint64_t now = now_ns();
+    uint64_t now = clock_monotonic_ns();
     for (struct registry_entry *e = reg->entries; views && e; e = e->next) {
         if (!may_see(e, caller))
             continue;
@@ -211,7 +184,7 @@ int registry_list(struct registry *reg, uid_t caller, struct registry_view **out
         return -ENOMEM;
     /* /proc is read outside the lock: a slow /proc never stalls a session. */
     for (int i = 0; i < n; i++)
-        read_cmdline(views[i].pid, views[i].command, sizeof(views[i].command));
+        procfs_cmdline(views[i].pid, views[i].command, sizeof(views[i].command));
     *out = views;
     return n;
 }
@@ -286,39 +259,18 @@ unsigned registry_max_sessions(const struct registry *reg)
 
 static int pending_append(struct registry_watcher *w, const uint8_t *data, size_t len)
 {
-    if (w->plen + len > REGISTRY_WATCHER_BACKLOG)
+    if (w->pending.len + len > REGISTRY_WATCHER_BACKLOG)
         return -ENOBUFS;
-    if (w->plen + len > w->pcap) {
-        size_t cap = w->pcap ? w->pcap : 65536;
-        while (cap < w->plen + len)
-            cap *= 2;
-        uint8_t *grown = realloc(w->pending, cap);
-        if (!grown)
-            return -ENOMEM;
-        w->pending = grown;
-        w->pcap = cap;
-    }
-    memcpy(w->pending + w->plen, data, len);
-    w->plen += len;
-    return 0;
+    return buf_append(&w->pending, data, len);
 }
 
 /* Sends what the socket takes now; 0, or negative when the peer is gone. */
-static int pending_flush(struct registry_watcher *w, int flags)
+static int pending_flush(struct registry_watcher *w)
 {
-    size_t off = 0;
-    while (off < w->plen) {
-        ssize_t n = send(w->fd, w->pending + off, w->plen - off, MSG_NOSIGNAL | flags);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            break;
-        if (n < 0)
-            return -errno;
-        off += (size_t)n;
-    }
-    memmove(w->pending, w->pending + off, w->plen - off);
-    w->plen -= off;
+    long sent = msgio_send_ready(w->fd, w->pending.data, w->pending.len);
+    if (sent < 0)
+        return (int)sent;
+    buf_consume(&w->pending, (size_t)sent);
     return 0;
 }
 
@@ -326,7 +278,7 @@ static void watcher_queue(struct registry_watcher *w, const uint8_t *data, size_
 {
     if (w->dropped || !len)
         return;
-    if (pending_append(w, data, len) < 0 || pending_flush(w, MSG_DONTWAIT) < 0)
+    if (pending_append(w, data, len) < 0 || pending_flush(w) < 0)
         w->dropped = 1;
 }
 
@@ -349,21 +301,8 @@ static void replay_record(struct registry_entry *e, const uint8_t *data, size_t 
         int keep = type == PROTO_SESSION_STARTED || type == PROTO_TARGET ||
                    type == PROTO_CODE || type == PROTO_THREAD ||
                    (event && e->replay.len + whole <= REGISTRY_REPLAY_SAMPLES_MAX);
-        if (keep) {
-            struct proto_buf *b = &e->replay;
-            if (b->len + whole > b->cap) {
-                size_t cap = b->cap ? b->cap : 4096;
-                while (cap < b->len + whole)
-                    cap *= 2;
-                uint8_t *grown = realloc(b->data, cap);
-                if (!grown)
-                    return; /* late watchers will see unnamed frames */
-                b->data = grown;
-                b->cap = cap;
-            }
-            memcpy(b->data + b->len, data + off, whole);
-            b->len += whole;
-        }
+        if (keep && buf_append(&e->replay, data + off, whole) < 0)
+            return; /* late watchers will see unnamed frames */
         off += whole;
     }
 }
@@ -398,9 +337,9 @@ static void unlink_watcher(struct registry_entry *e, struct registry_watcher *w)
  * out, waiting a little for a slow terminal. */
 static void final_flush(struct registry_watcher *w)
 {
-    uint64_t give_up = now_ns() + (uint64_t)REGISTRY_FINAL_FLUSH_MS * 1000000u;
-    while (w->plen && now_ns() < give_up) {
-        if (pending_flush(w, MSG_DONTWAIT) < 0)
+    uint64_t give_up = clock_monotonic_ns() + (uint64_t)REGISTRY_FINAL_FLUSH_MS * CLOCK_NS_PER_MS;
+    while (w->pending.len && clock_monotonic_ns() < give_up) {
+        if (pending_flush(w) < 0)
             return;
         struct pollfd p = {.fd = w->fd, .events = POLLOUT};
         poll(&p, 1, REGISTRY_WATCH_POLL_MS);
@@ -449,7 +388,7 @@ int registry_watch(struct registry *reg, uint32_t id, uid_t caller, int fd, char
     pthread_mutex_unlock(&reg->lock);
     if (done && !w->dropped)
         final_flush(w);
-    free(w->pending);
+    buf_free(&w->pending);
     free(w);
     return 0;
 }

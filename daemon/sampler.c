@@ -10,6 +10,8 @@
 #include <sys/syscall.h>
 #include <time.h>
 
+#include "common/buf.h"
+#include "common/clock.h"
 #include "daemon/codemap.h"
 #include "daemon/oncpu.h"
 #include "daemon/rmem.h"
@@ -27,13 +29,6 @@
 /* The kernel's CPUCLOCK_SCHED clock of a whole process (clock_getcpuclockid
  * works for pids too, but this avoids a glibc call per tick). */
 #define SAMPLER_PROCESS_CLOCK(pid) ((clockid_t)(((unsigned)~(pid) << 3) | 2u))
-
-static uint64_t monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* What the previous tick saw of one thread. */
 struct thread_track {
@@ -128,14 +123,11 @@ static struct thread_track *track_of(struct sampler *s, uint32_t tid, int *is_ne
             *is_new = 0;
             return &s->tracks[i];
         }
-    if (s->ntracks == s->cap) {
-        size_t grown = s->cap ? s->cap * 2 : 16;
-        struct thread_track *t = realloc(s->tracks, grown * sizeof(*t));
-        if (!t)
-            return NULL;
-        s->tracks = t;
-        s->cap = grown;
-    }
+    struct thread_track *grown = buf_grow_array(s->tracks, &s->cap, s->ntracks + 1,
+                                                sizeof(*grown));
+    if (!grown)
+        return NULL;
+    s->tracks = grown;
     *is_new = 1;
     struct thread_track *t = &s->tracks[s->ntracks++];
     memset(t, 0, sizeof(*t));
@@ -296,7 +288,7 @@ static int process_cpu_ns(pid_t pid, uint64_t *ns)
     struct timespec ts;
     if (clock_gettime(SAMPLER_PROCESS_CLOCK(pid), &ts) < 0)
         return -errno;
-    *ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    *ns = clock_ts_ns(&ts);
     return 0;
 }
 
@@ -322,7 +314,7 @@ static int read_thread(struct sampler *s, uint32_t tid, int hold_it, int lone,
         st->state = 'R'; /* it reads as stopped now, by us */
     if (lone && process_cpu_ns(s->pid, &st->cpu_ns) < 0)
         return -ESRCH;
-    *when_ns = monotonic_ns();
+    *when_ns = clock_monotonic_ns();
     return 0;
 }
 
@@ -368,7 +360,7 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
     struct task_stat st;
     struct thread_hold hold = {0};
     uint64_t now_ns;
-    int hold_it = py && (is_new || wants_hold(t, tick->lone, monotonic_ns()));
+    int hold_it = py && (is_new || wants_hold(t, tick->lone, clock_monotonic_ns()));
     if (read_thread(s, tid, hold_it, tick->lone, &st, &hold, &now_ns) < 0)
         return 0; /* exited since the listing */
     if (!is_new)

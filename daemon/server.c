@@ -12,9 +12,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/sockpath.h"
 #include "daemon/conn.h"
 #include "daemon/registry.h"
@@ -106,13 +106,6 @@ static int start_connection(struct server *server, int fd)
     return 0;
 }
 
-static uint64_t monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Gives the sessions time to end and their threads to let go. Returns 1
  * when every connection ended (the registry may then be freed). */
 static int drain(struct server *server)
@@ -133,14 +126,14 @@ int server_run(int listen_fd, const struct daemon_config *config,
     if (!server)
         return -ENOMEM;
     server->env.config = config;
-    server->env.start_ns = monotonic_ns();
+    server->env.start_ns = clock_monotonic_ns();
     server->env.registry = registry_new(config->max_sessions);
     if (!server->env.registry) {
         free(server);
         return -ENOMEM;
     }
-    uint64_t idle_since = monotonic_ns();
-    uint64_t idle_ns = (uint64_t)config->idle_timeout_s * 1000000000u;
+    uint64_t idle_since = clock_monotonic_ns();
+    uint64_t idle_ns = (uint64_t)config->idle_timeout_s * CLOCK_NS_PER_SEC;
     int rc = 0;
     for (;;) {
         if (*terminate)
@@ -169,8 +162,8 @@ int server_run(int listen_fd, const struct daemon_config *config,
             break;
         }
         if (atomic_load(&server->active_connections) > 0)
-            idle_since = monotonic_ns();
-        else if (idle_ns > 0 && monotonic_ns() - idle_since >= idle_ns)
+            idle_since = clock_monotonic_ns();
+        else if (idle_ns > 0 && clock_monotonic_ns() - idle_since >= idle_ns)
             break;
     }
     registry_shutdown(server->env.registry);

@@ -10,14 +10,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/buf.h"
+#include "common/clock.h"
 #include "common/msgio.h"
+#include "common/procfs.h"
 #include "common/proto.h"
 #include "daemon/attach.h"
 #include "daemon/heap_link.h"
-#include "daemon/heap_msg.h"
 #include "daemon/locate_wait.h"
 #include "daemon/registry.h"
 #include "daemon/sampler.h"
+#include "daemon/stream_msg.h"
 #include "daemon/taskstat.h"
 
 #define SESSION_MAX_NAMED_THREADS 4096
@@ -28,56 +31,28 @@ struct session {
     uint64_t start_ns;
     struct sampler *sampler;
     uint32_t codes_sent;
-    struct proto_buf msg;   /* the message being built */
-    struct proto_buf batch; /* a tick's messages, sent in one write */
+    struct proto_buf msg; /* the message being built */
+    struct buf batch;     /* a tick's messages, sent in one write */
     uint32_t named[SESSION_MAX_NAMED_THREADS];
     size_t nnamed;
     uint64_t rng;
     struct heap_link *heap; /* --memory: the target's allocation sampler */
 };
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Appends the finished message in s->msg to the tick's batch. */
 static int batch_add(struct session *s)
 {
     if (proto_finish(&s->msg) < 0)
         return -ENOMEM;
-    struct proto_buf *b = &s->batch;
-    if (b->len + s->msg.len > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + s->msg.len)
-            cap *= 2;
-        uint8_t *grown = realloc(b->data, cap);
-        if (!grown)
-            return -ENOMEM;
-        b->data = grown;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, s->msg.data, s->msg.len);
-    b->len += s->msg.len;
-    return 0;
+    return buf_append(&s->batch, s->msg.wire.data, s->msg.wire.len);
 }
 
 static int batch_flush(struct session *s)
 {
     registry_forward(s->req->registry, s->req->entry, s->batch.data, s->batch.len);
-    size_t off = 0;
-    while (off < s->batch.len) {
-        ssize_t n = send(s->fd, s->batch.data + off, s->batch.len - off, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -errno;
-        off += (size_t)n;
-    }
+    int rc = msgio_send_all(s->fd, s->batch.data, s->batch.len);
     s->batch.len = 0;
-    return 0;
+    return rc;
 }
 
 /* Code objects first seen this tick go out before the samples naming them. */
@@ -86,12 +61,7 @@ static int queue_new_codes(struct session *s)
     struct pywalk *walk = sampler_walker(s->sampler);
     uint32_t count = pywalk_code_count(walk);
     for (; s->codes_sent < count; s->codes_sent++) {
-        const struct pywalk_code *code = pywalk_code(walk, s->codes_sent);
-        proto_begin(&s->msg, PROTO_CODE);
-        proto_put_u32(&s->msg, s->codes_sent);
-        proto_put_i32(&s->msg, code ? code->firstlineno : 0);
-        proto_put_str(&s->msg, code ? code->file : "<unknown>");
-        proto_put_str(&s->msg, code ? code->qualname : "<unknown>");
+        stream_msg_code(&s->msg, s->codes_sent, pywalk_code(walk, s->codes_sent));
         if (batch_add(s) < 0)
             return -ENOMEM;
     }
@@ -108,9 +78,7 @@ static int queue_thread_name(struct session *s, uint32_t tid)
         taskstat_comm(s->req->pid, tid, name, sizeof(name)) < 0)
         return 0;
     s->named[s->nnamed++] = tid;
-    proto_begin(&s->msg, PROTO_THREAD);
-    proto_put_u32(&s->msg, tid);
-    proto_put_str(&s->msg, name);
+    proto_encode_thread(&s->msg, tid, name);
     return batch_add(s);
 }
 
@@ -119,20 +87,7 @@ static int emit_sample(void *ctx, const struct thread_sample *sample)
     struct session *s = ctx;
     if (queue_new_codes(s) < 0 || queue_thread_name(s, sample->tid) < 0)
         return -ENOMEM;
-    proto_begin(&s->msg, PROTO_SAMPLE);
-    proto_put_u64(&s->msg, now_ns() - s->start_ns);
-    proto_put_u32(&s->msg, sample->tid);
-    proto_put_u32(&s->msg, sample->truncated ? PROTO_SAMPLE_TRUNCATED : 0);
-    for (int k = 0; k < SAMPLE_KINDS; k++)
-        proto_put_u64(&s->msg, sample->ns[k]);
-    uint32_t n = sample->stack ? sample->stack->nframes : 0;
-    if (n > PROTO_MAX_FRAMES)
-        n = PROTO_MAX_FRAMES;
-    proto_put_u32(&s->msg, n);
-    for (uint32_t i = 0; i < n; i++) {
-        proto_put_u32(&s->msg, sample->stack->frames[i].code_id);
-        proto_put_i32(&s->msg, sample->stack->frames[i].line);
-    }
+    stream_msg_sample(&s->msg, sample, clock_monotonic_ns(), s->start_ns);
     return batch_add(s);
 }
 
@@ -142,7 +97,7 @@ static int emit_heap(void *ctx, const struct heap_event *ev)
     if (queue_new_codes(s) < 0 ||
         (ev->kind != HEAP_EVENT_FREE && queue_thread_name(s, ev->tid) < 0))
         return -ENOMEM;
-    heap_msg_event(&s->msg, ev, s->start_ns);
+    stream_msg_heap(&s->msg, ev, s->start_ns);
     return batch_add(s);
 }
 
@@ -152,7 +107,7 @@ static int memory_tick(struct session *s)
 {
     int64_t rss = taskstat_rss_bytes(s->req->pid);
     if (rss >= 0) {
-        heap_msg_rss(&s->msg, now_ns(), s->start_ns, (uint64_t)rss);
+        stream_msg_rss(&s->msg, clock_monotonic_ns(), s->start_ns, (uint64_t)rss);
         if (batch_add(s) < 0)
             return -ENOMEM;
     }
@@ -171,30 +126,25 @@ static void memory_finish(struct session *s)
         return;
     for (int i = 0; i < 1000 && heap_link_drain(s->heap, s->sampler, emit_heap, s) == 0; i++)
         ;
-    heap_msg_stats(&s->msg, s->heap);
+    stream_msg_heap_stats(&s->msg, s->heap);
     batch_add(s);
 }
 
 static void send_end(struct session *s, uint32_t reason, const char *detail)
 {
     memory_finish(s);
-    proto_begin(&s->msg, PROTO_SESSION_END);
-    proto_put_u32(&s->msg, reason);
-    proto_put_u64(&s->msg, s->sampler ? sampler_ticks(s->sampler) : 0);
-    proto_put_u64(&s->msg, s->sampler ? sampler_errors(s->sampler) : 0);
-    proto_put_str(&s->msg, detail);
+    struct proto_end end = {.reason = reason,
+                            .ticks = s->sampler ? sampler_ticks(s->sampler) : 0,
+                            .errors = s->sampler ? sampler_errors(s->sampler) : 0,
+                            .detail = detail};
+    proto_encode_end(&s->msg, &end);
     if (batch_add(s) == 0)
         batch_flush(s);
 }
 
 static void send_target(struct session *s, const struct py_target *target)
 {
-    proto_begin(&s->msg, PROTO_TARGET);
-    proto_put_u32(&s->msg, target->version_hex);
-    proto_put_u32(&s->msg, (uint32_t)target->source);
-    proto_put_u64(&s->msg, target->runtime_addr);
-    proto_put_str(&s->msg, target->version);
-    proto_put_str(&s->msg, target->binary);
+    stream_msg_target(&s->msg, target);
     batch_add(s);
 }
 
@@ -211,7 +161,7 @@ static uint64_t next_random(struct session *s)
  * falls into step with a loop of the same period. */
 static uint64_t jittered_period(struct session *s)
 {
-    uint64_t period = 1000000000u / s->req->rate_hz;
+    uint64_t period = CLOCK_NS_PER_SEC / s->req->rate_hz;
     uint64_t spread = period / 2;
     return period - spread / 2 + (spread ? next_random(s) % spread : 0);
 }
@@ -222,11 +172,11 @@ static uint64_t jittered_period(struct session *s)
 static int wait_tick(struct session *s, uint64_t deadline_ns, struct msgio_msg *in)
 {
     for (;;) {
-        uint64_t now = now_ns();
+        uint64_t now = clock_monotonic_ns();
         if (now >= deadline_ns)
             return 0;
         uint64_t left = deadline_ns - now;
-        struct timespec ts = {(time_t)(left / 1000000000u), (long)(left % 1000000000u)};
+        struct timespec ts = {(time_t)(left / CLOCK_NS_PER_SEC), (long)(left % CLOCK_NS_PER_SEC)};
         struct pollfd p[2] = {{.fd = s->fd, .events = POLLIN},
                               {.fd = s->heap ? heap_link_fd(s->heap) : -1, .events = POLLIN}};
         int n = ppoll(p, 2, &ts, NULL);
@@ -252,7 +202,7 @@ static int wait_tick(struct session *s, uint64_t deadline_ns, struct msgio_msg *
 static void sample_until_done(struct session *s)
 {
     struct msgio_msg in = {0};
-    uint64_t deadline = now_ns();
+    uint64_t deadline = clock_monotonic_ns();
     for (;;) {
         deadline += jittered_period(s);
         int waited = wait_tick(s, deadline, &in);
@@ -267,18 +217,18 @@ static void sample_until_done(struct session *s)
             send_end(s, PROTO_END_STOPPED, stop);
             break;
         }
-        int rc = sampler_tick(s->sampler, now_ns(), emit_sample, s);
+        int rc = sampler_tick(s->sampler, clock_monotonic_ns(), emit_sample, s);
         if (rc == 0)
             rc = memory_tick(s);
-        if (rc == -ESRCH || taskstat_process_state(s->req->pid) == 'Z') {
+        if (rc == -ESRCH || procfs_exited(s->req->pid)) {
             send_end(s, PROTO_END_EXITED, "the target exited");
             break;
         }
         if ((rc < 0 && rc != -ESRCH) || batch_flush(s) < 0)
             break;
         registry_entry_set_ticks(s->req->entry, sampler_ticks(s->sampler));
-        uint64_t now = now_ns();
-        if (deadline + 1000000000u < now)
+        uint64_t now = clock_monotonic_ns();
+        if (deadline + CLOCK_NS_PER_SEC < now)
             deadline = now; /* fell behind (target stopped?): do not burst */
     }
     msgio_msg_free(&in);
@@ -287,12 +237,11 @@ static void sample_until_done(struct session *s)
 void session_run(int fd, const struct session_request *req)
 {
     uint32_t session_id = registry_entry_id(req->entry);
-    struct session s = {.fd = fd, .req = req, .start_ns = now_ns()};
+    struct session s = {.fd = fd, .req = req, .start_ns = clock_monotonic_ns()};
     s.rng = s.start_ns | 1;
     proto_buf_init(&s.msg);
-    proto_buf_init(&s.batch);
-    proto_begin(&s.msg, PROTO_SESSION_STARTED);
-    proto_put_u32(&s.msg, session_id);
+    buf_init(&s.batch);
+    proto_encode_session_started(&s.msg, session_id);
     if (batch_add(&s) < 0 || batch_flush(&s) < 0)
         goto out;
 
@@ -318,5 +267,5 @@ out:
     heap_link_free(s.heap);
     sampler_free(s.sampler);
     proto_buf_free(&s.msg);
-    proto_buf_free(&s.batch);
+    buf_free(&s.batch);
 }

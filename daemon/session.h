@@ -12,8 +12,6 @@
 
 #include "symbols/pyoffsets.h"
 
-#define SESSION_MAX_RATE_HZ 10000
-
 struct registry;
 struct registry_entry;
 

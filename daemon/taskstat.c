@@ -3,28 +3,13 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-/* Reads a small /proc file whole. Returns its length or -errno (-ESRCH for
- * a vanished process, whatever open said). */
-static ssize_t read_small(const char *path, char *buf, size_t len)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT ? -ESRCH : -errno;
-    ssize_t n = read(fd, buf, len - 1);
-    int saved = errno;
-    close(fd);
-    if (n < 0)
-        return saved == ESRCH ? -ESRCH : -saved;
-    buf[n] = '\0';
-    return n;
-}
+#include "common/procfs.h"
 
 int taskstat_list(pid_t pid, uint32_t *tids, int max)
 {
@@ -45,28 +30,19 @@ int taskstat_list(pid_t pid, uint32_t *tids, int max)
     return count;
 }
 
-/* The state letter follows the last ')' of stat: comm may hold ')' itself. */
-static int parse_state(const char *stat_text)
-{
-    const char *close = strrchr(stat_text, ')');
-    if (!close || close[1] != ' ' || !close[2])
-        return -EINVAL;
-    return (unsigned char)close[2];
-}
-
 int taskstat_read(pid_t pid, uint32_t tid, struct task_stat *out)
 {
     char path[96], text[1024];
     snprintf(path, sizeof(path), "/proc/%d/task/%u/stat", (int)pid, tid);
-    ssize_t n = read_small(path, text, sizeof(text));
+    ssize_t n = procfs_read(path, text, sizeof(text));
     if (n < 0)
         return (int)n;
-    int state = parse_state(text);
+    int state = procfs_parse_state(text);
     if (state < 0)
         return state;
     out->state = (char)state;
     snprintf(path, sizeof(path), "/proc/%d/task/%u/schedstat", (int)pid, tid);
-    n = read_small(path, text, sizeof(text));
+    n = procfs_read(path, text, sizeof(text));
     if (n < 0)
         return (int)n;
     if (sscanf(text, "%" SCNu64 " %" SCNu64, &out->cpu_ns, &out->runq_ns) != 2)
@@ -74,21 +50,11 @@ int taskstat_read(pid_t pid, uint32_t tid, struct task_stat *out)
     return 0;
 }
 
-int taskstat_process_state(pid_t pid)
-{
-    char path[64], text[1024];
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    ssize_t n = read_small(path, text, sizeof(text));
-    if (n < 0)
-        return (int)n;
-    return parse_state(text);
-}
-
 long taskstat_syscall(pid_t pid, uint32_t tid)
 {
     char path[96], text[256];
     snprintf(path, sizeof(path), "/proc/%d/task/%u/syscall", (int)pid, tid);
-    ssize_t n = read_small(path, text, sizeof(text));
+    ssize_t n = procfs_read(path, text, sizeof(text));
     if (n < 0)
         return n;
     if (strncmp(text, "running", 7) == 0)
@@ -102,7 +68,7 @@ int taskstat_comm(pid_t pid, uint32_t tid, char *name, size_t len)
 {
     char path[96];
     snprintf(path, sizeof(path), "/proc/%d/task/%u/comm", (int)pid, tid);
-    ssize_t n = read_small(path, name, len);
+    ssize_t n = procfs_read(path, name, len);
     if (n < 0)
         return (int)n;
     name[strcspn(name, "\n")] = '\0';
@@ -113,7 +79,7 @@ int64_t taskstat_rss_bytes(pid_t pid)
 {
     char path[64], text[256];
     snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
-    ssize_t n = read_small(path, text, sizeof(text));
+    ssize_t n = procfs_read(path, text, sizeof(text));
     if (n < 0)
         return n;
     unsigned long long size, resident;

@@ -20,9 +20,6 @@ int taskstat_list(pid_t pid, uint32_t *tids, int max);
 /* Reads state and CPU clocks of one thread. 0, or -ESRCH when it is gone. */
 int taskstat_read(pid_t pid, uint32_t tid, struct task_stat *out);
 
-/* The process's own state letter ('Z' once it exited), or -ESRCH. */
-int taskstat_process_state(pid_t pid);
-
 /* The system call a blocked thread is in (/proc/.../syscall), -1 when it is
  * running, or a negative errno code. */
 long taskstat_syscall(pid_t pid, uint32_t tid);

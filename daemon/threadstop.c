@@ -10,12 +10,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
-static uint64_t monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
+#include "common/clock.h"
 
 /* Waits for the stop PTRACE_INTERRUPT asked for. A signal arriving at the
  * same moment shows up first as a signal-delivery-stop: keep it to hand it
@@ -57,7 +52,7 @@ int threadstop_hold(pid_t tid, struct thread_hold *hold)
         return rc;
     }
     hold->held = 1;
-    hold->stopped_ns = monotonic_ns();
+    hold->stopped_ns = clock_monotonic_ns();
     return 0;
 }
 
@@ -79,5 +74,5 @@ uint64_t threadstop_release(struct thread_hold *hold)
         return 0;
     ptrace(PTRACE_DETACH, hold->tid, NULL, (void *)(long)hold->pending_signal);
     hold->held = 0;
-    return monotonic_ns() - hold->stopped_ns;
+    return clock_monotonic_ns() - hold->stopped_ns;
 }

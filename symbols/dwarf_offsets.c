@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "common/clock.h"
 #include "symbols/elfsym.h"
 
 #define DWOFF_MAX_ALTS 4
@@ -238,7 +238,7 @@ static void match_die(struct dwoff *d, Dwarf_Die *die, const char *name, size_t 
 
 int dwoff_scan(struct dwoff *d, const char *const *names, size_t count)
 {
-    struct timespec t0, t1;
+    uint64_t t0;
     Dwarf_CU *cu = NULL;
     Dwarf_Die cudie, subdie;
     Dwarf_Half version;
@@ -252,7 +252,7 @@ int dwoff_scan(struct dwoff *d, const char *const *names, size_t count)
     for (size_t i = 0; i < d->nwanted; i++)
         missing += !d->wanted[i].found;
 
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    t0 = clock_monotonic_ns();
     while (missing > 0 &&
            dwarf_get_units(d->dw, cu, &cu, &version, &unit_type, &cudie, &subdie) == 0) {
         Dwarf_Die child;
@@ -270,9 +270,7 @@ int dwoff_scan(struct dwoff *d, const char *const *names, size_t count)
                 match_die(d, &child, name, &missing);
         } while (missing > 0 && dwarf_siblingof(&child, &child) == 0);
     }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    d->scan_ns += (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u +
-                  (uint64_t)(t1.tv_nsec - t0.tv_nsec);
+    d->scan_ns += clock_monotonic_ns() - t0;
 
     for (size_t i = 0; i < count; i++) {
         struct wanted *w = find_wanted(d, names[i]);

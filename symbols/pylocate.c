@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/procfs.h"
 #include "symbols/debug_offsets.h"
 #include "symbols/dwarf_cache.h"
 #include "symbols/dwarf_offsets.h"
@@ -387,10 +388,10 @@ int pyloc_locate_pid(pid_t pid, enum pyoff_pref pref, const char *debug_dirs,
 {
     struct procmaps maps = {0};
     struct probe *cand = NULL, *chosen = NULL;
-    char subject[32], exe[PATH_MAX], link[64], checked[512] = "", unsupported[512] = "";
+    char subject[32], exe[PATH_MAX], checked[512] = "", unsupported[512] = "";
     char pid_debug_dirs[80];
     size_t ncand = 0;
-    ssize_t n;
+    size_t n;
     int rc;
 
     target_init(out, pid);
@@ -402,22 +403,20 @@ int pyloc_locate_pid(pid_t pid, enum pyoff_pref pref, const char *debug_dirs,
     rc = procmaps_read(pid, &maps, err, errlen);
     if (rc)
         goto out;
-    snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
-    n = readlink(link, exe, sizeof(exe) - 1);
-    if (n < 0) {
+    rc = procfs_exe(pid, exe, sizeof(exe));
+    if (rc < 0) {
         char dir[32];
-        int e = errno;
         snprintf(dir, sizeof(dir), "/proc/%d", (int)pid);
         /* Kernel threads have no executable; only a missing pid is ESRCH. */
-        if (e != ENOENT || access(dir, F_OK) != 0) {
-            rc = e == ENOENT ? -ESRCH : -e;
+        if (rc != -ENOENT || access(dir, F_OK) != 0) {
             snprintf(err, errlen, "%s: %s", subject,
-                     e == ENOENT ? "no such process" : strerror(e));
+                     rc == -ENOENT ? "no such process" : strerror(-rc));
+            rc = rc == -ENOENT ? -ESRCH : rc;
             goto out;
         }
-        n = 0;
+        rc = 0;
     }
-    exe[n] = '\0';
+    n = strlen(exe);
     if (n > 10 && strcmp(exe + n - 10, " (deleted)") == 0)
         exe[n - 10] = '\0';
 

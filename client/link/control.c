@@ -11,8 +11,6 @@
 
 #include "client/link/daemon_link.h"
 
-#define CONTROL_ANSWER_MS 10000
-
 int control_request(uint32_t type, int has_arg, uint32_t arg, pid_t *daemon_pid, char *err,
                     size_t errlen)
 {
@@ -26,9 +24,10 @@ int control_request(uint32_t type, int has_arg, uint32_t arg, pid_t *daemon_pid,
         return fd;
     struct proto_buf out;
     proto_buf_init(&out);
-    proto_begin(&out, type);
     if (has_arg)
-        proto_put_u32(&out, arg);
+        proto_encode_session_id(&out, type, arg);
+    else
+        proto_encode_empty(&out, type);
     int rc = msgio_send(fd, &out);
     proto_buf_free(&out);
     if (rc < 0) {
@@ -41,7 +40,7 @@ int control_request(uint32_t type, int has_arg, uint32_t arg, pid_t *daemon_pid,
 
 int control_answer(int fd, struct msgio_msg *msg, char *err, size_t errlen)
 {
-    int rc = msgio_recv(fd, msg, CONTROL_ANSWER_MS);
+    int rc = msgio_recv(fd, msg, PROTO_ANSWER_TIMEOUT_MS);
     const char *text;
     if (rc == 0) {
         snprintf(err, errlen, "the daemon did not answer");
@@ -108,19 +107,18 @@ int control_start_session(int fd, uint32_t type, pid_t pid, const struct control
 {
     struct proto_buf out;
     proto_buf_init(&out);
-    proto_begin(&out, type);
-    proto_put_i32(&out, (int32_t)pid);
-    proto_put_u32(&out, o->rate_hz);
-    proto_put_u32(&out, (o->idle ? PROTO_FLAG_IDLE : 0) | (o->memory ? PROTO_FLAG_MEMORY : 0));
-    proto_put_u32(&out, (uint32_t)o->offsets);
-    proto_put_str(&out, o->debug_dirs ? o->debug_dirs : "");
+    struct proto_profile req = {
+        .pid = (int32_t)pid, .rate_hz = o->rate_hz,
+        .flags = (o->idle ? PROTO_FLAG_IDLE : 0) | (o->memory ? PROTO_FLAG_MEMORY : 0),
+        .offsets_pref = (uint32_t)o->offsets, .debug_dirs = o->debug_dirs};
+    proto_encode_profile(&out, type, &req);
     int rc = msgio_send(fd, &out);
     proto_buf_free(&out);
     struct msgio_msg in = {0};
     uint32_t id = 0;
     const char *text;
     if (rc == 0)
-        rc = msgio_recv(fd, &in, 10000);
+        rc = msgio_recv(fd, &in, PROTO_ANSWER_TIMEOUT_MS);
     if (rc > 0 && in.type == PROTO_SESSION_STARTED &&
         proto_decode_session_started(in.payload, in.length, &id) == 0 && id <= INT32_MAX)
         rc = (int)id;

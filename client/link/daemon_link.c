@@ -103,13 +103,12 @@ static int handshake(int fd, char *err, size_t errlen)
 {
     struct proto_buf out;
     proto_buf_init(&out);
-    proto_begin(&out, PROTO_HELLO);
-    proto_put_u32(&out, PROTO_VERSION);
+    proto_encode_hello(&out, PROTO_VERSION);
     int rc = msgio_send(fd, &out);
     proto_buf_free(&out);
     struct msgio_msg in = {0};
     if (rc == 0)
-        rc = msgio_recv(fd, &in, 10000);
+        rc = msgio_recv(fd, &in, PROTO_ANSWER_TIMEOUT_MS);
     uint32_t version;
     int32_t pid;
     const char *message;

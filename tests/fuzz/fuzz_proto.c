@@ -1,5 +1,6 @@
 /* libFuzzer target for the protocol decoders: the only code that reads
- * bytes from a peer. The first input byte picks a decoder, the rest is the
+ * bytes from a peer, every one of them (session, memory and control
+ * messages). The first input byte picks a decoder, the rest is the
  * payload; ASan and UBSan (built in by tests/fuzz/CMakeLists.txt) turn any
  * read past the payload or overflow into a crash. Each decoder is also
  * held to its contract: on success every string it returns lies inside
@@ -24,6 +25,7 @@ static void check_str(const char *s)
 }
 
 static struct proto_sample sample; /* large: not on the stack */
+static struct proto_heap heap;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -49,7 +51,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct proto_end end;
     struct proto_session_info info;
     struct proto_daemon_state state;
-    switch (data[0] % 15) {
+    struct proto_rss rss;
+    struct proto_heap_free heap_free;
+    struct proto_heap_stats stats;
+    switch (data[0] % 19) {
     case 0:
         proto_decode_hello(p, n, &u32);
         break;
@@ -111,8 +116,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             check_str(state.config_path);
         }
         break;
-    default:
+    case 14:
         if (proto_decode_empty(p, n) == 0 && n != 0)
+            abort();
+        break;
+    case 15:
+        if (proto_decode_rss(p, n, &rss) == 0 && n != 16)
+            abort();
+        break;
+    case 16:
+        if (proto_decode_heap(p, n, &heap) == 0 &&
+            (heap.nframes > PROTO_MAX_FRAMES || heap.weight == 0 ||
+             heap.kind < PROTO_HEAP_ALLOC || heap.kind > PROTO_HEAP_COPY ||
+             (heap.flags & ~PROTO_HEAPF_KNOWN)))
+            abort();
+        break;
+    case 17:
+        if (proto_decode_heap_free(p, n, &heap_free) == 0 && n != 16)
+            abort();
+        break;
+    default:
+        if (proto_decode_heap_stats(p, n, &stats) == 0 && stats.window == 0)
             abort();
         break;
     }

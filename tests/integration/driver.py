@@ -2,7 +2,10 @@
 """Integration test driver: `driver.py INTERPRETER CASE` profiles a workload
 under one interpreter (py3.8 ... py3.13, debian-dbg, debian-nodbg), or
 `driver.py cli CASE` runs a command-line case once; `driver.py daemon CASE`
-a case of the shared daemon (cases_daemon.py).
+a case of the shared daemon (cases_daemon.py). `driver.py fixture setup`
+stops a daemon left from an earlier run and clears the sanitizer reports;
+`driver.py fixture teardown` stops the daemon and fails on any sanitizer
+report of the whole run (a daemon's leak report comes at its exit).
 
 Exit status: 0 passed, 1 failed, 77 skipped (CTest's SKIP_RETURN_CODE).
 Needs FAH_CLIENT (the fixingahole binary) and FIXINGAHOLE_SOCKET (a socket
@@ -10,6 +13,7 @@ path private to this build) in the environment; CMake sets both.
 """
 
 import os
+import subprocess
 import sys
 import traceback
 
@@ -20,11 +24,35 @@ import cases_daemon  # noqa: E402
 import cases_memory  # noqa: E402
 import cases_options  # noqa: E402
 import cases_profile  # noqa: E402
-from harness import SKIP, Failure, Skip, Workdir, interpreter, prepare_socket_dir  # noqa: E402
+from harness import (SKIP, Failure, Skip, Workdir, client_path, interpreter,  # noqa: E402
+                     prepare_socket_dir, sanitizer_check, sanitizer_clear, sanitizer_reports,
+                     sanitizer_setup)
+
+
+def stop_daemon():
+    r = subprocess.run([client_path(), "daemon", "stop"], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, universal_newlines=True, timeout=60)
+    print(r.stdout.strip())
+    if r.returncode != 0:
+        raise Failure("fixingahole daemon stop exited %d" % r.returncode)
+
+
+def fixture(case):
+    if case == "setup":
+        stop_daemon()
+        sanitizer_clear()
+    elif case == "teardown":
+        stop_daemon()
+        sanitizer_check()
+    else:
+        raise Failure("unknown fixture %r" % case)
 
 
 def run(target, case):
     prepare_socket_dir()
+    before = sanitizer_setup()
+    if target == "fixture":
+        return fixture(case)
     if target in ("cli", "options", "daemon"):
         module = {"cli": cases_cli, "options": cases_options, "daemon": cases_daemon}[target]
         if case not in module.CASES:
@@ -46,9 +74,12 @@ def run(target, case):
         raise
     except BaseException:
         work.keep = True
+        for text in sanitizer_reports(before):
+            print(text)
         raise
     finally:
         work.cleanup()
+    sanitizer_check(before)
 
 
 def main(argv):

@@ -48,6 +48,64 @@ def prepare_socket_dir():
     os.chmod(folder, 0o700)
 
 
+# --- sanitizer reports ----------------------------------------------------
+# In an ASan/UBSan build, a report of the daemon (detached, its stderr in a
+# log file) or of a client would otherwise go unread. Every process the
+# tests start inherits log_path, so reports land as files in one folder per
+# build tree, which the driver checks after every case and the teardown
+# test after the last daemon has exited. Binaries built without sanitizers
+# ignore the variables.
+
+SANITIZER_VARS = ("ASAN_OPTIONS", "UBSAN_OPTIONS")
+
+
+def sanitizer_dir():
+    """Beside the socket's private folder, and open to every user (sticky,
+    like /tmp): the users case runs a client as a throwaway user, and a
+    sanitized process that cannot open its log_path dies."""
+    return os.path.dirname(os.environ["FIXINGAHOLE_SOCKET"]) + "-sanitizer"
+
+
+def sanitizer_setup():
+    """Points the sanitizers' log_path into sanitizer_dir() for every
+    process started from here on (appended: the last setting wins). Returns
+    the reports already there, for sanitizer_check."""
+    folder = sanitizer_dir()
+    os.makedirs(folder, exist_ok=True)
+    os.chmod(folder, 0o1777)
+    prefix = os.path.join(folder, "report")
+    for var in SANITIZER_VARS:
+        old = os.environ.get(var, "")
+        os.environ[var] = (old + ":" if old else "") + "log_path=" + prefix
+    return set(os.listdir(folder))
+
+
+def sanitizer_reports(before=()):
+    """The text of every report written since `before` (file names)."""
+    folder = sanitizer_dir()
+    if not os.path.isdir(folder):
+        return []
+    texts = []
+    for name in sorted(set(os.listdir(folder)) - set(before)):
+        with open(os.path.join(folder, name), errors="replace") as f:
+            texts.append("--- %s\n%s" % (name, _tail(f.read())))
+    return texts
+
+
+def sanitizer_check(before=()):
+    """Fails when a sanitized process wrote a report since `before`."""
+    texts = sanitizer_reports(before)
+    if texts:
+        raise Failure("sanitizer reports (%d) from processes of this test, in %s:\n%s"
+                      % (len(texts), sanitizer_dir(), "\n".join(texts)))
+
+
+def sanitizer_clear():
+    folder = sanitizer_dir()
+    for name in os.listdir(folder) if os.path.isdir(folder) else []:
+        os.unlink(os.path.join(folder, name))
+
+
 # --- interpreters ---------------------------------------------------------
 
 def _pyenv_roots():

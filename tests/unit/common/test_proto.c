@@ -9,8 +9,8 @@
 /* The payload of the message in buf (after the header). */
 static const uint8_t *payload(const struct proto_buf *buf, size_t *len)
 {
-    *len = buf->len - PROTO_HEADER_SIZE;
-    return buf->data + PROTO_HEADER_SIZE;
+    *len = buf->wire.len - PROTO_HEADER_SIZE;
+    return buf->wire.data + PROTO_HEADER_SIZE;
 }
 
 static void build_sample(struct proto_buf *b, uint32_t nframes)

@@ -10,8 +10,8 @@
 
 static const uint8_t *payload(const struct proto_buf *buf, size_t *len)
 {
-    *len = buf->len - PROTO_HEADER_SIZE;
-    return buf->data + PROTO_HEADER_SIZE;
+    *len = buf->wire.len - PROTO_HEADER_SIZE;
+    return buf->wire.data + PROTO_HEADER_SIZE;
 }
 
 static void build_info(struct proto_buf *b, uint32_t id, uint32_t kind, const char *command)

@@ -8,8 +8,8 @@
 
 static const uint8_t *payload(const struct proto_buf *buf, size_t *len)
 {
-    *len = buf->len - PROTO_HEADER_SIZE;
-    return buf->data + PROTO_HEADER_SIZE;
+    *len = buf->wire.len - PROTO_HEADER_SIZE;
+    return buf->wire.data + PROTO_HEADER_SIZE;
 }
 
 static void build_heap(struct proto_buf *b, uint32_t kind, uint32_t flags, uint32_t n)

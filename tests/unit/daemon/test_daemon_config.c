@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/proto.h"
 #include "daemon/config.h"
-#include "daemon/session.h"
 #include "harness.h"
 
 static void write_file(const char *path, const char *text)
@@ -29,7 +29,7 @@ int main(void)
     daemon_config_defaults(&c);
     CHECK_EQ_INT(daemon_config_load(&c, path, 0, err, sizeof(err)), 0); /* no file: fine */
     CHECK_EQ_INT(c.idle_timeout_s, DAEMON_CONFIG_IDLE_TIMEOUT_S);
-    CHECK_EQ_INT(c.max_rate_hz, SESSION_MAX_RATE_HZ);
+    CHECK_EQ_INT(c.max_rate_hz, PROTO_MAX_RATE_HZ);
     CHECK_EQ_INT(c.max_sessions, DAEMON_CONFIG_MAX_SESSIONS);
     CHECK_EQ_INT(c.shared, 0);
     CHECK_EQ_STR(c.config_path, "");

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/buf.h"
 #include "common/msgio.h"
 #include "common/proto.h"
 #include "daemon/registry.h"
@@ -82,15 +83,12 @@ static void *watch_thread(void *p)
     return NULL;
 }
 
-static void put_code(struct proto_buf *batch, struct proto_buf *msg, uint32_t type, uint32_t v)
+static void put_code(struct buf *batch, struct proto_buf *msg, uint32_t type, uint32_t v)
 {
     proto_begin(msg, type);
     proto_put_u32(msg, v);
     proto_finish(msg);
-    uint8_t *grown = realloc(batch->data, batch->len + msg->len);
-    batch->data = grown;
-    memcpy(batch->data + batch->len, msg->data, msg->len);
-    batch->len += msg->len;
+    CHECK_EQ_INT(buf_append(batch, msg->wire.data, msg->wire.len), 0);
 }
 
 static uint32_t watchers_of(struct registry *reg, uint32_t id)
@@ -132,8 +130,9 @@ static void test_fanout(void)
     int rc;
     struct registry_entry *e = add(reg, 1000, getpid(), &rc);
     uint32_t id = registry_entry_id(e);
-    struct proto_buf batch, msg;
-    proto_buf_init(&batch);
+    struct buf batch;
+    struct proto_buf msg;
+    buf_init(&batch);
     proto_buf_init(&msg);
 
     /* Another user cannot watch. */
@@ -182,7 +181,7 @@ static void test_fanout(void)
     close(sv[0]);
     close(sv[1]);
 
-    proto_buf_free(&batch);
+    buf_free(&batch);
     proto_buf_free(&msg);
     registry_free(reg);
 }
@@ -205,7 +204,7 @@ static void test_stuck_watcher(void)
     proto_buf_init(&msg);
     proto_begin(&msg, PROTO_SAMPLE);
     proto_finish(&msg);
-    memcpy(big, msg.data, PROTO_HEADER_SIZE);
+    memcpy(big, msg.wire.data, PROTO_HEADER_SIZE);
     uint32_t length = (1 << 20) - PROTO_HEADER_SIZE;
     memcpy(big + 4, &length, 4);
     for (int i = 0; i < 16; i++)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "common/procfs.h"
 #include "harness.h"
 #include "symbols/elfsym.h"
 #include "symbols/procmaps.h"
@@ -175,9 +176,7 @@ int main(void)
 {
     struct elfsym *ef = NULL;
     char err[256];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-    exe[n > 0 ? n : 0] = '\0';
+    CHECK_EQ_INT(procfs_self_exe(exe, sizeof(exe)), 0);
     CHECK_EQ_INT(elfsym_open(exe, &ef, err, sizeof(err)), 0);
     if (!ef) {
         fprintf(stderr, "%s\n", err);

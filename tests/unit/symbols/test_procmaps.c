@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "common/procfs.h"
 #include "harness.h"
 #include "symbols/procmaps.h"
 
@@ -82,12 +83,10 @@ static void test_reads_own_maps(void)
 {
     struct procmaps maps;
     char err[256], exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
     uint64_t here = (uint64_t)(uintptr_t)&test_reads_own_maps;
     int found_exe = 0, found_code = 0;
 
-    CHECK(n > 0);
-    exe[n > 0 ? n : 0] = '\0';
+    CHECK_EQ_INT(procfs_self_exe(exe, sizeof(exe)), 0);
     CHECK_EQ_INT(procmaps_read(getpid(), &maps, err, sizeof(err)), 0);
     CHECK(maps.count > 3);
     for (size_t i = 0; i < maps.count; i++) {
