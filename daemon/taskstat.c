@@ -30,6 +30,23 @@ int taskstat_list(pid_t pid, uint32_t *tids, int max)
     return count;
 }
 
+/* stime, the 15th field of stat (the 13th after the state letter, which
+ * follows the last ')': comm may hold spaces and parentheses). */
+static int parse_kernel_ns(const char *stat_text, uint64_t *out)
+{
+    static long ticks_per_second;
+    const char *p = strrchr(stat_text, ')');
+    unsigned long long stime;
+
+    if (!ticks_per_second)
+        ticks_per_second = sysconf(_SC_CLK_TCK);
+    if (!p || ticks_per_second <= 0 ||
+        sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %llu", &stime) != 1)
+        return -EINVAL;
+    *out = (uint64_t)stime * (1000000000u / (uint64_t)ticks_per_second);
+    return 0;
+}
+
 int taskstat_read(pid_t pid, uint32_t tid, struct task_stat *out)
 {
     char path[96], text[1024];
@@ -41,6 +58,8 @@ int taskstat_read(pid_t pid, uint32_t tid, struct task_stat *out)
     if (state < 0)
         return state;
     out->state = (char)state;
+    if (parse_kernel_ns(text, &out->kernel_ns) < 0)
+        return -EINVAL;
     snprintf(path, sizeof(path), "/proc/%d/task/%u/schedstat", (int)pid, tid);
     n = procfs_read(path, text, sizeof(text));
     if (n < 0)

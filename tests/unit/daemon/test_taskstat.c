@@ -1,0 +1,63 @@
+/* taskstat against the kernel's own accounting of this very thread: its
+ * state, its CPU clock and its kernel-mode time, also when its name holds
+ * spaces and parentheses that could derail parsing /proc/.../stat. */
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon/taskstat.h"
+#include "harness.h"
+
+static uint64_t ns_of(const struct timeval *tv)
+{
+    return (uint64_t)tv->tv_sec * 1000000000u + (uint64_t)tv->tv_usec * 1000u;
+}
+
+/* Spends about `ms` of CPU in the kernel: reading /dev/zero in big chunks
+ * is all copy_to_user. */
+static void kernel_work(int ms)
+{
+    static char buf[1 << 20];
+    struct timespec t0, t;
+    int fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+    do {
+        if (read(fd, buf, sizeof(buf)) < 0)
+            break;
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    } while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < ms);
+    close(fd);
+}
+
+int main(void)
+{
+    pid_t pid = getpid();
+    uint32_t tid = (uint32_t)syscall(SYS_gettid);
+    struct task_stat before, after;
+    struct rusage r0, r1;
+
+    /* A name that a naive parser would split wrongly. */
+    prctl(PR_SET_NAME, "a) b (c d", 0, 0, 0);
+    CHECK_EQ_INT(taskstat_read(pid, tid, &before), 0);
+    getrusage(RUSAGE_THREAD, &r0);
+    kernel_work(300);
+    getrusage(RUSAGE_THREAD, &r1);
+    CHECK_EQ_INT(taskstat_read(pid, tid, &after), 0);
+    CHECK_EQ_INT(after.state, 'R');
+
+    uint64_t ours = after.kernel_ns - before.kernel_ns;
+    uint64_t kernels = ns_of(&r1.ru_stime) - ns_of(&r0.ru_stime);
+    uint64_t cpu = after.cpu_ns - before.cpu_ns;
+    printf("kernel time: taskstat %.3f s, getrusage %.3f s, of %.3f s on CPU\n", ours / 1e9,
+           kernels / 1e9, cpu / 1e9);
+    /* Both come from the same tick-sampled split; stat rounds to 10 ms. */
+    CHECK(ours + 20000000u >= kernels && ours <= kernels + 20000000u);
+    CHECK(kernels > cpu / 2); /* the work really was in the kernel */
+    CHECK(cpu >= 250000000u);
+    CHECK(taskstat_read(pid, 0x7fffffff, &after) < 0);
+    return test_finish("test_taskstat");
+}
