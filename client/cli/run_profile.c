@@ -191,13 +191,16 @@ static int report_outcome(const struct collect_result *r, const struct profile *
 }
 
 /* The memory figures end where the script's code did (docs/memory.md).
- * The mark can only come out early (see start_script), never late: the
- * teardown's frees stay out. */
-static void mark_script_end(struct profile *p, const struct launch *l, uint64_t session_ns)
+ * The daemon's time 0 is estimated from above (the session's confirmation,
+ * and every timed message's arrival less its stream time), so the end can
+ * only come out early, never late: the teardown's frees stay out. */
+static void mark_script_end(struct profile *p, const struct launch *l, uint64_t session_ns,
+                            uint64_t stream_zero_ns)
 {
     uint64_t end = launch_script_end_ns(l);
-    if (end && session_ns && end >= session_ns)
-        p->memory.script_end = (double)(end - session_ns) / 1e9;
+    uint64_t zero = stream_zero_ns && stream_zero_ns < session_ns ? stream_zero_ns : session_ns;
+    if (end && zero && end >= zero)
+        p->memory.script_end = (double)(end - zero) / 1e9;
 }
 
 /* One run: script started through the bootstrap, profile collected,
@@ -250,7 +253,7 @@ static int run_once(const struct profile_options *o, struct run_paths *paths_)
         status = report_outcome(&result, p);
     if (!status) {
         profile_strip_frames(p, launch.bootstrap);
-        mark_script_end(p, &launch, session_ns);
+        mark_script_end(p, &launch, session_ns, result.stream_zero_ns);
     }
     struct results_request rr = {.output = paths.output, .source = paths.script,
                                  .root = paths.root, .detailed = o->detailed,
