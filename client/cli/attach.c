@@ -47,8 +47,8 @@ static void usage(FILE *out)
             "\n"
             "Profiles the running Python process PID until SECONDS have passed, Ctrl-C,\n"
             "or the process exits; the process keeps running afterwards. Writes\n"
-            "performance/<script or pidPID>/<UTC timestamp>/ as `profile` does. Heap\n"
-            "profiling is not available when attaching: the report has CPU time and RSS.\n"
+            "performance/<script or pidPID>/<UTC timestamp>/ as `profile` does, with CPU\n"
+            "time and RSS (--memory needs the allocation sampler preloaded at start).\n"
             "\n"
             "options: --duration SECONDS, and profile's -d, -t/-nt, -o DIR, -i DIR,\n"
             "--rate HZ, --idle, --offsets SOURCE, --debug-dirs DIRS (see profile --help)\n"
@@ -292,8 +292,7 @@ static int collect_and_report(int fd, struct attach_run *a)
         status = EXIT_PROFILER;
     }
     if (!status)
-        fprintf(stderr, "fixingahole: heap blame is not available when attaching; results in %s\n",
-                folder);
+        fprintf(stderr, "fixingahole: results in %s\n", folder);
     profile_free(p);
     return status;
 }

@@ -9,8 +9,10 @@
 struct profile *profile_new(void)
 {
     struct profile *p = calloc(1, sizeof(struct profile));
-    if (p)
+    if (p) {
         p->memory.main_stack = -1;
+        p->memory.script_end = -1;
+    }
     return p;
 }
 

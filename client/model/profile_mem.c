@@ -48,6 +48,8 @@ void profile_mem_main_stack(struct profile *p, long stack)
 int profile_mem_rss(struct profile *p, double t, uint64_t bytes)
 {
     struct profile_memory *m = &p->memory;
+    if (bytes == 0)
+        return 0;
     if (grow((void **)&m->rss, &m->rss_cap, m->nrss + 1, sizeof(*m->rss)) < 0)
         return -ENOMEM;
     uint64_t before = m->nrss ? m->rss[m->nrss - 1].bytes : bytes;
@@ -158,6 +160,7 @@ int profile_mem_copy(struct profile_memory *dst, const struct profile_memory *sr
     dst->heap_truncated = src->heap_truncated;
     dst->heap_unwaited = src->heap_unwaited;
     dst->max_rss_sampled = src->max_rss_sampled;
+    dst->script_end = src->script_end;
     dst->main_stack = src->main_stack < 0 ? -1 : (long)stack_map[src->main_stack];
     if (grow((void **)&dst->rss, &dst->rss_cap, src->nrss, sizeof(*dst->rss)) < 0 ||
         grow((void **)&dst->events, &dst->events_cap, src->nevents, sizeof(*dst->events)) < 0)

@@ -45,6 +45,10 @@ struct profile_memory {
     struct profile_live_block *live; /* sampled blocks not yet released */
     size_t nlive, live_cap;
     long main_stack; /* the main thread's latest stack, -1 before any */
+    /* Seconds since the session started when the script's own code ended
+     * (the bootstrap's mark, client/run/launch.h), before the interpreter's
+     * teardown; -1 when unknown (attach, os._exit). The figures stop here. */
+    double script_end;
 };
 
 struct profile;
@@ -54,7 +58,8 @@ struct profile_frame;
 void profile_mem_free(struct profile_memory *m);
 
 /* An RSS reading at time t; RSS growth since the previous reading is
- * charged to the main thread's latest stack. 0 or -ENOMEM. */
+ * charged to the main thread's latest stack. A reading of 0 bytes (the
+ * target had exited: a zombie has no pages) is dropped. 0 or -ENOMEM. */
 int profile_mem_rss(struct profile *p, double t, uint64_t bytes);
 
 /* The main thread was last seen in stack `stack` (for RSS growth). */

@@ -18,6 +18,7 @@ struct mem_build {
     long *line_of;         /* line_of[stack]: index into m->lines, -1 none */
     size_t lines_cap;
     double *line_live, *func_live;
+    unsigned long *line_sampled, *func_sampled; /* live blocks not recorded whole */
 };
 
 size_t summary_mem_downsample(struct summary_mem_point *points, size_t n, size_t max)
@@ -45,6 +46,37 @@ double summary_mem_growth_rate(const struct summary_mem_point *points, size_t n,
     if (n == 0 || max <= 0)
         return 0.0;
     return 100.0 * (points[n - 1].bytes - points[0].bytes) / max;
+}
+
+size_t summary_mem_resample(const struct summary_mem_point *points, size_t n, double end,
+                            struct summary_mem_point *out, size_t max)
+{
+    size_t slices = n < max ? n : max, used = 0, i = 0;
+    if (slices == 0)
+        return 0;
+    if (!(end > 0)) { /* no span: the first value alone */
+        out[0] = (struct summary_mem_point){0, points[0].bytes};
+        return 1;
+    }
+    double step = end / (double)slices, value = 0;
+    int have = 0;
+    for (size_t k = 0; k < slices; k++) {
+        double to = k + 1 == slices ? end : step * (double)(k + 1), top = value;
+        int seen = have;
+        for (; i < n && points[i].t <= end && (points[i].t < to || k + 1 == slices); i++) {
+            value = points[i].bytes;
+            top = seen && top > value ? top : value;
+            seen = have = 1;
+        }
+        if (seen)
+            out[used++] = (struct summary_mem_point){to, top};
+    }
+    return used;
+}
+
+int summary_mem_event_exact(long long bytes, double window)
+{
+    return !(window > 0 && (double)(bytes < 0 ? -bytes : bytes) == window);
 }
 
 double summary_mem_leak_likelihood(unsigned long allocs, unsigned long freed)
@@ -141,7 +173,8 @@ static int charge_lines(struct mem_build *b)
     return 0;
 }
 
-/* Heap timeline, per-line and per-function live bytes, peaks, bins. */
+/* Heap timeline, per-line and per-function live bytes, peaks, bins. Events
+ * after the script's end (the interpreter's teardown) are left out. */
 static int replay(struct mem_build *b)
 {
     const struct profile_memory *pm = &b->p->memory;
@@ -150,21 +183,30 @@ static int replay(struct mem_build *b)
     m->timeline = malloc((pm->nevents + 2) * sizeof(*m->timeline));
     b->line_live = calloc(m->nlines + 1, sizeof(double));
     b->func_live = calloc(m->nfunctions + 1, sizeof(double));
-    if (!order || !m->timeline || !b->line_live || !b->func_live) {
+    b->line_sampled = calloc(m->nlines + 1, sizeof(unsigned long));
+    b->func_sampled = calloc(m->nfunctions + 1, sizeof(unsigned long));
+    if (!order || !m->timeline || !b->line_live || !b->func_live || !b->line_sampled ||
+        !b->func_sampled) {
         free(order);
         return -ENOMEM;
     }
+    size_t nevents = 0;
     for (size_t i = 0; i < pm->nevents; i++)
-        order[i] = &pm->events[i];
-    qsort(order, pm->nevents, sizeof(*order), by_time);
+        if (pm->events[i].t <= m->duration)
+            order[nevents++] = &pm->events[i];
+    qsort(order, nevents, sizeof(*order), by_time);
     double heap = 0;
+    unsigned long heap_sampled = 0;
+    m->max_exact = 1;
     m->timeline[m->ntimeline++] = (struct summary_mem_point){0, 0};
-    for (size_t i = 0; i < pm->nevents; i++) {
+    for (size_t i = 0; i < nevents; i++) {
         const struct profile_heap_event *ev = order[i];
         long li = ev->stack < b->p->nstacks ? b->line_of[ev->stack] : -1;
         struct summary_mem_line *l = li >= 0 ? &m->lines[li] : NULL;
         struct summary_mem_function *f = l ? &m->functions[l->function] : NULL;
         double bytes = (double)ev->bytes;
+        long sampled = !summary_mem_event_exact(ev->bytes, m->window);
+        long count = ev->kind == PROFILE_HEAP_ALLOC ? sampled : -sampled;
         size_t bin = m->duration > 0 ? (size_t)(ev->t / m->duration * SUMMARY_MEM_BINS) : 0;
         if (bin >= SUMMARY_MEM_BINS)
             bin = SUMMARY_MEM_BINS - 1;
@@ -174,23 +216,36 @@ static int replay(struct mem_build *b)
             heap += bytes;
             if (heap < 0)
                 heap = 0;
+            heap_sampled += (unsigned long)count; /* wraps back on release */
             m->timeline[m->ntimeline++] = (struct summary_mem_point){ev->t, heap};
-            if (heap > m->max_bytes)
+            if (heap > m->max_bytes) {
                 m->max_bytes = heap;
+                m->max_exact = heap_sampled == 0;
+            }
             if (ev->kind == PROFILE_HEAP_ALLOC)
                 m->total_alloc += bytes;
             if (!l)
                 break;
             b->line_live[li] += bytes;
             b->func_live[l->function] += bytes;
-            if (b->line_live[li] > l->peak_bytes)
+            b->line_sampled[li] += (unsigned long)count;
+            b->func_sampled[l->function] += (unsigned long)count;
+            if (b->line_live[li] > l->peak_bytes) {
                 l->peak_bytes = b->line_live[li];
-            if (b->func_live[l->function] > f->peak_bytes)
+                l->peak_exact = b->line_sampled[li] == 0;
+            }
+            if (b->func_live[l->function] > f->peak_bytes) {
                 f->peak_bytes = b->func_live[l->function];
+                f->peak_exact = b->func_sampled[l->function] == 0;
+            }
             if (ev->kind == PROFILE_HEAP_ALLOC) {
                 l->alloc_bytes += bytes;
                 l->bins[bin] += bytes;
                 l->nallocs++;
+                if (!sampled) {
+                    l->alloc_exact += bytes;
+                    f->alloc_exact += bytes;
+                }
                 if (l->first_alloc_t < 0)
                     l->first_alloc_t = ev->t;
                 f->alloc_bytes += bytes;
@@ -294,18 +349,52 @@ static int find_leaks(struct summary_memory *m)
     return 0;
 }
 
-static int rss_timeline(const struct profile *p, struct summary_memory *m)
+/* The RSS readings up to the script's end, as points (m->rss, raw). */
+static int rss_points(const struct profile *p, struct summary_memory *m)
 {
     const struct profile_memory *pm = &p->memory;
     if (!(m->rss = malloc((pm->nrss + 1) * sizeof(*m->rss))))
         return -ENOMEM;
-    for (size_t i = 0; i < pm->nrss; i++) {
-        m->rss[i] = (struct summary_mem_point){pm->rss[i].t, (double)pm->rss[i].bytes};
-        if (pm->rss[i].t > m->duration)
-            m->duration = pm->rss[i].t;
-    }
-    m->nrss = pm->nrss;
+    for (size_t i = 0; i < pm->nrss; i++)
+        if (pm->rss[i].t <= m->duration)
+            m->rss[m->nrss++] = (struct summary_mem_point){pm->rss[i].t, (double)pm->rss[i].bytes};
     return 0;
+}
+
+/* Where the figures end: the script's own end when the bootstrap marked
+ * it, else the last reading or event. */
+static double figures_end(const struct profile_memory *pm)
+{
+    if (pm->script_end >= 0)
+        return pm->script_end;
+    double end = 0;
+    for (size_t i = 0; i < pm->nrss; i++)
+        end = pm->rss[i].t > end ? pm->rss[i].t : end;
+    for (size_t i = 0; i < pm->nevents; i++)
+        end = pm->events[i].t > end ? pm->events[i].t : end;
+    return end;
+}
+
+/* Replaces *points (n raw points) by its sampling by time. */
+static int by_time_points(struct summary_mem_point **points, size_t *n, double end)
+{
+    struct summary_mem_point *out = malloc((SUMMARY_MEM_TIMELINE + 1) * sizeof(*out));
+    if (!out)
+        return -ENOMEM;
+    *n = summary_mem_resample(*points, *n, end, out, SUMMARY_MEM_TIMELINE);
+    free(*points);
+    *points = out;
+    return 0;
+}
+
+static void build_free(struct mem_build *b)
+{
+    free(b->counts);
+    free(b->line_of);
+    free(b->line_live);
+    free(b->func_live);
+    free(b->line_sampled);
+    free(b->func_sampled);
 }
 
 struct summary_memory *summary_mem_new(const struct profile *p, const struct summary_options *o)
@@ -316,13 +405,13 @@ struct summary_memory *summary_mem_new(const struct profile *p, const struct sum
         return NULL;
     const struct profile_memory *pm = &p->memory;
     m->heap = pm->heap;
+    m->window = (double)pm->window;
+    m->script_end = pm->script_end;
+    m->duration = figures_end(pm);
     b.counts = calloc(p->ncodes + 1, 1);
     b.line_of = malloc((p->nstacks + 1) * sizeof(long));
-    if (!b.counts || !b.line_of || rss_timeline(p, m) < 0)
+    if (!b.counts || !b.line_of || rss_points(p, m) < 0)
         goto fail;
-    for (size_t i = 0; i < pm->nevents; i++)
-        if (pm->events[i].t > m->duration)
-            m->duration = pm->events[i].t;
     for (size_t i = 0; i < p->nstacks; i++)
         b.line_of[i] = -2;
     build_counts(&b);
@@ -334,16 +423,20 @@ struct summary_memory *summary_mem_new(const struct profile *p, const struct sum
         m->timeline = malloc((m->nrss + 1) * sizeof(*m->timeline));
         if (!m->timeline)
             goto fail;
-        memcpy(m->timeline, m->rss, m->nrss * sizeof(*m->rss));
+        if (m->nrss)
+            memcpy(m->timeline, m->rss, m->nrss * sizeof(*m->rss));
         m->ntimeline = m->nrss;
-        m->max_bytes = (double)pm->max_rss_sampled;
+        m->max_bytes = 0;
+        for (size_t i = 0; i < m->nrss; i++)
+            m->max_bytes = m->rss[i].bytes > m->max_bytes ? m->rss[i].bytes : m->max_bytes;
     } else {
         double end = m->timeline[m->ntimeline - 1].bytes; /* (0, 0) is always there */
         m->timeline[m->ntimeline++] = (struct summary_mem_point){m->duration, end};
     }
     m->growth_rate_percent = summary_mem_growth_rate(m->timeline, m->ntimeline, m->max_bytes);
-    m->ntimeline = summary_mem_downsample(m->timeline, m->ntimeline, SUMMARY_MEM_TIMELINE);
-    m->nrss = summary_mem_downsample(m->rss, m->nrss, SUMMARY_MEM_TIMELINE);
+    if (by_time_points(&m->timeline, &m->ntimeline, m->duration) < 0 ||
+        by_time_points(&m->rss, &m->nrss, m->duration) < 0)
+        goto fail;
     fill_shares(&b);
     /* After this, lines[].function no longer indexes functions[]. */
     if (m->nlines) { /* functions exist only for lines */
@@ -352,16 +445,10 @@ struct summary_memory *summary_mem_new(const struct profile *p, const struct sum
     }
     if (m->heap && find_leaks(m) < 0)
         goto fail;
-    free(b.counts);
-    free(b.line_of);
-    free(b.line_live);
-    free(b.func_live);
+    build_free(&b);
     return m;
 fail:
-    free(b.counts);
-    free(b.line_of);
-    free(b.line_live);
-    free(b.func_live);
+    build_free(&b);
     summary_mem_free(m);
     return NULL;
 }

@@ -34,6 +34,8 @@ struct summary_mem_line {
     double alloc_bytes;   /* sampled allocation, all of it */
     double python_bytes;  /* of which the interpreter's own */
     double peak_bytes;    /* most of its allocation live at once */
+    double alloc_exact;   /* of alloc_bytes, blocks recorded at their true size */
+    int peak_exact;       /* the peak held only blocks recorded at their true size */
     double live_end;      /* still live when the run ended */
     double copy_bytes;    /* sampled memcpy/memmove volume */
     double rss_growth;    /* RSS growth while the line ran (every mode) */
@@ -51,15 +53,23 @@ struct summary_mem_function {
     const char *file, *rel, *qualname;
     int firstlineno;
     double alloc_bytes, python_bytes, peak_bytes, copy_bytes, live;
+    double alloc_exact; /* of alloc_bytes, blocks recorded at their true size */
+    int peak_exact;     /* the peak held only such blocks */
     double alloc_percent, python_percent, copy_mb_s;
 };
 
 struct summary_memory {
     int heap;               /* heap figures (else RSS only) */
-    double duration;        /* seconds the timeline spans */
+    double duration;        /* seconds the timeline spans: to the script's end */
+    double script_end;      /* the bootstrap's mark, -1 unknown (duration is
+                               then the last reading or event) */
+    double window;          /* --memory: bytes per sample, 0 unknown */
     double max_bytes;       /* max heap (--memory) or max sampled RSS */
-    double growth_rate_percent; /* 100 * (end - start) / max */
+    int max_exact;          /* the max heap held only exactly recorded blocks */
+    double growth_rate_percent; /* see summary_mem_growth_rate */
     double total_alloc;     /* all sampled allocation */
+    /* Both timelines are sampled by time: evenly spaced points over
+     * (0, duration], each the largest value of its slice (summary_mem_resample). */
     struct summary_mem_point *timeline; /* heap, or RSS without --memory */
     size_t ntimeline;
     struct summary_mem_point *rss; /* RSS, at most SUMMARY_MEM_TIMELINE points */
@@ -89,8 +99,24 @@ const struct summary_mem_function *summary_mem_function_of(const struct summary_
  * largest value (a peak must survive). Returns the new count (in place). */
 size_t summary_mem_downsample(struct summary_mem_point *points, size_t n, size_t max);
 
-/* 100 * (last - first) / max over points, 0 when empty or max is 0. */
+/* The growth rate (docs/memory.md): 100 * (last - first) / max over the
+ * raw points of the script's run, i.e. the share of the peak that the run
+ * added and had not given back when its code ended. 0 when empty or max is 0. */
 double summary_mem_growth_rate(const struct summary_mem_point *points, size_t n, double max);
+
+/* Samples the step function given by points[0..n) (in time order, each
+ * value holding until the next point) by time: slices of (0, end] as many
+ * as there are points, at most max; out[k] = {end of slice k, the largest
+ * value in effect during it}. Slices before the first point are left out.
+ * Points after end are ignored. out has room for max. Returns the count. */
+size_t summary_mem_resample(const struct summary_mem_point *points, size_t n, double end,
+                            struct summary_mem_point *out, size_t max);
+
+/* 1 when a heap event of `bytes` (an allocation or its release) was
+ * recorded at its true size: sampled blocks weigh exactly the window, the
+ * blocks of window/4 or more that are recorded whole weigh their size. A
+ * block of exactly the window counts as sampled; window 0 (unknown) as exact. */
+int summary_mem_event_exact(long long bytes, double window);
 
 /* The leak statistic: (allocs - freed + 1) / (allocs + 2). */
 double summary_mem_leak_likelihood(unsigned long allocs, unsigned long freed);

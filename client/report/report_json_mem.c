@@ -46,6 +46,10 @@ static int line_fields(cJSON *o, const struct summary_mem_line *l)
     rc |= add_pct(o, "alloc_percent", l ? l->alloc_percent : 0);
     rc |= add_num(o, "copy_mb_s", l ? round(l->copy_mb_s * 1000.0) / 1000.0 : 0);
     rc |= add_num(o, "rss_growth_bytes", l ? l->rss_growth : 0);
+    rc |= add_num(o, "alloc_samples", l ? (double)l->nallocs : 0);
+    rc |= add_num(o, "alloc_exact_bytes", l ? l->alloc_exact : 0);
+    if (!cJSON_AddBoolToObject(o, "peak_exact", l ? l->peak_exact : 0))
+        rc = -ENOMEM;
     return rc ? -ENOMEM : 0;
 }
 
@@ -65,6 +69,9 @@ int report_json_mem_function(cJSON *o, const struct summary *s, const char *file
     rc |= add_pct(o, "python_alloc_percent", f ? f->python_percent : 0);
     rc |= add_pct(o, "alloc_percent", f ? f->alloc_percent : 0);
     rc |= add_num(o, "copy_mb_s", f ? round(f->copy_mb_s * 1000.0) / 1000.0 : 0);
+    rc |= add_num(o, "alloc_exact_bytes", f ? f->alloc_exact : 0);
+    if (!cJSON_AddBoolToObject(o, "peak_exact", f ? f->peak_exact : 0))
+        rc = -ENOMEM;
     return rc ? -ENOMEM : 0;
 }
 
@@ -122,10 +129,14 @@ int report_json_mem_top(cJSON *doc, const struct profile *p, const struct summar
     if (!m)
         return 0;
     int rc = 0;
-    if (m->heap)
+    if (m->heap) {
         rc |= add_num(doc, "max_heap_bytes", m->max_bytes);
-    else if (!cJSON_AddNullToObject(doc, "max_heap_bytes"))
+        if (!cJSON_AddBoolToObject(doc, "max_heap_exact", m->max_exact))
+            rc = -ENOMEM;
+    } else if (!cJSON_AddNullToObject(doc, "max_heap_bytes")) {
         rc = -ENOMEM;
+    }
+    rc |= add_num(doc, "timeline_seconds", round(m->duration * 1000.0) / 1000.0);
     rc |= add_pct(doc, "growth_rate_percent", m->growth_rate_percent);
     rc |= add_num(doc, "max_rss_sampled_bytes", (double)pm->max_rss_sampled);
     if (!add_points(doc, "memory_timeline", m->timeline, m->ntimeline) ||
@@ -159,6 +170,9 @@ static int add_row(cJSON *arr, const double *v, int n)
 int report_json_mem_raw(cJSON *doc, const struct profile *p)
 {
     const struct profile_memory *pm = &p->memory;
+    if (!(pm->script_end >= 0 ? cJSON_AddNumberToObject(doc, "script_end_seconds", pm->script_end)
+                              : cJSON_AddNullToObject(doc, "script_end_seconds")))
+        return -ENOMEM;
     cJSON *rss = cJSON_AddArrayToObject(doc, "rss_samples");
     for (size_t i = 0; rss && i < pm->nrss; i++) {
         double v[2] = {pm->rss[i].t, (double)pm->rss[i].bytes};
@@ -248,6 +262,13 @@ int report_json_mem_load(const cJSON *doc, struct profile *p, const long *stack_
     int rc = load_rss(doc, p, err, errlen);
     if (rc == 0)
         rc = load_events(doc, p, stack_of, nstacks, err, errlen);
+    const cJSON *end = cJSON_GetObjectItemCaseSensitive(doc, "script_end_seconds");
+    if (rc == 0 && end && !cJSON_IsNull(end)) {
+        if (!cJSON_IsNumber(end) || !isfinite(end->valuedouble) || end->valuedouble < 0)
+            return snprintf(err, errlen, "\"script_end_seconds\" is not a number of seconds"),
+                   -EINVAL;
+        p->memory.script_end = end->valuedouble;
+    }
     const cJSON *hs = cJSON_GetObjectItemCaseSensitive(doc, "heap_sampling");
     const cJSON *w = hs ? cJSON_GetObjectItemCaseSensitive(hs, "window_bytes") : NULL;
     if (rc == 0 && cJSON_IsNumber(w) && w->valuedouble >= 0 && w->valuedouble < 1.8e19)

@@ -7,7 +7,8 @@
 #include "client/model/profile.h"
 #include "client/model/summary.h"
 
-/* Top-level fields: max_heap_bytes, growth_rate_percent, memory_timeline,
+/* Top-level fields: max_heap_bytes, max_heap_exact, timeline_seconds,
+ * growth_rate_percent, memory_timeline,
  * rss_timeline, max_rss_sampled_bytes, heap_sampling, memory_lines, leaks.
  * Returns 0, or -ENOMEM (the document is then incomplete). */
 int report_json_mem_top(cJSON *doc, const struct profile *p, const struct summary *s);
@@ -21,8 +22,8 @@ int report_json_mem_function(cJSON *o, const struct summary *s, const char *file
 
 /* The raw memory data, so that `fixingahole summarize` can recompute the
  * figures: rss_samples ([seconds, bytes]) and heap_events ([seconds, stack
- * index into stacks[], kind (enum profile_heap_kind), native 0/1, bytes]).
- * 0 or -ENOMEM. */
+ * index into stacks[], kind (enum profile_heap_kind), native 0/1, bytes]),
+ * and script_end_seconds (null when unknown). 0 or -ENOMEM. */
 int report_json_mem_raw(cJSON *doc, const struct profile *p);
 
 /* Reads them back (both optional: older files have neither) into p, whose

@@ -165,8 +165,8 @@ static void print_closing(FILE *out, const struct profile *p)
         fputs("Interrupted\n", out);
 }
 
-static void print_summary(FILE *out, const struct summary *s, size_t top,
-                          double min_percent)
+static void print_summary(FILE *out, const struct profile *p, const struct summary *s,
+                          size_t top, double min_percent)
 {
     fprintf(out, "\nProfile Summary (%.3fs total)\n", s->total);
     print_rule(out, '=');
@@ -177,7 +177,7 @@ static void print_summary(FILE *out, const struct summary *s, size_t top,
     fputc('\n', out);
     report_text_mem_summary(out, s, top);
     if (s->nfunctions == 0) {
-        fprintf(out, "No time was recorded in code under %s.\n", s->root);
+        report_text_elsewhere(out, p, s);
         return;
     }
     print_top(out, s, top, min_percent);
@@ -194,7 +194,7 @@ int report_text_write(FILE *out, const struct profile *p,
     if (o->logs_path && o->log_records > 0)
         fprintf(out, "Check logs %s (%ld warning%s)\n", o->logs_path, o->log_records,
                 o->log_records == 1 ? "" : "s");
-    print_summary(out, s, o->top ? o->top : SUMMARY_TOP_DEFAULT, o->min_percent);
+    print_summary(out, p, s, o->top ? o->top : SUMMARY_TOP_DEFAULT, o->min_percent);
     print_closing(out, p);
     if (o->line_tables)
         report_text_tables(out, s);

@@ -14,6 +14,11 @@
 /* The line tables of every file with enough of the total. */
 void report_text_tables(FILE *out, const struct summary *s);
 
+/* "No time was recorded in code under ROOT." and, unless --detailed was
+ * used, the library functions that had the time instead, with a pointer to
+ * --detailed (report_text_elsewhere.c). */
+void report_text_elsewhere(FILE *out, const struct profile *p, const struct summary *s);
+
 /* The Stack Trace Summary for s->traces. */
 void report_text_trace(FILE *out, const struct summary *s);
 

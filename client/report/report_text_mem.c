@@ -2,6 +2,7 @@
 #include "client/report/report_text_internal.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,44 @@ void report_text_sparkline(char *buf, size_t len, const double *values, size_t n
     }
 }
 
+#define MIB 1048576.0
+#define APPROX "\u2248" /* ≈: 3 bytes of UTF-8, one column */
+
+/* A heap figure as precise as it is: exact (every block in it recorded at
+ * its true size) as report_text_bytes prints it; sampled as "≈50 MB", with
+ * no digit finer than the window. */
+static void heap_bytes(char *buf, size_t len, double bytes, int exact, double window)
+{
+    if (exact || !(window > 0)) {
+        report_text_bytes(buf, len, (uint64_t)bytes);
+        return;
+    }
+    double mb = bytes / MIB, w = window / MIB;
+    if (mb >= 1024.0)
+        snprintf(buf, len, APPROX "%.*f GB", w >= 100 ? 0 : 1, mb / 1024.0);
+    else
+        snprintf(buf, len, APPROX "%.*f MB", w >= 1 ? 0 : w >= 0.1 ? 1 : 2, mb);
+}
+
+/* The window in use and how to change it: --precision N makes it
+ * 10 MiB / 2^N (client/run/memsetup.h). */
+static void print_window(FILE *out, const struct summary_memory *m)
+{
+    char w[32];
+    if (!(m->window > 0))
+        return;
+    int precision = (int)lround(log2(10.0 * MIB / m->window));
+    if (m->window >= MIB)
+        snprintf(w, sizeof(w), "%g MiB", m->window / MIB);
+    else
+        snprintf(w, sizeof(w), "%g KiB", m->window / 1024.0);
+    fprintf(out,
+            "Heap figures are sampled, one sample per %s allocated (--precision %d); "
+            "figures marked " APPROX " are estimates at that resolution, the others exact "
+            "(blocks of a quarter window or more). --precision %d halves the window.\n",
+            w, precision, precision < 10 ? precision + 1 : 10);
+}
+
 void report_text_mem_usage(FILE *out, const struct summary *s)
 {
     const struct summary_memory *m = s->memory;
@@ -49,9 +88,10 @@ void report_text_mem_usage(FILE *out, const struct summary *s)
         v[i] = m->timeline[i].bytes;
     report_text_sparkline(spark, sizeof(spark), v, m->ntimeline, MEM_SPARK_WIDTH, m->max_bytes);
     free(v);
-    report_text_bytes(max, sizeof(max), (uint64_t)m->max_bytes);
+    heap_bytes(max, sizeof(max), m->max_bytes, m->max_exact, m->window);
     fprintf(out, "Memory usage: %s (max: %s, growth rate: %.1f%%)\n", spark, max,
             m->growth_rate_percent);
+    print_window(out, m);
 }
 
 static const char *short_name(const char *qualname)
@@ -74,8 +114,8 @@ void report_text_mem_summary(FILE *out, const struct summary *s, size_t top)
         const struct summary_mem_function *f = &m->functions[i];
         const char *name = short_name(f->qualname);
         size_t len = strlen(name);
-        report_text_bytes(a, sizeof(a), (uint64_t)f->alloc_bytes);
-        report_text_bytes(p, sizeof(p), (uint64_t)f->peak_bytes);
+        heap_bytes(a, sizeof(a), f->alloc_bytes, f->alloc_exact >= f->alloc_bytes, m->window);
+        heap_bytes(p, sizeof(p), f->peak_bytes, f->peak_exact, m->window);
         fprintf(out, "%2zu. %s%*s%s allocated, peak %s, %.0f%% Python (%s:%d)\n", i + 1, name,
                 (int)(len < MEM_NAME_WIDTH ? MEM_NAME_WIDTH - len : 1), "", a, p,
                 f->python_percent, f->rel, f->firstlineno);
@@ -84,7 +124,7 @@ void report_text_mem_summary(FILE *out, const struct summary *s, size_t top)
     fputs("Top PEAK memory consumption, by line:\n", out);
     for (size_t i = 0; i < m->nlines && i < MEM_TOP_LINES && m->lines[i].peak_bytes > 0; i++) {
         const struct summary_mem_line *l = &m->lines[i];
-        report_text_bytes(p, sizeof(p), (uint64_t)l->peak_bytes);
+        heap_bytes(p, sizeof(p), l->peak_bytes, l->peak_exact, m->window);
         fprintf(out, "(%zu) %s:%d  %s\n", i + 1, l->rel, l->line, p);
     }
     fputc('\n', out);
@@ -109,12 +149,12 @@ void report_text_mem_tree(FILE *out, const struct summary *s, const char *file,
     char peak[32];
     if (!f || f->peak_bytes <= 0)
         return;
-    report_text_bytes(peak, sizeof(peak), (uint64_t)f->peak_bytes);
+    heap_bytes(peak, sizeof(peak), f->peak_bytes, f->peak_exact, s->memory->window);
     fprintf(out, "  peak %s", peak);
 }
 
 #define MEM_COL_PYTHON 7
-#define MEM_COL_PEAK 7
+#define MEM_COL_PEAK 8 /* "≈611 MB" */
 #define MEM_COL_TIMELINE 17
 #define MEM_COL_COPY 7
 #define MEM_ROW_BINS 9 /* sparkline cells in a table row */
@@ -128,8 +168,8 @@ void report_text_mem_header(FILE *out, const struct summary *s, int row)
 {
     if (!heap(s))
         return;
-    fputs(row == 0 ? "Memory │–––––– │–––––––––––      │Copy   │"
-                   : "Python │peak   │timeline/%       │(MB/s) │",
+    fputs(row == 0 ? "Memory │––––––– │–––––––––––      │Copy   │"
+                   : "Python │peak    │timeline/%       │(MB/s) │",
           out);
 }
 
@@ -145,18 +185,20 @@ void report_text_mem_rule(FILE *out, const struct summary *s, const char *fill,
     }
 }
 
-/* "611 MB", "4.0 MB", "512 kB": short enough for a 7-wide cell. */
-static void short_bytes(char *buf, size_t len, double bytes)
+/* "611 MB", "4.0 MB", "512 kB", "≈10 MB" when sampled: short enough for
+ * the peak cell. */
+static void short_bytes(char *buf, size_t len, double bytes, int exact)
 {
-    double mb = bytes / 1048576.0;
+    const char *mark = exact ? "" : APPROX;
+    double mb = bytes / MIB;
     if (mb >= 999.5)
-        snprintf(buf, len, "%.1f GB", mb / 1024.0);
+        snprintf(buf, len, "%s%.1f GB", mark, mb / 1024.0);
     else if (mb >= 9.95)
-        snprintf(buf, len, "%.0f MB", mb);
+        snprintf(buf, len, "%s%.0f MB", mark, mb);
     else if (mb >= 1)
-        snprintf(buf, len, "%.1f MB", mb);
+        snprintf(buf, len, "%s%.1f MB", mark, mb);
     else
-        snprintf(buf, len, "%.0f kB", bytes / 1024.0);
+        snprintf(buf, len, "%s%.0f kB", mark, bytes / 1024.0);
 }
 
 void report_text_mem_cells(FILE *out, const struct summary *s, const struct summary_mem_line *l,
@@ -166,13 +208,14 @@ void report_text_mem_cells(FILE *out, const struct summary *s, const struct summ
         return;
     double alloc = l ? l->alloc_bytes : f ? f->alloc_bytes : 0;
     double peak = l ? l->peak_bytes : f ? f->peak_bytes : 0;
+    int exact = !(s->memory->window > 0) || (l ? l->peak_exact : f ? f->peak_exact : 1);
     double python = l ? l->python_percent : f ? f->python_percent : 0;
     double share = l ? l->alloc_percent : f ? f->alloc_percent : 0;
     double copy = l ? l->copy_mb_s : f ? f->copy_mb_s : 0;
     char py[32] = "", pk[32] = "", tl[128] = "", cp[32] = "";
     if (alloc > 0) {
         snprintf(py, sizeof(py), "%.1f%%", python);
-        short_bytes(pk, sizeof(pk), peak);
+        short_bytes(pk, sizeof(pk), peak, exact);
     }
     if (l && alloc > 0) {
         /* the row's sparkline: its allocation over the run, in 9 cells */
@@ -191,8 +234,12 @@ void report_text_mem_cells(FILE *out, const struct summary *s, const struct summ
         snprintf(cp, sizeof(cp), "%.0f", copy);
     /* the sparkline's blocks are 3 bytes of UTF-8 but one column each */
     int tl_cols = (int)strlen(tl) - (l && alloc > 0 ? MEM_ROW_BINS * 2 : 0);
-    fprintf(out, "%*s │%*s │%s%*s│%*s │", MEM_COL_PYTHON - 1, py, MEM_COL_PEAK - 1, pk, tl,
-            tl_cols < MEM_COL_TIMELINE ? MEM_COL_TIMELINE - tl_cols : 0, "", MEM_COL_COPY - 1, cp);
+    /* and "≈" is 3 bytes, one column */
+    int pk_cols = (int)strlen(pk) - (strncmp(pk, APPROX, 3) == 0 ? 2 : 0);
+    int pk_pad = MEM_COL_PEAK - 1 - pk_cols;
+    fprintf(out, "%*s │%*s%s │%s%*s│%*s │", MEM_COL_PYTHON - 1, py, pk_pad > 0 ? pk_pad : 0, "",
+            pk, tl, tl_cols < MEM_COL_TIMELINE ? MEM_COL_TIMELINE - tl_cols : 0, "",
+            MEM_COL_COPY - 1, cp);
 }
 
 int report_text_mem_next_line(const struct summary *s, const char *file, int after)

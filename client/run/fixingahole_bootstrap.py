@@ -4,8 +4,14 @@ sys.path[0], after arranging what has to happen inside the process:
 warnings and logging records copied to logs.log, plotting windows disabled
 (--no-plots), notebook cells executed in order.
 
-    python3 fixingahole_bootstrap.py [--log FILE --level LEVEL]
+    python3 fixingahole_bootstrap.py [--log FILE --level LEVEL] [--end-mark FILE]
         [--no-plots matplotlib,plotly] [--notebook CELLS.json] -- SCRIPT ARGS...
+
+--end-mark: when the script's own code has ended (returned, raised or
+called sys.exit) and its non-daemon threads have finished, the time
+(CLOCK_MONOTONIC, ns) is written to FILE, before the interpreter's teardown
+frees everything: the client ends the memory timelines there
+(docs/memory.md).
 
 The user's code is never rewritten: scripts run through runpy.run_path, so
 line numbers, `if __name__ == "__main__":`, pickling of __main__ classes and
@@ -254,6 +260,25 @@ def _run_notebook(cells_path, notebook):
         exec(compile(source, where, "exec"), main.__dict__)
 
 
+def _mark_end(path):
+    """Writes when the script's code ended. Non-daemon threads are part of
+    the script: the interpreter would join them first thing at exit, so
+    joining them here changes nothing but the moment of the mark."""
+    threading = sys.modules.get("threading")
+    if threading is not None:
+        current = threading.current_thread()
+        for thread in threading.enumerate():
+            if thread is not current and not thread.daemon and thread.is_alive():
+                try:
+                    thread.join()
+                except BaseException:
+                    break
+    import time
+
+    with open(path, "w") as f:
+        f.write("%d\n" % time.monotonic_ns())
+
+
 def main():
     opts, argv = _options(sys.argv[1:])
     if not argv:
@@ -268,12 +293,19 @@ def main():
         _capture_logs(opts["--log"], opts.get("--level", "WARNING"))
     if "--no-plots" in opts:
         _no_plots(opts["--no-plots"].split(","))
-    if "--notebook" in opts:
-        _run_notebook(opts["--notebook"], script)
-        return
-    import runpy
+    try:
+        if "--notebook" in opts:
+            _run_notebook(opts["--notebook"], script)
+        else:
+            import runpy
 
-    runpy.run_path(script, run_name="__main__")
+            runpy.run_path(script, run_name="__main__")
+    finally:
+        if "--end-mark" in opts:
+            try:
+                _mark_end(opts["--end-mark"])
+            except Exception:
+                pass
 
 
 main()

@@ -51,6 +51,10 @@ int launch_prepare(struct launch *l, const struct launch_options *o, const char 
         snprintf(err, errlen, "cannot create a temporary logs file: %s", strerror(-rc));
         return rc;
     }
+    if ((rc = temp_file(l->end_mark, sizeof(l->end_mark), "end", NULL)) < 0) {
+        snprintf(err, errlen, "cannot create a temporary file: %s", strerror(-rc));
+        return rc;
+    }
     if (notebook_is_notebook(script)) {
         FILE *f = NULL;
         if ((rc = temp_file(l->cells, sizeof(l->cells), "cells", &f)) < 0) {
@@ -63,7 +67,8 @@ int launch_prepare(struct launch *l, const struct launch_options *o, const char 
         if (rc < 0)
             return rc;
     }
-    /* python BOOTSTRAP --log F --level L [--no-plots ..] [--notebook C] -- SCRIPT ARGS */
+    /* python BOOTSTRAP --log F --level L --end-mark E [--no-plots ..] [--notebook C]
+     *     -- SCRIPT ARGS */
     size_t n = 0, cap = (size_t)o->nscript_args + 16;
     if (!(l->argv = calloc(cap, sizeof(char *)))) {
         snprintf(err, errlen, "out of memory");
@@ -75,6 +80,8 @@ int launch_prepare(struct launch *l, const struct launch_options *o, const char 
     l->argv[n++] = l->logs;
     l->argv[n++] = "--level";
     l->argv[n++] = (char *)(o->log_level ? o->log_level : "WARNING");
+    l->argv[n++] = "--end-mark";
+    l->argv[n++] = l->end_mark;
     if (o->no_matplotlib || o->no_plotly) {
         l->argv[n++] = "--no-plots";
         l->argv[n++] = (char *)plots_list(o);
@@ -96,9 +103,23 @@ void launch_cleanup(struct launch *l)
         unlink(l->logs);
     if (l->cells[0])
         unlink(l->cells);
-    l->logs[0] = l->cells[0] = '\0';
+    if (l->end_mark[0])
+        unlink(l->end_mark);
+    l->logs[0] = l->cells[0] = l->end_mark[0] = '\0';
     free(l->argv);
     l->argv = NULL;
+}
+
+uint64_t launch_script_end_ns(const struct launch *l)
+{
+    FILE *f = l->end_mark[0] ? fopen(l->end_mark, "re") : NULL;
+    unsigned long long ns = 0;
+    if (!f)
+        return 0;
+    if (fscanf(f, "%llu", &ns) != 1)
+        ns = 0;
+    fclose(f);
+    return (uint64_t)ns;
 }
 
 long launch_count_log_records(const char *path)

@@ -8,6 +8,7 @@
 
 #include <limits.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define LAUNCH_BOOTSTRAP_NAME "fixingahole_bootstrap.py"
 
@@ -25,6 +26,7 @@ struct launch {
     char bootstrap[PATH_MAX]; /* absolute, as the interpreter is given it */
     char logs[PATH_MAX];      /* temporary logs file */
     char cells[PATH_MAX];     /* temporary cells document, or "" */
+    char end_mark[PATH_MAX];  /* temporary file: when the script's code ended */
     char **argv;              /* the interpreter's command line */
 };
 
@@ -37,6 +39,11 @@ int launch_prepare(struct launch *l, const struct launch_options *o, const char 
 
 /* Removes the temporary files and frees argv. */
 void launch_cleanup(struct launch *l);
+
+/* The CLOCK_MONOTONIC time (ns) the bootstrap wrote to l->end_mark when
+ * the script's own code ended, before the interpreter's teardown; 0 when
+ * it wrote none (the process ended by os._exit or a signal). */
+uint64_t launch_script_end_ns(const struct launch *l);
 
 /* Records in a logs file written by the bootstrap (a record starts on an
  * unindented line). -1 when it cannot be read. */

@@ -94,6 +94,9 @@ def heap_peaks_match_known_sizes(interp, work):
              % doc.get("leaks"))
     c.expect((doc.get("heap_sampling") or {}).get("truncated") == 0,
              "heap samples with unreadable stacks: %r" % doc.get("heap_sampling"))
+    # blocks recorded whole print exact, not as estimates (issue 14)
+    c.expect("%s:%d  300.000 MB" % (script, marks["bytearray"]) in run.stdout,
+             "the 300 MiB bytearray's peak is not printed exactly")
     for text in ("Memory usage: ", "Top PEAK memory consumption, by line:",
                  "Functions by Memory Usage:"):
         c.expect(text in run.stdout, "the summary lacks %r" % text)

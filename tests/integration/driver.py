@@ -19,9 +19,11 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import cases_attach  # noqa: E402
 import cases_cli  # noqa: E402
 import cases_daemon  # noqa: E402
 import cases_memory  # noqa: E402
+import cases_memory_time  # noqa: E402
 import cases_options  # noqa: E402
 import cases_profile  # noqa: E402
 from harness import (SKIP, Failure, Skip, Workdir, client_path, interpreter,  # noqa: E402
@@ -54,14 +56,15 @@ def run(target, case):
     if target == "fixture":
         return fixture(case)
     if target in ("cli", "options", "daemon"):
-        module = {"cli": cases_cli, "options": cases_options, "daemon": cases_daemon}[target]
-        if case not in module.CASES:
+        cases = {"cli": cases_cli.CASES, "options": cases_options.CASES,
+                 "daemon": dict(cases_daemon.CASES, **cases_attach.CASES)}[target]
+        if case not in cases:
             raise Failure("unknown %s case %r" % (target, case))
         work = Workdir(target)
         print("case %s.%s, work folder %s" % (target, case, work.path))
-        fn = lambda: module.CASES[case](work)  # noqa: E731
+        fn = lambda: cases[case](work)  # noqa: E731
     else:
-        cases = dict(cases_profile.CASES, **cases_memory.CASES)
+        cases = dict(cases_profile.CASES, **cases_memory.CASES, **cases_memory_time.CASES)
         if case not in cases:
             raise Failure("unknown case %r" % case)
         interp = interpreter(target)

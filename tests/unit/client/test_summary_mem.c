@@ -144,8 +144,80 @@ static void test_helpers(void)
     CHECK(summary_mem_growth_rate(two, 0, 100) == 0.0);
 }
 
+/* The script ended at t=2: the teardown's release of the leaked blocks
+ * after it counts nowhere, the RSS reading of 0 (the exited process) is
+ * dropped, both timelines are evenly spaced up to t=2, and the sampled
+ * blocks (weight = window) are told from the exact one. */
+static void test_script_end(void)
+{
+    struct profile *p = profile_new();
+    profile_set_code(p, 0, "/r/app.py", "<module>", 1);
+    struct profile_frame leak[] = {{0, 4}}, big[] = {{0, 9}};
+    p->memory.window = 1u << 20;
+    for (int i = 0; i < 40; i++) {
+        profile_mem_heap(p, 0.05 * i, 1, leak, 1, 1u << 20, 0x10000 + (uint64_t)i * 16, 0, 0);
+        profile_mem_rss(p, 0.05 * i, (uint64_t)(i + 1) << 20);
+    }
+    profile_mem_heap(p, 1.0, 1, big, 1, 5u << 20, 0x90000, 0, 0); /* exact */
+    profile_mem_free_block(p, 1.5, 0x90000);
+    for (int i = 0; i < 40; i++)
+        profile_mem_free_block(p, 2.5, 0x10000 + (uint64_t)i * 16);
+    profile_mem_rss(p, 2.6, 0);
+    CHECK_EQ_INT(p->memory.nrss, 40);
+    p->memory.script_end = 2.0;
+    struct summary_options o = {.root = "/r"};
+    struct summary_memory *m = summary_mem_new(p, &o);
+    CHECK(m != NULL);
+    if (!m) {
+        profile_free(p);
+        return;
+    }
+    CHECK(m->duration == 2.0);
+    const struct summary_mem_line *l4 = summary_mem_line_of(m, "/r/app.py", 4);
+    const struct summary_mem_line *l9 = summary_mem_line_of(m, "/r/app.py", 9);
+    CHECK(l4 && l9);
+    if (l4 && l9) {
+        CHECK_EQ_INT(l4->live_end, 40u << 20);
+        CHECK_EQ_INT(l4->nfreed, 0);
+        CHECK(!l4->peak_exact && l4->alloc_exact == 0);
+        CHECK(l9->peak_exact && l9->alloc_exact == (double)(5u << 20));
+    }
+    CHECK_EQ_INT(m->nleaks, 1);
+    CHECK(m->growth_rate_percent > 99.9);
+    CHECK(!m->max_exact);
+    CHECK(m->ntimeline >= 10 && m->nrss >= 10);
+    for (size_t i = 1; i < m->ntimeline; i++) {
+        double step = m->timeline[i].t - m->timeline[i - 1].t;
+        CHECK(step > 2.0 / (double)m->ntimeline - 1e-9 && step < 2.0 / (double)m->ntimeline + 1e-9);
+    }
+    CHECK(m->timeline[m->ntimeline - 1].t == 2.0);
+    CHECK(m->timeline[m->ntimeline - 1].bytes == (double)(40u << 20));
+    for (size_t i = 0; i < m->nrss; i++)
+        CHECK(m->rss[i].bytes > 0 && m->rss[i].t <= 2.0);
+    summary_mem_free(m);
+    profile_free(p);
+}
+
+static void test_resample(void)
+{
+    /* a step function: 0 until 1, 10 until 1.05, then 2; four slices of 0.5 */
+    struct summary_mem_point in[] = {{0, 0}, {1.0, 10}, {1.05, 2}, {1.9, 2}}, out[8];
+    size_t n = summary_mem_resample(in, 4, 2.0, out, 8);
+    CHECK_EQ_INT(n, 4);
+    CHECK(out[0].t == 0.5 && out[0].bytes == 0);
+    CHECK(out[1].bytes == 0);
+    CHECK(out[2].t == 1.5 && out[2].bytes == 10); /* the short peak survives */
+    CHECK(out[3].t == 2.0 && out[3].bytes == 2);
+    CHECK(summary_mem_event_exact(1 << 20, 1 << 20) == 0);
+    CHECK(summary_mem_event_exact(-(1 << 20), 1 << 20) == 0);
+    CHECK(summary_mem_event_exact(300 << 20, 1 << 20) == 1);
+    CHECK(summary_mem_event_exact(1 << 20, 0) == 1);
+}
+
 int main(void)
 {
+    test_script_end();
+    test_resample();
     test_lines();
     test_rss_only();
     test_helpers();
