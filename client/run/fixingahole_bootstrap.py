@@ -6,10 +6,14 @@ warnings and logging records copied to logs.log, plotting windows disabled
 
     python3 fixingahole_bootstrap.py [--log FILE --level LEVEL]
         [--no-plots matplotlib,plotly] [--notebook CELLS.json] -- SCRIPT ARGS...
+    python3 fixingahole_bootstrap.py [options] --module NAME -- ARGS...
 
 The user's code is never rewritten: scripts run through runpy.run_path, so
 line numbers, `if __name__ == "__main__":`, pickling of __main__ classes and
-multiprocessing's spawn start method behave as under `python3 SCRIPT`. The
+multiprocessing's spawn start method behave as under `python3 SCRIPT`.
+Modules run through runpy.run_module as `python3 -m NAME` runs them:
+sys.argv[0] the module's file, sys.path[0] the current folder, a
+package's __main__ for a package. The
 client strips this file's and runpy's frames from the profile; the
 traceback of an uncaught exception is trimmed of them too. Nothing here
 touches os.environ or the standard streams. Runs on Python 3.8+.
@@ -254,20 +258,43 @@ def _run_notebook(cells_path, notebook):
         exec(compile(source, where, "exec"), main.__dict__)
 
 
+def _run_module(name, args):
+    """As `python3 -m NAME ARGS`: the current folder first on sys.path, and
+    run_module's alter_sys sets sys.argv[0] to the module's file while it
+    runs, as the -m switch does."""
+    import importlib.util
+    import os
+    import runpy
+
+    sys.argv[:] = [name] + args
+    sys.path[0] = os.getcwd()
+    try:
+        found = importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:  # python3 -m's own message and status
+        sys.stderr.write("%s: No module named %s\n" % (sys.executable, name))
+        raise SystemExit(1)
+    runpy.run_module(name, run_name="__main__", alter_sys=True)
+
+
 def main():
     opts, argv = _options(sys.argv[1:])
-    if not argv:
+    if not argv and "--module" not in opts:
         raise SystemExit("fixingahole bootstrap: no script")
     import os
 
-    script = argv[0]
-    sys.argv[:] = argv
-    sys.path[0] = os.path.dirname(os.path.realpath(script))
     _trim_excepthook()
     if "--log" in opts:
         _capture_logs(opts["--log"], opts.get("--level", "WARNING"))
     if "--no-plots" in opts:
         _no_plots(opts["--no-plots"].split(","))
+    if "--module" in opts:
+        _run_module(opts["--module"], argv)
+        return
+    script = argv[0]
+    sys.argv[:] = argv
+    sys.path[0] = os.path.dirname(os.path.realpath(script))
     if "--notebook" in opts:
         _run_notebook(opts["--notebook"], script)
         return

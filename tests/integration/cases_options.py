@@ -682,3 +682,73 @@ def notebook_ipython_magics_share_the_namespace(work):
 
 
 CASES["notebook_ipython_magics_share_the_namespace"] = notebook_ipython_magics_share_the_namespace
+
+
+# --- --module -------------------------------------------------------------------
+
+def module_runs_package_main_and_main_block(work):
+    """--module NAME runs as `python3 -m NAME`: the same __name__, sys.argv
+    and sys.path[0] as a plain `python3 -m` run in the same folder (the
+    ground truth), a package's __main__, and the module's hot function in
+    the report with its file and first line."""
+    c = Checks()
+    runs = []
+    for name, hot, where in (("opt_modpkg", "pkg_hot", "opt_modpkg/__main__.py"),
+                             ("opt_modmain", "mod_hot", "opt_modmain.py")):
+        if name == "opt_modpkg":
+            work.copy_workload("opt_modpkg/__init__.py")
+        script = work.copy_workload(where)
+        want_path = work.file(name + "-python.json")
+        subprocess.run([DEBIAN_PYTHON, "-m", name, want_path, "quick"], cwd=work.path,
+                       check=True, stdout=subprocess.DEVNULL)
+        want = load_truth(want_path)
+        truth_path = work.file(name + "-truth.json")
+        run = fixingahole(["profile"] + PY + ["--module", name, truth_path, "quick"],
+                          cwd=work.path)
+        runs.append(run)
+        _status(c, run, 0, "--module " + name)
+        c.expect(not run.error_lines(), "--module %s: notices on stderr %r"
+                 % (name, run.error_lines()))
+        truth = load_truth(truth_path)
+        for key in ("name", "package", "path0"):
+            c.expect(truth[key] == want[key], "--module %s: %s is %r, python3 -m gives %r"
+                     % (name, key, truth[key], want[key]))
+        c.expect(truth["argv"] == [want["argv"][0], truth_path, "quick"],
+                 "--module %s: sys.argv is %r, python3 -m gives argv[0] %r"
+                 % (name, truth["argv"], want["argv"][0]))
+        # The spinning run: the hot function is user code with its lines.
+        shutil.rmtree(work.file("performance"), ignore_errors=True)
+        run = fixingahole(["profile"] + PY + ["--module", name, truth_path], cwd=work.path)
+        runs.append(run)
+        _status(c, run, 0, "--module %s (spinning)" % name)
+        try:
+            prof = load_profile(work.path, name)
+        except Failure as e:
+            c.expect(False, "--module %s: %s" % (name, e))
+            continue
+        c.expect(prof.doc.get("module") == name and prof.doc.get("script") is None,
+                 "--module %s: profile.json has module %r, script %r"
+                 % (name, prof.doc.get("module"), prof.doc.get("script")))
+        first = function_spans(script)[hot][0]
+        fn = prof.function(hot, script)
+        c.expect(fn is not None and fn.get("line") == first and fn.get("user")
+                 and fn.get("percent", 0) > 50,
+                 "--module %s: %s (line %d) is not the user's hot function:\n%s"
+                 % (name, hot, first, prof.describe(script)))
+        spin = marked_lines(script)["spin"]
+        c.expect(prof.lines(script).get(spin, {}).get("percent", 0) > 20,
+                 "--module %s: the spin line %d has no time:\n%s"
+                 % (name, spin, prof.describe(script)))
+        c.expect(re.search(r"%s +[\d.]+%% \(%s:%d\)" % (hot, re.escape(where), first),
+                           run.stdout) is not None,
+                 "--module %s: the Top list does not show %s (%s:%d)" % (name, hot, where, first))
+    missing = fixingahole(["profile"] + PY + ["--module", "no_such_module_here"],
+                          cwd=work.path)
+    runs.append(missing)
+    _status(c, missing, 1, "--module no_such_module_here (python3 -m's status)")
+    c.expect("No module named no_such_module_here" in missing.stderr,
+             "a missing module is not named as python3 -m names it")
+    c.finish(lambda: "\n\n".join(r.describe() for r in runs))
+
+
+CASES["module_runs_package_main_and_main_block"] = module_runs_package_main_and_main_block
