@@ -752,3 +752,68 @@ def module_runs_package_main_and_main_block(work):
 
 
 CASES["module_runs_package_main_and_main_block"] = module_runs_package_main_and_main_block
+
+
+# --- summarize with other options -------------------------------------------------
+
+def _tables(text):
+    """The Top list and the module tree of a Profile Summary."""
+    m = re.search(r"^Top \d+ Functions by Total Runtime:\n.*?(?=\n\n\n=|\Z)", text, re.M | re.S)
+    return m.group(0).rstrip() if m else None
+
+
+def _as_plain_run(doc, root):
+    """What a run without the option records for the same stacks: the
+    daemon samples the same way with or without --detailed, --idle or
+    another root (they only change how stacks are charged), so the run's
+    stacks with the plain run's settings are the plain run's profile.json.
+    The derived tables are dropped: summarize must not need them."""
+    plain = dict(doc, detailed=False, idle_included=False, root=root)
+    for derived in ("functions", "files", "totals"):
+        plain.pop(derived, None)
+    return plain
+
+
+def summarize_recomputes_with_detailed_idle_and_root(work):
+    """summarize --detailed / --idle / --root (and FIXINGAHOLE_ROOT) print
+    the tables that a profile run with that option printed, from the same
+    stacks; without the option, they differ."""
+    work.copy_workload("opt_busy.py")
+    work.copy_workload("join_idle.py")
+    _project(work)
+    c = Checks()
+    runs = []
+    src = work.file("src")
+    cases = (("--detailed", ["--detailed", "opt_busy.py"], "opt_busy", ["--detailed"], None),
+             ("--idle", ["--idle", "join_idle.py", work.file("t.json")], "join_idle", ["--idle"],
+              None),
+             ("--root", ["-o", "performance", "main.py"], "main", ["--root", "src"], {"FIXINGAHOLE_ROOT": src}),
+             ("FIXINGAHOLE_ROOT", ["-o", "performance", "main.py"], "main", [], {"FIXINGAHOLE_ROOT": src}))
+    for label, args, stem, extra, env in cases:
+        shutil.rmtree(work.file("performance"), ignore_errors=True)
+        run_env = dict(os.environ, **env) if env else None
+        run = fixingahole(["profile"] + PY + args, cwd=work.path, env=run_env)
+        runs.append(run)
+        _status(c, run, 0, "profile " + label)
+        want = _tables(run.stdout)
+        prof = load_profile(work.path, stem)
+        plain_path = work.file(stem + "-plain.json")
+        with open(plain_path, "w") as f:
+            json.dump(_as_plain_run(prof.doc, os.path.realpath(work.path)), f)
+        # summarize's own environment: FIXINGAHOLE_ROOT only in its case.
+        sum_env = dict(os.environ, **env) if label == "FIXINGAHOLE_ROOT" else None
+        again = fixingahole(["summarize", plain_path] + extra, cwd=work.path, env=sum_env)
+        plain = fixingahole(["summarize", plain_path], cwd=work.path)
+        runs += [again, plain]
+        _status(c, again, 0, "summarize " + label)
+        got = _tables(again.stdout)
+        c.expect(want is not None and got == want,
+                 "summarize %s prints\n%s\nbut profile %s printed\n%s" % (label, got, label, want))
+        c.expect(_tables(plain.stdout) != want,
+                 "%s changes nothing: the test cannot tell (plain: %s)"
+                 % (label, _tables(plain.stdout)))
+    c.finish(lambda: "\n\n".join(r.describe() for r in runs))
+
+
+CASES["summarize_recomputes_with_detailed_idle_and_root"] = \
+    summarize_recomputes_with_detailed_idle_and_root
