@@ -455,7 +455,11 @@ def repeat_reports_mean_and_std_of_the_runs(work):
         total = doc["totals"]["seconds"]
         per_run.append(total * (fn[0]["python_percent"] + fn[0]["native_percent"]) / 100
                        if fn else 0.0)
-    entry = [x for x in stats["functions"] if x["name"] == "python_work"]
+    groups = stats.get("groups") or [{}]
+    c.expect(len(groups) == 1 and groups[0].get("count") == 3,
+             "the 3 runs of -r 3 are not one group: %r"
+             % [(g.get("kind"), g.get("count")) for g in groups])
+    entry = [x for x in groups[0].get("functions", []) if x["name"] == "python_work"]
     if entry and len(per_run) == 3:
         mean, std = statistics.mean(per_run), statistics.stdev(per_run)
         got = entry[0]["user_seconds"]
@@ -497,11 +501,60 @@ def stats_folder_writes_function_stats_with_git(work):
              os.path.realpath(g.get("repository", "")) == os.path.realpath(work.path),
              "git metadata %r, expected commit %s on main in %s" % (g, commit, work.path))
     c.expect("opt_busy.py" in g.get("dirty", []), "opt_busy.py is not listed as dirty: %r" % g)
-    names = [f["name"] for f in stats["functions"]]
+    c.expect(len(stats.get("groups", [])) == 1, "two runs of one kind are not one group")
+    names = [f["name"] for f in (stats.get("groups") or [{}])[0].get("functions", [])]
     c.expect("python_work" in names and "library_work" in names, "functions %r" % names)
     bad = fixingahole(["stats", work.file("nothing-here")], cwd=work.path)
     _status(c, bad, 66, "stats on a missing folder")
     _one_error_line(c, bad, "stats missing", "nothing-here")
+    c.finish(run.describe)
+
+
+def stats_groups_a_mixed_folder(work):
+    """CPU, --detailed and --memory runs of one script are three kinds: one
+    group each, with the group's own runs, and memory statistics only in
+    the --memory group (ground truth: each run's own profile.json)."""
+    work.copy_workload("opt_busy.py")
+    c = Checks()
+    kinds = {"cpu": [], "cpu --detailed": ["--detailed"], "memory": ["--memory"]}
+    for label, args in kinds.items():
+        r = fixingahole(["profile"] + PY + args + ["-o", "runs/" + label.replace(" ", ""),
+                                                   "opt_busy.py"], cwd=work.path)
+        _status(c, r, 0, "profile " + label)
+    run = fixingahole(["stats", "runs"], cwd=work.path)
+    _status(c, run, 0, "stats runs")
+    with open(work.file("runs/function_stats.json")) as f:
+        stats = json.load(f)
+    c.expect(stats.get("schema") == "fixingahole.function_stats/2" and stats.get("count") == 3,
+             "schema %r count %r" % (stats.get("schema"), stats.get("count")))
+    groups = stats.get("groups", [])
+    seen = sorted("%s%s" % (g["kind"]["mode"], " --detailed" if g["kind"]["detailed"] else "")
+                  for g in groups)
+    c.expect(seen == sorted(kinds), "groups %r, expected one per kind %r" % (seen, sorted(kinds)))
+    for g in groups:
+        c.expect(g.get("count") == 1 and len(g.get("runs", [])) == 1,
+                 "group %r has runs %r" % (g.get("kind"), g.get("runs")))
+        with open(os.path.join(work.path, g["runs"][0])) as f:
+            doc = json.load(f)
+        c.expect(g["kind"]["mode"] == doc["mode"] and g["kind"]["detailed"] == doc["detailed"]
+                 and g["kind"]["python"] == doc["python"]["version"],
+                 "group %r holds a run of mode %r detailed %r" % (g["kind"], doc["mode"],
+                                                                 doc["detailed"]))
+        work_fn = [x for x in g["functions"] if x["name"] == "python_work"]
+        truth = [x for x in doc["functions"] if x["name"] == "python_work"]
+        if work_fn and truth:
+            want = doc["totals"]["seconds"] * (truth[0]["python_percent"]
+                                               + truth[0]["native_percent"]) / 100
+            c.expect(abs(work_fn[0]["user_seconds"]["mean"] - want) < 1e-3,
+                     "%r: python_work user %r, its run gives %.4f"
+                     % (g["kind"], work_fn[0]["user_seconds"], want))
+        else:
+            c.expect(False, "%r: python_work missing" % g["kind"])
+        has_memory = any(x.get("peak_memory_bytes") is not None for x in g["functions"])
+        c.expect(has_memory == (doc["mode"] == "memory"),
+                 "%r: memory statistics %s" % (g["kind"], "present" if has_memory else "missing"))
+    c.expect(run.stdout.count("Function statistics over 1 run of python") == 3,
+             "stats does not print one table per kind")
     c.finish(run.describe)
 
 
@@ -815,5 +868,6 @@ def summarize_recomputes_with_detailed_idle_and_root(work):
     c.finish(lambda: "\n\n".join(r.describe() for r in runs))
 
 
+CASES["stats_groups_a_mixed_folder"] = stats_groups_a_mixed_folder
 CASES["summarize_recomputes_with_detailed_idle_and_root"] = \
     summarize_recomputes_with_detailed_idle_and_root
