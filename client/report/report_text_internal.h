@@ -11,8 +11,9 @@
 #include "client/model/summary.h"
 #include "client/report/report_text_format.h"
 
-/* A function's name in the report: its short name, or its qualname when
- * another reported function has the same short name (report_text_names.c). */
+/* A function's name in the report: its qualname with a class ("Figure.draw"),
+ * without the enclosing functions of a nested function unless another
+ * reported function would get the same name (report_text_names.c). */
 const char *report_text_label(const struct summary *s, const struct summary_function *f);
 
 /* The line tables of every file with enough of the total. */

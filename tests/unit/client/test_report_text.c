@@ -170,7 +170,9 @@ static void test_summary_part(void)
     CHECK(find("Top 2 Functions by Total Runtime:", 0) > 0);
     snprintf(line, sizeof(line), " 1. heavy%22s%4.1f%% (app.py:20)", "", 100 * heavy / total);
     CHECK(find(line, 0) > 0);
-    snprintf(line, sizeof(line), " 2. work%23s%4.1f%% (pkg/util.py:3)", "", 100 * work / total);
+    /* A method by its class. */
+    snprintf(line, sizeof(line), " 2. Helper.work%16s%4.1f%% (pkg/util.py:3)", "",
+             100 * work / total);
     CHECK(find(line, 0) > 0);
     /* The tree: app.py then pkg/util.py, percent ending in column 70. */
     snprintf(line, sizeof(line), "├─ app.py (1 func, %.2f%% total)", 100 * heavy / total);
@@ -182,6 +184,10 @@ static void test_summary_part(void)
     snprintf(line, sizeof(line), "└─ pkg (1 func, %.2f%% total)", 100 * work / total);
     CHECK(find(line, 0) > 0);
     snprintf(line, sizeof(line), "   └─ util.py (1 func, %.2f%% total)", 100 * work / total);
+    CHECK(find(line, 0) > 0);
+    snprintf(line, sizeof(line), "      └─ Helper.work%.*s%.2f%%", 70 - 20 - 5,
+             "......................................................................",
+             100 * work / total);
     CHECK(find(line, 0) > 0);
     CHECK(find("Max RSS Memory Usage: 100.000 MB", 0) > 0);
     CHECK(find("Wall Time: 2.500 seconds", 0) > 0);
@@ -321,6 +327,9 @@ static void test_large_run_stays_readable(void)
     fx_code(p, id++, root, "a/very/deep/folder/of/modules/with/long/names/deep.py", name, 3);
     fx_code(p, id++, root, "zero.py", "zero", 1);                       /* 4 */
     fx_code(p, id++, root, "callers.py", "caller", 1);                  /* 5 */
+    fx_code(p, 31, root, "gen.py", "f.<locals>.<genexpr>", 2);
+    fx_code(p, 32, root, "gen.py", "g.<locals>.<genexpr>", 7);
+    fx_code(p, 33, root, "gen.py", "h.<locals>.inner", 12);
     for (int i = 0; i < 25; i++) {
         snprintf(rel, sizeof(rel), "m%02d.py", i);
         snprintf(name, sizeof(name), "f%02d", i);
@@ -337,6 +346,9 @@ static void test_large_run_stays_readable(void)
     FX_STACK(p, 1, t02, { 2, 6 });
     FX_STACK(p, 1, t02, { 3, 4 });
     FX_STACK(p, 1, t01, { 4, 0 });
+    FX_STACK(p, 1, t01, { 31, 2 });
+    FX_STACK(p, 1, t01, { 32, 7 });
+    FX_STACK(p, 1, t01, { 33, 12 });
     for (uint32_t i = 0; i < 25; i++)
         FX_STACK(p, 1, t005, { 6 + i, 2 });
     p->wall_seconds = 2.5;
@@ -359,6 +371,10 @@ static void test_large_run_stays_readable(void)
     CHECK(has("├─ Figure.draw...") || has("└─ Figure.draw..."));
     CHECK(count_from("Figure.draw, (", 0, nlines) == 1);
     CHECK(count_from("draw, (", 0, nlines) == 0 && !has("─ draw."));
+    /* Several <genexpr>: each with its enclosing function; a nested
+     * function alone of its name without it. */
+    CHECK(has("f.<locals>.<genexpr>") && has("g.<locals>.<genexpr>"));
+    CHECK(!has("─ <genexpr>.") && !has("─ h.<locals>.inner") && has("─ inner."));
     /* Unique names stay short. */
     CHECK(count_from(" 1. big ", 0, nlines) == 1);
     /* The long name is cut, and the percentages of the Top list stay in
@@ -389,9 +405,9 @@ static void test_large_run_stays_readable(void)
     CHECK_EQ_INT(rows, 30);
     CHECK(find("   ... │        │       │      │(20 more lines with time, in profile.json)", 0) ==
           sep - 2);
-    /* 30 files have at least 1%: 20 tables, the rest named. */
+    /* 31 files have at least 1%: 20 tables, the rest named. */
     CHECK_EQ_INT((int)count_from("  Line │", 0, nlines), 20);
-    CHECK(find("... 10 more files with at least 1% of the time: their lines are in profile.json.",
+    CHECK(find("... 11 more files with at least 1% of the time: their lines are in profile.json.",
                0) > 0);
     /* The 30 callers of big: 12 shown, the rest left to profile.json. */
     CHECK(has("... more callers (full stacks in profile.json), samples: 1"));
