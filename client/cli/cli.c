@@ -15,6 +15,7 @@ void cli_profile_usage(void)
     printf(
         "usage: fixingahole profile [options] SCRIPT.py|NOTEBOOK.ipynb [options]\n"
         "                           [-- script args...]\n"
+        "       fixingahole profile [options] --module NAME [options] [-- args...]\n"
         "\n"
         "Runs SCRIPT with python3 from PATH, samples it from the outside and writes\n"
         "<output>/<name>/<UTC timestamp>/ (profile_results.txt, profile.json, logs.log,\n"
@@ -22,9 +23,12 @@ void cli_profile_usage(void)
         "the root. Root, output (default performance/) and ignored folders come from\n"
         "[tool.fixingahole] in pyproject.toml and FIXINGAHOLE_ROOT/OUTPUT/IGNORE\n"
         "(see fixingahole --version). Arguments after SCRIPT that are not options\n"
-        "below, and everything after --, are passed to the script.\n"
+        "below, and everything after --, are passed to the script; an option below\n"
+        "given only after SCRIPT is taken, with a notice on stderr.\n"
         "\n"
         "options:\n"
+        "      --module NAME       run module NAME as `python -m NAME` does (in place\n"
+        "                          of SCRIPT; results named after it)\n"
         "  -c, --cpu               CPU profile (the default)\n"
         "  -m, --memory            heap memory profile\n"
         "  -d, --detailed          also report library and standard-library code\n"
@@ -123,6 +127,27 @@ static const char *take_value(int argc, char **argv, int *i, char *err, size_t e
         return NULL;
     }
     return argv[++*i];
+}
+
+/* Every option of `profile`, short and long form: the notice for options
+ * taken after the script's name names them by their long form. */
+static const char *const option_names[][2] = {
+    {"-h", "--help"}, {"-c", "--cpu"}, {"-m", "--memory"}, {"-d", "--detailed"},
+    {"-t", "--trace"}, {"-nt", "--no-trace"}, {NULL, "--idle"}, {"-o", "--output-directory"},
+    {"-p", "--precision"}, {"-r", "--repeat"}, {NULL, "--live"}, {"-l", "--log-level"},
+    {"-np", "--no-plots"}, {"-i", "--ignore"}, {NULL, "--python"}, {NULL, "--debug-dirs"},
+    {NULL, "--rate"}, {NULL, "--offsets"}, {NULL, "--module"},
+};
+#define NOPTION_NAMES (sizeof(option_names) / sizeof(option_names[0]))
+
+/* Index of arg in option_names, or -1. */
+static int option_index(const char *arg)
+{
+    for (size_t i = 0; i < NOPTION_NAMES; i++)
+        if ((option_names[i][0] && strcmp(arg, option_names[i][0]) == 0) ||
+            strcmp(arg, option_names[i][1]) == 0)
+            return (int)i;
+    return -1;
 }
 
 static int is(const char *arg, const char *shortname, const char *longname)
@@ -230,8 +255,23 @@ void cli_defaults(struct profile_options *o, int argc, char **argv)
     o->argv = argv;
 }
 
+/* One line on stderr for argv[from..to], an option of ours that came after
+ * the script's name: the user may have meant it for the script. */
+static void notice_taken(char **argv, int from, int to, const char *script, int index)
+{
+    fprintf(stderr, "fixingahole: '");
+    for (int k = from; k <= to; k++)
+        fprintf(stderr, "%s%s", k > from ? " " : "", argv[k]);
+    fprintf(stderr, "' after %s was taken as fixingahole's %s; to pass it to the script, put "
+            "it after --: fixingahole profile %s -- ", script, option_names[index][1], script);
+    for (int k = from; k <= to; k++)
+        fprintf(stderr, "%s%s", k > from ? " " : "", argv[k]);
+    fputc('\n', stderr);
+}
+
 int cli_parse_profile(int argc, char **argv, struct profile_options *o, char *err, size_t errlen)
 {
+    unsigned char before[NOPTION_NAMES] = {0}; /* options seen before the script */
     cli_defaults(o, argc, argv);
     o->script_args = calloc((size_t)argc + 1, sizeof(char *));
     if (!o->script_args) {
@@ -249,6 +289,18 @@ int cli_parse_profile(int argc, char **argv, struct profile_options *o, char *er
                 o->script_args[o->nscript_args++] = argv[i];
             break;
         }
+        if (strcmp(arg, "--module") == 0 && !o->script) {
+            /* python -m NAME: the module stands where the script would. */
+            if (!(o->module = take_value(argc, argv, &i, err, errlen)))
+                return -1;
+            if (!o->module[0] || o->module[0] == '-') {
+                snprintf(err, errlen, "--module: expected a module name, got '%s'", o->module);
+                return -1;
+            }
+            o->script = o->module;
+            continue;
+        }
+        int from = i, index = option_index(arg);
         int rc = cli_parse_option(argc, argv, &i, o, err, errlen);
         if (rc < 0)
             return -1;
@@ -256,8 +308,13 @@ int cli_parse_profile(int argc, char **argv, struct profile_options *o, char *er
             cli_profile_usage();
             return 1;
         }
-        if (rc == 1)
+        if (rc == 1) {
+            if (index >= 0 && !o->script)
+                before[index] = 1;
+            else if (index >= 0 && !before[index])
+                notice_taken(argv, from, i, o->script, index);
             continue;
+        }
         if (!o->script && arg[0] == '-') {
             snprintf(err, errlen, "unknown option %s (see fixingahole profile --help)", arg);
             return -1;

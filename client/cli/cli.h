@@ -1,6 +1,9 @@
 /* The command line of `fixingahole profile`: options may stand before or
- * after the script's name; everything after `--`, and every argument after
- * the name that is not one of ours, goes to the script untouched. */
+ * after the script's name (or `--module NAME`); everything after `--`, and
+ * every argument after the name that is not one of ours, goes to the script
+ * untouched. An option of ours after the name gets a one-line notice on
+ * stderr (how to pass it to the script instead), unless it was also given
+ * before the name. */
 #ifndef FAH_CLIENT_CLI_H
 #define FAH_CLIENT_CLI_H
 
@@ -21,7 +24,9 @@
 #define CLI_NOPLOTS_PLOTLY 2u
 
 struct profile_options {
-    const char *script;      /* as the user named it */
+    const char *script;      /* as the user named it; the module's name with
+                                --module */
+    const char *module;      /* --module NAME (run as `python -m NAME`), or NULL */
     char **script_args;      /* points into argv; NULL-terminated */
     int nscript_args;
     const char *python;      /* --python, else "python3" from PATH */

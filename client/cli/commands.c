@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "client/config/config.h"
 #include "client/model/stats.h"
 #include "client/model/summary.h"
 #include "client/report/report_json.h"
@@ -52,19 +54,50 @@ static void run_settings(const char *path, char *root, size_t rootlen, int *deta
 
 static void summarize_usage(FILE *out)
 {
-    fprintf(out, "usage: fixingahole summarize PROFILE.json [-n N] [-t PERCENT]\n"
+    fprintf(out, "usage: fixingahole summarize PROFILE.json [-n N] [-t PERCENT] [-d] [--idle]\n"
+                 "                             [--root DIR]\n"
                  "\n"
-                 "Prints the Profile Summary of an earlier run from its profile.json.\n"
+                 "Prints the Profile Summary of an earlier run again, every table recomputed\n"
+                 "from the stacks stored in its profile.json: as the run made it, or with\n"
+                 "the options below.\n"
                  "  -n, --top N           list the N most expensive functions (default %d)\n"
-                 "  -t, --threshold PCT   leave out functions below PCT percent of the total\n",
+                 "  -t, --threshold PCT   leave out functions below PCT percent of the total\n"
+                 "  -d, --detailed        also report library and standard-library code\n"
+                 "      --idle            count threads blocked on locks, joins or the GIL\n"
+                 "      --root DIR        your code is under DIR (default: the configuration in\n"
+                 "                        force when it sets a root, as FIXINGAHOLE_ROOT or\n"
+                 "                        [tool.fixingahole] do, else the run's own root)\n",
             SUMMARY_TOP_DEFAULT);
+}
+
+/* The root and ignored folders a summary is made with: --root, else the
+ * configuration in force when it names a root (FIXINGAHOLE_ROOT, or a
+ * [tool.fixingahole] table), else the run's. 0, or EXIT_USAGE after a
+ * message. */
+static int summarize_root(const char *opt_root, struct config *cfg, char *root, size_t rootlen)
+{
+    char cwd[PATH_MAX], err[1024];
+    if (!getcwd(cwd, sizeof(cwd)))
+        snprintf(cwd, sizeof(cwd), "/");
+    if (config_load(cfg, cwd, err, sizeof(err)) < 0) {
+        fprintf(stderr, "fixingahole: %s\n", err);
+        return EXIT_USAGE;
+    }
+    const char *env = getenv("FIXINGAHOLE_ROOT");
+    if (opt_root)
+        config_resolve(root, rootlen, cwd, opt_root);
+    else if ((env && *env) || cfg->source[0])
+        snprintf(root, rootlen, "%s", cfg->root);
+    return 0;
 }
 
 int commands_summarize_main(int argc, char **argv)
 {
     const char *path = NULL;
+    const char *opt_root = NULL;
     long top = SUMMARY_TOP_DEFAULT;
     double threshold = 0;
+    int opt_detailed = 0, opt_idle = 0;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         char *end;
@@ -83,6 +116,14 @@ int commands_summarize_main(int argc, char **argv)
             threshold = strtod(argv[i], &end);
             if (!*argv[i] || *end || !(threshold >= 0 && threshold <= 100))
                 return usage_error("-t: expected a percentage from 0 to 100, got '%s'", argv[i]);
+        } else if (strcmp(a, "-d") == 0 || strcmp(a, "--detailed") == 0) {
+            opt_detailed = 1;
+        } else if (strcmp(a, "--idle") == 0) {
+            opt_idle = 1;
+        } else if (strcmp(a, "--root") == 0) {
+            if (++i >= argc || !*argv[i])
+                return usage_error("%s: needs a folder", a);
+            opt_root = argv[i];
         } else if (a[0] == '-' && a[1]) {
             return usage_error("unknown option %s (see fixingahole summarize --help)", a);
         } else if (path) {
@@ -101,14 +142,25 @@ int commands_summarize_main(int argc, char **argv)
         return rc == -ENOENT || rc == -EINVAL ? EXIT_NOINPUT : EXIT_PROFILER;
     }
     int detailed = 0;
+    struct config cfg;
     run_settings(path, root, sizeof(root), &detailed);
-    struct summary_options so = {.root = root, .detailed = detailed,
-                                 .include_idle = p->include_idle, .top = (size_t)top};
+    if (summarize_root(opt_root, &cfg, root, sizeof(root)) != 0) {
+        config_free(&cfg);
+        profile_free(p);
+        return EXIT_USAGE;
+    }
+    /* --idle counts idle time as the run would have: the stacks kept it. */
+    p->include_idle = p->include_idle || opt_idle;
+    struct summary_options so = {.root = root, .detailed = detailed || opt_detailed,
+                                 .include_idle = p->include_idle, .top = (size_t)top,
+                                 .ignore = (const char *const *)cfg.ignore,
+                                 .nignore = cfg.nignore};
     struct summary *s = summary_new(p, &so);
     struct report_text_options to = {.top = (size_t)top, .min_percent = threshold};
     rc = s ? report_text_write(stdout, p, s, &to) : -ENOMEM;
     summary_free(s);
     profile_free(p);
+    config_free(&cfg);
     if (rc < 0) {
         fprintf(stderr, "fixingahole: summarize: %s\n", strerror(-rc));
         return EXIT_PROFILER;

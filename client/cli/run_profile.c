@@ -36,7 +36,8 @@ struct run_paths {
     struct config cfg;
     char root[PATH_MAX];
     char output[PATH_MAX + 16];
-    char script[PATH_MAX];
+    char script[PATH_MAX]; /* "" with --module */
+    char name[PATH_MAX]; /* what the run's folder is named after */
     char results[PATH_MAX];
 };
 
@@ -74,6 +75,12 @@ static int resolve_paths(const struct profile_options *o, struct run_paths *path
         config_resolve(paths->output, sizeof(paths->output), cwd, o->output_dir);
     else
         snprintf(paths->output, sizeof(paths->output), "%s", paths->cfg.output);
+    if (o->module) {
+        /* outdir and live name the folder after a file's stem: "NAME.py"
+         * gives NAME, dots and all. */
+        snprintf(paths->name, sizeof(paths->name), "%.*s.py", NAME_MAX - 3, o->module);
+        return 0;
+    }
     const char *skip[CONFIG_MAX_IGNORE + 1] = {paths->output};
     for (size_t i = 0; i < paths->cfg.nignore; i++)
         skip[i + 1] = paths->cfg.ignore[i];
@@ -82,6 +89,7 @@ static int resolve_paths(const struct profile_options *o, struct run_paths *path
         fail("%s", err);
         return EXIT_NOINPUT;
     }
+    snprintf(paths->name, sizeof(paths->name), "%s", paths->script);
     return 0;
 }
 
@@ -125,7 +133,8 @@ static int fill_run_facts(struct profile *p, const struct profile_options *o,
     p->exit_status = r->script_status;
     p->interrupted = collect_interrupted ? 1 : 0;
     p->include_idle = o->idle;
-    if (profile_set_string(&p->script, paths->script) < 0 ||
+    if ((o->module && profile_set_string(&p->module, o->module) < 0) ||
+        (!o->module && profile_set_string(&p->script, paths->script) < 0) ||
         profile_set_string(&p->mode, o->memory ? "memory" : "cpu") < 0)
         return -ENOMEM;
     return 0;
@@ -215,8 +224,9 @@ static int run_once(const struct profile_options *o, struct run_paths *paths_)
     struct launch_options lo = {.python = o->python, .script_args = o->script_args,
                                 .nscript_args = o->nscript_args, .log_level = o->log_level,
                                 .no_matplotlib = (o->no_plots & CLI_NOPLOTS_MATPLOTLIB) != 0,
-                                .no_plotly = (o->no_plots & CLI_NOPLOTS_PLOTLY) != 0};
-    int lrc = launch_prepare(&launch, &lo, paths.script, err, sizeof(err));
+                                .no_plotly = (o->no_plots & CLI_NOPLOTS_PLOTLY) != 0,
+                                .module = o->module};
+    int lrc = launch_prepare(&launch, &lo, o->module ? NULL : paths.script, err, sizeof(err));
     if (lrc < 0) {
         fail("%s", err);
         launch_cleanup(&launch);
@@ -242,7 +252,7 @@ static int run_once(const struct profile_options *o, struct run_paths *paths_)
                         .so = {.root = paths.root, .detailed = o->detailed,
                                .include_idle = o->idle, .nignore = paths.cfg.nignore,
                                .ignore = (const char *const *)paths.cfg.ignore}};
-    int live_on = o->live_seconds && live_init(&live, paths.output, paths.script) == 0;
+    int live_on = o->live_seconds && live_init(&live, paths.output, paths.name) == 0;
     if (!p || collect_run_refresh(fd, child, p, &result, live_on ? live_refresh : NULL, &live,
                                   o->live_seconds) < 0) {
         fail("%s", "out of memory while collecting samples");
@@ -255,7 +265,9 @@ static int run_once(const struct profile_options *o, struct run_paths *paths_)
         profile_strip_frames(p, launch.bootstrap);
         mark_script_end(p, &launch, session_ns, result.stream_zero_ns);
     }
-    struct results_request rr = {.output = paths.output, .source = paths.script,
+    struct results_request rr = {.output = paths.output,
+                                 .source = o->module ? NULL : paths.script,
+                                 .name = paths.name,
                                  .root = paths.root, .detailed = o->detailed,
                                  .include_idle = o->idle, .trace = o->trace,
                                  .ignore = (const char *const *)paths.cfg.ignore,

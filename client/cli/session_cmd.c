@@ -142,7 +142,8 @@ static void print_summary(const struct watch_view *w, const struct profile *p, d
     printf("== session %u, pid %d, %s, %.1f s ==\n", (unsigned)w->id, (int)w->info.pid, state,
            (double)w->info.elapsed_ns / 1e9 + elapsed_s);
     if (s) {
-        struct report_text_options brief = {0};
+        /* Until the session ends, the program still runs. */
+        struct report_text_options brief = {.running = strcmp(state, "ended") != 0};
         report_text_write(stdout, copy, s, &brief);
         summary_free(s);
     }

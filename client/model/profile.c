@@ -31,6 +31,7 @@ void profile_free(struct profile *p)
         return;
     free_command(p->command);
     free(p->script);
+    free(p->module);
     free(p->python_executable);
     free(p->python_version);
     free(p->offsets_source);

@@ -49,7 +49,9 @@ struct profile_thread {
 struct profile {
     /* About the run. */
     char **command;          /* the fixingahole command line, NULL-terminated */
-    char *script;            /* absolute path of the profiled script */
+    char *script;            /* absolute path of the profiled script; NULL
+                                for a module */
+    char *module;            /* the module run as `python -m` (--module) */
     char *python_executable; /* interpreter path as the target mapped it */
     char *python_version;    /* "3.11.7" */
     char *offsets_source;    /* "dwarf", "debug-offsets" or "table" */

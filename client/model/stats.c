@@ -22,14 +22,32 @@ enum { S_USER, S_SYSTEM, S_MEMORY, S_KINDS };
 struct fn {
     char *name, *qualname, *file;
     int line;
-    double *v[S_KINDS]; /* per run */
-    int has_memory;
+    double *v[S_KINDS]; /* per run of the group */
+    int has_memory;     /* a --memory run gave it peak_bytes */
     double mean[S_KINDS], std[S_KINDS];
 };
 
-struct acc {
+/* What makes runs comparable: the same interpreter, mode and charging. */
+struct run_kind {
+    char python[32]; /* "3.11.7", or "unknown" */
+    char mode[24];   /* "cpu", "memory", "attach" or "attach+memory" */
+    int detailed, idle;
+};
+
+/* The runs of one kind and their functions. */
+struct group {
+    struct run_kind kind;
+    size_t *runs; /* indices into the files */
+    size_t n;
+    unsigned char *memory_run; /* per run of the group: it measured the heap */
+    size_t nmemory;
     struct fn *fns;
-    size_t n, cap, runs;
+    size_t nfns, cap;
+};
+
+struct groups {
+    struct group *g;
+    size_t n;
 };
 
 void stats_mean_std(const double *v, size_t n, double *mean, double *std)
@@ -49,30 +67,28 @@ static const char *str_of(const cJSON *o, const char *key)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static double num_of(const cJSON *o, const char *key, int *present)
+static double num_of(const cJSON *o, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (present)
-        *present = cJSON_IsNumber(v);
     return cJSON_IsNumber(v) ? v->valuedouble : 0;
 }
 
-static struct fn *find_fn(struct acc *a, const char *file, const char *qualname, int line,
+static struct fn *find_fn(struct group *g, const char *file, const char *qualname, int line,
                           const char *name)
 {
-    for (size_t i = 0; i < a->n; i++)
-        if (a->fns[i].line == line && strcmp(a->fns[i].file, file) == 0 &&
-            strcmp(a->fns[i].qualname, qualname) == 0)
-            return &a->fns[i];
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 32;
-        struct fn *grown = realloc(a->fns, cap * sizeof(*grown));
+    for (size_t i = 0; i < g->nfns; i++)
+        if (g->fns[i].line == line && strcmp(g->fns[i].file, file) == 0 &&
+            strcmp(g->fns[i].qualname, qualname) == 0)
+            return &g->fns[i];
+    if (g->nfns == g->cap) {
+        size_t cap = g->cap ? g->cap * 2 : 32;
+        struct fn *grown = realloc(g->fns, cap * sizeof(*grown));
         if (!grown)
             return NULL;
-        a->fns = grown;
-        a->cap = cap;
+        g->fns = grown;
+        g->cap = cap;
     }
-    struct fn *f = &a->fns[a->n];
+    struct fn *f = &g->fns[g->nfns];
     memset(f, 0, sizeof(*f));
     f->file = strdup(file);
     f->qualname = strdup(qualname);
@@ -80,55 +96,145 @@ static struct fn *find_fn(struct acc *a, const char *file, const char *qualname,
     f->line = line;
     int ok = f->file && f->qualname && f->name;
     for (int k = 0; k < S_KINDS; k++)
-        ok = ok && (f->v[k] = calloc(a->runs, sizeof(double)));
-    a->n++; /* freed with the rest even when incomplete */
+        ok = ok && (f->v[k] = calloc(g->n, sizeof(double)));
+    g->nfns++; /* freed with the rest even when incomplete */
     return ok ? f : NULL;
 }
 
-static int read_run(struct acc *a, size_t run, const char *path, char *err, size_t errlen)
+/* Parses the profile.json at path; NULL with "path: reason" in err. */
+static cJSON *load_run(const char *path, int *rc, char *err, size_t errlen)
 {
     char *text;
     size_t len;
-    int read_rc = readfile_all(path, STATS_MAX_PROFILE, &text, &len);
-    if (read_rc < 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(-read_rc));
-        return read_rc;
+    if ((*rc = readfile_all(path, STATS_MAX_PROFILE, &text, &len)) < 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(-*rc));
+        return NULL;
     }
     cJSON *doc = cJSON_ParseWithLength(text, len);
     free(text);
-    const cJSON *fns = cJSON_GetObjectItemCaseSensitive(doc, "functions");
     const char *schema = str_of(doc, "schema");
     if (!doc || !schema || strncmp(schema, "fixingahole.profile/", 20) != 0 ||
-        !cJSON_IsArray(fns)) {
+        !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(doc, "functions"))) {
         snprintf(err, errlen, "%s: not a fixingahole profile.json", path);
         cJSON_Delete(doc);
-        return -EINVAL;
+        *rc = -EINVAL;
+        return NULL;
     }
-    double total = num_of(cJSON_GetObjectItemCaseSensitive(doc, "totals"), "seconds", NULL);
-    /* Heap figures exist only in --memory runs; elsewhere they are zeros. */
+    return doc;
+}
+
+/* A run made by `fixingahole attach` (its command's second word). */
+static int is_attach(const cJSON *doc)
+{
+    const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(doc, "command");
+    const cJSON *word = cJSON_IsArray(cmd) ? cJSON_GetArrayItem(cmd, 1) : NULL;
+    return cJSON_IsString(word) && strcmp(word->valuestring, "attach") == 0;
+}
+
+static void kind_of(const cJSON *doc, struct run_kind *k)
+{
+    const char *version = str_of(cJSON_GetObjectItemCaseSensitive(doc, "python"), "version");
     const char *mode = str_of(doc, "mode");
-    int memory_run = mode && strcmp(mode, "memory") == 0;
+    int memory = mode && strcmp(mode, "memory") == 0;
+    memset(k, 0, sizeof(*k));
+    snprintf(k->python, sizeof(k->python), "%s", version ? version : "unknown");
+    if (is_attach(doc))
+        snprintf(k->mode, sizeof(k->mode), "%s", memory ? "attach+memory" : "attach");
+    else
+        snprintf(k->mode, sizeof(k->mode), "%s", memory ? "memory" : "cpu");
+    k->detailed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "detailed"));
+    k->idle = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "idle_included"));
+}
+
+static int same_kind(const struct run_kind *a, const struct run_kind *b)
+{
+    return strcmp(a->python, b->python) == 0 && strcmp(a->mode, b->mode) == 0 &&
+           a->detailed == b->detailed && a->idle == b->idle;
+}
+
+/* Puts run i in the group of its kind (made on first sight). */
+static int add_to_group(struct groups *gs, const struct run_kind *k, size_t i)
+{
+    struct group *g = NULL;
+    for (size_t j = 0; j < gs->n && !g; j++)
+        if (same_kind(&gs->g[j].kind, k))
+            g = &gs->g[j];
+    if (!g) {
+        struct group *grown = realloc(gs->g, (gs->n + 1) * sizeof(*grown));
+        if (!grown)
+            return -ENOMEM;
+        gs->g = grown;
+        g = &gs->g[gs->n++];
+        memset(g, 0, sizeof(*g));
+        g->kind = *k;
+    }
+    size_t *runs = realloc(g->runs, (g->n + 1) * sizeof(*runs));
+    unsigned char *mem = realloc(g->memory_run, g->n + 1);
+    if (runs)
+        g->runs = runs;
+    if (mem)
+        g->memory_run = mem;
+    if (!runs || !mem)
+        return -ENOMEM;
+    g->runs[g->n++] = i;
+    return 0;
+}
+
+/* The functions of one run (the group's run-th) into its group. */
+static int read_run(struct group *g, size_t run, const cJSON *doc)
+{
+    double total = num_of(cJSON_GetObjectItemCaseSensitive(doc, "totals"), "seconds");
+    const char *mode = str_of(doc, "mode");
+    /* Heap figures exist only in --memory runs; elsewhere they are zeros
+     * that measured nothing. */
+    g->memory_run[run] = mode && strcmp(mode, "memory") == 0;
+    g->nmemory += g->memory_run[run];
     const cJSON *f;
-    int rc = 0;
-    cJSON_ArrayForEach(f, fns) {
+    cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(doc, "functions")) {
         const char *file = str_of(f, "file"), *qual = str_of(f, "qualname"), *name = str_of(f, "name");
         if (!file || !qual || !name)
             continue;
-        struct fn *fn = find_fn(a, file, qual, (int)num_of(f, "line", NULL), name);
-        if (!fn) {
-            rc = -ENOMEM;
-            snprintf(err, errlen, "%s: out of memory", path);
-            break;
-        }
-        fn->v[S_USER][run] = total *
-            (num_of(f, "python_percent", NULL) + num_of(f, "native_percent", NULL)) / 100.0;
-        fn->v[S_SYSTEM][run] = total * num_of(f, "system_percent", NULL) / 100.0;
-        int mem_present;
-        fn->v[S_MEMORY][run] = num_of(f, "peak_bytes", &mem_present);
-        fn->has_memory |= mem_present && memory_run;
+        struct fn *fn = find_fn(g, file, qual, (int)num_of(f, "line"), name);
+        if (!fn)
+            return -ENOMEM;
+        fn->v[S_USER][run] = total * (num_of(f, "python_percent") + num_of(f, "native_percent")) / 100.0;
+        fn->v[S_SYSTEM][run] = total * num_of(f, "system_percent") / 100.0;
+        fn->v[S_MEMORY][run] = num_of(f, "peak_bytes");
+        fn->has_memory |= g->memory_run[run] &&
+                          cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(f, "peak_bytes"));
     }
-    cJSON_Delete(doc);
-    return rc;
+    return 0;
+}
+
+/* Means and deviations; memory over the group's --memory runs only. */
+static void group_stats(struct group *g)
+{
+    double *mem = calloc(g->n ? g->n : 1, sizeof(double));
+    for (size_t i = 0; i < g->nfns; i++) {
+        struct fn *f = &g->fns[i];
+        stats_mean_std(f->v[S_USER], g->n, &f->mean[S_USER], &f->std[S_USER]);
+        stats_mean_std(f->v[S_SYSTEM], g->n, &f->mean[S_SYSTEM], &f->std[S_SYSTEM]);
+        size_t m = 0;
+        for (size_t r = 0; mem && r < g->n; r++)
+            if (g->memory_run[r])
+                mem[m++] = f->v[S_MEMORY][r];
+        stats_mean_std(mem, m, &f->mean[S_MEMORY], &f->std[S_MEMORY]);
+    }
+    free(mem);
+}
+
+static void group_free(struct group *g)
+{
+    for (size_t i = 0; i < g->nfns; i++) {
+        free(g->fns[i].name);
+        free(g->fns[i].qualname);
+        free(g->fns[i].file);
+        for (int k = 0; k < S_KINDS; k++)
+            free(g->fns[i].v[k]);
+    }
+    free(g->fns);
+    free(g->runs);
+    free(g->memory_run);
 }
 
 /* Runs git with args in dir; the first line of its output in out. */
@@ -193,46 +299,79 @@ static int by_user_mean(const void *a, const void *b)
     return strcmp(x->qualname, y->qualname);
 }
 
-static cJSON *render(struct acc *a, const char *const *files, const char *git_dir)
+/* Groups by runs, descending; ties in the order first seen. */
+static int by_size(const void *a, const void *b)
+{
+    const struct group *x = a, *y = b;
+    if (x->n != y->n)
+        return x->n < y->n ? 1 : -1;
+    return (x->runs[0] > y->runs[0]) - (x->runs[0] < y->runs[0]);
+}
+
+static cJSON *render_group(const struct group *g, const char *const *files)
 {
     static const char *const keys[S_KINDS] = {"user_seconds", "system_seconds",
                                               "peak_memory_bytes"};
-    cJSON *doc = cJSON_CreateObject(), *runs = cJSON_CreateArray(), *fns = cJSON_CreateArray();
-    cJSON_AddStringToObject(doc, "schema", STATS_SCHEMA);
-    cJSON_AddNumberToObject(doc, "count", (double)a->runs);
-    for (size_t i = 0; i < a->runs; i++)
-        cJSON_AddItemToArray(runs, cJSON_CreateString(files[i]));
-    cJSON_AddItemToObject(doc, "runs", runs);
-    cJSON_AddItemToObject(doc, "git", git_info(git_dir));
-    for (size_t i = 0; i < a->n; i++) {
-        struct fn *f = &a->fns[i];
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "name", f->name);
-        cJSON_AddStringToObject(o, "qualname", f->qualname);
-        cJSON_AddStringToObject(o, "file", f->file);
-        cJSON_AddNumberToObject(o, "line", f->line);
+    cJSON *o = cJSON_CreateObject(), *kind = cJSON_CreateObject(), *runs = cJSON_CreateArray();
+    cJSON *fns = cJSON_CreateArray();
+    cJSON_AddStringToObject(kind, "python", g->kind.python);
+    cJSON_AddStringToObject(kind, "mode", g->kind.mode);
+    cJSON_AddBoolToObject(kind, "detailed", g->kind.detailed);
+    cJSON_AddBoolToObject(kind, "idle", g->kind.idle);
+    cJSON_AddItemToObject(o, "kind", kind);
+    cJSON_AddNumberToObject(o, "count", (double)g->n);
+    cJSON_AddNumberToObject(o, "memory_count", (double)g->nmemory);
+    for (size_t i = 0; i < g->n; i++)
+        cJSON_AddItemToArray(runs, cJSON_CreateString(files[g->runs[i]]));
+    cJSON_AddItemToObject(o, "runs", runs);
+    for (size_t i = 0; i < g->nfns; i++) {
+        const struct fn *f = &g->fns[i];
+        cJSON *fo = cJSON_CreateObject();
+        cJSON_AddStringToObject(fo, "name", f->name);
+        cJSON_AddStringToObject(fo, "qualname", f->qualname);
+        cJSON_AddStringToObject(fo, "file", f->file);
+        cJSON_AddNumberToObject(fo, "line", f->line);
         for (int k = 0; k < S_KINDS; k++) {
             if (k == S_MEMORY && !f->has_memory) {
-                cJSON_AddNullToObject(o, keys[k]);
+                cJSON_AddNullToObject(fo, keys[k]);
                 continue;
             }
             cJSON *m = cJSON_CreateObject();
             cJSON_AddNumberToObject(m, "mean", f->mean[k]);
             cJSON_AddNumberToObject(m, "std", f->std[k]);
-            cJSON_AddItemToObject(o, keys[k], m);
+            cJSON_AddItemToObject(fo, keys[k], m);
         }
-        cJSON_AddItemToArray(fns, o);
+        cJSON_AddItemToArray(fns, fo);
     }
-    cJSON_AddItemToObject(doc, "functions", fns);
+    cJSON_AddItemToObject(o, "functions", fns);
+    return o;
+}
+
+static cJSON *render(const struct groups *gs, size_t n, const char *const *files,
+                     const char *git_dir)
+{
+    cJSON *doc = cJSON_CreateObject(), *runs = cJSON_CreateArray(), *groups = cJSON_CreateArray();
+    cJSON_AddStringToObject(doc, "schema", STATS_SCHEMA);
+    cJSON_AddNumberToObject(doc, "count", (double)n);
+    for (size_t i = 0; i < n; i++)
+        cJSON_AddItemToArray(runs, cJSON_CreateString(files[i]));
+    cJSON_AddItemToObject(doc, "runs", runs);
+    cJSON_AddItemToObject(doc, "git", git_info(git_dir));
+    for (size_t i = 0; i < gs->n; i++)
+        cJSON_AddItemToArray(groups, render_group(&gs->g[i], files));
+    cJSON_AddItemToObject(doc, "groups", groups);
     return doc;
 }
 
-static void print_table(FILE *out, const struct acc *a, size_t top)
+static void print_table(FILE *out, const struct group *g, size_t top)
 {
-    fprintf(out, "\nFunction statistics over %zu runs (mean ± standard deviation):\n", a->runs);
+    fprintf(out, "\nFunction statistics over %zu run%s of python %s, %s%s%s "
+                 "(mean ± standard deviation):\n",
+            g->n, g->n == 1 ? "" : "s", g->kind.python, g->kind.mode,
+            g->kind.detailed ? ", --detailed" : "", g->kind.idle ? ", --idle" : "");
     fprintf(out, "-----------------------------------------------------------------\n");
-    for (size_t i = 0; i < a->n && i < top; i++) {
-        const struct fn *f = &a->fns[i];
+    for (size_t i = 0; i < g->nfns && i < top; i++) {
+        const struct fn *f = &g->fns[i];
         const char *slash = strrchr(f->file, '/');
         fprintf(out, "%2zu. %-26s user %8.3fs ± %.3fs  system %8.3fs ± %.3fs (%s:%d)\n", i + 1,
                 f->name, f->mean[S_USER], f->std[S_USER], f->mean[S_SYSTEM], f->std[S_SYSTEM],
@@ -240,19 +379,48 @@ static void print_table(FILE *out, const struct acc *a, size_t top)
     }
 }
 
+/* Reads every run into the group of its kind. */
+static int read_groups(struct groups *gs, const char *const *files, size_t n, char *err,
+                       size_t errlen)
+{
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        cJSON *doc = load_run(files[i], &rc, err, errlen);
+        struct run_kind k;
+        if (doc) {
+            kind_of(doc, &k);
+            if ((rc = add_to_group(gs, &k, i)) < 0)
+                snprintf(err, errlen, "%s: out of memory", files[i]);
+        }
+        cJSON_Delete(doc);
+    }
+    /* Second pass: the group sizes are known, so each function's per-run
+     * arrays are sized once. */
+    for (size_t j = 0; j < gs->n && rc == 0; j++) {
+        struct group *g = &gs->g[j];
+        for (size_t r = 0; r < g->n && rc == 0; r++) {
+            cJSON *doc = load_run(files[g->runs[r]], &rc, err, errlen);
+            if (doc && (rc = read_run(g, r, doc)) < 0)
+                snprintf(err, errlen, "%s: out of memory", files[g->runs[r]]);
+            cJSON_Delete(doc);
+        }
+        if (rc == 0) {
+            group_stats(g);
+            if (g->nfns)
+                qsort(g->fns, g->nfns, sizeof(*g->fns), by_user_mean);
+        }
+    }
+    if (rc == 0 && gs->n > 1)
+        qsort(gs->g, gs->n, sizeof(*gs->g), by_size);
+    return rc;
+}
+
 int stats_write(const char *const *files, size_t n, const char *out_path, const char *git_dir,
                 FILE *out, size_t top, char *err, size_t errlen)
 {
-    struct acc a = {.runs = n};
-    int rc = 0;
-    for (size_t i = 0; i < n && rc == 0; i++)
-        rc = read_run(&a, i, files[i], err, errlen);
-    for (size_t i = 0; rc == 0 && i < a.n; i++)
-        for (int k = 0; k < S_KINDS; k++)
-            stats_mean_std(a.fns[i].v[k], n, &a.fns[i].mean[k], &a.fns[i].std[k]);
-    if (rc == 0 && a.n)
-        qsort(a.fns, a.n, sizeof(*a.fns), by_user_mean);
-    cJSON *doc = rc == 0 ? render(&a, files, git_dir) : NULL;
+    struct groups gs = {0};
+    int rc = read_groups(&gs, files, n, err, errlen);
+    cJSON *doc = rc == 0 ? render(&gs, n, files, git_dir) : NULL;
     char *text = doc ? cJSON_Print(doc) : NULL;
     if (rc == 0 && !text)
         rc = (snprintf(err, errlen, "function_stats.json: out of memory"), -ENOMEM);
@@ -262,18 +430,17 @@ int stats_write(const char *const *files, size_t n, const char *out_path, const 
     if (f && fclose(f) != 0 && rc == 0)
         rc = (snprintf(err, errlen, "write %s: %s", out_path, strerror(errno)), -EIO);
     if (rc == 0) {
-        print_table(out, &a, top);
+        if (gs.n > 1)
+            fprintf(out, "\nThe %zu runs are of %zu kinds that cannot be compared (interpreter, "
+                         "mode, --detailed, --idle): one table per kind.\n", n, gs.n);
+        for (size_t i = 0; i < gs.n; i++)
+            print_table(out, &gs.g[i], top);
         fprintf(out, "Written to %s\n", out_path);
     }
     free(text);
     cJSON_Delete(doc);
-    for (size_t i = 0; i < a.n; i++) {
-        free(a.fns[i].name);
-        free(a.fns[i].qualname);
-        free(a.fns[i].file);
-        for (int k = 0; k < S_KINDS; k++)
-            free(a.fns[i].v[k]);
-    }
-    free(a.fns);
+    for (size_t i = 0; i < gs.n; i++)
+        group_free(&gs.g[i]);
+    free(gs.g);
     return rc;
 }

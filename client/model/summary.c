@@ -44,12 +44,40 @@ int summary_is_user_file(const char *file, const struct summary_options *o)
     return 1;
 }
 
+/* After the last "/site-packages/" or "/dist-packages/" of file, else after
+ * a standard library folder "/lib/pythonX.Y/"; NULL when it has neither. */
+static const char *package_relative(const char *file)
+{
+    static const char *const dirs[] = {"/site-packages/", "/dist-packages/"};
+    const char *best = NULL, *p;
+
+    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+        for (p = strstr(file, dirs[i]); p; p = strstr(p + 1, dirs[i])) {
+            if (!best || p + strlen(dirs[i]) > best)
+                best = p + strlen(dirs[i]);
+        }
+    }
+    if (best)
+        return *best ? best : NULL;
+    for (p = strstr(file, "/lib/python"); p; p = strstr(p + 1, "/lib/python")) {
+        const char *v = p + strlen("/lib/python");
+        size_t digits = strspn(v, "0123456789.");
+
+        if (digits > 0 && v[digits] == '/' && v[digits + 1])
+            best = v + digits + 1;
+    }
+    return best;
+}
+
 const char *summary_relative(const char *file, const char *root)
 {
     size_t n;
 
-    if (!root || !summary_path_under(file, root))
-        return file;
+    if (!root || !summary_path_under(file, root)) {
+        const char *pkg = file[0] == '/' ? package_relative(file) : NULL;
+
+        return pkg ? pkg : file;
+    }
     n = strlen(root);
     while (n > 1 && root[n - 1] == '/')
         n--;

@@ -133,7 +133,10 @@ int summary_is_real_file(const char *file);
 /* 1 when file is user code: a real file under o->root, not under an
  * ignored directory. */
 int summary_is_user_file(const char *file, const struct summary_options *o);
-/* file relative to root when under it (a pointer into file), else file. */
+/* file relative to root when under it (a pointer into file); else, for a
+ * library, relative to its sys.path entry ("numpy/ma/core.py" for
+ * ".../dist-packages/numpy/ma/core.py", "json/decoder.py" for
+ * "/usr/lib/python3.11/json/decoder.py"); else file. */
 const char *summary_relative(const char *file, const char *root);
 /* The last dotted component of a qualname ("A.f.<locals>.g" -> "g"). */
 const char *summary_short_name(const char *qualname);

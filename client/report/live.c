@@ -99,7 +99,7 @@ void live_refresh(void *ctx, const struct profile *p, double elapsed_s)
     size_t len = 0;
     FILE *mem = s ? open_memstream(&text, &len) : NULL;
     if (mem) {
-        struct report_text_options brief = {0};
+        struct report_text_options brief = {.running = 1};
         fprintf(mem, "\n--- fixingahole --live: %.1f s into the run ---\n", elapsed_s);
         report_text_write(mem, copy, s, &brief);
         fprintf(mem, "--- (%s) ---\n", l->file);
@@ -115,7 +115,7 @@ void live_refresh(void *ctx, const struct profile *p, double elapsed_s)
     snprintf(tmp, sizeof(tmp), "%s.tmp", l->file);
     FILE *f = s ? fopen(tmp, "we") : NULL;
     if (f) {
-        struct report_text_options full = {.line_tables = 1, .trace = l->trace};
+        struct report_text_options full = {.line_tables = 1, .trace = l->trace, .running = 1};
         int bad = report_text_write(f, copy, s, &full) < 0;
         if (fclose(f) != 0 || bad || rename(tmp, l->file) != 0)
             unlink(tmp);

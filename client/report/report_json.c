@@ -75,6 +75,7 @@ static void add_run(struct jw *w, cJSON *doc, const struct profile *p,
     for (char **arg = p->command; arg && *arg; arg++)
         str(w, cmd, NULL, *arg);
     str(w, doc, "script", p->script);
+    str(w, doc, "module", p->module);
     str(w, doc, "root", s->root);
     py = put(w, doc, "python", cJSON_CreateObject());
     str(w, py, "executable", p->python_executable);

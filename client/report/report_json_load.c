@@ -331,6 +331,7 @@ static int read_run(struct jr *r, const cJSON *doc)
 
     if ((rc = read_command(r, doc)) < 0 || (rc = read_python(r, doc)) < 0 ||
         (rc = set_str(r, doc, "", "script", &p->script)) < 0 ||
+        (rc = set_str(r, doc, "", "module", &p->module)) < 0 ||
         (rc = set_str(r, doc, "", "mode", &p->mode)) < 0 ||
         (rc = get_num(r, doc, "", "rate_hz", 0, UINT32_MAX, &rate)) < 0 ||
         (rc = get_num(r, doc, "", "wall_seconds", 0, HUGE_VAL, &p->wall_seconds)) < 0 ||

@@ -14,6 +14,8 @@
 /* The percentages of "Functions by Module" end in this column. */
 #define TREE_COLUMN 70
 #define TOP_NAME_WIDTH 26
+/* Longer names are cut so that the percentages stay in one column. */
+#define TOP_NAME_MAX 64
 
 /* Prints argv as a shell would need it typed: plain words bare, anything
  * else in single quotes. */
@@ -50,22 +52,32 @@ static void print_rule(FILE *out, char c)
 
 static void print_top(FILE *out, const struct summary *s, size_t top, double min_percent)
 {
-    size_t n = s->nfunctions < top ? s->nfunctions : top;
+    size_t n = s->nfunctions < top ? s->nfunctions : top, width = TOP_NAME_WIDTH - 1;
+    struct report_text_fit fit;
 
     while (n > 0 && s->functions[n - 1].percent < min_percent)
         n--; /* functions are by percent, descending */
+    for (size_t i = 0; i < n; i++) {
+        size_t cols = report_text_columns(report_text_label(s, &s->functions[i]));
 
+        if (cols > width)
+            width = cols < TOP_NAME_MAX ? cols : TOP_NAME_MAX;
+    }
     fprintf(out, "Top %zu Functions by Total Runtime:\n", n);
     print_rule(out, '-');
+    FILE *rows = report_text_fit_begin(&fit, out);
     for (size_t i = 0; i < n; i++) {
         const struct summary_function *f = &s->functions[i];
-        size_t len = strlen(f->name);
+        const char *label = report_text_label(s, f);
+        size_t cols = report_text_columns(label);
 
-        fprintf(out, "%2zu. %s", i + 1, f->name);
-        report_text_repeat(out, " ", len < TOP_NAME_WIDTH ? TOP_NAME_WIDTH - len : 1);
-        fprintf(out, "%5.1f%% (%s%s%d)\n", f->percent, f->rel, notebook_cell_line_sep(f->rel),
+        fprintf(rows, "%2zu. ", i + 1);
+        report_text_fit_line(rows, label, strlen(label), width);
+        report_text_repeat(rows, " ", cols < width ? width - cols + 1 : 1);
+        fprintf(rows, "%5.1f%% (%s%s%d)\n", f->percent, f->rel, notebook_cell_line_sep(f->rel),
                 f->firstlineno);
     }
+    report_text_fit_end(&fit);
     fputc('\n', out);
 }
 
@@ -75,11 +87,12 @@ static void print_tree_function(FILE *out, const struct summary *s,
                                 const struct summary_function *f, size_t indent)
 {
     char num[32];
-    size_t used = indent + strlen(f->name);
+    const char *label = report_text_label(s, f);
+    size_t used = indent + report_text_columns(label);
     size_t len = (size_t)snprintf(num, sizeof(num), "%.2f", f->percent);
     size_t dots = used + len + 3 < TREE_COLUMN ? TREE_COLUMN - used - len : 3;
 
-    fputs(f->name, out);
+    fputs(label, out);
     report_text_repeat(out, ".", dots);
     fprintf(out, "%s%%", num);
     report_text_mem_tree(out, s, f->file, f->qualname, f->firstlineno);
@@ -130,24 +143,27 @@ static void print_modules(FILE *out, const struct summary *s)
 {
     size_t cap = 5 * module_depth(&s->modules) + 1;
     char *prefix = calloc(cap, 1);
+    struct report_text_fit fit;
 
     fputs("Functions by Module:\n", out);
     print_rule(out, '-');
     if (!prefix)
         return;
+    FILE *tree = report_text_fit_begin(&fit, out);
     for (size_t i = 0; i < s->modules.nchildren; i++)
-        print_module(out, s, &s->modules.children[i], prefix, 0,
+        print_module(tree, s, &s->modules.children[i], prefix, 0,
                      i + 1 == s->modules.nchildren);
+    report_text_fit_end(&fit);
     free(prefix);
 }
 
-static void print_finished(FILE *out, const struct profile *p)
+static void print_finished(FILE *out, const struct profile *p, int running)
 {
     char mem[32];
 
     report_text_bytes(mem, sizeof(mem), p->max_rss_bytes);
-    fprintf(out, "Finished in %.3f seconds using %s of RAM.\n", p->wall_seconds,
-            mem);
+    fprintf(out, "%s %.3f seconds using %s of RAM.\n", running ? "Running for" : "Finished in",
+            p->wall_seconds, mem);
 }
 
 static void print_closing(FILE *out, const struct profile *p)
@@ -190,7 +206,7 @@ int report_text_write(FILE *out, const struct profile *p,
 {
     if (o->command && p->command)
         print_command(out, p->command);
-    print_finished(out, p);
+    print_finished(out, p, o->running);
     if (o->logs_path && o->log_records > 0)
         fprintf(out, "Check logs %s (%ld warning%s)\n", o->logs_path, o->log_records,
                 o->log_records == 1 ? "" : "s");
@@ -198,7 +214,7 @@ int report_text_write(FILE *out, const struct profile *p,
     print_closing(out, p);
     if (o->line_tables)
         report_text_tables(out, s);
-    if (o->trace)
+    if (o->trace && s->ntraces > 0)
         report_text_trace(out, s);
     fflush(out);
     return ferror(out) ? -EIO : 0;

@@ -13,6 +13,15 @@
 
 /* Files below this share of the total get no line table. */
 #define REPORT_TEXT_FILE_MIN_PERCENT 1.0
+/* At most this many files get a line table, the most expensive first ... */
+#define REPORT_TEXT_MAX_FILES 20
+/* ... each with at most this many lines (the most expensive, in line
+ * order) and functions; the rest are in profile.json. */
+#define REPORT_TEXT_MAX_LINES 30
+#define REPORT_TEXT_MAX_FUNCTIONS 15
+/* The stack trace shows at most this many callers of a function; outer
+ * ones are left out (full stacks in profile.json). */
+#define REPORT_TEXT_TRACE_DEPTH 12
 /* Functions below this share are not listed in "Functions by Module". */
 #define REPORT_TEXT_TREE_MIN_PERCENT 1.0
 /* Call paths printed per function in the stack trace. */
@@ -26,6 +35,7 @@ struct report_text_options {
     double min_percent;    /* "Top N" leaves out functions below this share */
     const char *logs_path; /* "Check logs PATH (N warnings)" when records > 0 */
     long log_records;
+    int running;       /* the program still runs: "Running for", not "Finished in" */
 };
 
 /* Writes the report for p as summarised by s. Source lines for the tables

@@ -11,6 +11,32 @@
  * cell are left out. */
 #define REPORT_TEXT_CELL_MIN_PERCENT 0.5
 
+/* The widest line of the tables, trees and trace, in columns; what does not
+ * fit is cut with "…" (the full names and stacks are in profile.json). */
+#define REPORT_TEXT_WIDTH 120
+
+/* Columns of a UTF-8 string: one per code point (the report's box drawing
+ * and block characters are one column wide). */
+size_t report_text_columns(const char *s);
+
+/* Writes the line s (no newline) cut to at most cols columns, ending in
+ * "…" when cut. */
+void report_text_fit_line(FILE *out, const char *s, size_t len, size_t cols);
+
+/* A part of the report written to memory, then copied to its stream with
+ * every line cut to REPORT_TEXT_WIDTH columns. */
+struct report_text_fit {
+    FILE *out;  /* where the part goes in the end */
+    FILE *mem;  /* where it is written meanwhile (out when memory failed) */
+    char *text;
+    size_t len;
+};
+
+/* Starts a part: returns the stream to write it to. */
+FILE *report_text_fit_begin(struct report_text_fit *f, FILE *out);
+/* Copies the part to f->out, lines cut to REPORT_TEXT_WIDTH. */
+void report_text_fit_end(struct report_text_fit *f);
+
 /* Writes `n` copies of the (possibly multi-byte) string `s`. */
 void report_text_repeat(FILE *out, const char *s, size_t n);
 

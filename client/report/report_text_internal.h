@@ -11,6 +11,11 @@
 #include "client/model/summary.h"
 #include "client/report/report_text_format.h"
 
+/* A function's name in the report: its qualname with a class ("Figure.draw"),
+ * without the enclosing functions of a nested function unless another
+ * reported function would get the same name (report_text_names.c). */
+const char *report_text_label(const struct summary *s, const struct summary_function *f);
+
 /* The line tables of every file with enough of the total. */
 void report_text_tables(FILE *out, const struct summary *s);
 

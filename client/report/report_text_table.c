@@ -1,7 +1,11 @@
 /* The per-file line tables of profile_results.txt: one row per line with a
  * visible share, "..." where lines are skipped, the source text beside it,
- * then the file's functions under a "function summary" separator. */
+ * then the file's functions under a "function summary" separator. Bounded
+ * so that a large run stays readable: REPORT_TEXT_MAX_FILES files, each
+ * with its REPORT_TEXT_MAX_LINES most expensive lines and
+ * REPORT_TEXT_MAX_FUNCTIONS functions; the rest is in profile.json. */
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,6 +73,8 @@ static void source_free(struct source *src)
 
 static const char *source_line(const struct source *src, int line)
 {
+    if (line == 0) /* profile-json.md: 0 means unknown */
+        return "(line unknown: the interpreter had not recorded a line for these samples)";
     if (line < 1 || (size_t)line > src->nlines)
         return "";
     return src->lines[line - 1];
@@ -143,17 +149,41 @@ static void print_header(FILE *out, const struct summary *s,
     print_table_rule(out, s, "╺", "━", "┿");
 }
 
-/* The lines with a visible share of time and, under --memory, the lines
- * with heap figures, merged by line number. */
+/* Marks in keep[] the visible lines of f, at most REPORT_TEXT_MAX_LINES:
+ * the most expensive. Returns how many visible lines were left out. */
+static size_t keep_lines(const struct summary_file *f, unsigned char *keep)
+{
+    size_t visible = 0, left_out = 0;
+
+    for (size_t i = 0; i < f->nlines; i++)
+        visible += keep[i] = (unsigned char)row_visible(f->lines[i].kind_percent);
+    /* Drop the cheapest until the rest fit (files are small: quadratic is fine
+     * for the few that overflow). */
+    while (visible - left_out > REPORT_TEXT_MAX_LINES) {
+        size_t cheapest = SIZE_MAX;
+
+        for (size_t i = 0; i < f->nlines; i++) {
+            if (keep[i] && (cheapest == SIZE_MAX ||
+                            f->lines[i].percent < f->lines[cheapest].percent))
+                cheapest = i;
+        }
+        keep[cheapest] = 0;
+        left_out++;
+    }
+    return left_out;
+}
+
+/* The kept lines and, under --memory, the lines with heap figures, merged
+ * by line number. */
 static void print_lines(FILE *out, const struct summary *s, const struct summary_file *f,
-                        const struct source *src)
+                        const struct source *src, const unsigned char *keep)
 {
     static const double no_time[SUMMARY_KINDS];
-    int prev = 0;
+    int prev = -1;
     size_t i = 0;
 
     for (;;) {
-        while (i < f->nlines && !row_visible(f->lines[i].kind_percent))
+        while (i < f->nlines && !keep[i])
             i++;
         int next_mem = report_text_mem_next_line(s, f->file, prev);
         int line = i < f->nlines && f->lines[i].line < next_mem ? f->lines[i].line : next_mem;
@@ -163,7 +193,7 @@ static void print_lines(FILE *out, const struct summary *s, const struct summary
                                   ? f->lines[i].kind_percent : no_time;
         if (kinds != no_time)
             i++;
-        if (line > prev + 1)
+        if (prev < 0 ? line > 1 : line > prev + 1) /* lines skipped */
             print_blank_row(out, s, "...", "");
         print_row(out, s, line, kinds, summary_mem_line_of(s->memory, f->file, line), NULL,
                   source_line(src, line));
@@ -171,38 +201,107 @@ static void print_lines(FILE *out, const struct summary *s, const struct summary
     }
 }
 
+/* The file's visible functions, at most REPORT_TEXT_MAX_FUNCTIONS (the
+ * most expensive), by first line. */
 static void print_functions(FILE *out, const struct summary *s,
                             const struct summary_file *f)
 {
     char title[4096];
+    size_t visible = 0, shown = 0;
+    double floor = 0.0; /* functions cheaper than this are left out */
 
+    for (size_t i = 0; i < f->nfunctions; i++)
+        visible += (size_t)row_visible(s->functions[f->functions[i]].kind_percent);
+    if (visible > REPORT_TEXT_MAX_FUNCTIONS) {
+        /* s->functions is by percent, descending: the indices say the rank. */
+        size_t rank = 0;
+
+        for (size_t k = 0; k < s->nfunctions && rank < REPORT_TEXT_MAX_FUNCTIONS; k++) {
+            const struct summary_function *fn = &s->functions[k];
+
+            if (strcmp(fn->file, f->file) == 0 && row_visible(fn->kind_percent)) {
+                floor = fn->percent;
+                rank++;
+            }
+        }
+    }
     print_table_rule(out, s, "╶", "─", "┼");
     snprintf(title, sizeof(title), " function summary for %s", f->rel);
     print_blank_row(out, s, "", title);
     for (size_t i = 0; i < f->nfunctions; i++) {
         const struct summary_function *fn = &s->functions[f->functions[i]];
 
-        if (row_visible(fn->kind_percent))
+        if (row_visible(fn->kind_percent) && fn->percent >= floor &&
+            shown < REPORT_TEXT_MAX_FUNCTIONS) {
+            shown++;
             print_row(out, s, fn->firstlineno, fn->kind_percent, NULL,
                       summary_mem_function_of(s->memory, fn->file, fn->qualname,
                                               fn->firstlineno),
                       fn->qualname);
+        }
     }
+    if (shown < visible) {
+        snprintf(title, sizeof(title), " ... %zu more functions, in profile.json", visible - shown);
+        print_blank_row(out, s, "", title);
+    }
+}
+
+/* A table has something to show: a visible line, or heap figures. */
+static int has_rows(const struct summary *s, const struct summary_file *f)
+{
+    for (size_t i = 0; i < f->nlines; i++) {
+        if (row_visible(f->lines[i].kind_percent))
+            return 1;
+    }
+    return report_text_mem_next_line(s, f->file, -1) != INT_MAX;
+}
+
+static void print_table(FILE *out, const struct summary *s, const struct summary_file *f)
+{
+    struct source src;
+    unsigned char *keep = calloc(f->nlines + 1, 1);
+    size_t left_out;
+    char note[128];
+
+    if (!keep)
+        return;
+    left_out = keep_lines(f, keep);
+    source_load(&src, f->file);
+    print_header(out, s, f);
+    print_lines(out, s, f, &src, keep);
+    if (left_out) {
+        snprintf(note, sizeof(note), "(%zu more lines with time, in profile.json)", left_out);
+        print_blank_row(out, s, "...", note);
+    }
+    print_functions(out, s, f);
+    source_free(&src);
+    free(keep);
 }
 
 void report_text_tables(FILE *out, const struct summary *s)
 {
-    fputc('\n', out);
+    struct report_text_fit fit;
+    size_t shown = 0, more = 0;
+    FILE *tables = report_text_fit_begin(&fit, out);
+
+    fputc('\n', tables);
     for (size_t i = 0; i < s->nfiles; i++) {
         const struct summary_file *f = &s->files[i];
-        struct source src;
 
-        if (f->percent < REPORT_TEXT_FILE_MIN_PERCENT)
+        /* Files are by percent, descending: the first ones are the most
+         * expensive. A file whose lines are all below the cells' threshold
+         * would get an empty table. */
+        if (f->percent < REPORT_TEXT_FILE_MIN_PERCENT || !has_rows(s, f))
             continue;
-        source_load(&src, f->file);
-        print_header(out, s, f);
-        print_lines(out, s, f, &src);
-        print_functions(out, s, f);
-        source_free(&src);
+        if (shown == REPORT_TEXT_MAX_FILES) {
+            more++;
+            continue;
+        }
+        print_table(tables, s, f);
+        shown++;
     }
+    if (more)
+        fprintf(tables, "\n... %zu more files with at least %.0f%% of the time: their lines are "
+                        "in profile.json.\n", more, REPORT_TEXT_FILE_MIN_PERCENT);
+    report_text_fit_end(&fit);
 }

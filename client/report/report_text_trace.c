@@ -1,7 +1,8 @@
 /* The Stack Trace Summary: for each top function, its callers as a tree
  * read from the innermost caller outwards, so paths sharing a caller share
- * a branch. Counts are samples, printed as "n_calls" like the original
- * tool (whose counts were samples too). */
+ * a branch. Counts are samples (the original tool printed them as
+ * "n_calls", which they are not). At most REPORT_TEXT_TRACE_DEPTH callers
+ * are shown; profile.json has the whole stacks. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,7 @@ struct trie {
     const struct summary_frame *frame; /* NULL at the root */
     uint64_t ending;                   /* samples of paths ending here */
     uint64_t total;                    /* samples at or below */
+    uint64_t cut;                      /* samples of paths with outer callers left out */
     struct trie *kids;
     size_t nkids;
 };
@@ -49,13 +51,19 @@ static int trie_add(struct trie *root, const struct summary_path *path)
 {
     struct trie *t = root;
 
+    size_t outer = path->nframes > REPORT_TEXT_TRACE_DEPTH
+                       ? path->nframes - REPORT_TEXT_TRACE_DEPTH : 0;
+
     root->total += path->samples;
-    for (size_t i = path->nframes; i-- > 0;) {
+    for (size_t i = path->nframes; i-- > outer;) {
         if (!(t = trie_child(t, &path->frames[i])))
             return -1;
         t->total += path->samples;
     }
-    t->ending += path->samples;
+    if (outer)
+        t->cut += path->samples;
+    else
+        t->ending += path->samples;
     return 0;
 }
 
@@ -85,7 +93,10 @@ static void print_node(FILE *out, const struct trie *t, char *prefix, int last)
             notebook_cell_line_sep(t->frame->rel), t->frame->line, t->frame->qualname);
     strcat(prefix, last ? "   " : "│  ");
     if (t->ending)
-        fprintf(out, "%sn_calls: %llu\n", prefix, (unsigned long long)t->ending);
+        fprintf(out, "%ssamples: %llu\n", prefix, (unsigned long long)t->ending);
+    if (t->cut)
+        fprintf(out, "%s... more callers (full stacks in profile.json), samples: %llu\n",
+                prefix, (unsigned long long)t->cut);
     for (size_t i = 0; i < t->nkids; i++) {
         print_node(out, &t->kids[i], prefix, i + 1 == t->nkids);
         if (i + 1 < t->nkids)
@@ -102,7 +113,7 @@ static size_t trace_depth(const struct summary_trace *t, size_t npaths)
         if (t->paths[i].nframes > d)
             d = t->paths[i].nframes;
     }
-    return d;
+    return d < REPORT_TEXT_TRACE_DEPTH ? d : REPORT_TEXT_TRACE_DEPTH;
 }
 
 static void print_trace(FILE *out, const struct summary *s,
@@ -115,14 +126,15 @@ static void print_trace(FILE *out, const struct summary *s,
     char *prefix = calloc(5 * (trace_depth(tr, shown) + 2), 1);
     uint64_t rest = 0;
 
-    fprintf(out, "%s, (%.2f%%)\n", f->name, f->percent);
+    fprintf(out, "%s, (%.2f%%) %s%s%d\n", report_text_label(s, f), f->percent, f->rel,
+            notebook_cell_line_sep(f->rel), f->firstlineno);
     for (size_t i = 0; i < shown && prefix; i++) {
         if (trie_add(&root, &tr->paths[i]) < 0)
             break;
     }
     trie_sort(&root);
     if (prefix && root.ending)
-        fprintf(out, "  n_calls: %llu (no caller)\n",
+        fprintf(out, "  samples: %llu (no caller)\n",
                 (unsigned long long)root.ending);
     for (size_t i = 0; prefix && i < root.nkids; i++) {
         strcpy(prefix, "  ");
@@ -133,7 +145,7 @@ static void print_trace(FILE *out, const struct summary *s,
     for (size_t i = shown; i < tr->npaths; i++)
         rest += tr->paths[i].samples;
     if (rest)
-        fprintf(out, "  ... %zu more call paths, n_calls: %llu\n",
+        fprintf(out, "  ... %zu more call paths, samples: %llu\n",
                 tr->npaths - shown, (unsigned long long)rest);
     fputs("\n\n", out);
     trie_free(&root);
@@ -142,9 +154,13 @@ static void print_trace(FILE *out, const struct summary *s,
 
 void report_text_trace(FILE *out, const struct summary *s)
 {
+    struct report_text_fit fit;
+
     fprintf(out, "\nStack Trace Summary (%.3fs total)\n", s->total);
     report_text_repeat(out, "=", TRACE_RULE_WIDTH);
     fputs("\n\n", out);
+    FILE *trace = report_text_fit_begin(&fit, out);
     for (size_t i = 0; i < s->ntraces; i++)
-        print_trace(out, s, &s->traces[i]);
+        print_trace(trace, s, &s->traces[i]);
+    report_text_fit_end(&fit);
 }

@@ -6,6 +6,7 @@ warnings and logging records copied to logs.log, plotting windows disabled
 
     python3 fixingahole_bootstrap.py [--log FILE --level LEVEL] [--end-mark FILE]
         [--no-plots matplotlib,plotly] [--notebook CELLS.json] -- SCRIPT ARGS...
+    python3 fixingahole_bootstrap.py [options] --module NAME -- ARGS...
 
 --end-mark: when the script's own code has ended (returned, raised or
 called sys.exit) and its non-daemon threads have finished, the time
@@ -15,7 +16,10 @@ frees everything: the client ends the memory timelines there
 
 The user's code is never rewritten: scripts run through runpy.run_path, so
 line numbers, `if __name__ == "__main__":`, pickling of __main__ classes and
-multiprocessing's spawn start method behave as under `python3 SCRIPT`. The
+multiprocessing's spawn start method behave as under `python3 SCRIPT`.
+Modules run through runpy.run_module as `python3 -m NAME` runs them:
+sys.argv[0] the module's file, sys.path[0] the current folder, a
+package's __main__ for a package. The
 client strips this file's and runpy's frames from the profile; the
 traceback of an uncaught exception is trimmed of them too. Nothing here
 touches os.environ or the standard streams. Runs on Python 3.8+.
@@ -279,33 +283,60 @@ def _mark_end(path):
         f.write("%d\n" % time.monotonic_ns())
 
 
-def main():
-    opts, argv = _options(sys.argv[1:])
-    if not argv:
-        raise SystemExit("fixingahole bootstrap: no script")
+def _run_module(name, args):
+    """As `python3 -m NAME ARGS`: the current folder first on sys.path, and
+    run_module's alter_sys sets sys.argv[0] to the module's file while it
+    runs, as the -m switch does."""
+    import importlib.util
+    import os
+    import runpy
+
+    sys.argv[:] = [name] + args
+    sys.path[0] = os.getcwd()
+    try:
+        found = importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:  # python3 -m's own message and status
+        sys.stderr.write("%s: No module named %s\n" % (sys.executable, name))
+        raise SystemExit(1)
+    runpy.run_module(name, run_name="__main__", alter_sys=True)
+
+
+def _run(opts, argv):
+    """Runs the module, the notebook or the script, as asked."""
     import os
 
+    if "--module" in opts:
+        _run_module(opts["--module"], argv)
+        return
     script = argv[0]
     sys.argv[:] = argv
     sys.path[0] = os.path.dirname(os.path.realpath(script))
+    if "--notebook" in opts:
+        _run_notebook(opts["--notebook"], script)
+        return
+    import runpy
+
+    runpy.run_path(script, run_name="__main__")
+
+
+def main():
+    opts, argv = _options(sys.argv[1:])
+    if not argv and "--module" not in opts:
+        raise SystemExit("fixingahole bootstrap: no script")
     _trim_excepthook()
     if "--log" in opts:
         _capture_logs(opts["--log"], opts.get("--level", "WARNING"))
     if "--no-plots" in opts:
         _no_plots(opts["--no-plots"].split(","))
     try:
-        if "--notebook" in opts:
-            _run_notebook(opts["--notebook"], script)
-        else:
-            import runpy
-
-            runpy.run_path(script, run_name="__main__")
+        _run(opts, argv)
     finally:
         if "--end-mark" in opts:
             try:
                 _mark_end(opts["--end-mark"])
             except Exception:
                 pass
-
 
 main()

@@ -55,7 +55,7 @@ int launch_prepare(struct launch *l, const struct launch_options *o, const char 
         snprintf(err, errlen, "cannot create a temporary file: %s", strerror(-rc));
         return rc;
     }
-    if (notebook_is_notebook(script)) {
+    if (script && notebook_is_notebook(script)) {
         FILE *f = NULL;
         if ((rc = temp_file(l->cells, sizeof(l->cells), "cells", &f)) < 0) {
             snprintf(err, errlen, "cannot create a temporary file: %s", strerror(-rc));
@@ -67,8 +67,8 @@ int launch_prepare(struct launch *l, const struct launch_options *o, const char 
         if (rc < 0)
             return rc;
     }
-    /* python BOOTSTRAP --log F --level L --end-mark E [--no-plots ..] [--notebook C]
-     *     -- SCRIPT ARGS */
+    /* python BOOTSTRAP --log F --level L --end-mark E [--no-plots ..]
+     *     [--notebook C] [--module NAME] -- [SCRIPT] ARGS */
     size_t n = 0, cap = (size_t)o->nscript_args + 16;
     if (!(l->argv = calloc(cap, sizeof(char *)))) {
         snprintf(err, errlen, "out of memory");
@@ -90,8 +90,13 @@ int launch_prepare(struct launch *l, const struct launch_options *o, const char 
         l->argv[n++] = "--notebook";
         l->argv[n++] = l->cells;
     }
+    if (o->module) {
+        l->argv[n++] = "--module";
+        l->argv[n++] = (char *)o->module;
+    }
     l->argv[n++] = "--";
-    l->argv[n++] = (char *)script;
+    if (!o->module)
+        l->argv[n++] = (char *)script;
     for (int i = 0; i < o->nscript_args; i++)
         l->argv[n++] = o->script_args[i];
     return 0;

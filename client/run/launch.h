@@ -20,6 +20,7 @@ struct launch_options {
     const char *log_level; /* records at this level and above; NULL: WARNING */
     int no_matplotlib;     /* --no-plots: these libraries' windows disabled */
     int no_plotly;
+    const char *module;    /* run this module (python -m) instead of a script */
 };
 
 struct launch {
@@ -32,6 +33,7 @@ struct launch {
 
 /* Finds the bootstrap, creates the temporary files (converting a notebook,
  * which may fail with a one-line reason and -EINVAL) and builds argv.
+ * script is NULL when o->module is set.
  * Returns 0 or a negative errno code with err filled. Clean up with
  * launch_cleanup in every case. */
 int launch_prepare(struct launch *l, const struct launch_options *o, const char *script,

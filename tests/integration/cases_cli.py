@@ -119,6 +119,33 @@ def options_after_script_and_args_reach_script(work):
     c.finish(run.describe)
 
 
+def option_after_script_gets_a_notice(work):
+    """`profile echo.py -o 1` still takes -o (the seed allows options after
+    the script), but says so on stderr, with the way to give it to the
+    script; an option given before the name too gets no notice, and
+    arguments after -- none."""
+    work.copy_workload("echo.py")
+    truth_path = work.file("truth.json")
+    c = Checks()
+    run = fixingahole(["profile"] + PY + ["echo.py", truth_path, "-o", "1"], cwd=work.path)
+    _expect_status(c, run, 0, "echo.py TRUTH -o 1")
+    notices = run.error_lines()
+    c.expect(len(notices) == 1 and "'-o 1'" in notices[0] and "--output-directory" in notices[0]
+             and "-- -o 1" in notices[0],
+             "expected one notice naming '-o 1', --output-directory and '-- -o 1', got %r"
+             % notices)
+    c.expect(os.path.isdir(work.file("1/echo")), "-o 1 after the script was not taken")
+    c.expect(load_truth(truth_path)["args"] == [], "the script got -o 1 as well")
+    again = fixingahole(["profile"] + PY + ["-o", "2", "echo.py", truth_path, "-o", "1", "--",
+                                            "--rate", "5"], cwd=work.path)
+    _expect_status(c, again, 0, "-o 2 echo.py TRUTH -o 1 -- --rate 5")
+    c.expect(again.error_lines() == [], "-o given before the script too: notices %r"
+             % again.error_lines())
+    c.expect(load_truth(truth_path)["args"] == ["--rate", "5"],
+             "the arguments after -- did not reach the script")
+    c.finish(lambda: run.describe() + "\n\n" + again.describe())
+
+
 def stdio_passes_through(work):
     work.copy_workload("echo.py")
     truth_path = work.file("truth.json")
@@ -201,5 +228,6 @@ CASES = {
     "bad_options_exit_64": bad_options_exit_64,
     "options_after_script_and_args_reach_script": options_after_script_and_args_reach_script,
     "stdio_passes_through": stdio_passes_through,
+    "option_after_script_gets_a_notice": option_after_script_gets_a_notice,
     "environment_reaches_script_unchanged": environment_reaches_script_unchanged,
 }

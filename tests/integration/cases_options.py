@@ -455,7 +455,11 @@ def repeat_reports_mean_and_std_of_the_runs(work):
         total = doc["totals"]["seconds"]
         per_run.append(total * (fn[0]["python_percent"] + fn[0]["native_percent"]) / 100
                        if fn else 0.0)
-    entry = [x for x in stats["functions"] if x["name"] == "python_work"]
+    groups = stats.get("groups") or [{}]
+    c.expect(len(groups) == 1 and groups[0].get("count") == 3,
+             "the 3 runs of -r 3 are not one group: %r"
+             % [(g.get("kind"), g.get("count")) for g in groups])
+    entry = [x for x in groups[0].get("functions", []) if x["name"] == "python_work"]
     if entry and len(per_run) == 3:
         mean, std = statistics.mean(per_run), statistics.stdev(per_run)
         got = entry[0]["user_seconds"]
@@ -497,11 +501,60 @@ def stats_folder_writes_function_stats_with_git(work):
              os.path.realpath(g.get("repository", "")) == os.path.realpath(work.path),
              "git metadata %r, expected commit %s on main in %s" % (g, commit, work.path))
     c.expect("opt_busy.py" in g.get("dirty", []), "opt_busy.py is not listed as dirty: %r" % g)
-    names = [f["name"] for f in stats["functions"]]
+    c.expect(len(stats.get("groups", [])) == 1, "two runs of one kind are not one group")
+    names = [f["name"] for f in (stats.get("groups") or [{}])[0].get("functions", [])]
     c.expect("python_work" in names and "library_work" in names, "functions %r" % names)
     bad = fixingahole(["stats", work.file("nothing-here")], cwd=work.path)
     _status(c, bad, 66, "stats on a missing folder")
     _one_error_line(c, bad, "stats missing", "nothing-here")
+    c.finish(run.describe)
+
+
+def stats_groups_a_mixed_folder(work):
+    """CPU, --detailed and --memory runs of one script are three kinds: one
+    group each, with the group's own runs, and memory statistics only in
+    the --memory group (ground truth: each run's own profile.json)."""
+    work.copy_workload("opt_busy.py")
+    c = Checks()
+    kinds = {"cpu": [], "cpu --detailed": ["--detailed"], "memory": ["--memory"]}
+    for label, args in kinds.items():
+        r = fixingahole(["profile"] + PY + args + ["-o", "runs/" + label.replace(" ", ""),
+                                                   "opt_busy.py"], cwd=work.path)
+        _status(c, r, 0, "profile " + label)
+    run = fixingahole(["stats", "runs"], cwd=work.path)
+    _status(c, run, 0, "stats runs")
+    with open(work.file("runs/function_stats.json")) as f:
+        stats = json.load(f)
+    c.expect(stats.get("schema") == "fixingahole.function_stats/2" and stats.get("count") == 3,
+             "schema %r count %r" % (stats.get("schema"), stats.get("count")))
+    groups = stats.get("groups", [])
+    seen = sorted("%s%s" % (g["kind"]["mode"], " --detailed" if g["kind"]["detailed"] else "")
+                  for g in groups)
+    c.expect(seen == sorted(kinds), "groups %r, expected one per kind %r" % (seen, sorted(kinds)))
+    for g in groups:
+        c.expect(g.get("count") == 1 and len(g.get("runs", [])) == 1,
+                 "group %r has runs %r" % (g.get("kind"), g.get("runs")))
+        with open(os.path.join(work.path, g["runs"][0])) as f:
+            doc = json.load(f)
+        c.expect(g["kind"]["mode"] == doc["mode"] and g["kind"]["detailed"] == doc["detailed"]
+                 and g["kind"]["python"] == doc["python"]["version"],
+                 "group %r holds a run of mode %r detailed %r" % (g["kind"], doc["mode"],
+                                                                 doc["detailed"]))
+        work_fn = [x for x in g["functions"] if x["name"] == "python_work"]
+        truth = [x for x in doc["functions"] if x["name"] == "python_work"]
+        if work_fn and truth:
+            want = doc["totals"]["seconds"] * (truth[0]["python_percent"]
+                                               + truth[0]["native_percent"]) / 100
+            c.expect(abs(work_fn[0]["user_seconds"]["mean"] - want) < 1e-3,
+                     "%r: python_work user %r, its run gives %.4f"
+                     % (g["kind"], work_fn[0]["user_seconds"], want))
+        else:
+            c.expect(False, "%r: python_work missing" % g["kind"])
+        has_memory = any(x.get("peak_memory_bytes") is not None for x in g["functions"])
+        c.expect(has_memory == (doc["mode"] == "memory"),
+                 "%r: memory statistics %s" % (g["kind"], "present" if has_memory else "missing"))
+    c.expect(run.stdout.count("Function statistics over 1 run of python") == 3,
+             "stats does not print one table per kind")
     c.finish(run.describe)
 
 
@@ -682,3 +735,139 @@ def notebook_ipython_magics_share_the_namespace(work):
 
 
 CASES["notebook_ipython_magics_share_the_namespace"] = notebook_ipython_magics_share_the_namespace
+
+
+# --- --module -------------------------------------------------------------------
+
+def module_runs_package_main_and_main_block(work):
+    """--module NAME runs as `python3 -m NAME`: the same __name__, sys.argv
+    and sys.path[0] as a plain `python3 -m` run in the same folder (the
+    ground truth), a package's __main__, and the module's hot function in
+    the report with its file and first line."""
+    c = Checks()
+    runs = []
+    for name, hot, where in (("opt_modpkg", "pkg_hot", "opt_modpkg/__main__.py"),
+                             ("opt_modmain", "mod_hot", "opt_modmain.py")):
+        if name == "opt_modpkg":
+            work.copy_workload("opt_modpkg/__init__.py")
+        script = work.copy_workload(where)
+        want_path = work.file(name + "-python.json")
+        subprocess.run([DEBIAN_PYTHON, "-m", name, want_path, "quick"], cwd=work.path,
+                       check=True, stdout=subprocess.DEVNULL)
+        want = load_truth(want_path)
+        truth_path = work.file(name + "-truth.json")
+        run = fixingahole(["profile"] + PY + ["--module", name, truth_path, "quick"],
+                          cwd=work.path)
+        runs.append(run)
+        _status(c, run, 0, "--module " + name)
+        c.expect(not run.error_lines(), "--module %s: notices on stderr %r"
+                 % (name, run.error_lines()))
+        truth = load_truth(truth_path)
+        for key in ("name", "package", "path0"):
+            c.expect(truth[key] == want[key], "--module %s: %s is %r, python3 -m gives %r"
+                     % (name, key, truth[key], want[key]))
+        c.expect(truth["argv"] == [want["argv"][0], truth_path, "quick"],
+                 "--module %s: sys.argv is %r, python3 -m gives argv[0] %r"
+                 % (name, truth["argv"], want["argv"][0]))
+        # The spinning run: the hot function is user code with its lines.
+        shutil.rmtree(work.file("performance"), ignore_errors=True)
+        run = fixingahole(["profile"] + PY + ["--module", name, truth_path], cwd=work.path)
+        runs.append(run)
+        _status(c, run, 0, "--module %s (spinning)" % name)
+        try:
+            prof = load_profile(work.path, name)
+        except Failure as e:
+            c.expect(False, "--module %s: %s" % (name, e))
+            continue
+        c.expect(prof.doc.get("module") == name and prof.doc.get("script") is None,
+                 "--module %s: profile.json has module %r, script %r"
+                 % (name, prof.doc.get("module"), prof.doc.get("script")))
+        first = function_spans(script)[hot][0]
+        fn = prof.function(hot, script)
+        c.expect(fn is not None and fn.get("line") == first and fn.get("user")
+                 and fn.get("percent", 0) > 50,
+                 "--module %s: %s (line %d) is not the user's hot function:\n%s"
+                 % (name, hot, first, prof.describe(script)))
+        spin = marked_lines(script)["spin"]
+        c.expect(prof.lines(script).get(spin, {}).get("percent", 0) > 20,
+                 "--module %s: the spin line %d has no time:\n%s"
+                 % (name, spin, prof.describe(script)))
+        c.expect(re.search(r"%s +[\d.]+%% \(%s:%d\)" % (hot, re.escape(where), first),
+                           run.stdout) is not None,
+                 "--module %s: the Top list does not show %s (%s:%d)" % (name, hot, where, first))
+    missing = fixingahole(["profile"] + PY + ["--module", "no_such_module_here"],
+                          cwd=work.path)
+    runs.append(missing)
+    _status(c, missing, 1, "--module no_such_module_here (python3 -m's status)")
+    c.expect("No module named no_such_module_here" in missing.stderr,
+             "a missing module is not named as python3 -m names it")
+    c.finish(lambda: "\n\n".join(r.describe() for r in runs))
+
+
+CASES["module_runs_package_main_and_main_block"] = module_runs_package_main_and_main_block
+
+
+# --- summarize with other options -------------------------------------------------
+
+def _tables(text):
+    """The Top list and the module tree of a Profile Summary."""
+    m = re.search(r"^Top \d+ Functions by Total Runtime:\n.*?(?=\n\n\n=|\Z)", text, re.M | re.S)
+    return m.group(0).rstrip() if m else None
+
+
+def _as_plain_run(doc, root):
+    """What a run without the option records for the same stacks: the
+    daemon samples the same way with or without --detailed, --idle or
+    another root (they only change how stacks are charged), so the run's
+    stacks with the plain run's settings are the plain run's profile.json.
+    The derived tables are dropped: summarize must not need them."""
+    plain = dict(doc, detailed=False, idle_included=False, root=root)
+    for derived in ("functions", "files", "totals"):
+        plain.pop(derived, None)
+    return plain
+
+
+def summarize_recomputes_with_detailed_idle_and_root(work):
+    """summarize --detailed / --idle / --root (and FIXINGAHOLE_ROOT) print
+    the tables that a profile run with that option printed, from the same
+    stacks; without the option, they differ."""
+    work.copy_workload("opt_busy.py")
+    work.copy_workload("join_idle.py")
+    _project(work)
+    c = Checks()
+    runs = []
+    src = work.file("src")
+    cases = (("--detailed", ["--detailed", "opt_busy.py"], "opt_busy", ["--detailed"], None),
+             ("--idle", ["--idle", "join_idle.py", work.file("t.json")], "join_idle", ["--idle"],
+              None),
+             ("--root", ["-o", "performance", "main.py"], "main", ["--root", "src"], {"FIXINGAHOLE_ROOT": src}),
+             ("FIXINGAHOLE_ROOT", ["-o", "performance", "main.py"], "main", [], {"FIXINGAHOLE_ROOT": src}))
+    for label, args, stem, extra, env in cases:
+        shutil.rmtree(work.file("performance"), ignore_errors=True)
+        run_env = dict(os.environ, **env) if env else None
+        run = fixingahole(["profile"] + PY + args, cwd=work.path, env=run_env)
+        runs.append(run)
+        _status(c, run, 0, "profile " + label)
+        want = _tables(run.stdout)
+        prof = load_profile(work.path, stem)
+        plain_path = work.file(stem + "-plain.json")
+        with open(plain_path, "w") as f:
+            json.dump(_as_plain_run(prof.doc, os.path.realpath(work.path)), f)
+        # summarize's own environment: FIXINGAHOLE_ROOT only in its case.
+        sum_env = dict(os.environ, **env) if label == "FIXINGAHOLE_ROOT" else None
+        again = fixingahole(["summarize", plain_path] + extra, cwd=work.path, env=sum_env)
+        plain = fixingahole(["summarize", plain_path], cwd=work.path)
+        runs += [again, plain]
+        _status(c, again, 0, "summarize " + label)
+        got = _tables(again.stdout)
+        c.expect(want is not None and got == want,
+                 "summarize %s prints\n%s\nbut profile %s printed\n%s" % (label, got, label, want))
+        c.expect(_tables(plain.stdout) != want,
+                 "%s changes nothing: the test cannot tell (plain: %s)"
+                 % (label, _tables(plain.stdout)))
+    c.finish(lambda: "\n\n".join(r.describe() for r in runs))
+
+
+CASES["stats_groups_a_mixed_folder"] = stats_groups_a_mixed_folder
+CASES["summarize_recomputes_with_detailed_idle_and_root"] = \
+    summarize_recomputes_with_detailed_idle_and_root

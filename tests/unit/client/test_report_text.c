@@ -170,7 +170,9 @@ static void test_summary_part(void)
     CHECK(find("Top 2 Functions by Total Runtime:", 0) > 0);
     snprintf(line, sizeof(line), " 1. heavy%22s%4.1f%% (app.py:20)", "", 100 * heavy / total);
     CHECK(find(line, 0) > 0);
-    snprintf(line, sizeof(line), " 2. work%23s%4.1f%% (pkg/util.py:3)", "", 100 * work / total);
+    /* A method by its class. */
+    snprintf(line, sizeof(line), " 2. Helper.work%16s%4.1f%% (pkg/util.py:3)", "",
+             100 * work / total);
     CHECK(find(line, 0) > 0);
     /* The tree: app.py then pkg/util.py, percent ending in column 70. */
     snprintf(line, sizeof(line), "├─ app.py (1 func, %.2f%% total)", 100 * heavy / total);
@@ -182,6 +184,10 @@ static void test_summary_part(void)
     snprintf(line, sizeof(line), "└─ pkg (1 func, %.2f%% total)", 100 * work / total);
     CHECK(find(line, 0) > 0);
     snprintf(line, sizeof(line), "   └─ util.py (1 func, %.2f%% total)", 100 * work / total);
+    CHECK(find(line, 0) > 0);
+    snprintf(line, sizeof(line), "      └─ Helper.work%.*s%.2f%%", 70 - 20 - 5,
+             "......................................................................",
+             100 * work / total);
     CHECK(find(line, 0) > 0);
     CHECK(find("Max RSS Memory Usage: 100.000 MB", 0) > 0);
     CHECK(find("Wall Time: 2.500 seconds", 0) > 0);
@@ -236,17 +242,17 @@ static void test_tables_and_trace(void)
     /* The frozen module's "other" time gets no table. */
     CHECK_EQ_INT(count_from("  Line │", 0, nlines), 2);
     /* The trace of heavy: two branches below main, the larger first. */
-    snprintf(line, sizeof(line), "heavy, (%.2f%%)", 100 * heavy / total);
+    snprintf(line, sizeof(line), "heavy, (%.2f%%) app.py:20", 100 * heavy / total);
     at = find(line, 0);
     CHECK(at > 0);
     CHECK(find("  ├─ app.py:12; main", 0) == at + 1);
     CHECK(find("  │  └─ app.py:30; <module>", 0) == at + 2);
-    CHECK(find("  │     n_calls: 3", 0) == at + 3);
+    CHECK(find("  │     samples: 3", 0) == at + 3);
     CHECK(find("  │", 0) == at + 4);
     CHECK(find("  └─ app.py:25; heavy", 0) == at + 5);
     CHECK(find("     └─ app.py:14; main", 0) == at + 6);
     CHECK(find("        └─ app.py:30; <module>", 0) == at + 7);
-    CHECK(find("           n_calls: 1", 0) == at + 8);
+    CHECK(find("           samples: 1", 0) == at + 8);
     release();
     free(app);
     free(venv);
@@ -279,12 +285,171 @@ static void test_helpers_and_edge_cases(void)
     profile_free(p);
 }
 
+/* 1 when some rendered line contains needle. */
+static int has(const char *needle)
+{
+    for (size_t i = 0; i < nlines; i++) {
+        if (strstr(lines[i], needle))
+            return 1;
+    }
+    return 0;
+}
+
+/* Columns of a line: one per UTF-8 code point. */
+static size_t columns(const char *line)
+{
+    size_t n = 0;
+
+    for (; *line; line++)
+        n += ((unsigned char)*line & 0xC0) != 0x80;
+    return n;
+}
+
+/* A large run, as a --detailed pytest run is: a file with 50 lines with
+ * time, 25 more files with time, two functions named draw, a very long
+ * name in a deep folder, a line 0 and a 30-frame stack. */
+static void test_large_run_stays_readable(void)
+{
+    struct profile *p = profile_new();
+    struct summary_options so = { .root = root, .detailed = 1 };
+    const double t002[TIME_KINDS] = { 0.02, 0, 0, 0 }, t005[TIME_KINDS] = { 0.05, 0, 0, 0 };
+    const double t03[TIME_KINDS] = { 0.3, 0, 0, 0 }, t02[TIME_KINDS] = { 0.2, 0, 0, 0 };
+    const double t01[TIME_KINDS] = { 0.1, 0, 0, 0 };
+    char rel[64], name[200];
+    uint32_t id = 0;
+    struct profile_frame deep[31];
+
+    fx_code(p, id++, root, "big.py", "big", 1);                         /* 0 */
+    fx_code(p, id++, root, "fig.py", "Figure.draw", 10);                /* 1 */
+    fx_code(p, id++, root, "axes.py", "Axes.draw", 5);                  /* 2 */
+    memset(name, 'x', sizeof(name) - 1);
+    name[sizeof(name) - 1] = '\0';
+    fx_code(p, id++, root, "a/very/deep/folder/of/modules/with/long/names/deep.py", name, 3);
+    fx_code(p, id++, root, "zero.py", "zero", 1);                       /* 4 */
+    fx_code(p, id++, root, "callers.py", "caller", 1);                  /* 5 */
+    fx_code(p, 31, root, "gen.py", "f.<locals>.<genexpr>", 2);
+    fx_code(p, 32, root, "gen.py", "g.<locals>.<genexpr>", 7);
+    fx_code(p, 33, root, "gen.py", "h.<locals>.inner", 12);
+    for (int i = 0; i < 25; i++) {
+        snprintf(rel, sizeof(rel), "m%02d.py", i);
+        snprintf(name, sizeof(name), "f%02d", i);
+        fx_code(p, id++, root, rel, name, 1);                           /* 6 + i */
+    }
+    for (int line = 1; line <= 50; line++) {
+        /* Line 1 is reached through 30 callers. */
+        deep[0] = (struct profile_frame){ 0, line };
+        for (int k = 1; k <= 30; k++)
+            deep[k] = (struct profile_frame){ 5, k };
+        profile_add_sample(p, 1, deep, line == 1 ? 31 : 1, t002);
+    }
+    FX_STACK(p, 1, t03, { 1, 11 });
+    FX_STACK(p, 1, t02, { 2, 6 });
+    FX_STACK(p, 1, t02, { 3, 4 });
+    FX_STACK(p, 1, t01, { 4, 0 });
+    FX_STACK(p, 1, t01, { 31, 2 });
+    FX_STACK(p, 1, t01, { 32, 7 });
+    FX_STACK(p, 1, t01, { 33, 12 });
+    for (uint32_t i = 0; i < 25; i++)
+        FX_STACK(p, 1, t005, { 6 + i, 2 });
+    p->wall_seconds = 2.5;
+
+    struct summary *s = summary_new(p, &so);
+    struct report_text_options o = { .line_tables = 1, .trace = 1, .running = 1 };
+    CHECK_EQ_INT(render(p, s, &o), 0);
+    for (size_t i = 0; i < nlines; i++) {
+        if (columns(lines[i]) > 120)
+            fprintf(stderr, "line %zu has %zu columns: %s\n", i, columns(lines[i]), lines[i]);
+        CHECK(columns(lines[i]) <= 120);
+    }
+    /* A sample count is called so. */
+    CHECK(!has("n_calls") && has("samples: "));
+    /* The program still runs. */
+    CHECK(find("Running for 2.500 seconds using 0.000 MB of RAM.", 0) == 0);
+    /* Two draws: each by its class, in the Top list, the tree and the trace. */
+    CHECK(count_from(" 2. Figure.draw ", 0, nlines) == 1);
+    CHECK(count_from(" 3. Axes.draw ", 0, nlines) == 1 || count_from(" 4. Axes.draw ", 0, nlines) == 1);
+    CHECK(has("├─ Figure.draw...") || has("└─ Figure.draw..."));
+    CHECK(count_from("Figure.draw, (", 0, nlines) == 1);
+    CHECK(count_from("draw, (", 0, nlines) == 0 && !has("─ draw."));
+    /* Several <genexpr>: each with its enclosing function; a nested
+     * function alone of its name without it. */
+    CHECK(has("f.<locals>.<genexpr>") && has("g.<locals>.<genexpr>"));
+    CHECK(!has("─ <genexpr>.") && !has("─ h.<locals>.inner") && has("─ inner."));
+    /* Unique names stay short. */
+    CHECK(count_from(" 1. big ", 0, nlines) == 1);
+    /* The long name is cut, and the percentages of the Top list stay in
+     * one column. */
+    long top = find("Top 10 Functions by Total Runtime:", 0);
+    size_t pct_col = 0;
+    for (long i = top + 2; top > 0 && i < top + 12; i++) {
+        const char *pct = strstr(lines[i], "% (");
+        size_t col = 0;
+
+        CHECK(pct != NULL);
+        for (const char *c = lines[i]; pct && c < pct; c++)
+            col += ((unsigned char)*c & 0xC0) != 0x80;
+        if (!pct_col)
+            pct_col = col;
+        CHECK_EQ_INT((int)col, (int)pct_col);
+    }
+    /* big.py: its 30 most expensive lines, the other 20 named as left out. */
+    long hdr = find("  Line │Python  │native │system│ big.py", 0);
+    long sep = find("       │        │       │      │ function summary for big.py", 0);
+    CHECK(hdr > 0 && sep > hdr);
+    int rows = 0;
+    for (long i = hdr; hdr > 0 && i < sep; i++) {
+        int n;
+
+        rows += sscanf(lines[i], "%6d │", &n) == 1;
+    }
+    CHECK_EQ_INT(rows, 30);
+    CHECK(find("   ... │        │       │      │(20 more lines with time, in profile.json)", 0) ==
+          sep - 2);
+    /* 31 files have at least 1%: 20 tables, the rest named. */
+    CHECK_EQ_INT((int)count_from("  Line │", 0, nlines), 20);
+    CHECK(find("... 11 more files with at least 1% of the time: their lines are in profile.json.",
+               0) > 0);
+    /* The 30 callers of big: 12 shown, the rest left to profile.json. */
+    CHECK(has("... more callers (full stacks in profile.json), samples: 1"));
+    CHECK(!has("callers.py:13; caller"));
+    CHECK(has("callers.py:12; caller"));
+    release();
+    summary_free(s);
+    profile_free(p);
+}
+
+/* A line 0 row, in a table that is shown, says why it has no source. */
+static void test_line_zero_has_a_reason(void)
+{
+    struct profile *p = profile_new();
+    struct summary_options so = { .root = root };
+    const double t[TIME_KINDS] = { 0.5, 0, 0, 0 };
+
+    fx_code(p, 0, root, "app.py", "main", 10);
+    FX_STACK(p, 1, t, { 0, 0 });
+    FX_STACK(p, 1, t, { 0, 12 });
+    struct summary *s = summary_new(p, &so);
+    struct report_text_options o = { .line_tables = 1 };
+    char want[256];
+
+    CHECK_EQ_INT(render(p, s, &o), 0);
+    row(want, sizeof(want), 0, 1.0, t,
+        "(line unknown: the interpreter had not recorded a line for these samples)");
+    CHECK(find(want, 0) > 0);
+    CHECK(find("Finished in 0.000 seconds using 0.000 MB of RAM.", 0) == 0);
+    release();
+    summary_free(s);
+    profile_free(p);
+}
+
 int main(void)
 {
     make_root();
     test_summary_part();
     test_tables_and_trace();
     test_helpers_and_edge_cases();
+    test_large_run_stays_readable();
+    test_line_zero_has_a_reason();
     remove_root();
     return test_finish("test_report_text");
 }

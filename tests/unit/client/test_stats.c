@@ -13,25 +13,35 @@
 
 static char dir[64];
 
-static void write_run(const char *name, double total, double py, double nat, double sys,
-                      int with_g)
+/* A run of the given kind: mode, python version, --detailed, command word. */
+static void write_kind_run(const char *name, double total, double py, double nat, double sys,
+                           int with_g, const char *mode, const char *version, int detailed,
+                           const char *command)
 {
     char path[128];
     snprintf(path, sizeof(path), "%s/%s", dir, name);
     FILE *f = fopen(path, "w");
     fprintf(f,
-            "{\"schema\": \"fixingahole.profile/1\", \"mode\": \"memory\",\n"
+            "{\"schema\": \"fixingahole.profile/1\", \"mode\": \"%s\",\n"
+            " \"command\": [\"fixingahole\", \"%s\"], \"python\": {\"version\": \"%s\"},\n"
+            " \"detailed\": %s, \"idle_included\": false,\n"
             " \"totals\": {\"seconds\": %g},\n"
             " \"functions\": [\n"
             "  {\"name\": \"f\", \"qualname\": \"A.f\", \"file\": \"/p/a.py\", \"line\": 3,\n"
             "   \"python_percent\": %g, \"native_percent\": %g, \"system_percent\": %g}%s\n"
             " ]}\n",
-            total, py, nat, sys,
+            mode, command, version, detailed ? "true" : "false", total, py, nat, sys,
             with_g ? ",\n  {\"name\": \"g\", \"qualname\": \"g\", \"file\": \"/p/a.py\", "
                      "\"line\": 9, \"python_percent\": 50, \"native_percent\": 0, "
                      "\"system_percent\": 0, \"peak_bytes\": 1000}"
                    : "");
     fclose(f);
+}
+
+static void write_run(const char *name, double total, double py, double nat, double sys,
+                      int with_g)
+{
+    write_kind_run(name, total, py, nat, sys, with_g, "memory", "3.11.7", 0, "profile");
 }
 
 static const cJSON *find(const cJSON *fns, const char *name)
@@ -81,7 +91,9 @@ static void test_write(void)
     CHECK(doc != NULL);
     CHECK_EQ_INT(cJSON_GetObjectItem(doc, "count")->valueint, 2);
     CHECK(cJSON_IsNull(cJSON_GetObjectItem(doc, "git")));
-    const cJSON *fns = cJSON_GetObjectItem(doc, "functions");
+    const cJSON *groups = cJSON_GetObjectItem(doc, "groups");
+    CHECK_EQ_INT(cJSON_GetArraySize(groups), 1);
+    const cJSON *fns = cJSON_GetObjectItem(cJSON_GetArrayItem(groups, 0), "functions");
     const cJSON *fa = find(fns, "f"), *ga = find(fns, "g");
     CHECK(fa && ga);
     if (fa && ga) {
@@ -109,6 +121,89 @@ static void test_write(void)
     }
 }
 
+static char *read_text(const char *path)
+{
+    static char text[65536];
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(text, 1, sizeof(text) - 1, f) : 0;
+    if (f)
+        fclose(f);
+    text[n] = '\0';
+    return text;
+}
+
+/* The group of runs with this mode and version, or NULL. */
+static const cJSON *group_of(const cJSON *doc, const char *mode, const char *version,
+                             int detailed)
+{
+    const cJSON *g;
+    cJSON_ArrayForEach(g, cJSON_GetObjectItem(doc, "groups")) {
+        const cJSON *k = cJSON_GetObjectItem(g, "kind");
+        if (strcmp(cJSON_GetObjectItem(k, "mode")->valuestring, mode) == 0 &&
+            strcmp(cJSON_GetObjectItem(k, "python")->valuestring, version) == 0 &&
+            cJSON_IsTrue(cJSON_GetObjectItem(k, "detailed")) == detailed)
+            return g;
+    }
+    return NULL;
+}
+
+/* A mixed folder: CPU, memory, --detailed, attach and another interpreter
+ * each get their own group, and memory is averaged over memory runs only. */
+static void test_mixed_groups(void)
+{
+    char paths[7][128], out[128], err[512];
+    /* f's user time: total * (py + nat) / 100. */
+    write_kind_run("1.json", 10, 20, 0, 0, 0, "cpu", "3.11.7", 0, "profile");      /* 2.0 */
+    write_kind_run("2.json", 10, 40, 0, 0, 0, "cpu", "3.11.7", 0, "profile");      /* 4.0 */
+    write_kind_run("3.json", 10, 90, 0, 0, 1, "memory", "3.11.7", 0, "profile");   /* 9.0 */
+    write_kind_run("4.json", 10, 70, 0, 0, 0, "cpu", "3.11.7", 1, "profile");      /* 7.0 */
+    write_kind_run("5.json", 10, 60, 0, 0, 0, "cpu", "3.11.7", 0, "attach");       /* 6.0 */
+    write_kind_run("6.json", 10, 50, 0, 0, 0, "cpu", "3.12.1", 0, "profile");      /* 5.0 */
+    write_kind_run("7.json", 10, 10, 0, 0, 1, "memory", "3.11.7", 0, "profile");   /* 1.0 */
+    const char *files[7];
+    for (int i = 0; i < 7; i++) {
+        snprintf(paths[i], sizeof(paths[i]), "%s/%d.json", dir, i + 1);
+        files[i] = paths[i];
+    }
+    snprintf(out, sizeof(out), "%s/function_stats.json", dir);
+    FILE *sink = fopen("/dev/null", "w");
+    CHECK_EQ_INT(stats_write(files, 7, out, NULL, sink, 10, err, sizeof(err)), 0);
+    fclose(sink);
+    cJSON *doc = cJSON_Parse(read_text(out));
+    CHECK(doc != NULL);
+    CHECK_EQ_INT(cJSON_GetObjectItem(doc, "count")->valueint, 7);
+    CHECK_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "groups")), 5);
+    const cJSON *cpu = group_of(doc, "cpu", "3.11.7", 0), *mem = group_of(doc, "memory", "3.11.7", 0);
+    const cJSON *det = group_of(doc, "cpu", "3.11.7", 1), *att = group_of(doc, "attach", "3.11.7", 0);
+    const cJSON *other = group_of(doc, "cpu", "3.12.1", 0);
+    CHECK(cpu && mem && det && att && other);
+    if (cpu && mem && det && att && other) {
+        CHECK_EQ_INT(cJSON_GetObjectItem(cpu, "count")->valueint, 2);
+        const cJSON *f = find(cJSON_GetObjectItem(cpu, "functions"), "f");
+        CHECK(f && NEAR(field(f, "user_seconds", "mean"), 3.0));
+        CHECK(f && cJSON_IsNull(cJSON_GetObjectItem(f, "peak_memory_bytes")));
+        f = find(cJSON_GetObjectItem(mem, "functions"), "f");
+        CHECK(f && NEAR(field(f, "user_seconds", "mean"), 5.0));
+        /* g: peak 1000 in both memory runs; the CPU runs do not pull it to 0. */
+        const cJSON *g = find(cJSON_GetObjectItem(mem, "functions"), "g");
+        CHECK(g && NEAR(field(g, "peak_memory_bytes", "mean"), 1000.0));
+        CHECK(g && NEAR(field(g, "peak_memory_bytes", "std"), 0.0));
+        f = find(cJSON_GetObjectItem(det, "functions"), "f");
+        CHECK(f && NEAR(field(f, "user_seconds", "mean"), 7.0));
+        f = find(cJSON_GetObjectItem(att, "functions"), "f");
+        CHECK(f && NEAR(field(f, "user_seconds", "mean"), 6.0));
+        f = find(cJSON_GetObjectItem(other, "functions"), "f");
+        CHECK(f && NEAR(field(f, "user_seconds", "mean"), 5.0));
+        /* The largest group first. */
+        CHECK(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "groups"), 0),
+                                  "count")->valueint == 2);
+    }
+    cJSON_Delete(doc);
+    for (int i = 0; i < 7; i++)
+        unlink(paths[i]);
+    unlink(out);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof(dir), "/tmp/fah-test-stats-XXXXXX");
@@ -116,6 +211,7 @@ int main(void)
         return 1;
     test_mean_std();
     test_write();
+    test_mixed_groups();
     rmdir(dir);
     return test_finish("test_stats");
 }

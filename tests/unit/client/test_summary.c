@@ -63,6 +63,20 @@ static void test_pure_helpers(void)
     CHECK_EQ_STR(summary_relative("/proj/a/b.py", "/proj/"), "a/b.py");
     CHECK_EQ_STR(summary_relative("/usr/x.py", "/proj"), "/usr/x.py");
     CHECK_EQ_STR(summary_relative("/usr/x.py", "/"), "usr/x.py");
+    /* Libraries outside the root: relative to their sys.path entry. */
+    CHECK_EQ_STR(summary_relative("/usr/lib/python3/dist-packages/numpy/ma/core.py", "/proj"),
+                 "numpy/ma/core.py");
+    CHECK_EQ_STR(summary_relative("/v/lib/python3.12/site-packages/a/site-packages/b.py", "/p"),
+                 "b.py");
+    CHECK_EQ_STR(summary_relative("/usr/lib/python3.11/json/decoder.py", "/proj"),
+                 "json/decoder.py");
+    CHECK_EQ_STR(summary_relative("/usr/lib/python3.11/lib-dynload/x.py", "/proj"),
+                 "lib-dynload/x.py");
+    CHECK_EQ_STR(summary_relative("/opt/lib/pythonic/x.py", "/proj"), "/opt/lib/pythonic/x.py");
+    CHECK_EQ_STR(summary_relative("<frozen os>", "/proj"), "<frozen os>");
+    /* Under the root, the root wins even inside a site-packages. */
+    CHECK_EQ_STR(summary_relative("/venv/lib/python3.11/site-packages/m/x.py",
+                                  "/venv/lib/python3.11/site-packages/m"), "x.py");
     CHECK_EQ_STR(summary_short_name("A.f.<locals>.g"), "g");
     CHECK_EQ_STR(summary_short_name("<lambda>"), "<lambda>");
     CHECK(summary_percent(1, 0) == 0.0);
@@ -149,12 +163,18 @@ static void test_detailed_charges_library_lines(void)
     const struct summary_function *h = find_fn(s, "heavy");
 
     CHECK(enc && NEAR(enc->total, 2 * fx_sum3(fx_a)) && !enc->user);
-    CHECK(enc && !strcmp(enc->rel, "/usr/lib/python3.11/json/encoder.py"));
+    /* Library files by their name under sys.path; the file stays whole. */
+    CHECK(enc && !strcmp(enc->rel, "json/encoder.py"));
+    CHECK(enc && !strcmp(enc->file, "/usr/lib/python3.11/json/encoder.py"));
     CHECK(h && NEAR(h->total, fx_sum3(fx_b) + fx_sum3(fx_e)));
     CHECK(find_fn(s, "lib_func") && NEAR(find_fn(s, "lib_func")->total, fx_sum3(fx_c)));
     /* A frozen module is never a real file: still "other". */
     CHECK(NEAR(s->other_seconds, fx_sum3(fx_d)));
-    CHECK(find_line(s, "/usr/lib/python3.11/json/encoder.py", 200) != NULL);
+    CHECK(find_line(s, "json/encoder.py", 200) != NULL);
+    /* The module tree starts at the package, not at usr → lib → python3.11. */
+    CHECK(s->modules.nchildren > 0);
+    for (size_t i = 0; i < s->modules.nchildren; i++)
+        CHECK(strcmp(s->modules.children[i].name, "usr") != 0);
     summary_free(s);
     profile_free(p);
 }
