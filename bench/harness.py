@@ -258,6 +258,11 @@ class Runner:
                               stderr=subprocess.PIPE, universal_newlines=True)
         elapsed = time.perf_counter() - t0
         cpu1 = self.daemon.cpu_seconds() if self.daemon else 0.0
+        if proc.returncode != 0 and mode.kind == "austin":
+            # austin cannot attach to a process that ends first (the empty
+            # script): a failed run, counted, not a failed bench.
+            reason = (proc.stderr.strip().splitlines() or ["exit %d" % proc.returncode])[-1]
+            return {"command_wall": elapsed, "failed": reason}
         if proc.returncode != 0:
             raise SystemExit("bench: %s exited %d\n%s" % (" ".join(argv), proc.returncode,
                                                          proc.stderr[-3000:]))
@@ -265,7 +270,8 @@ class Runner:
         if os.path.exists(truth_path):
             with open(truth_path) as f:
                 truth = json.load(f)
-        result = {"command_wall": elapsed, "script_wall": truth and truth["wall"]}
+        result = {"command_wall": elapsed, "script_wall": truth and truth["wall"],
+                  "script_cpu": truth and sum(truth["thread_time"].values())}
         measured = None
         if mode.kind == "fah":
             found = glob.glob(os.path.join(self.work, "performance", os.path.splitext(script)[0],
@@ -336,14 +342,23 @@ def worst(shares):
 
 
 def summarize(runs, base=None):
-    """Medians of one mode's runs, ratios to the `base` summary."""
+    """Medians of one mode's runs (failed ones left out and counted),
+    ratios to the `base` summary."""
+    failed = [r["failed"] for r in runs if "failed" in r]
+    runs = [r for r in runs if "failed" not in r]
+    if not runs:
+        return {"runs": 0, "failed": len(failed), "failure": failed[0],
+                "script_wall": NAN, "script_cpu": NAN, "command_wall": NAN, "samples": NAN, "errors": 0,
+                "outside_pct": NAN}
     s = {"runs": len(runs),
          "script_wall": median(r["script_wall"] for r in runs),
+         "script_cpu": median(r.get("script_cpu") for r in runs),
          "command_wall": median(r["command_wall"] for r in runs),
          "samples": median(r.get("samples") for r in runs),
          "errors": sum(r.get("errors", 0) for r in runs)}
     if base:
         s["script_ratio"] = s["script_wall"] / base["script_wall"]
+        s["cpu_ratio"] = s["script_cpu"] / base["script_cpu"]
         s["command_ratio"] = s["command_wall"] / base["command_wall"]
         s["command_extra_ms"] = 1e3 * (s["command_wall"] - base["command_wall"])
     if any("daemon_cpu" in r for r in runs):
@@ -358,6 +373,8 @@ def summarize(runs, base=None):
         s["share_error_pp_median"], s["share_error_pp_max"] = median(errs), max(errs)
         s["share_diff_pp_median"] = {k: median(r["shares"][k] for r in runs if r.get("shares"))
                                      for k in runs[0]["shares"] or {}}
+    if failed:
+        s["failed"], s["failure"] = len(failed), failed[0]
     return s
 
 
@@ -375,16 +392,19 @@ def fmt(value, spec):
 
 def print_table(summaries):
     """One line per mode: medians, ratios, profiler cost and share errors."""
-    print("  %-17s %9s %6s %9s %6s %8s %8s %6s %9s %8s %-15s %s" % (
-        "mode", "script s", "ratio", "command s", "ratio", "+ms", "samples", "errors",
+    print("  %-17s %9s %6s %6s %9s %6s %8s %8s %6s %9s %8s %-15s %s" % (
+        "mode", "script s", "ratio", "cpu r.", "command s", "ratio", "+ms", "samples", "errors",
         "us/sample", "outside%", "share err pp", "signed err pp by function"))
     for label, s in summaries.items():
         signed = " ".join("%s %+.1f" % (k, v) for k, v in
                           sorted((s.get("share_diff_pp_median") or {}).items()))
+        if s.get("failed"):
+            signed += " (%d runs failed: %s)" % (s["failed"], s["failure"])
         err = ("%.2f (max %.2f)" % (s["share_error_pp_median"], s["share_error_pp_max"])
                if "share_error_pp_median" in s else "-")
-        print("  %-17s %9s %6s %9s %6s %8s %8s %6s %9s %8s %-15s %s" % (
+        print("  %-17s %9s %6s %6s %9s %6s %8s %8s %6s %9s %8s %-15s %s" % (
             label, fmt(s["script_wall"], "%.3f"), fmt(s.get("script_ratio"), "%.3f"),
+            fmt(s.get("cpu_ratio"), "%.3f"),
             fmt(s["command_wall"], "%.3f"), fmt(s.get("command_ratio"), "%.3f"),
             fmt(s.get("command_extra_ms"), "%+.0f"), fmt(s["samples"], "%d"),
             fmt(s["errors"] if s["samples"] == s["samples"] else None, "%d"),

@@ -27,7 +27,7 @@ import tempfile
 import time
 
 from binaries import default_client, default_daemon
-from harness import (Daemon, Mode, Runner, interleave, marginal_us, other_profilers,
+from harness import (Daemon, Mode, Runner, interleave, marginal_us, median, other_profilers,
                      print_table, summarize)
 
 SECTIONS = ("accuracy", "overhead", "depth", "empty")
@@ -88,9 +88,15 @@ def overhead(args, runner, python, workload):
     print_table(summaries)
     lo, hi = "%d Hz" % min(args.rate), "%d Hz" % max(args.rate)
     extra = marginal_us(runs[lo], runs[hi])
-    print("  daemon CPU per extra sample (%s vs %s): %.1f us" % (hi, lo, extra))
+    # What a run at the lowest rate costs beyond its samples: attaching,
+    # symbols, DWARF, the session's set-up and tear-down.
+    session = 1e3 * (median(r["daemon_cpu"] for r in runs[lo])
+                     - extra * 1e-6 * median(r["samples"] for r in runs[lo]))
+    print("  daemon CPU per extra sample (%s vs %s): %.1f us; per session: %.1f ms"
+          % (hi, lo, extra, session))
     return {"section": "overhead", "python": python, "workload": workload, "chunks": chunks,
-            "iterations": n, "modes": summaries, "daemon_marginal_us_per_sample": extra}
+            "iterations": n, "modes": summaries, "daemon_marginal_us_per_sample": extra,
+            "daemon_session_ms": session}
 
 
 def depth(args, runner, python):
