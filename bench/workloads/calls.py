@@ -5,9 +5,7 @@ usage: calls.py CHUNKS ITERATIONS TRUTH.json
 ITERATIONS scales the calls made per chunk; writes its own wall time and each
 function's thread_time to TRUTH.json.
 """
-import json
-import sys
-import time
+from rounds import run_rounds
 
 
 def fib(k):
@@ -49,23 +47,11 @@ def methods(n):
 
 
 def main():
-    chunks, n, truth_path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-    funcs = (recursive, tiny_calls, methods)
-    cpu = {f.__name__: 0.0 for f in funcs}
-    start = time.perf_counter()
-    for c in range(chunks):
-        for k in range(3):
-            f = funcs[(c + k) % 3]
-            t0 = time.thread_time()
-            f(n)
-            cpu[f.__name__] += time.thread_time() - t0
-    wall = time.perf_counter() - start
-    with open(truth_path, "w") as out:
-        # The profile charges time to the innermost user function, so each
-        # measured function owns the helpers it calls.
-        json.dump({"wall": wall, "thread_time": cpu,
-                   "groups": {"recursive": ["recursive", "fib"], "tiny_calls": ["tiny_calls", "add"],
-                              "methods": ["methods", "__init__", "norm1"]}}, out)
+    # The profile charges time to the innermost user function, so each
+    # measured function owns the helpers it calls.
+    run_rounds((recursive, tiny_calls, methods),
+               {"recursive": ["recursive", "fib"], "tiny_calls": ["tiny_calls", "add"],
+                "methods": ["methods", "__init__", "norm1"]})
 
 
 if __name__ == "__main__":

@@ -5,9 +5,7 @@ usage: loop.py CHUNKS ITERATIONS TRUTH.json
 Does a fixed amount of work (CHUNKS rounds of ITERATIONS, 2x, 3x loop steps)
 and writes its own wall time and each function's thread_time to TRUTH.json.
 """
-import json
-import sys
-import time
+from rounds import run_rounds
 
 
 def loop_one(n):
@@ -32,19 +30,7 @@ def loop_three(n):
 
 
 def main():
-    chunks, n, truth_path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-    funcs = (loop_one, loop_three, loop_two)
-    cpu = {f.__name__: 0.0 for f in funcs}
-    start = time.perf_counter()
-    for c in range(chunks):
-        for k in range(3):
-            f = funcs[(c + k) % 3]
-            t0 = time.thread_time()
-            f(n)
-            cpu[f.__name__] += time.thread_time() - t0
-    wall = time.perf_counter() - start
-    with open(truth_path, "w") as out:
-        json.dump({"wall": wall, "thread_time": cpu}, out)
+    run_rounds((loop_one, loop_three, loop_two))
 
 
 if __name__ == "__main__":
