@@ -225,6 +225,9 @@ int proto_decode_sample(const void *payload, size_t len, struct proto_sample *ou
     GET(proto_get_u64(&r, &out->time_ns));
     GET(proto_get_u32(&r, &out->tid));
     GET(proto_get_u32(&r, &out->flags));
+    GET(proto_get_u32(&r, &out->unplaced));
+    if (out->unplaced > PROTO_UNPLACED_MAX)
+        return -EBADMSG;
     GET(proto_get_u64(&r, &out->python_ns));
     GET(proto_get_u64(&r, &out->native_ns));
     GET(proto_get_u64(&r, &out->system_ns));

@@ -368,8 +368,11 @@ int pywalk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out)
 
     out->nframes = 0;
     out->truncated = 0;
+    out->newest = out->newest_code = out->newest_previous = 0;
     seen_reset(walk);
     rc = walk->family->newest(walk, tstate, &frame);
+    if (rc == 0)
+        out->newest = frame;
     while (rc == 0 && frame != 0) {
         struct frame_info info;
         const struct pycode *code;
@@ -385,6 +388,10 @@ int pywalk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out)
         rc = walk->family->read(walk, frame, &info);
         if (rc < 0)
             break;
+        if (steps == 1) {
+            out->newest_code = info.code;
+            out->newest_previous = info.previous;
+        }
         if (!info.skip) {
             if (out->nframes == PYWALK_MAX_DEPTH) {
                 rc = -E2BIG;
@@ -404,6 +411,25 @@ int pywalk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out)
     if (rc < 0)
         out->truncated = 1;
     return rc;
+}
+
+int pywalk_recheck(struct pywalk *walk, uint64_t tstate, const struct pywalk_stack *stack)
+{
+    uint64_t frame;
+    struct frame_info info;
+    int rc = walk->family->newest(walk, tstate, &frame);
+
+    if (rc < 0)
+        return rc;
+    if (frame != stack->newest)
+        return -EAGAIN;
+    if (frame == 0)
+        return 0;
+    rc = walk->family->read(walk, frame, &info);
+    if (rc < 0)
+        return rc;
+    return info.code == stack->newest_code && info.previous == stack->newest_previous ? 0
+                                                                                        : -EAGAIN;
 }
 
 int pywalk_threads(struct pywalk *walk, struct pywalk_thread *out, int max)
