@@ -72,7 +72,7 @@ struct sampler {
     size_t ntracks, cap;
     uint64_t ticks, errors;
     struct sampler_walk_stats walk_stats;
-    int main_ran;         /* the main thread has shown Python frames */
+    int main_ran;         /* the main thread has run a module's code */
     int main_empty_ticks; /* ticks in a row it has shown none since */
     int teardown;         /* the interpreter is shutting down */
     uint64_t last_tick_ns;
@@ -231,16 +231,26 @@ static int walk_unheld(struct sampler *s, uint64_t tstate, struct pywalk_stack *
     return rc;
 }
 
+/* Whether a stack runs the code of a module (a script, `-c`, the
+ * bootstrap): its outermost frame is a `<module>`. While the interpreter
+ * starts, the main thread runs only the import system's functions. */
+static int runs_module(const struct sampler *s, const struct pywalk_stack *stack)
+{
+    const struct pywalk_code *code =
+        stack->nframes ? pywalk_code(s->walk, stack->frames[stack->nframes - 1].code_id) : NULL;
+    return code && strcmp(code->qualname, "<module>") == 0;
+}
+
 /* Why a Python thread's stack, walked with result walk_rc, places no time
  * (PROTO_PLACED when it does). The main thread shows no Python frame only
- * before the program starts and after it ends. A failed walk is an error,
- * except while the interpreter shuts down and frees what it is read from. */
+ * before its program starts and after it ends. A failed walk is an error,
+ * except once the interpreter shuts down and frees what it is read from. */
 static uint32_t stack_unplaced(struct sampler *s, uint32_t tid, int walk_rc)
 {
     int is_main = tid == (uint32_t)s->pid;
     if (walk_rc == 0 && s->stack.nframes > 0) {
         if (is_main) {
-            s->main_ran = 1;
+            s->main_ran |= runs_module(s, &s->stack);
             s->main_empty_ticks = 0;
         }
         return PROTO_PLACED;
