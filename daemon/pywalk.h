@@ -64,6 +64,13 @@ void pywalk_resolve_tids(struct pywalk *walk, struct pywalk_thread *threads, int
  * what could be read (out->truncated set). */
 int pywalk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out);
 
+/* pywalk_stack for a thread that is not stopped and runs on while it is
+ * read: reads the frame chain first, then the newest frame again, afresh
+ * (mem's forget), and only then code objects and lines. Returns -EAGAIN,
+ * with no frames, when the thread moved on meanwhile (the chain read may
+ * mix two moments); otherwise as pywalk_stack. */
+int pywalk_stack_checked(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out);
+
 /* Whether the thread state at tstate still runs in the frame stack's walk
  * started from: same newest frame, with the same code and caller. A thread
  * that was not stopped may have moved on while it was walked, and then the

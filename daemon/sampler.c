@@ -199,19 +199,19 @@ static int blocked_kind(pid_t pid, uint32_t tid)
 /* One walk from scratch: no page read before this moment (before the hold
  * that stopped the thread, or by an earlier walk) is used, since the thread
  * may have run since. Code objects stay cached by the walker: keyed by
- * address and checked against their fields at every use. */
-static int walk_fresh(struct sampler *s, uint64_t tstate, struct pywalk_stack *out)
+ * address and checked against their fields at every use. A thread that is
+ * not stopped runs on while it is walked: its walk is checked (the newest
+ * frame read again, afresh, once the chain is read). */
+static int walk_fresh(struct sampler *s, uint64_t tstate, int held, struct pywalk_stack *out)
 {
     rmem_proc_invalidate(s->mem);
-    int rc = pywalk_stack(s->walk, tstate, out);
+    int rc = held ? pywalk_stack(s->walk, tstate, out) : pywalk_stack_checked(s->walk, tstate, out);
     return rc < 0 ? rc : out->truncated ? -EFAULT : 0;
 }
 
-/* A thread that was not stopped runs on while it is walked. After the walk
- * its newest frame is read again, afresh: when the thread has moved on (or
- * the walk failed, which reading a moving chain also causes) the chain
- * read may mix two moments, so it is walked once more; still torn, the
- * walk has failed. A stack over the depth cap is not retried. */
+/* An unheld walk that found the thread moved on (or failed, which reading
+ * a moving chain also causes) is done once more; still torn, the walk has
+ * failed. A stack over the depth cap is not retried. */
 static int walk_unheld(struct sampler *s, uint64_t tstate, struct pywalk_stack *out)
 {
     int rc = 0;
@@ -219,11 +219,7 @@ static int walk_unheld(struct sampler *s, uint64_t tstate, struct pywalk_stack *
     for (int attempt = 0; attempt < SAMPLER_WALK_ATTEMPTS; attempt++) {
         if (attempt > 0)
             s->walk_stats.retried++;
-        rc = walk_fresh(s, tstate, out);
-        if (rc == 0) {
-            rmem_proc_invalidate(s->mem);
-            rc = pywalk_recheck(s->walk, tstate, out);
-        }
+        rc = walk_fresh(s, tstate, 0, out);
         if (rc == 0 || rc == -E2BIG)
             return rc;
     }
@@ -281,7 +277,7 @@ static uint32_t stack_unplaced(struct sampler *s, uint32_t tid, int walk_rc)
 static int walk_thread(struct sampler *s, uint64_t tstate, const struct task_stat *st,
                        struct thread_hold *hold, uint64_t *released_ns)
 {
-    int rc = hold->held ? walk_fresh(s, tstate, &s->stack) : walk_unheld(s, tstate, &s->stack);
+    int rc = hold->held ? walk_fresh(s, tstate, 1, &s->stack) : walk_unheld(s, tstate, &s->stack);
     if (rc == 0 || rc == -E2BIG || st->state != 'R' || s->teardown)
         return rc;
     pid_t tid = hold->tid;
@@ -291,7 +287,7 @@ static int walk_thread(struct sampler *s, uint64_t tstate, const struct task_sta
     if (threadstop_hold(tid, hold) < 0)
         return rc;
     s->walk_stats.reheld++;
-    rc = walk_fresh(s, tstate, &s->stack);
+    rc = walk_fresh(s, tstate, 1, &s->stack);
     if (rc < 0 && rc != -E2BIG)
         s->walk_stats.reheld_failed++;
     return rc;

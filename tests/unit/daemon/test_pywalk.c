@@ -787,6 +787,65 @@ static void test_recheck(enum layout l)
         fprintf(stderr, "  (after test_recheck %s)\n", layout_name[l]);
 }
 
+/* A struct rmem over a fake process whose "forget" lets the thread run:
+ * it pops the newest frame, as a thread that moved on while its chain was
+ * read would have. */
+struct moving {
+    struct fake_proc *p;
+    uint64_t slot, to;
+    int forgets;
+};
+
+static int moving_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+    struct moving *m = ctx;
+    return m->p->mem.read(m->p->mem.ctx, addr, buf, len);
+}
+
+static void moving_forget(void *ctx)
+{
+    struct moving *m = ctx;
+    m->forgets++;
+    if (m->to)
+        fake_u64(&m->p->m, m->slot, m->to);
+}
+
+/* A checked walk reads the newest frame again after the chain, through a
+ * forgetting reader: unchanged, the whole stack; moved, -EAGAIN and no
+ * frames at all. */
+static void test_checked_walk(enum layout l)
+{
+    struct fake_proc p;
+    struct pywalk_stack s;
+
+    proc_init(&p, l);
+    int t = add_thread(&p, add_interp(&p), 1, 1);
+    uint64_t bottom = push_frame(&p, t, add_code(&p, "m.py", "outer", NULL, 1), 0);
+    push_frame(&p, t, add_code(&p, "m.py", "inner", NULL, 10), 0);
+    struct moving m = {.p = &p, .slot = newest_slot(&p, t)};
+    struct rmem mem = {.read = moving_read, .forget = moving_forget, .ctx = &m};
+    struct pywalk *w = pywalk_new(&p.target, &mem);
+
+    CHECK_EQ_INT(pywalk_stack_checked(w, p.tstate[t], &s), 0);
+    CHECK_EQ_INT(m.forgets, 1);
+    CHECK_EQ_INT(s.nframes, 2);
+    check_frame(w, &s, 1, "outer", "m.py", 1);
+    CHECK_EQ_INT(pywalk_stack(w, p.tstate[t], &s), 0);
+    CHECK_EQ_INT(m.forgets, 1); /* only checked walks read again */
+    m.to = bottom;
+    CHECK_EQ_INT(pywalk_stack_checked(w, p.tstate[t], &s), -EAGAIN);
+    CHECK_EQ_INT(s.nframes, 0);
+    CHECK(s.truncated);
+    /* Now it stays in the caller: a whole stack of one frame. */
+    CHECK_EQ_INT(pywalk_stack_checked(w, p.tstate[t], &s), 0);
+    CHECK_EQ_INT(s.nframes, 1);
+    check_frame(w, &s, 0, "outer", "m.py", 1);
+    pywalk_free(w);
+    proc_fini(&p);
+    if (harness_failures)
+        fprintf(stderr, "  (after test_checked_walk %s)\n", layout_name[l]);
+}
+
 int main(void)
 {
     for (enum layout l = L38; l <= L314; l++) {
@@ -795,6 +854,7 @@ int main(void)
         test_bad_objects(l);
         test_threads(l);
         test_recheck(l);
+        test_checked_walk(l);
     }
     test_skipped_frames(L312);
     test_skipped_frames(L313);
