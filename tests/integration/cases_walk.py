@@ -71,25 +71,31 @@ def _check_covered(c, doc, truth, label):
              % (label, sum(got.values()), truth["run_thread_time"], 100 * MIN_COVERED))
 
 
-def call_heavy_walks_lose_at_most_1pct(interp, work):
-    work.copy_workload(CALLHEAVY)
+def _profile_at_rates(interp, work, script, seconds, check):
+    """Profiles script (truth file, seconds) at each of RATES, checks the
+    walks, then calls check(checks, profile, truth, label)."""
+    work.copy_workload(script)
     c = Checks()
     contexts = []
     for rate in RATES:
-        out = work.file("performance")
         truth_path = work.file("truth-%d.json" % rate)
         run = fixingahole(["profile", "--rate", str(rate)] + interp.profile_options() +
-                          [CALLHEAVY, truth_path, "3"], cwd=work.path)
+                          [script, truth_path, seconds], cwd=work.path)
         if run.status != 0:
             raise Failure("profile --rate %d exited %s\n%s" % (rate, run.status, run.describe()))
-        prof = load_profile(work.path, "callheavy")
+        prof = load_profile(work.path, os.path.splitext(script)[0])
         truth = load_truth(truth_path)
         label = "profile at %d Hz" % rate
         _check_walks(c, prof.doc, label)
-        _check_covered(c, prof.doc, truth, label)
-        contexts.append("=== %s ===\n%s\n%s" % (label, run.describe(), prof.describe(CALLHEAVY)))
-        os.rename(out, work.file("performance-%d" % rate))
+        check(c, prof, truth, label)
+        contexts.append("=== %s ===\n%s\n%s" % (label, run.describe(), prof.describe(script)))
+        os.rename(work.file("performance"), work.file("performance-%d" % rate))
     c.finish(lambda: "\n\n".join(contexts))
+
+
+def call_heavy_walks_lose_at_most_1pct(interp, work):
+    _profile_at_rates(interp, work, CALLHEAVY, "3",
+                      lambda c, prof, truth, label: _check_covered(c, prof.doc, truth, label))
 
 
 def _wait_ready(proc):
@@ -145,33 +151,20 @@ def attach_call_heavy_walks_lose_at_most_1pct(interp, work):
     c.finish(lambda: "\n\n".join(contexts))
 
 
+def _check_module(c, prof, truth, label):
+    module = [f for f in prof.doc.get("functions", [])
+              if f.get("qualname") == "<module>" and same_file(f.get("file"), MODULE_LEVEL)]
+    seconds = module[0].get("seconds", 0.0) if module else 0.0
+    c.note("%s: <module> %.3f s, the script measured %.3f s of thread_time (%.1f%%), %.3f s wall"
+           % (label, seconds, truth["thread_time"], 100.0 * seconds / truth["thread_time"],
+              truth["wall"]))
+    c.expect(seconds >= MIN_MODULE_SHARE * truth["thread_time"],
+             "%s: <module> holds %.3f s, but the script ran %.3f s on CPU (less than %.0f%%)"
+             % (label, seconds, truth["thread_time"], 100 * MIN_MODULE_SHARE))
+
+
 def module_level_script_is_on_module(interp, work):
-    work.copy_workload(MODULE_LEVEL)
-    c = Checks()
-    contexts = []
-    for rate in RATES:
-        truth_path = work.file("truth-%d.json" % rate)
-        run = fixingahole(["profile", "--rate", str(rate)] + interp.profile_options() +
-                          [MODULE_LEVEL, truth_path, "2.5"], cwd=work.path)
-        if run.status != 0:
-            raise Failure("profile --rate %d exited %s\n%s" % (rate, run.status, run.describe()))
-        prof = load_profile(work.path, "module_level")
-        truth = load_truth(truth_path)
-        label = "profile at %d Hz" % rate
-        _check_walks(c, prof.doc, label)
-        module = [f for f in prof.doc.get("functions", [])
-                  if f.get("qualname") == "<module>" and same_file(f.get("file"), MODULE_LEVEL)]
-        seconds = module[0].get("seconds", 0.0) if module else 0.0
-        c.note("%s: <module> %.3f s, the script measured %.3f s of thread_time (%.1f%%), "
-               "%.3f s wall" % (label, seconds, truth["thread_time"],
-                                100.0 * seconds / truth["thread_time"], truth["wall"]))
-        c.expect(seconds >= MIN_MODULE_SHARE * truth["thread_time"],
-                 "%s: <module> holds %.3f s, but the script ran %.3f s on CPU (less than %.0f%%)"
-                 % (label, seconds, truth["thread_time"], 100 * MIN_MODULE_SHARE))
-        contexts.append("=== %s ===\n%s\n%s" % (label, run.describe(),
-                                                prof.describe(MODULE_LEVEL)))
-        os.rename(work.file("performance"), work.file("performance-%d" % rate))
-    c.finish(lambda: "\n\n".join(contexts))
+    _profile_at_rates(interp, work, MODULE_LEVEL, "2.5", _check_module)
 
 
 CASES = {
