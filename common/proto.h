@@ -20,7 +20,7 @@
 
 #include "common/buf.h"
 
-#define PROTO_VERSION 1
+#define PROTO_VERSION 2
 #define PROTO_HEADER_SIZE 8
 /* No message may be longer: a peer announcing more is dropped. */
 #define PROTO_MAX_PAYLOAD (1u << 20)
@@ -60,9 +60,10 @@ enum proto_type {
     /* daemon -> client: a thread's name. u32 tid, then a NUL-terminated name. */
     PROTO_THREAD = 104,
     /* daemon -> client: one thread seen at one tick. u64 time since session
-     * start (ns), u32 tid, u32 flags (PROTO_SAMPLE_*), u64 python ns,
-     * u64 native ns, u64 system ns, u64 idle ns, u32 frame count n, then n
-     * times {u32 code id, i32 line}, innermost first. */
+     * start (ns), u32 tid, u32 flags (PROTO_SAMPLE_*), u32 unplaced
+     * (PROTO_UNPLACED_*: why the time has no stack; 0 when it has one),
+     * u64 python ns, u64 native ns, u64 system ns, u64 idle ns, u32 frame
+     * count n, then n times {u32 code id, i32 line}, innermost first. */
     PROTO_SAMPLE = 105,
     /* daemon -> client: the session is over and nothing follows. u32 reason
      * (PROTO_END_*), u64 ticks, u64 errors, then a NUL-terminated detail. */
@@ -141,6 +142,17 @@ enum proto_sample_flags {
     PROTO_SAMPLE_TRUNCATED = 1u << 0, /* the stack could not be read whole */
 };
 
+/* Why a sample's time cannot be placed on a stack. Its time still counts:
+ * the client shows it as unattributed, by reason. */
+enum proto_unplaced {
+    PROTO_PLACED = 0,               /* the sample has its stack */
+    PROTO_UNPLACED_WALK_FAILED = 1, /* the frame chain could not be read (torn, unreadable) */
+    PROTO_UNPLACED_NO_PYTHON = 2,   /* a thread running no Python code at all */
+    PROTO_UNPLACED_STARTUP = 3,     /* before the interpreter ran the program */
+    PROTO_UNPLACED_TEARDOWN = 4,    /* after it finished: interpreter shutdown */
+};
+#define PROTO_UNPLACED_MAX PROTO_UNPLACED_TEARDOWN
+
 enum proto_end_reason {
     PROTO_END_EXITED = 1,   /* the target exited */
     PROTO_END_STOPPED = 2,  /* the client asked */
@@ -218,7 +230,7 @@ struct proto_code {
 
 struct proto_sample {
     uint64_t time_ns;
-    uint32_t tid, flags;
+    uint32_t tid, flags, unplaced;
     uint64_t python_ns, native_ns, system_ns, idle_ns;
     uint32_t nframes;
     struct proto_frame frames[PROTO_MAX_FRAMES];
@@ -317,6 +329,7 @@ int proto_decode_session_started(const void *payload, size_t len, uint32_t *sess
 int proto_decode_target(const void *payload, size_t len, struct proto_target *out);
 int proto_decode_code(const void *payload, size_t len, struct proto_code *out);
 int proto_decode_thread(const void *payload, size_t len, uint32_t *tid, const char **name);
+/* Rejects an unknown unplaced reason. */
 int proto_decode_sample(const void *payload, size_t len, struct proto_sample *out);
 int proto_decode_end(const void *payload, size_t len, struct proto_end *out);
 int proto_decode_rss(const void *payload, size_t len, struct proto_rss *out);

@@ -55,6 +55,12 @@ struct pywalk {
     struct pycode_cache *codes;
     struct tidfind tids;
 
+    /* The frames a walk's first phase found, innermost first. */
+    struct pending_frame {
+        uint64_t code;
+        int64_t offset;
+    } pending[PYWALK_MAX_DEPTH];
+
     uint64_t seen[SEEN_SLOTS];
     uint32_t seen_gen[SEEN_SLOTS];
     uint32_t generation;
@@ -361,49 +367,112 @@ uint32_t pywalk_code_count(const struct pywalk *walk)
     return pycode_count(walk->codes);
 }
 
-int pywalk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out)
+/* Phase one of a walk: the chain of frames from the newest, reading frames
+ * only, so that a thread that runs on has little time to move meanwhile.
+ * Leaves the program's frames in walk->pending (*n of them). */
+static int read_chain(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out, uint32_t *n)
 {
     uint64_t frame;
     int rc, steps = 0;
 
-    out->nframes = 0;
-    out->truncated = 0;
     seen_reset(walk);
     rc = walk->family->newest(walk, tstate, &frame);
+    if (rc == 0)
+        out->newest = frame;
     while (rc == 0 && frame != 0) {
         struct frame_info info;
-        const struct pycode *code;
 
-        if (steps++ >= PYWALK_MAX_STEPS) {
-            rc = -E2BIG;
-            break;
-        }
-        if (!seen_add(walk, frame)) {
-            rc = -ELOOP;
-            break;
-        }
+        if (steps++ >= PYWALK_MAX_STEPS)
+            return -E2BIG;
+        if (!seen_add(walk, frame))
+            return -ELOOP;
         rc = walk->family->read(walk, frame, &info);
         if (rc < 0)
-            break;
+            return rc;
+        if (steps == 1) {
+            out->newest_code = info.code;
+            out->newest_previous = info.previous;
+        }
         if (!info.skip) {
-            if (out->nframes == PYWALK_MAX_DEPTH) {
-                rc = -E2BIG;
-                break;
-            }
-            rc = pycode_lookup(walk->codes, info.code, &code);
-            if (rc < 0)
-                break;
-            int line = linetable_line(walk->off->linetable, code->table, code->table_len,
-                                      code->pub.firstlineno, info.offset);
-            out->frames[out->nframes].code_id = code->id;
-            out->frames[out->nframes].line = line < 0 ? 0 : line;
-            out->nframes++;
+            if (*n == PYWALK_MAX_DEPTH)
+                return -E2BIG;
+            walk->pending[*n].code = info.code;
+            walk->pending[*n].offset = info.offset;
+            (*n)++;
         }
         frame = info.previous;
+    }
+    return rc;
+}
+
+/* Phase two: code objects (cached, checked at every use) and lines. */
+static int resolve_chain(struct pywalk *walk, struct pywalk_stack *out, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        const struct pycode *code;
+        int rc = pycode_lookup(walk->codes, walk->pending[i].code, &code);
+        if (rc < 0)
+            return rc;
+        int line = linetable_line(walk->off->linetable, code->table, code->table_len,
+                                  code->pub.firstlineno, walk->pending[i].offset);
+        out->frames[out->nframes].code_id = code->id;
+        out->frames[out->nframes].line = line < 0 ? 0 : line;
+        out->nframes++;
+    }
+    return 0;
+}
+
+static int walk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out, int checked)
+{
+    uint32_t n = 0;
+
+    out->nframes = 0;
+    out->truncated = 0;
+    out->newest = out->newest_code = out->newest_previous = 0;
+    int rc = read_chain(walk, tstate, out, &n);
+    if (rc == 0 && checked) {
+        rmem_forget(&walk->mem);
+        rc = pywalk_recheck(walk, tstate, out);
+    }
+    /* A chain that moved while it was read is no stack at all; one that
+     * ends in unreadable memory keeps the frames read before. */
+    if (rc != -EAGAIN) {
+        int resolved = resolve_chain(walk, out, n);
+        if (rc == 0)
+            rc = resolved;
     }
     if (rc < 0)
         out->truncated = 1;
     return rc;
+}
+
+int pywalk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out)
+{
+    return walk_stack(walk, tstate, out, 0);
+}
+
+int pywalk_stack_checked(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out)
+{
+    return walk_stack(walk, tstate, out, 1);
+}
+
+int pywalk_recheck(struct pywalk *walk, uint64_t tstate, const struct pywalk_stack *stack)
+{
+    uint64_t frame;
+    struct frame_info info;
+    int rc = walk->family->newest(walk, tstate, &frame);
+
+    if (rc < 0)
+        return rc;
+    if (frame != stack->newest)
+        return -EAGAIN;
+    if (frame == 0)
+        return 0;
+    rc = walk->family->read(walk, frame, &info);
+    if (rc < 0)
+        return rc;
+    return info.code == stack->newest_code && info.previous == stack->newest_previous ? 0
+                                                                                        : -EAGAIN;
 }
 
 int pywalk_threads(struct pywalk *walk, struct pywalk_thread *out, int max)

@@ -30,6 +30,9 @@ struct pywalk_frame {
 struct pywalk_stack {
     uint32_t nframes;
     int truncated; /* depth cap reached, cycle, or unreadable memory */
+    /* The newest frame the walk started from (0: none) with its code and
+     * caller fields as read: what pywalk_recheck compares. */
+    uint64_t newest, newest_code, newest_previous;
     struct pywalk_frame frames[PYWALK_MAX_DEPTH]; /* innermost first */
 };
 
@@ -60,6 +63,23 @@ void pywalk_resolve_tids(struct pywalk *walk, struct pywalk_thread *threads, int
  * Returns 0 for a whole stack, or a negative errno code with out holding
  * what could be read (out->truncated set). */
 int pywalk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out);
+
+/* pywalk_stack for a thread that is not stopped and runs on while it is
+ * read: reads the frame chain first, then the newest frame again, afresh
+ * (mem's forget), and only then code objects and lines. Returns -EAGAIN,
+ * with no frames, when the thread moved on meanwhile (the chain read may
+ * mix two moments); otherwise as pywalk_stack. */
+int pywalk_stack_checked(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out);
+
+/* Whether the thread state at tstate still runs in the frame stack's walk
+ * started from: same newest frame, with the same code and caller. A thread
+ * that was not stopped may have moved on while it was walked, and then the
+ * chain read may mix two moments. The caller must make sure these reads
+ * are fresh (not served from memory read before or during the walk).
+ * Returns 0 when unchanged, -EAGAIN when the thread moved, or a read
+ * error. Residual: a thread that popped the newest frame and pushed one of
+ * the same code at the same address, with the same caller, passes. */
+int pywalk_recheck(struct pywalk *walk, uint64_t tstate, const struct pywalk_stack *stack);
 
 /* The code object behind an id handed out by pywalk_stack, or NULL. */
 const struct pywalk_code *pywalk_code(const struct pywalk *walk, uint32_t code_id);

@@ -114,7 +114,12 @@ static int proc_read(void *ctx, uint64_t addr, void *buf, size_t len)
     return 0;
 }
 
+static void proc_forget(void *ctx)
+{
+    rmem_proc_invalidate(ctx);
+}
+
 struct rmem rmem_proc_ops(struct rmem_proc *proc)
 {
-    return (struct rmem){.read = proc_read, .ctx = proc};
+    return (struct rmem){.read = proc_read, .forget = proc_forget, .ctx = proc};
 }

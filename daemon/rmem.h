@@ -11,8 +11,17 @@ struct rmem {
     /* Copies len bytes at addr into buf. Returns 0, or a negative errno code
      * (-EFAULT for an unmapped address); never a partial success. */
     int (*read)(void *ctx, uint64_t addr, void *buf, size_t len);
+    /* Optional (NULL: nothing is cached): drops what earlier reads cached,
+     * so that the next reads see the target as it is now. */
+    void (*forget)(void *ctx);
     void *ctx;
 };
+
+static inline void rmem_forget(const struct rmem *mem)
+{
+    if (mem->forget)
+        mem->forget(mem->ctx);
+}
 
 static inline int rmem_read(const struct rmem *mem, uint64_t addr, void *buf, size_t len)
 {

@@ -12,6 +12,7 @@
 
 #include "common/buf.h"
 #include "common/clock.h"
+#include "common/proto.h"
 #include "daemon/codemap.h"
 #include "daemon/oncpu.h"
 #include "daemon/rmem.h"
@@ -26,6 +27,16 @@
  * shortest jittered period at the default 100 Hz, so there every tick
  * holds; at 1 kHz about one tick in five does. */
 #define SAMPLER_HOLD_GAP_NS 5000000u
+/* Walks of a thread that runs on while it is read: the first, and one more
+ * when the thread moved on meanwhile. */
+#define SAMPLER_WALK_ATTEMPTS 2
+/* Ticks in a row the main thread must show no Python frame, after it has
+ * shown some, for the interpreter to count as shutting down: a single
+ * empty read can be a frame being pushed. */
+#define SAMPLER_TEARDOWN_TICKS 2
+/* Between releasing a thread whose walk failed and stopping it again: long
+ * enough for it to be scheduled and run past what made the walk fail. */
+#define SAMPLER_REHOLD_PAUSE_NS 50000
 /* The kernel's CPUCLOCK_SCHED clock of a whole process (clock_getcpuclockid
  * works for pids too, but this avoids a glibc call per tick). */
 #define SAMPLER_PROCESS_CLOCK(pid) ((clockid_t)(((unsigned)~(pid) << 3) | 2u))
@@ -37,7 +48,7 @@ struct thread_track {
     uint64_t seen_tick;
     struct thread_observation seen;
     struct pywalk_stack *stack; /* the stack it was seen in; NULL until needed */
-    int truncated;
+    uint32_t unplaced;          /* and why it had none (PROTO_UNPLACED_*) */
     uint64_t held_ns; /* how long we stopped it at its last sample */
     uint64_t last_hold_ns; /* when we last held it */
     struct pywalk_frame held_at; /* innermost frame at that hold */
@@ -55,6 +66,10 @@ struct sampler {
     struct thread_track *tracks;
     size_t ntracks, cap;
     uint64_t ticks, errors;
+    struct sampler_walk_stats walk_stats;
+    int main_ran;         /* the main thread has run a module's code */
+    int main_empty_ticks; /* ticks in a row it has shown none since */
+    int teardown;         /* the interpreter is shutting down */
     uint64_t last_tick_ns;
     uint32_t tids[SAMPLER_MAX_TASKS];
     struct pywalk_thread pythreads[PYWALK_MAX_THREADS];
@@ -115,6 +130,11 @@ uint64_t sampler_errors(const struct sampler *s)
     return s->errors;
 }
 
+void sampler_walk_stats(const struct sampler *s, struct sampler_walk_stats *out)
+{
+    *out = s->walk_stats;
+}
+
 /* The track of tid, created on first sight. NULL when out of memory. */
 static struct thread_track *track_of(struct sampler *s, uint32_t tid, int *is_new)
 {
@@ -168,35 +188,123 @@ static int blocked_kind(pid_t pid, uint32_t tid)
     return nr == SYS_futex ? SAMPLE_IDLE : SAMPLE_SYSTEM;
 }
 
-/* Reads tstate's stack into out; counts an unreadable stack as an error. */
-static int walk_stack(struct sampler *s, const struct pywalk_thread *py, struct pywalk_stack *out)
+/* One walk from scratch: no page read before this moment (before the hold
+ * that stopped the thread, or by an earlier walk) is used, since the thread
+ * may have run since. Code objects stay cached by the walker: keyed by
+ * address and checked against their fields at every use. A thread that is
+ * not stopped runs on while it is walked: its walk is checked (the newest
+ * frame read again, afresh, once the chain is read). */
+static int walk_fresh(struct sampler *s, uint64_t tstate, int held, struct pywalk_stack *out)
 {
-    out->nframes = 0;
-    out->truncated = 0;
-    if (!py)
-        return 0;
-    if (pywalk_stack(s->walk, py->tstate, out) < 0 || out->truncated) {
-        s->errors++;
-        return 1;
-    }
-    return 0;
+    rmem_proc_invalidate(s->mem);
+    int rc = held ? pywalk_stack(s->walk, tstate, out) : pywalk_stack_checked(s->walk, tstate, out);
+    return rc < 0 ? rc : out->truncated ? -EFAULT : 0;
 }
 
-/* Observes a thread now: where a held (running) thread is, what a blocked
- * one waits in, and its stack. */
-static void observe_thread(struct sampler *s, const struct pywalk_thread *py,
-                           const struct task_stat *st, const struct thread_hold *hold,
-                           struct thread_observation *now, int *truncated)
+/* An unheld walk that found the thread moved on (or failed, which reading
+ * a moving chain also causes) is done once more; still torn, the walk has
+ * failed. A stack over the depth cap is not retried. */
+static int walk_unheld(struct sampler *s, uint64_t tstate, struct pywalk_stack *out)
+{
+    int rc = 0;
+    s->walk_stats.unheld++;
+    for (int attempt = 0; attempt < SAMPLER_WALK_ATTEMPTS; attempt++) {
+        if (attempt > 0)
+            s->walk_stats.retried++;
+        rc = walk_fresh(s, tstate, 0, out);
+        if (rc == 0 || rc == -E2BIG)
+            return rc;
+    }
+    s->walk_stats.torn++;
+    return rc;
+}
+
+/* Whether a stack runs the code of a module (a script, `-c`, the
+ * bootstrap): its outermost frame is a `<module>`. While the interpreter
+ * starts, the main thread runs only the import system's functions. */
+static int runs_module(const struct sampler *s, const struct pywalk_stack *stack)
+{
+    const struct pywalk_code *code =
+        stack->nframes ? pywalk_code(s->walk, stack->frames[stack->nframes - 1].code_id) : NULL;
+    return code && strcmp(code->qualname, "<module>") == 0;
+}
+
+/* Why a Python thread's stack, walked with result walk_rc, places no time
+ * (PROTO_PLACED when it does). The main thread shows no Python frame only
+ * before its program starts and after it ends. A failed walk is an error,
+ * except once the interpreter shuts down and frees what it is read from. */
+static uint32_t stack_unplaced(struct sampler *s, uint32_t tid, int walk_rc)
+{
+    int is_main = tid == (uint32_t)s->pid;
+    if (walk_rc == 0 && s->stack.nframes > 0) {
+        if (is_main) {
+            s->main_ran |= runs_module(s, &s->stack);
+            s->main_empty_ticks = 0;
+        }
+        return PROTO_PLACED;
+    }
+    if (walk_rc == 0 && is_main) {
+        if (s->main_ran && ++s->main_empty_ticks >= SAMPLER_TEARDOWN_TICKS)
+            s->teardown = 1;
+        return s->main_ran ? PROTO_UNPLACED_TEARDOWN : PROTO_UNPLACED_STARTUP;
+    }
+    if (walk_rc == 0)
+        return PROTO_UNPLACED_NO_PYTHON;
+    if (s->teardown)
+        return PROTO_UNPLACED_TEARDOWN;
+    s->errors++;
+    return PROTO_UNPLACED_WALK_FAILED;
+}
+
+/* Walks a thread's stack: under the hold when there is one, else unheld
+ * and checked. When that fails for a thread that is running, it is stopped
+ * (again) and walked once more: unheld, it kept moving; held, it may have
+ * stopped between the stores that publish a new frame (3.12 sets
+ * tstate->cframe before cframe.current_frame when the evaluation loop is
+ * entered from C, and until then that field holds whatever an earlier
+ * call left on the C stack, often an old entry frame whose caller is long
+ * gone), so it gets a moment to run on. Not while the
+ * interpreter shuts down: its memory is being freed. The time a released
+ * hold kept the thread stopped goes to *released_ns. */
+static int walk_thread(struct sampler *s, uint64_t tstate, const struct task_stat *st,
+                       struct thread_hold *hold, uint64_t *released_ns)
+{
+    int rc = hold->held ? walk_fresh(s, tstate, 1, &s->stack) : walk_unheld(s, tstate, &s->stack);
+    if (rc == 0 || rc == -E2BIG || st->state != 'R' || s->teardown)
+        return rc;
+    pid_t tid = hold->tid;
+    *released_ns += threadstop_release(hold);
+    struct timespec pause = {.tv_nsec = SAMPLER_REHOLD_PAUSE_NS};
+    nanosleep(&pause, NULL);
+    if (threadstop_hold(tid, hold) < 0)
+        return rc;
+    s->walk_stats.reheld++;
+    rc = walk_fresh(s, tstate, 1, &s->stack);
+    if (rc < 0 && rc != -E2BIG)
+        s->walk_stats.reheld_failed++;
+    return rc;
+}
+
+/* Observes a thread now: its stack, where a held (running) thread is, what
+ * a blocked one waits in. Returns why the stack places no time, if it does
+ * not; a stack that could not be read is sent as no stack at all. */
+static uint32_t observe_thread(struct sampler *s, const struct pywalk_thread *py,
+                               const struct task_stat *st, struct thread_hold *hold,
+                               struct thread_observation *now, uint64_t *released_ns)
 {
     *now = (struct thread_observation){.valid = 1, .running = st->state == 'R',
                                        .cpu_kind = SAMPLE_PYTHON, .off_kind = SAMPLE_IDLE};
+    int rc = walk_thread(s, py->tstate, st, hold, released_ns);
     uint64_t pc, sp;
     if (hold->held && threadstop_regs(hold, &pc, &sp) == 0 &&
         oncpu_classify(s->oncpu, hold, pc) == ONCPU_NATIVE)
         now->cpu_kind = SAMPLE_NATIVE;
     if (st->state == 'S' || st->state == 'D')
         now->off_kind = blocked_kind(s->pid, hold->tid);
-    *truncated = walk_stack(s, py, &s->stack);
+    uint32_t unplaced = stack_unplaced(s, hold->tid, rc);
+    if (unplaced != PROTO_PLACED)
+        s->stack.nframes = 0;
+    return unplaced;
 }
 
 static int any_time(const uint64_t ns[SAMPLE_KINDS])
@@ -207,21 +315,21 @@ static int any_time(const uint64_t ns[SAMPLE_KINDS])
 /* Emits the interval's parts: first what belongs to the previous stack,
  * then what belongs to the current one; remembers the current one. */
 static int emit_split(struct sampler *s, struct thread_track *t, const struct interval_split *split,
-                      const struct thread_observation *now, int truncated,
+                      const struct thread_observation *now, uint32_t unplaced,
                       sampler_emit_fn emit, void *ctx)
 {
     int rc = 0;
     if (t->stack && any_time(split->prev_ns)) {
-        struct thread_sample before = {.tid = t->tid, .truncated = t->truncated, .stack = t->stack};
+        struct thread_sample before = {.tid = t->tid, .unplaced = t->unplaced, .stack = t->stack};
         memcpy(before.ns, split->prev_ns, sizeof(before.ns));
         rc = emit(ctx, &before);
     }
-    struct thread_sample out = {.tid = t->tid, .truncated = truncated, .stack = &s->stack};
+    struct thread_sample out = {.tid = t->tid, .unplaced = unplaced, .stack = &s->stack};
     memcpy(out.ns, split->cur_ns, sizeof(out.ns));
     if (rc == 0)
         rc = emit(ctx, &out);
     t->seen = *now;
-    t->truncated = truncated;
+    t->unplaced = unplaced;
     if (!t->stack)
         t->stack = malloc(sizeof(*t->stack));
     if (!t->stack)
@@ -257,28 +365,38 @@ static void interval_of(struct thread_track *t, const struct task_stat *st, uint
 static int list_python_threads(struct sampler *s, int ntids)
 {
     int n = pywalk_threads(s->walk, s->pythreads, PYWALK_MAX_THREADS);
+    if (n <= 0 && s->main_ran)
+        s->teardown = 1; /* the thread states are gone */
     if (n < 0)
         return 0; /* not initialised yet, or torn: this tick sees no stacks */
     pywalk_resolve_tids(s->walk, s->pythreads, n, s->tids, ntids);
     return n;
 }
 
-/* A thread without a Python thread state (a BLAS worker, a C library's
- * pool) works for the Python code that called into its library: its CPU
- * time is native time of the main thread's current line. */
-static int sample_helper_thread(struct sampler *s, uint64_t cpu, struct thread_sample *out,
-                                int have_main)
-{
-    out->ns[SAMPLE_NATIVE] = cpu;
-    out->stack = have_main ? &s->main_stack : NULL;
-    return cpu > 0;
-}
-
 struct tick_state {
     int npy;
     int have_main;
+    uint32_t main_unplaced; /* why the main thread's stack places nothing */
     int lone; /* the process has a single thread */
 };
+
+/* A thread without a Python thread state (a BLAS worker, a C library's
+ * pool) works for the Python code that called into its library: its CPU
+ * time is native time of the main thread's current line. Without thread
+ * states at all, the interpreter has not started or has shut down. */
+static int sample_helper_thread(struct sampler *s, uint64_t cpu, struct thread_sample *out,
+                                const struct tick_state *tick)
+{
+    out->ns[SAMPLE_NATIVE] = cpu;
+    out->stack = tick->have_main ? &s->main_stack : NULL;
+    if (tick->have_main)
+        out->unplaced = tick->main_unplaced;
+    else if (tick->npy == 0)
+        out->unplaced = s->main_ran ? PROTO_UNPLACED_TEARDOWN : PROTO_UNPLACED_STARTUP;
+    else
+        out->unplaced = PROTO_UNPLACED_NO_PYTHON;
+    return cpu > 0;
+}
 
 /* The exact CPU time of a one-thread process: unlike a running thread's
  * schedstat, which lags by up to a scheduler tick, the process CPU clock
@@ -359,7 +477,7 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
         return -ENOMEM;
     struct task_stat st;
     struct thread_hold hold = {0};
-    uint64_t now_ns;
+    uint64_t now_ns, released_ns = 0;
     int hold_it = py && (is_new || wants_hold(t, tick->lone, clock_monotonic_ns()));
     if (read_thread(s, tid, hold_it, tick->lone, &st, &hold, &now_ns) < 0)
         return 0; /* exited since the listing */
@@ -378,15 +496,14 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
         struct interval_time time;
         interval_of(t, &st, now_ns, &time);
         struct thread_sample out = {.tid = tid};
-        if (sample_helper_thread(s, time.cpu, &out, tick->have_main))
+        if (sample_helper_thread(s, time.cpu, &out, tick))
             rc = emit(ctx, &out);
     } else {
         struct interval_time time;
         interval_of(t, &st, now_ns, &time);
         time.alone = tick->lone;
         struct thread_observation now;
-        int truncated;
-        observe_thread(s, py, &st, &hold, &now, &truncated);
+        uint32_t unplaced = observe_thread(s, py, &st, &hold, &now, &released_ns);
         if (hold.held)
             remember_hold(t, &s->stack, &now, now_ns);
         else
@@ -394,12 +511,13 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
         if (tid == (uint32_t)s->pid) {
             s->main_stack = s->stack;
             tick->have_main = 1;
+            tick->main_unplaced = unplaced;
         }
         struct interval_split split;
         attribute_interval(&t->seen, &now, &time, &split);
-        rc = emit_split(s, t, &split, &now, truncated, emit, ctx);
+        rc = emit_split(s, t, &split, &now, unplaced, emit, ctx);
     }
-    t->held_ns = threadstop_release(&hold);
+    t->held_ns = released_ns + threadstop_release(&hold);
     return rc;
 }
 

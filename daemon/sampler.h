@@ -12,7 +12,7 @@
 
 struct thread_sample {
     uint32_t tid;
-    int truncated;              /* the stack could not be read whole */
+    uint32_t unplaced;          /* PROTO_UNPLACED_*: why there is no stack; 0 placed */
     uint64_t ns[SAMPLE_KINDS];  /* the interval, split by where it went */
     const struct pywalk_stack *stack; /* NULL: no Python stack */
 };
@@ -37,8 +37,20 @@ struct pywalk *sampler_walker(struct sampler *s);
  * heap sample, daemon/heap_link.c) reads the target as it is now. */
 void sampler_forget_memory(struct sampler *s);
 
-/* Ticks that ran, and thread samples whose stack could not be read. */
+/* Ticks that ran, and thread samples whose stack could not be read
+ * (PROTO_UNPLACED_WALK_FAILED; start-up and teardown are not errors). */
 uint64_t sampler_ticks(const struct sampler *s);
 uint64_t sampler_errors(const struct sampler *s);
+
+/* How walks fared. Of threads that were not stopped: how many walks there
+ * were, how many found the thread moved on (or unreadable) and were walked
+ * again, how many were still torn then. Running threads whose walk failed
+ * (torn twice, or under a hold) are stopped and walked again: how often,
+ * and how often that failed too (charged as walk failed). */
+struct sampler_walk_stats {
+    uint64_t unheld, retried, torn;
+    uint64_t reheld, reheld_failed;
+};
+void sampler_walk_stats(const struct sampler *s, struct sampler_walk_stats *out);
 
 #endif

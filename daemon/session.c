@@ -2,6 +2,7 @@
 #include "daemon/session.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <stdio.h>
@@ -234,6 +235,20 @@ static void sample_until_done(struct session *s)
     msgio_msg_free(&in);
 }
 
+/* One line per session in the daemon's log: how the walks fared, so that
+ * torn reads and their retries can be measured on real programs. */
+static void log_walks(const struct session *s)
+{
+    struct sampler_walk_stats w;
+    sampler_walk_stats(s->sampler, &w);
+    fprintf(stderr,
+            "fixingaholed: pid %d: %" PRIu64 " ticks, %" PRIu64 " failed walks; unheld walks %"
+            PRIu64 ", retried %" PRIu64 ", torn twice %" PRIu64 "; stopped again %" PRIu64
+            ", failed again %" PRIu64 "\n",
+            (int)s->req->pid, sampler_ticks(s->sampler), sampler_errors(s->sampler), w.unheld,
+            w.retried, w.torn, w.reheld, w.reheld_failed);
+}
+
 void session_run(int fd, const struct session_request *req)
 {
     uint32_t session_id = registry_entry_id(req->entry);
@@ -263,6 +278,7 @@ void session_run(int fd, const struct session_request *req)
         goto out;
     }
     sample_until_done(&s);
+    log_walks(&s);
 out:
     heap_link_free(s.heap);
     sampler_free(s.sampler);

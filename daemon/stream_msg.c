@@ -41,7 +41,10 @@ void stream_msg_sample(struct proto_buf *msg, const struct thread_sample *sample
 {
     struct proto_sample s = {.time_ns = since(now_ns, start_ns),
                              .tid = sample->tid,
-                             .flags = sample->truncated ? PROTO_SAMPLE_TRUNCATED : 0,
+                             .flags = sample->unplaced == PROTO_UNPLACED_WALK_FAILED
+                                          ? PROTO_SAMPLE_TRUNCATED
+                                          : 0,
+                             .unplaced = sample->unplaced,
                              .python_ns = sample->ns[SAMPLE_PYTHON],
                              .native_ns = sample->ns[SAMPLE_NATIVE],
                              .system_ns = sample->ns[SAMPLE_SYSTEM],

@@ -87,6 +87,9 @@ static int on_sample(struct collector *c, const struct msgio_msg *m)
     const double seconds[TIME_KINDS] = {(double)s->python_ns / 1e9, (double)s->native_ns / 1e9,
                                         (double)s->system_ns / 1e9, (double)s->idle_ns / 1e9};
     int rc = profile_add_sample(c->p, s->tid, frames, s->nframes, seconds);
+    if (s->unplaced > 0 && s->unplaced < PROFILE_UNPLACED_REASONS)
+        for (int k = 0; k < TIME_KINDS; k++)
+            c->p->unplaced[s->unplaced][k] += seconds[k];
     if (rc == 0 && s->tid == (uint32_t)c->child) {
         long stack = profile_intern_stack(c->p, s->tid, frames, s->nframes);
         if (stack < 0)

@@ -19,6 +19,9 @@ enum time_kind {
     TIME_KINDS = 4,
 };
 
+/* Reasons a sample's time has no stack: common/proto.h PROTO_UNPLACED_*. */
+#define PROFILE_UNPLACED_REASONS 5
+
 /* A code object as the daemon described it. */
 struct profile_code {
     char *file;     /* co_filename as the target saw it */
@@ -60,6 +63,9 @@ struct profile {
     double wall_seconds;
     uint64_t samples;        /* sampling ticks that read the target */
     uint64_t errors;         /* samples that could not be walked */
+    /* Time whose stack the daemon could not give, by why (PROTO_UNPLACED_*,
+     * index 0 unused). It is in the frameless stacks too. */
+    double unplaced[PROFILE_UNPLACED_REASONS][TIME_KINDS];
     uint64_t max_rss_bytes;
     int exit_status;         /* the script's exit status (128+signal if killed) */
     int interrupted;         /* ended by Ctrl-C or `fixingahole stop` */

@@ -111,6 +111,18 @@ static void add_totals(struct jw *w, cJSON *doc, const struct profile *p,
     num(w, t, "system_seconds", raw[TIME_SYSTEM]);
     num(w, t, "idle_seconds", raw[TIME_IDLE]);
     num(w, t, "other_seconds", s->other_seconds);
+
+    /* Counted time the daemon could place on no stack, by reason
+     * (common/proto.h PROTO_UNPLACED_* order). */
+    static const char *const reasons[PROFILE_UNPLACED_REASONS] = {
+        NULL, "walk_failed", "no_python", "startup", "teardown"};
+    cJSON *u = put(w, t, "unattributed", cJSON_CreateObject());
+    for (int r = 1; r < PROFILE_UNPLACED_REASONS; r++) {
+        double sum = 0;
+        for (int k = 0; k < TIME_KINDS; k++)
+            sum += k != TIME_IDLE || s->include_idle ? p->unplaced[r][k] : 0.0;
+        num(w, u, reasons[r], sum);
+    }
 }
 
 static void add_functions(struct jw *w, cJSON *doc, const struct summary *s)

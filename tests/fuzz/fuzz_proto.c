@@ -92,7 +92,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             check_str(text);
         break;
     case 8:
-        if (proto_decode_sample(p, n, &sample) == 0 && sample.nframes > PROTO_MAX_FRAMES)
+        if (proto_decode_sample(p, n, &sample) == 0 &&
+            (sample.nframes > PROTO_MAX_FRAMES || sample.unplaced > PROTO_UNPLACED_MAX))
             abort();
         break;
     case 9:

@@ -19,7 +19,7 @@ import time
 from harness import (DEBIAN_PYTHON, Checks, Failure, Skip, client_path, find_cpython,
                      fixingahole, load_profile)
 
-PROTO_VERSION = 1
+PROTO_VERSION = 2
 HELLO, HELLO_OK, ERROR = 1, 2, 3
 PROFILE, SESSION_STARTED = 100, 101
 LIST, SESSION_INFO, LIST_END, WATCH = 141, 142, 143, 144

@@ -26,6 +26,7 @@ import cases_memory  # noqa: E402
 import cases_memory_time  # noqa: E402
 import cases_options  # noqa: E402
 import cases_profile  # noqa: E402
+import cases_walk  # noqa: E402
 from harness import (SKIP, Failure, Skip, Workdir, client_path, interpreter,  # noqa: E402
                      prepare_socket_dir, sanitizer_check, sanitizer_clear, sanitizer_reports,
                      sanitizer_setup)
@@ -64,7 +65,8 @@ def run(target, case):
         print("case %s.%s, work folder %s" % (target, case, work.path))
         fn = lambda: cases[case](work)  # noqa: E731
     else:
-        cases = dict(cases_profile.CASES, **cases_memory.CASES, **cases_memory_time.CASES)
+        cases = dict(cases_profile.CASES, **cases_memory.CASES, **cases_memory_time.CASES,
+                     **cases_walk.CASES)
         if case not in cases:
             raise Failure("unknown case %r" % case)
         interp = interpreter(target)

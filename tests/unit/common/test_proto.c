@@ -13,12 +13,13 @@ static const uint8_t *payload(const struct proto_buf *buf, size_t *len)
     return buf->wire.data + PROTO_HEADER_SIZE;
 }
 
-static void build_sample(struct proto_buf *b, uint32_t nframes)
+static void build_sample_unplaced(struct proto_buf *b, uint32_t nframes, uint32_t unplaced)
 {
     proto_begin(b, PROTO_SAMPLE);
     proto_put_u64(b, 123456789);
     proto_put_u32(b, 4242);
     proto_put_u32(b, PROTO_SAMPLE_TRUNCATED);
+    proto_put_u32(b, unplaced);
     proto_put_u64(b, 1);
     proto_put_u64(b, 2);
     proto_put_u64(b, 3);
@@ -29,6 +30,11 @@ static void build_sample(struct proto_buf *b, uint32_t nframes)
         proto_put_i32(b, (int32_t)i - 1);
     }
     proto_finish(b);
+}
+
+static void build_sample(struct proto_buf *b, uint32_t nframes)
+{
+    build_sample_unplaced(b, nframes, PROTO_PLACED);
 }
 
 static void test_sample_round_trip(void)
@@ -43,6 +49,7 @@ static void test_sample_round_trip(void)
     CHECK_EQ_INT(s->time_ns, 123456789);
     CHECK_EQ_INT(s->tid, 4242);
     CHECK_EQ_INT(s->flags, PROTO_SAMPLE_TRUNCATED);
+    CHECK_EQ_INT(s->unplaced, PROTO_PLACED);
     CHECK_EQ_INT(s->python_ns + s->native_ns + s->system_ns + s->idle_ns, 10);
     CHECK_EQ_INT(s->nframes, 3);
     CHECK_EQ_INT(s->frames[2].code_id, 20);
@@ -57,6 +64,28 @@ static void test_sample_round_trip(void)
     free(longer);
     free(s);
     proto_buf_free(&b);
+}
+
+/* Every reason survives the trip; one past the last is refused. */
+static void test_sample_unplaced_reasons(void)
+{
+    struct proto_sample *s = calloc(1, sizeof(*s));
+    for (uint32_t reason = 0; reason <= PROTO_UNPLACED_MAX + 1; reason++) {
+        struct proto_buf b;
+        proto_buf_init(&b);
+        build_sample_unplaced(&b, 0, reason);
+        size_t len;
+        const uint8_t *p = payload(&b, &len);
+        if (reason <= PROTO_UNPLACED_MAX) {
+            CHECK_EQ_INT(proto_decode_sample(p, len, s), 0);
+            CHECK_EQ_INT(s->unplaced, reason);
+            CHECK_EQ_INT(s->nframes, 0);
+        } else {
+            CHECK_EQ_INT(proto_decode_sample(p, len, s), -EBADMSG);
+        }
+        proto_buf_free(&b);
+    }
+    free(s);
 }
 
 static void test_too_many_frames_refused(void)
@@ -154,6 +183,7 @@ static void test_garbage_never_crashes(void)
 int main(void)
 {
     test_sample_round_trip();
+    test_sample_unplaced_reasons();
     test_too_many_frames_refused();
     test_strings_must_end_inside();
     test_profile_request_checked();

@@ -720,6 +720,132 @@ static void test_bad_offsets(void)
     proc_fini(&p);
 }
 
+/* A walk's newest frame, read again: unchanged while the thread stays in
+ * it (even when the line moves on); a new frame pushed, the frame popped,
+ * another function at the same address (3.11+ reuse the data stack) or
+ * another caller under it are all "moved on"; so is no frame at all. */
+static void test_recheck(enum layout l)
+{
+    struct fake_proc p;
+    struct pywalk_stack s;
+
+    proc_init(&p, l);
+    int t = add_thread(&p, add_interp(&p), 1, 1);
+    uint64_t outer = add_code(&p, "r.py", "outer", NULL, 1);
+    uint64_t inner = add_code(&p, "r.py", "inner", NULL, 10);
+    uint64_t other = add_code(&p, "r.py", "other", NULL, 20);
+    uint64_t bottom = push_frame(&p, t, outer, 0);
+    uint64_t top = push_frame(&p, t, inner, 0);
+    struct pywalk *w = pywalk_new(&p.target, &p.mem);
+    const struct py_offsets *o = p.off;
+    uint64_t slot = newest_slot(&p, t);
+    int32_t code_off = o->family == PYFAMILY_FRAME_OBJECT ? o->frame_object.code : o->iframe.code;
+
+    CHECK_EQ_INT(pywalk_stack(w, p.tstate[t], &s), 0);
+    CHECK_EQ_INT(s.newest, top);
+    CHECK_EQ_INT(pywalk_recheck(w, p.tstate[t], &s), 0);
+    /* The same frame at another instruction: still the same stack. */
+    if (o->family == PYFAMILY_FRAME_OBJECT)
+        fake_i32(&p.m, top + (uint64_t)o->frame_object.lasti, 2);
+    else
+        fake_u64(&p.m, top + (uint64_t)o->iframe.instr_ptr,
+                 inner + (uint64_t)o->code.code_adaptive + 4);
+    CHECK_EQ_INT(pywalk_recheck(w, p.tstate[t], &s), 0);
+    /* Popped: the caller is the newest frame now. */
+    fake_u64(&p.m, slot, bottom);
+    CHECK_EQ_INT(pywalk_recheck(w, p.tstate[t], &s), -EAGAIN);
+    /* Back at the same address, running another function. */
+    fake_u64(&p.m, slot, top);
+    uint64_t exec = fake_get_u64(&p.m, top + (uint64_t)code_off);
+    fake_u64(&p.m, top + (uint64_t)code_off, exec - inner + other);
+    CHECK_EQ_INT(pywalk_recheck(w, p.tstate[t], &s), -EAGAIN);
+    /* The same function, but called from elsewhere. */
+    fake_u64(&p.m, top + (uint64_t)code_off, exec);
+    CHECK_EQ_INT(pywalk_recheck(w, p.tstate[t], &s), 0);
+    fake_u64(&p.m, previous_slot(&p, top), 0);
+    CHECK_EQ_INT(pywalk_recheck(w, p.tstate[t], &s), -EAGAIN);
+    fake_u64(&p.m, previous_slot(&p, top), bottom);
+    /* A newer frame pushed on top. */
+    push_frame(&p, t, other, 0);
+    CHECK_EQ_INT(pywalk_recheck(w, p.tstate[t], &s), -EAGAIN);
+    /* No Python frame at all, then or now: unchanged; only now: moved. */
+    fake_u64(&p.m, slot, 0);
+    CHECK_EQ_INT(pywalk_recheck(w, p.tstate[t], &s), -EAGAIN);
+    CHECK_EQ_INT(pywalk_stack(w, p.tstate[t], &s), 0);
+    CHECK_EQ_INT(s.nframes, 0);
+    CHECK_EQ_INT(s.newest, 0);
+    CHECK_EQ_INT(pywalk_recheck(w, p.tstate[t], &s), 0);
+    /* The newest frame unreadable now: a read error, not "unchanged". */
+    fake_u64(&p.m, slot, top);
+    CHECK_EQ_INT(pywalk_stack(w, p.tstate[t], &s), 0);
+    fake_u64(&p.m, slot, 0x10);
+    s.newest = 0x10;
+    CHECK_EQ_INT(pywalk_recheck(w, p.tstate[t], &s), -EFAULT);
+    pywalk_free(w);
+    proc_fini(&p);
+    if (harness_failures)
+        fprintf(stderr, "  (after test_recheck %s)\n", layout_name[l]);
+}
+
+/* A struct rmem over a fake process whose "forget" lets the thread run:
+ * it pops the newest frame, as a thread that moved on while its chain was
+ * read would have. */
+struct moving {
+    struct fake_proc *p;
+    uint64_t slot, to;
+    int forgets;
+};
+
+static int moving_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+    struct moving *m = ctx;
+    return m->p->mem.read(m->p->mem.ctx, addr, buf, len);
+}
+
+static void moving_forget(void *ctx)
+{
+    struct moving *m = ctx;
+    m->forgets++;
+    if (m->to)
+        fake_u64(&m->p->m, m->slot, m->to);
+}
+
+/* A checked walk reads the newest frame again after the chain, through a
+ * forgetting reader: unchanged, the whole stack; moved, -EAGAIN and no
+ * frames at all. */
+static void test_checked_walk(enum layout l)
+{
+    struct fake_proc p;
+    struct pywalk_stack s;
+
+    proc_init(&p, l);
+    int t = add_thread(&p, add_interp(&p), 1, 1);
+    uint64_t bottom = push_frame(&p, t, add_code(&p, "m.py", "outer", NULL, 1), 0);
+    push_frame(&p, t, add_code(&p, "m.py", "inner", NULL, 10), 0);
+    struct moving m = {.p = &p, .slot = newest_slot(&p, t)};
+    struct rmem mem = {.read = moving_read, .forget = moving_forget, .ctx = &m};
+    struct pywalk *w = pywalk_new(&p.target, &mem);
+
+    CHECK_EQ_INT(pywalk_stack_checked(w, p.tstate[t], &s), 0);
+    CHECK_EQ_INT(m.forgets, 1);
+    CHECK_EQ_INT(s.nframes, 2);
+    check_frame(w, &s, 1, "outer", "m.py", 1);
+    CHECK_EQ_INT(pywalk_stack(w, p.tstate[t], &s), 0);
+    CHECK_EQ_INT(m.forgets, 1); /* only checked walks read again */
+    m.to = bottom;
+    CHECK_EQ_INT(pywalk_stack_checked(w, p.tstate[t], &s), -EAGAIN);
+    CHECK_EQ_INT(s.nframes, 0);
+    CHECK(s.truncated);
+    /* Now it stays in the caller: a whole stack of one frame. */
+    CHECK_EQ_INT(pywalk_stack_checked(w, p.tstate[t], &s), 0);
+    CHECK_EQ_INT(s.nframes, 1);
+    check_frame(w, &s, 0, "outer", "m.py", 1);
+    pywalk_free(w);
+    proc_fini(&p);
+    if (harness_failures)
+        fprintf(stderr, "  (after test_checked_walk %s)\n", layout_name[l]);
+}
+
 int main(void)
 {
     for (enum layout l = L38; l <= L314; l++) {
@@ -727,6 +853,8 @@ int main(void)
         test_bad_chains(l);
         test_bad_objects(l);
         test_threads(l);
+        test_recheck(l);
+        test_checked_walk(l);
     }
     test_skipped_frames(L312);
     test_skipped_frames(L313);
