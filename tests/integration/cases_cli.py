@@ -4,6 +4,7 @@ environment) reaching it untouched."""
 
 import os
 
+from events import Ready
 from harness import (DEBIAN_PYTHON, Checks, Failure, Skip, find_cpython, fixingahole,
                      load_profile, load_truth)
 
@@ -185,9 +186,9 @@ def environment_reaches_script_unchanged(work):
 
 def inspect_reports_version_and_offsets(work):
     import subprocess
-    import time
     c = Checks()
-    version = subprocess.run([DEBIAN_PYTHON, "-c", "import platform; print(platform.python_version())"],
+    version = subprocess.run([DEBIAN_PYTHON, "-I", "-S", "-c",
+                              "import platform; print(platform.python_version())"],
                              capture_output=True, text=True).stdout.strip()
     run = fixingahole(["inspect", DEBIAN_PYTHON], cwd=work.path)
     _expect_status(c, run, 0, "inspect python3")
@@ -195,11 +196,17 @@ def inspect_reports_version_and_offsets(work):
     c.expect("offsets:  dwarf" in run.stdout, "Debian's python3 with python3.11-dbg: not dwarf")
     table = fixingahole(["inspect", "--offsets", "table", DEBIAN_PYTHON], cwd=work.path)
     c.expect("offsets:  table" in table.stdout, "--offsets table not honoured")
-    # A running interpreter, by pid: found without being touched.
-    child = subprocess.Popen([DEBIAN_PYTHON, "-c", "import time; time.sleep(30)"])
+    # A running interpreter, by pid: found without being touched. It says
+    # when it runs; sleep(1) is itself once Popen returns (exec succeeded).
+    ready = Ready(work.path, "child")
+    child = subprocess.Popen([DEBIAN_PYTHON, "-I", "-S", "-c",
+                              "import os, time\n"
+                              "with open(os.environ['FAH_READY'], 'w') as f:\n"
+                              "    f.write('ready %d\\n' % os.getpid())\n"
+                              "time.sleep(30)\n"], env=ready.env())
     sleeper = subprocess.Popen(["sleep", "30"])
     try:
-        time.sleep(0.5)
+        ready.wait(proc=child)
         live = fixingahole(["inspect", str(child.pid)], cwd=work.path)
         _expect_status(c, live, 0, "inspect PID")
         c.expect("python:   %s " % version in live.stdout and "bias:" in live.stdout,
@@ -213,6 +220,7 @@ def inspect_reports_version_and_offsets(work):
         sleeper.kill()
         child.wait()
         sleeper.wait()
+        ready.close()
     binary = fixingahole(["inspect", "/bin/true"], cwd=work.path)
     _expect_status(c, binary, 70, "inspect /bin/true")
     _one_error_line(c, binary, "inspect /bin/true")

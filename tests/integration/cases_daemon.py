@@ -16,7 +16,8 @@ import subprocess
 import tempfile
 import time
 
-from harness import (DEBIAN_PYTHON, Checks, Failure, Skip, client_path, find_cpython,
+from events import Lines, Pidfd, Ready, Go, poll_until
+from harness import (DEBIAN_PYTHON, Checks, Failure, Run, Skip, client_path, find_cpython,
                      fixingahole, load_profile)
 
 PROTO_VERSION = 2
@@ -36,7 +37,9 @@ def _popen(argv, cwd, env=None, **kw):
                             universal_newlines=True, env=env, **kw)
 
 
-def _finish(proc, timeout=60):
+def _finish(proc, timeout=60, out_lines=None, err_lines=None):
+    """(status, stdout, stderr) of proc once it ends; what Lines readers of
+    its pipes have taken already comes first."""
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -44,7 +47,38 @@ def _finish(proc, timeout=60):
         out, err = proc.communicate()
         raise Failure("%r did not finish within %d s\nstdout:\n%s\nstderr:\n%s"
                       % (proc.args, timeout, out, err))
+    out = (out_lines.text() if out_lines else "") + (out or "")
+    err = (err_lines.text() if err_lines else "") + (err or "")
     return proc.returncode, out, err
+
+
+class _Done:
+    """What harness.Run wants of a finished process."""
+
+    def __init__(self, status, out, err):
+        self.returncode, self.stdout, self.stderr = status, out, err
+
+
+def _start_loop(work, name, stop_file, limit="40"):
+    """daemon_loop.py run directly (an attach target), once it is in its
+    loop: (Popen, its stdout as Lines)."""
+    ready = Ready(work.path, name)
+    try:
+        loop = _popen([DEBIAN_PYTHON, "-I", "-S", "daemon_loop.py", stop_file, limit],
+                      cwd=work.path, env=ready.env())
+        ready.wait(proc=loop)
+    finally:
+        ready.close()
+    return loop, Lines(loop.stdout.fileno(), "daemon_loop.py (pid %d)" % loop.pid)
+
+
+def _attached(proc):
+    """Blocks until an attach client says it attached; (its stderr as
+    Lines, the session id). The daemon lists the session by then."""
+    lines = Lines(proc.stderr.fileno(), "fixingahole attach (pid %d)" % proc.pid)
+    line = lines.wait_for(lambda l: l.startswith("fixingahole: attached to pid "),
+                          "'attached' line", proc=proc)
+    return lines, int(re.search(r"session (\d+)", line).group(1))
 
 
 def _sessions(work, env=None):
@@ -60,17 +94,36 @@ def _sessions(work, env=None):
     return rows, run
 
 
-def _wait_session(work, needle, timeout=20, env=None):
-    """Waits until a listed session's command contains needle."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        rows, run = _sessions(work, env)
-        hits = [r for r in rows if needle in r[4]]
-        if hits:
-            return hits[0]
-        time.sleep(0.1)
-    raise Failure("no session running %s appeared within %d s\n%s" % (needle, timeout,
-                                                                       run.describe()))
+def _session(work, needle):
+    """The listed session whose command contains needle. Asked once the
+    target said it is ready: the daemon lists a session before the client
+    lets its script start, so it must be there."""
+    rows, run = _sessions(work)
+    hits = [r for r in rows if needle in r[4]]
+    if not hits:
+        raise Failure("no session running %s is listed, though its script runs\n%s"
+                      % (needle, run.describe()))
+    return hits[0]
+
+
+def _ticks(work):
+    """{session id: ticks so far} from `fixingahole sessions`."""
+    run = fixingahole(["sessions"], cwd=work.path)
+    out = {}
+    for line in run.stdout.splitlines()[1:]:
+        f = line.split()
+        if len(f) > 6 and f[0].isdigit():
+            out[int(f[0])] = int(f[6])
+    return out
+
+
+def _wait_ticks(work, ids, least=1):
+    """Until every session in ids has sampled at least `least` times. A
+    poll: the daemon's tick count has no event to block on."""
+    def check():
+        ticks = _ticks(work)
+        return all(ticks.get(i, 0) >= least for i in ids), ticks
+    return poll_until(check, "sessions %r sampled %d times" % (sorted(ids), least))
 
 
 def _daemon_pid(work):
@@ -121,10 +174,9 @@ def attach_keeps_loop_running(work):
     function, and the loop runs on, its output unchanged, after detaching."""
     work.copy_workload("daemon_loop.py")
     stop_file = work.file("stop")
-    loop = _popen([DEBIAN_PYTHON, "daemon_loop.py", stop_file, "60"], cwd=work.path)
+    loop, loop_out = _start_loop(work, "loop", stop_file, "60")
     c = Checks()
     try:
-        time.sleep(0.5)
         started = time.monotonic()
         run = fixingahole(["attach", str(loop.pid), "--duration", "2"], cwd=work.path)
         took = time.monotonic() - started
@@ -156,10 +208,10 @@ def attach_keeps_loop_running(work):
         os.mkdir(work.file("ctrl-c"))
         ctrl_c = _popen([client_path(), "attach", str(loop.pid), "-o", work.file("ctrl-c")],
                         cwd=work.path)
-        _wait_session(work, "daemon_loop.py")
-        time.sleep(0.5)
+        ctrl_c_err, session = _attached(ctrl_c)
+        _wait_ticks(work, [session])
         ctrl_c.send_signal(signal.SIGINT)
-        cstatus, cout, cerr = _finish(ctrl_c, timeout=20)
+        cstatus, cout, cerr = _finish(ctrl_c, timeout=20, err_lines=ctrl_c_err)
         c.expect(cstatus == 0, "attach exited %s after Ctrl-C: %s" % (cstatus, cerr))
         found = [os.path.join(dp, f) for dp, _, fs in os.walk(work.file("ctrl-c")) for f in fs
                  if f == "profile.json"]
@@ -169,10 +221,12 @@ def attach_keeps_loop_running(work):
             c.expect(cdoc.get("interrupted") is True, "the Ctrl-C profile is not interrupted")
             c.expect((cdoc.get("samples") or 0) > 0, "the Ctrl-C profile has no samples")
         c.expect(loop.poll() is None, "the loop died with the Ctrl-C of its profiler")
-        time.sleep(0.3)
+        # It runs on: a round that begins after its profiler has gone.
+        loop_out.drain()
+        loop_out.wait_for(lambda l: l.startswith("round "), "round after the Ctrl-C", proc=loop)
     finally:
         open(stop_file, "w").close()
-        status, out, err = _finish(loop)
+        status, out, err = _finish(loop, out_lines=loop_out)
     c.expect(status == 0, "the loop exited %s: %s" % (status, err[-2000:]))
     rounds = _check_rounds(c, out, "loop")
     c.expect(rounds >= 50, "only %d rounds ran" % rounds)
@@ -187,9 +241,20 @@ def attach_keeps_loop_running(work):
     c.finish(lambda: "%s\n\n%s" % (run.describe(), prof.describe("daemon_loop.py")))
 
 
+# An interpreter run by -c that says ready (as the workloads' say_ready
+# does), then idles until killed.
+_SAY_READY_THEN_IDLE = (
+    "import os, time\n"
+    "with open(os.environ['FAH_READY'], 'w') as f:\n"
+    "    f.write('ready %d\\n' % os.getpid())\n"
+    "while True:\n"
+    "    time.sleep(0.05)\n")
+
+
 def attach_errors_are_one_line(work):
     """Not a process, not Python, bad options: one line each, right status."""
     c = Checks()
+    # Popen returns once exec succeeded: the pid is sleep(1)'s from then on.
     sleeper = subprocess.Popen(["sleep", "30"])
     try:
         run = fixingahole(["attach", str(sleeper.pid), "--duration", "1"], cwd=work.path)
@@ -204,9 +269,11 @@ def attach_errors_are_one_line(work):
     # An interpreter older than 3.8, running (skipped when none is installed).
     old = find_cpython(7) or find_cpython(6)
     if old:
-        proc = subprocess.Popen([old, "-c", "import time\nwhile True: time.sleep(0.05)"])
+        ready = Ready(work.path, "old")
+        proc = subprocess.Popen([old, "-I", "-S", "-c", _SAY_READY_THEN_IDLE],
+                                env=ready.env())
         try:
-            time.sleep(0.5)
+            ready.wait(proc=proc)
             run = fixingahole(["attach", str(proc.pid), "--duration", "1"], cwd=work.path)
             lines = run.error_lines()
             c.expect(run.status == 70 and len(lines) == 1 and "not supported" in lines[0],
@@ -217,6 +284,7 @@ def attach_errors_are_one_line(work):
         finally:
             proc.kill()
             proc.wait()
+            ready.close()
     else:
         c.note("no python3.7 or 3.6 here: the unsupported-version check did not run")
     run = fixingahole(["attach", str(sleeper.pid)], cwd=work.path)
@@ -237,23 +305,37 @@ def two_clients_unmixed_third_lists_and_watches(work):
     for name in ("daemon_alpha.py", "daemon_beta.py"):
         work.copy_workload(name)
     client = client_path()
+    stop = work.file("stop")
     procs = {}
     for name in ("alpha", "beta"):
+        ready = Ready(work.path, name)
+        # They run 4 s, and on until the watcher has refreshed enough.
         procs[name] = _popen([client, "profile", "--python", DEBIAN_PYTHON,
-                              "daemon_%s.py" % name, "4", work.file("%s.done" % name)],
-                             cwd=work.path)
+                              "daemon_%s.py" % name, "4", work.file("%s.done" % name), stop],
+                             cwd=work.path, env=ready.env())
+        ready.wait(proc=procs[name])
+        ready.close()
     c = Checks()
-    a = _wait_session(work, "daemon_alpha.py")
-    b = _wait_session(work, "daemon_beta.py")
+    a = _session(work, "daemon_alpha.py")
+    b = _session(work, "daemon_beta.py")
     rows, listing = _sessions(work)
     c.expect(a[0] != b[0], "both scripts got session id %s" % a[0])
     c.expect(a[3] == "profile" and b[3] == "profile", "mode should be profile: %r %r" % (a, b))
-    watch = fixingahole(["watch", str(a[0]), "--every", "0.5"], cwd=work.path, timeout=60)
+    watcher = _popen([client, "watch", str(a[0]), "--every", "0.5"], cwd=work.path)
+    watch_out = Lines(watcher.stdout.fileno(), "fixingahole watch %d" % a[0])
+    try:
+        for _ in range(3):
+            watch_out.wait_for(lambda l: l.startswith("== session %d" % a[0]), "refresh",
+                               proc=watcher)
+    finally:
+        open(stop, "w").close()
     results = {name: _finish(p) for name, p in procs.items()}
     for name, (status, out, err) in results.items():
         if status != 0:
             raise Failure("profile of %s exited %s\nstdout:\n%s\nstderr:\n%s"
                           % (name, status, out, err))
+    wstatus, wout, werr = _finish(watcher, out_lines=watch_out)
+    watch = Run(watcher.args, _Done(wstatus, wout, werr), work.path)
     c.expect(watch.status == 0, "watch exited %s" % watch.status)
     refreshes = watch.stdout.count("== session %d" % a[0])
     c.expect(refreshes >= 3, "watch refreshed %d times over ~4 s at 0.5 s" % refreshes)
@@ -295,15 +377,22 @@ def stop_ends_session_owner_reports(work):
     work.copy_workload("daemon_loop.py")
     client = client_path()
     c = Checks()
+    ready = Ready(work.path, "a")
     prof_client = _popen([client, "profile", "--python", DEBIAN_PYTHON, "daemon_loop.py",
-                          work.file("stop-a"), "40"], cwd=work.path)
-    loop = _popen([DEBIAN_PYTHON, "daemon_loop.py", work.file("stop-b"), "40"], cwd=work.path)
+                          work.file("stop-a"), "40"], cwd=work.path, env=ready.env())
+    loop, loop_out = _start_loop(work, "b", work.file("stop-b"))
     try:
-        time.sleep(0.3)
+        ready.wait(proc=prof_client)
+        ready.close()
         attach = _popen([client, "attach", str(loop.pid)], cwd=work.path)
-        s1 = _wait_session(work, "stop-a")
-        s2 = _wait_session(work, "stop-b")
-        time.sleep(1.0)
+        attach_err, attached = _attached(attach)
+        s1 = _session(work, "stop-a")
+        s2 = _session(work, "stop-b")
+        c.expect(s2[0] == attached, "the attach said session %d, sessions lists %d"
+                 % (attached, s2[0]))
+        # More than 30 samples each (a profile's count is the session's
+        # final tick count), then stop them.
+        _wait_ticks(work, [s1[0], s2[0]], least=31)
         for s in (s1, s2):
             run = fixingahole(["stop", str(s[0])], cwd=work.path)
             c.expect(run.status == 0, "stop %d exited %s\n%s" % (s[0], run.status, run.describe()))
@@ -312,7 +401,7 @@ def stop_ends_session_owner_reports(work):
                  "stop of a missing session: expected 66\n%s" % run.describe())
         t0 = time.monotonic()
         status, out, err = _finish(prof_client, timeout=30)
-        astatus, aout, aerr = _finish(attach, timeout=30)
+        astatus, aout, aerr = _finish(attach, timeout=30, err_lines=attach_err)
         c.expect(time.monotonic() - t0 < 15, "the owners took long to finish after stop")
         # The spawned script is interrupted as by Ctrl-C; the attached one runs on.
         c.expect(status == 130, "profile exited %s after stop, expected 130 (SIGINT)" % status)
@@ -332,7 +421,7 @@ def stop_ends_session_owner_reports(work):
         c.expect(not rows, "sessions remain after stop: %r" % rows)
     finally:
         open(work.file("stop-b"), "w").close()
-        lstatus, lout, lerr = _finish(loop)
+        lstatus, lout, lerr = _finish(loop, out_lines=loop_out)
         if prof_client.poll() is None:
             prof_client.kill()
     _check_rounds(c, lout, "attached loop")
@@ -348,19 +437,26 @@ def sigkill_daemon_targets_run_on(work):
     client = client_path()
     c = Checks()
     truth = work.file("counter.json")
+    # The counter waits half-way until the daemon is dead: mid-session.
+    ready, go = Ready(work.path, "counter"), Go(work.path, "counter")
     prof_client = _popen([client, "profile", "--python", DEBIAN_PYTHON, "daemon_counter.py",
-                          "1500", truth], cwd=work.path)
-    loop = _popen([DEBIAN_PYTHON, "daemon_loop.py", work.file("stop"), "40"], cwd=work.path)
+                          "1500", truth], cwd=work.path, env=go.env(ready.env()))
+    loop, loop_out = _start_loop(work, "loop", work.file("stop"))
     try:
-        time.sleep(0.3)
         attach = _popen([client, "attach", str(loop.pid)], cwd=work.path)
-        _wait_session(work, "daemon_counter.py")
-        _wait_session(work, "daemon_loop.py")
-        time.sleep(1.0)
-        daemon = _daemon_pid(work)
-        os.kill(daemon, signal.SIGKILL)
+        attach_err, attached = _attached(attach)
+        ready.wait(proc=prof_client)
+        counter = _session(work, "daemon_counter.py")
+        _wait_ticks(work, [counter[0], attached])
+        daemon = Pidfd(_daemon_pid(work))
+        signal.pidfd_send_signal(daemon.fd, signal.SIGKILL)
+        # Gone for good: its threads have exited, and with them every
+        # ptrace attachment (the kernel detaches tracees as a tracer exits).
+        c.expect(daemon.wait(), "the daemon outlived SIGKILL")
+        daemon.close()
+        go.release()
         status, out, err = _finish(prof_client, timeout=60)
-        astatus, aout, aerr = _finish(attach, timeout=30)
+        astatus, aout, aerr = _finish(attach, timeout=30, err_lines=attach_err)
         c.expect(status == 0, "profile exited %s: the script's own status is 0" % status)
         c.expect("daemon" in err and "covers only what was sampled" in err,
                  "the profile client did not report the daemon's loss:\n%s" % err)
@@ -370,7 +466,6 @@ def sigkill_daemon_targets_run_on(work):
             t = json.load(f)
         c.expect(t["count"] == 1500, "the script counted to %r of 1500" % t["count"])
         c.expect(loop.poll() is None, "the attached loop died with the daemon")
-        time.sleep(0.3)
         states = _thread_states(loop.pid) if loop.poll() is None else []
         c.expect("t" not in states, "a thread of the loop is left ptrace-stopped: %r" % states)
         for stem in ("daemon_counter", "daemon_loop"):
@@ -378,7 +473,12 @@ def sigkill_daemon_targets_run_on(work):
             c.expect((prof.doc.get("samples") or 0) >= 0, "no profile for %s" % stem)
     finally:
         open(work.file("stop"), "w").close()
-        lstatus, lout, lerr = _finish(loop)
+        lstatus, lout, lerr = _finish(loop, out_lines=loop_out)
+        if prof_client.poll() is None:
+            prof_client.kill()
+            prof_client.wait()
+        ready.close()
+        go.close()
     n = _check_rounds(c, lout, "attached loop")
     c.expect(lstatus == 0 and ("done %d " % n) in lout,
              "the attached loop did not finish normally (status %s)" % lstatus)
@@ -392,45 +492,47 @@ def client_gone_session_ends(work):
     work.copy_workload("daemon_loop.py")
     client = client_path()
     c = Checks()
-    loop = _popen([DEBIAN_PYTHON, "daemon_loop.py", work.file("stop"), "40"], cwd=work.path)
+    loop, loop_out = _start_loop(work, "loop", work.file("stop"))
+    ready = Ready(work.path, "script")
     prof_client = _popen([client, "profile", "--python", DEBIAN_PYTHON, "daemon_loop.py",
-                          work.file("stop"), "40"], cwd=work.path)
-    script_pid = None
+                          work.file("stop"), "40"], cwd=work.path, env=ready.env())
+    script_pid = script = None
     try:
-        time.sleep(0.3)
+        script_pid = ready.wait(proc=prof_client)
+        script = Pidfd(script_pid)  # held: the pid cannot be reused under us
         attach = _popen([client, "attach", str(loop.pid)], cwd=work.path)
-        _wait_session(work, "daemon_loop.py")
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and len(_sessions(work)[0]) < 2:
-            time.sleep(0.1)
+        _, attached = _attached(attach)
         rows, _ = _sessions(work)
         c.expect(len(rows) == 2, "expected two sessions, got %r" % rows)
-        script_pid = [r[1] for r in rows if r[1] != loop.pid][0] if len(rows) == 2 else None
-        time.sleep(0.5)
+        listed = [r[1] for r in rows if r[1] != loop.pid]
+        c.expect(listed == [script_pid], "the started script is pid %d, sessions lists %r"
+                 % (script_pid, rows))
+        # Both sampling when their clients die.
+        _wait_ticks(work, [r[0] for r in rows])
         attach.kill()
         prof_client.kill()
         attach.wait()
         prof_client.wait()
+        # A poll on a condition: nothing tells a third party when the
+        # daemon unlists a session; 5 s is the "within a moment" asserted.
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline and _sessions(work)[0]:
-            time.sleep(0.1)
+            time.sleep(0.05)
         rows, _ = _sessions(work)
         c.expect(not rows, "sessions outlived their clients: %r" % rows)
         for label, pid in (("attached loop", loop.pid), ("started script", script_pid)):
-            if pid is None:
-                continue
             alive = os.path.exists("/proc/%d" % pid)
             c.expect(alive, "the %s (pid %d) died with its client" % (label, pid))
             states = _thread_states(pid) if alive else []
             c.expect(not set(states) & {"t", "T"}, "the %s is left stopped: %r" % (label, states))
     finally:
         open(work.file("stop"), "w").close()
-        status, out, err = _finish(loop)
-        if script_pid:
-            for _ in range(100):
-                if not os.path.exists("/proc/%d" % script_pid):
-                    break
-                time.sleep(0.05)
+        status, out, err = _finish(loop, out_lines=loop_out)
+        ready.close()
+        if script:
+            # Not our child (its client was): its pidfd says when it ends.
+            c.expect(script.wait(), "the started script did not end after the stop file")
+            script.close()
     n = _check_rounds(c, out, "attached loop")
     c.expect(status == 0 and ("done %d " % n) in out, "the attached loop did not finish normally")
     c.finish(lambda: "")
@@ -443,36 +545,26 @@ def stuck_target_stalls_no_other_session(work):
     client = client_path()
     c = Checks()
     stop = work.file("stop")
-    loops = [_popen([DEBIAN_PYTHON, "daemon_loop.py", stop, "40"], cwd=work.path)
-             for _ in range(2)]
+    started = [_start_loop(work, "loop%d" % i, stop) for i in range(2)]
+    loops = [l for l, _ in started]
     try:
-        time.sleep(0.3)
         os.mkdir(work.file("a"))
         os.mkdir(work.file("b"))
         attaches = [_popen([client, "attach", str(l.pid), "--duration", "3", "-o",
                             work.file(d)], cwd=work.path) for l, d in zip(loops, "ab")]
-        def ticks():
-            """{pid: ticks} from `fixingahole sessions`."""
-            run = fixingahole(["sessions"], cwd=work.path)
-            out = {}
-            for line in run.stdout.splitlines()[1:]:
-                f = line.split()
-                if len(f) > 6 and f[0].isdigit():
-                    out[int(f[1])] = int(f[6])
-            return out
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and not all(ticks().get(l.pid) for l in loops):
-            time.sleep(0.05)
+        attached = [_attached(a) for a in attaches]
+        ids = [session for _, session in attached]
+        _wait_ticks(work, ids)
         os.kill(loops[0].pid, signal.SIGSTOP)
         t0 = time.monotonic()
-        before = ticks().get(loops[1].pid, 0)
-        time.sleep(1.0)
-        after = ticks().get(loops[1].pid, 0)
+        before = _ticks(work).get(ids[1], 0)
+        time.sleep(1.0)  # the measuring window of the rate under test
+        after = _ticks(work).get(ids[1], 0)
         rate = (after - before) / (time.monotonic() - t0)
         c.expect(rate >= 50, "the running target's session ticked at %.0f Hz (asked 100) while "
                  "the other target was stopped" % rate)
         c.note("running session's rate while the other target was stopped: %.0f Hz" % rate)
-        results = [_finish(a, timeout=30) for a in attaches]
+        results = [_finish(a, timeout=30, err_lines=e) for a, (e, _) in zip(attaches, attached)]
         took = time.monotonic() - t0
         os.kill(loops[0].pid, signal.SIGCONT)
         c.expect(took < 6, "the sessions took %.1f s to end after a 3 s duration" % took)
@@ -495,7 +587,7 @@ def stuck_target_stalls_no_other_session(work):
                 os.kill(l.pid, signal.SIGCONT)
             except OSError:
                 pass
-        outs = [_finish(l) for l in loops]
+        outs = [_finish(l, out_lines=lines) for l, lines in started]
     for (status, out, err), label in zip(outs, ("stopped loop", "running loop")):
         n = _check_rounds(c, out, label)
         c.expect(status == 0 and ("done %d " % n) in out, "the %s did not finish normally" % label)
@@ -505,16 +597,19 @@ def stuck_target_stalls_no_other_session(work):
 # --- hostile peers ------------------------------------------------------------
 
 def _connect():
-    for _ in range(100):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(15)
-        try:
-            s.connect(os.environ["FIXINGAHOLE_SOCKET"])
-            return s
-        except BlockingIOError:  # the backlog is full for a moment
-            s.close()
-            time.sleep(0.01)
-    raise Failure("the daemon stopped accepting connections")
+    """A connection to the daemon. A blocking connect waits while the
+    listen backlog is full (the daemon accepts and drops many in a row
+    here), for at most SO_SNDTIMEO: that bound only catches a daemon that
+    stopped accepting."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", 15, 0))
+    try:
+        s.connect(os.environ["FIXINGAHOLE_SOCKET"])
+    except BlockingIOError:
+        s.close()
+        raise Failure("the daemon stopped accepting connections (backlog full for 15 s)")
+    s.settimeout(15)
+    return s
 
 
 def _msg(mtype, payload=b""):
@@ -557,10 +652,6 @@ def hostile_messages_close_only_that_connection(work):
     work.copy_workload("daemon_alpha.py")
     client = client_path()
     c = Checks()
-    bystander = _popen([client, "profile", "--python", DEBIAN_PYTHON, "daemon_alpha.py", "4",
-                        work.file("alpha.done")], cwd=work.path)
-    session = _wait_session(work, "daemon_alpha.py")
-    daemon = _daemon_pid(work)
     cases = [
         ("garbage instead of HELLO", os.urandom(64), "expected HELLO"),
         ("another protocol version", _msg(HELLO, struct.pack("<I", 999)), "protocol version 999"),
@@ -580,33 +671,46 @@ def hostile_messages_close_only_that_connection(work):
         ("garbage after HELLO", _hello() + os.urandom(4096), None),
         ("header cut short", _hello() + b"\x8d\x00", None),
     ]
-    for label, data, expect in cases:
-        s = _connect()
-        try:
+    # It runs 4 s, and on until every hostile message has been tried.
+    stop = work.file("stop")
+    ready = Ready(work.path, "alpha")
+    bystander = _popen([client, "profile", "--python", DEBIAN_PYTHON, "daemon_alpha.py", "4",
+                        work.file("alpha.done"), stop], cwd=work.path, env=ready.env())
+    ready.wait(proc=bystander)
+    ready.close()
+    try:
+        session = _session(work, "daemon_alpha.py")
+        daemon = _daemon_pid(work)
+        for label, data, expect in cases:
+            s = _connect()
             try:
-                s.sendall(data)
-                if expect is None:
-                    s.shutdown(socket.SHUT_WR)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the daemon hung up before reading it all
-            reply = _messages(_read_until_closed(s))
-        finally:
+                try:
+                    s.sendall(data)
+                    if expect is None:
+                        s.shutdown(socket.SHUT_WR)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the daemon hung up before reading it all
+                reply = _messages(_read_until_closed(s))
+            finally:
+                s.close()
+            errors = [p.rstrip(b"\0").decode("utf-8", "replace") for t, p in reply if t == ERROR]
+            if expect is not None:
+                c.expect(any(expect in e for e in errors),
+                         "%s: expected an ERROR containing %r, got %r" % (label, expect, reply))
+        # Two hundred connections that say nothing useful, then the real checks.
+        for _ in range(200):
+            s = _connect()
+            try:
+                s.sendall(os.urandom(16))
+            except OSError:
+                pass
             s.close()
-        errors = [p.rstrip(b"\0").decode("utf-8", "replace") for t, p in reply if t == ERROR]
-        if expect is not None:
-            c.expect(any(expect in e for e in errors),
-                     "%s: expected an ERROR containing %r, got %r" % (label, expect, reply))
-    # Two hundred connections that say nothing useful, then the real checks.
-    for _ in range(200):
-        s = _connect()
-        try:
-            s.sendall(os.urandom(16))
-        except OSError:
-            pass
-        s.close()
-    c.expect(_daemon_pid(work) == daemon, "the daemon changed (crashed and restarted?)")
-    rows, listing = _sessions(work)
-    c.expect(any(r[0] == session[0] for r in rows), "the bystander's session vanished: %r" % rows)
+        c.expect(_daemon_pid(work) == daemon, "the daemon changed (crashed and restarted?)")
+        rows, listing = _sessions(work)
+        c.expect(any(r[0] == session[0] for r in rows),
+                 "the bystander's session vanished: %r" % rows)
+    finally:
+        open(stop, "w").close()
     status, out, err = _finish(bystander)
     c.expect(status == 0, "the bystander's profile exited %s: %s" % (status, err[-2000:]))
     prof = load_profile(work.path, "daemon_alpha")
@@ -661,15 +765,26 @@ def users_see_and_stop_only_their_own(work):
     env = {k: v for k, v in os.environ.items() if k != "FIXINGAHOLE_SOCKET"}
     env["FIXINGAHOLE_SOCKET"] = sock
     env["FIXINGAHOLE_DAEMON"] = daemon_bin
-    daemon = subprocess.Popen([daemon_bin, "--foreground", "--config", conf],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
     procs = []
+    daemon = None
+    log = ""
     c = Checks()
     try:
-        for _ in range(100):
-            if os.path.exists(sock):
-                break
-            time.sleep(0.05)
+        # Started detached, the daemon's first process exits once the socket
+        # listens (or with why not): readiness without a wait. It logs to
+        # SOCKET.log.
+        started = subprocess.run([daemon_bin, "--config", conf], env=env, timeout=30,
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                 universal_newlines=True)
+        if started.returncode != 0:
+            raise Failure("the shared daemon did not start (%s): %s"
+                          % (started.returncode, started.stdout))
+        status = subprocess.run([client, "daemon", "status"], env=env, timeout=30,
+                                stdout=subprocess.PIPE, universal_newlines=True).stdout
+        m = re.search(r"pid (\d+)", status)
+        if not m:
+            raise Failure("daemon status gave no pid: %r" % status)
+        daemon = Pidfd(int(m.group(1)))
         c.expect(oct(os.stat(sock).st_mode & 0o777) == "0o666", "the shared socket is not 0666")
 
         def as_user(args, timeout=60):
@@ -684,17 +799,15 @@ def users_see_and_stop_only_their_own(work):
                                   universal_newlines=True, timeout=60)
 
         work.copy_workload("daemon_loop.py")
-        root_loop = _popen([DEBIAN_PYTHON, "daemon_loop.py", work.file("stop"), "40"],
-                           cwd=work.path)
+        root_loop, _ = _start_loop(work, "root", work.file("stop"))
         procs.append(root_loop)
-        user_loop = subprocess.Popen(user.argv([DEBIAN_PYTHON, "daemon_loop.py",
+        ready = Ready(userdir, "user", owner_uid=user.uid)
+        user_loop = subprocess.Popen(user.argv([DEBIAN_PYTHON, "-I", "-S", "daemon_loop.py",
                                                 os.path.join(userdir, "stop"), "40"]),
-                                     cwd=userdir, stdout=subprocess.DEVNULL)
+                                     cwd=userdir, stdout=subprocess.DEVNULL, env=ready.env())
         procs.append(user_loop)
-        time.sleep(0.5)
-        user_pid = int(subprocess.run(["pgrep", "-u", user.name, "-f", "daemon_loop.py"],
-                                      stdout=subprocess.PIPE, universal_newlines=True)
-                       .stdout.split()[0])
+        user_pid = ready.wait(proc=user_loop)  # runuser's child, the user's loop
+        ready.close()
 
         # The user may not attach to root's process.
         r = as_user(["attach", str(root_loop.pid), "--duration", "1"])
@@ -711,15 +824,12 @@ def users_see_and_stop_only_their_own(work):
                                        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                        universal_newlines=True)
         procs.append(user_attach)
-        root_id = user_id = None
-        for _ in range(100):
-            listing = as_root(["sessions"]).stdout
-            ids = {int(l.split()[1]): int(l.split()[0]) for l in listing.splitlines()[1:]
-                   if l.split() and l.split()[0].isdigit()}
-            root_id, user_id = ids.get(root_loop.pid), ids.get(user_pid)
-            if root_id and user_id:
-                break
-            time.sleep(0.1)
+        root_err, _ = _attached(root_attach)
+        user_err, _ = _attached(user_attach)
+        listing = as_root(["sessions"]).stdout
+        ids = {int(l.split()[1]): int(l.split()[0]) for l in listing.splitlines()[1:]
+               if l.split() and l.split()[0].isdigit()}
+        root_id, user_id = ids.get(root_loop.pid), ids.get(user_pid)
         c.expect(root_id and user_id, "root does not see both sessions:\n%s" % listing)
         mine = as_user(["sessions"])
         c.expect(mine.returncode == 0 and re.search(r"^%s\s" % user_id, mine.stdout, re.M)
@@ -738,25 +848,31 @@ def users_see_and_stop_only_their_own(work):
         c.expect(root_attach.poll() is None, "root's session ended after the user's attempts")
         r = as_user(["stop", str(user_id)])
         c.expect(r.returncode == 0, "the user could not stop their own session: %r" % r.stderr)
-        ustatus, uout, uerr = _finish(user_attach, timeout=30)
+        ustatus, uout, uerr = _finish(user_attach, timeout=30, err_lines=user_err)
         c.expect(ustatus == 0 and os.path.isdir(os.path.join(userdir, "performance")),
                  "the user's attach did not write its profile (%s): %s" % (ustatus, uerr))
         r = as_root(["stop", str(root_id)])
         c.expect(r.returncode == 0, "root could not stop its session: %r" % r.stderr)
-        _finish(root_attach, timeout=30)
+        _finish(root_attach, timeout=30, err_lines=root_err)
     finally:
         for p in procs:
             if p.poll() is None:
                 p.kill()
                 p.wait()
-        daemon.terminate()
+        if daemon:
+            signal.pidfd_send_signal(daemon.fd, signal.SIGTERM)
+            if not daemon.wait(timeout=10):
+                signal.pidfd_send_signal(daemon.fd, signal.SIGKILL)
+                daemon.wait(timeout=10)
+            daemon.close()
         try:
-            daemon.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
+            with open(sock + ".log", errors="replace") as f:
+                log = f.read()
+        except OSError:
+            pass
         user.remove()
         shutil.rmtree(base, ignore_errors=True)
-    c.finish(lambda: "daemon log:\n%s" % daemon.stdout.read().decode("utf-8", "replace")[-3000:])
+    c.finish(lambda: "daemon log:\n%s" % log[-3000:])
 
 
 def daemon_status_and_stop(work):
@@ -783,10 +899,9 @@ def attach_uses_the_configured_output(work):
     with open(work.file("pyproject.toml"), "w") as f:
         f.write('[project]\nname = "x"\n\n[tool.fixingahole]\noutput = "profiling/results/"\n')
     stop_file = work.file("stop")
-    loop = _popen([DEBIAN_PYTHON, "daemon_loop.py", stop_file, "60"], cwd=work.path)
+    loop, _ = _start_loop(work, "loop", stop_file, "60")
     c = Checks()
     try:
-        time.sleep(0.5)
         run = fixingahole(["attach", str(loop.pid), "--duration", "1"], cwd=work.path)
         c.expect(run.status == 0, "attach exited %s" % run.status)
         found = [dp for dp, _, fs in os.walk(work.file("profiling/results")) if "profile.json" in fs]
@@ -803,13 +918,28 @@ def late_watcher_sees_the_memory_summary(work):
     """A watcher that joins a --memory session late still gets the heap
     events so far: its final memory line is the owner's."""
     work.copy_workload("memory_known_sizes.py")
+    # The script waits, once the 300 MiB block has come and gone, until the
+    # watcher has joined.
+    ready, go = Ready(work.path, "script"), Go(work.path, "script")
     owner = _popen([client_path(), "profile", "--memory", "--python", DEBIAN_PYTHON,
-                    "memory_known_sizes.py", work.file("truth.json")], cwd=work.path)
+                    "memory_known_sizes.py", work.file("truth.json")], cwd=work.path,
+                   env=go.env(ready.env()))
     c = Checks()
-    row = _wait_session(work, "memory_known_sizes.py")
-    time.sleep(1.0)  # the 300 MiB block has come and gone before we watch
-    watch = fixingahole(["watch", str(row[0]), "--every", "0.5"], cwd=work.path, timeout=60)
+    try:
+        ready.wait(proc=owner)
+        row = _session(work, "memory_known_sizes.py")
+        watcher = _popen([client_path(), "watch", str(row[0]), "--every", "0.5"],
+                         cwd=work.path)
+        watch_out = Lines(watcher.stdout.fileno(), "fixingahole watch %d" % row[0])
+        watch_out.wait_for(lambda l: l.startswith("== session %d" % row[0]), "first summary",
+                           proc=watcher)
+    finally:
+        go.release()
+    wstatus, wout, werr = _finish(watcher, out_lines=watch_out)
+    watch = Run(watcher.args, _Done(wstatus, wout, werr), work.path)
     status, out, err = _finish(owner)
+    ready.close()
+    go.close()
     c.expect(status == 0, "the profile exited %s: %s" % (status, err[-2000:]))
     mine = re.findall(r"^Memory usage: .*$", out, re.M)
     seen = re.findall(r"^Memory usage: .*$", watch.stdout, re.M)

@@ -12,8 +12,8 @@ import shutil
 import signal
 import statistics
 import subprocess
-import time
 
+from events import Lines
 from harness import (DEBIAN_PYTHON, Checks, Failure, Skip, client_path, fixingahole,
                      function_spans, load_profile, load_truth, marked_lines, result_folder)
 
@@ -476,10 +476,13 @@ def repeat_reports_mean_and_std_of_the_runs(work):
 def stats_folder_writes_function_stats_with_git(work):
     work.copy_workload("opt_busy.py")
     c = Checks()
+    # Two runs in the same UTC second get distinct folders all the same
+    # (client/outdir.c: STAMP, then STAMP_2): no need to wait for the clock.
     for _ in range(2):
         r = fixingahole(["profile"] + PY + ["opt_busy.py"], cwd=work.path)
         _status(c, r, 0, "profile")
-        time.sleep(1.05)  # distinct timestamp folders
+    runs = glob.glob(work.file("performance/opt_busy/*/profile.json"))
+    c.expect(len(runs) == 2, "two runs wrote %d results folders: %r" % (len(runs), runs))
     git = ["git", "-C", work.path, "-c", "user.name=t", "-c", "user.email=t@t"]
     subprocess.run(git + ["init", "-q", "-b", "main"], check=True)
     subprocess.run(git + ["add", "opt_busy.py"], check=True)
@@ -606,12 +609,24 @@ def ctrl_c_writes_the_profile_marked_interrupted(work):
     argv = [client_path(), "profile"] + PY + ["opt_lines.py", "40"]
     proc = subprocess.Popen(argv, cwd=work.path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             universal_newlines=True, start_new_session=True)
-    # Wait for the script's first line, then Ctrl-C as a terminal sends it:
-    # to the whole foreground process group.
-    first = proc.stdout.readline()
-    time.sleep(0.6)
-    os.killpg(proc.pid, signal.SIGINT)
+    # Wait for the script's first line, then until spin() is in the profile
+    # (a watcher's summary names it), then Ctrl-C as a terminal sends it: to
+    # the whole foreground process group.
+    out_lines = Lines(proc.stdout.fileno(), "the profiled opt_lines.py")
+    try:
+        first = out_lines.wait_for(lambda l: True, "first line", proc=proc)
+        session = _listed_session("opt_lines.py", work)
+        watcher = subprocess.Popen([client_path(), "watch", str(session), "--every", "0.1"],
+                                   cwd=work.path, stdout=subprocess.PIPE,
+                                   stderr=subprocess.DEVNULL)
+        watch_out = Lines(watcher.stdout.fileno(), "fixingahole watch %d" % session)
+        watch_out.wait_for(lambda l: re.match(r" *\d+\. spin\b", l) is not None,
+                           "summary naming spin", proc=watcher)
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
     out, err = proc.communicate(timeout=60)
+    out = out_lines.text() + out
+    watcher.communicate(timeout=60)
     c = Checks()
     c.expect(first.startswith("script line 0"), "the script did not start: %r" % first)
     c.expect(proc.returncode == 130, "exit status %s, expected 130 (the script's SIGINT)"
@@ -625,6 +640,19 @@ def ctrl_c_writes_the_profile_marked_interrupted(work):
     c.expect("Interrupted" in out, "the summary does not say Interrupted")
     c.expect(prof.function("spin", "opt_lines.py"), "the profile of what ran lacks spin")
     c.finish(lambda: "stdout:\n%s\nstderr:\n%s" % (out[-3000:], err[-3000:]))
+
+
+def _listed_session(needle, work):
+    """The id of the listed session whose command contains needle; asked
+    once its script runs (the daemon lists a session before the client lets
+    the script start)."""
+    run = fixingahole(["sessions"], cwd=work.path)
+    for line in run.stdout.splitlines()[1:]:
+        parts = line.split(None, 8)
+        if len(parts) == 9 and parts[0].isdigit() and needle in parts[8]:
+            return int(parts[0])
+    raise Failure("no session running %s is listed, though its script runs\n%s"
+                  % (needle, run.describe()))
 
 
 def bad_option_values_exit_64(work):

@@ -2,11 +2,21 @@
 prints one numbered line per round with a checksum of that round's work,
 until the file named by argv[1] exists or argv[2] seconds have passed,
 then "done ROUNDS SPIN_SHARE". A line that is missing, repeated or wrong
-shows the profiler disturbed it."""
+shows the profiler disturbed it. Says ready (see say_ready) as it enters
+the loop."""
 
 import os
 import sys
 import time
+
+
+def say_ready():
+    """Tells the test that this process reached the state it waits for:
+    "ready PID" into the FIFO named by $FAH_READY (nothing without it)."""
+    path = os.environ.get("FAH_READY")
+    if path:
+        with open(path, "w") as f:
+            f.write("ready %d\n" % os.getpid())
 
 
 def spin(n):
@@ -19,6 +29,7 @@ def spin(n):
 def main():
     stop_file = sys.argv[1]
     limit = float(sys.argv[2]) if len(sys.argv) > 2 else 60.0
+    say_ready()
     start = time.monotonic()
     round_no = 0
     in_spin = 0.0

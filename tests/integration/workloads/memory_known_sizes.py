@@ -3,7 +3,8 @@ list, a 256 MiB numpy array (when numpy imports), and an 8 MiB buffer freed
 and allocated again 40 times. Each big block is held a moment so that RSS
 sampling sees it too. Writes the true sizes (as the objects report them),
 whether the allocation sampler is visible to the script, and the numpy
-availability to argv[1]."""
+availability to argv[1]. With $FAH_READY and $FAH_GO set (a test that joins
+mid-run), checkpoint() between the bytearray and the list waits for it."""
 import json
 import os
 import sys
@@ -15,6 +16,18 @@ truth = {}
 
 def hold():
     time.sleep(0.15)
+
+
+def checkpoint():
+    """Writes "ready PID" into the FIFO named by $FAH_READY, then waits for
+    a line on the FIFO named by $FAH_GO (nothing without them)."""
+    ready, go = os.environ.get("FAH_READY"), os.environ.get("FAH_GO")
+    if ready:
+        with open(ready, "w") as f:
+            f.write("ready %d\n" % os.getpid())
+    if go:
+        with open(go) as f:
+            f.readline()
 
 
 def big_bytearray():
@@ -61,6 +74,7 @@ def sampler_visibility():
 sampler_visibility()
 x = big_bytearray()
 del x
+checkpoint()
 x = big_list()
 del x
 x = numpy_array()
