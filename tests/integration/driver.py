@@ -17,6 +17,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import cases_cli  # noqa: E402
 import cases_daemon  # noqa: E402
+import cases_interp  # noqa: E402
 import cases_memory  # noqa: E402
 import cases_options  # noqa: E402
 import cases_profile  # noqa: E402
@@ -33,7 +34,7 @@ def run(target, case):
         print("case %s.%s, work folder %s" % (target, case, work.path))
         fn = lambda: module.CASES[case](work)  # noqa: E731
     else:
-        cases = dict(cases_profile.CASES, **cases_memory.CASES)
+        cases = dict(cases_profile.CASES, **cases_memory.CASES, **cases_interp.CASES)
         if case not in cases:
             raise Failure("unknown case %r" % case)
         interp = interpreter(target)
