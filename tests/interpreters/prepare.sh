@@ -15,7 +15,7 @@
 # writes the reason to $FAH_INTERPRETERS/status, which the integration
 # tests read to report themselves skipped (exit 77) with that reason.
 #
-# Output, for the tests (tests/interpreters/README.md):
+# Output, for the tests (docs/python-3.14.md):
 #   $FAH_INTERPRETERS/status          "ok" or "unavailable: <reason>"
 #   $FAH_INTERPRETERS/bin/python3.14  binary with sid's loader (no wrapper)
 #   $FAH_INTERPRETERS/bin/python3.13
