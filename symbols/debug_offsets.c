@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "symbols/pyversion.h"
+
 /* "group:member,member;group:..." after cookie, version, free_threaded. */
 static const char layout_313[] =
     "runtime_state:size,finalizing,interpreters_head;"
@@ -64,6 +66,10 @@ static const char layout_314[] =
 /* Header: char cookie[8]; uint64_t version; uint64_t free_threaded. */
 #define HEADER_SIZE 24u
 #define MAX_SLOTS 128
+/* The newest layout known: a newer 3.x is read with it (see dbgoff_parse). */
+#define NEWEST_MINOR 14u
+/* No struct described is bigger (PyInterpreterState: ~100 KiB in 3.14). */
+#define MAX_GROUP_SIZE (1u << 20)
 
 static const char *layout_for(unsigned minor)
 {
@@ -195,6 +201,43 @@ static int take(const struct parse_ctx *c, struct py_offsets *off, const char *f
     return 0;
 }
 
+/* Every group with a size: the size is plausible and every member lies
+ * inside it. A layout read at the wrong positions (a newer version's with
+ * members inserted) breaks this at the first group after the insertion. */
+static int check_groups(const struct parse_ctx *c)
+{
+    for (size_t i = 0; i < c->count; i++) {
+        const char *name = c->slots[i].name;
+        const char *dot = strchr(name, '.');
+        char size_name[64];
+        uint64_t value = get_u64(c->buf, c->slots[i].pos), size;
+
+        if (!dot)
+            continue;
+        snprintf(size_name, sizeof(size_name), "%.*s.size", (int)(dot - name), name);
+        if (strcmp(name, size_name) == 0) {
+            if (value < 8 || value > MAX_GROUP_SIZE) {
+                snprintf(c->err, c->errlen, "_Py_DebugOffsets: %s = %llu is not a struct size",
+                         name, (unsigned long long)value);
+                return -EINVAL;
+            }
+            continue;
+        }
+        for (size_t j = 0; j < c->count; j++) {
+            if (strcmp(c->slots[j].name, size_name) != 0)
+                continue;
+            size = get_u64(c->buf, c->slots[j].pos);
+            if (value >= size) {
+                snprintf(c->err, c->errlen,
+                         "_Py_DebugOffsets: %s = %llu lies outside its struct (%llu bytes)", name,
+                         (unsigned long long)value, (unsigned long long)size);
+                return -EINVAL;
+            }
+        }
+    }
+    return 0;
+}
+
 int dbgoff_parse(const void *buf, size_t len, struct py_offsets *off, char *err, size_t errlen)
 {
     static const struct {
@@ -231,7 +274,7 @@ int dbgoff_parse(const void *buf, size_t len, struct py_offsets *off, char *err,
     struct dbgoff_slot slots[MAX_SLOTS];
     struct parse_ctx c = {.buf = buf, .slots = slots, .err = err, .errlen = errlen};
     uint32_t version, total;
-    unsigned minor;
+    unsigned minor, layout;
     int rc;
 
     pyoff_clear(off);
@@ -245,26 +288,41 @@ int dbgoff_parse(const void *buf, size_t len, struct py_offsets *off, char *err,
         return rc;
     }
     minor = (version >> 16) & 0xff;
-    if ((version >> 24) != 3 || dbgoff_layout(minor, slots, MAX_SLOTS, &c.count, &total) != 0) {
+    /* A newer 3.x is read with the newest layout known: the struct only
+     * grows, and check_groups() refuses one whose members moved. */
+    layout = pyver_newer_than_known(version) ? NEWEST_MINOR : minor;
+    if ((version >> 24) != 3 || dbgoff_layout(layout, slots, MAX_SLOTS, &c.count, &total) != 0) {
         snprintf(err, errlen, "_Py_DebugOffsets: layout of version 0x%08x is unknown (3.13, 3.14)",
                  version);
         return -ENOTSUP;
     }
-    if (len < total) {
-        snprintf(err, errlen, "_Py_DebugOffsets: %zu bytes, 3.%u needs %u", len, minor, total);
-        return -EINVAL;
-    }
     if (get_u64(buf, 16) != 0) {
-        snprintf(err, errlen, "_Py_DebugOffsets: free-threaded build of 3.%u is not supported",
-                 minor);
+        pyver_free_threaded_refusal(version, 1, err, errlen);
         return -ENOTSUP;
     }
-
-    off->version_hex = version;
-    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-        rc = take(&c, off, map[i].field, map[i].group, map[i].member, 0);
-        if (rc)
-            return rc;
+    if (len < total) {
+        snprintf(err, errlen, "_Py_DebugOffsets: %zu bytes, 3.%u needs %u", len, layout, total);
+        rc = -EINVAL;
+    } else {
+        off->version_hex = version;
+        rc = 0;
+        for (size_t i = 0; rc == 0 && i < sizeof(map) / sizeof(map[0]); i++)
+            rc = take(&c, off, map[i].field, map[i].group, map[i].member, 0);
+        if (rc == 0)
+            rc = check_groups(&c);
+    }
+    if (rc && layout != minor) {
+        char why[160];
+        snprintf(why, sizeof(why), "%s", err);
+        snprintf(err, errlen,
+                 "Python %u.%u is newer than this profiler knows (3.8-3.%u) and its "
+                 "_Py_DebugOffsets do not fit the 3.%u layout (%s)",
+                 version >> 24, minor, NEWEST_MINOR, NEWEST_MINOR, why);
+        rc = -ENOTSUP;
+    }
+    if (rc) {
+        pyoff_clear(off);
+        return rc;
     }
     /* The struct has no sizeof(PyCompactUnicodeObject) before 3.15; from
      * 3.12 on it is PyASCIIObject followed by Py_ssize_t utf8_length and
@@ -273,8 +331,13 @@ int dbgoff_parse(const void *buf, size_t len, struct py_offsets *off, char *err,
     /* Owner values are enum constants, not offsets: enum _frameowner in
      * pycore_frame.h (3.13: CSTACK = 3) and pycore_interpframe_structs.h
      * (3.14: INTERPRETER = 3, CSTACK = 4). */
-    off->iframe.owner_cstack = minor == 13 ? 3 : 4;
-    off->iframe.owner_interpreter = minor == 13 ? PYOFF_ABSENT : 3;
+    off->iframe.owner_cstack = layout == 13 ? 3 : 4;
+    off->iframe.owner_interpreter = layout == 13 ? PYOFF_ABSENT : 3;
+    if (layout != minor) {
+        /* Untested: the newest walker family; the profile says so. */
+        pyoff_set_family_newest(off);
+        return 0;
+    }
     rc = pyoff_set_family(off);
     if (rc) {
         snprintf(err, errlen, "_Py_DebugOffsets: version 0x%08x is not supported", version);

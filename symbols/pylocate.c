@@ -66,19 +66,35 @@ static void probe_close(struct probe *p)
     p->ef = NULL;
 }
 
-/* Refuses versions outside 3.8-3.14 and free-threaded builds, whose object
- * headers and stack references the walker does not know. */
+/* 3.8-3.14, or a newer 3.x that publishes _Py_DebugOffsets (tried with the
+ * newest layout known, and said so in the profile). */
+static int usable_version(const struct pyver *v)
+{
+    return pyver_supported(v->hex) || (pyver_newer_than_known(v->hex) && v->has_debug_offsets);
+}
+
+/* Refuses free-threaded builds, whose object headers and stack references
+ * the walker does not know, and versions outside usable_version(). */
 static int check_supported(const struct probe *p, const char *subject, char *err, size_t errlen)
 {
     char ver[24];
 
-    if (!pyver_supported(p->ver.hex)) {
-        pyver_format(p->ver.hex, 0, ver, sizeof(ver));
-        snprintf(err, errlen, "%s: Python %s is not supported (3.8–3.14)", subject, ver);
+    if (p->ver.free_threaded) {
+        char why[256];
+        pyver_free_threaded_refusal(p->ver.hex, p->ver.patch_known, why, sizeof(why));
+        snprintf(err, errlen, "%s: %s", subject, why);
         return -ENOTSUP;
     }
-    if (p->ver.free_threaded) {
-        snprintf(err, errlen, "%s: free-threaded Python builds are not supported", subject);
+    if (!usable_version(&p->ver)) {
+        pyver_format(p->ver.hex, 0, ver, sizeof(ver));
+        if (pyver_newer_than_known(p->ver.hex))
+            snprintf(err, errlen,
+                     "%s: Python %s is newer than this profiler knows (3.8–3.%d) and publishes "
+                     "no _Py_DebugOffsets to read it with",
+                     subject, ver, PYVER_MAX_MINOR);
+        else
+            snprintf(err, errlen, "%s: Python %s is not supported (3.8–3.%d)", subject, ver,
+                     PYVER_MAX_MINOR);
         return -ENOTSUP;
     }
     return 0;
@@ -132,8 +148,9 @@ static int offsets_from_debug_offsets(struct probe *p, struct py_target *t, char
     }
     rc = pyoff_validate(&t->off, why, whylen);
     if (rc == 0)
-        snprintf(t->source_detail, sizeof(t->source_detail),
-                 "debug-offsets _PyRuntime of %s", t->binary);
+        snprintf(t->source_detail, sizeof(t->source_detail), "_Py_DebugOffsets%s at _PyRuntime of %.*s",
+                 pyver_newer_than_known(t->version_hex) ? " (untested version)" : "",
+                 PATH_MAX, t->binary);
     return rc;
 }
 
@@ -166,10 +183,20 @@ static int fill_offsets(struct probe *p, enum pyoff_pref pref, const char *debug
 {
     char why[3][PATH_MAX + 128];
     int tried[3] = {0};
+    /* A version newer than any known: only its own _Py_DebugOffsets can
+     * describe it (DWARF would give offsets, not the rules of its frames). */
+    int untested = pyver_newer_than_known(t->version_hex);
     int rc;
 
     memset(why, 0, sizeof(why));
-    if (pref == PYOFF_PREF_AUTO || pref == PYOFF_PREF_DWARF) {
+    if (untested && pref != PYOFF_PREF_AUTO && pref != PYOFF_PREF_DEBUG_OFFSETS) {
+        snprintf(err, errlen,
+                 "%s: Python %s is newer than this profiler knows: only its _Py_DebugOffsets "
+                 "can be tried (--offsets auto or debug-offsets)",
+                 subject, t->version);
+        return -ENODATA;
+    }
+    if (!untested && (pref == PYOFF_PREF_AUTO || pref == PYOFF_PREF_DWARF)) {
         tried[0] = 1;
         if (dwarf_cache_get(t->build_id, p->memo_dirs, &t->off)) {
             t->source = PYOFF_SOURCE_DWARF;
@@ -191,8 +218,13 @@ static int fill_offsets(struct probe *p, enum pyoff_pref pref, const char *debug
             t->source = PYOFF_SOURCE_DEBUG_OFFSETS;
             return 0;
         }
+        if (untested) {
+            pyoff_clear(&t->off);
+            snprintf(err, errlen, "%s: %s", subject, why[1]);
+            return -ENOTSUP;
+        }
     }
-    if (pref == PYOFF_PREF_AUTO || pref == PYOFF_PREF_TABLE) {
+    if (!untested && (pref == PYOFF_PREF_AUTO || pref == PYOFF_PREF_TABLE)) {
         tried[2] = 1;
         if (offsets_from_table(p, t, why[2], sizeof(why[2])) == 0) {
             t->source = PYOFF_SOURCE_TABLE;
@@ -308,7 +340,7 @@ int pyloc_locate_file(const char *path, enum pyoff_pref pref, const char *debug_
         }
     }
     if (!p.has_runtime) {
-        if (p.ver.hex && !pyver_supported(p.ver.hex))
+        if (p.ver.hex && !usable_version(&p.ver))
             rc = check_supported(&p, path, err, errlen);
         else {
             snprintf(err, errlen, "%s: no Python interpreter found (no _PyRuntime symbol)", path);
@@ -437,13 +469,13 @@ int pyloc_locate_pid(pid_t pid, enum pyoff_pref pref, const char *debug_dirs,
         snprintf(checked + used, sizeof(checked) - used, "%s%s", used ? ", " : "",
                  cand[i].map_path);
         if (cand[i].has_runtime &&
-            (!cand[i].ver.hex || pyver_supported(cand[i].ver.hex))) {
+            (!cand[i].ver.hex || usable_version(&cand[i].ver))) {
             chosen = &cand[i];
             break;
         }
         /* Python, but a version we do not support: the reason to give if no
          * other candidate is the interpreter. */
-        if (cand[i].ver.hex && !pyver_supported(cand[i].ver.hex) && !unsupported[0])
+        if (cand[i].ver.hex && !usable_version(&cand[i].ver) && !unsupported[0])
             check_supported(&cand[i], subject, unsupported, sizeof(unsupported));
     }
     if (!chosen) {

@@ -110,6 +110,12 @@ int pyoff_set_family(struct py_offsets *off)
     }
 }
 
+void pyoff_set_family_newest(struct py_offsets *off)
+{
+    off->family = PYFAMILY_TAGGED_FRAME;
+    off->linetable = LINETABLE_LOCATIONS;
+}
+
 /* Fields every family reads: the interpreter and thread lists, code object
  * names and lines, and the string and bytes objects behind them. */
 static const char *const common_fields[] = {

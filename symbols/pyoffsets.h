@@ -139,6 +139,10 @@ void pyoff_clear(struct py_offsets *off);
  * for versions outside 3.8-3.14. */
 int pyoff_set_family(struct py_offsets *off);
 
+/* For a 3.x newer than any known (3.15+, read through _Py_DebugOffsets):
+ * the newest family and line table (3.14's), keeping off->version_hex. */
+void pyoff_set_family_newest(struct py_offsets *off);
+
 /* Checks that every field the off->family walker needs is present. Returns 0
  * or -EINVAL with "offsets: missing <field>" in err. */
 int pyoff_validate(const struct py_offsets *off, char *err, size_t errlen);

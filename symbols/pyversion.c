@@ -57,6 +57,37 @@ int pyver_supported(uint32_t hex)
     return (hex >> 24) == 3 && minor >= PYVER_MIN_MINOR && minor <= PYVER_MAX_MINOR;
 }
 
+int pyver_newer_than_known(uint32_t hex)
+{
+    return (hex >> 24) == 3 && ((hex >> 16) & 0xff) > PYVER_MAX_MINOR;
+}
+
+void pyver_free_threaded_refusal(uint32_t hex, int patch_known, char *buf, size_t len)
+{
+    char ver[24];
+
+    pyver_format(hex, patch_known, ver, sizeof(ver));
+    /* Py_GIL_DISABLED builds: a larger object header (ob_type at 24, not 8),
+     * deferred references tagged differently, per-thread bytecode copies
+     * (3.14) and no single GIL holder; the walker reads none of these. */
+    snprintf(buf, len,
+             "Python %s free-threaded build (%u.%ut) is not supported: its object header, "
+             "stack references and per-thread bytecode differ from the default build's",
+             ver, hex >> 24, (hex >> 16) & 0xff);
+}
+
+int pyver_untested_note(uint32_t hex, char *buf, size_t len)
+{
+    if (!pyver_newer_than_known(hex)) {
+        if (len)
+            buf[0] = '\0';
+        return 0;
+    }
+    snprintf(buf, len, "offsets from _Py_DebugOffsets of an untested version %u.%u", hex >> 24,
+             (hex >> 16) & 0xff);
+    return 1;
+}
+
 /* Parses "3.9.18", "3.13.0rc2" or "3.12.1+" of exactly len bytes; 0 if it
  * is not a version of major_minor. */
 static uint32_t parse_full_version(const char *s, size_t len, uint32_t major_minor)
@@ -162,6 +193,7 @@ void pyver_detect(struct elfsym *ef, const char *name, const struct elfsym_symbo
         memcpy(&free_threaded, head + 16, sizeof(free_threaded));
         out->free_threaded |= free_threaded != 0;
         out->patch_known = 1;
+        out->has_debug_offsets = 1;
     }
     from_symbol = version_from_symbol(ef);
     if (from_symbol) {

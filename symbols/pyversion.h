@@ -17,6 +17,7 @@ struct pyver {
     uint32_t hex;       /* PY_VERSION_HEX; 0 when unknown */
     int patch_known;    /* 0: only major.minor are known (hex has micro 0) */
     int free_threaded;  /* a Py_GIL_DISABLED build ("t" flag or the struct) */
+    int has_debug_offsets; /* _PyRuntime starts with the _Py_DebugOffsets cookie */
     char abiflags[8];   /* from the file name: "", "d", "t", "td" */
 };
 
@@ -36,5 +37,18 @@ void pyver_format(uint32_t hex, int patch_known, char *buf, size_t len);
 
 /* True for 3.8 to 3.14. */
 int pyver_supported(uint32_t hex);
+
+/* True for a 3.x newer than every version this profiler was tested with
+ * (3.15+): supported only through the _Py_DebugOffsets it publishes. */
+int pyver_newer_than_known(uint32_t hex);
+
+/* The one-line refusal of a free-threaded build: "Python 3.14.10
+ * free-threaded build (3.14t) is not supported: ..." (docs/python-3.14.md). */
+void pyver_free_threaded_refusal(uint32_t hex, int patch_known, char *buf, size_t len);
+
+/* For a version newer than every tested one, "offsets from _Py_DebugOffsets
+ * of an untested version 3.15" in buf and returns 1; otherwise buf = "" and
+ * returns 0. The profile and `inspect` carry the text. */
+int pyver_untested_note(uint32_t hex, char *buf, size_t len);
 
 #endif

@@ -32,6 +32,10 @@ build() {
     cmake --build "$dir" -j"$jobs"
 }
 
+# sid's 3.14 and 3.13, unpacked beside the system, never installed: the
+# py3.1x-sid tests use them, or skip with the reason this records.
+sh tests/interpreters/prepare.sh
+
 for flavour in release asan; do
   dir=build-test-$flavour
   sanitize=OFF

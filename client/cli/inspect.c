@@ -10,6 +10,7 @@
 
 #include "common/exit_codes.h"
 #include "symbols/pylocate.h"
+#include "symbols/pyversion.h"
 
 static int parse_pid(const char *text, pid_t *pid)
 {
@@ -25,7 +26,13 @@ static void print_target(const struct py_target *t)
 {
     printf("python:   %s (0x%08" PRIx32 ")\n", t->version, t->version_hex);
     printf("binary:   %s\n", t->binary);
+    char note[96];
+
     printf("offsets:  %s\n", pyoff_source_name(t->source));
+    if (t->source_detail[0])
+        printf("from:     %s\n", t->source_detail);
+    if (pyver_untested_note(t->version_hex, note, sizeof(note)))
+        printf("note:     %s\n", note);
     printf("runtime:  0x%" PRIx64 "%s\n", t->runtime_addr, t->pid ? "" : " (link-time address)");
     if (t->pid)
         printf("bias:     0x%" PRIx64 "\n", t->load_bias);

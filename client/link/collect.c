@@ -12,6 +12,7 @@
 #include "common/msgio.h"
 #include "common/proto.h"
 #include "symbols/pyoffsets.h"
+#include "symbols/pyversion.h"
 
 /* After the script exits, how long to wait for the daemon's last samples. */
 #define COLLECT_DRAIN_MS 5000
@@ -64,6 +65,10 @@ static int on_target(struct collector *c, const struct msgio_msg *m)
     if (profile_set_string(&c->p->python_version, t.version) < 0 ||
         profile_set_string(&c->p->offsets_source, pyoff_source_name(t.source)) < 0 ||
         profile_set_string(&c->p->python_executable, n > 0 ? exe : t.binary) < 0)
+        return -ENOMEM;
+    char note[96];
+    if (pyver_untested_note(t.version_hex, note, sizeof(note)) &&
+        profile_set_string(&c->p->offsets_note, note) < 0)
         return -ENOMEM;
     return 0;
 }

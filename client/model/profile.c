@@ -35,6 +35,7 @@ void profile_free(struct profile *p)
     free(p->python_executable);
     free(p->python_version);
     free(p->offsets_source);
+    free(p->offsets_note);
     free(p->mode);
     for (size_t i = 0; i < p->ncodes; i++) {
         free(p->codes[i].file);

@@ -58,6 +58,8 @@ struct profile {
     char *python_executable; /* interpreter path as the target mapped it */
     char *python_version;    /* "3.11.7" */
     char *offsets_source;    /* "dwarf", "debug-offsets" or "table" */
+    char *offsets_note;      /* "offsets from _Py_DebugOffsets of an untested
+                              * version 3.15", NULL for a tested version */
     char *mode;              /* "cpu" or "memory" */
     unsigned rate_hz;
     double wall_seconds;

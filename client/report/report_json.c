@@ -81,6 +81,8 @@ static void add_run(struct jw *w, cJSON *doc, const struct profile *p,
     str(w, py, "executable", p->python_executable);
     str(w, py, "version", p->python_version);
     str(w, py, "offsets", p->offsets_source);
+    if (p->offsets_note)
+        str(w, py, "offsets_note", p->offsets_note);
     str(w, doc, "mode", p->mode);
     num(w, doc, "rate_hz", p->rate_hz);
     num(w, doc, "wall_seconds", p->wall_seconds);

@@ -320,6 +320,9 @@ static int read_python(struct jr *r, const cJSON *doc)
         (rc = set_str(r, py, "python: ", "version", &r->p->python_version)) < 0 ||
         (rc = set_str(r, py, "python: ", "offsets", &r->p->offsets_source)) < 0)
         return rc;
+    if (cJSON_GetObjectItemCaseSensitive(py, "offsets_note") &&
+        (rc = set_str(r, py, "python: ", "offsets_note", &r->p->offsets_note)) < 0)
+        return rc;
     return 0;
 }
 

@@ -207,6 +207,8 @@ int report_text_write(FILE *out, const struct profile *p,
     if (o->command && p->command)
         print_command(out, p->command);
     print_finished(out, p, o->running);
+    if (p->offsets_note)
+        fprintf(out, "Note: %s\n", p->offsets_note);
     if (o->logs_path && o->log_records > 0)
         fprintf(out, "Check logs %s (%ld warning%s)\n", o->logs_path, o->log_records,
                 o->log_records == 1 ? "" : "s");

@@ -227,6 +227,46 @@ def inspect_reports_version_and_offsets(work):
     c.finish(lambda: "\n\n".join(r.describe() for r in (run, table, binary)))
 
 
+def inspect_names_sid_versions_and_offsets_source(work):
+    """`inspect` on Debian sid's 3.14 and 3.13 (tests/interpreters/), as a
+    binary and as a running process: the version the interpreter reports
+    of itself, offsets from the _Py_DebugOffsets it publishes, no note."""
+    import subprocess
+    from harness import sid_python
+    c = Checks()
+    runs = []
+    for minor in (14, 13):
+        python = sid_python(minor)
+        version = subprocess.run([python, "-c", "import platform; print(platform.python_version())"],
+                                 capture_output=True, text=True).stdout.strip()
+        run = fixingahole(["inspect", python], cwd=work.path)
+        runs.append(run)
+        _expect_status(c, run, 0, "inspect python3.%d" % minor)
+        c.expect("python:   %s " % version in run.stdout, "inspect does not say %s" % version)
+        c.expect("offsets:  debug-offsets\n" in run.stdout,
+                 "python3.%d: offsets not from _Py_DebugOffsets" % minor)
+        c.expect("from:     _Py_DebugOffsets at _PyRuntime of " in run.stdout,
+                 "python3.%d: inspect does not say where the offsets came from" % minor)
+        c.expect("note:" not in run.stdout, "python3.%d: a tested version has a note" % minor)
+        rfd, wfd = os.pipe()
+        child = subprocess.Popen([python, "-c", "import os, time; os.write(%d, b'r'); "
+                                  "time.sleep(30)" % wfd], pass_fds=(wfd,))
+        os.close(wfd)
+        try:
+            os.read(rfd, 1)
+            live = fixingahole(["inspect", str(child.pid)], cwd=work.path)
+            runs.append(live)
+            _expect_status(c, live, 0, "inspect PID of python3.%d" % minor)
+            c.expect("python:   %s " % version in live.stdout and
+                     "offsets:  debug-offsets\n" in live.stdout,
+                     "inspect PID of python3.%d: not %s with debug-offsets" % (minor, version))
+        finally:
+            os.close(rfd)
+            child.kill()
+            child.wait()
+    c.finish(lambda: "\n\n".join(r.describe() for r in runs))
+
+
 CASES = {
     "inspect_reports_version_and_offsets": inspect_reports_version_and_offsets,
     "missing_script_exits_66": missing_script_exits_66,
@@ -238,4 +278,5 @@ CASES = {
     "stdio_passes_through": stdio_passes_through,
     "option_after_script_gets_a_notice": option_after_script_gets_a_notice,
     "environment_reaches_script_unchanged": environment_reaches_script_unchanged,
+    "inspect_names_sid_versions_and_offsets_source": inspect_names_sid_versions_and_offsets_source,
 }

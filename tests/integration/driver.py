@@ -22,6 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cases_attach  # noqa: E402
 import cases_cli  # noqa: E402
 import cases_daemon  # noqa: E402
+import cases_interp  # noqa: E402
 import cases_memory  # noqa: E402
 import cases_memory_time  # noqa: E402
 import cases_options  # noqa: E402
@@ -66,7 +67,7 @@ def run(target, case):
         fn = lambda: cases[case](work)  # noqa: E731
     else:
         cases = dict(cases_profile.CASES, **cases_memory.CASES, **cases_memory_time.CASES,
-                     **cases_walk.CASES)
+                     **cases_walk.CASES, **cases_interp.CASES)
         if case not in cases:
             raise Failure("unknown case %r" % case)
         interp = interpreter(target)

@@ -164,9 +164,34 @@ class Interpreter:
                                  ", --offsets " + self.offsets if self.offsets else "")
 
 
+SID_INTERPRETERS = os.environ.get("FAH_INTERPRETERS") or "/var/cache/fixingahole/interpreters"
+
+
+def sid_python(minor):
+    """Debian sid's python3.<minor> prepared by tests/interpreters/prepare.sh
+    (run by the test command), or Skip with the reason it recorded."""
+    status_path = os.path.join(SID_INTERPRETERS, "status")
+    try:
+        with open(status_path) as f:
+            status = f.read().strip()
+    except OSError:
+        raise Skip("sid interpreters not prepared (%s missing): run "
+                   "tests/interpreters/prepare.sh as root" % status_path)
+    if status != "ok":
+        raise Skip("sid interpreters %s" % status)
+    path = os.path.join(SID_INTERPRETERS, "bin", "python3.%d" % minor)
+    if not os.access(path, os.X_OK):
+        raise Failure("%s says ok but %s is missing" % (status_path, path))
+    return path
+
+
 def interpreter(ident):
     """Resolves an interpreter id. pyenv ones may be absent (Skip); the
-    Debian ones never skip: /usr/bin/python3 is part of the contract."""
+    Debian ones never skip: /usr/bin/python3 is part of the contract; the
+    sid ones (py3.14-sid, py3.13-sid) skip with the reason prepare.sh
+    recorded."""
+    if ident.startswith("py3.") and ident.endswith("-sid"):
+        return Interpreter(ident, sid_python(int(ident[len("py3."):-len("-sid")])), None).probe()
     if ident.startswith("py3."):
         minor = int(ident[len("py3."):])
         path = find_cpython(minor)

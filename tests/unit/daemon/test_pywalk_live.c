@@ -17,6 +17,7 @@
 #include "daemon/rmem.h"
 #include "harness.h"
 #include "spawn_ready.h"
+#include "symbols/pyinterp.h"
 #include "symbols/pylocate.h"
 
 /* Line numbers below refer to this script. */
@@ -216,6 +217,15 @@ int main(void)
         for (size_t j = 0; j < g.gl_pathc; j++, found++)
             check_interpreter(g.gl_pathv[j]);
         globfree(&g);
+    }
+    {
+        /* Debian sid's builds from tests/interpreters/prepare.sh. */
+        struct test_interp sid[8];
+        size_t nsid = test_sid_interps(sid, 8);
+        if (!nsid)
+            printf("  skipped: no sid interpreters (tests/interpreters/prepare.sh)\n");
+        for (size_t i = 0; i < nsid; i++, found++)
+            check_interpreter(sid[i].exe);
     }
     if (access("/usr/bin/python3", X_OK) == 0) {
         check_interpreter("/usr/bin/python3");

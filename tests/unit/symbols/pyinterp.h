@@ -1,7 +1,8 @@
 /* Test helpers: the CPython interpreters installed on this machine (pyenv
  * builds and the system's python3.X), with the facts tests check against
  * that come from elsewhere than the binary (PY_VERSION in the installed
- * patchlevel.h), and a live interpreter to attach to. */
+ * patchlevel.h), and a live interpreter to attach to. Debian sid's builds
+ * prepared by tests/interpreters/prepare.sh are included when present. */
 #ifndef FAH_TEST_PYINTERP_H
 #define FAH_TEST_PYINTERP_H
 
@@ -159,10 +160,67 @@ static inline size_t test_system_interps(struct test_interp *out, size_t max)
     return n;
 }
 
+/* The folder tests/interpreters/prepare.sh fills: $FAH_INTERPRETERS, else
+ * /var/cache/fixingahole/interpreters. NULL unless its status says "ok". */
+static inline const char *test_sid_root(char *buf, size_t len)
+{
+    const char *env = getenv("FAH_INTERPRETERS");
+    char status[PATH_MAX + 16], word[8] = "";
+    FILE *f;
+
+    if (test_fmt(buf, len, "%s", env && *env ? env : "/var/cache/fixingahole/interpreters") ||
+        test_fmt(status, sizeof(status), "%s/status", buf))
+        return NULL;
+    f = fopen(status, "r");
+    if (!f)
+        return NULL;
+    if (!fgets(word, sizeof(word), f))
+        word[0] = '\0';
+    fclose(f);
+    return strcmp(word, "ok\n") == 0 ? buf : NULL;
+}
+
+/* Debian sid's python3.X unpacked by tests/interpreters/prepare.sh (run with
+ * sid's own loader). PY_VERSION comes from the package's version in the
+ * folder's packages.txt ("python3.14-minimal_3.14.10-1_amd64.deb"): a fact
+ * from outside the binary, like patchlevel.h for the others. */
+static inline size_t test_sid_interps(struct test_interp *out, size_t max)
+{
+    char root[PATH_MAX], list[PATH_MAX + 16], line[256];
+    size_t n = 0;
+    FILE *f;
+
+    if (!test_sid_root(root, sizeof(root)) ||
+        test_fmt(list, sizeof(list), "%s/packages.txt", root))
+        return 0;
+    f = fopen(list, "r");
+    if (!f)
+        return 0;
+    while (n < max && fgets(line, sizeof(line), f)) {
+        struct test_interp *t = &out[n];
+        char version[32];
+        int major, minor;
+        if (sscanf(line, "python%d.%d-minimal_%31[0-9.]", &major, &minor, version) != 3)
+            continue;
+        memset(t, 0, sizeof(*t));
+        t->major = major;
+        t->minor = minor;
+        test_fmt(t->name, sizeof(t->name), "sid python%d.%d", major, minor);
+        test_fmt(t->exe, sizeof(t->exe), "%s/root/usr/bin/python%d.%d", root, major, minor);
+        test_fmt(t->file, sizeof(t->file), "%s", t->exe);
+        test_fmt(t->version, sizeof(t->version), "%s", version);
+        if (test_is_elf(t->exe))
+            n++;
+    }
+    fclose(f);
+    return n;
+}
+
 static inline size_t test_all_interps(struct test_interp *out, size_t max)
 {
     size_t n = test_pyenv_interps(out, max);
-    return n + test_system_interps(out + n, max - n);
+    n += test_system_interps(out + n, max - n);
+    return n + test_sid_interps(out + n, max - n);
 }
 
 static inline int test_supported(const struct test_interp *t)

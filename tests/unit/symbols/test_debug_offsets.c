@@ -11,12 +11,18 @@
 #include "symbols/debug_offsets.h"
 #include "symbols/dwarf_offsets.h"
 #include "symbols/elfsym.h"
+#include "symbols/pyversion.h"
 
 #define MAX_SLOTS 128
 
 static void put_u64(uint8_t *buf, uint32_t pos, uint64_t v)
 {
     memcpy(buf + pos, &v, sizeof(v));
+}
+
+static int starts_with(const char *text, const char *prefix)
+{
+    return strncmp(text, prefix, strlen(prefix)) == 0;
 }
 
 static int slot_pos(unsigned minor, const char *name)
@@ -150,6 +156,82 @@ static void test_rejects_bad_buffers(void)
     CHECK(strstr(err, "cookie") != NULL);
 }
 
+/* A free-threaded 3.14 (3.14t): the header's free_threaded word is 1, and
+ * the layout is what such a build publishes (ob_type after the thread id,
+ * GIL "enabled" field and thread-local bytecode present). Refused by name,
+ * with the message docs/python-3.14.md documents, before any offset is
+ * used. */
+static void test_free_threaded_refused(void)
+{
+    uint8_t buf[2048];
+    struct py_offsets off;
+    char err[256];
+    size_t len = synthetic(14, 0x030e0af0, buf, sizeof(buf));
+
+    put_u64(buf, 16, 1);
+    put_u64(buf, (uint32_t)slot_pos(14, "pyobject.ob_type"), 24);
+    put_u64(buf, (uint32_t)slot_pos(14, "interpreter_state.gil_runtime_state_enabled"), 0);
+    put_u64(buf, (uint32_t)slot_pos(14, "code_object.co_tlbc"), 232);
+    put_u64(buf, (uint32_t)slot_pos(14, "interpreter_frame.tlbc_index"), 72);
+    CHECK_EQ_INT(dbgoff_parse(buf, len, &off, err, sizeof(err)), -ENOTSUP);
+    CHECK_EQ_STR(err, "Python 3.14.10 free-threaded build (3.14t) is not supported: its object "
+                      "header, stack references and per-thread bytecode differ from the default "
+                      "build's");
+    CHECK_EQ_INT(off.family, PYFAMILY_UNKNOWN);
+    CHECK_EQ_INT(off.thread.current_frame, PYOFF_ABSENT);
+
+    len = synthetic(13, 0x030d00f0, buf, sizeof(buf));
+    put_u64(buf, 16, 1);
+    CHECK_EQ_INT(dbgoff_parse(buf, len, &off, err, sizeof(err)), -ENOTSUP);
+    CHECK(starts_with(err, "Python 3.13.0 free-threaded build (3.13t) is not supported: "));
+    /* Even a version newer than any known is refused as free-threaded. */
+    len = synthetic(14, 0x030f00f0, buf, sizeof(buf));
+    put_u64(buf, 16, 1);
+    CHECK_EQ_INT(dbgoff_parse(buf, len, &off, err, sizeof(err)), -ENOTSUP);
+    CHECK(starts_with(err, "Python 3.15.0 free-threaded build (3.15t) is not supported: "));
+}
+
+/* 3.15, newer than any layout known: its block is read with 3.14's layout,
+ * the newest walker family is chosen, and the profile's note says so. A
+ * block whose members moved (one inserted, as 3.14 did into 3.13's) is
+ * refused with a clear message, never read as garbage. */
+static void test_untested_version(void)
+{
+    uint8_t buf[2048], moved[2048];
+    struct py_offsets off;
+    char err[512], note[96];
+    size_t len = synthetic(14, 0x030f00f0, buf, sizeof(buf));
+    uint32_t insert = (uint32_t)slot_pos(14, "interpreter_state.threads_head") + 8;
+
+    CHECK_EQ_INT(dbgoff_parse(buf, len, &off, err, sizeof(err)), 0);
+    CHECK_EQ_INT(off.version_hex, 0x030f00f0);
+    CHECK_EQ_INT(off.family, PYFAMILY_TAGGED_FRAME);
+    CHECK_EQ_INT(off.linetable, LINETABLE_LOCATIONS);
+    CHECK_EQ_INT(off.thread.current_frame, slot_pos(14, "thread_state.current_frame") - 16);
+    CHECK_EQ_INT(off.iframe.owner_cstack, 4);
+    CHECK_EQ_INT(off.iframe.owner_interpreter, 3);
+    CHECK_EQ_INT(pyoff_validate(&off, err, sizeof(err)), 0);
+    CHECK_EQ_INT(pyver_untested_note(off.version_hex, note, sizeof(note)), 1);
+    CHECK_EQ_STR(note, "offsets from _Py_DebugOffsets of an untested version 3.15");
+    CHECK_EQ_INT(pyver_untested_note(0x030e0af0, note, sizeof(note)), 0);
+    CHECK_EQ_STR(note, "");
+    CHECK_EQ_INT(pyver_untested_note(0x030d12f0, note, sizeof(note)), 0);
+
+    /* One member inserted after interpreter_state.threads_head: every later
+     * slot moves by 8 bytes. */
+    memcpy(moved, buf, insert);
+    put_u64(moved, insert, 8);
+    memcpy(moved + insert + 8, buf + insert, len - insert);
+    CHECK_EQ_INT(dbgoff_parse(moved, len + 8, &off, err, sizeof(err)), -ENOTSUP);
+    CHECK(starts_with(err, "Python 3.15 is newer than this profiler knows (3.8-3.14) and its "
+                           "_Py_DebugOffsets do not fit the 3.14 layout ("));
+    CHECK_EQ_INT(off.family, PYFAMILY_UNKNOWN);
+
+    /* Not 3.x at all: no layout to try. */
+    len = synthetic(14, 0x040000f0, buf, sizeof(buf));
+    CHECK_EQ_INT(dbgoff_parse(buf, len, &off, err, sizeof(err)), -ENOTSUP);
+}
+
 /* The layout written from CPython's header must be the compiler's. */
 static void check_layout_against_dwarf(const struct test_interp *t, struct dwoff *d)
 {
@@ -246,6 +328,8 @@ int main(void)
     test_layouts();
     test_parse_synthetic_314();
     test_rejects_bad_buffers();
+    test_free_threaded_refused();
+    test_untested_version();
     test_real_builds();
     return test_finish("test_debug_offsets");
 }
