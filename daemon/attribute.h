@@ -35,6 +35,9 @@ struct interval_time {
     uint64_t runq; /* runnable, waiting for a CPU (a busy machine) */
     uint64_t off;  /* blocked: sleeping, I/O, or waiting on another thread */
     int alone;     /* the process has no other thread that could hold the GIL */
+    /* Of cpu, the part spent in the kernel (system calls, page faults):
+     * system time at the line, not Python or native. */
+    uint64_t kernel;
 };
 
 /* Splits an interval between the previous and current observations of a

@@ -14,6 +14,7 @@
 #include "daemon/pycode.h"
 #include "daemon/tidfind.h"
 #include "symbols/linetable.h"
+#include "symbols/pyopcodes.h"
 
 /* Largest span of a remote struct we copy into a local buffer. */
 #define PYWALK_SPAN_MAX 1024
@@ -27,6 +28,9 @@
 /* Addresses seen during one walk, for cycle checks: an open-addressing set
  * reset by bumping a generation rather than clearing it. Larger than every
  * bound above (steps, threads plus interpreters) so it never fills. */
+/* No code object's bytecode is this long: an instruction offset beyond it
+ * was read from a frame being rewritten. */
+#define PYWALK_MAX_BYTECODE (64 << 20)
 #define SEEN_BITS 12
 #define SEEN_SLOTS (1u << SEEN_BITS)
 
@@ -54,6 +58,7 @@ struct pywalk {
 
     struct pycode_cache *codes;
     struct tidfind tids;
+    struct py_opcodes ops; /* this version's call opcodes */
 
     /* The frames a walk's first phase found, innermost first. */
     struct pending_frame {
@@ -313,6 +318,7 @@ struct pywalk *pywalk_new(const struct py_target *target, const struct rmem *mem
     tidfind_init(&walk->tids, target->pid);
     walk->lasti_scale = 1;
     walk->executable_mask = ~(uint64_t)0;
+    pyopcodes_for_version(walk->off->version_hex, &walk->ops); /* unknown: no native split */
 
     switch (walk->off->family) {
     case PYFAMILY_FRAME_OBJECT:
@@ -422,12 +428,51 @@ static int resolve_chain(struct pywalk *walk, struct pywalk_stack *out, uint32_t
     return 0;
 }
 
+/* Where the bytecode of the code object at code starts: inside it from
+ * 3.11 (co_code_adaptive), in the bytes object co_code before. 0 when
+ * unknown. */
+static uint64_t bytecode_start(const struct pywalk *walk, uint64_t code)
+{
+    const struct py_offsets *off = walk->off;
+    uint64_t bytes;
+
+    if (off->code.code_adaptive >= 0)
+        return code + (uint64_t)off->code.code_adaptive;
+    if (off->code.bytecode < 0 || read_u64(walk, code + (uint64_t)off->code.bytecode, &bytes) < 0)
+        return 0;
+    return bytes ? bytes + (uint64_t)off->bytes.sval : 0;
+}
+
+/* The kind of the instruction at byte offset `offset` of a code object's
+ * bytecode. A code unit is two bytes, opcode first; EXTENDED_ARG prefixes
+ * (at most three) belong to the instruction that follows them. The bytes
+ * read are the instruction the chain was read at even if the thread has
+ * moved on since: bytecode is not rewritten across call families. */
+static uint8_t instruction_kind(struct pywalk *walk, uint64_t code, int64_t offset)
+{
+    uint64_t start;
+
+    if (!walk->ops.known || offset < 0 || offset > PYWALK_MAX_BYTECODE ||
+        !(start = bytecode_start(walk, code)))
+        return PYOP_UNKNOWN;
+    for (int unit = 0; unit < 4; unit++) {
+        uint8_t opcode;
+        if (rmem_read(&walk->mem, start + (uint64_t)offset + 2u * (uint64_t)unit, &opcode, 1) < 0)
+            return PYOP_UNKNOWN;
+        enum pyop_kind kind = pyopcodes_kind(&walk->ops, opcode);
+        if (kind != PYOP_EXTENDED_ARG)
+            return (uint8_t)kind;
+    }
+    return PYOP_UNKNOWN;
+}
+
 static int walk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out, int checked)
 {
     uint32_t n = 0;
 
     out->nframes = 0;
     out->truncated = 0;
+    out->top_op = PYOP_UNKNOWN;
     out->newest = out->newest_code = out->newest_previous = 0;
     int rc = read_chain(walk, tstate, out, &n);
     if (rc == 0 && checked) {
@@ -443,6 +488,8 @@ static int walk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack 
     }
     if (rc < 0)
         out->truncated = 1;
+    else if (n > 0)
+        out->top_op = instruction_kind(walk, walk->pending[0].code, walk->pending[0].offset);
     return rc;
 }
 

@@ -30,6 +30,9 @@ struct pywalk_frame {
 struct pywalk_stack {
     uint32_t nframes;
     int truncated; /* depth cap reached, cycle, or unreadable memory */
+    /* What the innermost frame's current instruction is (enum pyop_kind,
+     * symbols/pyopcodes.h): PYOP_CALL while a C callable it invoked runs. */
+    uint8_t top_op;
     /* The newest frame the walk started from (0: none) with its code and
      * caller fields as read: what pywalk_recheck compares. */
     uint64_t newest, newest_code, newest_previous;

@@ -18,6 +18,7 @@
 #include "daemon/rmem.h"
 #include "daemon/taskstat.h"
 #include "daemon/threadstop.h"
+#include "symbols/pyopcodes.h"
 
 #define SAMPLER_MAX_TASKS 4096
 /* Stopping a thread costs it about 100-150 us here (mostly the IPI and the
@@ -45,6 +46,10 @@
 struct thread_track {
     uint32_t tid;
     uint64_t cpu_ns, runq_ns, when_ns;
+    /* The kernel-mode clock as last read, and the kernel time it reported
+     * that no interval has absorbed yet: it moves in 10 ms steps, so an
+     * interval's kernel part is taken from this debt, at most its CPU. */
+    uint64_t kernel_ns, kernel_debt_ns;
     uint64_t seen_tick;
     struct thread_observation seen;
     struct pywalk_stack *stack; /* the stack it was seen in; NULL until needed */
@@ -357,6 +362,10 @@ static void interval_of(struct thread_track *t, const struct task_stat *st, uint
     out->runq = wait < rest ? wait : rest;
     rest -= out->runq;
     out->off = rest > t->held_ns ? rest - t->held_ns : 0;
+    t->kernel_debt_ns += st->kernel_ns > t->kernel_ns ? st->kernel_ns - t->kernel_ns : 0;
+    out->kernel = t->kernel_debt_ns < run ? t->kernel_debt_ns : run;
+    t->kernel_debt_ns -= out->kernel;
+    t->kernel_ns = st->kernel_ns;
     t->cpu_ns = st->cpu_ns;
     t->runq_ns = st->runq_ns;
     t->when_ns = now_ns;
@@ -384,10 +393,11 @@ struct tick_state {
  * pool) works for the Python code that called into its library: its CPU
  * time is native time of the main thread's current line. Without thread
  * states at all, the interpreter has not started or has shut down. */
-static int sample_helper_thread(struct sampler *s, uint64_t cpu, struct thread_sample *out,
-                                const struct tick_state *tick)
+static int sample_helper_thread(struct sampler *s, const struct interval_time *time,
+                                struct thread_sample *out, const struct tick_state *tick)
 {
-    out->ns[SAMPLE_NATIVE] = cpu;
+    out->ns[SAMPLE_NATIVE] = time->cpu - time->kernel;
+    out->ns[SAMPLE_SYSTEM] = time->kernel;
     out->stack = tick->have_main ? &s->main_stack : NULL;
     if (tick->have_main)
         out->unplaced = tick->main_unplaced;
@@ -395,7 +405,7 @@ static int sample_helper_thread(struct sampler *s, uint64_t cpu, struct thread_s
         out->unplaced = s->main_ran ? PROTO_UNPLACED_TEARDOWN : PROTO_UNPLACED_STARTUP;
     else
         out->unplaced = PROTO_UNPLACED_NO_PYTHON;
-    return cpu > 0;
+    return time->cpu > 0;
 }
 
 /* The exact CPU time of a one-thread process: unlike a running thread's
@@ -492,11 +502,12 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
         /* The first tick only sets the clocks: what ran before is unknown. */
         t->cpu_ns = st.cpu_ns;
         t->runq_ns = st.runq_ns;
+        t->kernel_ns = st.kernel_ns;
     } else if (!py) {
         struct interval_time time;
         interval_of(t, &st, now_ns, &time);
         struct thread_sample out = {.tid = tid};
-        if (sample_helper_thread(s, time.cpu, &out, tick))
+        if (sample_helper_thread(s, &time, &out, tick))
             rc = emit(ctx, &out);
     } else {
         struct interval_time time;
@@ -508,6 +519,11 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
             remember_hold(t, &s->stack, &now, now_ns);
         else
             carry_kind(t, &s->stack, &now);
+        /* Inside a C callable the innermost frame called (sorted, sum, a
+         * method of a built-in type, an extension function): native time,
+         * whichever binary holds it. */
+        if (now.running && s->stack.top_op == PYOP_CALL)
+            now.cpu_kind = SAMPLE_NATIVE;
         if (tid == (uint32_t)s->pid) {
             s->main_stack = s->stack;
             tick->have_main = 1;

@@ -6,7 +6,7 @@
  * opcode means "inside a C callable": native time, whichever binary holds
  * the callee. Opcode numbers change with every minor version (and within
  * pre-releases); this file is the one place that knows them. Facts and
- * sources: docs/native-time.md. */
+ * sources: docs/time-kinds.md. */
 #ifndef FAH_SYMBOLS_PYOPCODES_H
 #define FAH_SYMBOLS_PYOPCODES_H
 

@@ -153,6 +153,30 @@ def numpy_line_is_native(interp, work):
     c.finish(context)
 
 
+def c_calls_are_native(interp, work):
+    """A line that is one call of a C callable (sorted, sum, json.dumps and
+    json.loads, str.join) runs native code, wherever it is linked; a
+    pure-bytecode loop runs the interpreter (issue 9)."""
+    script = "c_calls.py"
+    run, prof, truth, c, context = _profile(interp, work, script)
+    marks = marked_lines(work.file(script))
+    for key in ("sorted", "sum", "dumps", "loads", "join", "loop"):
+        line = _line(prof, script, marks[key])
+        pct = line["percent"]
+        native = 100.0 * line["native_percent"] / pct if pct else 0.0
+        python = 100.0 * line["python_percent"] / pct if pct else 0.0
+        c.note("line %d (%s): %.2f%% of the run, %.1f%% of it native, %.1f%% python "
+               "(%.3f s thread_time)" % (line["line"], key, pct, native, python, truth[key]))
+        c.expect(pct > 0, "line %d (%s) got no time" % (line["line"], key))
+        if key == "loop":
+            c.expect(python >= 90.0, "the arithmetic loop is %.1f%% python, not at least 90%%"
+                     % python)
+        else:
+            c.expect(native >= 80.0, "line %d (%s) is %.1f%% native, not at least 80%%"
+                     % (line["line"], key, native))
+    c.finish(context)
+
+
 def sleep_line_is_system(interp, work):
     script = "sleep_system.py"
     run, prof, truth, c, context = _profile(interp, work, script)
@@ -270,6 +294,7 @@ def raising_script_still_profiled(interp, work):
 
 
 CASES = {
+    "c_calls_are_native": c_calls_are_native,
     "function_shares_match_thread_time": function_shares_match_thread_time,
     "numpy_line_is_native": numpy_line_is_native,
     "sleep_line_is_system": sleep_line_is_system,

@@ -230,6 +230,8 @@ struct fake_code_spec {
     const uint8_t *table;
     size_t table_len;
     uint64_t type; /* ob_type */
+    const uint8_t *bytecode; /* NULL: none written */
+    size_t bytecode_len;
 };
 
 /* A code object with fresh strings and line table; code_units of bytecode
@@ -251,6 +253,12 @@ static inline uint64_t fake_code(struct fake_mem *m, const struct py_offsets *of
     fake_i32(m, addr + (uint64_t)off->code.firstlineno, spec->firstlineno);
     fake_u64(m, addr + (uint64_t)off->code.linetable,
              fake_bytes(m, off, spec->table, spec->table_len));
+    /* Bytecode inside the code object from 3.11, a bytes object before. */
+    if (spec->bytecode && off->code.code_adaptive >= 0 && spec->bytecode_len <= 512)
+        fake_put(m, addr + (uint64_t)off->code.code_adaptive, spec->bytecode, spec->bytecode_len);
+    else if (spec->bytecode && off->code.bytecode >= 0)
+        fake_u64(m, addr + (uint64_t)off->code.bytecode,
+                 fake_bytes(m, off, spec->bytecode, spec->bytecode_len));
     return addr;
 }
 

@@ -21,7 +21,7 @@ static void test_time_is_conserved(void)
     for (int i = 0; i < 4; i++)
         for (int j = 0; j < 4; j++) {
             struct interval_split split;
-            attribute_interval(all[i], all[j], &(struct interval_time){3000, 0, 7000, 0}, &split);
+            attribute_interval(all[i], all[j], &(struct interval_time){3000, 0, 7000, 0, 0}, &split);
             CHECK_EQ_INT(sum(split.prev_ns) + sum(split.cur_ns), 10000);
         }
 }
@@ -29,7 +29,7 @@ static void test_time_is_conserved(void)
 static void test_waking_thread_slept_on_previous_line(void)
 {
     struct interval_split split;
-    attribute_interval(&sleeping, &running_python, &(struct interval_time){4000, 0, 6000, 0}, &split);
+    attribute_interval(&sleeping, &running_python, &(struct interval_time){4000, 0, 6000, 0, 0}, &split);
     CHECK_EQ_INT(split.prev_ns[SAMPLE_SYSTEM], 6000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_PYTHON], 4000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_IDLE], 0);
@@ -38,10 +38,10 @@ static void test_waking_thread_slept_on_previous_line(void)
 static void test_blocking_thread_ran_on_previous_line(void)
 {
     struct interval_split split;
-    attribute_interval(&running_native, &sleeping, &(struct interval_time){4000, 0, 6000, 0}, &split);
+    attribute_interval(&running_native, &sleeping, &(struct interval_time){4000, 0, 6000, 0, 0}, &split);
     CHECK_EQ_INT(split.prev_ns[SAMPLE_NATIVE], 4000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_SYSTEM], 6000);
-    attribute_interval(&running_python, &waiting_lock, &(struct interval_time){4000, 0, 6000, 0}, &split);
+    attribute_interval(&running_python, &waiting_lock, &(struct interval_time){4000, 0, 6000, 0, 0}, &split);
     CHECK_EQ_INT(split.prev_ns[SAMPLE_PYTHON], 4000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_IDLE], 6000);
 }
@@ -49,7 +49,7 @@ static void test_blocking_thread_ran_on_previous_line(void)
 static void test_running_throughout_stays_current(void)
 {
     struct interval_split split;
-    attribute_interval(&running_python, &running_native, &(struct interval_time){9000, 0, 1000, 0}, &split);
+    attribute_interval(&running_python, &running_native, &(struct interval_time){9000, 0, 1000, 0, 0}, &split);
     CHECK_EQ_INT(sum(split.prev_ns), 0);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_NATIVE], 9000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_IDLE], 1000); /* a GIL wait, not a sleep */
@@ -58,7 +58,7 @@ static void test_running_throughout_stays_current(void)
 static void test_lone_thread_gap_is_nobody_s(void)
 {
     struct interval_split split;
-    struct interval_time time = {9000, 0, 1000, 1};
+    struct interval_time time = {9000, 0, 1000, 1, 0};
     attribute_interval(&running_python, &running_python, &time, &split);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_PYTHON], 9000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_IDLE], 0);
@@ -67,21 +67,21 @@ static void test_lone_thread_gap_is_nobody_s(void)
 static void test_blocked_throughout_keeps_its_wait_kind(void)
 {
     struct interval_split split;
-    attribute_interval(&sleeping, &sleeping, &(struct interval_time){10, 0, 9990, 0}, &split);
+    attribute_interval(&sleeping, &sleeping, &(struct interval_time){10, 0, 9990, 0, 0}, &split);
     CHECK_EQ_INT(sum(split.prev_ns), 0);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_SYSTEM], 9990);
-    attribute_interval(&waiting_lock, &waiting_lock, &(struct interval_time){0, 0, 10000, 0}, &split);
+    attribute_interval(&waiting_lock, &waiting_lock, &(struct interval_time){0, 0, 10000, 0, 0}, &split);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_IDLE], 10000);
 }
 
 static void test_cpu_wait_is_charged_to_nobody(void)
 {
     struct interval_split split;
-    attribute_interval(&running_python, &running_python, &(struct interval_time){4000, 6000, 0, 0},
+    attribute_interval(&running_python, &running_python, &(struct interval_time){4000, 6000, 0, 0, 0},
                        &split);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_PYTHON], 4000);
     CHECK_EQ_INT(sum(split.prev_ns) + sum(split.cur_ns), 4000);
-    attribute_interval(&running_python, &sleeping, &(struct interval_time){3000, 2000, 5000, 0},
+    attribute_interval(&running_python, &sleeping, &(struct interval_time){3000, 2000, 5000, 0, 0},
                        &split);
     CHECK_EQ_INT(split.prev_ns[SAMPLE_PYTHON], 3000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_SYSTEM], 5000);
@@ -91,10 +91,28 @@ static void test_cpu_wait_is_charged_to_nobody(void)
 static void test_new_thread_charged_to_now(void)
 {
     struct interval_split split;
-    attribute_interval(&unseen, &sleeping, &(struct interval_time){500, 0, 9500, 0}, &split);
+    attribute_interval(&unseen, &sleeping, &(struct interval_time){500, 0, 9500, 0, 0}, &split);
     CHECK_EQ_INT(sum(split.prev_ns), 0);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_PYTHON], 500);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_SYSTEM], 9500);
+}
+
+static void test_kernel_time_is_system_where_it_ran(void)
+{
+    struct interval_split split;
+    /* 4 ms on CPU of which 1.5 ms in the kernel, then blocked: the kernel
+     * part is system time on the line that ran. */
+    attribute_interval(&running_python, &sleeping, &(struct interval_time){4000, 0, 6000, 0, 1500},
+                       &split);
+    CHECK_EQ_INT(split.prev_ns[SAMPLE_PYTHON], 2500);
+    CHECK_EQ_INT(split.prev_ns[SAMPLE_SYSTEM], 1500);
+    CHECK_EQ_INT(split.cur_ns[SAMPLE_SYSTEM], 6000);
+    /* Running throughout in native code; more kernel than CPU is capped. */
+    attribute_interval(&running_native, &running_native, &(struct interval_time){3000, 0, 0, 1, 9000},
+                       &split);
+    CHECK_EQ_INT(split.cur_ns[SAMPLE_NATIVE], 0);
+    CHECK_EQ_INT(split.cur_ns[SAMPLE_SYSTEM], 3000);
+    CHECK_EQ_INT(sum(split.prev_ns) + sum(split.cur_ns), 3000);
 }
 
 int main(void)
@@ -107,5 +125,6 @@ int main(void)
     test_new_thread_charged_to_now();
     test_lone_thread_gap_is_nobody_s();
     test_cpu_wait_is_charged_to_nobody();
+    test_kernel_time_is_system_where_it_ran();
     return test_finish("test_attribute");
 }

@@ -9,6 +9,7 @@
 #include "daemon/fakemem.h"
 #include "daemon/pywalk.h"
 #include "harness.h"
+#include "symbols/pyopcodes.h"
 
 /* Made-up but plausible layouts: what matters is that the walker takes
  * every position from struct py_offsets. */
@@ -64,6 +65,8 @@ static void fill_offsets(struct py_offsets *o, enum layout l)
         o->code.qualname = 120;
     o->code.firstlineno = 40;
     o->code.linetable = 128;
+    if (!iframe)
+        o->code.bytecode = 48;
     if (iframe)
         o->code.code_adaptive = 200;
     o->bytes.size = 16;
@@ -846,6 +849,79 @@ static void test_checked_walk(enum layout l)
         fprintf(stderr, "  (after test_checked_walk %s)\n", layout_name[l]);
 }
 
+/* The first opcode of a kind in this layout's version. */
+static uint8_t opcode_of_kind(const struct py_opcodes *ops, enum pyop_kind kind)
+{
+    for (int op = 1; op < 256; op++)
+        if (pyopcodes_kind(ops, (uint8_t)op) == kind)
+            return (uint8_t)op;
+    return 0;
+}
+
+/* The innermost frame's instruction: a call (so a C callable runs),
+ * behind an EXTENDED_ARG prefix too, a Python-callee call form, plain
+ * bytecode; and a version without a table knows nothing. */
+static void test_top_instruction(enum layout l)
+{
+    struct fake_proc p;
+    struct py_opcodes ops;
+    struct pywalk_stack s;
+
+    proc_init(&p, l);
+    pyopcodes_for_version(p.off->version_hex, &ops);
+    CHECK(ops.known);
+    uint8_t call = opcode_of_kind(&ops, PYOP_CALL), other = opcode_of_kind(&ops, PYOP_OTHER);
+    uint8_t ext = opcode_of_kind(&ops, PYOP_EXTENDED_ARG);
+    uint8_t code_bytes[] = {other, 0, call, 1, ext, 1, call, 2, other, 0};
+    uint64_t interp = add_interp(&p);
+    int t = add_thread(&p, interp, 0x7f0000001000, 4242);
+    struct fake_code_spec spec = {
+        .file = "/srv/app.py", .name = "f", .firstlineno = 1, .table = p.tables[0],
+        .table_len = p.table_len[0], .type = p.target.code_type_addr,
+        .bytecode = code_bytes, .bytecode_len = sizeof(code_bytes),
+    };
+    uint64_t code = fake_code(&p.m, p.off, &spec);
+    uint64_t frame = push_frame(&p, t, code, 2);
+    struct pywalk *w = pywalk_new(&p.target, &p.mem);
+    CHECK(w != NULL);
+    if (!w)
+        goto out;
+    CHECK_EQ_INT(pywalk_stack(w, p.tstate[t], &s), 0);
+    CHECK_EQ_INT(s.top_op, PYOP_CALL);
+    CHECK_EQ_INT(pywalk_stack_checked(w, p.tstate[t], &s), 0);
+    CHECK_EQ_INT(s.top_op, PYOP_CALL);
+
+    /* Move the frame's instruction: the prefixed call, then plain code. */
+    int64_t offsets[] = {4, 0, 8};
+    uint8_t kinds[] = {PYOP_CALL, PYOP_OTHER, PYOP_OTHER};
+    for (int i = 0; i < 3; i++) {
+        if (p.off->family == PYFAMILY_FRAME_OBJECT)
+            fake_i32(&p.m, frame + (uint64_t)p.off->frame_object.lasti,
+                     (int32_t)(offsets[i] / (p.off->linetable == LINETABLE_310 ? 2 : 1)));
+        else
+            fake_u64(&p.m, frame + (uint64_t)p.off->iframe.instr_ptr,
+                     code + (uint64_t)p.off->code.code_adaptive + (uint64_t)offsets[i]);
+        CHECK_EQ_INT(pywalk_stack(w, p.tstate[t], &s), 0);
+        CHECK_EQ_INT(s.top_op, kinds[i]);
+    }
+    pywalk_free(w);
+
+    /* A pre-release: its numbers are unknown, so is the instruction. */
+    p.target.off.version_hex = (p.target.off.version_hex & ~0xffu) | 0xb1u;
+    p.target.off.version_hex &= ~0xff00u;
+    w = pywalk_new(&p.target, &p.mem);
+    CHECK(w != NULL);
+    if (w) {
+        CHECK_EQ_INT(pywalk_stack(w, p.tstate[t], &s), 0);
+        CHECK_EQ_INT(s.top_op, PYOP_UNKNOWN);
+        pywalk_free(w);
+    }
+out:
+    proc_fini(&p);
+    if (harness_failures)
+        fprintf(stderr, "  (after test_top_instruction %s)\n", layout_name[l]);
+}
+
 int main(void)
 {
     for (enum layout l = L38; l <= L314; l++) {
@@ -855,6 +931,7 @@ int main(void)
         test_threads(l);
         test_recheck(l);
         test_checked_walk(l);
+        test_top_instruction(l);
     }
     test_skipped_frames(L312);
     test_skipped_frames(L313);
