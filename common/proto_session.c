@@ -60,6 +60,7 @@ void proto_encode_profile(struct proto_buf *buf, uint32_t type, const struct pro
     proto_put_u32(buf, p->flags);
     proto_put_u32(buf, p->offsets_pref);
     proto_put_str(buf, p->debug_dirs);
+    proto_put_str(buf, p->end_mark ? p->end_mark : "");
 }
 
 int proto_decode_profile(const void *payload, size_t len, struct proto_profile *out)
@@ -68,7 +69,7 @@ int proto_decode_profile(const void *payload, size_t len, struct proto_profile *
     proto_reader_init(&r, payload, len);
     if (proto_get_i32(&r, &out->pid) < 0 || proto_get_u32(&r, &out->rate_hz) < 0 ||
         proto_get_u32(&r, &out->flags) < 0 || proto_get_u32(&r, &out->offsets_pref) < 0 ||
-        proto_get_str(&r, &out->debug_dirs) < 0)
+        proto_get_str(&r, &out->debug_dirs) < 0 || proto_get_str(&r, &out->end_mark) < 0)
         return -EBADMSG;
     if (out->pid <= 0 || out->rate_hz == 0 || (out->flags & ~PROTO_FLAGS_KNOWN) ||
         out->offsets_pref > 3)
@@ -205,4 +206,19 @@ int proto_decode_empty(const void *payload, size_t len)
 {
     (void)payload;
     return len == 0 ? 0 : -EBADMSG;
+}
+
+void proto_encode_script_end(struct proto_buf *buf, uint64_t time_ns)
+{
+    proto_begin(buf, PROTO_SCRIPT_END);
+    proto_put_u64(buf, time_ns);
+}
+
+int proto_decode_script_end(const void *payload, size_t len, uint64_t *time_ns)
+{
+    struct proto_reader r;
+    proto_reader_init(&r, payload, len);
+    if (proto_get_u64(&r, time_ns) < 0)
+        return -EBADMSG;
+    return proto_get_end(&r);
 }

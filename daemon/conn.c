@@ -104,6 +104,8 @@ static void serve_session(int fd, uid_t caller, const struct msgio_msg *in,
                                     .pref = (enum pyoff_pref)p.offsets_pref, .attach = attach,
                                     .registry = env->registry};
     snprintf(req->debug_dirs, sizeof(req->debug_dirs), "%s", p.debug_dirs);
+    snprintf(req->end_mark, sizeof(req->end_mark), "%s", p.end_mark);
+    req->owner = caller;
     struct registry_info info = {.owner = caller, .pid = p.pid, .rate_hz = p.rate_hz,
                                  .kind = attach ? PROTO_KIND_ATTACH : PROTO_KIND_PROFILE};
     if (registry_add(env->registry, &info, &req->entry, err, sizeof(err)) < 0) {

@@ -17,6 +17,7 @@
 #include "common/procfs.h"
 #include "common/proto.h"
 #include "daemon/attach.h"
+#include "daemon/endmark.h"
 #include "daemon/heap_link.h"
 #include "daemon/locate_wait.h"
 #include "daemon/registry.h"
@@ -131,9 +132,21 @@ static void memory_finish(struct session *s)
     batch_add(s);
 }
 
+/* When the script's own code ended, if its bootstrap has marked it: every
+ * reader of the stream cuts the memory timelines there. */
+static void send_script_end(struct session *s)
+{
+    uint64_t mark;
+    if (endmark_read(s->req->end_mark, s->req->owner, &mark) < 0 || mark < s->start_ns)
+        return;
+    proto_encode_script_end(&s->msg, mark - s->start_ns);
+    batch_add(s);
+}
+
 static void send_end(struct session *s, uint32_t reason, const char *detail)
 {
     memory_finish(s);
+    send_script_end(s);
     struct proto_end end = {.reason = reason,
                             .ticks = s->sampler ? sampler_ticks(s->sampler) : 0,
                             .errors = s->sampler ? sampler_errors(s->sampler) : 0,

@@ -21,6 +21,8 @@ struct session_request {
     unsigned flags;          /* PROTO_FLAG_* */
     enum pyoff_pref pref;
     char debug_dirs[PATH_MAX]; /* "" for the default */
+    char end_mark[PATH_MAX];   /* the script's end-mark file, "" none (endmark.h) */
+    uid_t owner;               /* who asked: the end mark must be theirs */
     int attach;              /* a running process: locate once, fail at once */
     struct registry *registry;     /* the daemon's session table */
     struct registry_entry *entry;  /* this session's row in it */

@@ -93,12 +93,13 @@ static int resolve_paths(const struct profile_options *o, struct run_paths *path
     return 0;
 }
 
-static int request_session(int fd, pid_t pid, const struct profile_options *o, char *err,
-                           size_t errlen)
+static int request_session(int fd, pid_t pid, const struct profile_options *o,
+                           const char *end_mark, char *err, size_t errlen)
 {
     char why[512];
     struct control_sampling sampling;
     cli_sampling(o, &sampling);
+    sampling.end_mark = end_mark;
     int rc = control_start_session(fd, PROTO_PROFILE, pid, &sampling, why, sizeof(why));
     if (rc < 0)
         snprintf(err, errlen, "daemon: %s", why);
@@ -140,20 +141,10 @@ static int fill_run_facts(struct profile *p, const struct profile_options *o,
     return 0;
 }
 
-static uint64_t monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Starts the child stopped, hands it over, resumes it. Returns the child's
- * pid, or a negative code after printing why. *session_ns gets the time the
- * session was confirmed: the daemon's clock (time 0 of the stream) started
- * just before, so times measured from it are late by at most that reply's
- * trip. */
+ * pid, or a negative code after printing why. */
 static pid_t start_script(int fd, pid_t daemon_pid, const struct profile_options *o,
-                          const struct launch *l, uint64_t *session_ns)
+                          const struct launch *l)
 {
     char err[1024];
     struct spawned child;
@@ -167,14 +158,13 @@ static pid_t start_script(int fd, pid_t daemon_pid, const struct profile_options
         fail("%s", err);
         return -1;
     }
-    if (request_session(fd, child.pid, o, err, sizeof(err)) < 0) {
+    if (request_session(fd, child.pid, o, l->end_mark, err, sizeof(err)) < 0) {
         fail("%s", err);
         kill(child.pid, SIGKILL);
         kill(child.pid, SIGCONT);
         waitpid(child.pid, NULL, 0);
         return -1;
     }
-    *session_ns = monotonic_ns();
     if (spawn_resume(&child, o->python, err, sizeof(err)) < 0) {
         fail("%s", err);
         waitpid(child.pid, NULL, 0);
@@ -197,19 +187,6 @@ static int report_outcome(const struct collect_result *r, const struct profile *
         return EXIT_PROFILER;
     }
     return 0;
-}
-
-/* The memory figures end where the script's code did (docs/memory.md).
- * The daemon's time 0 is estimated from above (the session's confirmation,
- * and every timed message's arrival less its stream time), so the end can
- * only come out early, never late: the teardown's frees stay out. */
-static void mark_script_end(struct profile *p, const struct launch *l, uint64_t session_ns,
-                            uint64_t stream_zero_ns)
-{
-    uint64_t end = launch_script_end_ns(l);
-    uint64_t zero = stream_zero_ns && stream_zero_ns < session_ns ? stream_zero_ns : session_ns;
-    if (end && zero && end >= zero)
-        p->memory.script_end = (double)(end - zero) / 1e9;
 }
 
 /* One run: script started through the bootstrap, profile collected,
@@ -239,8 +216,7 @@ static int run_once(const struct profile_options *o, struct run_paths *paths_)
         return EXIT_PROFILER;
     }
     catch_interrupts();
-    uint64_t session_ns = 0;
-    pid_t child = start_script(fd, daemon_pid, o, &launch, &session_ns);
+    pid_t child = start_script(fd, daemon_pid, o, &launch);
     if (child < 0) {
         close(fd);
         launch_cleanup(&launch);
@@ -261,10 +237,8 @@ static int run_once(const struct profile_options *o, struct run_paths *paths_)
     close(fd);
     if (!status)
         status = report_outcome(&result, p);
-    if (!status) {
+    if (!status)
         profile_strip_frames(p, launch.bootstrap);
-        mark_script_end(p, &launch, session_ns, result.stream_zero_ns);
-    }
     struct results_request rr = {.output = paths.output,
                                  .source = o->module ? NULL : paths.script,
                                  .name = paths.name,

@@ -42,17 +42,6 @@ static double seconds_since(const struct timespec *start)
     return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
-/* A message stamped `stream_ns` after the daemon's time 0 arrived now: time
- * 0 was at most now - stream_ns. */
-static void note_stream_time(struct collector *c, uint64_t stream_ns)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-    if (stream_ns <= now && (!c->out->stream_zero_ns || now - stream_ns < c->out->stream_zero_ns))
-        c->out->stream_zero_ns = now - stream_ns;
-}
-
 static int on_target(struct collector *c, const struct msgio_msg *m)
 {
     struct proto_target t;
@@ -78,7 +67,6 @@ static int on_sample(struct collector *c, const struct msgio_msg *m)
     struct proto_sample *s = &c->sample;
     if (proto_decode_sample(m->payload, m->length, s) < 0)
         return -EBADMSG;
-    note_stream_time(c, s->time_ns);
     if (c->ticks_seen == 0 || s->time_ns != c->last_tick_ns) {
         c->ticks_seen++;
         c->last_tick_ns = s->time_ns;
@@ -116,7 +104,6 @@ static int on_memory(struct collector *c, const struct msgio_msg *m)
     case PROTO_RSS:
         if (proto_decode_rss(m->payload, m->length, &rss) < 0)
             return -EBADMSG;
-        note_stream_time(c, rss.time_ns);
         return profile_mem_rss(c->p, (double)rss.time_ns / 1e9, rss.rss_bytes);
     case PROTO_HEAP: {
         struct proto_heap *h = &c->heap;
@@ -192,6 +179,13 @@ static int on_message(struct collector *c, const struct msgio_msg *m)
         return on_sample(c, m);
     case PROTO_SESSION_END:
         return on_end(c, m);
+    case PROTO_SCRIPT_END: {
+        uint64_t end_ns;
+        if (proto_decode_script_end(m->payload, m->length, &end_ns) < 0)
+            return -EBADMSG;
+        c->p->memory.script_end = (double)end_ns / 1e9;
+        return 0;
+    }
     case PROTO_RSS:
     case PROTO_HEAP:
     case PROTO_HEAP_FREE:

@@ -18,9 +18,6 @@ struct collect_result {
     int session_failed;     /* the daemon could not profile the target */
     int daemon_lost;        /* the connection broke before the session ended */
     char message[512];      /* why, for the two above, or who stopped the session */
-    /* The latest the daemon's time 0 can have been, in CLOCK_MONOTONIC ns:
-     * the least (arrival - stream time) over the timed messages; 0 none. */
-    uint64_t stream_zero_ns;
 };
 
 /* Set by the client's SIGINT handler: the run is marked interrupted. */

@@ -110,7 +110,8 @@ int control_start_session(int fd, uint32_t type, pid_t pid, const struct control
     struct proto_profile req = {
         .pid = (int32_t)pid, .rate_hz = o->rate_hz,
         .flags = (o->idle ? PROTO_FLAG_IDLE : 0) | (o->memory ? PROTO_FLAG_MEMORY : 0),
-        .offsets_pref = (uint32_t)o->offsets, .debug_dirs = o->debug_dirs};
+        .offsets_pref = (uint32_t)o->offsets, .debug_dirs = o->debug_dirs,
+        .end_mark = o->end_mark};
     proto_encode_profile(&out, type, &req);
     int rc = msgio_send(fd, &out);
     proto_buf_free(&out);

@@ -35,6 +35,7 @@ struct control_sampling {
     int memory;              /* heap events (the script preloads the sampler) */
     enum pyoff_pref offsets; /* where struct offsets come from */
     const char *debug_dirs;  /* folders of detached debug info, or NULL */
+    const char *end_mark;    /* where the bootstrap marks the script's end, or NULL */
 };
 
 /* Asks the daemon on fd to start a session: PROTO_PROFILE for a spawned

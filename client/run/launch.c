@@ -115,18 +115,6 @@ void launch_cleanup(struct launch *l)
     l->argv = NULL;
 }
 
-uint64_t launch_script_end_ns(const struct launch *l)
-{
-    FILE *f = l->end_mark[0] ? fopen(l->end_mark, "re") : NULL;
-    unsigned long long ns = 0;
-    if (!f)
-        return 0;
-    if (fscanf(f, "%llu", &ns) != 1)
-        ns = 0;
-    fclose(f);
-    return (uint64_t)ns;
-}
-
 long launch_count_log_records(const char *path)
 {
     FILE *f = fopen(path, "re");

@@ -42,11 +42,6 @@ int launch_prepare(struct launch *l, const struct launch_options *o, const char 
 /* Removes the temporary files and frees argv. */
 void launch_cleanup(struct launch *l);
 
-/* The CLOCK_MONOTONIC time (ns) the bootstrap wrote to l->end_mark when
- * the script's own code ended, before the interpreter's teardown; 0 when
- * it wrote none (the process ended by os._exit or a signal). */
-uint64_t launch_script_end_ns(const struct launch *l);
-
 /* Records in a logs file written by the bootstrap (a record starts on an
  * unindented line). -1 when it cannot be read. */
 long launch_count_log_records(const char *path);

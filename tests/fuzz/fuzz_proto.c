@@ -43,6 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const void *p = copy;
     size_t n = payload_len;
     uint32_t u32;
+    uint64_t u64;
     int32_t i32;
     const char *text;
     struct proto_profile prof;
@@ -54,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct proto_rss rss;
     struct proto_heap_free heap_free;
     struct proto_heap_stats stats;
-    switch (data[0] % 19) {
+    switch (data[0] % 20) {
     case 0:
         proto_decode_hello(p, n, &u32);
         break;
@@ -68,6 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 3:
         if (proto_decode_profile(p, n, &prof) == 0) {
             check_str(prof.debug_dirs);
+            check_str(prof.end_mark);
             if (prof.pid <= 0 || prof.rate_hz == 0)
                 abort();
         }
@@ -134,6 +136,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
     case 17:
         if (proto_decode_heap_free(p, n, &heap_free) == 0 && n != 16)
+            abort();
+        break;
+    case 18:
+        if (proto_decode_script_end(p, n, &u64) == 0 && n != 8)
             abort();
         break;
     default:

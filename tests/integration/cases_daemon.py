@@ -20,7 +20,7 @@ from events import Lines, Pidfd, Ready, Go, poll_until
 from harness import (DEBIAN_PYTHON, Checks, Failure, Run, Skip, client_path, find_cpython,
                      fixingahole, load_profile)
 
-PROTO_VERSION = 2
+PROTO_VERSION = 3
 HELLO, HELLO_OK, ERROR = 1, 2, 3
 PROFILE, SESSION_STARTED = 100, 101
 LIST, SESSION_INFO, LIST_END, WATCH = 141, 142, 143, 144
@@ -662,7 +662,7 @@ def hostile_messages_close_only_that_connection(work):
                                                                       0) + b"abc"),
          "malformed PROFILE"),
         ("PROFILE with unknown flags", _hello() + _msg(PROFILE, struct.pack(
-            "<iIII", os.getpid(), 100, 0x80, 0) + b"\0"), "malformed PROFILE"),
+            "<iIII", os.getpid(), 100, 0x80, 0) + b"\0\0"), "malformed PROFILE"),
         ("WATCH of session 0", _hello() + _msg(WATCH, struct.pack("<I", 0)), "malformed WATCH"),
         ("LIST with a payload", _hello() + _msg(LIST, b"xyz"), "takes no payload"),
         ("unknown type", _hello() + _msg(9999, b""), "unexpected message type 9999"),

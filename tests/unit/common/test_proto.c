@@ -138,6 +138,7 @@ static void test_profile_request_checked(void)
         proto_put_u32(&b, flags[i]);
         proto_put_u32(&b, 0);
         proto_put_str(&b, "");
+        proto_put_str(&b, "");
         proto_finish(&b);
         const uint8_t *p = payload(&b, &len);
         CHECK_EQ_INT(proto_decode_profile(p, len, &req), expect[i]);
@@ -148,6 +149,7 @@ static void test_profile_request_checked(void)
     proto_put_u32(&b, 0);
     proto_put_u32(&b, 0);
     proto_put_u32(&b, 0);
+    proto_put_str(&b, "");
     proto_put_str(&b, "");
     proto_finish(&b);
     const uint8_t *p = payload(&b, &len);

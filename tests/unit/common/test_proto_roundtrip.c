@@ -13,6 +13,7 @@
 static const uint32_t all_types[] = {
     PROTO_HELLO, PROTO_HELLO_OK, PROTO_ERROR, PROTO_PROFILE, PROTO_SESSION_STARTED,
     PROTO_TARGET, PROTO_CODE, PROTO_THREAD, PROTO_SAMPLE, PROTO_SESSION_END, PROTO_STOP,
+    PROTO_SCRIPT_END,
     PROTO_RSS, PROTO_HEAP, PROTO_HEAP_FREE, PROTO_HEAP_STATS, PROTO_ATTACH, PROTO_LIST,
     PROTO_SESSION_INFO, PROTO_LIST_END, PROTO_WATCH, PROTO_STOP_SESSION, PROTO_DONE,
     PROTO_DAEMON_STATUS, PROTO_DAEMON_STATE, PROTO_SHUTDOWN,
@@ -72,7 +73,8 @@ static void test_requests(void)
     const uint32_t types[] = {PROTO_PROFILE, PROTO_ATTACH};
     for (int i = 0; i < 2; i++) {
         struct proto_profile in = {.pid = 99 + i, .rate_hz = 250, .flags = PROTO_FLAGS_KNOWN,
-                                   .offsets_pref = 2, .debug_dirs = "/usr/lib/debug:/opt/dbg"};
+                                   .offsets_pref = 2, .debug_dirs = "/usr/lib/debug:/opt/dbg",
+                                   .end_mark = "/tmp/fixingahole-end-x1"};
         struct proto_profile out;
         proto_encode_profile(&buf, types[i], &in);
         finish(types[i]);
@@ -82,6 +84,7 @@ static void test_requests(void)
         CHECK_EQ_INT(out.flags, PROTO_FLAGS_KNOWN);
         CHECK_EQ_INT(out.offsets_pref, 2);
         CHECK_EQ_STR(out.debug_dirs, "/usr/lib/debug:/opt/dbg");
+        CHECK_EQ_STR(out.end_mark, "/tmp/fixingahole-end-x1");
         CHECK_EQ_INT(proto_decode_profile(SHORT, &out), -EBADMSG);
     }
     /* NULL is sent as "". */
@@ -90,6 +93,7 @@ static void test_requests(void)
     finish(PROTO_PROFILE);
     CHECK_EQ_INT(proto_decode_profile(payload, payload_len, &out), 0);
     CHECK_EQ_STR(out.debug_dirs, "");
+    CHECK_EQ_STR(out.end_mark, "");
 
     const uint32_t empties[] = {PROTO_STOP, PROTO_LIST, PROTO_DONE, PROTO_DAEMON_STATUS,
                                 PROTO_SHUTDOWN};
@@ -183,6 +187,13 @@ static void test_stream(void)
     CHECK(e2.reason == PROTO_END_FAILED && e2.ticks == 1000 && e2.errors == 3);
     CHECK_EQ_STR(e2.detail, e.detail);
     CHECK_EQ_INT(proto_decode_end(SHORT, &e2), -EBADMSG);
+
+    uint64_t end_ns = 0;
+    proto_encode_script_end(&buf, 3000000123ull);
+    finish(PROTO_SCRIPT_END);
+    CHECK_EQ_INT(proto_decode_script_end(payload, payload_len, &end_ns), 0);
+    CHECK(end_ns == 3000000123ull);
+    CHECK_EQ_INT(proto_decode_script_end(SHORT, &end_ns), -EBADMSG);
 }
 
 static void test_memory(void)
