@@ -1,6 +1,7 @@
 #!/bin/sh
-# Builds fixingahole and runs every test: the whole suite in a plain build
-# and under ASan+UBSan (GCC, warnings are errors), then a clang Release build
+# Builds fixingahole and runs every test: the whole suite in a plain build,
+# then under ASan+UBSan (GCC, warnings are errors) the unit tests and the
+# integration cases of one interpreter per frame family, then a clang Release build
 # with its unit tests, so a second compiler and an optimised build type are
 # checked at every run. Prints what was skipped and why. Exit status 0 only
 # if every build and test passed.
@@ -40,9 +41,12 @@ for flavour in release asan; do
   dir=build-test-$flavour
   sanitize=OFF
   [ "$flavour" = asan ] && sanitize=ON
-  # The fuzz target is built with ASan+UBSan in either flavour: run it once.
+  # Under ASan+UBSan: the unit tests and the integration cases labelled
+  # sanitize (one interpreter per frame family, every command; see
+  # tests/integration/CMakeLists.txt). The fuzz target is built with the
+  # sanitizers in either flavour: it runs once, in the plain build.
   only=""
-  [ "$flavour" = asan ] && only="-LE fuzz"
+  [ "$flavour" = asan ] && only="-L unit|sanitize"
   if build "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFIXINGAHOLE_SANITIZE=$sanitize; then
     # shellcheck disable=SC2086
     run_suite "$dir" $only
