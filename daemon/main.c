@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -201,6 +202,18 @@ static void on_terminate(int sig)
     terminate_requested = 1;
 }
 
+/* Every sampled thread holds a CPU-clock counter (cpuclock.h): a few
+ * targets with hundreds of threads outgrow the usual soft limit of 1024
+ * descriptors, so take what the hard limit allows. */
+static void raise_fd_limit(void)
+{
+    struct rlimit lim;
+    if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+        lim.rlim_cur = lim.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &lim);
+    }
+}
+
 int main(int argc, char **argv)
 {
     struct cmdline cl = {.idle_timeout_s = -1};
@@ -213,6 +226,7 @@ int main(int argc, char **argv)
         return 1;
     }
     sig_install(SIGPIPE, SIG_IGN);
+    raise_fd_limit();
     int ready_fd = config.foreground ? -1 : detach_begin();
     int fd = server_listen(config.socket_path, config.shared, err, sizeof(err));
     char status = fd >= 0 ? 0 : fd == -EADDRINUSE ? EXIT_ALREADY_RUNNING : 1;

@@ -9,12 +9,15 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/buf.h"
 #include "common/clock.h"
 #include "common/proto.h"
 #include "daemon/codemap.h"
+#include "daemon/cpuclock.h"
 #include "daemon/oncpu.h"
+#include "daemon/placement.h"
 #include "daemon/rmem.h"
 #include "daemon/taskstat.h"
 #include "daemon/threadstop.h"
@@ -22,15 +25,24 @@
 
 #define SAMPLER_MAX_TASKS 4096
 /* Stopping a thread costs it about 100-150 us here (mostly the IPI and the
- * context switch), so a lone thread is held at most this often; ticks in
- * between read its stack without stopping it (a read that races the
- * thread may come back torn, counted as an error). 5 ms is below the
- * shortest jittered period at the default 100 Hz, so there every tick
- * holds; at 1 kHz about one tick in five does. */
+ * context switch). With exact CPU clocks (cpuclock.h) a stop only reads a
+ * running thread's PC, to tell extension code from the interpreter: the
+ * process gets at most one stop per this gap, shared round-robin by its
+ * running threads, whatever the rate and the thread count. Ticks in between
+ * read stacks without stopping (checked, see walk_unheld). 5 ms is below
+ * the shortest jittered period at the default 100 Hz, so a lone thread is
+ * held at every tick there; at 1 kHz at about one tick in five. */
 #define SAMPLER_HOLD_GAP_NS 5000000u
 /* Walks of a thread that runs on while it is read: the first, and one more
  * when the thread moved on meanwhile. */
 #define SAMPLER_WALK_ATTEMPTS 2
+/* A runnable thread found waiting for a CPU stands where it was preempted,
+ * and preemption favours certain places (the kernel reschedules a task
+ * lazily, at its next return from a system call or interrupt): charging
+ * the interval to that place would move CPU time onto the line after each
+ * system call. Such an observation is skipped and the interval carried to
+ * a tick that finds the thread on CPU, at most this many ticks in a row. */
+#define SAMPLER_MAX_WAITING_SKIPS 8
 /* Ticks in a row the main thread must show no Python frame, after it has
  * shown some, for the interpreter to count as shutting down: a single
  * empty read can be a frame being pushed. */
@@ -41,6 +53,16 @@
 /* The kernel's CPUCLOCK_SCHED clock of a whole process (clock_getcpuclockid
  * works for pids too, but this avoids a glibc call per tick). */
 #define SAMPLER_PROCESS_CLOCK(pid) ((clockid_t)(((unsigned)~(pid) << 3) | 2u))
+
+/* Where a thread's CPU time comes from. Only the first is exact at every
+ * tick; without it (perf counters refused) a running thread is stopped to
+ * bring its clock up to date, or, alone in its process, read through the
+ * process clock. */
+enum cpu_source {
+    CPU_EXACT = 0,      /* its perf task-clock counter */
+    CPU_PROCESS = 1,    /* the process CPU clock (a one-thread process) */
+    CPU_SCHEDSTAT = 2,  /* /proc/.../schedstat, exact while it is stopped */
+};
 
 /* What the previous tick saw of one thread. */
 struct thread_track {
@@ -58,7 +80,9 @@ struct thread_track {
     uint64_t last_hold_ns; /* when we last held it */
     struct pywalk_frame held_at; /* innermost frame at that hold */
     int held_kind;               /* and where its CPU time was then */
-    int process_clock;           /* cpu_ns comes from the process clock */
+    enum cpu_source source;      /* where cpu_ns comes from */
+    int clock_fd;                /* its exact clock (cpuclock.h), -1 none */
+    int waiting_skips;           /* ticks in a row skipped: waiting for a CPU */
 };
 
 struct sampler {
@@ -75,12 +99,38 @@ struct sampler {
     int main_ran;         /* the main thread has run a module's code */
     int main_empty_ticks; /* ticks in a row it has shown none since */
     int teardown;         /* the interpreter is shutting down */
+    int exact_clocks;     /* perf task-clock counters: 0 untried, 1 yes, -1 refused */
+    struct placement placement; /* this thread kept off the target's CPUs */
+    int running_cpus[SAMPLER_MAX_TASKS]; /* where this tick found them running */
+    int nrunning;
+    uint64_t last_hold_ns; /* when any thread was last stopped */
     uint64_t last_tick_ns;
     uint32_t tids[SAMPLER_MAX_TASKS];
     struct pywalk_thread pythreads[PYWALK_MAX_THREADS];
     struct pywalk_stack stack;      /* the thread being sampled */
     struct pywalk_stack main_stack; /* the main thread's, for native helpers */
 };
+
+/* A new thread's exact CPU clock, or -1. The first refusal (perf counters
+ * not allowed for this user) stops further tries for the session. */
+static int open_exact_clock(struct sampler *s, uint32_t tid)
+{
+    if (s->exact_clocks < 0)
+        return -1;
+    int fd = cpuclock_open((pid_t)tid);
+    if (fd >= 0)
+        s->exact_clocks = 1;
+    else if (fd != -ESRCH && s->exact_clocks == 0)
+        s->exact_clocks = -1;
+    return fd;
+}
+
+static void close_exact_clock(struct thread_track *t)
+{
+    if (t->clock_fd >= 0)
+        close(t->clock_fd);
+    t->clock_fd = -1;
+}
 
 struct sampler *sampler_new(pid_t pid, const struct py_target *target)
 {
@@ -109,8 +159,10 @@ void sampler_free(struct sampler *s)
     codemap_free(s->codemap);
     pywalk_free(s->walk);
     rmem_proc_free(s->mem);
-    for (size_t i = 0; i < s->ntracks; i++)
+    for (size_t i = 0; i < s->ntracks; i++) {
         free(s->tracks[i].stack);
+        close_exact_clock(&s->tracks[i]);
+    }
     free(s->tracks);
     free(s);
 }
@@ -157,6 +209,7 @@ static struct thread_track *track_of(struct sampler *s, uint32_t tid, int *is_ne
     struct thread_track *t = &s->tracks[s->ntracks++];
     memset(t, 0, sizeof(*t));
     t->tid = tid;
+    t->clock_fd = open_exact_clock(s, tid);
     return t;
 }
 
@@ -165,10 +218,12 @@ static void forget_gone_threads(struct sampler *s)
 {
     size_t kept = 0;
     for (size_t i = 0; i < s->ntracks; i++) {
-        if (s->tracks[i].seen_tick == s->ticks)
+        if (s->tracks[i].seen_tick == s->ticks) {
             s->tracks[kept++] = s->tracks[i];
-        else
+        } else {
             free(s->tracks[i].stack);
+            close_exact_clock(&s->tracks[i]);
+        }
     }
     s->ntracks = kept;
 }
@@ -237,19 +292,23 @@ static int runs_module(const struct sampler *s, const struct pywalk_stack *stack
 /* Why a Python thread's stack, walked with result walk_rc, places no time
  * (PROTO_PLACED when it does). The main thread shows no Python frame only
  * before its program starts and after it ends. A failed walk is an error,
- * except once the interpreter shuts down and frees what it is read from. */
-static uint32_t stack_unplaced(struct sampler *s, uint32_t tid, int walk_rc)
+ * except once the interpreter shuts down and frees what it is read from.
+ * Only stopped threads count toward the shutdown (a running one read
+ * unstopped can show an empty chain for a moment), and a program frame
+ * seen again undoes it. */
+static uint32_t stack_unplaced(struct sampler *s, uint32_t tid, int walk_rc, int held)
 {
     int is_main = tid == (uint32_t)s->pid;
     if (walk_rc == 0 && s->stack.nframes > 0) {
         if (is_main) {
             s->main_ran |= runs_module(s, &s->stack);
             s->main_empty_ticks = 0;
+            s->teardown = 0;
         }
         return PROTO_PLACED;
     }
     if (walk_rc == 0 && is_main) {
-        if (s->main_ran && ++s->main_empty_ticks >= SAMPLER_TEARDOWN_TICKS)
+        if (s->main_ran && held && ++s->main_empty_ticks >= SAMPLER_TEARDOWN_TICKS)
             s->teardown = 1;
         return s->main_ran ? PROTO_UNPLACED_TEARDOWN : PROTO_UNPLACED_STARTUP;
     }
@@ -306,7 +365,7 @@ static uint32_t observe_thread(struct sampler *s, const struct pywalk_thread *py
         now->cpu_kind = SAMPLE_NATIVE;
     if (st->state == 'S' || st->state == 'D')
         now->off_kind = blocked_kind(s->pid, hold->tid);
-    uint32_t unplaced = stack_unplaced(s, hold->tid, rc);
+    uint32_t unplaced = stack_unplaced(s, hold->tid, rc, hold->held);
     if (unplaced != PROTO_PLACED)
         s->stack.nframes = 0;
     return unplaced;
@@ -420,39 +479,80 @@ static int process_cpu_ns(pid_t pid, uint64_t *ns)
     return 0;
 }
 
-/* Whether to stop a running Python thread this tick. Threads of a
- * multi-threaded process always are: stopping is what makes their CPU
- * clocks exact. A lone thread gets its exact clock from the process and
- * is stopped at most every SAMPLER_HOLD_GAP_NS, for its PC. */
-static int wants_hold(const struct thread_track *t, int lone, uint64_t now_ns)
+/* Whether to stop a running Python thread this tick. With an exact clock
+ * a stop only reads the PC: at most one per SAMPLER_HOLD_GAP_NS in the
+ * process, and a thread waits its turn (the gap times the threads) so that
+ * all of them get one. Without it, a thread of a multi-threaded process is
+ * stopped at every tick, since stopping is what makes its schedstat exact;
+ * a lone thread gets its clock from the process and is stopped at most
+ * every gap, for its PC. */
+static int wants_hold(const struct sampler *s, const struct thread_track *t,
+                      const struct tick_state *tick, uint64_t now_ns)
 {
-    return !lone || !t || now_ns - t->last_hold_ns >= SAMPLER_HOLD_GAP_NS;
+    if (t->clock_fd >= 0)
+        return now_ns - s->last_hold_ns >= SAMPLER_HOLD_GAP_NS &&
+               now_ns - t->last_hold_ns >= SAMPLER_HOLD_GAP_NS * (uint64_t)tick->npy;
+    return !tick->lone || now_ns - t->last_hold_ns >= SAMPLER_HOLD_GAP_NS;
 }
 
-/* Reads a thread's state and clocks; holds a running Python thread still
- * when wants_hold says so (its schedstat is exact once it is stopped). */
-static int read_thread(struct sampler *s, uint32_t tid, int hold_it, int lone,
-                       struct task_stat *st, struct thread_hold *hold, uint64_t *when_ns)
+/* Whether a thread that reads as runnable is on a CPU now, or waits for
+ * one: its exact clock moves across a short read of /proc, or it does
+ * not. Without an exact clock there is no telling: on CPU. */
+static int on_cpu_now(struct sampler *s, const struct thread_track *t, struct task_stat *st)
 {
-    hold->tid = (pid_t)tid;
-    if (taskstat_read(s->pid, tid, st) < 0)
+    uint64_t before, after;
+    if (t->clock_fd < 0 || cpuclock_read(t->clock_fd, &before) < 0)
+        return taskstat_read(s->pid, t->tid, st) == 0 ? 1 : -ESRCH;
+    if (taskstat_read(s->pid, t->tid, st) < 0)
         return -ESRCH;
-    if (hold_it && st->state == 'R' && threadstop_hold((pid_t)tid, hold) == 0 &&
-        taskstat_read(s->pid, tid, st) == 0)
+    if (cpuclock_read(t->clock_fd, &after) < 0)
+        return 1;
+    return after > before;
+}
+
+/* Reads a thread's state and clocks, holding a running Python thread still
+ * when hold_it says so. Its CPU time comes from its exact clock, else the
+ * process clock (a lone thread), else schedstat (exact once it is
+ * stopped); *source says which. */
+static int read_thread(struct sampler *s, struct thread_track *t, int is_new, int hold_it,
+                       int lone, struct task_stat *st, struct thread_hold *hold,
+                       enum cpu_source *source, uint64_t *when_ns)
+{
+    hold->tid = (pid_t)t->tid;
+    int on_cpu = on_cpu_now(s, t, st);
+    if (on_cpu < 0)
+        return -ESRCH;
+    if (!is_new && st->state == 'R' && !on_cpu &&
+        t->waiting_skips < SAMPLER_MAX_WAITING_SKIPS) {
+        t->waiting_skips++;
+        return -EAGAIN;
+    }
+    t->waiting_skips = 0;
+    if (st->state == 'R' && s->nrunning < SAMPLER_MAX_TASKS)
+        s->running_cpus[s->nrunning++] = st->cpu;
+    if (hold_it && st->state == 'R' && threadstop_hold((pid_t)t->tid, hold) == 0 &&
+        taskstat_read(s->pid, t->tid, st) == 0) {
         st->state = 'R'; /* it reads as stopped now, by us */
-    if (lone && process_cpu_ns(s->pid, &st->cpu_ns) < 0)
-        return -ESRCH;
+        s->last_hold_ns = clock_monotonic_ns();
+    }
+    if (t->clock_fd >= 0 && cpuclock_read(t->clock_fd, &st->cpu_ns) == 0)
+        *source = CPU_EXACT;
+    else if (lone && process_cpu_ns(s->pid, &st->cpu_ns) == 0)
+        *source = CPU_PROCESS;
+    else
+        *source = CPU_SCHEDSTAT;
     *when_ns = clock_monotonic_ns();
     return 0;
 }
 
-/* A thread's CPU clock source changed (it got or lost company): start its
- * clock over, losing this interval's CPU rather than mixing two clocks. */
-static void keep_clock_consistent(struct thread_track *t, int lone, const struct task_stat *st)
+/* A thread's CPU clock source changed: start its clock over, losing this
+ * interval's CPU rather than mixing two clocks. */
+static void keep_clock_consistent(struct thread_track *t, enum cpu_source source,
+                                  const struct task_stat *st)
 {
-    if (t->process_clock == lone)
+    if (t->source == source)
         return;
-    t->process_clock = lone;
+    t->source = source;
     t->cpu_ns = st->cpu_ns;
 }
 
@@ -488,13 +588,24 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
     struct task_stat st;
     struct thread_hold hold = {0};
     uint64_t now_ns, released_ns = 0;
-    int hold_it = py && (is_new || wants_hold(t, tick->lone, clock_monotonic_ns()));
-    if (read_thread(s, tid, hold_it, tick->lone, &st, &hold, &now_ns) < 0)
+    enum cpu_source source;
+    int hold_it = py && ((is_new && t->clock_fd < 0) ||
+                         wants_hold(s, t, tick, clock_monotonic_ns()));
+    int read = read_thread(s, t, is_new, hold_it, tick->lone, &st, &hold, &source, &now_ns);
+    if (read == -EAGAIN) {
+        /* Waiting for a CPU: this tick does not sample it (see
+         * SAMPLER_MAX_WAITING_SKIPS); its last stack stays current. */
+        t->seen_tick = s->ticks;
+        if (tid == (uint32_t)s->pid && t->stack)
+            tick->have_main = 1;
+        return 0;
+    }
+    if (read < 0)
         return 0; /* exited since the listing */
     if (!is_new)
-        keep_clock_consistent(t, tick->lone, &st);
+        keep_clock_consistent(t, source, &st);
     else
-        t->process_clock = tick->lone;
+        t->source = source;
     t->seen_tick = s->ticks;
     if (is_new)
         t->when_ns = s->ticks == 1 ? now_ns : s->last_tick_ns;
@@ -557,8 +668,10 @@ int sampler_tick(struct sampler *s, uint64_t now_ns, sampler_emit_fn emit, void 
     main_thread_first(s, ntids);
     struct tick_state tick = {.npy = list_python_threads(s, ntids), .lone = ntids == 1};
     int rc = 0;
+    s->nrunning = 0;
     for (int i = 0; i < ntids && rc == 0; i++)
         rc = sample_task(s, s->tids[i], &tick, emit, ctx);
+    placement_avoid(&s->placement, s->running_cpus, s->nrunning);
     forget_gone_threads(s);
     s->last_tick_ns = now_ns;
     return rc;

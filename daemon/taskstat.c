@@ -30,20 +30,35 @@ int taskstat_list(pid_t pid, uint32_t *tids, int max)
     return count;
 }
 
-/* stime, the 15th field of stat (the 13th after the state letter, which
- * follows the last ')': comm may hold spaces and parentheses). */
-static int parse_kernel_ns(const char *stat_text, uint64_t *out)
+/* The fields of stat after comm (which may hold spaces and parentheses,
+ * hence the last ')'): stime is the 15th field, processor the 39th. */
+static int parse_stat_fields(const char *stat_text, struct task_stat *out)
 {
     static long ticks_per_second;
     const char *p = strrchr(stat_text, ')');
-    unsigned long long stime;
+    unsigned long long value = 0, stime = 0;
+    int field = 2, cpu = -1;
 
     if (!ticks_per_second)
         ticks_per_second = sysconf(_SC_CLK_TCK);
-    if (!p || ticks_per_second <= 0 ||
-        sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %llu", &stime) != 1)
+    if (!p || ticks_per_second <= 0)
         return -EINVAL;
-    *out = (uint64_t)stime * (1000000000u / (uint64_t)ticks_per_second);
+    for (p++; *p && field < 39; field++) {
+        char *end;
+        while (*p == ' ')
+            p++;
+        value = strtoull(p, &end, 10);
+        if (field + 1 == 15)
+            stime = value;
+        else if (field + 1 == 39 && end != p)
+            cpu = (int)value;
+        while (*p && *p != ' ')
+            p++;
+    }
+    if (field < 15)
+        return -EINVAL;
+    out->kernel_ns = (uint64_t)stime * (1000000000u / (uint64_t)ticks_per_second);
+    out->cpu = cpu;
     return 0;
 }
 
@@ -58,7 +73,7 @@ int taskstat_read(pid_t pid, uint32_t tid, struct task_stat *out)
     if (state < 0)
         return state;
     out->state = (char)state;
-    if (parse_kernel_ns(text, &out->kernel_ns) < 0)
+    if (parse_stat_fields(text, out) < 0)
         return -EINVAL;
     snprintf(path, sizeof(path), "/proc/%d/task/%u/schedstat", (int)pid, tid);
     n = procfs_read(path, text, sizeof(text));

@@ -15,6 +15,7 @@ struct task_stat {
      * kernel mode at its timer ticks and reports the split in USER_HZ
      * units (10 ms): exact over a run, coarse over one interval. */
     uint64_t kernel_ns;
+    int cpu; /* the CPU it last ran on (stat's processor), -1 unknown */
 };
 
 /* Lists the TIDs of pid's threads into tids (at most max). Returns the count,

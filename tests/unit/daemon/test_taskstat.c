@@ -2,6 +2,7 @@
  * state, its CPU clock and its kernel-mode time, also when its name holds
  * spaces and parentheses that could derail parsing /proc/.../stat. */
 #include <fcntl.h>
+#include <sched.h>
 #include <stdint.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -58,6 +59,7 @@ int main(void)
     CHECK(ours + 20000000u >= kernels && ours <= kernels + 20000000u);
     CHECK(kernels > cpu / 2); /* the work really was in the kernel */
     CHECK(cpu >= 250000000u);
+    CHECK(after.cpu >= 0 && after.cpu < CPU_SETSIZE); /* stat's processor field */
     CHECK(taskstat_read(pid, 0x7fffffff, &after) < 0);
     return test_finish("test_taskstat");
 }
