@@ -129,3 +129,23 @@ void msgio_msg_free(struct msgio_msg *msg)
     free(msg->payload);
     memset(msg, 0, sizeof(*msg));
 }
+
+int msgio_request(int fd, struct proto_buf *req, uint32_t want, struct msgio_msg *answer,
+                  const char *what, char *err, size_t errlen)
+{
+    const char *text;
+    int rc = msgio_send(fd, req);
+
+    memset(answer, 0, sizeof(*answer));
+    if (rc == 0)
+        rc = msgio_recv(fd, answer, PROTO_ANSWER_TIMEOUT_MS);
+    if (rc > 0 && answer->type == want)
+        return 0;
+    if (rc > 0 && answer->type == PROTO_ERROR &&
+        proto_decode_error(answer->payload, answer->length, &text) == 0)
+        snprintf(err, errlen, "%s", text);
+    else
+        snprintf(err, errlen, "no valid answer to %s", what);
+    msgio_msg_free(answer);
+    return -EPROTO;
+}

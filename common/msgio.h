@@ -40,4 +40,12 @@ int msgio_recv(int fd, struct msgio_msg *msg, int timeout_ms);
 
 void msgio_msg_free(struct msgio_msg *msg);
 
+/* One request and its answer: sends req, waits (PROTO_ANSWER_TIMEOUT_MS)
+ * for a message of type want, left in *answer for the caller to decode
+ * (and free with msgio_msg_free). A PROTO_ERROR answer puts its message
+ * in err, anything else "no valid answer to WHAT"; both return -EPROTO, as
+ * does a broken exchange. */
+int msgio_request(int fd, struct proto_buf *req, uint32_t want, struct msgio_msg *answer,
+                  const char *what, char *err, size_t errlen);
+
 #endif

@@ -8,8 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "client/link/rss.h"
 #include "common/msgio.h"
+#include "common/procfs.h"
 #include "common/proto.h"
 #include "symbols/pyoffsets.h"
 #include "symbols/pyversion.h"
@@ -316,7 +316,9 @@ int collect_follow(int fd, const struct collect_follow *f, struct profile *p,
             break;
         double now = seconds_since(&start);
         if (now - last_rss >= 0.25) {
-            rss_peak(f->pid, &peak_rss); /* the target may be gone at the end */
+            uint64_t now_peak; /* the target may be gone at the end */
+            if (procfs_peak_rss(f->pid, &now_peak) == 0 && now_peak > peak_rss)
+                peak_rss = now_peak;
             last_rss = now;
         }
         if (f->refresh && now - last_refresh >= f->refresh_s) {

@@ -113,21 +113,15 @@ int control_start_session(int fd, uint32_t type, pid_t pid, const struct control
         .offsets_pref = (uint32_t)o->offsets, .debug_dirs = o->debug_dirs,
         .end_mark = o->end_mark};
     proto_encode_profile(&out, type, &req);
-    int rc = msgio_send(fd, &out);
-    proto_buf_free(&out);
-    struct msgio_msg in = {0};
+    struct msgio_msg in;
     uint32_t id = 0;
-    const char *text;
+    int rc = msgio_request(fd, &out, PROTO_SESSION_STARTED, &in, "the session request", err,
+                           errlen);
+    proto_buf_free(&out);
     if (rc == 0)
-        rc = msgio_recv(fd, &in, PROTO_ANSWER_TIMEOUT_MS);
-    if (rc > 0 && in.type == PROTO_SESSION_STARTED &&
-        proto_decode_session_started(in.payload, in.length, &id) == 0 && id <= INT32_MAX)
-        rc = (int)id;
-    else if (rc > 0 && in.type == PROTO_ERROR &&
-             proto_decode_error(in.payload, in.length, &text) == 0)
-        rc = (snprintf(err, errlen, "%s", text), -EPROTO);
-    else
-        rc = (snprintf(err, errlen, "daemon: did not start the session"), -EPROTO);
+        rc = proto_decode_session_started(in.payload, in.length, &id) == 0 && id <= INT32_MAX
+                 ? (int)id
+                 : (snprintf(err, errlen, "did not start the session"), -EPROTO);
     msgio_msg_free(&in);
     return rc;
 }

@@ -102,24 +102,19 @@ static int connect_or_start(const char *path, char *err, size_t errlen)
 static int handshake(int fd, char *err, size_t errlen)
 {
     struct proto_buf out;
-    proto_buf_init(&out);
-    proto_encode_hello(&out, PROTO_VERSION);
-    int rc = msgio_send(fd, &out);
-    proto_buf_free(&out);
-    struct msgio_msg in = {0};
-    if (rc == 0)
-        rc = msgio_recv(fd, &in, PROTO_ANSWER_TIMEOUT_MS);
+    struct msgio_msg in;
     uint32_t version;
     int32_t pid;
-    const char *message;
-    if (rc > 0 && in.type == PROTO_HELLO_OK &&
-        proto_decode_hello_ok(in.payload, in.length, &version, &pid) == 0)
-        rc = 0;
-    else if (rc > 0 && in.type == PROTO_ERROR &&
-             proto_decode_error(in.payload, in.length, &message) == 0)
-        rc = (snprintf(err, errlen, "daemon: %s", message), -EPROTO);
-    else
-        rc = (snprintf(err, errlen, "daemon: no valid handshake answer"), -EPROTO);
+
+    proto_buf_init(&out);
+    proto_encode_hello(&out, PROTO_VERSION);
+    char why[512];
+    int rc = msgio_request(fd, &out, PROTO_HELLO_OK, &in, "the handshake", why, sizeof(why));
+    proto_buf_free(&out);
+    if (rc == 0 && proto_decode_hello_ok(in.payload, in.length, &version, &pid) < 0)
+        rc = (snprintf(why, sizeof(why), "no valid handshake answer"), -EPROTO);
+    if (rc < 0)
+        snprintf(err, errlen, "daemon: %s", why);
     msgio_msg_free(&in);
     return rc;
 }

@@ -6,6 +6,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char *const profile_unplaced_names[PROFILE_UNPLACED_REASONS] = {
+    NULL, "walk_failed", "no_python", "startup", "teardown"};
+
+double profile_unplaced_seconds(const struct profile *p, int reason, int include_idle)
+{
+    double sum = 0;
+    for (int k = 0; k < TIME_KINDS; k++)
+        sum += k != TIME_IDLE || include_idle ? p->unplaced[reason][k] : 0.0;
+    return sum;
+}
+
 struct profile *profile_new(void)
 {
     struct profile *p = calloc(1, sizeof(struct profile));

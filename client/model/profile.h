@@ -21,6 +21,9 @@ enum time_kind {
 
 /* Reasons a sample's time has no stack: common/proto.h PROTO_UNPLACED_*. */
 #define PROFILE_UNPLACED_REASONS 5
+/* Their names, index 0 unused: "walk_failed", "no_python", "startup",
+ * "teardown" (the keys of profile.json's totals.unattributed). */
+extern const char *const profile_unplaced_names[PROFILE_UNPLACED_REASONS];
 
 /* A code object as the daemon described it. */
 struct profile_code {
@@ -91,6 +94,10 @@ struct profile {
 /* Returns a zeroed profile, or NULL when out of memory. */
 struct profile *profile_new(void);
 void profile_free(struct profile *p);
+
+/* The counted time (idle only when include_idle) that the daemon could
+ * place on no stack for one reason (1..PROFILE_UNPLACED_REASONS-1). */
+double profile_unplaced_seconds(const struct profile *p, int reason, int include_idle);
 
 /* Records code object `id`; ids arrive dense but possibly out of order.
  * Copies the strings. Returns 0 or -ENOMEM. */

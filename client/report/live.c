@@ -10,6 +10,7 @@
 #include "client/model/profile_strip.h"
 #include "client/report/outdir.h"
 #include "client/report/report_text.h"
+#include "common/procfs.h"
 
 int live_init(struct live *l, const char *output, const char *script)
 {
@@ -25,21 +26,6 @@ int live_init(struct live *l, const char *output, const char *script)
     snprintf(l->file, sizeof(l->file), "%.*s/profile_results.live.txt",
              (int)(sizeof(l->file) - 32), dir);
     return 0;
-}
-
-/* VmHWM of pid in bytes, or 0. */
-static uint64_t peak_rss(pid_t pid)
-{
-    char path[64], line[256];
-    unsigned long long kb = 0;
-    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "re");
-    while (f && fgets(line, sizeof(line), f))
-        if (sscanf(line, "VmHWM: %llu kB", &kb) == 1)
-            break;
-    if (f)
-        fclose(f);
-    return (uint64_t)kb * 1024u;
 }
 
 /* A copy of p without the bootstrap's frames: p keeps growing after. The
@@ -93,7 +79,8 @@ void live_refresh(void *ctx, const struct profile *p, double elapsed_s)
     struct live *l = ctx;
     struct profile *copy = live_snapshot(p, l->bootstrap, elapsed_s);
     if (copy)
-        copy->max_rss_bytes = peak_rss(l->pid);
+        if (procfs_peak_rss(l->pid, &copy->max_rss_bytes) < 0)
+            copy->max_rss_bytes = 0;
     struct summary *s = copy ? summary_new(copy, &l->so) : NULL;
     char *text = NULL;
     size_t len = 0;

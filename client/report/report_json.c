@@ -116,15 +116,9 @@ static void add_totals(struct jw *w, cJSON *doc, const struct profile *p,
 
     /* Counted time the daemon could place on no stack, by reason
      * (common/proto.h PROTO_UNPLACED_* order). */
-    static const char *const reasons[PROFILE_UNPLACED_REASONS] = {
-        NULL, "walk_failed", "no_python", "startup", "teardown"};
     cJSON *u = put(w, t, "unattributed", cJSON_CreateObject());
-    for (int r = 1; r < PROFILE_UNPLACED_REASONS; r++) {
-        double sum = 0;
-        for (int k = 0; k < TIME_KINDS; k++)
-            sum += k != TIME_IDLE || s->include_idle ? p->unplaced[r][k] : 0.0;
-        num(w, u, reasons[r], sum);
-    }
+    for (int r = 1; r < PROFILE_UNPLACED_REASONS; r++)
+        num(w, u, profile_unplaced_names[r], profile_unplaced_seconds(p, r, s->include_idle));
 }
 
 static void add_functions(struct jw *w, cJSON *doc, const struct summary *s)

@@ -326,6 +326,28 @@ static int read_python(struct jr *r, const cJSON *doc)
     return 0;
 }
 
+/* totals.unattributed, by reason: what no stack could be given for. */
+static int read_unattributed(struct jr *r, const cJSON *doc)
+{
+    const cJSON *totals = cJSON_GetObjectItemCaseSensitive(doc, "totals");
+    const cJSON *u = totals ? cJSON_GetObjectItemCaseSensitive(totals, "unattributed") : NULL;
+
+    if (!u)
+        return 0;
+    if (!cJSON_IsObject(u))
+        return fail(r, -EINVAL, "\"totals.unattributed\" is not an object");
+    for (int reason = 1; reason < PROFILE_UNPLACED_REASONS; reason++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(u, profile_unplaced_names[reason]);
+        if (v && (!cJSON_IsNumber(v) || v->valuedouble < 0))
+            return fail(r, -EINVAL, "\"totals.unattributed.%s\" is not a number of seconds",
+                        profile_unplaced_names[reason]);
+        /* The kinds are not kept apart in the file: counted as system. */
+        if (v)
+            r->p->unplaced[reason][TIME_SYSTEM] = v->valuedouble;
+    }
+    return 0;
+}
+
 static int read_run(struct jr *r, const cJSON *doc)
 {
     struct profile *p = r->p;
@@ -368,7 +390,8 @@ static int read_doc(struct jr *r, const cJSON *doc)
     if (strcmp(schema->valuestring, REPORT_JSON_SCHEMA) != 0)
         return fail(r, -EINVAL, "schema \"%.60s\" is not the supported \"%s\"",
                     schema->valuestring, REPORT_JSON_SCHEMA);
-    if ((rc = read_run(r, doc)) < 0 || (rc = read_threads(r, doc)) < 0)
+    if ((rc = read_run(r, doc)) < 0 || (rc = read_threads(r, doc)) < 0 ||
+        (rc = read_unattributed(r, doc)) < 0)
         return rc;
     if (!(stacks = get_array(r, doc, "", "stacks", 1, &rc)))
         return rc;

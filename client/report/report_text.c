@@ -181,6 +181,29 @@ static void print_closing(FILE *out, const struct profile *p)
         fputs("Interrupted\n", out);
 }
 
+/* Time no stack could be given for, when it is worth a look (over 0.5% of
+ * the run): a profile that hides it would present the rest as the whole. */
+static void print_unattributed(FILE *out, const struct profile *p, const struct summary *s)
+{
+    static const char *const why[PROFILE_UNPLACED_REASONS] = {
+        NULL, "stack unreadable", "no Python frame", "interpreter start-up",
+        "interpreter teardown"};
+    double by[PROFILE_UNPLACED_REASONS] = {0}, sum = 0;
+
+    for (int r = 1; r < PROFILE_UNPLACED_REASONS; r++)
+        sum += by[r] = profile_unplaced_seconds(p, r, s->include_idle);
+    if (s->total <= 0 || sum < REPORT_TEXT_UNATTRIBUTED_PERCENT / 100.0 * s->total)
+        return;
+    fprintf(out, "Unattributed: %.1f%% of the run (", 100.0 * sum / s->total);
+    const char *sep = "";
+    for (int r = 1; r < PROFILE_UNPLACED_REASONS; r++)
+        if (by[r] > 0) {
+            fprintf(out, "%s%s %.1f%%", sep, why[r], 100.0 * by[r] / s->total);
+            sep = ", ";
+        }
+    fputs(")\n\n", out);
+}
+
 static void print_summary(FILE *out, const struct profile *p, const struct summary *s,
                           size_t top, double min_percent)
 {
@@ -192,6 +215,7 @@ static void print_summary(FILE *out, const struct profile *p, const struct summa
     report_text_mem_usage(out, s);
     fputc('\n', out);
     report_text_mem_summary(out, s, top);
+    print_unattributed(out, p, s);
     if (s->nfunctions == 0) {
         report_text_elsewhere(out, p, s);
         return;

@@ -11,6 +11,9 @@
 #include "client/model/summary.h"
 #include "client/report/report_text_format.h"
 
+/* Unattributed time is shown in the summary from this share of the run. */
+#define REPORT_TEXT_UNATTRIBUTED_PERCENT 0.5
+
 /* Files below this share of the total get no line table. */
 #define REPORT_TEXT_FILE_MIN_PERCENT 1.0
 /* At most this many files get a line table, the most expensive first ... */

@@ -201,6 +201,32 @@ static void test_summary_part(void)
     profile_free(p);
 }
 
+/* Time no stack was given for is shown, by reason, from 0.5% of the run. */
+static void test_unattributed_time_is_shown(void)
+{
+    struct profile *p = run_profile();
+    struct summary_options so = { .root = root };
+    struct report_text_options o = { .command = 1 };
+    struct summary *s = summary_new(p, &so);
+
+    CHECK_EQ_INT(render(p, s, &o), 0);
+    CHECK_EQ_INT(count_from("Unattributed", 0, nlines), 0);
+    release();
+    p->unplaced[1][TIME_PYTHON] = 0.003 * s->total; /* walk failed: 0.3% */
+    CHECK_EQ_INT(render(p, s, &o), 0);
+    CHECK_EQ_INT(count_from("Unattributed", 0, nlines), 0);
+    release();
+    p->unplaced[1][TIME_PYTHON] = 0.03 * s->total;
+    p->unplaced[4][TIME_SYSTEM] = 0.01 * s->total;
+    p->unplaced[3][TIME_IDLE] = 0.5 * s->total; /* idle: not counted without --idle */
+    CHECK_EQ_INT(render(p, s, &o), 0);
+    CHECK(find("Unattributed: 4.0% of the run (stack unreadable 3.0%, interpreter teardown "
+               "1.0%)", 0) > 0);
+    release();
+    summary_free(s);
+    profile_free(p);
+}
+
 static void test_tables_and_trace(void)
 {
     struct profile *p = run_profile();
@@ -446,6 +472,7 @@ int main(void)
 {
     make_root();
     test_summary_part();
+    test_unattributed_time_is_shown();
     test_tables_and_trace();
     test_helpers_and_edge_cases();
     test_large_run_stays_readable();

@@ -117,8 +117,54 @@ static void test_message_round_trip(void)
     close(sv[1]);
 }
 
+/* A request answered with what was asked, with an error, with something
+ * else: the answer, the daemon's message, a one-line complaint. The peer's
+ * answers are queued before the request, as a daemon's would follow it. */
+static void test_request_and_answer(void)
+{
+    const uint32_t answers[] = {PROTO_SESSION_STARTED, PROTO_ERROR, PROTO_DONE};
+    for (int i = 0; i < 3; i++) {
+        int sv[2];
+        CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+        struct proto_buf out, req;
+        struct msgio_msg in, got;
+        char err[128] = "";
+        uint32_t id = 0;
+        proto_buf_init(&out);
+        proto_buf_init(&req);
+        if (answers[i] == PROTO_SESSION_STARTED)
+            proto_encode_session_started(&out, 41);
+        else if (answers[i] == PROTO_ERROR)
+            proto_encode_error(&out, "pid 12: not a Python process");
+        else
+            proto_encode_empty(&out, PROTO_DONE);
+        CHECK_EQ_INT(msgio_send(sv[1], &out), 0);
+        proto_encode_empty(&req, PROTO_LIST);
+        int rc = msgio_request(sv[0], &req, PROTO_SESSION_STARTED, &in, "the session request",
+                               err, sizeof(err));
+        CHECK_EQ_INT(msgio_recv(sv[1], &got, 1000), 1); /* the request did go out */
+        CHECK_EQ_INT(got.type, PROTO_LIST);
+        msgio_msg_free(&got);
+        if (i == 0) {
+            CHECK_EQ_INT(rc, 0);
+            CHECK_EQ_INT(proto_decode_session_started(in.payload, in.length, &id), 0);
+            CHECK_EQ_INT(id, 41);
+            msgio_msg_free(&in);
+        } else {
+            CHECK_EQ_INT(rc, -EPROTO);
+            CHECK_EQ_STR(err, i == 1 ? "pid 12: not a Python process"
+                                     : "no valid answer to the session request");
+        }
+        proto_buf_free(&out);
+        proto_buf_free(&req);
+        close(sv[0]);
+        close(sv[1]);
+    }
+}
+
 int main(void)
 {
+    test_request_and_answer();
     test_send_all_through_signals();
     test_send_ready_never_blocks();
     test_message_round_trip();
