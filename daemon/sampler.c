@@ -522,7 +522,10 @@ static int read_thread(struct sampler *s, struct thread_track *t, int is_new, in
     int on_cpu = on_cpu_now(s, t, st);
     if (on_cpu < 0)
         return -ESRCH;
-    if (!is_new && st->state == 'R' && !on_cpu &&
+    /* Only between two running observations: one that finds a thread woken
+     * from a wait (its previous one blocked) is where its wait ended, and
+     * tells the wait from its run (attribute_interval). */
+    if (!is_new && t->seen.running && st->state == 'R' && !on_cpu &&
         t->waiting_skips < SAMPLER_MAX_WAITING_SKIPS) {
         t->waiting_skips++;
         return -EAGAIN;
