@@ -16,6 +16,7 @@
 #include "common/proto.h"
 #include "daemon/codemap.h"
 #include "daemon/cpuclock.h"
+#include "daemon/endmark.h"
 #include "daemon/oncpu.h"
 #include "daemon/placement.h"
 #include "daemon/rmem.h"
@@ -99,6 +100,9 @@ struct sampler {
     int main_ran;         /* the main thread has run a module's code */
     int main_empty_ticks; /* ticks in a row it has shown none since */
     int teardown;         /* the interpreter is shutting down */
+    const char *end_mark; /* the script's end mark (endmark.h), NULL none */
+    uid_t end_mark_owner;
+    int script_ended;     /* the end mark is there */
     int exact_clocks;     /* perf task-clock counters: 0 untried, 1 yes, -1 refused */
     struct placement placement; /* this thread kept off the target's CPUs */
     int running_cpus[SAMPLER_MAX_TASKS]; /* where this tick found them running */
@@ -165,6 +169,24 @@ void sampler_free(struct sampler *s)
     }
     free(s->tracks);
     free(s);
+}
+
+void sampler_set_end_mark(struct sampler *s, const char *path, uid_t owner)
+{
+    s->end_mark = path && *path ? path : NULL;
+    s->end_mark_owner = owner;
+}
+
+/* Whether the script's own code has ended: its end mark is there. Without
+ * one, whether the main thread, stopped, showed no frame twice in a row. */
+static int script_over(struct sampler *s, int held)
+{
+    uint64_t mark;
+    if (!s->end_mark)
+        return held && ++s->main_empty_ticks >= SAMPLER_TEARDOWN_TICKS;
+    if (!s->script_ended)
+        s->script_ended = endmark_read(s->end_mark, s->end_mark_owner, &mark) == 0;
+    return s->script_ended;
 }
 
 struct pywalk *sampler_walker(struct sampler *s)
@@ -308,9 +330,14 @@ static uint32_t stack_unplaced(struct sampler *s, uint32_t tid, int walk_rc, int
         return PROTO_PLACED;
     }
     if (walk_rc == 0 && is_main) {
-        if (s->main_ran && held && ++s->main_empty_ticks >= SAMPLER_TEARDOWN_TICKS)
+        if (!s->main_ran)
+            return PROTO_UNPLACED_STARTUP;
+        if (script_over(s, held))
             s->teardown = 1;
-        return s->main_ran ? PROTO_UNPLACED_TEARDOWN : PROTO_UNPLACED_STARTUP;
+        /* With an end mark not yet written, no frame is a torn read. */
+        if (s->teardown || !s->end_mark)
+            return PROTO_UNPLACED_TEARDOWN;
+        walk_rc = -EAGAIN;
     }
     if (walk_rc == 0)
         return PROTO_UNPLACED_NO_PYTHON;
@@ -334,6 +361,11 @@ static int walk_thread(struct sampler *s, uint64_t tstate, const struct task_sta
                        struct thread_hold *hold, uint64_t *released_ns)
 {
     int rc = hold->held ? walk_fresh(s, tstate, 1, &s->stack) : walk_unheld(s, tstate, &s->stack);
+    /* The script runs under the bootstrap, so while it has not ended its
+     * main thread always has frames: none read is a torn read. */
+    if (rc == 0 && s->stack.nframes == 0 && hold->tid == s->pid && s->main_ran && s->end_mark &&
+        !script_over(s, hold->held))
+        rc = -EAGAIN;
     if (rc == 0 || rc == -E2BIG || st->state != 'R' || s->teardown)
         return rc;
     pid_t tid = hold->tid;
@@ -433,7 +465,7 @@ static void interval_of(struct thread_track *t, const struct task_stat *st, uint
 static int list_python_threads(struct sampler *s, int ntids)
 {
     int n = pywalk_threads(s->walk, s->pythreads, PYWALK_MAX_THREADS);
-    if (n <= 0 && s->main_ran)
+    if (n <= 0 && s->main_ran && (!s->end_mark || script_over(s, 0)))
         s->teardown = 1; /* the thread states are gone */
     if (n < 0)
         return 0; /* not initialised yet, or torn: this tick sees no stacks */

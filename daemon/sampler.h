@@ -26,6 +26,12 @@ struct sampler;
 struct sampler *sampler_new(pid_t pid, const struct py_target *target);
 void sampler_free(struct sampler *s);
 
+/* Where the bootstrap marks the end of the script's own code (endmark.h),
+ * and whose file that must be: once it is there, empty stacks of the main
+ * thread are the interpreter's teardown; before, they are torn reads. Not
+ * called (attach): the shutdown is judged from stopped empty stacks. */
+void sampler_set_end_mark(struct sampler *s, const char *path, uid_t owner);
+
 /* Samples every thread once. Returns 0, -ESRCH when the target is gone, or
  * the emitter's negative code. */
 int sampler_tick(struct sampler *s, uint64_t now_ns, sampler_emit_fn emit, void *ctx);

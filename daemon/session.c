@@ -284,6 +284,8 @@ void session_run(int fd, const struct session_request *req)
     }
     send_target(&s, &target);
     s.sampler = sampler_new(req->pid, &target);
+    if (s.sampler)
+        sampler_set_end_mark(s.sampler, req->end_mark, req->owner);
     if (s.sampler && (req->flags & PROTO_FLAG_MEMORY))
         s.heap = heap_link_new(req->pid);
     if (!s.sampler) {
