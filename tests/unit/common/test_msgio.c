@@ -127,7 +127,7 @@ static void test_request_and_answer(void)
         int sv[2];
         CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
         struct proto_buf out, req;
-        struct msgio_msg in, got;
+        struct msgio_msg in = {0}, got = {0};
         char err[128] = "";
         uint32_t id = 0;
         proto_buf_init(&out);
