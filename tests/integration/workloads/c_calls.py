@@ -27,11 +27,13 @@ def rounds_for(call):
     """Rounds of about TARGET_S. The trial runs the same work from this
     line, not the measured one: the first calls fault in the heap they grow
     (kernel time), which belongs to no C callable's line."""
-    for _ in range(3):
-        c0 = time.thread_time()
+    call()
+    calls, c0 = 0, time.thread_time()
+    while time.thread_time() - c0 < 0.03:  # long enough to time a 50 us call
         call()
-        spent = time.thread_time() - c0
-    return max(1, int(TARGET_S / max(spent, 1e-4)))
+        calls += 1
+    spent = (time.thread_time() - c0) / calls
+    return max(1, int(TARGET_S / spent))
 
 
 def main():
