@@ -192,16 +192,27 @@ static void print_unattributed(FILE *out, const struct profile *p, const struct 
 
     for (int r = 1; r < PROFILE_UNPLACED_REASONS; r++)
         sum += by[r] = profile_unplaced_seconds(p, r, s->include_idle);
-    if (s->total <= 0 || sum < REPORT_TEXT_UNATTRIBUTED_PERCENT / 100.0 * s->total)
+    if (s->total <= 0)
         return;
-    fprintf(out, "Unattributed: %.1f%% of the run (", 100.0 * sum / s->total);
-    const char *sep = "";
-    for (int r = 1; r < PROFILE_UNPLACED_REASONS; r++)
-        if (by[r] > 0) {
-            fprintf(out, "%s%s %.1f%%", sep, why[r], 100.0 * by[r] / s->total);
-            sep = ", ";
-        }
-    fputs(")\n\n", out);
+    double floor = REPORT_TEXT_UNATTRIBUTED_PERCENT / 100.0 * s->total;
+    /* Placed on stacks, but on none of the code the report covers: the
+     * interpreter starting up and importing, code no file of yours called. */
+    double outside = s->other_seconds - sum;
+    if (sum >= floor) {
+        fprintf(out, "Unattributed: %.1f%% of the run (", 100.0 * sum / s->total);
+        const char *sep = "";
+        for (int r = 1; r < PROFILE_UNPLACED_REASONS; r++)
+            if (by[r] > 0) {
+                fprintf(out, "%s%s %.1f%%", sep, why[r], 100.0 * by[r] / s->total);
+                sep = ", ";
+            }
+        fputs(")\n", out);
+    }
+    if (outside >= floor)
+        fprintf(out, "Outside your code: %.1f%% of the run (start-up, imports%s)\n",
+                100.0 * outside / s->total, s->detailed ? "" : "; --detailed shows them");
+    if (sum >= floor || outside >= floor)
+        fputc('\n', out);
 }
 
 static void print_summary(FILE *out, const struct profile *p, const struct summary *s,

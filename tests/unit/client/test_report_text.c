@@ -222,6 +222,14 @@ static void test_unattributed_time_is_shown(void)
     CHECK_EQ_INT(render(p, s, &o), 0);
     CHECK(find("Unattributed: 4.0% of the run (stack unreadable 3.0%, interpreter teardown "
                "1.0%)", 0) > 0);
+    CHECK_EQ_INT(count_from("Outside your code", 0, nlines), 0);
+    release();
+    /* Time on stacks but in no reported code (start-up, imports): what
+     * other_seconds holds beyond the unattributed 4%. */
+    s->other_seconds = 0.14 * s->total;
+    CHECK_EQ_INT(render(p, s, &o), 0);
+    CHECK(find("Outside your code: 10.0% of the run (start-up, imports; --detailed shows them)",
+               0) > 0);
     release();
     summary_free(s);
     profile_free(p);
