@@ -22,6 +22,7 @@
 #include "common/exit_codes.h"
 #include "common/msgio.h"
 #include "common/proto.h"
+#include "common/sig.h"
 
 struct attach_run {
     struct profile_options o;
@@ -327,12 +328,9 @@ int attach_main(int argc, char **argv)
         free(a);
         return EXIT_PROFILER;
     }
-    struct sigaction sa = {0};
-    sa.sa_handler = on_sigint;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    sig_install(SIGINT, on_sigint);
+    sig_install(SIGTERM, on_sigint);
+    sig_install(SIGPIPE, SIG_IGN);
     int id = request_attach(fd, a, err, sizeof(err));
     if (id < 0) {
         fprintf(stderr, "fixingahole: %s\n", err);

@@ -29,6 +29,7 @@
 #include "common/exit_codes.h"
 #include "common/msgio.h"
 #include "common/proto.h"
+#include "common/sig.h"
 
 /* Where a run reads and writes: root, output and ignored folders from the
  * configuration (client/config/config.h), --output-directory and --ignore on top. */
@@ -116,11 +117,8 @@ static void on_sigint(int sig)
  * client only notes it, and writes the profile of what ran. */
 static void catch_interrupts(void)
 {
-    struct sigaction sa = {0};
-    sa.sa_handler = on_sigint;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    sig_install(SIGINT, on_sigint);
+    sig_install(SIGPIPE, SIG_IGN);
 }
 
 static int fill_run_facts(struct profile *p, const struct profile_options *o,

@@ -21,6 +21,7 @@
 #include "client/report/report_text.h"
 #include "client/run/launch.h"
 #include "common/exit_codes.h"
+#include "common/sig.h"
 
 static int parse_session_id(const char *text, uint32_t *id)
 {
@@ -231,11 +232,8 @@ int session_cmd_watch(int argc, char **argv)
         fprintf(stderr, "fixingahole: %s\n", err);
         return EXIT_PROFILER;
     }
-    struct sigaction sa = {0};
-    sa.sa_handler = on_sigint;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    sig_install(SIGINT, on_sigint);
+    sig_install(SIGPIPE, SIG_IGN);
     w.tty = isatty(STDOUT_FILENO);
     struct profile *p = profile_new();
     struct collect_result r = {0};

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/msgio.h"
 #include "common/procfs.h"
 #include "common/proto.h"
@@ -34,13 +35,6 @@ struct collector {
     struct proto_sample sample;
     struct proto_heap heap;
 };
-
-static double seconds_since(const struct timespec *start)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
-}
 
 static int on_target(struct collector *c, const struct msgio_msg *m)
 {
@@ -203,25 +197,25 @@ static int on_message(struct collector *c, const struct msgio_msg *m)
     }
 }
 
-static void reap_if_exited(struct collector *c, const struct timespec *start)
+static void reap_if_exited(struct collector *c, uint64_t start_ns)
 {
     int status;
     pid_t got = wait4(c->child, &status, WNOHANG, &c->out->usage);
     if (got != c->child)
         return;
     c->exited = 1;
-    c->out->wall_seconds = seconds_since(start);
+    c->out->wall_seconds = clock_seconds_since(start_ns);
     c->out->script_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     if (WIFSIGNALED(status) && WTERMSIG(status) == SIGINT)
         collect_interrupted = 1;
 }
 
 /* The daemon vanished: keep waiting for the script, which runs on. */
-static void wait_for_child(struct collector *c, const struct timespec *start)
+static void wait_for_child(struct collector *c, uint64_t start_ns)
 {
     while (!c->exited) {
         usleep(20000);
-        reap_if_exited(c, start);
+        reap_if_exited(c, start_ns);
     }
 }
 
@@ -253,8 +247,7 @@ int collect_run_refresh(int fd, pid_t child, struct profile *p, struct collect_r
                         void *ctx, double refresh_s)
 {
     double last_refresh = 0;
-    struct timespec start;
-    clock_gettime(CLOCK_MONOTONIC, &start);
+    uint64_t start_ns = clock_monotonic_ns();
     struct collector c = {.p = p, .child = child, .pid = child, .out = out};
     struct msgio_msg m = {0};
     int drain_ms = 0, rc = 0;
@@ -268,11 +261,11 @@ int collect_run_refresh(int fd, pid_t child, struct profile *p, struct collect_r
         if (rc == -ENOMEM)
             break;
         if (!c.exited)
-            reap_if_exited(&c, &start);
+            reap_if_exited(&c, start_ns);
         else if (got == 0 && (drain_ms += COLLECT_POLL_MS) >= COLLECT_DRAIN_MS)
             break;
-        if (refresh && !c.exited && seconds_since(&start) - last_refresh >= refresh_s) {
-            last_refresh = seconds_since(&start);
+        if (refresh && !c.exited && clock_seconds_since(start_ns) - last_refresh >= refresh_s) {
+            last_refresh = clock_seconds_since(start_ns);
             refresh(ctx, p, last_refresh);
         }
     }
@@ -282,7 +275,7 @@ int collect_run_refresh(int fd, pid_t child, struct profile *p, struct collect_r
         if (!out->message[0])
             snprintf(out->message, sizeof(out->message), "the daemon did not end the session");
     }
-    wait_for_child(&c, &start);
+    wait_for_child(&c, start_ns);
     msgio_msg_free(&m);
     return rc == -ENOMEM ? rc : 0;
 }
@@ -300,8 +293,7 @@ static int send_stop(int fd)
 int collect_follow(int fd, const struct collect_follow *f, struct profile *p,
                    struct collect_result *out)
 {
-    struct timespec start;
-    clock_gettime(CLOCK_MONOTONIC, &start);
+    uint64_t start_ns = clock_monotonic_ns();
     struct collector c = {.p = p, .pid = f->pid, .out = out};
     struct msgio_msg m = {0};
     int rc = 0;
@@ -314,7 +306,7 @@ int collect_follow(int fd, const struct collect_follow *f, struct profile *p,
             break;
         if (rc == -ENOMEM)
             break;
-        double now = seconds_since(&start);
+        double now = clock_seconds_since(start_ns);
         if (now - last_rss >= 0.25) {
             uint64_t now_peak; /* the target may be gone at the end */
             if (procfs_peak_rss(f->pid, &now_peak) == 0 && now_peak > peak_rss)
@@ -341,7 +333,7 @@ int collect_follow(int fd, const struct collect_follow *f, struct profile *p,
         if (stop_sent_at >= 0 && now - stop_sent_at > COLLECT_STOP_WAIT_S)
             break;
     }
-    out->wall_seconds = seconds_since(&start);
+    out->wall_seconds = clock_seconds_since(start_ns);
     out->usage.ru_maxrss = (long)(peak_rss / 1024u);
     if (!c.ended && !left) {
         p->samples = c.ticks_seen;
