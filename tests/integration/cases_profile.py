@@ -5,7 +5,7 @@ import json
 import os
 
 from harness import (Checks, Failure, Skip, fixingahole, function_spans, load_profile,
-                     load_truth, marked_lines)
+                     load_truth, marked_lines, profile_at_rates)
 
 MAX_ERROR_FRACTION = 0.05
 
@@ -187,25 +187,6 @@ def _shares(prof, script, names):
     return {n: 100.0 * v / total if total else 0.0 for n, v in seconds.items()}
 
 
-def _at_rates(interp, work, script, seconds, rates, check):
-    """Profiles script (truth file, seconds) at each rate; check(checks,
-    profile, truth, rate) compares each run with its truth."""
-    work.copy_workload(script)
-    c = Checks()
-    contexts = []
-    for rate in rates:
-        truth_path = work.file("truth-%d.json" % rate)
-        run = fixingahole(["profile", "--rate", str(rate)] + interp.profile_options() +
-                          [script, truth_path, seconds], cwd=work.path)
-        if run.status != 0:
-            raise Failure("profile --rate %d exited %s\n%s" % (rate, run.status, run.describe()))
-        prof = load_profile(work.path, os.path.splitext(script)[0])
-        check(c, prof, load_truth(truth_path), rate)
-        contexts.append("=== %d Hz ===\n%s\n%s" % (rate, run.describe(), prof.describe(script)))
-        os.rename(work.file("performance"), work.file("performance-%d" % rate))
-    c.finish(lambda: "\n\n".join(contexts))
-
-
 def _shares_match(c, prof, script, want, rate, bound, what):
     got = _shares(prof, script, list(want))
     for n in want:
@@ -224,7 +205,7 @@ def switching_shares_at_1khz_and_5khz(interp, work):
         want = {n: 100.0 * v / sum(cpu.values()) for n, v in cpu.items()}
         _shares_match(c, prof, "switching.py", want, rate, 1.5, "thread_time")
 
-    _at_rates(interp, work, "switching.py", "5", (1000, 5000), check)
+    profile_at_rates(interp, work, "switching.py", "5", (1000, 5000), check)
 
 
 def threads_share_cpu_and_sleep(interp, work):
@@ -247,7 +228,7 @@ def threads_share_cpu_and_sleep(interp, work):
         c.expect(main_pct < 2.0, "%d Hz: the joining main() has %.2f%%, not under 2%%"
                  % (rate, main_pct))
 
-    _at_rates(interp, work, script, "3", (1000,), check)
+    profile_at_rates(interp, work, script, "3", (1000,), check)
 
 
 def sleep_line_is_system(interp, work):

@@ -10,7 +10,8 @@ import os
 import select
 import subprocess
 
-from harness import Checks, Failure, fixingahole, load_profile, load_truth, same_file
+from harness import (Checks, Failure, fixingahole, load_profile, load_truth, profile_at_rates,
+                     same_file)
 
 RATES = (100, 1000)
 MAX_WALK_FAILURES = 0.01
@@ -72,25 +73,14 @@ def _check_covered(c, doc, truth, label):
 
 
 def _profile_at_rates(interp, work, script, seconds, check):
-    """Profiles script (truth file, seconds) at each of RATES, checks the
-    walks, then calls check(checks, profile, truth, label)."""
-    work.copy_workload(script)
-    c = Checks()
-    contexts = []
-    for rate in RATES:
-        truth_path = work.file("truth-%d.json" % rate)
-        run = fixingahole(["profile", "--rate", str(rate)] + interp.profile_options() +
-                          [script, truth_path, seconds], cwd=work.path)
-        if run.status != 0:
-            raise Failure("profile --rate %d exited %s\n%s" % (rate, run.status, run.describe()))
-        prof = load_profile(work.path, os.path.splitext(script)[0])
-        truth = load_truth(truth_path)
+    """Profiles script at each of RATES, checks the walks, then calls
+    check(checks, profile, truth, label)."""
+    def check_run(c, prof, truth, rate):
         label = "profile at %d Hz" % rate
         _check_walks(c, prof.doc, label)
         check(c, prof, truth, label)
-        contexts.append("=== %s ===\n%s\n%s" % (label, run.describe(), prof.describe(script)))
-        os.rename(work.file("performance"), work.file("performance-%d" % rate))
-    c.finish(lambda: "\n\n".join(contexts))
+
+    profile_at_rates(interp, work, script, seconds, RATES, check_run)
 
 
 def call_heavy_walks_lose_at_most_1pct(interp, work):

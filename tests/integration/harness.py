@@ -407,3 +407,23 @@ class Checks:
             print(n)
         if self.problems:
             raise Failure("\n".join("FAILED: " + p for p in self.problems) + "\n\n" + context())
+
+
+def profile_at_rates(interp, work, script, seconds, rates, check):
+    """Profiles script (its arguments: a truth file, then seconds) at each
+    rate; check(checks, profile, truth, rate) holds each run to its truth.
+    Each run's results stay in performance-RATE."""
+    work.copy_workload(script)
+    c = Checks()
+    contexts = []
+    for rate in rates:
+        truth_path = work.file("truth-%d.json" % rate)
+        run = fixingahole(["profile", "--rate", str(rate)] + interp.profile_options() +
+                          [script, truth_path, seconds], cwd=work.path)
+        if run.status != 0:
+            raise Failure("profile --rate %d exited %s\n%s" % (rate, run.status, run.describe()))
+        prof = load_profile(work.path, os.path.splitext(script)[0])
+        check(c, prof, load_truth(truth_path), rate)
+        contexts.append("=== %d Hz ===\n%s\n%s" % (rate, run.describe(), prof.describe(script)))
+        os.rename(work.file("performance"), work.file("performance-%d" % rate))
+    c.finish(lambda: "\n\n".join(contexts))
