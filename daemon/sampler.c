@@ -499,9 +499,11 @@ static int sample_helper_thread(struct sampler *s, const struct interval_time *t
     return time->cpu > 0;
 }
 
-/* The exact CPU time of a one-thread process: unlike a running thread's
- * schedstat, which lags by up to a scheduler tick, the process CPU clock
- * brings the running thread up to date when read. */
+/* The CPU time of a one-thread process, for when perf counters are refused.
+ * Read from another process it is no fresher than schedstat (measured: it
+ * stands still between the target's scheduler ticks, context switches and
+ * its own clock reads; see cpuclock.h), but unlike schedstat it is exact
+ * while the thread is stopped or off CPU. */
 static int process_cpu_ns(pid_t pid, uint64_t *ns)
 {
     struct timespec ts;
