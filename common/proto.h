@@ -20,7 +20,7 @@
 
 #include "common/buf.h"
 
-#define PROTO_VERSION 3
+#define PROTO_VERSION 4
 #define PROTO_HEADER_SIZE 8
 /* No message may be longer: a peer announcing more is dropped. */
 #define PROTO_MAX_PAYLOAD (1u << 20)
@@ -45,7 +45,7 @@ enum proto_type {
     /* client -> daemon: i32 pid, u32 rate_hz, u32 flags (PROTO_FLAG_*),
      * u32 offsets preference (enum pyoff_pref), then two NUL-terminated
      * strings: a debug-info directory list ("" for the default), and the
-     * end-mark file ("" none: see PROTO_SCRIPT_END). */
+     * script-marks file ("" none: see PROTO_SCRIPT_SPAN). */
     PROTO_PROFILE = 100,
     /* daemon -> client: u32 session id. The target is being watched; it may
      * not run Python yet (a wrapper that execs it, or the client's child
@@ -71,12 +71,13 @@ enum proto_type {
     PROTO_SESSION_END = 106,
     /* client -> daemon: stop sampling now; the daemon answers SESSION_END. */
     PROTO_STOP = 107,
-    /* daemon -> client, at most once, just before SESSION_END: when the
-     * script's own code ended, before the interpreter's teardown. u64 time
-     * since session start (ns). Read from the PROFILE request's end-mark
-     * file, where the bootstrap writes CLOCK_MONOTONIC (ns) in decimal; the
-     * file must be a regular file of the requesting user. */
-    PROTO_SCRIPT_END = 108,
+    /* daemon -> client, just before SESSION_END: when the script's own
+     * code started and ended, before the interpreter's teardown. u64 start,
+     * u64 end, times since session start (ns), end 0 when the script did not
+     * end (killed, os._exit). Read from the PROFILE request's marks file,
+     * where the bootstrap writes CLOCK_MONOTONIC (ns) in decimal; the file
+     * must be a regular file of the requesting user. */
+    PROTO_SCRIPT_SPAN = 108,
 
     /* 120-139: memory. daemon -> client: the target's resident set size at
      * a tick. u64 time since session start (ns), u64 RSS bytes. */
@@ -315,7 +316,7 @@ void proto_encode_code(struct proto_buf *buf, const struct proto_code *c);
 void proto_encode_thread(struct proto_buf *buf, uint32_t tid, const char *name);
 void proto_encode_sample(struct proto_buf *buf, const struct proto_sample *s);
 void proto_encode_end(struct proto_buf *buf, const struct proto_end *e);
-void proto_encode_script_end(struct proto_buf *buf, uint64_t time_ns);
+void proto_encode_script_span(struct proto_buf *buf, uint64_t start_ns, uint64_t end_ns);
 void proto_encode_rss(struct proto_buf *buf, const struct proto_rss *r);
 /* Unknown flag bits are left out. */
 void proto_encode_heap(struct proto_buf *buf, const struct proto_heap *h);
@@ -341,7 +342,9 @@ int proto_decode_thread(const void *payload, size_t len, uint32_t *tid, const ch
 /* Rejects an unknown unplaced reason. */
 int proto_decode_sample(const void *payload, size_t len, struct proto_sample *out);
 int proto_decode_end(const void *payload, size_t len, struct proto_end *out);
-int proto_decode_script_end(const void *payload, size_t len, uint64_t *time_ns);
+/* Rejects an end before the start. */
+int proto_decode_script_span(const void *payload, size_t len, uint64_t *start_ns,
+                             uint64_t *end_ns);
 int proto_decode_rss(const void *payload, size_t len, struct proto_rss *out);
 /* Rejects unknown kinds and flags, and weight 0. */
 int proto_decode_heap(const void *payload, size_t len, struct proto_heap *out);

@@ -208,17 +208,20 @@ int proto_decode_empty(const void *payload, size_t len)
     return len == 0 ? 0 : -EBADMSG;
 }
 
-void proto_encode_script_end(struct proto_buf *buf, uint64_t time_ns)
+void proto_encode_script_span(struct proto_buf *buf, uint64_t start_ns, uint64_t end_ns)
 {
-    proto_begin(buf, PROTO_SCRIPT_END);
-    proto_put_u64(buf, time_ns);
+    proto_begin(buf, PROTO_SCRIPT_SPAN);
+    proto_put_u64(buf, start_ns);
+    proto_put_u64(buf, end_ns);
 }
 
-int proto_decode_script_end(const void *payload, size_t len, uint64_t *time_ns)
+int proto_decode_script_span(const void *payload, size_t len, uint64_t *start_ns,
+                             uint64_t *end_ns)
 {
     struct proto_reader r;
     proto_reader_init(&r, payload, len);
-    if (proto_get_u64(&r, time_ns) < 0)
+    if (proto_get_u64(&r, start_ns) < 0 || proto_get_u64(&r, end_ns) < 0 ||
+        (*end_ns && *end_ns < *start_ns))
         return -EBADMSG;
     return proto_get_end(&r);
 }

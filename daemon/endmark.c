@@ -1,4 +1,4 @@
-/* Reading the script's end mark (see endmark.h). The daemon may run as root
+/* Reading the script's start and end marks (see endmark.h). The daemon may run as root
  * for many users: the file is opened without following links and must
  * belong to the user who asked, so that no one can make the daemon read
  * (and relay a number from) a file they could not read themselves. */
@@ -10,10 +10,36 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* A mark is at most 20 digits and a newline. */
-#define ENDMARK_MAX_BYTES 32
+/* Two marks of at most 20 digits, a space and a newline. */
+#define ENDMARK_MAX_BYTES 48
 
-int endmark_read(const char *path, uid_t uid, uint64_t *ns)
+/* Parses one positive decimal at *text, moving past it. */
+static int parse_mark(const char **text, uint64_t *ns)
+{
+    char *end;
+    errno = 0;
+    unsigned long long value = strtoull(*text, &end, 10);
+    if (errno || end == *text || value == 0 || **text < '0' || **text > '9')
+        return -EINVAL;
+    *ns = (uint64_t)value;
+    *text = end;
+    return 0;
+}
+
+static int parse_marks(const char *text, struct script_marks *out)
+{
+    struct script_marks m = {0, 0};
+    if (parse_mark(&text, &m.start_ns) < 0)
+        return -EINVAL;
+    if (*text == ' ' && (text++, parse_mark(&text, &m.end_ns) < 0 || m.end_ns < m.start_ns))
+        return -EINVAL;
+    if (*text != '\n' && *text != '\0')
+        return -EINVAL;
+    *out = m;
+    return 0;
+}
+
+int endmark_read(const char *path, uid_t uid, struct script_marks *out)
 {
     char text[ENDMARK_MAX_BYTES + 1];
     struct stat st;
@@ -34,13 +60,7 @@ int endmark_read(const char *path, uid_t uid, uint64_t *ns)
         goto out;
     }
     text[n] = '\0';
-    char *end;
-    errno = 0;
-    unsigned long long value = strtoull(text, &end, 10);
-    if (errno || end == text || (*end != '\n' && *end != '\0') || value == 0)
-        rc = -EINVAL;
-    else
-        *ns = (uint64_t)value;
+    rc = parse_marks(text, out);
 out:
     close(fd);
     return rc;

@@ -181,11 +181,12 @@ void sampler_set_end_mark(struct sampler *s, const char *path, uid_t owner)
  * one, whether the main thread, stopped, showed no frame twice in a row. */
 static int script_over(struct sampler *s, int held)
 {
-    uint64_t mark;
+    struct script_marks marks;
     if (!s->end_mark)
         return held && ++s->main_empty_ticks >= SAMPLER_TEARDOWN_TICKS;
     if (!s->script_ended)
-        s->script_ended = endmark_read(s->end_mark, s->end_mark_owner, &mark) == 0;
+        s->script_ended = endmark_read(s->end_mark, s->end_mark_owner, &marks) == 0 &&
+                          marks.end_ns != 0;
     return s->script_ended;
 }
 

@@ -39,7 +39,14 @@ struct session {
     size_t nnamed;
     uint64_t rng;
     struct heap_link *heap; /* --memory: the target's allocation sampler */
+    int heap_polls;         /* quick attempts made to find it */
 };
+
+/* While the allocation sampler has not said hello, look for it this often
+ * rather than at ticks: its first sample waits for our answer (see
+ * client/alloc/fah_alloc.c). Bounded, for a library that never shows. */
+#define HEAP_HELLO_POLL_NS 1000000u
+#define HEAP_HELLO_MAX_POLLS 2000
 
 /* Appends the finished message in s->msg to the tick's batch. */
 static int batch_add(struct session *s)
@@ -103,6 +110,21 @@ static int emit_heap(void *ctx, const struct heap_event *ev)
     return batch_add(s);
 }
 
+/* Attaches to the allocation sampler once it is there (its hello read and
+ * answered), dropping the link if fds 1000.. are not the library's.
+ * Returns 1 while it is still awaited. */
+static int heap_attach(struct session *s)
+{
+    if (!s->heap || !s->sampler)
+        return 0;
+    int rc = heap_link_attach(s->heap);
+    if (rc < 0) {
+        heap_link_free(s->heap);
+        s->heap = NULL;
+    }
+    return rc == 0;
+}
+
 /* Memory at a tick: the RSS always; under --memory, attach to the target's
  * allocation sampler once it is there, and take what it sent. */
 static int memory_tick(struct session *s)
@@ -113,10 +135,7 @@ static int memory_tick(struct session *s)
         if (batch_add(s) < 0)
             return -ENOMEM;
     }
-    if (s->heap && s->sampler && heap_link_attach(s->heap) < 0) {
-        heap_link_free(s->heap); /* fds 1000.. are not the library's */
-        s->heap = NULL;
-    }
+    heap_attach(s);
     int rc = s->heap && s->sampler ? heap_link_drain(s->heap, s->sampler, emit_heap, s) : 0;
     return rc == -EPIPE ? 0 : rc;
 }
@@ -132,21 +151,22 @@ static void memory_finish(struct session *s)
     batch_add(s);
 }
 
-/* When the script's own code ended, if its bootstrap has marked it: every
- * reader of the stream cuts the memory timelines there. */
-static void send_script_end(struct session *s)
+/* When the script's own code started and ended, as far as its bootstrap
+ * marked them: every reader of the stream measures memory over that span. */
+static void send_script_span(struct session *s)
 {
-    uint64_t mark;
-    if (endmark_read(s->req->end_mark, s->req->owner, &mark) < 0 || mark < s->start_ns)
+    struct script_marks marks;
+    if (endmark_read(s->req->end_mark, s->req->owner, &marks) < 0 || marks.start_ns < s->start_ns)
         return;
-    proto_encode_script_end(&s->msg, mark - s->start_ns);
+    proto_encode_script_span(&s->msg, marks.start_ns - s->start_ns,
+                             marks.end_ns ? marks.end_ns - s->start_ns : 0);
     batch_add(s);
 }
 
 static void send_end(struct session *s, uint32_t reason, const char *detail)
 {
     memory_finish(s);
-    send_script_end(s);
+    send_script_span(s);
     struct proto_end end = {.reason = reason,
                             .ticks = s->sampler ? sampler_ticks(s->sampler) : 0,
                             .errors = s->sampler ? sampler_errors(s->sampler) : 0,
@@ -190,6 +210,11 @@ static int wait_tick(struct session *s, uint64_t deadline_ns, struct msgio_msg *
         if (now >= deadline_ns)
             return 0;
         uint64_t left = deadline_ns - now;
+        if (s->heap_polls < HEAP_HELLO_MAX_POLLS && heap_attach(s)) {
+            s->heap_polls++;
+            if (left > HEAP_HELLO_POLL_NS)
+                left = HEAP_HELLO_POLL_NS;
+        }
         struct timespec ts = {(time_t)(left / CLOCK_NS_PER_SEC), (long)(left % CLOCK_NS_PER_SEC)};
         struct pollfd p[2] = {{.fd = s->fd, .events = POLLIN},
                               {.fd = s->heap ? heap_link_fd(s->heap) : -1, .events = POLLIN}};

@@ -31,6 +31,11 @@
 
 /* How long a sampled thread waits for the daemon before going on unblamed. */
 #define ALLOC_ACK_WAIT_MS 200
+/* How long the first sample waits for the daemon's hello when it comes
+ * before the daemon has found the interpreter: the daemon locates it while
+ * the thread waits, so the sample is read on its line. Once per process,
+ * so a daemon that never answers costs the script this much at most. */
+#define ALLOC_HELLO_WAIT_MS 500
 /* After this many waits in a row that timed out, stop waiting: the daemon
  * is gone, and the script must not crawl. */
 #define ALLOC_MAX_MISSED 3
@@ -72,6 +77,7 @@ static int resolving;
 static atomic_int active;   /* sampling on: after the constructor, in the owner */
 static atomic_int attached; /* the daemon said hello */
 static atomic_int missed;   /* consecutive unanswered waits */
+static int hello_awaited;   /* the one wait for the hello was spent (under wait_lock) */
 static atomic_uint next_seq;
 static int64_t window;      /* W, bytes */
 static int64_t exact_from;  /* blocks this large are always sampled, at their size */
@@ -222,23 +228,31 @@ static int take_acks(uint32_t seq)
     return 0;
 }
 
-static void wait_for_ack(uint32_t seq)
+/* Blocks up to ms for the ack of seq, or for the hello when seq is 0.
+ * Returns 1 when it came; 0 on timeout or when no daemon can answer. */
+static int await_ack(uint32_t seq, unsigned ms)
 {
-    uint64_t deadline = now_ns() + (uint64_t)ALLOC_ACK_WAIT_MS * 1000000u;
+    uint64_t deadline = now_ns() + (uint64_t)ms * 1000000u;
     for (;;) {
-        if (take_acks(seq)) {
-            atomic_store(&missed, 0);
-            return;
-        }
+        if (take_acks(seq) || (seq == 0 && atomic_load(&attached)))
+            return 1;
         uint64_t t = now_ns();
         if (t >= deadline)
-            break;
+            return 0;
         struct pollfd p = {.fd = ALLOC_ABI_FD_ACK_R, .events = POLLIN};
         if (poll(&p, 1, (int)((deadline - t) / 1000000u) + 1) > 0 &&
             (p.revents & (POLLNVAL | POLLERR | POLLHUP))) {
-            atomic_store(&attached, 0); /* no daemon can answer any more */
-            return;
+            atomic_store(&attached, 0);
+            return 0;
         }
+    }
+}
+
+static void wait_for_ack(uint32_t seq)
+{
+    if (await_ack(seq, ALLOC_ACK_WAIT_MS)) {
+        atomic_store(&missed, 0);
+        return;
     }
     if (atomic_fetch_add(&missed, 1) + 1 >= ALLOC_MAX_MISSED)
         atomic_store(&attached, 0);
@@ -255,6 +269,10 @@ static void emit_sample(uint32_t kind, uint32_t flags, uintptr_t addr, size_t si
     pthread_mutex_lock(&wait_lock);
     if (!atomic_load(&attached))
         take_acks(UINT32_MAX);
+    if (!atomic_load(&attached) && !hello_awaited) {
+        hello_awaited = 1;
+        await_ack(0, ALLOC_HELLO_WAIT_MS);
+    }
     int wait = atomic_load(&attached);
     ev.seq = atomic_fetch_add(&next_seq, 1) + 1;
     if (ev.seq == 0 || ev.seq == UINT32_MAX)

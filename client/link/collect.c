@@ -173,11 +173,13 @@ static int on_message(struct collector *c, const struct msgio_msg *m)
         return on_sample(c, m);
     case PROTO_SESSION_END:
         return on_end(c, m);
-    case PROTO_SCRIPT_END: {
-        uint64_t end_ns;
-        if (proto_decode_script_end(m->payload, m->length, &end_ns) < 0)
+    case PROTO_SCRIPT_SPAN: {
+        uint64_t start_ns, end_ns;
+        if (proto_decode_script_span(m->payload, m->length, &start_ns, &end_ns) < 0)
             return -EBADMSG;
-        c->p->memory.script_end = (double)end_ns / 1e9;
+        c->p->memory.script_start = (double)start_ns / 1e9;
+        if (end_ns)
+            c->p->memory.script_end = (double)end_ns / 1e9;
         return 0;
     }
     case PROTO_RSS:

@@ -23,6 +23,7 @@ struct profile *profile_new(void)
     if (p) {
         p->memory.main_stack = -1;
         p->memory.script_end = -1;
+        p->memory.script_start = -1;
     }
     return p;
 }

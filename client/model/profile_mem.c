@@ -161,6 +161,7 @@ int profile_mem_copy(struct profile_memory *dst, const struct profile_memory *sr
     dst->heap_unwaited = src->heap_unwaited;
     dst->max_rss_sampled = src->max_rss_sampled;
     dst->script_end = src->script_end;
+    dst->script_start = src->script_start;
     dst->main_stack = src->main_stack < 0 ? -1 : (long)stack_map[src->main_stack];
     if (grow((void **)&dst->rss, &dst->rss_cap, src->nrss, sizeof(*dst->rss)) < 0 ||
         grow((void **)&dst->events, &dst->events_cap, src->nevents, sizeof(*dst->events)) < 0)

@@ -49,6 +49,9 @@ struct profile_memory {
      * (the bootstrap's mark, client/run/launch.h), before the interpreter's
      * teardown; -1 when unknown (attach, os._exit). The figures stop here. */
     double script_end;
+    /* When the script's own code started (after the interpreter's start-up
+     * and the bootstrap), -1 unknown: growth is measured from here. */
+    double script_start;
 };
 
 struct profile;

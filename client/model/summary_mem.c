@@ -41,11 +41,15 @@ size_t summary_mem_downsample(struct summary_mem_point *points, size_t n, size_t
     return out;
 }
 
-double summary_mem_growth_rate(const struct summary_mem_point *points, size_t n, double max)
+double summary_mem_growth_rate(const struct summary_mem_point *points, size_t n, double start,
+                               double max)
 {
     if (n == 0 || max <= 0)
         return 0.0;
-    return 100.0 * (points[n - 1].bytes - points[0].bytes) / max;
+    size_t base = 0;
+    while (start >= 0 && base + 1 < n && points[base + 1].t <= start)
+        base++;
+    return 100.0 * (points[n - 1].bytes - points[base].bytes) / max;
 }
 
 size_t summary_mem_resample(const struct summary_mem_point *points, size_t n, double end,
@@ -433,7 +437,8 @@ struct summary_memory *summary_mem_new(const struct profile *p, const struct sum
         double end = m->timeline[m->ntimeline - 1].bytes; /* (0, 0) is always there */
         m->timeline[m->ntimeline++] = (struct summary_mem_point){m->duration, end};
     }
-    m->growth_rate_percent = summary_mem_growth_rate(m->timeline, m->ntimeline, m->max_bytes);
+    m->growth_rate_percent =
+        summary_mem_growth_rate(m->timeline, m->ntimeline, pm->script_start, m->max_bytes);
     if (by_time_points(&m->timeline, &m->ntimeline, m->duration) < 0 ||
         by_time_points(&m->rss, &m->nrss, m->duration) < 0)
         goto fail;

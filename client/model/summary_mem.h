@@ -99,10 +99,12 @@ const struct summary_mem_function *summary_mem_function_of(const struct summary_
  * largest value (a peak must survive). Returns the new count (in place). */
 size_t summary_mem_downsample(struct summary_mem_point *points, size_t n, size_t max);
 
-/* The growth rate (docs/memory.md): 100 * (last - first) / max over the
- * raw points of the script's run, i.e. the share of the peak that the run
- * added and had not given back when its code ended. 0 when empty or max is 0. */
-double summary_mem_growth_rate(const struct summary_mem_point *points, size_t n, double max);
+/* The growth rate (docs/memory.md): 100 * (last - value at start) / max,
+ * the value at start being the last point at or before `start` (the
+ * script's start in seconds; the first point when start < 0 or no point is
+ * that early). 0 for no points or max <= 0. */
+double summary_mem_growth_rate(const struct summary_mem_point *points, size_t n, double start,
+                               double max);
 
 /* Samples the step function given by points[0..n) (in time order, each
  * value holding until the next point) by time: slices of (0, end] as many

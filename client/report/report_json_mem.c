@@ -167,11 +167,33 @@ static int add_row(cJSON *arr, const double *v, int n)
     return 0;
 }
 
+/* A mark in seconds, or null when unknown (negative). */
+static int add_seconds_or_null(cJSON *doc, const char *name, double seconds)
+{
+    return (seconds >= 0 ? cJSON_AddNumberToObject(doc, name, seconds)
+                         : cJSON_AddNullToObject(doc, name))
+               ? 0
+               : -ENOMEM;
+}
+
+/* Reads a mark written by add_seconds_or_null: absent or null leaves *out. */
+static int load_seconds(const cJSON *doc, const char *name, double *out, char *err,
+                        size_t errlen)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, name);
+    if (!v || cJSON_IsNull(v))
+        return 0;
+    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0)
+        return snprintf(err, errlen, "\"%s\" is not a number of seconds", name), -EINVAL;
+    *out = v->valuedouble;
+    return 0;
+}
+
 int report_json_mem_raw(cJSON *doc, const struct profile *p)
 {
     const struct profile_memory *pm = &p->memory;
-    if (!(pm->script_end >= 0 ? cJSON_AddNumberToObject(doc, "script_end_seconds", pm->script_end)
-                              : cJSON_AddNullToObject(doc, "script_end_seconds")))
+    if (add_seconds_or_null(doc, "script_start_seconds", pm->script_start) < 0 ||
+        add_seconds_or_null(doc, "script_end_seconds", pm->script_end) < 0)
         return -ENOMEM;
     cJSON *rss = cJSON_AddArrayToObject(doc, "rss_samples");
     for (size_t i = 0; rss && i < pm->nrss; i++) {
@@ -262,13 +284,12 @@ int report_json_mem_load(const cJSON *doc, struct profile *p, const long *stack_
     int rc = load_rss(doc, p, err, errlen);
     if (rc == 0)
         rc = load_events(doc, p, stack_of, nstacks, err, errlen);
-    const cJSON *end = cJSON_GetObjectItemCaseSensitive(doc, "script_end_seconds");
-    if (rc == 0 && end && !cJSON_IsNull(end)) {
-        if (!cJSON_IsNumber(end) || !isfinite(end->valuedouble) || end->valuedouble < 0)
-            return snprintf(err, errlen, "\"script_end_seconds\" is not a number of seconds"),
-                   -EINVAL;
-        p->memory.script_end = end->valuedouble;
-    }
+    if (rc == 0)
+        rc = load_seconds(doc, "script_end_seconds", &p->memory.script_end, err, errlen);
+    if (rc == 0)
+        rc = load_seconds(doc, "script_start_seconds", &p->memory.script_start, err, errlen);
+    if (rc)
+        return rc;
     const cJSON *hs = cJSON_GetObjectItemCaseSensitive(doc, "heap_sampling");
     const cJSON *w = hs ? cJSON_GetObjectItemCaseSensitive(hs, "window_bytes") : NULL;
     if (rc == 0 && cJSON_IsNumber(w) && w->valuedouble >= 0 && w->valuedouble < 1.8e19)

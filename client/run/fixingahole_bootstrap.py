@@ -264,7 +264,19 @@ def _run_notebook(cells_path, notebook):
         exec(compile(source, where, "exec"), main.__dict__)
 
 
-def _mark_end(path):
+def _mark_start(path):
+    """Writes when the script's own code starts (CLOCK_MONOTONIC, ns): the
+    interpreter's start-up before it is not the script's memory growth.
+    Returns the mark, which _mark_end writes again beside the end."""
+    import time
+
+    start = time.monotonic_ns()
+    with open(path, "w") as f:
+        f.write("%d\n" % start)
+    return start
+
+
+def _mark_end(path, start):
     """Writes when the script's code ended. Non-daemon threads are part of
     the script: the interpreter would join them first thing at exit, so
     joining them here changes nothing but the moment of the mark."""
@@ -280,7 +292,7 @@ def _mark_end(path):
     import time
 
     with open(path, "w") as f:
-        f.write("%d\n" % time.monotonic_ns())
+        f.write("%d %d\n" % (start, time.monotonic_ns()))
 
 
 def _run_module(name, args):
@@ -330,12 +342,19 @@ def main():
         _capture_logs(opts["--log"], opts.get("--level", "WARNING"))
     if "--no-plots" in opts:
         _no_plots(opts["--no-plots"].split(","))
+    marks = opts.get("--end-mark")
+    start = None
+    if marks:
+        try:
+            start = _mark_start(marks)
+        except Exception:
+            marks = None
     try:
         _run(opts, argv)
     finally:
-        if "--end-mark" in opts:
+        if marks:
             try:
-                _mark_end(opts["--end-mark"])
+                _mark_end(marks, start)
             except Exception:
                 pass
 

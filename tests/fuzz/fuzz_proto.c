@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const void *p = copy;
     size_t n = payload_len;
     uint32_t u32;
-    uint64_t u64;
+    uint64_t u64, u64b;
     int32_t i32;
     const char *text;
     struct proto_profile prof;
@@ -139,7 +139,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         break;
     case 18:
-        if (proto_decode_script_end(p, n, &u64) == 0 && n != 8)
+        if (proto_decode_script_span(p, n, &u64, &u64b) == 0 && (n != 16 || (u64b && u64b < u64)))
             abort();
         break;
     default:

@@ -20,7 +20,21 @@ from events import Lines, Pidfd, Ready, Go, poll_until
 from harness import (DEBIAN_PYTHON, Checks, Failure, Run, Skip, client_path, find_cpython,
                      fixingahole, load_profile)
 
-PROTO_VERSION = 3
+
+
+def _proto_version():
+    """PROTO_VERSION as common/proto.h defines it: the hostile messages must
+    get past the hello of the daemon under test, whatever its version."""
+    header = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common",
+                          "proto.h")
+    with open(header) as f:
+        found = re.search(r"^#define PROTO_VERSION (\d+)$", f.read(), re.M)
+    if not found:
+        raise Failure("no PROTO_VERSION in %s" % header)
+    return int(found.group(1))
+
+
+PROTO_VERSION = _proto_version()
 HELLO, HELLO_OK, ERROR = 1, 2, 3
 PROFILE, SESSION_STARTED = 100, 101
 LIST, SESSION_INFO, LIST_END, WATCH = 141, 142, 143, 144

@@ -140,8 +140,14 @@ static void test_helpers(void)
     CHECK(summary_mem_leak_likelihood(18, 0) == 0.95);
     CHECK(summary_mem_leak_likelihood(10, 10) < 0.1);
     struct summary_mem_point two[2] = {{0, 10}, {1, 60}};
-    CHECK(summary_mem_growth_rate(two, 2, 100) == 50.0);
-    CHECK(summary_mem_growth_rate(two, 0, 100) == 0.0);
+    CHECK(summary_mem_growth_rate(two, 2, -1, 100) == 50.0);
+    CHECK(summary_mem_growth_rate(two, 0, -1, 100) == 0.0);
+    /* Measured from the script's start: what the start-up kept is not the
+     * script's growth; a start before the first point takes that point. */
+    struct summary_mem_point run[4] = {{0, 0}, {0.5, 20}, {1, 100}, {2, 30}};
+    CHECK(summary_mem_growth_rate(run, 4, 0.7, 100) == 10.0);
+    CHECK(summary_mem_growth_rate(run, 4, 0, 100) == 30.0);
+    CHECK(summary_mem_growth_rate(run + 1, 3, 0.2, 100) == 10.0);
 }
 
 /* The script ended at t=2: the teardown's release of the leaked blocks

@@ -13,7 +13,7 @@
 static const uint32_t all_types[] = {
     PROTO_HELLO, PROTO_HELLO_OK, PROTO_ERROR, PROTO_PROFILE, PROTO_SESSION_STARTED,
     PROTO_TARGET, PROTO_CODE, PROTO_THREAD, PROTO_SAMPLE, PROTO_SESSION_END, PROTO_STOP,
-    PROTO_SCRIPT_END,
+    PROTO_SCRIPT_SPAN,
     PROTO_RSS, PROTO_HEAP, PROTO_HEAP_FREE, PROTO_HEAP_STATS, PROTO_ATTACH, PROTO_LIST,
     PROTO_SESSION_INFO, PROTO_LIST_END, PROTO_WATCH, PROTO_STOP_SESSION, PROTO_DONE,
     PROTO_DAEMON_STATUS, PROTO_DAEMON_STATE, PROTO_SHUTDOWN,
@@ -188,12 +188,19 @@ static void test_stream(void)
     CHECK_EQ_STR(e2.detail, e.detail);
     CHECK_EQ_INT(proto_decode_end(SHORT, &e2), -EBADMSG);
 
-    uint64_t end_ns = 0;
-    proto_encode_script_end(&buf, 3000000123ull);
-    finish(PROTO_SCRIPT_END);
-    CHECK_EQ_INT(proto_decode_script_end(payload, payload_len, &end_ns), 0);
-    CHECK(end_ns == 3000000123ull);
-    CHECK_EQ_INT(proto_decode_script_end(SHORT, &end_ns), -EBADMSG);
+    uint64_t start_ns = 0, end_ns = 0;
+    proto_encode_script_span(&buf, 200000000ull, 3000000123ull);
+    finish(PROTO_SCRIPT_SPAN);
+    CHECK_EQ_INT(proto_decode_script_span(payload, payload_len, &start_ns, &end_ns), 0);
+    CHECK(start_ns == 200000000ull && end_ns == 3000000123ull);
+    CHECK_EQ_INT(proto_decode_script_span(SHORT, &start_ns, &end_ns), -EBADMSG);
+    proto_encode_script_span(&buf, 200000000ull, 0); /* started, never ended */
+    finish(PROTO_SCRIPT_SPAN);
+    CHECK_EQ_INT(proto_decode_script_span(payload, payload_len, &start_ns, &end_ns), 0);
+    CHECK(start_ns == 200000000ull && end_ns == 0);
+    proto_encode_script_span(&buf, 5, 4); /* an end before the start */
+    finish(PROTO_SCRIPT_SPAN);
+    CHECK_EQ_INT(proto_decode_script_span(payload, payload_len, &start_ns, &end_ns), -EBADMSG);
 }
 
 static void test_memory(void)

@@ -1,5 +1,6 @@
-/* The end mark the daemon relays: read only from a regular file of the
- * user who asked, never through a link, and only when it is one number. */
+/* The script's marks the daemon relays: read only from a regular file of
+ * the user who asked, never through a link, and only when they are a start
+ * and maybe an end, not before it. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +25,7 @@ static void write_file(const char *path, const char *text)
 int main(void)
 {
     char mark[256], link_path[256], sub[256];
-    uint64_t ns = 0;
+    struct script_marks ns = {0, 0};
 
     if (!mkdtemp(dir))
         return 1;
@@ -36,9 +37,18 @@ int main(void)
     CHECK_EQ_INT(endmark_read(mark, getuid(), &ns), -ENOENT); /* not written yet */
     write_file(mark, "");
     CHECK_EQ_INT(endmark_read(mark, getuid(), &ns), -ENOENT); /* created, empty */
-    write_file(mark, "123456789012\n");
+    write_file(mark, "123456789012\n"); /* the script has started */
     CHECK_EQ_INT(endmark_read(mark, getuid(), &ns), 0);
-    CHECK(ns == 123456789012ull);
+    CHECK(ns.start_ns == 123456789012ull && ns.end_ns == 0);
+    write_file(mark, "123456789012 123456789999\n"); /* and ended */
+    CHECK_EQ_INT(endmark_read(mark, getuid(), &ns), 0);
+    CHECK(ns.start_ns == 123456789012ull && ns.end_ns == 123456789999ull);
+    write_file(mark, "123456789012 12\n"); /* an end before the start */
+    CHECK_EQ_INT(endmark_read(mark, getuid(), &ns), -EINVAL);
+    write_file(mark, "1 2 3\n");
+    CHECK_EQ_INT(endmark_read(mark, getuid(), &ns), -EINVAL);
+    write_file(mark, "1 -2\n");
+    CHECK_EQ_INT(endmark_read(mark, getuid(), &ns), -EINVAL);
     /* Someone else's file is not read (root reads any: its uid is 0). */
     if (getuid() == 0)
         CHECK_EQ_INT(endmark_read(mark, 4242, &ns), -EPERM);
