@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 
+from cases_daemon import _finish, _start_loop
 from harness import DEBIAN_PYTHON, Checks, Skip, fixingahole, load_profile, marked_lines
 
 PY = ["--python", DEBIAN_PYTHON]
@@ -128,6 +129,30 @@ def export_formats_add_up_to_profile_totals(work):
         c.expect(piped.status == 0 and piped.stdout == b.read(),
                  "export -o - printed other lines than profile.collapsed holds")
     c.finish(lambda: run.describe() + "\n" + prof.describe(SCRIPT))
+
+
+def attach_format_writes_beside_profile_json(work):
+    """attach -f: the running loop's collapsed stacks beside its
+    profile.json, adding up to its total and naming its spin function."""
+    work.copy_workload("daemon_loop.py")
+    stop_file = work.file("stop")
+    loop, _ = _start_loop(work, "loop", stop_file, "60")
+    c = Checks()
+    try:
+        run = fixingahole(["attach", str(loop.pid), "--duration", "1", "-f", "collapsed"],
+                          cwd=work.path)
+        c.expect(run.status == 0, "attach -f collapsed exited %s" % run.status)
+        prof = load_profile(work.path, "daemon_loop")
+        lines = _read_folded(os.path.join(prof.folder, "profile.collapsed"), c)
+        got, total = sum(v for _, v in lines) / 1e6, prof.doc["totals"]["seconds"]
+        c.expect(abs(got - total) <= len(lines) * 0.5e-6 + 1e-9,
+                 "collapsed adds up to %.6f s, profile.json's total is %.6f s" % (got, total))
+        c.expect(any(f[-1].startswith("spin (") for f, _ in lines),
+                 "no folded stack ends in the loop's spin: %r" % lines[:5])
+    finally:
+        open(stop_file, "w").close()
+        _finish(loop)
+    c.finish(run.describe)
 
 
 # --- speedscope in a browser ----------------------------------------------
@@ -268,4 +293,5 @@ CASES = {
     "speedscope_opens_the_export_and_shows_the_hot_function":
         speedscope_opens_the_export_and_shows_the_hot_function,
     "export_errors_are_one_line": export_errors_are_one_line,
+    "attach_format_writes_beside_profile_json": attach_format_writes_beside_profile_json,
 }
