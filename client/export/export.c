@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Every format `export` and -f know. Another format is one more row: its
@@ -76,28 +77,55 @@ int export_parse_list(const char *list, const struct export_format **out, size_t
     }
 }
 
+/* Writes p as fmt into the file `written`, created or truncated. */
+static int write_file(const struct profile *p, const struct export_format *fmt,
+                      const char *written, char *err, size_t errlen)
+{
+    FILE *out = fopen(written, "w");
+    if (!out) {
+        int rc = -errno;
+        snprintf(err, errlen, "open %s: %s", written, strerror(errno));
+        return rc;
+    }
+    errno = 0;
+    int rc = fmt->write(p, out, err, errlen);
+    /* A failed write sets the stream's flag and errno (ENOSPC), which
+     * nothing in between resets; the flush and close may fail last. */
+    int failed = fflush(out) != 0 || ferror(out);
+    int cause = errno ? errno : EIO;
+    if (fclose(out) != 0 && !failed) {
+        failed = 1;
+        cause = errno;
+    }
+    if (rc == 0 && failed) {
+        rc = -cause;
+        snprintf(err, errlen, "write %s: %s", written, strerror(-rc));
+    }
+    return rc;
+}
+
+/* Only a regular file (or none yet) is replaced through a rename: a
+ * device, a FIFO (/dev/null, a process substitution) or a symbolic link
+ * would be replaced by a plain file, so those are written in place. */
+static int replaceable(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) < 0)
+        return errno == ENOENT;
+    return S_ISREG(st.st_mode);
+}
+
 int export_write_path(const struct profile *p, const struct export_format *fmt,
                       const char *path, char *err, size_t errlen)
 {
     char tmp[PATH_MAX];
+    if (!replaceable(path))
+        return write_file(p, fmt, path, err, errlen);
     if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
         snprintf(err, errlen, "%s: path too long", path);
         return -ENAMETOOLONG;
     }
-    FILE *out = fopen(tmp, "w");
-    if (!out) {
-        int rc = -errno;
-        snprintf(err, errlen, "open %s: %s", tmp, strerror(errno));
-        return rc;
-    }
-    int rc = fmt->write(p, out, err, errlen);
-    int write_failed = ferror(out);
-    if (fclose(out) != 0 || write_failed) {
-        if (rc == 0) {
-            rc = errno ? -errno : -EIO;
-            snprintf(err, errlen, "write %s: %s", tmp, strerror(-rc));
-        }
-    }
+    int rc = write_file(p, fmt, tmp, err, errlen);
     if (rc == 0 && rename(tmp, path) < 0) {
         rc = -errno;
         snprintf(err, errlen, "rename %s: %s", path, strerror(errno));

@@ -35,8 +35,10 @@ void export_format_names(char *buf, size_t len);
 int export_parse_list(const char *list, const struct export_format **out, size_t *n,
                       char *err, size_t errlen);
 
-/* Writes p as fmt to path, through path.tmp and a rename so that no reader
- * sees half a file. Returns 0 or a negative errno with err filled. */
+/* Writes p as fmt to path: a regular file (or a new one) through path.tmp
+ * and a rename, so that no reader sees half a file; anything else (a
+ * device, a FIFO, a symbolic link) in place. Returns 0 or a negative errno
+ * with err filled. */
 int export_write_path(const struct profile *p, const struct export_format *fmt,
                       const char *path, char *err, size_t errlen);
 

@@ -6,8 +6,10 @@
  * time. The format list and writing a file fail with a clear message. */
 #include <cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -255,6 +257,33 @@ static void test_write_path(void)
     profile_free(p);
 }
 
+/* A device or FIFO named by -o (/dev/stdout, a process substitution) is
+ * written, never replaced by a plain file: here a FIFO this test also
+ * holds open for reading, so that the small export fits in its buffer. */
+static void test_write_path_keeps_a_fifo(void)
+{
+    struct profile *p = fx_profile(ROOT);
+    char dir[] = "/tmp/fah-test-export-XXXXXX", path[256], err[256] = "", got[4096] = "";
+    struct stat st;
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof(path), "%s/fifo", dir);
+    CHECK_EQ_INT(mkfifo(path, 0600), 0);
+    int reader = open(path, O_RDWR | O_NONBLOCK); /* O_RDWR: open does not wait */
+    CHECK(reader >= 0);
+    CHECK_EQ_INT(export_write_path(p, export_format_find("collapsed"), path, err, sizeof(err)),
+                 0);
+    ssize_t n = read(reader, got, sizeof(got) - 1);
+    got[n > 0 ? n : 0] = '\0';
+    char *expected = render(export_collapsed, p);
+    CHECK_EQ_STR(got, expected);
+    CHECK(lstat(path, &st) == 0 && S_ISFIFO(st.st_mode));
+    close(reader);
+    unlink(path);
+    rmdir(dir);
+    free(expected);
+    profile_free(p);
+}
+
 int main(void)
 {
     test_collapsed_lines_and_total();
@@ -264,5 +293,6 @@ int main(void)
     test_speedscope_escapes();
     test_format_list();
     test_write_path();
+    test_write_path_keeps_a_fifo();
     return test_finish("test_export");
 }
