@@ -17,6 +17,13 @@
  * them: python + native + system, plus idle when the run used --idle. */
 double export_stack_seconds(const struct profile *p, const struct profile_stack *st);
 
+/* For each code id, the smallest id of a code object of the same function
+ * (file, qualname and first line): a function compiled twice is one
+ * function, as in profile.json's functions[] and in a profile read back
+ * from it. A new array of p->ncodes ids for free(), or NULL when out of
+ * memory (or when there are no codes). */
+uint32_t *export_code_canon(const struct profile *p);
+
 /* The name of thread tid, or NULL when it has none. */
 const char *export_thread_name(const struct profile *p, uint32_t tid);
 

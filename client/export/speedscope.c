@@ -12,6 +12,7 @@
 
 #include "client/export/export.h"
 #include "client/export/export_stack.h"
+#include "common/buf.h"
 #include "common/hashtab.h"
 
 /* The hashtab key of the no-frames frame: every (code, line) key is at
@@ -22,11 +23,15 @@ struct speedscope_frames {
     struct hashtab index; /* frame key -> position in keys */
     uint64_t *keys;       /* in order of first use */
     size_t n, cap;
+    uint32_t *canon;      /* code id -> its function's first code id */
+    size_t ncodes;        /* of canon */
 };
 
-static uint64_t frame_key(const struct profile_frame *f)
+/* One frame per line of a function, whichever code object ran it. */
+static uint64_t frame_key(const struct speedscope_frames *fr, const struct profile_frame *f)
 {
-    return (((uint64_t)f->code_id + 1) << 32) | (uint32_t)f->line;
+    uint32_t code = fr->canon && f->code_id < fr->ncodes ? fr->canon[f->code_id] : f->code_id;
+    return (((uint64_t)code + 1) << 32) | (uint32_t)f->line;
 }
 
 /* The characters of s inside a JSON string: quotes, backslashes and
@@ -48,14 +53,10 @@ static int intern_frame(struct speedscope_frames *fr, uint64_t key)
 {
     if (hashtab_get(&fr->index, key, NULL))
         return 0;
-    if (fr->n == fr->cap) {
-        size_t cap = fr->cap ? fr->cap * 2 : 256;
-        uint64_t *grown = realloc(fr->keys, cap * sizeof(*grown));
-        if (!grown)
-            return -ENOMEM;
-        fr->keys = grown;
-        fr->cap = cap;
-    }
+    uint64_t *grown = buf_grow_array(fr->keys, &fr->cap, fr->n + 1, sizeof(*grown));
+    if (!grown)
+        return -ENOMEM;
+    fr->keys = grown;
     fr->keys[fr->n] = key;
     return hashtab_put(&fr->index, key, fr->n++);
 }
@@ -71,7 +72,7 @@ static int collect_frames(const struct profile *p, struct speedscope_frames *fr)
         if (!st->nframes)
             rc = intern_frame(fr, SPEEDSCOPE_NO_FRAMES_KEY);
         for (uint32_t k = 0; k < st->nframes && rc == 0; k++)
-            rc = intern_frame(fr, frame_key(&st->frames[k]));
+            rc = intern_frame(fr, frame_key(fr, &st->frames[k]));
     }
     return rc;
 }
@@ -156,7 +157,7 @@ static void put_samples(FILE *out, const struct profile *p, const struct speedsc
         if (!st->nframes && hashtab_get(&fr->index, SPEEDSCOPE_NO_FRAMES_KEY, &index))
             fprintf(out, "%llu", (unsigned long long)index);
         for (uint32_t k = st->nframes; k-- > 0;) {
-            hashtab_get(&fr->index, frame_key(&st->frames[k]), &index);
+            hashtab_get(&fr->index, frame_key(fr, &st->frames[k]), &index);
             fprintf(out, "%s%llu", k + 1 < st->nframes ? "," : "", (unsigned long long)index);
         }
         fputc(']', out);
@@ -239,7 +240,9 @@ int export_speedscope(const struct profile *p, FILE *out, char *err, size_t errl
     uint32_t *tids = NULL;
     size_t active = 0;
     long ntids = collect_tids(p, &tids);
-    int rc = ntids < 0 ? (int)ntids : collect_frames(p, &fr);
+    fr.canon = export_code_canon(p);
+    fr.ncodes = fr.canon ? p->ncodes : 0;
+    int rc = ntids < 0 || (p->ncodes && !fr.canon) ? -ENOMEM : collect_frames(p, &fr);
     if (rc < 0) {
         snprintf(err, errlen, "speedscope: out of memory");
         goto out;
@@ -259,6 +262,7 @@ int export_speedscope(const struct profile *p, FILE *out, char *err, size_t errl
 out:
     hashtab_free(&fr.index);
     free(fr.keys);
+    free(fr.canon);
     free(tids);
     return rc;
 }

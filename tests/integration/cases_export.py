@@ -102,6 +102,11 @@ def _check_speedscope(c, doc, path):
              "%s: seconds per thread %r, profile.json's stacks say %r" % (path, got, want))
 
 
+def _frame_set(path):
+    with open(path, encoding="utf-8") as f:
+        return {(fr["name"], fr.get("file"), fr.get("line")) for fr in json.load(f)["shared"]["frames"]}
+
+
 def export_formats_add_up_to_profile_totals(work):
     c = Checks()
     prof, marks, run = _profile_with_formats(work, c)
@@ -124,6 +129,10 @@ def export_formats_add_up_to_profile_totals(work):
             c.expect(a.read() == b.read(), "exported collapsed differs from -f's")
     if os.path.isfile(written[1]):
         _check_speedscope(c, prof.doc, written[1])
+        frames = [_frame_set(p) for p in (written[1], os.path.join(prof.folder,
+                                                                   "profile.speedscope.json"))]
+        c.expect(frames[0] == frames[1], "export and -f name other speedscope frames: %r"
+                 % sorted(frames[0] ^ frames[1])[:6])
     piped = fixingahole(["export", earlier, "-f", "collapsed", "-o", "-"], cwd=work.path)
     with open(collapsed) as b:
         c.expect(piped.status == 0 and piped.stdout == b.read(),

@@ -158,6 +158,8 @@ static void sample_names(const cJSON *doc, const cJSON *prof, int i, char *out, 
 static void test_speedscope_document(void)
 {
     struct profile *p = fx_profile(ROOT);
+    static const double more[TIME_KINDS] = {0.25, 0, 0, 0};
+    FX_STACK(p, 1, more, {FX_HEAVY2, 21}, {FX_MAIN, 12}, {FX_MODULE, 30});
     profile_set_string(&p->script, ROOT "/app.py");
     char *text = render(export_speedscope, p), names[512];
     cJSON *doc = cJSON_Parse(text);
@@ -174,8 +176,8 @@ static void test_speedscope_document(void)
     CHECK_EQ_STR(item(main_thread, "unit")->valuestring, "seconds");
     CHECK_EQ_INT(cJSON_GetArraySize(item(main_thread, "samples")),
                  cJSON_GetArraySize(item(main_thread, "weights")));
-    CHECK(fabs(sum_array(item(main_thread, "weights")) - (FX_COUNTED - 0.1)) < 1e-9);
-    CHECK(fabs(item(main_thread, "endValue")->valuedouble - (FX_COUNTED - 0.1)) < 1e-9);
+    CHECK(fabs(sum_array(item(main_thread, "weights")) - (FX_COUNTED - 0.1 + 0.25)) < 1e-9);
+    CHECK(fabs(item(main_thread, "endValue")->valuedouble - (FX_COUNTED - 0.1 + 0.25)) < 1e-9);
     CHECK_EQ_INT(item(doc, "activeProfileIndex")->valueint, 0);
     /* The first sample is stack A: root first, line in the name. */
     sample_names(doc, main_thread, 0, names, sizeof(names));
@@ -187,6 +189,12 @@ static void test_speedscope_document(void)
     const cJSON *frame = cJSON_GetArrayItem(item(item(doc, "shared"), "frames"), 0);
     CHECK_EQ_STR(item(frame, "file")->valuestring, "/usr/lib/python3.11/json/encoder.py");
     CHECK_EQ_INT(item(frame, "line")->valueint, 200);
+    /* heavy's two code objects at line 21 (stack B and the one added
+     * above) are one frame: one function, as profile.json counts it. */
+    int heavy21 = 0;
+    cJSON_ArrayForEach(frame, item(item(doc, "shared"), "frames"))
+        heavy21 += strcmp(item(frame, "name")->valuestring, "heavy (app.py:21)") == 0;
+    CHECK_EQ_INT(heavy21, 1);
     cJSON_Delete(doc);
     free(text);
     profile_free(p);
