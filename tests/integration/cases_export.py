@@ -103,8 +103,10 @@ def _check_speedscope(c, doc, path):
 
 
 def _frame_set(path):
+    """{(name, file, line)} of a speedscope file's frames."""
     with open(path, encoding="utf-8") as f:
-        return {(fr["name"], fr.get("file"), fr.get("line")) for fr in json.load(f)["shared"]["frames"]}
+        frames = json.load(f)["shared"]["frames"]
+    return {(fr["name"], fr.get("file"), fr.get("line")) for fr in frames}
 
 
 def export_formats_add_up_to_profile_totals(work):
