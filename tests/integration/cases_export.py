@@ -1,7 +1,8 @@
-"""Exports (issue 11): `profile -f collapsed,speedscope` and `fixingahole
-export` write files whose numbers add up to profile.json's, and speedscope
-itself, in headless Chromium, opens the speedscope file and shows the hot
-function. Run once, with Debian's python3, as cases of the options target."""
+"""Exports (issue 11): `profile -f collapsed,speedscope`, `attach -f` and
+`fixingahole export` write files whose numbers add up to profile.json's,
+and speedscope itself, in headless Chromium, opens both files and shows the
+hot line with its share. Run once, with Debian's python3, as cases of the
+options target."""
 
 import base64
 import html.parser
@@ -231,7 +232,33 @@ def _percent(cell):
     return float(m.group(1).lstrip("<")) if m else None
 
 
-def speedscope_opens_the_export_and_shows_the_hot_function(work):
+def _sandwich_top_row(c, work, path, name):
+    """speedscope's sandwich table for the file at path, by self time: its
+    top row as [total, self, name], once the page shows speedscope read
+    the file (titled with the profile's name, no error)."""
+    dom, how = _speedscope_dom(work, path, "sandwich")
+    dom = dom or ""
+    title = "<title>%s - speedscope</title>" % name
+    c.expect(title in dom, "speedscope's page has no %r: it did not import %s (%s)"
+             % (title, path, how))
+    c.expect("Something went wrong" not in dom, "speedscope reported an import error")
+    parser = _TableRows()
+    parser.feed(dom)
+    rows = [r for r in parser.rows if len(r) == 3 and r[2] != "Symbol Name"]
+    c.note("speedscope's top rows for %s: %r" % (os.path.basename(path), rows[:3]))
+    return rows[0] if rows else ["", "", ""]
+
+
+def _check_top_row(c, row, name, seconds, total, label):
+    """row names `name` with the share seconds / total (as speedscope
+    rounds it: to a percent)."""
+    want, shown = 100 * seconds / total if total else 0, _percent(row[1])
+    c.expect(row[2] == name and shown is not None and abs(shown - want) <= 1.0,
+             "%s: speedscope's top row is %r with self %r%%, expected %r with %.2f%% "
+             "(from profile.json)" % (label, row[2], shown, name, want))
+
+
+def speedscope_opens_both_exports_and_shows_the_hot_line(work):
     if not _chromium():
         raise Skip("chromium is not installed (cmake/install-deps.sh installs it)")
     if not os.path.isfile(SPEEDSCOPE_HTML):
@@ -239,34 +266,23 @@ def speedscope_opens_the_export_and_shows_the_hot_function(work):
                    % NPM_CACHE)
     c = Checks()
     prof, marks, run = _profile_with_formats(work, c)
-    export_path = os.path.join(prof.folder, "profile.speedscope.json")
-    dom, how = _speedscope_dom(work, export_path, "sandwich")
-    dom = dom or ""
-    title = "<title>%s - speedscope</title>" % SCRIPT
-    c.expect(title in dom, "speedscope's page has no %r: it did not import the file (%s)"
-             % (title, how))
-    c.expect("Something went wrong" not in dom, "speedscope reported an import error")
-    # The sandwich view's table, by self time: header, then one row per frame.
-    parser = _TableRows()
-    parser.feed(dom)
-    rows = [r for r in parser.rows if len(r) == 3 and r[2] != "Symbol Name"]
-    hot_name = "hot (%s:%d)" % (SCRIPT, marks["hot"])
-    first = rows[0] if rows else ["", "", ""]
-    c.expect(first[2] == hot_name, "speedscope's top row is %r, expected %r (rows: %r)"
-             % (first[2], hot_name, rows[:5]))
-    # Its share, as speedscope computed it from the weights, against
-    # profile.json: the hot line's time over its thread's.
-    doc = prof.doc
-    hot = _counted_by(doc, _hot_frame(doc, doc["script"], marks["hot"])).get(True, 0.0)
-    main_tid = next(st["tid"] for st in doc["stacks"] if _hot_frame(doc, doc["script"],
-                                                                     marks["hot"])(st))
-    thread = _counted_by(doc, lambda st: st["tid"]).get(main_tid, 0.0)
-    want, shown = 100 * hot / thread if thread else 0, _percent(first[1])
-    c.expect(shown is not None and abs(shown - want) <= 1.0,
-             "speedscope shows hot's self time as %r%%, profile.json gives %.2f%%"
-             % (shown, want))
-    c.note("speedscope's top rows: %r" % rows[:3])
-    c.finish(lambda: run.describe() + "\n" + prof.describe(SCRIPT) + "\n" + how)
+    doc, is_hot = prof.doc, _hot_frame(prof.doc, prof.doc["script"], marks["hot"])
+    hot = _counted_by(doc, is_hot).get(True, 0.0)
+    tids = {st["tid"] for st in doc["stacks"] if is_hot(st)}
+    thread = sum(s for t, s in _counted_by(doc, lambda st: st["tid"]).items() if t in tids)
+    c.expect(len(tids) == 1, "hot ran on threads %r, expected one" % tids)
+    # speedscope's file: one profile per thread, opened on hot's thread.
+    # speedscope's file names itself after the script; other formats are
+    # named after their file.
+    row = _sandwich_top_row(c, work, os.path.join(prof.folder, "profile.speedscope.json"), SCRIPT)
+    _check_top_row(c, row, "hot (%s:%d)" % (SCRIPT, marks["hot"]), hot, thread, "speedscope")
+    # The collapsed file, read by speedscope's importer of folded stacks:
+    # threads merged, so the share is of the whole total.
+    row = _sandwich_top_row(c, work, os.path.join(prof.folder, "profile.collapsed"),
+                            "profile.collapsed")
+    _check_top_row(c, row, "hot (%s:%d)" % (doc["script"], marks["hot"]), hot,
+                   doc["totals"]["seconds"], "collapsed")
+    c.finish(lambda: run.describe() + "\n" + prof.describe(SCRIPT))
 
 
 # --- errors ---------------------------------------------------------------
@@ -301,8 +317,8 @@ def export_errors_are_one_line(work):
 
 CASES = {
     "export_formats_add_up_to_profile_totals": export_formats_add_up_to_profile_totals,
-    "speedscope_opens_the_export_and_shows_the_hot_function":
-        speedscope_opens_the_export_and_shows_the_hot_function,
+    "speedscope_opens_both_exports_and_shows_the_hot_line":
+        speedscope_opens_both_exports_and_shows_the_hot_line,
     "export_errors_are_one_line": export_errors_are_one_line,
     "attach_format_writes_beside_profile_json": attach_format_writes_beside_profile_json,
 }
