@@ -9,6 +9,7 @@
 #include "client/cli/cli.h"
 #include "client/cli/commands.h"
 #include "client/cli/daemon_cmd.h"
+#include "client/cli/export_cmd.h"
 #include "client/cli/inspect.h"
 #include "client/cli/run_profile.h"
 #include "client/cli/session_cmd.h"
@@ -31,6 +32,8 @@ static void usage(FILE *out)
             "  summarize PROFILE.json [-n N] [-t PCT] [-d] [--idle] [--root DIR]\n"
             "                                        the Profile Summary of an earlier run,\n"
             "                                        recomputed with other options\n"
+            "  export PROFILE.json -f F[,F] [-o FILE] an earlier run in other tools' formats\n"
+            "                                        (see export --help)\n"
             "  stats FOLDER                          per-function mean and standard deviation\n"
             "                                        over the profile.json files in FOLDER\n"
             "  daemon status|stop                    the per-user sampling daemon\n"
@@ -75,6 +78,8 @@ int main(int argc, char **argv)
         return version_main();
     if (strcmp(command, "summarize") == 0)
         return commands_summarize_main(argc, argv);
+    if (strcmp(command, "export") == 0)
+        return export_cmd_main(argc, argv);
     if (strcmp(command, "stats") == 0)
         return commands_stats_main(argc, argv);
     if (strcmp(command, "inspect") == 0)

@@ -8,7 +8,7 @@
 set -eu
 packages="gcc make cmake pkg-config libelf-dev libdw-dev libunwind-dev libcjson-dev
 libinih-dev python3 python3-numpy python3.11-dbg clang libclang-rt-14-dev dpkg-dev
-python3-matplotlib python3-plotly python3-ipython"
+python3-matplotlib python3-plotly python3-ipython chromium nodejs"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -20,3 +20,19 @@ if [ -n "$missing" ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing
 fi
+
+# npm comes with some builds of nodejs (NodeSource's) and apart in Debian's.
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+command -v npm >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq npm
+# npm packages, pinned, each in its own folder NAME-VERSION that the tests
+# look in (tests/integration/cases_export.py).
+npm_cache=${FAH_NPM_CACHE:-/var/cache/fixingahole/npm}
+for spec in speedscope@1.25.0; do
+  name=${spec%@*}
+  dir="$npm_cache/$name-${spec##*@}"
+  [ -f "$dir/node_modules/$name/package.json" ] && continue
+  echo "installing npm package $spec into $dir"
+  $sudo mkdir -p "$dir"
+  $sudo npm install --prefix "$dir" --no-audit --no-fund --ignore-scripts --no-save "$spec" >/dev/null
+done

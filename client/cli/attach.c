@@ -52,7 +52,8 @@ static void usage(FILE *out)
             "time and RSS (--memory needs the allocation sampler preloaded at start).\n"
             "\n"
             "options: --duration SECONDS, and profile's -d, -t/-nt, -o DIR, -i DIR,\n"
-            "--rate HZ, --idle, --offsets SOURCE, --debug-dirs DIRS (see profile --help)\n"
+            "--rate HZ, --idle, --offsets SOURCE, --debug-dirs DIRS, -f FORMATS (see\n"
+            "profile --help)\n"
             "\n"
             "exit status: 0 ok; 64 usage error; 66 no such process; 70 the profiler failed\n"
             "(not a Python process, unsupported version, not permitted).\n");
@@ -289,6 +290,11 @@ static int collect_and_report(int fd, struct attach_run *a)
         status = EXIT_PROFILER;
     }
     if (!status && results_write(p, &rr, folder, sizeof(folder), err, sizeof(err)) < 0) {
+        fprintf(stderr, "fixingahole: %s\n", err);
+        status = EXIT_PROFILER;
+    }
+    if (!status && export_write_folder(p, folder, a->o.formats, a->o.nformats, err,
+                                       sizeof(err)) < 0) {
         fprintf(stderr, "fixingahole: %s\n", err);
         status = EXIT_PROFILER;
     }

@@ -56,6 +56,8 @@ void cli_profile_usage(void)
         "                          debug-offsets or table (default auto)\n"
         "      --debug-dirs DIRS   colon-separated folders of detached debug info\n"
         "                          (default /usr/lib/debug)\n"
+        "  -f, --format F[,F...]   also write these formats beside profile.json\n"
+        "                          (repeatable; see fixingahole export --help)\n"
         "  -h, --help              this text\n"
         "\n"
         "exit status: the script's own status; 64 usage error or bad configuration;\n"
@@ -136,7 +138,7 @@ static const char *const option_names[][2] = {
     {"-t", "--trace"}, {"-nt", "--no-trace"}, {NULL, "--idle"}, {"-o", "--output-directory"},
     {"-p", "--precision"}, {"-r", "--repeat"}, {NULL, "--live"}, {"-l", "--log-level"},
     {"-np", "--no-plots"}, {"-i", "--ignore"}, {NULL, "--python"}, {NULL, "--debug-dirs"},
-    {NULL, "--rate"}, {NULL, "--offsets"}, {NULL, "--module"},
+    {NULL, "--rate"}, {NULL, "--offsets"}, {NULL, "--module"}, {"-f", "--format"},
 };
 #define NOPTION_NAMES (sizeof(option_names) / sizeof(option_names[0]))
 
@@ -227,6 +229,10 @@ int cli_parse_option(int argc, char **argv, int *i, struct profile_options *o, c
     } else if (is(arg, NULL, "--rate")) {
         if (!(value = take_value(argc, argv, i, err, errlen)) ||
             parse_rate(value, &o->rate_hz, err, errlen) < 0)
+            return -1;
+    } else if (is(arg, "-f", "--format")) {
+        if (!(value = take_value(argc, argv, i, err, errlen)) ||
+            export_parse_list(value, o->formats, &o->nformats, err, errlen) < 0)
             return -1;
     } else if (is(arg, NULL, "--offsets")) {
         if (!(value = take_value(argc, argv, i, err, errlen)))

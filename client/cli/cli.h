@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "client/export/export.h"
 #include "symbols/pyoffsets.h"
 
 #define CLI_DEFAULT_RATE_HZ 100
@@ -46,6 +47,9 @@ struct profile_options {
     unsigned repeat;         /* --repeat: runs, default 1 */
     enum pyoff_pref offsets; /* --offsets */
     const char *debug_dirs;  /* --debug-dirs */
+    /* -f/--format: extra formats written beside profile.json */
+    const struct export_format *formats[EXPORT_MAX_FORMATS];
+    size_t nformats;
     char **argv;             /* the whole command line, for the report */
     int argc;
 };

@@ -252,6 +252,11 @@ static int run_once(const struct profile_options *o, struct run_paths *paths_)
         fail("%s", err);
         status = EXIT_PROFILER;
     }
+    if (!status && export_write_folder(p, paths.results, o->formats, o->nformats, err,
+                                       sizeof(err)) < 0) {
+        fail("%s", err);
+        status = EXIT_PROFILER;
+    }
     if (!status)
         status = result.script_status;
     if (live_on)

@@ -22,6 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cases_attach  # noqa: E402
 import cases_cli  # noqa: E402
 import cases_daemon  # noqa: E402
+import cases_export  # noqa: E402
 import cases_interp  # noqa: E402
 import cases_memory  # noqa: E402
 import cases_memory_time  # noqa: E402
@@ -58,7 +59,8 @@ def run(target, case):
     if target == "fixture":
         return fixture(case)
     if target in ("cli", "options", "daemon"):
-        cases = {"cli": cases_cli.CASES, "options": cases_options.CASES,
+        cases = {"cli": cases_cli.CASES,
+                 "options": dict(cases_options.CASES, **cases_export.CASES),
                  "daemon": dict(cases_daemon.CASES, **cases_attach.CASES)}[target]
         if case not in cases:
             raise Failure("unknown %s case %r" % (target, case))
