@@ -6,9 +6,10 @@ common; daemon common and symbols; client common and symbols, never the
 daemon. Inside client/, one group per concern, each including only the
 groups below it:
 
-    cli    -> run, link, report, model, config
+    cli    -> run, link, export, report, model, config
     run    -> model, config
     link   -> model
+    export -> report, model
     report -> model
     model, config -> (nothing else in client/)
 
@@ -32,15 +33,16 @@ TOP = {
 }
 
 GROUPS = {
-    "cli": {"run", "link", "report", "model", "config"},
+    "cli": {"run", "link", "export", "report", "model", "config"},
     "run": {"model", "config"},
     "link": {"model"},
     "report": {"model"},
+    "export": {"report", "model"},
     "model": set(),
     "config": set(),
     "alloc": set(),
 }
-GROUPS["main"] = {"cli", "run", "link", "report", "model", "config"}
+GROUPS["main"] = {"cli", "run", "link", "export", "report", "model", "config"}
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"')
 SOURCE = (".c", ".h")
