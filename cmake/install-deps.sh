@@ -23,3 +23,17 @@ if [ -n "$missing" ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing
 fi
+
+# The pprof test's second decoder, the npm package pprof-format (it follows
+# google/pprof's schema, not ours), in its own folder of the npm cache the
+# tests read (FAH_NPM_CACHE). Needs node and npm.
+npm_cache=/var/cache/fixingahole/npm
+pprof_format="$npm_cache/pprof-format-2.3.2"
+if [ ! -d "$pprof_format/node_modules/pprof-format" ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  command -v node >/dev/null || DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nodejs
+  command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq npm
+  echo "installing: npm pprof-format 2.3.2"
+  $sudo npm install --prefix "$pprof_format" --no-save --no-audit --no-fund pprof-format@2.3.2
+fi
