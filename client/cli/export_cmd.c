@@ -28,6 +28,8 @@ static void usage(FILE *out)
             "  collapsed   folded stacks for flamegraph.pl and Pyroscope, one line per\n"
             "              stack, root first, valued in microseconds of counted time\n"
             "  speedscope  speedscope's JSON, one sampled profile per thread, in seconds\n"
+            "  pprof       gzipped perftools.profiles.Profile (pprof, Pyroscope, Parca):\n"
+            "              nanoseconds per kind, samples, allocated bytes, line numbers\n"
             "Known formats: %s.\n"
             "\n"
             "  -f, --format F[,F...]  the formats (repeatable)\n"

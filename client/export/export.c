@@ -9,12 +9,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "client/export/pprof.h"
+
 /* Every format `export` and -f know. Another format is one more row: its
  * writer's declaration goes in export.h, its description in
  * docs/exports.md. */
 static const struct export_format export_formats[] = {
     {"collapsed", ".collapsed", export_collapsed},
     {"speedscope", ".speedscope.json", export_speedscope},
+    {"pprof", ".pb.gz", export_pprof},
 };
 #define EXPORT_NFORMATS (sizeof(export_formats) / sizeof(export_formats[0]))
 

@@ -27,6 +27,7 @@ import cases_interp  # noqa: E402
 import cases_memory  # noqa: E402
 import cases_memory_time  # noqa: E402
 import cases_options  # noqa: E402
+import cases_pprof  # noqa: E402
 import cases_profile  # noqa: E402
 import cases_walk  # noqa: E402
 from harness import (SKIP, Failure, Skip, Workdir, client_path, interpreter,  # noqa: E402
@@ -60,7 +61,7 @@ def run(target, case):
         return fixture(case)
     if target in ("cli", "options", "daemon"):
         cases = {"cli": cases_cli.CASES,
-                 "options": dict(cases_options.CASES, **cases_export.CASES),
+                 "options": dict(cases_options.CASES, **cases_export.CASES, **cases_pprof.CASES),
                  "daemon": dict(cases_daemon.CASES, **cases_attach.CASES)}[target]
         if case not in cases:
             raise Failure("unknown %s case %r" % (target, case))
