@@ -78,6 +78,7 @@ static atomic_int active;   /* sampling on: after the constructor, in the owner 
 static atomic_int attached; /* the daemon said hello */
 static atomic_int missed;   /* consecutive unanswered waits */
 static int hello_awaited;   /* the one wait for the hello was spent (under wait_lock) */
+static int daemon_gone;     /* the daemon's end of the ack pipe closed (under wait_lock) */
 static atomic_uint next_seq;
 static int64_t window;      /* W, bytes */
 static int64_t exact_from;  /* blocks this large are always sampled, at their size */
@@ -214,15 +215,34 @@ static int write_event(const struct alloc_abi_event *ev)
     return n == (ssize_t)sizeof(*ev) ? 0 : -1;
 }
 
+/* The daemon answered the hello, so it holds its own write end of the ack
+ * pipe: ours goes, so that if the daemon dies the pipe hangs up at once
+ * and no thread waits for an answer that cannot come. */
+static void on_hello(void)
+{
+    static int closed_ours; /* under wait_lock */
+    atomic_store(&attached, 1);
+    hello_awaited = 1; /* after missed answers, no second wait for a hello */
+    if (!closed_ours) {
+        closed_ours = 1;
+        close(ALLOC_ABI_FD_ACK_W);
+    }
+}
+
 /* Non-blocking: takes acks (a u32 seq each) until `seq` or none is left.
- * Returns 1 when seq was seen. Seq 0 is the daemon's hello. */
+ * Returns 1 when seq was seen. Seq 0 is the daemon's hello. Any other ack
+ * proves the daemon answers (again, after it was stopped a while). */
 static int take_acks(uint32_t seq)
 {
     uint32_t got;
     while (read(ALLOC_ABI_FD_ACK_R, &got, sizeof(got)) == (ssize_t)sizeof(got)) {
-        if (got == 0)
-            atomic_store(&attached, 1);
-        else if (got == seq)
+        if (got == 0) {
+            on_hello();
+            continue;
+        }
+        atomic_store(&missed, 0);
+        atomic_store(&attached, 1);
+        if (got == seq)
             return 1;
     }
     return 0;
@@ -241,7 +261,8 @@ static int await_ack(uint32_t seq, unsigned ms)
             return 0;
         struct pollfd p = {.fd = ALLOC_ABI_FD_ACK_R, .events = POLLIN};
         if (poll(&p, 1, (int)((deadline - t) / 1000000u) + 1) > 0 &&
-            (p.revents & (POLLNVAL | POLLERR | POLLHUP))) {
+            (p.revents & (POLLNVAL | POLLERR | POLLHUP)) && !(p.revents & POLLIN)) {
+            daemon_gone = 1; /* no daemon can answer any more */
             atomic_store(&attached, 0);
             return 0;
         }
@@ -267,9 +288,9 @@ static void emit_sample(uint32_t kind, uint32_t flags, uintptr_t addr, size_t si
     struct alloc_abi_event ev = {.kind = kind, .flags = flags, .tid = (uint32_t)syscall(SYS_gettid),
                                  .weight = weight, .size = size, .addr = addr};
     pthread_mutex_lock(&wait_lock);
-    if (!atomic_load(&attached))
+    if (!atomic_load(&attached) && !daemon_gone)
         take_acks(UINT32_MAX);
-    if (!atomic_load(&attached) && !hello_awaited) {
+    if (!atomic_load(&attached) && !hello_awaited && !daemon_gone) {
         hello_awaited = 1;
         await_ack(0, ALLOC_HELLO_WAIT_MS);
     }

@@ -443,6 +443,49 @@ def stop_ends_session_owner_reports(work):
     c.finish(lambda: "profile stderr:\n%s\nattach stderr:\n%s" % (err, aerr))
 
 
+def memory_script_runs_free_when_the_daemon_dies(work):
+    """--memory: every sampled allocation waits for the daemon's answer.
+    SIGKILL the daemon mid-run: the pipe hangs up and no allocation after
+    it waits (an unanswered wait costs 200 ms, three of them in a row
+    before the sampler gives up: 0.6 s). The script finishes with its own
+    status and the client reports the loss."""
+    work.copy_workload("memory_faults.py")
+    truth = work.file("faults.json")
+    blocks = 50
+    ready, go = Ready(work.path, "faults"), Go(work.path, "faults")
+    client = _popen([client_path(), "profile", "--memory", "--python", DEBIAN_PYTHON,
+                     "memory_faults.py", truth, str(blocks)], cwd=work.path,
+                    env=go.env(ready.env()))
+    c = Checks()
+    try:
+        ready.wait(proc=client)
+        daemon = Pidfd(_daemon_pid(work))
+        signal.pidfd_send_signal(daemon.fd, signal.SIGKILL)
+        c.expect(daemon.wait(), "the daemon outlived SIGKILL")
+        daemon.close()
+        go.release()
+        status, out, err = _finish(client, timeout=60)
+    finally:
+        if client.poll() is None:
+            client.kill()
+            client.wait()
+        ready.close()
+        go.close()
+    c.expect(status == 0, "profile exited %s: the script's own status is 0\n%s" % (status, err))
+    c.expect("covers only what was sampled" in err,
+             "the client did not report the daemon's loss:\n%s" % err)
+    with open(truth) as f:
+        t = json.load(f)
+    c.note("after the kill: %d allocations took %.3f s in all, the longest %.3f s (before: "
+           "longest %.3f s)" % (t["blocks"], t["after_sum"], t["after_max"], t["before_max"]))
+    c.expect(t["blocks"] == blocks, "the script made %r of %d allocations" % (t["blocks"], blocks))
+    # Three unanswered waits would take 0.6 s; 50 unwaited allocations of
+    # 4 MiB take some 50 ms.
+    c.expect(t["after_sum"] < 0.3, "%d allocations took %.3f s after the daemon died: "
+             "threads still wait for it" % (blocks, t["after_sum"]))
+    c.finish(lambda: "client stderr:\n%s" % err)
+
+
 def sigkill_daemon_targets_run_on(work):
     """SIGKILL the daemon mid-session: the profiled script and an attached
     loop run on to completion, and both clients report the loss."""
@@ -971,6 +1014,7 @@ CASES = {f.__name__: f for f in (
     two_clients_unmixed_third_lists_and_watches,
     stop_ends_session_owner_reports,
     sigkill_daemon_targets_run_on,
+    memory_script_runs_free_when_the_daemon_dies,
     client_gone_session_ends,
     stuck_target_stalls_no_other_session,
     hostile_messages_close_only_that_connection,
