@@ -142,16 +142,19 @@ static int take_snapshot(struct top_view *v, const struct profile *p, double now
     return 0;
 }
 
-/* The oldest snapshot inside the window (the newest when none is). */
+/* The snapshot that opens the window: the newest one taken at least
+ * window_s ago, so the window spans window_s to window_s plus a step (even
+ * after a pause longer than the window), else the oldest one. */
 static const struct top_snapshot *window_base(const struct top_view *v, double now)
 {
+    const struct top_snapshot *base = NULL;
     for (size_t age = v->nsnapshots; age-- > 0;) {
         const struct top_snapshot *s =
             &v->ring[(v->newest + TOP_SNAPSHOTS - age) % TOP_SNAPSHOTS];
-        if (s->at >= now - v->window_s)
-            return s;
+        if (!base || s->at <= now - v->window_s)
+            base = s;
     }
-    return &v->ring[v->newest];
+    return base;
 }
 
 static void add_kinds(double to[TOP_KINDS], const double from[TOP_KINDS])
