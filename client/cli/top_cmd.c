@@ -64,14 +64,15 @@ static void usage(FILE *out)
             "\n"
             "A full-screen live view of a running Python process: its threads and its\n"
             "hottest functions and lines over the last SECONDS (--window, default 5)\n"
-            "and since the view began, with their Python/native/system split. A\n"
-            "number that is the id of one of your sessions (fixingahole sessions) is\n"
-            "that session; a pid that a session already samples is watched; any other\n"
-            "pid is attached to (--rate HZ, default 100) until you quit, and runs on.\n"
+            "and in total (since top attached, or since a watched session began), with\n"
+            "their Python/native/system split. A number that is the id of one of your\n"
+            "sessions (fixingahole sessions) is that session; a pid that a session\n"
+            "already samples is watched; any other pid is attached to with the normal\n"
+            "sampler (--rate HZ, default 100) until you quit, and runs on.\n"
             "\n"
-            "keys: w sort by the window, t by the total since the start, c own time or\n"
-            "with callees, < > the previous or next column, p pause, q quit. When the\n"
-            "process exits the last view stays, marked, until q.\n"
+            "keys: w sort by the window, t by the total, c own time or with callees,\n"
+            "< > the previous or next column, p pause, q quit. When the process exits\n"
+            "the last view stays, marked, until q.\n"
             "Without a terminal on stdout it prints `watch`'s text summary every\n"
             "--every SECONDS (default 1) until the process exits or Ctrl-C.\n"
             "\n"
@@ -234,7 +235,12 @@ static void draw(struct top_run *t, const struct profile *p, const char *state)
     struct top_screen s = {.paint = paint_for_fd(STDOUT_FILENO), .pid = t->w.info.pid,
                            .session_id = t->w.id, .rate_hz = t->owner ? t->rate_hz : 0,
                            .elapsed_s = (double)t->w.info.elapsed_ns / 1e9 + t->elapsed_s,
-                           .state = state, .root = t->w.root};
+                           .state = state, .root = t->w.root,
+                           /* A watcher is sent the session's earlier
+                            * samples (as many as the daemon keeps): they
+                            * count in the total, and in the window until
+                            * it slides past them. */
+                           .since = t->owner ? "top began" : "the session began"};
     top_term_size(&s.cols, &s.rows);
     top_render(stdout, &t->view, p, &s);
 }

@@ -176,9 +176,9 @@ static void heading(struct frame *f, const struct top_view *v, const struct prof
                    100 * v->window_sum[2] / sum, v->nthreads, v->nthreads == 1 ? "" : "s");
     else
         frame_line(f, "last %.1f s: no time recorded", v->span_s);
-    frame_line(f, "%sWIN%% own time in the last %.1f s · ALL%% since top began · + with "
-                  "callees · PY/NAT/SYS split of own time%s",
-               c->dim, v->span_s, c->reset);
+    frame_line(f, "%sWIN%% own time in the last %.1f s · ALL%% since %s · + with callees · "
+                  "PY/NAT/SYS split of own time%s",
+               c->dim, v->span_s, s->since ? s->since : "the start", c->reset);
 }
 
 void top_render(FILE *out, const struct top_view *v, const struct profile *p,

@@ -22,6 +22,7 @@ struct top_screen {
     double elapsed_s;           /* the session's age */
     const char *state;          /* "running", "paused", "process exited" ... */
     const char *root;           /* files under it are named relative to it */
+    const char *since;          /* what ALL% counts from: "top began" ... */
 };
 
 /* Writes one frame for a terminal: every line placed by cursor address

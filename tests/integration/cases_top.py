@@ -9,9 +9,11 @@ import os
 import re
 import select
 import shutil
+import signal
 import subprocess
 import time
 
+from cases_daemon import _attached, _finish
 from harness import DEBIAN_PYTHON, Checks, Failure, Skip, client_path, fixingahole, result_folder
 
 HOT = "busy_top_spin"
@@ -217,6 +219,48 @@ def top_without_terminal_prints_watch_text(work):
     c.finish(lambda: "work folder %s" % work.path)
 
 
+def top_of_a_sampled_pid_watches_its_session(work):
+    """top PID, when an `attach` session already samples PID, watches that
+    session (a process is sampled once) and leaves it running on Ctrl-C;
+    bad arguments exit 64, and a pid that is neither a process nor a
+    session 66, each with one line."""
+    loop, _ = _start_loop(work)
+    c = Checks()
+    attach = subprocess.Popen([client_path(), "attach", str(loop.pid)], cwd=work.path,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              universal_newlines=True)
+    try:
+        err_lines, session = _attached(attach)
+        out_path = work.file("top.txt")
+        with open(out_path, "w") as out:
+            top = subprocess.Popen([client_path(), "top", str(loop.pid), "--every", "0.5"],
+                                   cwd=work.path, stdout=out, stderr=subprocess.PIPE,
+                                   universal_newlines=True)
+        heading = "== session %d, pid %d, running" % (session, loop.pid)
+        c.expect(_wait_for(lambda: heading in open(out_path).read(), time.monotonic() + 15),
+                 "top of a sampled pid does not watch session %d:\n%s"
+                 % (session, open(out_path).read()[:2000]))
+        top.send_signal(signal.SIGINT)
+        status, _, err = _finish(top, timeout=15)
+        c.expect(status == 0, "top exited %s after Ctrl-C: %s" % (status, err))
+        c.expect(attach.poll() is None, "the attach session ended with its watcher")
+        attach.send_signal(signal.SIGINT)
+        status, _, err = _finish(attach, timeout=30, err_lines=err_lines)
+        c.expect(status == 0, "attach exited %s: %s" % (status, err))
+    finally:
+        if attach.poll() is None:
+            attach.kill()
+            attach.wait()
+    _loop_unharmed(c, loop, 0)
+    for args, want in ((["top"], 64), (["top", "12", "34"], 64), (["top", "x"], 64),
+                       (["top", "1", "--window", "0"], 64), (["top", "2147483646"], 66)):
+        run = fixingahole(args, cwd=work.path)
+        lines = [l for l in run.stderr.splitlines() if l.strip()]
+        c.expect(run.status == want and len(lines) == 1,
+                 "%s: exit %s with %r, expected %d and one line" % (args, run.status, lines, want))
+    c.finish(lambda: "work folder %s" % work.path)
+
+
 def _on_pty(args, cwd, env=None):
     """Runs `fixingahole ARGS` with stdout on a pseudo-terminal (stderr
     piped): (status, what the terminal got, stderr)."""
@@ -282,5 +326,6 @@ CASES = {
         top_under_tmux_shows_hot_function_and_quits_on_q,
     "top_keeps_last_view_when_process_exits": top_keeps_last_view_when_process_exits,
     "top_without_terminal_prints_watch_text": top_without_terminal_prints_watch_text,
+    "top_of_a_sampled_pid_watches_its_session": top_of_a_sampled_pid_watches_its_session,
     "summary_colour_on_terminal_only": summary_colour_on_terminal_only,
 }
