@@ -41,7 +41,7 @@ struct top_run {
     int paused, quit, resized;
 };
 
-static volatile sig_atomic_t top_signalled, top_resized;
+static volatile sig_atomic_t top_signalled, top_resized, top_suspended;
 
 static void on_signal(int sig)
 {
@@ -54,6 +54,27 @@ static void on_resize(int sig)
 {
     (void)sig;
     top_resized = 1;
+}
+
+static void on_suspend(int sig)
+{
+    (void)sig;
+    top_suspended = 1;
+}
+
+/* Ctrl-Z: the shell gets its terminal back as it was, and the view
+ * returns on fg. Returns 1 when it did (the screen needs a redraw). */
+static int suspend_if_asked(struct top_term *term)
+{
+    if (!top_suspended)
+        return 0;
+    top_suspended = 0;
+    top_term_leave(term);
+    sig_install(SIGTSTP, SIG_DFL);
+    raise(SIGTSTP); /* stops here until SIGCONT */
+    sig_install(SIGTSTP, on_suspend);
+    top_term_enter(term);
+    return 1;
 }
 
 static void usage(FILE *out)
@@ -307,7 +328,7 @@ static void on_screen_refresh(void *ctx, const struct profile *p, double elapsed
     int redraw = handle_keys(t);
     if (t->quit)
         return;
-    if (top_resized) {
+    if (top_resized || suspend_if_asked(&t->term)) {
         top_resized = 0;
         redraw = 1;
     }
@@ -338,7 +359,7 @@ static void keep_last_view(struct top_run *t, const struct profile *p,
     update_view(t, p, r->wall_seconds);
     draw(t, p, state);
     while (t->term.keys && !top_signalled) {
-        if (top_resized) {
+        if (top_resized || suspend_if_asked(&t->term)) {
             top_resized = 0;
             draw(t, p, state);
         }
@@ -413,6 +434,8 @@ int top_cmd_main(int argc, char **argv)
     top_view_init(&t->view, t->window_s, "");
     if (screen && top_term_enter(&t->term) < 0)
         screen = 0;
+    if (screen)
+        sig_install(SIGTSTP, on_suspend);
     status = follow(fd, t, screen);
     close(fd);
     top_view_free(&t->view);
