@@ -13,6 +13,7 @@
 #include "client/cli/inspect.h"
 #include "client/cli/run_profile.h"
 #include "client/cli/session_cmd.h"
+#include "client/cli/top_cmd.h"
 #include "client/config/config.h"
 #include "common/exit_codes.h"
 
@@ -29,6 +30,8 @@ static void usage(FILE *out)
             "  sessions                              the daemon's sessions you may see\n"
             "  watch SESSION                         a live summary of a running session\n"
             "  stop SESSION                          end a session (its owner reports)\n"
+            "  top PID|SESSION                       a full-screen live view of a running\n"
+            "                                        process's hottest functions and lines\n"
             "  summarize PROFILE.json [-n N] [-t PCT] [-d] [--idle] [--root DIR]\n"
             "                                        the Profile Summary of an earlier run,\n"
             "                                        recomputed with other options\n"
@@ -92,6 +95,8 @@ int main(int argc, char **argv)
         return session_cmd_list(argc, argv);
     if (strcmp(command, "watch") == 0)
         return session_cmd_watch(argc, argv);
+    if (strcmp(command, "top") == 0)
+        return top_cmd_main(argc, argv);
     if (strcmp(command, "stop") == 0)
         return session_cmd_stop(argc, argv);
     if (strcmp(command, "profile") != 0) {

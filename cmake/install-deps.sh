@@ -4,13 +4,15 @@
 # upgrades python3.11 so the build ids match); python3-numpy serves the
 # numpy tests; clang and libclang-rt-14-dev (libFuzzer) build the protocol
 # fuzz test (tests/fuzz/); python3-matplotlib, python3-plotly and
-# python3-ipython serve the notebook, magics and --no-plots tests;
-# libprotobuf-c-dev, protobuf-c-compiler and zlib1g-dev build the pprof
-# export, whose test decodes it with protobuf-compiler's protoc.
+# python3-ipython serve the notebook, magics and --no-plots tests; tmux runs
+# `fixingahole top` in a terminal for its tests; libprotobuf-c-dev,
+# protobuf-c-compiler and zlib1g-dev build the pprof export, whose test
+# decodes it with protobuf-compiler's protoc; chromium and nodejs open the
+# exports in their own viewers.
 set -eu
 packages="gcc make cmake pkg-config libelf-dev libdw-dev libunwind-dev libcjson-dev
 libinih-dev python3 python3-numpy python3.11-dbg clang libclang-rt-14-dev dpkg-dev
-python3-matplotlib python3-plotly python3-ipython chromium nodejs
+python3-matplotlib python3-plotly python3-ipython tmux chromium nodejs
 libprotobuf-c-dev protobuf-c-compiler zlib1g-dev protobuf-compiler"
 missing=""
 for p in $packages; do

@@ -156,7 +156,8 @@ int commands_summarize_main(int argc, char **argv)
                                  .ignore = (const char *const *)cfg.ignore,
                                  .nignore = cfg.nignore};
     struct summary *s = summary_new(p, &so);
-    struct report_text_options to = {.top = (size_t)top, .min_percent = threshold};
+    struct report_text_options to = {.top = (size_t)top, .min_percent = threshold,
+                                     .paint = paint_for_fd(fileno(stdout))};
     rc = s ? report_text_write(stdout, p, s, &to) : -ENOMEM;
     summary_free(s);
     profile_free(p);

@@ -109,17 +109,10 @@ int session_cmd_stop(int argc, char **argv)
     return 0;
 }
 
-struct watch_view {
-    uint32_t id;
-    struct proto_session_info info;
-    char root[PATH_MAX];
-    int tty;
-};
-
 /* A session `profile` started runs the script under the bootstrap, whose
  * frames the owner's report leaves out: so does the watcher's. The
  * bootstrap is known by its file name among the code objects. */
-static const char *bootstrap_of(const struct profile *p)
+const char *session_bootstrap_of(const struct profile *p)
 {
     for (size_t i = 0; i < p->ncodes; i++) {
         const char *file = p->codes[i].file;
@@ -130,11 +123,11 @@ static const char *bootstrap_of(const struct profile *p)
     return "";
 }
 
-static void print_summary(const struct watch_view *w, const struct profile *p, double elapsed_s,
-                          const char *state)
+void session_watch_print(const struct watch_view *w, const struct profile *p, double elapsed_s,
+                         const char *state)
 {
     struct summary_options so = {.root = w->root};
-    struct profile *copy = live_snapshot(p, bootstrap_of(p), p->wall_seconds);
+    struct profile *copy = live_snapshot(p, session_bootstrap_of(p), p->wall_seconds);
     if (copy)
         copy->max_rss_bytes = p->max_rss_bytes;
     struct summary *s = copy ? summary_new(copy, &so) : NULL;
@@ -144,7 +137,8 @@ static void print_summary(const struct watch_view *w, const struct profile *p, d
            (double)w->info.elapsed_ns / 1e9 + elapsed_s);
     if (s) {
         /* Until the session ends, the program still runs. */
-        struct report_text_options brief = {.running = strcmp(state, "ended") != 0};
+        struct report_text_options brief = {.running = strcmp(state, "ended") != 0,
+                                            .paint = paint_for_fd(fileno(stdout))};
         report_text_write(stdout, copy, s, &brief);
         summary_free(s);
     }
@@ -154,7 +148,7 @@ static void print_summary(const struct watch_view *w, const struct profile *p, d
 
 static void on_refresh(void *ctx, const struct profile *p, double elapsed_s)
 {
-    print_summary(ctx, p, elapsed_s, "running");
+    session_watch_print(ctx, p, elapsed_s, "running");
 }
 
 static void on_sigint(int sig)
@@ -163,8 +157,7 @@ static void on_sigint(int sig)
     collect_interrupted = 1;
 }
 
-/* The session's pid (for its folder: what counts as user code). */
-static int find_session(struct watch_view *w, char *err, size_t errlen)
+int session_watch_find(struct watch_view *w, char *err, size_t errlen)
 {
     struct control_session *list = NULL;
     int n = control_list(&list, err, errlen);
@@ -221,7 +214,7 @@ int session_cmd_watch(int argc, char **argv)
         return EXIT_USAGE;
     }
     char err[1024];
-    int rc = find_session(&w, err, sizeof(err));
+    int rc = session_watch_find(&w, err, sizeof(err));
     if (rc < 0) {
         fprintf(stderr, "fixingahole: %s\n", err);
         return rc == -ENOENT ? EXIT_NOINPUT : EXIT_PROFILER;
@@ -250,7 +243,7 @@ int session_cmd_watch(int argc, char **argv)
     } else {
         p->wall_seconds = (double)w.info.elapsed_ns / 1e9 + r.wall_seconds;
         p->max_rss_bytes = (uint64_t)r.usage.ru_maxrss * 1024u;
-        print_summary(&w, p, r.wall_seconds, collect_interrupted ? "left" : "ended");
+        session_watch_print(&w, p, r.wall_seconds, collect_interrupted ? "left" : "ended");
         if (r.daemon_lost)
             printf("session %u ended abruptly: its owner left, or the daemon went away\n",
                    (unsigned)w.id);

@@ -86,7 +86,7 @@ void live_refresh(void *ctx, const struct profile *p, double elapsed_s)
     size_t len = 0;
     FILE *mem = s ? open_memstream(&text, &len) : NULL;
     if (mem) {
-        struct report_text_options brief = {.running = 1};
+        struct report_text_options brief = {.running = 1, .paint = paint_for_fd(2)};
         fprintf(mem, "\n--- fixingahole --live: %.1f s into the run ---\n", elapsed_s);
         report_text_write(mem, copy, s, &brief);
         fprintf(mem, "--- (%s) ---\n", l->file);

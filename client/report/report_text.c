@@ -40,17 +40,17 @@ static void print_command(FILE *out, char **argv)
     fputc('\n', out);
 }
 
-static void print_rule(FILE *out, char c)
+static void print_rule(FILE *out, const struct paint *c, char fill)
 {
-    char line[RULE_WIDTH + 2];
+    char line[RULE_WIDTH + 1];
 
-    memset(line, c, RULE_WIDTH);
-    line[RULE_WIDTH] = '\n';
-    line[RULE_WIDTH + 1] = '\0';
-    fputs(line, out);
+    memset(line, fill, RULE_WIDTH);
+    line[RULE_WIDTH] = '\0';
+    fprintf(out, "%s%s%s\n", c->dim, line, c->reset);
 }
 
-static void print_top(FILE *out, const struct summary *s, size_t top, double min_percent)
+static void print_top(FILE *out, const struct paint *c, const struct summary *s, size_t top,
+                      double min_percent)
 {
     size_t n = s->nfunctions < top ? s->nfunctions : top, width = TOP_NAME_WIDTH - 1;
     struct report_text_fit fit;
@@ -63,8 +63,8 @@ static void print_top(FILE *out, const struct summary *s, size_t top, double min
         if (cols > width)
             width = cols < TOP_NAME_MAX ? cols : TOP_NAME_MAX;
     }
-    fprintf(out, "Top %zu Functions by Total Runtime:\n", n);
-    print_rule(out, '-');
+    fprintf(out, "%sTop %zu Functions by Total Runtime:%s\n", c->bold, n, c->reset);
+    print_rule(out, c, '-');
     FILE *rows = report_text_fit_begin(&fit, out);
     for (size_t i = 0; i < n; i++) {
         const struct summary_function *f = &s->functions[i];
@@ -74,8 +74,9 @@ static void print_top(FILE *out, const struct summary *s, size_t top, double min
         fprintf(rows, "%2zu. ", i + 1);
         report_text_fit_line(rows, label, strlen(label), width);
         report_text_repeat(rows, " ", cols < width ? width - cols + 1 : 1);
-        fprintf(rows, "%5.1f%% (%s%s%d)\n", f->percent, f->rel, notebook_cell_line_sep(f->rel),
-                f->firstlineno);
+        fprintf(rows, "%s%5.1f%%%s %s(%s%s%d)%s\n", paint_heat(c, f->percent), f->percent,
+                c->reset, c->dim, f->rel, notebook_cell_line_sep(f->rel), f->firstlineno,
+                c->reset);
     }
     report_text_fit_end(&fit);
     fputc('\n', out);
@@ -83,7 +84,7 @@ static void print_top(FILE *out, const struct summary *s, size_t top, double min
 
 /* One function leaf: name, dotted leader, percentage ending at TREE_COLUMN;
  * under --memory, then the function's peak heap. */
-static void print_tree_function(FILE *out, const struct summary *s,
+static void print_tree_function(FILE *out, const struct paint *c, const struct summary *s,
                                 const struct summary_function *f, size_t indent)
 {
     char num[32];
@@ -94,24 +95,23 @@ static void print_tree_function(FILE *out, const struct summary *s,
 
     fputs(label, out);
     report_text_repeat(out, ".", dots);
-    fprintf(out, "%s%%", num);
+    fprintf(out, "%s%s%%%s", paint_heat(c, f->percent), num, c->reset);
     report_text_mem_tree(out, s, f->file, f->qualname, f->firstlineno);
     fputc('\n', out);
 }
 
-static void print_module(FILE *out, const struct summary *s,
-                         const struct summary_module *m, char *prefix,
-                         size_t depth, int last)
+static void print_module(FILE *out, const struct paint *c, const struct summary *s,
+                         const struct summary_module *m, char *prefix, size_t depth, int last)
 {
     size_t plen = strlen(prefix), nkids = m->nchildren, listed = 0;
 
-    fprintf(out, "%s%s%s (%zu func, %.2f%% total)\n", prefix,
-            last ? "└─ " : "├─ ", m->name, m->nfunctions, m->percent);
+    fprintf(out, "%s%s%s%s%s (%zu func, %.2f%% total)\n", prefix, last ? "└─ " : "├─ ", c->bold,
+            m->name, c->reset, m->nfunctions, m->percent);
     strcat(prefix, last ? "   " : "│  ");
     for (size_t i = 0; i < m->nlisted; i++)
         listed += s->functions[m->functions[i]].percent >= REPORT_TEXT_TREE_MIN_PERCENT;
     for (size_t i = 0; i < nkids; i++)
-        print_module(out, s, &m->children[i], prefix, depth + 1,
+        print_module(out, c, s, &m->children[i], prefix, depth + 1,
                      i + 1 == nkids && listed == 0);
     for (size_t i = 0, shown = 0; i < m->nlisted; i++) {
         const struct summary_function *f = &s->functions[m->functions[i]];
@@ -119,7 +119,7 @@ static void print_module(FILE *out, const struct summary *s,
         if (f->percent < REPORT_TEXT_TREE_MIN_PERCENT)
             continue;
         fprintf(out, "%s%s", prefix, ++shown == listed ? "└─ " : "├─ ");
-        print_tree_function(out, s, f, 3 * (depth + 2));
+        print_tree_function(out, c, s, f, 3 * (depth + 2));
     }
     prefix[plen] = '\0';
 }
@@ -139,19 +139,19 @@ static size_t module_depth(const struct summary_module *m)
     return d + 1;
 }
 
-static void print_modules(FILE *out, const struct summary *s)
+static void print_modules(FILE *out, const struct paint *c, const struct summary *s)
 {
     size_t cap = 5 * module_depth(&s->modules) + 1;
     char *prefix = calloc(cap, 1);
     struct report_text_fit fit;
 
-    fputs("Functions by Module:\n", out);
-    print_rule(out, '-');
+    fprintf(out, "%sFunctions by Module:%s\n", c->bold, c->reset);
+    print_rule(out, c, '-');
     if (!prefix)
         return;
     FILE *tree = report_text_fit_begin(&fit, out);
     for (size_t i = 0; i < s->modules.nchildren; i++)
-        print_module(tree, s, &s->modules.children[i], prefix, 0,
+        print_module(tree, c, s, &s->modules.children[i], prefix, 0,
                      i + 1 == s->modules.nchildren);
     report_text_fit_end(&fit);
     free(prefix);
@@ -166,12 +166,12 @@ static void print_finished(FILE *out, const struct profile *p, int running)
             p->wall_seconds, mem);
 }
 
-static void print_closing(FILE *out, const struct profile *p)
+static void print_closing(FILE *out, const struct paint *c, const struct profile *p)
 {
     char mem[32];
 
     fputs("\n\n", out);
-    print_rule(out, '=');
+    print_rule(out, c, '=');
     report_text_bytes(mem, sizeof(mem), p->max_rss_bytes);
     fprintf(out, "Max RSS Memory Usage: %s\n", mem);
     fprintf(out, "Wall Time: %.3f seconds\n", p->wall_seconds);
@@ -215,11 +215,11 @@ static void print_unattributed(FILE *out, const struct profile *p, const struct 
         fputc('\n', out);
 }
 
-static void print_summary(FILE *out, const struct profile *p, const struct summary *s,
-                          size_t top, double min_percent)
+static void print_summary(FILE *out, const struct paint *c, const struct profile *p,
+                          const struct summary *s, size_t top, double min_percent)
 {
-    fprintf(out, "\nProfile Summary (%.3fs total)\n", s->total);
-    print_rule(out, '=');
+    fprintf(out, "\n%sProfile Summary%s (%.3fs total)\n", c->bold, c->reset, s->total);
+    print_rule(out, c, '=');
     if (s->include_idle)
         fputs("Idle time (locks, joins, the GIL) is counted as system time.\n",
               out);
@@ -231,8 +231,8 @@ static void print_summary(FILE *out, const struct profile *p, const struct summa
         report_text_elsewhere(out, p, s);
         return;
     }
-    print_top(out, s, top, min_percent);
-    print_modules(out, s);
+    print_top(out, c, s, top, min_percent);
+    print_modules(out, c, s);
 }
 
 int report_text_write(FILE *out, const struct profile *p,
@@ -247,8 +247,10 @@ int report_text_write(FILE *out, const struct profile *p,
     if (o->logs_path && o->log_records > 0)
         fprintf(out, "Check logs %s (%ld warning%s)\n", o->logs_path, o->log_records,
                 o->log_records == 1 ? "" : "s");
-    print_summary(out, p, s, o->top ? o->top : SUMMARY_TOP_DEFAULT, o->min_percent);
-    print_closing(out, p);
+    const struct paint *c = o->paint ? o->paint : paint_plain();
+
+    print_summary(out, c, p, s, o->top ? o->top : SUMMARY_TOP_DEFAULT, o->min_percent);
+    print_closing(out, c, p);
     if (o->line_tables)
         report_text_tables(out, s);
     if (o->trace && s->ntraces > 0)

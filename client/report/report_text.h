@@ -9,6 +9,7 @@
 
 #include "client/model/profile.h"
 #include "client/model/summary.h"
+#include "client/report/paint.h"
 #include "client/report/report_text_format.h"
 
 /* Unattributed time is shown in the summary from this share of the run. */
@@ -39,6 +40,9 @@ struct report_text_options {
     const char *logs_path; /* "Check logs PATH (N warnings)" when records > 0 */
     long log_records;
     int running;       /* the program still runs: "Running for", not "Finished in" */
+    /* Colour for a terminal (paint_for_fd); NULL or paint_plain() for none:
+     * files never get colour. */
+    const struct paint *paint;
 };
 
 /* Writes the report for p as summarised by s. Source lines for the tables

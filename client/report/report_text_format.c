@@ -4,38 +4,71 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The length of the colour sequence (ESC [ parameters final-byte, as
+ * paint.h writes) at s[0..len), or 0 when s does not start one: it takes no
+ * column. */
+static size_t escape_length(const char *s, size_t len)
+{
+    size_t i = 2;
+
+    if (len < 2 || s[0] != '\033' || s[1] != '[')
+        return 0;
+    while (i < len && (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x40)
+        i++;
+    return i < len ? i + 1 : len;
+}
+
+/* The bytes of the code point or escape at s[0..len), and its columns. */
+static size_t next_glyph(const char *s, size_t len, size_t *cols)
+{
+    size_t esc = escape_length(s, len), next = 1;
+
+    *cols = esc ? 0 : 1;
+    if (esc)
+        return esc;
+    while (next < len && ((unsigned char)s[next] & 0xC0) == 0x80)
+        next++;
+    return next;
+}
+
+static size_t columns_of(const char *s, size_t len)
+{
+    size_t n = 0, i = 0, cols;
+
+    while (i < len) {
+        i += next_glyph(s + i, len - i, &cols);
+        n += cols;
+    }
+    return n;
+}
+
 size_t report_text_columns(const char *s)
 {
-    size_t n = 0;
-
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80; /* not a continuation byte */
-    return n;
+    return columns_of(s, strlen(s));
 }
 
 void report_text_fit_line(FILE *out, const char *s, size_t len, size_t cols)
 {
-    size_t used = 0, i = 0, n = 0;
+    size_t used = 0, i = 0, w;
+    int escaped = 0;
 
-    for (size_t k = 0; k < len; k++)
-        n += ((unsigned char)s[k] & 0xC0) != 0x80;
-    if (n <= cols) {
+    if (columns_of(s, len) <= cols) {
         fwrite(s, 1, len, out);
         return;
     }
-    /* Room for cols - 1 code points, then the ellipsis. */
+    /* Room for cols - 1 columns, then the ellipsis; a colour begun in the
+     * part kept is ended after it. */
     while (i < len) {
-        size_t next = i + 1;
+        size_t step = next_glyph(s + i, len - i, &w);
 
-        while (next < len && ((unsigned char)s[next] & 0xC0) == 0x80)
-            next++;
-        if (used + 1 > cols - 1)
+        if (used + w > cols - 1)
             break;
-        used++;
-        i = next;
+        escaped |= w == 0;
+        used += w;
+        i += step;
     }
     fwrite(s, 1, i, out);
-    fputs("…", out);
+    fputs(escaped ? "…\033[0m" : "…", out);
 }
 
 FILE *report_text_fit_begin(struct report_text_fit *f, FILE *out)

@@ -16,11 +16,12 @@
 #define REPORT_TEXT_WIDTH 120
 
 /* Columns of a UTF-8 string: one per code point (the report's box drawing
- * and block characters are one column wide). */
+ * and block characters are one column wide), none for a colour sequence
+ * (paint.h). */
 size_t report_text_columns(const char *s);
 
 /* Writes the line s (no newline) cut to at most cols columns, ending in
- * "…" when cut. */
+ * "…" when cut (and the colour reset, when a colour began before the cut). */
 void report_text_fit_line(FILE *out, const char *s, size_t len, size_t cols);
 
 /* A part of the report written to memory, then copied to its stream with

@@ -22,7 +22,8 @@ static int write_text(const char *path, const struct profile *p, const struct su
         return -errno;
     struct report_text_options full = {.command = 1, .line_tables = 1, .trace = trace,
                                        .logs_path = logs, .log_records = log_records};
-    struct report_text_options brief = {.logs_path = logs, .log_records = log_records};
+    struct report_text_options brief = {.logs_path = logs, .log_records = log_records,
+                                        .paint = paint_for_fd(fileno(stdout))};
     int rc = report_text_write(f, p, s, &full);
     if (fclose(f) != 0 && rc == 0)
         rc = -EIO;
