@@ -23,10 +23,16 @@
  * make the daemon hold an unbounded copy of someone's profile. */
 #define REGISTRY_WATCHER_BACKLOG (8u << 20)
 #define REGISTRY_WATCH_POLL_MS 100
-/* Samples kept for late watchers, so that `watch` shows the whole session:
- * about half an hour of one busy thread at 100 Hz. Past it, a new watcher
- * sees the samples from its arrival on (code objects are always kept). */
-#define REGISTRY_REPLAY_SAMPLES_MAX (16u << 20)
+/* What a late watcher is replayed, so that `watch` shows the whole session,
+ * in two bounded parts. The history (samples, RSS readings, heap events):
+ * at most this many bytes, about half an hour of one busy thread at
+ * 100 Hz; past it, a new watcher sees those from its arrival on. */
+#define REGISTRY_REPLAY_HISTORY_BYTES (16u << 20)
+/* The names (session start, target, code objects, threads): what makes the
+ * history readable, kept whole up to this many bytes (far more than the
+ * code objects of any program; a server that starts threads forever
+ * would reach it). */
+#define REGISTRY_REPLAY_NAMES_BYTES (16u << 20)
 #define REGISTRY_FINAL_FLUSH_MS 5000
 
 struct registry_watcher {
@@ -48,6 +54,7 @@ struct registry_entry {
     struct registry_watcher *watchers;
     uint32_t nwatchers;
     struct buf replay; /* touched by the session's thread only */
+    size_t replay_history, replay_names; /* bytes of each part in replay */
     struct registry_entry *next;
 };
 
@@ -294,15 +301,17 @@ static void replay_record(struct registry_entry *e, const uint8_t *data, size_t 
         size_t whole = PROTO_HEADER_SIZE + (size_t)length;
         if (whole > len - off)
             break;
-        /* Samples, RSS readings and heap events are the session's history:
-         * kept up to a bound, like the samples. */
-        int event = type == PROTO_SAMPLE || type == PROTO_RSS || type == PROTO_HEAP ||
-                    type == PROTO_HEAP_FREE;
-        int keep = type == PROTO_SESSION_STARTED || type == PROTO_TARGET ||
-                   type == PROTO_CODE || type == PROTO_THREAD ||
-                   (event && e->replay.len + whole <= REGISTRY_REPLAY_SAMPLES_MAX);
-        if (keep && buf_append(&e->replay, data + off, whole) < 0)
-            return; /* late watchers will see unnamed frames */
+        int history = type == PROTO_SAMPLE || type == PROTO_RSS || type == PROTO_HEAP ||
+                      type == PROTO_HEAP_FREE;
+        int name = type == PROTO_SESSION_STARTED || type == PROTO_TARGET ||
+                   type == PROTO_CODE || type == PROTO_THREAD;
+        size_t *used = history ? &e->replay_history : &e->replay_names;
+        size_t bound = history ? REGISTRY_REPLAY_HISTORY_BYTES : REGISTRY_REPLAY_NAMES_BYTES;
+        if ((history || name) && *used + whole <= bound) {
+            if (buf_append(&e->replay, data + off, whole) < 0)
+                return; /* late watchers will see unnamed frames */
+            *used += whole;
+        }
         off += whole;
     }
 }

@@ -7,14 +7,24 @@
 
 #include "client/model/profile.h"
 
+void profile_mem_init(struct profile_memory *m)
+{
+    memset(m, 0, sizeof(*m));
+    profile_rss_init(&m->rss);
+    m->main_stack = -1;
+    m->script_end = -1;
+}
+
 void profile_mem_free(struct profile_memory *m)
 {
-    free(m->rss);
+    profile_rss_free(&m->rss);
     free(m->events);
     free(m->live);
-    m->rss = NULL;
+    free(m->sum_event);
     m->events = NULL;
     m->live = NULL;
+    m->sum_event = NULL;
+    m->sum_cap = 0;
 }
 
 static int grow(void **array, size_t *cap, size_t want, size_t size)
@@ -40,6 +50,30 @@ static int add_event(struct profile_memory *m, const struct profile_heap_event *
     return 0;
 }
 
+/* A copy or an RSS growth: added to its stack's event of that kind. */
+static int add_summed(struct profile_memory *m, const struct profile_heap_event *ev)
+{
+    size_t slot = 2 * (size_t)ev->stack + (ev->kind == PROFILE_HEAP_RSS_GROWTH);
+    if (slot >= m->sum_cap) {
+        size_t cap = m->sum_cap ? m->sum_cap : 256, old = m->sum_cap;
+        while (cap <= slot)
+            cap *= 2;
+        if (grow((void **)&m->sum_event, &m->sum_cap, cap, sizeof(*m->sum_event)) < 0)
+            return -ENOMEM;
+        memset(m->sum_event + old, 0, (m->sum_cap - old) * sizeof(*m->sum_event));
+    }
+    if (m->sum_event[slot]) {
+        struct profile_heap_event *sum = &m->events[m->sum_event[slot] - 1];
+        sum->bytes = sum->bytes > INT64_MAX - ev->bytes ? INT64_MAX : sum->bytes + ev->bytes;
+        sum->native |= ev->native;
+        return 0;
+    }
+    if (add_event(m, ev) < 0)
+        return -ENOMEM;
+    m->sum_event[slot] = (uint32_t)m->nevents;
+    return 0;
+}
+
 void profile_mem_main_stack(struct profile *p, long stack)
 {
     p->memory.main_stack = stack;
@@ -50,17 +84,16 @@ int profile_mem_rss(struct profile *p, double t, uint64_t bytes)
     struct profile_memory *m = &p->memory;
     if (bytes == 0)
         return 0;
-    if (grow((void **)&m->rss, &m->rss_cap, m->nrss + 1, sizeof(*m->rss)) < 0)
+    uint64_t before = m->rss.latest.t >= 0 ? m->rss.latest.bytes : bytes;
+    if (profile_rss_add(&m->rss, t, bytes) < 0)
         return -ENOMEM;
-    uint64_t before = m->nrss ? m->rss[m->nrss - 1].bytes : bytes;
-    m->rss[m->nrss++] = (struct profile_rss_point){t, bytes};
     if (bytes > m->max_rss_sampled)
         m->max_rss_sampled = bytes;
     if (bytes > before && m->main_stack >= 0) {
         struct profile_heap_event ev = {.t = t, .stack = (uint32_t)m->main_stack,
                                         .kind = PROFILE_HEAP_RSS_GROWTH,
                                         .bytes = (int64_t)(bytes - before)};
-        return add_event(m, &ev);
+        return add_summed(m, &ev);
     }
     return 0;
 }
@@ -136,7 +169,7 @@ int profile_mem_heap(struct profile *p, double t, uint32_t tid, const struct pro
             live_put(m, addr, (uint32_t)m->nevents) < 0)
             return -ENOMEM;
     }
-    return add_event(m, &ev);
+    return copy ? add_summed(m, &ev) : add_event(m, &ev);
 }
 
 int profile_mem_free_block(struct profile *p, double t, uint64_t addr)
@@ -162,12 +195,10 @@ int profile_mem_copy(struct profile_memory *dst, const struct profile_memory *sr
     dst->max_rss_sampled = src->max_rss_sampled;
     dst->script_end = src->script_end;
     dst->main_stack = src->main_stack < 0 ? -1 : (long)stack_map[src->main_stack];
-    if (grow((void **)&dst->rss, &dst->rss_cap, src->nrss, sizeof(*dst->rss)) < 0 ||
+    /* sum_event is not copied: a snapshot receives no more events. */
+    if (profile_rss_copy(&dst->rss, &src->rss) < 0 ||
         grow((void **)&dst->events, &dst->events_cap, src->nevents, sizeof(*dst->events)) < 0)
         return -ENOMEM;
-    if (src->nrss)
-        memcpy(dst->rss, src->rss, src->nrss * sizeof(*dst->rss));
-    dst->nrss = src->nrss;
     for (size_t i = 0; i < src->nevents; i++) {
         dst->events[i] = src->events[i];
         dst->events[i].stack = stack_map[src->events[i].stack];

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "client/model/profile_rss.h"
+
 enum profile_heap_kind {
     PROFILE_HEAP_ALLOC = 0,      /* bytes > 0 */
     PROFILE_HEAP_FREE = 1,       /* bytes < 0: the release of an ALLOC */
@@ -23,11 +25,6 @@ struct profile_heap_event {
     int64_t bytes;
 };
 
-struct profile_rss_point {
-    double t;
-    uint64_t bytes;
-};
-
 struct profile_live_block {
     uint64_t addr; /* 0: empty slot */
     uint32_t event; /* index of its ALLOC in events */
@@ -38,10 +35,15 @@ struct profile_memory {
     uint64_t window; /* bytes between samples */
     uint64_t heap_samples, heap_truncated, heap_unwaited;
     uint64_t max_rss_sampled;
-    struct profile_rss_point *rss;
-    size_t nrss, rss_cap;
+    struct profile_rss_series rss; /* bounded: see profile_rss.h */
     struct profile_heap_event *events;
     size_t nevents, events_cap;
+    /* Copies and RSS growth count only as sums per line, so a stack has at
+     * most one event of each, at the time of its first: their number is
+     * bounded by the stacks', not by the run's length. sum_event[2 * stack
+     * + (kind == RSS_GROWTH)] is 1 + its index in events, 0 for none. */
+    uint32_t *sum_event;
+    size_t sum_cap;
     struct profile_live_block *live; /* sampled blocks not yet released */
     size_t nlive, live_cap;
     long main_stack; /* the main thread's latest stack, -1 before any */
@@ -54,11 +56,15 @@ struct profile_memory {
 struct profile;
 struct profile_frame;
 
+/* Sets up an empty memory part. */
+void profile_mem_init(struct profile_memory *m);
+
 /* Frees what the memory part owns (not the struct itself). */
 void profile_mem_free(struct profile_memory *m);
 
 /* An RSS reading at time t; RSS growth since the previous reading is
- * charged to the main thread's latest stack. A reading of 0 bytes (the
+ * charged to the main thread's latest stack. The readings are kept in
+ * bounded memory (profile_rss.h). A reading of 0 bytes (the
  * target had exited: a zombie has no pages) is dropped. 0 or -ENOMEM. */
 int profile_mem_rss(struct profile *p, double t, uint64_t bytes);
 

@@ -174,11 +174,19 @@ int report_json_mem_raw(cJSON *doc, const struct profile *p)
                               : cJSON_AddNullToObject(doc, "script_end_seconds")))
         return -ENOMEM;
     cJSON *rss = cJSON_AddArrayToObject(doc, "rss_samples");
-    for (size_t i = 0; rss && i < pm->nrss; i++) {
-        double v[2] = {pm->rss[i].t, (double)pm->rss[i].bytes};
-        if (add_row(rss, v, 2) < 0)
+    struct profile_rss_point *points =
+        malloc((profile_rss_count(&pm->rss) + 1) * sizeof(*points));
+    if (!points)
+        return -ENOMEM;
+    size_t npoints = profile_rss_points(&pm->rss, points);
+    for (size_t i = 0; rss && i < npoints; i++) {
+        double v[2] = {points[i].t, (double)points[i].bytes};
+        if (add_row(rss, v, 2) < 0) {
+            free(points);
             return -ENOMEM;
+        }
     }
+    free(points);
     cJSON *ev = cJSON_AddArrayToObject(doc, "heap_events");
     for (size_t i = 0; ev && i < pm->nevents; i++) {
         const struct profile_heap_event *e = &pm->events[i];
@@ -215,9 +223,13 @@ static int load_rss(const cJSON *doc, struct profile *p, char *err, size_t errle
         double v[2];
         if (get_row(row, v, 2) < 0 || v[0] < 0 || v[1] < 0 || v[1] > 1.8e19)
             return snprintf(err, errlen, "rss_samples[%zu]: not [seconds, bytes]", i), -EINVAL;
-        if (profile_mem_rss(p, v[0], (uint64_t)v[1]) < 0)
-            return snprintf(err, errlen, "out of memory"), -ENOMEM;
         i++;
+        if (v[1] == 0)
+            continue; /* as profile_mem_rss: the target had exited */
+        if (profile_rss_restore(&p->memory.rss, v[0], (uint64_t)v[1]) < 0)
+            return snprintf(err, errlen, "out of memory"), -ENOMEM;
+        if ((uint64_t)v[1] > p->memory.max_rss_sampled)
+            p->memory.max_rss_sampled = (uint64_t)v[1];
     }
     return 0;
 }
