@@ -19,20 +19,11 @@
 #include "common/procfs.h"
 #include "common/proto.h"
 
-/* A watcher further behind than this is dropped: a stuck terminal must not
- * make the daemon hold an unbounded copy of someone's profile. */
+/* A watcher further behind than this (besides the replay it joined with)
+ * is dropped: a stuck terminal must not make the daemon hold an unbounded
+ * copy of someone's profile. */
 #define REGISTRY_WATCHER_BACKLOG (8u << 20)
 #define REGISTRY_WATCH_POLL_MS 100
-/* What a late watcher is replayed, so that `watch` shows the whole session,
- * in two bounded parts. The history (samples, RSS readings, heap events):
- * at most this many bytes, about half an hour of one busy thread at
- * 100 Hz; past it, a new watcher sees those from its arrival on. */
-#define REGISTRY_REPLAY_HISTORY_BYTES (16u << 20)
-/* The names (session start, target, code objects, threads): what makes the
- * history readable, kept whole up to this many bytes (far more than the
- * code objects of any program; a server that starts threads forever
- * would reach it). */
-#define REGISTRY_REPLAY_NAMES_BYTES (16u << 20)
 #define REGISTRY_FINAL_FLUSH_MS 5000
 
 struct registry_watcher {
@@ -40,6 +31,7 @@ struct registry_watcher {
     int fresh;   /* has not had the replay yet */
     int done;    /* the session ended: the watcher's thread owns it now */
     int dropped; /* fell too far behind */
+    size_t replay_len; /* the replay it was sent: allowed on top of the backlog */
     struct buf pending; /* what the socket did not take yet */
     struct registry_watcher *next;
 };
@@ -266,7 +258,7 @@ unsigned registry_max_sessions(const struct registry *reg)
 
 static int pending_append(struct registry_watcher *w, const uint8_t *data, size_t len)
 {
-    if (w->pending.len + len > REGISTRY_WATCHER_BACKLOG)
+    if (w->pending.len + len > REGISTRY_WATCHER_BACKLOG + w->replay_len)
         return -ENOBUFS;
     return buf_append(&w->pending, data, len);
 }
@@ -322,6 +314,7 @@ void registry_forward(struct registry *reg, struct registry_entry *entry, const 
     pthread_mutex_lock(&reg->lock);
     for (struct registry_watcher *w = entry->watchers; w; w = w->next) {
         if (w->fresh) {
+            w->replay_len = entry->replay.len;
             watcher_queue(w, entry->replay.data, entry->replay.len);
             w->fresh = 0;
         }
