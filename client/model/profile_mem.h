@@ -17,9 +17,16 @@ enum profile_heap_kind {
     PROFILE_HEAP_RSS_GROWTH = 3, /* RSS grew by bytes while the stack ran */
 };
 
+/* Allocations and releases kept at most: past it, the client halves its
+ * sampling rate (profile_mem_heap). About 3 MB of profile.json and 25 MB
+ * of the client while it writes it. */
+#define PROFILE_HEAP_EVENTS_MAX (1u << 16)
+#define PROFILE_HEAP_NO_PAIR UINT32_MAX
+
 struct profile_heap_event {
     double t;       /* seconds since the session started */
     uint32_t stack; /* index into profile.stacks */
+    uint32_t pair;  /* FREE: index of its ALLOC in events, or PROFILE_HEAP_NO_PAIR */
     uint8_t kind;   /* enum profile_heap_kind */
     uint8_t native; /* allocated by native code */
     int64_t bytes;
@@ -32,7 +39,10 @@ struct profile_live_block {
 
 struct profile_memory {
     int heap;        /* heap events were collected (--memory) */
-    uint64_t window; /* bytes between samples */
+    /* Bytes between samples: the sampler library's window, doubled each
+     * time the client halved its rate (thinned times), 0 while unknown. */
+    uint64_t window;
+    unsigned thinned;
     uint64_t heap_samples, heap_truncated, heap_unwaited;
     uint64_t max_rss_sampled;
     struct profile_rss_series rss; /* bounded: see profile_rss.h */
@@ -73,9 +83,22 @@ void profile_mem_main_stack(struct profile *p, long stack);
 
 /* A sampled allocation (copy = 0, remembered by address until released)
  * or bulk copy (copy = 1) of `bytes` by thread tid in frames[0..n).
- * 0 or -ENOMEM. */
+ * Allocations and releases are kept up to PROFILE_HEAP_EVENTS_MAX; when the
+ * window is known and they reach it, the client halves its sampling rate as
+ * the library would at twice the window: each sampled allocation (weight
+ * W) stays with probability 1/2 and then weighs 2W, a block recorded whole
+ * stays whole while it is at least a quarter of the new window, else
+ * stays with probability size/2W and weighs 2W, and a release goes with
+ * its allocation (kept ones are chosen by a hash of the event, so a run is
+ * reproducible). Every later allocation is thinned the same way. So the
+ * figures stay unbiased, exact ones stay exact, and their resolution is the
+ * new window. 0 or -ENOMEM. */
 int profile_mem_heap(struct profile *p, double t, uint32_t tid, const struct profile_frame *frames,
                      uint32_t n, uint64_t bytes, uint64_t addr, int native, int copy);
+
+/* The sampler library's window, once known (0 before): the window of the
+ * figures is it, doubled as many times as the client thinned. */
+void profile_mem_set_window(struct profile *p, uint64_t library_window);
 
 /* The release of the sampled block at addr: an unknown address (sampled
  * before the stream started) is ignored. 0 or -ENOMEM. */

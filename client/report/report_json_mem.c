@@ -150,6 +150,7 @@ int report_json_mem_top(cJSON *doc, const struct profile *p, const struct summar
         rc |= add_num(h, "samples", (double)pm->heap_samples);
         rc |= add_num(h, "truncated", (double)pm->heap_truncated);
         rc |= add_num(h, "unwaited", (double)pm->heap_unwaited);
+        rc |= add_num(h, "thinned", pm->thinned);
         rc |= add_num(h, "total_alloc_bytes", m->total_alloc);
     }
     if (rc || add_lines(doc, m) < 0 || add_leaks(doc, m) < 0 || report_json_mem_raw(doc, p) < 0)
@@ -259,7 +260,8 @@ static int load_events(const cJSON *doc, struct profile *p, const long *stack_of
                             "heap_events[%zu]: not [seconds, stack, kind, native, bytes]", i),
                    -EINVAL;
         m->events[m->nevents++] = (struct profile_heap_event){
-            .t = v[0], .stack = (uint32_t)stack_of[(size_t)v[1]], .kind = (uint8_t)v[2],
+            .t = v[0], .stack = (uint32_t)stack_of[(size_t)v[1]],
+            .pair = PROFILE_HEAP_NO_PAIR, .kind = (uint8_t)v[2],
             .native = (uint8_t)v[3], .bytes = (int64_t)v[4]};
         if (v[2] != PROFILE_HEAP_RSS_GROWTH)
             m->heap = 1;
@@ -285,5 +287,9 @@ int report_json_mem_load(const cJSON *doc, struct profile *p, const long *stack_
     const cJSON *w = hs ? cJSON_GetObjectItemCaseSensitive(hs, "window_bytes") : NULL;
     if (rc == 0 && cJSON_IsNumber(w) && w->valuedouble >= 0 && w->valuedouble < 1.8e19)
         p->memory.window = (uint64_t)w->valuedouble;
+    const cJSON *thinned = hs ? cJSON_GetObjectItemCaseSensitive(hs, "thinned") : NULL;
+    if (rc == 0 && cJSON_IsNumber(thinned) && thinned->valuedouble >= 0 &&
+        thinned->valuedouble < 64)
+        p->memory.thinned = (unsigned)thinned->valuedouble;
     return rc;
 }
