@@ -19,14 +19,11 @@
 #include "common/procfs.h"
 #include "common/proto.h"
 
-/* A watcher further behind than this is dropped: a stuck terminal must not
- * make the daemon hold an unbounded copy of someone's profile. */
+/* A watcher further behind than this (besides the replay it joined with)
+ * is dropped: a stuck terminal must not make the daemon hold an unbounded
+ * copy of someone's profile. */
 #define REGISTRY_WATCHER_BACKLOG (8u << 20)
 #define REGISTRY_WATCH_POLL_MS 100
-/* Samples kept for late watchers, so that `watch` shows the whole session:
- * about half an hour of one busy thread at 100 Hz. Past it, a new watcher
- * sees the samples from its arrival on (code objects are always kept). */
-#define REGISTRY_REPLAY_SAMPLES_MAX (16u << 20)
 #define REGISTRY_FINAL_FLUSH_MS 5000
 
 struct registry_watcher {
@@ -34,6 +31,7 @@ struct registry_watcher {
     int fresh;   /* has not had the replay yet */
     int done;    /* the session ended: the watcher's thread owns it now */
     int dropped; /* fell too far behind */
+    size_t replay_len; /* the replay it was sent: allowed on top of the backlog */
     struct buf pending; /* what the socket did not take yet */
     struct registry_watcher *next;
 };
@@ -48,6 +46,7 @@ struct registry_entry {
     struct registry_watcher *watchers;
     uint32_t nwatchers;
     struct buf replay; /* touched by the session's thread only */
+    size_t replay_history, replay_names; /* bytes of each part in replay */
     struct registry_entry *next;
 };
 
@@ -259,7 +258,7 @@ unsigned registry_max_sessions(const struct registry *reg)
 
 static int pending_append(struct registry_watcher *w, const uint8_t *data, size_t len)
 {
-    if (w->pending.len + len > REGISTRY_WATCHER_BACKLOG)
+    if (w->pending.len + len > REGISTRY_WATCHER_BACKLOG + w->replay_len)
         return -ENOBUFS;
     return buf_append(&w->pending, data, len);
 }
@@ -294,15 +293,17 @@ static void replay_record(struct registry_entry *e, const uint8_t *data, size_t 
         size_t whole = PROTO_HEADER_SIZE + (size_t)length;
         if (whole > len - off)
             break;
-        /* Samples, RSS readings and heap events are the session's history:
-         * kept up to a bound, like the samples. */
-        int event = type == PROTO_SAMPLE || type == PROTO_RSS || type == PROTO_HEAP ||
-                    type == PROTO_HEAP_FREE;
-        int keep = type == PROTO_SESSION_STARTED || type == PROTO_TARGET ||
-                   type == PROTO_CODE || type == PROTO_THREAD ||
-                   (event && e->replay.len + whole <= REGISTRY_REPLAY_SAMPLES_MAX);
-        if (keep && buf_append(&e->replay, data + off, whole) < 0)
-            return; /* late watchers will see unnamed frames */
+        int history = type == PROTO_SAMPLE || type == PROTO_RSS || type == PROTO_HEAP ||
+                      type == PROTO_HEAP_FREE;
+        int name = type == PROTO_SESSION_STARTED || type == PROTO_TARGET ||
+                   type == PROTO_CODE || type == PROTO_THREAD;
+        size_t *used = history ? &e->replay_history : &e->replay_names;
+        size_t bound = history ? REGISTRY_REPLAY_HISTORY_BYTES : REGISTRY_REPLAY_NAMES_BYTES;
+        if ((history || name) && *used + whole <= bound) {
+            if (buf_append(&e->replay, data + off, whole) < 0)
+                return; /* late watchers will see unnamed frames */
+            *used += whole;
+        }
         off += whole;
     }
 }
@@ -313,6 +314,7 @@ void registry_forward(struct registry *reg, struct registry_entry *entry, const 
     pthread_mutex_lock(&reg->lock);
     for (struct registry_watcher *w = entry->watchers; w; w = w->next) {
         if (w->fresh) {
+            w->replay_len = entry->replay.len;
             watcher_queue(w, entry->replay.data, entry->replay.len);
             w->fresh = 0;
         }

@@ -16,6 +16,17 @@ struct registry;
 struct registry_entry;
 struct registry_watcher;
 
+/* What a late watcher is replayed, so that `watch` shows the whole session,
+ * in two bounded parts. The history (samples, RSS readings, heap events):
+ * at most this many bytes, about half an hour of one busy thread at
+ * 100 Hz; past it, a new watcher sees those from its arrival on. */
+#define REGISTRY_REPLAY_HISTORY_BYTES (16u << 20)
+/* The names (session start, target, code objects, threads): what makes the
+ * history readable, kept whole up to this many bytes (far more than the
+ * code objects of any program; a server that starts threads forever
+ * would reach it). */
+#define REGISTRY_REPLAY_NAMES_BYTES (16u << 20)
+
 /* What a session is, for `fixingahole sessions`. */
 struct registry_info {
     uid_t owner;
@@ -71,10 +82,11 @@ unsigned registry_max_sessions(const struct registry *reg);
 /* Fan-out. The session's thread passes every batch of messages it sent its
  * owner; each watcher gets it too, without ever blocking the session: what
  * a watcher's socket cannot take now is queued for it, and a watcher that
- * falls more than a few megabytes behind is dropped. A new watcher first
- * gets the session's replay (SESSION_STARTED, TARGET, CODE and THREAD
- * messages so far, and the samples so far up to a bound), so it sees the
- * whole session and can name every frame of what follows. */
+ * falls more than a few megabytes behind (besides its replay) is dropped.
+ * A new watcher first gets the session's replay (the names: SESSION_STARTED,
+ * TARGET, CODE and THREAD messages so far; the history: samples, RSS
+ * readings and heap events so far, each part up to its bound above), so it
+ * sees the whole session and can name every frame of what follows. */
 void registry_forward(struct registry *reg, struct registry_entry *entry, const uint8_t *data,
                       size_t len);
 

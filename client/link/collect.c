@@ -122,7 +122,7 @@ static int on_memory(struct collector *c, const struct msgio_msg *m)
         c->p->memory.heap_samples = st.samples;
         c->p->memory.heap_truncated = st.truncated;
         c->p->memory.heap_unwaited = st.dropped;
-        c->p->memory.window = st.window;
+        profile_mem_set_window(c->p, st.window);
         return 0;
     }
 }

@@ -20,11 +20,8 @@ double profile_unplaced_seconds(const struct profile *p, int reason, int include
 struct profile *profile_new(void)
 {
     struct profile *p = calloc(1, sizeof(struct profile));
-    if (p) {
-        p->memory.main_stack = -1;
-        p->memory.script_end = -1;
-        p->memory.script_start = -1;
-    }
+    if (p)
+        profile_mem_init(&p->memory);
     return p;
 }
 

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "client/model/profile_rss.h"
+
 enum profile_heap_kind {
     PROFILE_HEAP_ALLOC = 0,      /* bytes > 0 */
     PROFILE_HEAP_FREE = 1,       /* bytes < 0: the release of an ALLOC */
@@ -15,17 +17,19 @@ enum profile_heap_kind {
     PROFILE_HEAP_RSS_GROWTH = 3, /* RSS grew by bytes while the stack ran */
 };
 
+/* Allocations and releases kept at most: past it, the client halves its
+ * sampling rate (profile_mem_heap). About 3 MB of profile.json and 25 MB
+ * of the client while it writes it. */
+#define PROFILE_HEAP_EVENTS_MAX (1u << 16)
+#define PROFILE_HEAP_NO_PAIR UINT32_MAX
+
 struct profile_heap_event {
     double t;       /* seconds since the session started */
     uint32_t stack; /* index into profile.stacks */
+    uint32_t pair;  /* FREE: index of its ALLOC in events, or PROFILE_HEAP_NO_PAIR */
     uint8_t kind;   /* enum profile_heap_kind */
     uint8_t native; /* allocated by native code */
     int64_t bytes;
-};
-
-struct profile_rss_point {
-    double t;
-    uint64_t bytes;
 };
 
 struct profile_live_block {
@@ -35,13 +39,21 @@ struct profile_live_block {
 
 struct profile_memory {
     int heap;        /* heap events were collected (--memory) */
-    uint64_t window; /* bytes between samples */
+    /* Bytes between samples: the sampler library's window, doubled each
+     * time the client halved its rate (thinned times), 0 while unknown. */
+    uint64_t window;
+    unsigned thinned;
     uint64_t heap_samples, heap_truncated, heap_unwaited;
     uint64_t max_rss_sampled;
-    struct profile_rss_point *rss;
-    size_t nrss, rss_cap;
+    struct profile_rss_series rss; /* bounded: see profile_rss.h */
     struct profile_heap_event *events;
     size_t nevents, events_cap;
+    /* Copies and RSS growth count only as sums per line, so a stack has at
+     * most one event of each, at the time of its first: their number is
+     * bounded by the stacks', not by the run's length. sum_event[2 * stack
+     * + (kind == RSS_GROWTH)] is 1 + its index in events, 0 for none. */
+    uint32_t *sum_event;
+    size_t sum_cap;
     struct profile_live_block *live; /* sampled blocks not yet released */
     size_t nlive, live_cap;
     long main_stack; /* the main thread's latest stack, -1 before any */
@@ -57,11 +69,15 @@ struct profile_memory {
 struct profile;
 struct profile_frame;
 
+/* Sets up an empty memory part. */
+void profile_mem_init(struct profile_memory *m);
+
 /* Frees what the memory part owns (not the struct itself). */
 void profile_mem_free(struct profile_memory *m);
 
 /* An RSS reading at time t; RSS growth since the previous reading is
- * charged to the main thread's latest stack. A reading of 0 bytes (the
+ * charged to the main thread's latest stack. The readings are kept in
+ * bounded memory (profile_rss.h). A reading of 0 bytes (the
  * target had exited: a zombie has no pages) is dropped. 0 or -ENOMEM. */
 int profile_mem_rss(struct profile *p, double t, uint64_t bytes);
 
@@ -70,9 +86,22 @@ void profile_mem_main_stack(struct profile *p, long stack);
 
 /* A sampled allocation (copy = 0, remembered by address until released)
  * or bulk copy (copy = 1) of `bytes` by thread tid in frames[0..n).
- * 0 or -ENOMEM. */
+ * Allocations and releases are kept up to PROFILE_HEAP_EVENTS_MAX; when the
+ * window is known and they reach it, the client halves its sampling rate as
+ * the library would at twice the window: each sampled allocation (weight
+ * W) stays with probability 1/2 and then weighs 2W, a block recorded whole
+ * stays whole while it is at least a quarter of the new window, else
+ * stays with probability size/2W and weighs 2W, and a release goes with
+ * its allocation (kept ones are chosen by a hash of the event, so a run is
+ * reproducible). Every later allocation is thinned the same way. So the
+ * figures stay unbiased, exact ones stay exact, and their resolution is the
+ * new window. 0 or -ENOMEM. */
 int profile_mem_heap(struct profile *p, double t, uint32_t tid, const struct profile_frame *frames,
                      uint32_t n, uint64_t bytes, uint64_t addr, int native, int copy);
+
+/* The sampler library's window, once known (0 before): the window of the
+ * figures is it, doubled as many times as the client thinned. */
+void profile_mem_set_window(struct profile *p, uint64_t library_window);
 
 /* The release of the sampled block at addr: an unknown address (sampled
  * before the stream started) is ignored. 0 or -ENOMEM. */

@@ -356,12 +356,18 @@ static int find_leaks(struct summary_memory *m)
 /* The RSS readings up to the script's end, as points (m->rss, raw). */
 static int rss_points(const struct profile *p, struct summary_memory *m)
 {
-    const struct profile_memory *pm = &p->memory;
-    if (!(m->rss = malloc((pm->nrss + 1) * sizeof(*m->rss))))
+    const struct profile_rss_series *series = &p->memory.rss;
+    size_t n = profile_rss_count(series);
+    struct profile_rss_point *read = malloc((n + 1) * sizeof(*read));
+    if (!read || !(m->rss = malloc((n + 1) * sizeof(*m->rss)))) {
+        free(read);
         return -ENOMEM;
-    for (size_t i = 0; i < pm->nrss; i++)
-        if (pm->rss[i].t <= m->duration)
-            m->rss[m->nrss++] = (struct summary_mem_point){pm->rss[i].t, (double)pm->rss[i].bytes};
+    }
+    profile_rss_points(series, read);
+    for (size_t i = 0; i < n; i++)
+        if (read[i].t <= m->duration)
+            m->rss[m->nrss++] = (struct summary_mem_point){read[i].t, (double)read[i].bytes};
+    free(read);
     return 0;
 }
 
@@ -371,9 +377,7 @@ static double figures_end(const struct profile_memory *pm)
 {
     if (pm->script_end >= 0)
         return pm->script_end;
-    double end = 0;
-    for (size_t i = 0; i < pm->nrss; i++)
-        end = pm->rss[i].t > end ? pm->rss[i].t : end;
+    double end = pm->rss.latest.t > 0 ? pm->rss.latest.t : 0; /* readings come in order */
     for (size_t i = 0; i < pm->nevents; i++)
         end = pm->events[i].t > end ? pm->events[i].t : end;
     return end;

@@ -150,6 +150,7 @@ int report_json_mem_top(cJSON *doc, const struct profile *p, const struct summar
         rc |= add_num(h, "samples", (double)pm->heap_samples);
         rc |= add_num(h, "truncated", (double)pm->heap_truncated);
         rc |= add_num(h, "unwaited", (double)pm->heap_unwaited);
+        rc |= add_num(h, "thinned", pm->thinned);
         rc |= add_num(h, "total_alloc_bytes", m->total_alloc);
     }
     if (rc || add_lines(doc, m) < 0 || add_leaks(doc, m) < 0 || report_json_mem_raw(doc, p) < 0)
@@ -196,11 +197,19 @@ int report_json_mem_raw(cJSON *doc, const struct profile *p)
         add_seconds_or_null(doc, "script_end_seconds", pm->script_end) < 0)
         return -ENOMEM;
     cJSON *rss = cJSON_AddArrayToObject(doc, "rss_samples");
-    for (size_t i = 0; rss && i < pm->nrss; i++) {
-        double v[2] = {pm->rss[i].t, (double)pm->rss[i].bytes};
-        if (add_row(rss, v, 2) < 0)
+    struct profile_rss_point *points =
+        malloc((profile_rss_count(&pm->rss) + 1) * sizeof(*points));
+    if (!points)
+        return -ENOMEM;
+    size_t npoints = profile_rss_points(&pm->rss, points);
+    for (size_t i = 0; rss && i < npoints; i++) {
+        double v[2] = {points[i].t, (double)points[i].bytes};
+        if (add_row(rss, v, 2) < 0) {
+            free(points);
             return -ENOMEM;
+        }
     }
+    free(points);
     cJSON *ev = cJSON_AddArrayToObject(doc, "heap_events");
     for (size_t i = 0; ev && i < pm->nevents; i++) {
         const struct profile_heap_event *e = &pm->events[i];
@@ -237,9 +246,13 @@ static int load_rss(const cJSON *doc, struct profile *p, char *err, size_t errle
         double v[2];
         if (get_row(row, v, 2) < 0 || v[0] < 0 || v[1] < 0 || v[1] > 1.8e19)
             return snprintf(err, errlen, "rss_samples[%zu]: not [seconds, bytes]", i), -EINVAL;
-        if (profile_mem_rss(p, v[0], (uint64_t)v[1]) < 0)
-            return snprintf(err, errlen, "out of memory"), -ENOMEM;
         i++;
+        if (v[1] == 0)
+            continue; /* as profile_mem_rss: the target had exited */
+        if (profile_rss_restore(&p->memory.rss, v[0], (uint64_t)v[1]) < 0)
+            return snprintf(err, errlen, "out of memory"), -ENOMEM;
+        if ((uint64_t)v[1] > p->memory.max_rss_sampled)
+            p->memory.max_rss_sampled = (uint64_t)v[1];
     }
     return 0;
 }
@@ -269,7 +282,8 @@ static int load_events(const cJSON *doc, struct profile *p, const long *stack_of
                             "heap_events[%zu]: not [seconds, stack, kind, native, bytes]", i),
                    -EINVAL;
         m->events[m->nevents++] = (struct profile_heap_event){
-            .t = v[0], .stack = (uint32_t)stack_of[(size_t)v[1]], .kind = (uint8_t)v[2],
+            .t = v[0], .stack = (uint32_t)stack_of[(size_t)v[1]],
+            .pair = PROFILE_HEAP_NO_PAIR, .kind = (uint8_t)v[2],
             .native = (uint8_t)v[3], .bytes = (int64_t)v[4]};
         if (v[2] != PROFILE_HEAP_RSS_GROWTH)
             m->heap = 1;
@@ -294,5 +308,9 @@ int report_json_mem_load(const cJSON *doc, struct profile *p, const long *stack_
     const cJSON *w = hs ? cJSON_GetObjectItemCaseSensitive(hs, "window_bytes") : NULL;
     if (rc == 0 && cJSON_IsNumber(w) && w->valuedouble >= 0 && w->valuedouble < 1.8e19)
         p->memory.window = (uint64_t)w->valuedouble;
+    const cJSON *thinned = hs ? cJSON_GetObjectItemCaseSensitive(hs, "thinned") : NULL;
+    if (rc == 0 && cJSON_IsNumber(thinned) && thinned->valuedouble >= 0 &&
+        thinned->valuedouble < 64)
+        p->memory.thinned = (unsigned)thinned->valuedouble;
     return rc;
 }

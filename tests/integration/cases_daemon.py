@@ -249,7 +249,7 @@ def attach_keeps_loop_running(work):
         open(stop_file, "w").close()
         status, out, err = _finish(loop, out_lines=loop_out)
     c.expect(status == 0, "the loop exited %s: %s" % (status, err[-2000:]))
-    _check_rounds(c, out, "loop")
+    rounds = _check_rounds(c, out, "loop")
     last = out.rstrip().splitlines()[-1].split()
     c.expect(last[:2] == ["done", str(rounds)], "the loop did not finish normally: %r" % last)
     share = 100 * float(last[2]) if len(last) == 3 else None

@@ -169,7 +169,7 @@ static void test_script_end(void)
     for (int i = 0; i < 40; i++)
         profile_mem_free_block(p, 2.5, 0x10000 + (uint64_t)i * 16);
     profile_mem_rss(p, 2.6, 0);
-    CHECK_EQ_INT(p->memory.nrss, 40);
+    CHECK_EQ_INT(profile_rss_count(&p->memory.rss), 40);
     p->memory.script_end = 2.0;
     struct summary_options o = {.root = "/r"};
     struct summary_memory *m = summary_mem_new(p, &o);

@@ -4,6 +4,7 @@
  * session). */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -124,16 +125,46 @@ static int next(int fd, uint32_t *type, uint32_t *value)
     return rc;
 }
 
-static void test_fanout(void)
-{
-    struct registry *reg = registry_new(4);
-    int rc;
-    struct registry_entry *e = add(reg, 1000, getpid(), &rc);
-    uint32_t id = registry_entry_id(e);
+/* One session of user 1000 and a batch to build its messages in. */
+struct session_fixture {
+    struct registry *reg;
+    struct registry_entry *e;
+    uint32_t id;
     struct buf batch;
     struct proto_buf msg;
-    buf_init(&batch);
-    proto_buf_init(&msg);
+};
+
+static void fixture_init(struct session_fixture *f)
+{
+    int rc;
+    f->reg = registry_new(4);
+    f->e = add(f->reg, 1000, getpid(), &rc);
+    CHECK_EQ_INT(rc, 0);
+    f->id = registry_entry_id(f->e);
+    buf_init(&f->batch);
+    proto_buf_init(&f->msg);
+}
+
+/* Sends the batch built so far to the session's watchers and empties it. */
+static void fixture_forward(struct session_fixture *f)
+{
+    registry_forward(f->reg, f->e, f->batch.data, f->batch.len);
+    f->batch.len = 0;
+}
+
+static void fixture_free(struct session_fixture *f)
+{
+    buf_free(&f->batch);
+    proto_buf_free(&f->msg);
+    registry_free(f->reg);
+}
+
+static void test_fanout(void)
+{
+    struct session_fixture f;
+    fixture_init(&f);
+    struct registry *reg = f.reg;
+    uint32_t id = f.id;
 
     /* Another user cannot watch. */
     int other[2];
@@ -144,11 +175,10 @@ static void test_fanout(void)
     close(other[1]);
 
     /* Before any watcher: the start and one code object. */
-    put_code(&batch, &msg, PROTO_SESSION_STARTED, id);
-    put_code(&batch, &msg, PROTO_CODE, 0);
-    put_code(&batch, &msg, PROTO_SAMPLE, 111);
-    registry_forward(reg, e, batch.data, batch.len);
-    batch.len = 0;
+    put_code(&f.batch, &f.msg, PROTO_SESSION_STARTED, id);
+    put_code(&f.batch, &f.msg, PROTO_CODE, 0);
+    put_code(&f.batch, &f.msg, PROTO_SAMPLE, 111);
+    fixture_forward(&f);
 
     int sv[2];
     socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
@@ -158,10 +188,9 @@ static void test_fanout(void)
     wait_watchers(reg, id, 1);
     CHECK_EQ_INT(watchers_of(reg, id), 1);
 
-    put_code(&batch, &msg, PROTO_CODE, 1);
-    put_code(&batch, &msg, PROTO_SAMPLE, 222);
-    registry_forward(reg, e, batch.data, batch.len);
-    batch.len = 0;
+    put_code(&f.batch, &f.msg, PROTO_CODE, 1);
+    put_code(&f.batch, &f.msg, PROTO_SAMPLE, 222);
+    fixture_forward(&f);
 
     /* The replay (start, code 0, the sample so far), then the new batch. */
     uint32_t type, value;
@@ -172,18 +201,16 @@ static void test_fanout(void)
     CHECK(next(sv[1], &type, &value) > 0 && type == PROTO_SAMPLE && value == 222);
 
     /* The session ends: the watcher's thread returns and the socket closes. */
-    put_code(&batch, &msg, PROTO_SESSION_END, 2);
-    registry_forward(reg, e, batch.data, batch.len);
-    registry_remove(reg, e);
+    put_code(&f.batch, &f.msg, PROTO_SESSION_END, 2);
+    fixture_forward(&f);
+    registry_remove(reg, f.e);
     pthread_join(thread, NULL);
     CHECK_EQ_INT(w.rc, 0);
     CHECK(next(sv[1], &type, &value) > 0 && type == PROTO_SESSION_END);
     close(sv[0]);
     close(sv[1]);
 
-    buf_free(&batch);
-    proto_buf_free(&msg);
-    registry_free(reg);
+    fixture_free(&f);
 }
 
 /* A watcher that never reads is dropped, and the session never waits. */
@@ -219,10 +246,99 @@ static void test_stuck_watcher(void)
     registry_free(reg);
 }
 
+
+/* A message of type with v as its first u32, padded to len payload bytes. */
+static void put_sized(struct buf *batch, struct proto_buf *msg, uint32_t type, uint32_t v,
+                      size_t len)
+{
+    static const uint8_t zeros[1 << 14];
+    proto_begin(msg, type);
+    proto_put_u32(msg, v);
+    CHECK_EQ_INT(buf_append(&msg->wire, zeros, len - 4), 0);
+    proto_finish(msg);
+    CHECK_EQ_INT(buf_append(batch, msg->wire.data, msg->wire.len), 0);
+}
+
+struct history_reader {
+    int fd;
+    uint32_t samples;     /* history samples replayed, in order from 0 */
+    int in_order;         /* they came 0, 1, 2... */
+    int named_late;       /* the code object named after the history filled */
+    int live;             /* the message sent after the watcher joined */
+    atomic_int done;
+};
+
+static void *read_history(void *p)
+{
+    struct history_reader *r = p;
+    uint32_t type, value;
+    r->in_order = 1;
+    while (!r->live && next(r->fd, &type, &value) > 0) {
+        if (type == PROTO_SAMPLE && value == UINT32_MAX)
+            r->live = 1;
+        else if (type == PROTO_SAMPLE)
+            r->in_order = r->in_order && value == r->samples++;
+        else if (type == PROTO_CODE && value == 7)
+            r->named_late = 1;
+    }
+    atomic_store(&r->done, 1);
+    return NULL;
+}
+
+/* Past REGISTRY_REPLAY_HISTORY_BYTES of samples, a late watcher gets the
+ * history up to that bound, still every name (one sent after the bound was
+ * reached), then the live stream: the replay is larger than a watcher's
+ * backlog and must not get it dropped. */
+static void test_history_bound(void)
+{
+    enum { SAMPLE_PAYLOAD = 1 << 14 };
+    const uint32_t nsamples = REGISTRY_REPLAY_HISTORY_BYTES / SAMPLE_PAYLOAD + 100;
+    const uint32_t fit = REGISTRY_REPLAY_HISTORY_BYTES / (SAMPLE_PAYLOAD + PROTO_HEADER_SIZE);
+    struct session_fixture f;
+    fixture_init(&f);
+    struct registry *reg = f.reg;
+    uint32_t id = f.id;
+    put_code(&f.batch, &f.msg, PROTO_SESSION_STARTED, id);
+    for (uint32_t i = 0; i < nsamples; i++)
+        put_sized(&f.batch, &f.msg, PROTO_SAMPLE, i, SAMPLE_PAYLOAD);
+    put_code(&f.batch, &f.msg, PROTO_CODE, 7);
+    fixture_forward(&f);
+
+    int sv[2];
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    struct watch_arg w = {.reg = reg, .id = id, .caller = 1000, .fd = sv[0]};
+    struct history_reader r = {.fd = sv[1]};
+    pthread_t watcher, reader;
+    pthread_create(&watcher, NULL, watch_thread, &w);
+    pthread_create(&reader, NULL, read_history, &r);
+    wait_watchers(reg, id, 1);
+    put_code(&f.batch, &f.msg, PROTO_SAMPLE, UINT32_MAX);
+    fixture_forward(&f);
+    /* The session's ticks are what flush a watcher's queue. */
+    put_code(&f.batch, &f.msg, PROTO_RSS, 0);
+    for (int i = 0; i < 5000 && !atomic_load(&r.done); i++) {
+        registry_forward(reg, f.e, f.batch.data, f.batch.len);
+        usleep(1000);
+    }
+    CHECK(r.live);
+    CHECK(r.in_order);
+    CHECK(r.named_late);
+    CHECK_EQ_INT(r.samples, fit);
+
+    registry_remove(reg, f.e);
+    shutdown(sv[1], SHUT_RDWR);
+    pthread_join(reader, NULL);
+    pthread_join(watcher, NULL);
+    close(sv[0]);
+    close(sv[1]);
+    fixture_free(&f);
+}
+
 int main(void)
 {
     test_limits_and_permissions();
     test_fanout();
     test_stuck_watcher();
+    test_history_bound();
     return test_finish("test_registry");
 }
