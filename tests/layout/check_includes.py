@@ -6,10 +6,11 @@ common; daemon common and symbols; client common and symbols, never the
 daemon. Inside client/, one group per concern, each including only the
 groups below it:
 
-    cli    -> run, link, report, model, config
+    cli    -> run, link, report, export, model, config
     run    -> model, config
     link   -> model
-    report -> model
+    report -> export, model
+    export -> model
     model, config -> (nothing else in client/)
 
 client/main.c may include any group; client/alloc/ (preloaded into the
@@ -32,15 +33,16 @@ TOP = {
 }
 
 GROUPS = {
-    "cli": {"run", "link", "report", "model", "config"},
+    "cli": {"run", "link", "report", "export", "model", "config"},
     "run": {"model", "config"},
     "link": {"model"},
-    "report": {"model"},
+    "report": {"export", "model"},
+    "export": {"model"},
     "model": set(),
     "config": set(),
     "alloc": set(),
 }
-GROUPS["main"] = {"cli", "run", "link", "report", "model", "config"}
+GROUPS["main"] = {"cli", "run", "link", "report", "export", "model", "config"}
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"')
 SOURCE = (".c", ".h")
