@@ -27,6 +27,7 @@ import cases_memory  # noqa: E402
 import cases_memory_time  # noqa: E402
 import cases_options  # noqa: E402
 import cases_profile  # noqa: E402
+import cases_report  # noqa: E402
 import cases_walk  # noqa: E402
 from harness import (SKIP, Failure, Skip, Workdir, client_path, interpreter,  # noqa: E402
                      prepare_socket_dir, sanitizer_check, sanitizer_clear, sanitizer_reports,
@@ -58,7 +59,8 @@ def run(target, case):
     if target == "fixture":
         return fixture(case)
     if target in ("cli", "options", "daemon"):
-        cases = {"cli": cases_cli.CASES, "options": cases_options.CASES,
+        cases = {"cli": cases_cli.CASES,
+                 "options": dict(cases_options.CASES, **cases_report.CASES),
                  "daemon": dict(cases_daemon.CASES, **cases_attach.CASES)}[target]
         if case not in cases:
             raise Failure("unknown %s case %r" % (target, case))
