@@ -206,6 +206,30 @@ static int order_children(struct flame *f)
     return 0;
 }
 
+/* Keeps only the functions some node uses (a profile describes every code
+ * object the target ran, most of them never sampled), renumbered. */
+static int drop_unused_funcs(struct flame *f)
+{
+    uint32_t *renumber = malloc((f->nfuncs + 1) * sizeof(*renumber));
+    if (!renumber)
+        return -ENOMEM;
+    for (size_t i = 0; i < f->nfuncs; i++)
+        renumber[i] = FLAME_NONE;
+    for (size_t i = 1; i < f->nnodes; i++)
+        renumber[f->nodes[i].func] = 0;
+    size_t kept = 0;
+    for (size_t i = 0; i < f->nfuncs; i++)
+        if (renumber[i] == 0) {
+            f->funcs[kept] = f->funcs[i];
+            renumber[i] = (uint32_t)kept++;
+        }
+    for (size_t i = 1; i < f->nnodes; i++)
+        f->nodes[i].func = renumber[f->nodes[i].func];
+    f->nfuncs = kept;
+    free(renumber);
+    return 0;
+}
+
 struct flame *flame_new(const struct profile *p, int include_idle)
 {
     struct builder b = {.f = calloc(1, sizeof(struct flame)), .p = p};
@@ -216,6 +240,8 @@ struct flame *flame_new(const struct profile *p, int include_idle)
         rc = add_stack(&b, &p->stacks[i], include_idle);
     if (rc == 0)
         rc = order_children(b.f);
+    if (rc == 0)
+        rc = drop_unused_funcs(b.f);
     free(b.func_of_code);
     free(b.keys);
     free(b.vals);

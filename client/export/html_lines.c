@@ -74,9 +74,12 @@ static void spark(FILE *out, const double *bins, size_t n)
     fputs("<svg class=\"spark\" width=\"60\" height=\"14\"><polyline stroke=\"#36c\" fill=\"none\" "
           "points=\"",
           out);
-    for (size_t i = 0; i < n; i++)
-        fprintf(out, "%s%.1f,%.1f", i ? " " : "", 60.0 * (double)i / (double)(n - 1),
-                13.0 - (max > 0 ? 12.0 * bins[i] / max : 0));
+    for (size_t i = 0; i < n; i++) {
+        fputs(i ? " " : "", out);
+        html_fixed(out, 60.0 * (double)i / (double)(n - 1), 1);
+        fputc(',', out);
+        html_fixed(out, 13.0 - (max > 0 ? 12.0 * bins[i] / max : 0), 1);
+    }
     fputs("\"/></svg>", out);
 }
 
@@ -100,12 +103,12 @@ static void line_row(FILE *out, const struct summary *s, const struct summary_fi
 {
     static const double none[SUMMARY_KINDS];
     const struct summary_line *t = time_line(f, line);
-    fprintf(out, "<tr><td class=\"num\">%d</td><td class=\"num\">%.1f%%</td><td>", line,
-            t ? t->percent : 0.0);
+    fprintf(out, "<tr><td class=\"num\">%d</td><td class=\"num\">", line);
+    html_percent(out, t ? t->percent : 0.0);
+    fputs("</td><td>", out);
     html_bar(out, t ? t->kind_percent : none, full);
     fputs("</td>", out);
-    for (int k = 0; k < SUMMARY_KINDS; k++)
-        fprintf(out, "<td class=\"num\">%.1f%%</td>", t ? t->kind_percent[k] : 0.0);
+    html_kind_cells(out, t ? t->kind_percent : none);
     if (s->memory && s->memory->heap)
         memory_cells(out, summary_mem_line_of(s->memory, f->file, line));
     fputs("<td class=\"src\">", out);

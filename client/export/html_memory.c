@@ -22,9 +22,12 @@ static void timeline(FILE *out, const char *title, const char *colour,
     fprintf(out, "</h3>\n<svg class=\"timeline\" width=\"%.0f\" height=\"%.0f\" "
                  "viewBox=\"0 0 %.0f %.0f\"><polyline stroke=\"%s\" points=\"0,%.0f",
             TIMELINE_W, TIMELINE_H, TIMELINE_W, TIMELINE_H, colour, TIMELINE_H);
-    for (size_t i = 0; i < n; i++)
-        fprintf(out, " %.1f,%.1f", TIMELINE_W * pt[i].t / duration,
-                TIMELINE_H - (TIMELINE_H - 4) * pt[i].bytes / max);
+    for (size_t i = 0; i < n; i++) { /* whole pixels */
+        fputc(' ', out);
+        html_fixed(out, TIMELINE_W * pt[i].t / duration, 0);
+        fputc(',', out);
+        html_fixed(out, TIMELINE_H - (TIMELINE_H - 4) * pt[i].bytes / max, 0);
+    }
     fprintf(out, "\"/></svg>\n<p class=\"note\">0 to %.3f s</p>\n", duration);
 }
 

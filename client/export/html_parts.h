@@ -34,6 +34,14 @@ extern const char *const html_kind_names[SUMMARY_KINDS];
  * whole run) on a track that stands for `full` percent (the table's
  * largest, so that the top row fills it). */
 void html_bar(FILE *out, const double kind_percent[SUMMARY_KINDS], double full);
+/* v (finite, |v| < 1e15) with `decimals` (0-3) digits after the point, as
+ * printf's %.Nf would round it to within one unit of the last digit, in a
+ * fraction of its time: a page has tens of thousands of such numbers. */
+void html_fixed(FILE *out, double v, int decimals);
+/* html_fixed(v, 1) then "%". */
+void html_percent(FILE *out, double v);
+/* One numeric cell per kind: "<td class=num>12.3%</td>" three times. */
+void html_kind_cells(FILE *out, const double kind_percent[SUMMARY_KINDS]);
 /* "12.345 MB" or "1.234 GB". */
 void html_bytes(FILE *out, double bytes);
 

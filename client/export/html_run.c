@@ -18,8 +18,7 @@ static void thread_row(FILE *out, const struct profile_thread *t, const double *
             summary_percent(total, s->total));
     html_bar(out, pct, 100.0);
     fputs("</td>", out);
-    for (int k = 0; k < SUMMARY_KINDS; k++)
-        fprintf(out, "<td class=\"num\">%.1f%%</td>", pct[k]);
+    html_kind_cells(out, pct);
     fputs("</tr>\n", out);
 }
 

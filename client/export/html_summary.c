@@ -11,16 +11,51 @@
 
 const char *const html_kind_names[SUMMARY_KINDS] = {"python", "native", "system"};
 
+void html_fixed(FILE *out, double v, int decimals)
+{
+    static const double scale[] = {1, 10, 100, 1000};
+    char buf[32], *p = buf + sizeof(buf);
+    int negative = v < 0;
+    unsigned long long u = (unsigned long long)((negative ? -v : v) * scale[decimals] + 0.5);
+    for (int d = 0; d < decimals; d++, u /= 10)
+        *--p = (char)('0' + u % 10);
+    if (decimals)
+        *--p = '.';
+    do
+        *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    if (negative)
+        *--p = '-';
+    fwrite(p, 1, (size_t)(buf + sizeof(buf) - p), out);
+}
+
+void html_percent(FILE *out, double v)
+{
+    html_fixed(out, v, 1);
+    fputc('%', out);
+}
+
 void html_bar(FILE *out, const double kind_percent[SUMMARY_KINDS], double full)
 {
     fputs("<div class=\"bar\">", out);
     for (int k = 0; k < SUMMARY_KINDS; k++) {
         double w = full > 0 ? 100.0 * kind_percent[k] / full : 0;
-        if (w > 0.05)
-            fprintf(out, "<span class=\"%s\" style=\"width:%.2f%%\"></span>", html_kind_names[k],
-                    fmin(w, 100.0));
+        if (w > 0.05) {
+            fprintf(out, "<span class=\"%s\" style=\"width:", html_kind_names[k]);
+            html_percent(out, fmin(w, 100.0));
+            fputs("\"></span>", out);
+        }
     }
     fputs("</div>", out);
+}
+
+void html_kind_cells(FILE *out, const double kind_percent[SUMMARY_KINDS])
+{
+    for (int k = 0; k < SUMMARY_KINDS; k++) {
+        fputs("<td class=\"num\">", out);
+        html_percent(out, kind_percent[k]);
+        fputs("</td>", out);
+    }
 }
 
 void html_bytes(FILE *out, double bytes)
@@ -79,13 +114,16 @@ static void write_function_row(FILE *out, size_t rank, const struct summary_func
 {
     fputs("<tr class=\"function\" data-name=\"", out);
     escape_xml(out, f->qualname);
-    fprintf(out, "\" data-share=\"%.1f\"><td class=\"num\">%zu</td><td>", f->percent, rank);
+    fputs("\" data-share=\"", out);
+    html_fixed(out, f->percent, 1);
+    fprintf(out, "\"><td class=\"num\">%zu</td><td>", rank);
     escape_xml(out, f->qualname);
-    fprintf(out, "</td><td class=\"num\">%.1f%%</td><td>", f->percent);
+    fputs("</td><td class=\"num\">", out);
+    html_percent(out, f->percent);
+    fputs("</td><td>", out);
     html_bar(out, f->kind_percent, full);
     fputs("</td>", out);
-    for (int k = 0; k < SUMMARY_KINDS; k++)
-        fprintf(out, "<td class=\"num\">%.1f%%</td>", f->kind_percent[k]);
+    html_kind_cells(out, f->kind_percent);
     fputs("<td>", out);
     escape_xml(out, f->rel);
     fprintf(out, ":%d</td></tr>\n", f->firstlineno);

@@ -79,6 +79,7 @@
   }
 
   function render() {
+    var started = performance.now();
     var width = graph.clientWidth || 1000, frag = document.createDocumentFragment();
     var scale = total[zoomed] > 0 ? width / total[zoomed] : 0, drawn = 0, rows = 0;
     /* The zoomed frame's callers, full width above it. */
@@ -101,6 +102,7 @@
     graph.setAttribute('data-zoom', name(zoomed));
     graph.setAttribute('data-zoom-share', pct(total[zoomed], grandTotal));
     graph.setAttribute('data-frames', drawn);
+    graph.setAttribute('data-render-ms', (performance.now() - started).toFixed(1));
     if (status) status.textContent = (zoomed ? 'Zoomed on ' + name(zoomed) + ' (' +
       pct(total[zoomed], grandTotal) + ' of the run). Click "all" or Reset to zoom out. ' : '') +
       drawn + ' frames drawn.';
@@ -159,4 +161,6 @@
   if (reset) reset.addEventListener('click', function () { zoomed = 0; render(); });
   window.addEventListener('resize', render);
   render();
+  /* From navigation to the first drawing, parsing the tree included. */
+  graph.setAttribute('data-ready-ms', performance.now().toFixed(0));
 })();

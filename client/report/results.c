@@ -35,29 +35,26 @@ static int write_text(const char *path, const struct profile *p, const struct su
     return rc;
 }
 
-/* report.html through a temporary name, as profile.json is written. */
+/* report.html, removed again when it could not be written whole. No
+ * temporary name and rename as for profile.json: no tool reads it back,
+ * and the rename was a measurable part of its cost (bench/README.md). */
 static int write_html(const char *path, const struct profile *p, const struct summary *s,
                       char *err, size_t errlen)
 {
-    char tmp[PATH_MAX + 48];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    FILE *f = fopen(tmp, "we");
+    FILE *f = fopen(path, "we");
     if (!f) {
         int e = errno;
-        snprintf(err, errlen, "open %s: %s", tmp, strerror(e));
+        snprintf(err, errlen, "open %s: %s", path, strerror(e));
         return -e;
     }
+    setvbuf(f, NULL, _IOFBF, 1 << 16); /* the page can run to megabytes */
     int rc = export_html_summary(p, s, f, err, errlen);
     if (fclose(f) != 0 && rc == 0) {
-        snprintf(err, errlen, "write %s: %s", tmp, strerror(errno));
+        snprintf(err, errlen, "write %s: %s", path, strerror(errno));
         rc = -EIO;
     }
-    if (rc == 0 && rename(tmp, path) != 0) {
-        rc = -errno;
-        snprintf(err, errlen, "rename %s: %s", tmp, strerror(errno));
-    }
     if (rc < 0)
-        unlink(tmp);
+        unlink(path);
     return rc;
 }
 

@@ -16,18 +16,30 @@ const os = require('os');
 const path = require('path');
 
 const [chromium, file, wanted] = process.argv.slice(2);
+if (!file || !fs.existsSync(file)) {
+  process.stderr.write('no such page: ' + file + '\n');
+  process.exit(1);
+}
 const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fah-chromium-'));
 const browser = spawn(chromium, ['--headless', '--no-sandbox', '--disable-gpu',
   '--no-first-run', '--remote-debugging-pipe', '--window-size=1280,900',
   '--user-data-dir=' + profileDir, 'about:blank'],
 { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] });
 let stderr = '', started = false, nextId = 1, pending = new Map(), buffered = '';
+let finishing = false;
 
+// Ends the browser, then removes its profile folder (it writes there until it exits).
 function finish(code, message) {
+  if (finishing) return;
+  finishing = true;
   if (message) process.stderr.write(message + '\n');
+  const done = () => {
+    fs.rmSync(profileDir, { recursive: true, force: true, maxRetries: 3 });
+    process.exit(code);
+  };
+  if (browser.exitCode !== null || browser.signalCode !== null) return done();
+  browser.once('exit', done);
   browser.kill('SIGKILL');
-  fs.rmSync(profileDir, { recursive: true, force: true });
-  process.exit(code);
 }
 browser.stderr.on('data', (d) => { stderr = (stderr + d).slice(-2000); });
 browser.on('error', (e) => finish(3, 'chromium did not start: ' + e.message));
@@ -104,6 +116,8 @@ async function main() {
                    text: row.innerText},
       frames: g.querySelectorAll('.frame').length,
       graphWidth: g.clientWidth,
+      nodes: JSON.parse(document.getElementById('flame-data').textContent).nodes.length / 5,
+      readyMs: +g.getAttribute('data-ready-ms'),
       lineTables: document.querySelectorAll('table.lines').length,
       lineBars: document.querySelectorAll('table.lines .bar span').length,
       threadRows: document.querySelectorAll('#thread-table tr').length - 1,
@@ -123,7 +137,8 @@ async function main() {
   result.zoom = await evaluate(s, `(() => { const g = document.getElementById('flame-graph');
     const e = ${frame};
     return {name: g.getAttribute('data-zoom'), share: g.getAttribute('data-zoom-share'),
-            width: e ? e.offsetWidth : null, graphWidth: g.clientWidth}; })()`);
+            width: e ? e.offsetWidth : null, graphWidth: g.clientWidth,
+            renderMs: +g.getAttribute('data-render-ms')}; })()`);
   await evaluate(s, `(() => { const b = document.getElementById('flame-search');
     b.value = ${JSON.stringify(wanted)}; b.dispatchEvent(new Event('input')); })()`);
   await until(s, `document.getElementById('flame-matched').textContent !== ''`);
