@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "client/export/html.h"
+#include "client/view/html.h"
 #include "client/model/summary.h"
 #include "client/report/report_json.h"
 #include "client/report/results.h"

@@ -4,13 +4,11 @@
 # upgrades python3.11 so the build ids match); python3-numpy serves the
 # numpy tests; clang and libclang-rt-14-dev (libFuzzer) build the protocol
 # fuzz test (tests/fuzz/); python3-matplotlib, python3-plotly and
-# python3-ipython serve the notebook, magics and --no-plots tests;
-# chromium and nodejs open report.html in a real browser (tests/integration/
-# browser_report.js speaks the DevTools protocol, no npm package).
+# python3-ipython serve the notebook, magics and --no-plots tests.
 set -eu
 packages="gcc make cmake pkg-config libelf-dev libdw-dev libunwind-dev libcjson-dev
 libinih-dev python3 python3-numpy python3.11-dbg clang libclang-rt-14-dev dpkg-dev
-python3-matplotlib python3-plotly python3-ipython chromium nodejs"
+python3-matplotlib python3-plotly python3-ipython"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -6,11 +6,11 @@ common; daemon common and symbols; client common and symbols, never the
 daemon. Inside client/, one group per concern, each including only the
 groups below it:
 
-    cli    -> run, link, report, export, model, config
+    cli    -> run, link, report, view, model, config
     run    -> model, config
     link   -> model
-    report -> export, model
-    export -> model
+    report -> view, model
+    view   -> model
     model, config -> (nothing else in client/)
 
 client/main.c may include any group; client/alloc/ (preloaded into the
@@ -33,16 +33,16 @@ TOP = {
 }
 
 GROUPS = {
-    "cli": {"run", "link", "report", "export", "model", "config"},
+    "cli": {"run", "link", "report", "view", "model", "config"},
     "run": {"model", "config"},
     "link": {"model"},
-    "report": {"export", "model"},
-    "export": {"model"},
+    "report": {"view", "model"},
+    "view": {"model"},
     "model": set(),
     "config": set(),
     "alloc": set(),
 }
-GROUPS["main"] = {"cli", "run", "link", "report", "export", "model", "config"}
+GROUPS["main"] = {"cli", "run", "link", "report", "view", "model", "config"}
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"')
 SOURCE = (".c", ".h")

@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "client/export/html.h"
-#include "client/export/svg.h"
+#include "client/view/html.h"
+#include "client/view/svg.h"
 #include "client/report/report_json.h"
 
 int main(int argc, char **argv)

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client/export/escape.h"
-#include "client/export/html_parts.h"
+#include "client/view/escape.h"
+#include "client/view/html_parts.h"
 
 struct source_reader {
     FILE *f;

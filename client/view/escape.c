@@ -1,5 +1,5 @@
-/* Escaping for the exporters (see escape.h). */
-#include "client/export/escape.h"
+/* Escaping for the documents of client/view (see escape.h). */
+#include "client/view/escape.h"
 
 #include <string.h>
 

@@ -3,8 +3,8 @@
  * <title> tooltip (time, share, Python/native/system split), and a small
  * inline script for click-to-zoom and search. Frames narrower than
  * SVG_MIN_WIDTH pixels are left out, with their callees. */
-#ifndef FAH_EXPORT_SVG_H
-#define FAH_EXPORT_SVG_H
+#ifndef FAH_VIEW_SVG_H
+#define FAH_VIEW_SVG_H
 
 #include <stddef.h>
 #include <stdio.h>

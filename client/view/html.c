@@ -1,15 +1,15 @@
 /* report.html put together (see html.h): the page's head with the inline
  * style, the sections in reading order, the flame tree's JSON in a data
  * element and the inline script that draws it. */
-#include "client/export/html.h"
+#include "client/view/html.h"
 
 #include <errno.h>
 #include <string.h>
 
-#include "client/export/escape.h"
-#include "client/export/flame.h"
-#include "client/export/flame_json.h"
-#include "client/export/html_parts.h"
+#include "client/view/escape.h"
+#include "client/view/flame.h"
+#include "client/view/flame_json.h"
+#include "client/view/html_parts.h"
 
 static const char *run_name(const struct profile *p)
 {
@@ -27,7 +27,7 @@ static void write_head(FILE *out, const struct profile *p)
           out);
     escape_xml(out, run_name(p));
     fprintf(out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1>fixingahole: ",
-            export_html_css);
+            view_html_css);
     escape_xml(out, run_name(p));
     fputs("</h1>\n<nav><a href=\"#summary\">Summary</a><a href=\"#flame\">Flame graph</a>"
           "<a href=\"#lines\">Lines</a><a href=\"#memory\">Memory</a>"
@@ -72,7 +72,7 @@ int export_html_summary(const struct profile *p, const struct summary *s, FILE *
     html_memory(out, s);
     html_threads(out, p, s);
     html_settings(out, p, s);
-    fprintf(out, "<script>\n%s</script>\n</body>\n</html>\n", export_html_js);
+    fprintf(out, "<script>\n%s</script>\n</body>\n</html>\n", view_html_js);
     if (fflush(out) != 0 || ferror(out)) {
         snprintf(err, errlen, "report.html: %s", strerror(errno ? errno : EIO));
         return -EIO;

@@ -1,7 +1,7 @@
 /* The sections of report.html, one writer each; internal to
- * client/export (html.c puts them together). */
-#ifndef FAH_EXPORT_HTML_PARTS_H
-#define FAH_EXPORT_HTML_PARTS_H
+ * client/view (html.c puts them together). */
+#ifndef FAH_VIEW_HTML_PARTS_H
+#define FAH_VIEW_HTML_PARTS_H
 
 #include <stdio.h>
 
@@ -9,8 +9,8 @@
 #include "client/model/summary.h"
 
 /* The inline assets (generated from report.css and report.js). */
-extern const char export_html_css[];
-extern const char export_html_js[];
+extern const char view_html_css[];
+extern const char view_html_js[];
 
 /* "Profile Summary": totals and their split, unattributed time, the top
  * functions with bars (html_summary.c). */

@@ -1,12 +1,12 @@
 /* The flame tree as compact JSON (see flame_json.h). Microsecond integers
  * and a flat preorder array keep a tree of a million nodes to a few
  * characters per number, parsed by one JSON.parse in the browser. */
-#include "client/export/flame_json.h"
+#include "client/view/flame_json.h"
 
 #include <errno.h>
 #include <stdlib.h>
 
-#include "client/export/escape.h"
+#include "client/view/escape.h"
 
 static void write_funcs(FILE *out, const struct flame *f, const char *root)
 {

@@ -3,8 +3,8 @@
  * inclusive time of the stacks through it split by kind. The HTML report
  * and the SVG flame graph draw it; merging here, in C, keeps 100k
  * distinct stacks down to one node per distinct call path prefix. */
-#ifndef FAH_EXPORT_FLAME_H
-#define FAH_EXPORT_FLAME_H
+#ifndef FAH_VIEW_FLAME_H
+#define FAH_VIEW_FLAME_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,11 +1,11 @@
 /* The flame tree as compact JSON for the HTML report's script: functions
  * once in a table, nodes as one flat array in preorder. */
-#ifndef FAH_EXPORT_FLAME_JSON_H
-#define FAH_EXPORT_FLAME_JSON_H
+#ifndef FAH_VIEW_FLAME_JSON_H
+#define FAH_VIEW_FLAME_JSON_H
 
 #include <stdio.h>
 
-#include "client/export/flame.h"
+#include "client/view/flame.h"
 
 /* Writes {"funcs":[[name,qualname,file,firstlineno],...],
  *         "nodes":[func,nchildren,python_us,native_us,system_us,...]}

@@ -3,8 +3,8 @@
  * helpers the other sections share. */
 #include <math.h>
 
-#include "client/export/escape.h"
-#include "client/export/html_parts.h"
+#include "client/view/escape.h"
+#include "client/view/html_parts.h"
 
 /* Functions listed in the summary's table (the text report lists 10). */
 #define HTML_TOP_FUNCTIONS 30

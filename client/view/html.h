@@ -3,8 +3,8 @@
  * file's lines with their Python/native/system bars (and memory columns
  * under --memory), the threads and the run's settings. How it stays usable
  * at 100k stacks: docs/report-html.md. */
-#ifndef FAH_EXPORT_HTML_H
-#define FAH_EXPORT_HTML_H
+#ifndef FAH_VIEW_HTML_H
+#define FAH_VIEW_HTML_H
 
 #include <stddef.h>
 #include <stdio.h>

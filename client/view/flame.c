@@ -1,6 +1,6 @@
 /* The flame graph's tree (see flame.h): codes folded into functions by
  * sorting, stacks merged into nodes through a hash of (parent, function). */
-#include "client/export/flame.h"
+#include "client/view/flame.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,8 +1,8 @@
 /* report.html's facts about the run: the thread table and the settings. */
 #include <stdlib.h>
 
-#include "client/export/escape.h"
-#include "client/export/html_parts.h"
+#include "client/view/escape.h"
+#include "client/view/html_parts.h"
 
 static void thread_row(FILE *out, const struct profile_thread *t, const double *sec,
                        const struct summary *s)

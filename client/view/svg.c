@@ -2,19 +2,19 @@
  * tree in preorder, each drawn frame a <g> with its layout in data-
  * attributes for the inline script (svg_script.js, embedded as a CDATA
  * section). */
-#include "client/export/svg.h"
+#include "client/view/svg.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "client/export/escape.h"
-#include "client/export/flame.h"
+#include "client/view/escape.h"
+#include "client/view/flame.h"
 
 #define ROW 16
 #define TOP 44 /* title, search and info above the frames */
 
-extern const char export_svg_js[];
+extern const char view_svg_js[];
 
 struct layout {
     uint32_t node;
@@ -185,7 +185,7 @@ int export_svg(const struct profile *p, FILE *out, char *err, size_t errlen)
     c.height -= 8;
     int rc = draw(&c);
     fprintf(out, "<script type=\"text/ecmascript\"><![CDATA[\n%s]]></script>\n</svg>\n",
-            export_svg_js);
+            view_svg_js);
     flame_free(f);
     if (rc < 0) {
         snprintf(err, errlen, "flame graph: out of memory");

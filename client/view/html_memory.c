@@ -1,8 +1,8 @@
 /* report.html's memory section: the heap and RSS timelines as inline SVG
  * with their peaks, the lines with the highest peaks and the leak
  * candidates (--memory); the RSS timeline alone otherwise. */
-#include "client/export/escape.h"
-#include "client/export/html_parts.h"
+#include "client/view/escape.h"
+#include "client/view/html_parts.h"
 
 #define TIMELINE_W 720.0
 #define TIMELINE_H 120.0

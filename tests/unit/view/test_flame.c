@@ -1,15 +1,15 @@
-/* The flame tree (client/export/flame.c) and the documents drawn from it:
+/* The flame tree (client/view/flame.c) and the documents drawn from it:
  * codes of one function merge, times are inclusive and split by kind, idle
  * counts only with include_idle, frameless stacks get their own node,
  * children come hottest first; names that look like markup stay text in
- * report.html and the SVG. */
+ * report.html and the SVG; --memory runs get memory columns and timelines. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "client/export/flame.h"
-#include "client/export/flame_json.h"
-#include "client/export/html.h"
-#include "client/export/svg.h"
+#include "client/view/flame.h"
+#include "client/view/flame_json.h"
+#include "client/view/html.h"
+#include "client/view/svg.h"
 #include "harness.h"
 
 enum { C_MODULE, C_MAIN, C_HEAVY, C_HEAVY2, C_EVIL };
@@ -128,9 +128,31 @@ static void test_documents_escape_names(void)
     profile_free(p);
 }
 
+/* Under --memory the line tables get their memory columns and the page the
+ * heap timeline with its peak. */
+static void test_memory_columns(void)
+{
+    struct profile *p = sample_profile();
+    const struct profile_frame fr[] = {{C_HEAVY, 21}, {C_MAIN, 11}, {C_MODULE, 2}};
+    p->memory.heap = 1;
+    p->memory.window = 1 << 20;
+    profile_mem_rss(p, 0.1, 50 << 20);
+    profile_mem_heap(p, 0.2, 1, fr, 3, 4 << 20, 0x1000, 0, 0);
+    profile_mem_rss(p, 0.3, 60 << 20);
+    profile_mem_free_block(p, 0.4, 0x1000);
+    profile_mem_rss(p, 0.5, 55 << 20);
+    char *html = render(export_html, p);
+    CHECK(strstr(html, "<th>allocated</th>") != NULL);
+    CHECK(strstr(html, "Sampled heap: peak 4.000 MB") != NULL);
+    CHECK(strstr(html, "RSS: peak 60.000 MB") != NULL);
+    free(html);
+    profile_free(p);
+}
+
 int main(void)
 {
     test_tree();
     test_documents_escape_names();
+    test_memory_columns();
     return test_finish("test_flame");
 }

@@ -1,8 +1,8 @@
 /* Writing untrusted text (function and file names, source lines, command
- * arguments) into the documents the exporters make: JSON strings that sit
+ * arguments) into the documents client/view makes: JSON strings that sit
  * inside an HTML <script> element, and XML/HTML text and attributes. */
-#ifndef FAH_EXPORT_ESCAPE_H
-#define FAH_EXPORT_ESCAPE_H
+#ifndef FAH_VIEW_ESCAPE_H
+#define FAH_VIEW_ESCAPE_H
 
 #include <stdio.h>
 
