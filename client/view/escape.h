@@ -10,8 +10,11 @@
  * can never close the <script> element it is embedded in. NULL is null. */
 void escape_json(FILE *out, const char *s);
 
-/* s with &, <, >, " and ' as character references, control characters
- * (not allowed in XML 1.0) as U+FFFD; safe in text and quoted attributes. */
+/* s with &, <, >, " and ' as character references, and as U+FFFD every
+ * byte that is not well-formed UTF-8 and every character XML 1.0 does not
+ * allow (control characters, surrogates, U+FFFE, U+FFFF): the result is
+ * valid XML text, safe in quoted attributes too, whatever the bytes of a
+ * file name. */
 void escape_xml(FILE *out, const char *s);
 
 #endif

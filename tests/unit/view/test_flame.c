@@ -149,10 +149,27 @@ static void test_memory_columns(void)
     profile_free(p);
 }
 
+/* The SVG is valid XML whatever bytes a name holds: a byte that is not
+ * UTF-8, a surrogate's encoding and a control character become U+FFFD;
+ * well-formed characters stay. */
+static void test_svg_names_are_valid_xml(void)
+{
+    struct profile *p = profile_new();
+    profile_set_code(p, 0, "/r/caf\xc3\xa9-\xff-\xed\xa0\x80.py", "f\x01g", 1);
+    add(p, 1, (uint32_t[]){0}, 1, 1.0, 0, 0, 0);
+    char *svg = render(export_svg, p);
+    CHECK(strstr(svg, "caf\xc3\xa9-\xef\xbf\xbd-\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd.py") != NULL);
+    CHECK(strstr(svg, "f\xef\xbf\xbdg") != NULL);
+    CHECK(strchr(svg, '\xff') == NULL && strchr(svg, '\x01') == NULL);
+    free(svg);
+    profile_free(p);
+}
+
 int main(void)
 {
     test_tree();
     test_documents_escape_names();
     test_memory_columns();
+    test_svg_names_are_valid_xml();
     return test_finish("test_flame");
 }
