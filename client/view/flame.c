@@ -101,8 +101,10 @@ static long add_node(struct builder *b, uint32_t parent, uint32_t func)
     struct flame *f = b->f;
     if (f->nnodes == b->nodes_cap) {
         size_t cap = b->nodes_cap ? b->nodes_cap * 2 : 256;
+        if (cap > FLAME_NONE) /* node indices are 32-bit */
+            return -ENOMEM;
         struct flame_node *nodes = realloc(f->nodes, cap * sizeof(*nodes));
-        if (!nodes || cap > FLAME_NONE)
+        if (!nodes)
             return -ENOMEM;
         f->nodes = nodes;
         b->nodes_cap = cap;
