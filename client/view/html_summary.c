@@ -91,7 +91,7 @@ static void write_unattributed(FILE *out, const struct profile *p, const struct 
         NULL, "stack unreadable", "no Python frame", "interpreter start-up",
         "interpreter teardown"};
     double sum = 0;
-    if (s->total <= 0)
+    if (s->total <= 0 || s->other_seconds <= 0) /* unattributed time is part of it */
         return;
     fputs("<p class=\"note\">", out);
     for (int r = 1; r < PROFILE_UNPLACED_REASONS; r++) {
