@@ -236,7 +236,9 @@ static int fill_facts(struct profile *p, const struct attach_run *a,
     p->exit_status = 0; /* not our child: its status is its parent's to see */
     p->interrupted = collect_interrupted ? 1 : 0;
     p->include_idle = a->o.idle;
-    if ((a->script[0] && profile_set_string(&p->script, a->script) < 0) ||
+    p->detailed = a->o.detailed; /* with root: exporters summarise as the run did */
+    if (profile_set_string(&p->root, a->root) < 0 ||
+        (a->script[0] && profile_set_string(&p->script, a->script) < 0) ||
         profile_set_string(&p->mode, "cpu") < 0)
         return -ENOMEM;
     return 0;

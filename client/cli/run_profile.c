@@ -132,7 +132,9 @@ static int fill_run_facts(struct profile *p, const struct profile_options *o,
     p->exit_status = r->script_status;
     p->interrupted = collect_interrupted ? 1 : 0;
     p->include_idle = o->idle;
-    if ((o->module && profile_set_string(&p->module, o->module) < 0) ||
+    p->detailed = o->detailed; /* with root: exporters summarise as the run did */
+    if (profile_set_string(&p->root, paths->root) < 0 ||
+        (o->module && profile_set_string(&p->module, o->module) < 0) ||
         (!o->module && profile_set_string(&p->script, paths->script) < 0) ||
         profile_set_string(&p->mode, o->memory ? "memory" : "cpu") < 0)
         return -ENOMEM;

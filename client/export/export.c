@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "client/export/pprof.h"
+#include "client/view/html.h"
+#include "client/view/svg.h"
 
 /* Every format `export` and -f know. Another format is one more row: its
  * writer's declaration goes in export.h, its description in
@@ -18,6 +20,8 @@ static const struct export_format export_formats[] = {
     {"collapsed", ".collapsed", export_collapsed},
     {"speedscope", ".speedscope.json", export_speedscope},
     {"pprof", ".pb.gz", export_pprof},
+    {"html", ".html", export_html},
+    {"svg", ".svg", export_svg},
 };
 #define EXPORT_NFORMATS (sizeof(export_formats) / sizeof(export_formats[0]))
 

@@ -46,6 +46,7 @@ void profile_free(struct profile *p)
     free(p->offsets_source);
     free(p->offsets_note);
     free(p->mode);
+    free(p->root);
     for (size_t i = 0; i < p->ncodes; i++) {
         free(p->codes[i].file);
         free(p->codes[i].qualname);

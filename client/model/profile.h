@@ -75,6 +75,10 @@ struct profile {
     int exit_status;         /* the script's exit status (128+signal if killed) */
     int interrupted;         /* ended by Ctrl-C or `fixingahole stop` */
     int include_idle;        /* --idle: idle time counts as system time */
+    char *root;              /* the run's root (set by profile and attach,
+                                read back from profile.json), NULL when
+                                unknown; the exporters summarise with it */
+    int detailed;            /* the run used --detailed (likewise) */
 
     struct profile_code *codes;
     size_t ncodes;

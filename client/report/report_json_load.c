@@ -376,6 +376,13 @@ static int read_run(struct jr *r, const cJSON *doc)
     return 0;
 }
 
+/* The settings the exporters summarise with, as the run had them. */
+static int read_settings(struct jr *r, const cJSON *doc)
+{
+    int rc = set_str(r, doc, "", "root", &r->p->root);
+    return rc < 0 ? rc : get_bool(r, doc, "detailed", &r->p->detailed);
+}
+
 static int read_doc(struct jr *r, const cJSON *doc)
 {
     const cJSON *schema = cJSON_GetObjectItemCaseSensitive(doc, "schema");
@@ -390,8 +397,8 @@ static int read_doc(struct jr *r, const cJSON *doc)
     if (strcmp(schema->valuestring, REPORT_JSON_SCHEMA) != 0)
         return fail(r, -EINVAL, "schema \"%.60s\" is not the supported \"%s\"",
                     schema->valuestring, REPORT_JSON_SCHEMA);
-    if ((rc = read_run(r, doc)) < 0 || (rc = read_threads(r, doc)) < 0 ||
-        (rc = read_unattributed(r, doc)) < 0)
+    if ((rc = read_run(r, doc)) < 0 || (rc = read_settings(r, doc)) < 0 ||
+        (rc = read_threads(r, doc)) < 0 || (rc = read_unattributed(r, doc)) < 0)
         return rc;
     if (!(stacks = get_array(r, doc, "", "stacks", 1, &rc)))
         return rc;

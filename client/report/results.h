@@ -1,6 +1,7 @@
 /* Writing one run's results folder: <output>/<name>/<UTC timestamp>/ with a
- * copy of the profiled source, profile.json and profile_results.txt, and
- * the Profile Summary on stdout. Shared by every command that profiles. */
+ * copy of the profiled source, profile.json, report.html and
+ * profile_results.txt, and the Profile Summary on stdout (ending with the
+ * path of report.html). Shared by every command that profiles. */
 #ifndef FAH_CLIENT_RESULTS_H
 #define FAH_CLIENT_RESULTS_H
 

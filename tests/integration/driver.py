@@ -30,6 +30,7 @@ import cases_options  # noqa: E402
 import cases_pprof  # noqa: E402
 import cases_profile  # noqa: E402
 import cases_top  # noqa: E402
+import cases_report  # noqa: E402
 import cases_walk  # noqa: E402
 from harness import (SKIP, Failure, Skip, Workdir, client_path, interpreter,  # noqa: E402
                      prepare_socket_dir, sanitizer_check, sanitizer_clear, sanitizer_reports,
@@ -62,7 +63,8 @@ def run(target, case):
         return fixture(case)
     if target in ("cli", "options", "daemon"):
         cases = {"cli": cases_cli.CASES,
-                 "options": dict(cases_options.CASES, **cases_export.CASES, **cases_pprof.CASES),
+                 "options": dict(cases_options.CASES, **cases_export.CASES, **cases_pprof.CASES,
+                                 **cases_report.CASES),
                  "daemon": dict(cases_daemon.CASES, **cases_attach.CASES,
                                 **cases_top.CASES)}[target]
         if case not in cases:

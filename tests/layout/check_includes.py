@@ -6,11 +6,12 @@ common; daemon common and symbols; client common and symbols, never the
 daemon. Inside client/, one group per concern, each including only the
 groups below it:
 
-    cli    -> run, link, export, report, model, config
+    cli    -> run, link, export, report, view, model, config
     run    -> model, config
     link   -> model
-    export -> report, model
-    report -> model
+    export -> report, view, model
+    report -> view, model
+    view   -> model
     model, config -> (nothing else in client/)
 
 client/main.c may include any group; client/alloc/ (preloaded into the
@@ -33,16 +34,17 @@ TOP = {
 }
 
 GROUPS = {
-    "cli": {"run", "link", "export", "report", "model", "config"},
+    "cli": {"run", "link", "export", "report", "view", "model", "config"},
     "run": {"model", "config"},
     "link": {"model"},
-    "report": {"model"},
-    "export": {"report", "model"},
+    "report": {"view", "model"},
+    "export": {"report", "view", "model"},
+    "view": {"model"},
     "model": set(),
     "config": set(),
     "alloc": set(),
 }
-GROUPS["main"] = {"cli", "run", "link", "export", "report", "model", "config"}
+GROUPS["main"] = {"cli", "run", "link", "export", "report", "view", "model", "config"}
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"')
 SOURCE = (".c", ".h")

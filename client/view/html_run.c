@@ -1,0 +1,99 @@
+/* report.html's facts about the run: the thread table and the settings. */
+#include <stdlib.h>
+
+#include "client/view/escape.h"
+#include "client/view/html_parts.h"
+
+static void thread_row(FILE *out, const struct profile_thread *t, const double *sec,
+                       const struct summary *s)
+{
+    double total = 0, pct[SUMMARY_KINDS];
+    for (int k = 0; k < SUMMARY_KINDS; k++)
+        total += sec[k];
+    for (int k = 0; k < SUMMARY_KINDS; k++)
+        pct[k] = summary_percent(sec[k], s->total);
+    fprintf(out, "<tr><td class=\"num\">%u</td><td>", t->tid);
+    escape_xml(out, t->name ? t->name : "");
+    fprintf(out, "</td><td class=\"num\">%.3f s</td><td class=\"num\">%.1f%%</td><td>", total,
+            summary_percent(total, s->total));
+    html_bar(out, pct, 100.0);
+    fputs("</td>", out);
+    html_kind_cells(out, pct);
+    fputs("</tr>\n", out);
+}
+
+void html_threads(FILE *out, const struct profile *p, const struct summary *s)
+{
+    if (p->nthreads < 2)
+        return;
+    double *sec = calloc(p->nthreads * SUMMARY_KINDS, sizeof(*sec));
+    if (!sec)
+        return;
+    for (size_t i = 0; i < p->nstacks; i++) {
+        size_t t = 0;
+        while (t < p->nthreads && p->threads[t].tid != p->stacks[i].tid)
+            t++;
+        double kinds[SUMMARY_KINDS];
+        summary_counted(p->stacks[i].seconds, s->include_idle, kinds);
+        for (int k = 0; t < p->nthreads && k < SUMMARY_KINDS; k++)
+            sec[t * SUMMARY_KINDS + k] += kinds[k];
+    }
+    fputs("<section id=\"threads\">\n<h2>Threads</h2>\n<table id=\"thread-table\"><tr>"
+          "<th>tid</th><th>name</th><th>time</th><th>share</th><th>split</th>",
+          out);
+    for (int k = 0; k < SUMMARY_KINDS; k++)
+        fprintf(out, "<th>%s</th>", html_kind_names[k]);
+    fputs("</tr>\n", out);
+    for (size_t t = 0; t < p->nthreads; t++)
+        thread_row(out, &p->threads[t], &sec[t * SUMMARY_KINDS], s);
+    fputs("</table>\n</section>\n", out);
+    free(sec);
+}
+
+static void setting(FILE *out, const char *name, const char *value)
+{
+    fprintf(out, "<dt>%s</dt><dd>", name);
+    escape_xml(out, value ? value : "unknown");
+    fputs("</dd>\n", out);
+}
+
+static void setting_command(FILE *out, const struct profile *p)
+{
+    fputs("<dt>command</dt><dd>", out);
+    for (char **arg = p->command; arg && *arg; arg++) {
+        if (arg != p->command)
+            fputc(' ', out);
+        escape_xml(out, *arg);
+    }
+    fputs("</dd>\n", out);
+}
+
+void html_settings(FILE *out, const struct profile *p, const struct summary *s)
+{
+    char num[160];
+    fputs("<section id=\"settings\">\n<h2>Settings</h2>\n<dl class=\"settings\">\n", out);
+    setting_command(out, p);
+    setting(out, p->module ? "module" : "script", p->module ? p->module : p->script);
+    setting(out, "root", s->root);
+    setting(out, "mode", p->mode);
+    snprintf(num, sizeof(num), "%u Hz", p->rate_hz);
+    setting(out, "rate", num);
+    setting(out, "detailed", s->detailed ? "yes" : "no");
+    setting(out, "idle counted", s->include_idle ? "yes" : "no");
+    snprintf(num, sizeof(num), "%s (%s, offsets from %s)",
+             p->python_version ? p->python_version : "unknown",
+             p->python_executable ? p->python_executable : "unknown",
+             p->offsets_source ? p->offsets_source : "unknown");
+    setting(out, "python", num);
+    snprintf(num, sizeof(num), "%llu (%llu could not be walked)", (unsigned long long)p->samples,
+             (unsigned long long)p->errors);
+    setting(out, "samples", num);
+    if (p->memory.heap) {
+        snprintf(num, sizeof(num), "one sample per %llu bytes allocated",
+                 (unsigned long long)p->memory.window);
+        setting(out, "heap sampling", num);
+    }
+    snprintf(num, sizeof(num), "%d%s", p->exit_status, p->interrupted ? ", interrupted" : "");
+    setting(out, "exit status", num);
+    fputs("</dl>\n</section>\n", out);
+}
