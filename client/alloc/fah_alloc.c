@@ -585,9 +585,21 @@ static int open_pipes(void)
     return ok ? 0 : -1;
 }
 
+/* Whether this process runs a CPython interpreter (its executable or a
+ * loaded libpython exports Py_Main). The script may be started through a
+ * launcher that is not Python (pyenv's shims are shell scripts that exec
+ * the interpreter): the library loads there first, and must leave the
+ * environment alone so that the interpreter it execs loads it again. */
+static int in_python(void)
+{
+    return dlsym(RTLD_DEFAULT, "Py_Main") != NULL;
+}
+
 __attribute__((constructor)) static void alloc_init(void)
 {
     resolve();
+    if (!in_python())
+        return;
     const char *w = getenv(ALLOC_ABI_ENV);
     long long bytes = w ? atoll(w) : 0;
     unsetenv(ALLOC_ABI_ENV);

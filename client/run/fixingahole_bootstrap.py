@@ -312,25 +312,27 @@ def _run_module(name, args):
     if not found:  # python3 -m's own message and status
         sys.stderr.write("%s: No module named %s\n" % (sys.executable, name))
         raise SystemExit(1)
-    runpy.run_module(name, run_name="__main__", alter_sys=True)
+    return runpy.run_module(name, run_name="__main__", alter_sys=True)
 
 
 def _run(opts, argv):
-    """Runs the module, the notebook or the script, as asked."""
+    """Runs the module, the notebook or the script, as asked. Returns the
+    script's globals (runpy hands back a copy of them), which the caller
+    keeps until it has marked the end: what the script still holds when its
+    code ends is still held at the mark, not released just before it."""
     import os
 
     if "--module" in opts:
-        _run_module(opts["--module"], argv)
-        return
+        return _run_module(opts["--module"], argv)
     script = argv[0]
     sys.argv[:] = argv
     sys.path[0] = os.path.dirname(os.path.realpath(script))
     if "--notebook" in opts:
-        _run_notebook(opts["--notebook"], script)
-        return
+        _run_notebook(opts["--notebook"], script)  # its __main__ stays in sys.modules
+        return None
     import runpy
 
-    runpy.run_path(script, run_name="__main__")
+    return runpy.run_path(script, run_name="__main__")
 
 
 def main():
@@ -349,13 +351,16 @@ def main():
             start = _mark_start(marks)
         except Exception:
             marks = None
+    namespace = None
     try:
-        _run(opts, argv)
+        namespace = _run(opts, argv)
     finally:
         if marks:
             try:
                 _mark_end(marks, start)
             except Exception:
                 pass
+    return namespace  # the script's globals, released only after the mark
+
 
 main()

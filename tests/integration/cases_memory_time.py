@@ -161,7 +161,33 @@ def sampled_figures_show_resolution(interp, work):
     c.finish(lambda: _describe(run, doc, truth))
 
 
+def held_globals_count_at_the_end(interp, work):
+    """A script whose globals still hold 96 MiB when its code ends (module
+    level only, so no cycle keeps them): the heap at the end holds them and
+    the growth rate is about 100%. runpy hands back the script's globals
+    and drops them before the end is marked, unless the bootstrap keeps
+    them until then."""
+    script = "memory_held.py"
+    work.copy_workload(script)
+    truth_path = work.file("truth.json")
+    run = fixingahole(["profile", "--memory"] + interp.profile_options() + [script, truth_path],
+                      cwd=work.path)
+    if run.status != 0:
+        raise Failure("fixingahole exited %s\n%s" % (run.status, run.describe()))
+    doc = load_profile(work.path, "memory_held").doc
+    held = load_truth(truth_path)["held"]
+    c = Checks()
+    points = doc.get("memory_timeline") or []
+    last = points[-1][1] if points else 0
+    c.expect(last >= held, "the heap at the script's end is %d bytes; the script still held %d"
+             % (last, held))
+    growth = doc.get("growth_rate_percent") or 0
+    c.expect(growth >= 95, "growth rate %.1f%% for a script that kept all it allocated" % growth)
+    c.finish(lambda: "%s\ntimeline: %r" % (run.describe(), points[-5:]))
+
+
 CASES = {
+    "held_globals_count_at_the_end": held_globals_count_at_the_end,
     "churn_has_no_leak": churn_has_no_leak,
     "leak_line_named_with_growth": leak_line_named_with_growth,
     "rss_timeline_ends_with_script": rss_timeline_ends_with_script,

@@ -673,6 +673,29 @@ def bad_option_values_exit_64(work):
     c.finish(lambda: "\n\n".join(r.describe() for r in runs + [ok]))
 
 
+def memory_through_a_launcher_script(work):
+    """--python names a shell script that execs the interpreter (as pyenv's
+    shims do): the allocation sampler loads into the shell first and must
+    wait for the interpreter, so the heap figures are all there: the 96 MiB
+    the script holds, exactly."""
+    work.copy_workload("memory_held.py")
+    launcher = work.file("python-launcher.sh")
+    with open(launcher, "w") as f:
+        f.write('#!/bin/sh\nexec %s "$@"\n' % DEBIAN_PYTHON)
+    os.chmod(launcher, 0o755)
+    truth = work.file("truth.json")
+    run = fixingahole(["profile", "--memory", "--python", launcher, "memory_held.py", truth],
+                      cwd=work.path)
+    c = Checks()
+    _status(c, run, 0, "profile --memory through a launcher")
+    doc = load_profile(work.path, "memory_held").doc
+    with open(truth) as f:
+        held = json.load(f)["held"]
+    c.expect((doc.get("max_heap_bytes") or 0) >= held, "max_heap_bytes %r through a launcher "
+             "script; the script held %d" % (doc.get("max_heap_bytes"), held))
+    c.finish(run.describe)
+
+
 CASES = {
     "log_level_warning_keeps_exactly_the_warnings_and_error":
         log_level_warning_keeps_exactly_the_warnings_and_error,
@@ -693,6 +716,7 @@ CASES = {
     "live_prints_summaries_while_the_script_runs": live_prints_summaries_while_the_script_runs,
     "ctrl_c_writes_the_profile_marked_interrupted": ctrl_c_writes_the_profile_marked_interrupted,
     "bad_option_values_exit_64": bad_option_values_exit_64,
+    "memory_through_a_launcher_script": memory_through_a_launcher_script,
 }
 
 
