@@ -4,6 +4,7 @@
 #include "client/report/report_text.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -211,7 +212,14 @@ static void print_unattributed(FILE *out, const struct profile *p, const struct 
     if (outside >= floor)
         fprintf(out, "Outside your code: %.1f%% of the run (start-up, imports%s)\n",
                 100.0 * outside / s->total, s->detailed ? "" : "; --detailed shows them");
-    if (sum >= floor || outside >= floor)
+    /* A failed walk is no observation: the daemon splits its time between
+     * the stacks read before and after it (daemon/sampler.c), so it is not
+     * lost, but the reader should know how many reads failed. */
+    if (p->errors > 0)
+        fprintf(out, "Unreadable stacks: %" PRIu64 " failed reads in %" PRIu64 " samples; their "
+                "time is charged to the stacks read before and after them\n",
+                p->errors, p->samples);
+    if (sum >= floor || outside >= floor || p->errors > 0)
         fputc('\n', out);
 }
 
