@@ -19,6 +19,7 @@
 #include "daemon/endmark.h"
 #include "daemon/oncpu.h"
 #include "daemon/placement.h"
+#include "daemon/pygil.h"
 #include "daemon/rmem.h"
 #include "daemon/taskstat.h"
 #include "daemon/threadstop.h"
@@ -84,6 +85,7 @@ struct thread_track {
     enum cpu_source source;      /* where cpu_ns comes from */
     int clock_fd;                /* its exact clock (cpuclock.h), -1 none */
     int waiting_skips;           /* ticks in a row skipped: waiting for a CPU */
+    uint64_t gil_switches;       /* the GIL's switch count at its last observation */
 };
 
 struct sampler {
@@ -91,6 +93,10 @@ struct sampler {
     struct rmem_proc *mem;
     struct rmem ops;
     struct pywalk *walk;
+    struct py_offsets off; /* the target's layout, for its GIL */
+    uint64_t runtime_addr;
+    int gil_known;         /* off says where the GIL is */
+    struct pygil_state gil; /* as the last observation read it */
     struct codemap *codemap;
     struct oncpu *oncpu;
     struct thread_track *tracks;
@@ -142,6 +148,9 @@ struct sampler *sampler_new(pid_t pid, const struct py_target *target)
     if (!s)
         return NULL;
     s->pid = pid;
+    s->off = target->off;
+    s->runtime_addr = target->runtime_addr;
+    s->gil_known = pygil_known(&target->off);
     s->mem = rmem_proc_new(pid);
     if (s->mem)
         s->ops = rmem_proc_ops(s->mem);
@@ -258,16 +267,31 @@ static const struct pywalk_thread *pythread_of(struct sampler *s, int n, uint32_
     return NULL;
 }
 
-/* Waiting on a futex is waiting for another thread (a lock, a condition, a
- * join, the GIL): idle. Any other system call is I/O or sleep: system. */
-static int blocked_kind(pid_t pid, uint32_t tid)
+/* Waiting on a futex is waiting for another thread: for the GIL when the
+ * futex lies inside the GIL's struct (its condition variables and
+ * mutexes), else a lock, a condition or a join: idle. Any other system
+ * call is I/O or sleep: system. */
+static int blocked_kind(pid_t pid, uint32_t tid, const struct pygil_state *gil)
 {
-    long nr = taskstat_syscall(pid, tid);
+    uint64_t uaddr;
+    long nr = taskstat_syscall(pid, tid, &uaddr);
 #ifdef SYS_futex_waitv
     if (nr == SYS_futex_waitv)
         return SAMPLE_IDLE;
 #endif
-    return nr == SYS_futex ? SAMPLE_IDLE : SAMPLE_SYSTEM;
+    if (nr != SYS_futex)
+        return SAMPLE_SYSTEM;
+    return pygil_has_futex(gil, uaddr) ? SAMPLE_GIL_WAIT : SAMPLE_IDLE;
+}
+
+/* The GIL of the thread's interpreter as it is now (not as a cached page
+ * shows it: its holder changes every few milliseconds). A stopped thread
+ * that holds it keeps it; one that does not is seen as of this read. */
+static void read_gil(struct sampler *s, const struct pywalk_thread *py)
+{
+    rmem_proc_invalidate(s->mem);
+    if (!s->gil_known || pygil_read(&s->ops, &s->off, s->runtime_addr, py->interp, &s->gil) < 0)
+        memset(&s->gil, 0, sizeof(s->gil));
 }
 
 /* One walk from scratch: no page read before this moment (before the hold
@@ -389,14 +413,17 @@ static uint32_t observe_thread(struct sampler *s, const struct pywalk_thread *py
                                struct thread_observation *now, uint64_t *released_ns)
 {
     *now = (struct thread_observation){.valid = 1, .running = st->state == 'R',
-                                       .cpu_kind = SAMPLE_PYTHON, .off_kind = SAMPLE_IDLE};
+                                       .cpu_kind = SAMPLE_PYTHON, .off_kind = SAMPLE_IDLE,
+                                       .gap_kind = SAMPLE_IDLE};
     int rc = walk_thread(s, py->tstate, st, hold, released_ns);
+    read_gil(s, py);
+    now->holds_gil = s->gil.holder && s->gil.holder == py->tstate;
     uint64_t pc, sp;
     if (hold->held && threadstop_regs(hold, &pc, &sp) == 0 &&
         oncpu_classify(s->oncpu, hold, pc) == ONCPU_NATIVE)
         now->cpu_kind = SAMPLE_NATIVE;
     if (st->state == 'S' || st->state == 'D')
-        now->off_kind = blocked_kind(s->pid, hold->tid);
+        now->off_kind = blocked_kind(s->pid, hold->tid, &s->gil);
     uint32_t unplaced = stack_unplaced(s, hold->tid, rc, hold->held);
     if (unplaced != PROTO_PLACED)
         s->stack.nframes = 0;
@@ -405,22 +432,30 @@ static uint32_t observe_thread(struct sampler *s, const struct pywalk_thread *py
 
 static int any_time(const uint64_t ns[SAMPLE_KINDS])
 {
-    return ns[0] || ns[1] || ns[2] || ns[3];
+    for (int k = 0; k < SAMPLE_KINDS; k++)
+        if (ns[k])
+            return 1;
+    return 0;
 }
 
-/* Emits the interval's parts: first what belongs to the previous stack,
- * then what belongs to the current one; remembers the current one. */
+/* Emits the interval's parts: first what belongs to the previous stack
+ * (carried, with the GIL as the previous observation saw it), then what
+ * belongs to the current one, with the interval's CPU time; remembers the
+ * current one. */
 static int emit_split(struct sampler *s, struct thread_track *t, const struct interval_split *split,
-                      const struct thread_observation *now, uint32_t unplaced,
+                      const struct thread_observation *now, uint32_t unplaced, uint64_t cpu_ns,
                       sampler_emit_fn emit, void *ctx)
 {
     int rc = 0;
     if (t->stack && any_time(split->prev_ns)) {
-        struct thread_sample before = {.tid = t->tid, .unplaced = t->unplaced, .stack = t->stack};
+        struct thread_sample before = {
+            .tid = t->tid, .unplaced = t->unplaced, .stack = t->stack,
+            .flags = PROTO_SAMPLE_CARRIED | (t->seen.holds_gil ? PROTO_SAMPLE_GIL : 0)};
         memcpy(before.ns, split->prev_ns, sizeof(before.ns));
         rc = emit(ctx, &before);
     }
-    struct thread_sample out = {.tid = t->tid, .unplaced = unplaced, .stack = &s->stack};
+    struct thread_sample out = {.tid = t->tid, .unplaced = unplaced, .stack = &s->stack,
+                                .flags = now->holds_gil ? PROTO_SAMPLE_GIL : 0, .cpu_ns = cpu_ns};
     memcpy(out.ns, split->cur_ns, sizeof(out.ns));
     if (rc == 0)
         rc = emit(ctx, &out);
@@ -489,6 +524,7 @@ static int sample_helper_thread(struct sampler *s, const struct interval_time *t
 {
     out->ns[SAMPLE_NATIVE] = time->cpu - time->kernel;
     out->ns[SAMPLE_SYSTEM] = time->kernel;
+    out->cpu_ns = time->cpu;
     out->stack = tick->have_main ? &s->main_stack : NULL;
     if (tick->have_main)
         out->unplaced = tick->main_unplaced;
@@ -614,6 +650,35 @@ static void remember_hold(struct thread_track *t, const struct pywalk_stack *sta
     t->held_at = stack->nframes ? stack->frames[0] : (struct pywalk_frame){UINT32_MAX, -1};
 }
 
+/* A thread skipped while it waits for a CPU still counts for the GIL: a
+ * preempted thread keeps the GIL it holds, and the share of ticks holding
+ * it is a share of the wall time. An observation without time, at the
+ * stack it was preempted in; its interval stays carried. */
+static int observe_gil_only(struct sampler *s, const struct thread_track *t,
+                            const struct pywalk_thread *py, sampler_emit_fn emit, void *ctx)
+{
+    if (!s->gil_known || !t->stack)
+        return 0;
+    read_gil(s, py);
+    struct thread_sample out = {.tid = t->tid, .unplaced = t->unplaced, .stack = t->stack,
+                                .flags = s->gil.holder == py->tstate ? PROTO_SAMPLE_GIL : 0};
+    return emit(ctx, &out);
+}
+
+/* What a thread running at both ends of its interval waited in between,
+ * if it was off CPU: for the GIL when it runs the interpreter's own code
+ * now and the GIL went to another thread meantime (it gave the GIL up
+ * after its switch interval and waited to get it back). Inside a C call
+ * the wait was the call's own (a lock, a join); with the GIL never handed
+ * over, nobody made it wait for the GIL: idle, either way. */
+static int gap_kind(struct sampler *s, struct thread_track *t,
+                    const struct thread_observation *now, int is_new)
+{
+    int moved = s->gil.addr && !is_new && s->gil.switches != t->gil_switches;
+    t->gil_switches = s->gil.switches;
+    return moved && now->cpu_kind == SAMPLE_PYTHON ? SAMPLE_GIL_WAIT : SAMPLE_IDLE;
+}
+
 static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
                        sampler_emit_fn emit, void *ctx)
 {
@@ -630,12 +695,12 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
                          wants_hold(s, t, tick, clock_monotonic_ns()));
     int read = read_thread(s, t, is_new, hold_it, tick->lone, &st, &hold, &source, &now_ns);
     if (read == -EAGAIN) {
-        /* Waiting for a CPU: this tick does not sample it (see
+        /* Waiting for a CPU: this tick does not sample its time (see
          * SAMPLER_MAX_WAITING_SKIPS); its last stack stays current. */
         t->seen_tick = s->ticks;
         if (tid == (uint32_t)s->pid && t->stack)
             tick->have_main = 1;
-        return 0;
+        return py ? observe_gil_only(s, t, py, emit, ctx) : 0;
     }
     if (read < 0)
         return 0; /* exited since the listing */
@@ -672,6 +737,7 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
          * whichever binary holds it. */
         if (now.running && s->stack.top_op == PYOP_CALL)
             now.cpu_kind = SAMPLE_NATIVE;
+        now.gap_kind = gap_kind(s, t, &now, is_new);
         if (tid == (uint32_t)s->pid) {
             s->main_stack = s->stack;
             tick->have_main = 1;
@@ -679,7 +745,7 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
         }
         struct interval_split split;
         attribute_interval(&t->seen, &now, &time, &split);
-        rc = emit_split(s, t, &split, &now, unplaced, emit, ctx);
+        rc = emit_split(s, t, &split, &now, unplaced, time.cpu, emit, ctx);
     }
     t->held_ns = released_ns + threadstop_release(&hold);
     return rc;

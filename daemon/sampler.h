@@ -1,6 +1,7 @@
 /* One sampling tick over one target: for every thread, the time since the
- * previous tick split into Python, native, system and idle time (from the
- * thread's CPU clock and state in /proc), and its Python stack. */
+ * previous tick split into Python, native, system, idle and GIL-wait time
+ * (from the thread's CPU clock and state in /proc), whether it holds the
+ * GIL, and its Python stack. */
 #ifndef FAH_DAEMON_SAMPLER_H
 #define FAH_DAEMON_SAMPLER_H
 
@@ -13,7 +14,9 @@
 struct thread_sample {
     uint32_t tid;
     uint32_t unplaced;          /* PROTO_UNPLACED_*: why there is no stack; 0 placed */
+    uint32_t flags;             /* PROTO_SAMPLE_GIL, PROTO_SAMPLE_CARRIED */
     uint64_t ns[SAMPLE_KINDS];  /* the interval, split by where it went */
+    uint64_t cpu_ns;            /* the interval's CPU time; 0 in a carried part */
     const struct pywalk_stack *stack; /* NULL: no Python stack */
 };
 

@@ -238,6 +238,43 @@ static int check_groups(const struct parse_ctx *c)
     return 0;
 }
 
+/* sizeof(struct _gil_runtime_state) in default builds on x86-64 glibc:
+ * interval, last_holder, locked, switch_number, then two pthread
+ * condition variables (48 bytes) and two mutexes (40), in 3.12-3.14
+ * (Include/internal/pycore_gil.h; 208 in the DWARF of pyenv 3.12.1 and
+ * 3.13.0). The debug offsets give neither it nor switch_number, the
+ * unsigned long declared right after the int locked. */
+#define DEFAULT_GIL_SIZE 208
+
+/* The GIL: interpreter_state.ceval_gil is the offset of the pointer
+ * interp->ceval.gil; the locked and holder slots are offsets from the
+ * interpreter into its own embedded GIL, which starts at
+ * gil_runtime_state: the difference places them inside the GIL struct.
+ * Left absent when any of them is out of place: stacks do not need it. */
+static void gil_from_debug_offsets(const struct parse_ctx *c, struct py_offsets *off)
+{
+    uint64_t ceval_gil, base, locked, holder, interp_size;
+    char err[8];
+    struct parse_ctx quiet = *c;
+
+    quiet.err = err;
+    quiet.errlen = sizeof(err);
+    if (slot_value(&quiet, "interpreter_state.ceval_gil", &ceval_gil) ||
+        slot_value(&quiet, "interpreter_state.gil_runtime_state", &base) ||
+        slot_value(&quiet, "interpreter_state.gil_runtime_state_locked", &locked) ||
+        slot_value(&quiet, "interpreter_state.gil_runtime_state_holder", &holder) ||
+        slot_value(&quiet, "interpreter_state.size", &interp_size))
+        return;
+    if (ceval_gil + 8 > interp_size || locked < base || holder < base ||
+        locked - base + 16 > DEFAULT_GIL_SIZE || holder - base + 8 > DEFAULT_GIL_SIZE)
+        return;
+    off->interp.ceval_gil = (int32_t)ceval_gil;
+    off->gil.locked = (int32_t)(locked - base);
+    off->gil.last_holder = (int32_t)(holder - base);
+    off->gil.switch_number = (int32_t)((locked - base + 4 + 7) & ~(uint64_t)7);
+    off->gil.size = DEFAULT_GIL_SIZE;
+}
+
 int dbgoff_parse(const void *buf, size_t len, struct py_offsets *off, char *err, size_t errlen)
 {
     static const struct {
@@ -328,6 +365,7 @@ int dbgoff_parse(const void *buf, size_t len, struct py_offsets *off, char *err,
      * 3.12 on it is PyASCIIObject followed by Py_ssize_t utf8_length and
      * char *utf8 (Include/cpython/unicodeobject.h). */
     off->unicode.compact_size = off->unicode.ascii_size + 2 * 8;
+    gil_from_debug_offsets(&c, off);
     /* Owner values are enum constants, not offsets: enum _frameowner in
      * pycore_frame.h (3.13: CSTACK = 3) and pycore_interpframe_structs.h
      * (3.14: INTERPRETER = 3, CSTACK = 4). */

@@ -438,6 +438,7 @@ int dwoff_enumerator(struct dwoff *d, const char *type, const char *name, int64_
 #define T_COMPACT "PyCompactUnicodeObject"
 #define T_OBJECT "PyObject|_object"
 #define T_OWNER "_frameowner"
+#define T_GIL "_gil_runtime_state"
 
 /* Where each py_offsets field comes from, for the minor versions that have
  * it; member NULL means sizeof(type). */
@@ -485,6 +486,14 @@ static const struct dw_rule {
     {"unicode.ascii_size", T_ASCII, NULL, 8, 255},
     {"unicode.compact_size", T_COMPACT, NULL, 8, 255},
     {"object.ob_type", T_OBJECT, "ob_type", 8, 255},
+    /* One GIL in the runtime up to 3.11; from 3.12 each interpreter points
+     * to the one it uses (pycore_ceval_state.h: struct _ceval_state.gil). */
+    {"runtime.gil", T_RUNTIME, "ceval.gil", 8, 11},
+    {"interp.ceval_gil", T_INTERP, "ceval.gil", 12, 255},
+    {"gil.size", T_GIL, NULL, 8, 255},
+    {"gil.last_holder", T_GIL, "last_holder", 8, 255},
+    {"gil.locked", T_GIL, "locked", 8, 255},
+    {"gil.switch_number", T_GIL, "switch_number", 8, 255},
 };
 
 /* Enumerators of enum _frameowner (3.11+); 3.11 has no C-stack owner and
@@ -526,7 +535,10 @@ int dwoff_fill(struct dwoff *d, uint32_t version_hex, struct py_offsets *off, ch
     }
     for (size_t j = 0; j < ntypes; j++) {
         int32_t unused;
-        if (strcmp(types[j], T_OWNER) != 0 && dwoff_size(d, types[j], &unused) != 0) {
+        /* The GIL is extra information: a build without its type still
+         * gets its stacks walked. */
+        if (strcmp(types[j], T_OWNER) != 0 && strcmp(types[j], T_GIL) != 0 &&
+            dwoff_size(d, types[j], &unused) != 0) {
             snprintf(err, errlen, "dwarf %s: no definition of %s", dwoff_debug_path(d), types[j]);
             return -ENOENT;
         }

@@ -11,8 +11,10 @@
 
 const struct pyoff_field pyoff_fields[] = {
     FIELD(runtime.interpreters_head),
+    FIELD(runtime.gil),
     FIELD(interp.next),
     FIELD(interp.threads_head),
+    FIELD(interp.ceval_gil),
     FIELD(thread.size),
     FIELD(thread.next),
     FIELD(thread.interp),
@@ -47,6 +49,10 @@ const struct pyoff_field pyoff_fields[] = {
     FIELD(unicode.ascii_size),
     FIELD(unicode.compact_size),
     FIELD(object.ob_type),
+    FIELD(gil.size),
+    FIELD(gil.last_holder),
+    FIELD(gil.locked),
+    FIELD(gil.switch_number),
 };
 const size_t pyoff_nfields = sizeof(pyoff_fields) / sizeof(pyoff_fields[0]);
 

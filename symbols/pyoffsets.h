@@ -56,11 +56,15 @@ struct py_offsets {
 
     struct {
         int32_t interpreters_head; /* _PyRuntimeState.interpreters.head */
+        int32_t gil; /* _PyRuntimeState.ceval.gil: the one GIL, embedded (3.8-3.11) */
     } runtime;
 
     struct {
         int32_t next;         /* PyInterpreterState.next */
         int32_t threads_head; /* .tstate_head (<=3.10), .threads.head (3.11+) */
+        /* .ceval.gil: pointer to the GIL this interpreter uses (3.12+,
+         * where GILs belong to interpreters) */
+        int32_t ceval_gil;
     } interp;
 
     struct {
@@ -123,6 +127,15 @@ struct py_offsets {
     struct {
         int32_t ob_type; /* PyObject.ob_type */
     } object;
+
+    struct { /* struct _gil_runtime_state */
+        int32_t size;        /* its threads wait for it on futexes inside it */
+        int32_t last_holder; /* PyThreadState *: the holder while locked */
+        int32_t locked;      /* int: nonzero while someone holds it */
+        /* unsigned long: how often another thread took it (take_gil counts
+         * a take by a thread other than last_holder) */
+        int32_t switch_number;
+    } gil;
 };
 
 /* The bits of PyASCIIObject.state the string reader needs; the same in every

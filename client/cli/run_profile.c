@@ -221,6 +221,8 @@ static int run_once(const struct profile_options *o, struct run_paths *paths_)
         return EXIT_PROFILER;
     }
     struct profile *p = profile_new();
+    if (p)
+        p->gil_only = o->gil_only; /* the collector filters by it */
     struct collect_result result = {0};
     struct live live = {.bootstrap = launch.bootstrap, .pid = child, .trace = o->trace,
                         .so = {.root = paths.root, .detailed = o->detailed,
