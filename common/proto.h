@@ -64,9 +64,11 @@ enum proto_type {
      * start (ns), u32 tid, u32 flags (PROTO_SAMPLE_*), u32 unplaced
      * (PROTO_UNPLACED_*: why the time has no stack; 0 when it has one),
      * u64 python ns, u64 native ns, u64 system ns, u64 idle ns, u64 GIL
-     * wait ns, u64 CPU ns (the interval's time on CPU, whatever its kind;
-     * 0 in a PROTO_SAMPLE_CARRIED part), u32 frame count n, then n times
-     * {u32 code id, i32 line}, innermost first. */
+     * wait ns, u64 CPU ns (the interval's time on CPU, whatever its kind),
+     * u64 wall ns (the time since the thread's previous observation: the
+     * weight of PROTO_SAMPLE_GIL; 0 for threads without Python), both 0 in
+     * a PROTO_SAMPLE_CARRIED part, u32 frame count n, then n times {u32
+     * code id, i32 line}, innermost first. */
     PROTO_SAMPLE = 105,
     /* daemon -> client: the session is over and nothing follows. u32 reason
      * (PROTO_END_*), u64 ticks, u64 errors, then a NUL-terminated detail. */
@@ -248,7 +250,7 @@ struct proto_code {
 struct proto_sample {
     uint64_t time_ns;
     uint32_t tid, flags, unplaced;
-    uint64_t python_ns, native_ns, system_ns, idle_ns, gil_wait_ns, cpu_ns;
+    uint64_t python_ns, native_ns, system_ns, idle_ns, gil_wait_ns, cpu_ns, wall_ns;
     uint32_t nframes;
     struct proto_frame frames[PROTO_MAX_FRAMES];
 };

@@ -5,6 +5,7 @@
 #include "daemon/sampler.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -20,6 +21,7 @@
 #include "daemon/oncpu.h"
 #include "daemon/placement.h"
 #include "daemon/pygil.h"
+#include "daemon/pythreadname.h"
 #include "daemon/rmem.h"
 #include "daemon/taskstat.h"
 #include "daemon/threadstop.h"
@@ -55,6 +57,11 @@
 /* The kernel's CPUCLOCK_SCHED clock of a whole process (clock_getcpuclockid
  * works for pids too, but this avoids a glibc call per tick). */
 #define SAMPLER_PROCESS_CLOCK(pid) ((clockid_t)(((unsigned)~(pid) << 3) | 2u))
+/* threading._active is read again after this long, to follow renames... */
+#define SAMPLER_NAMES_REREAD_NS 1000000000u
+/* ...or after this long when a thread is missing from it: a thread enters
+ * it only once it runs, a moment after its thread state exists. */
+#define SAMPLER_NAMES_RETRY_NS 100000000u
 
 /* Where a thread's CPU time comes from. Only the first is exact at every
  * tick; without it (perf counters refused) a running thread is stopped to
@@ -86,6 +93,8 @@ struct thread_track {
     int clock_fd;                /* its exact clock (cpuclock.h), -1 none */
     int waiting_skips;           /* ticks in a row skipped: waiting for a CPU */
     uint64_t gil_switches;       /* the GIL's switch count at its last observation */
+    uint64_t gil_seen_ns;        /* when its GIL state was last read */
+    uint64_t first_seen_ns;      /* when the sampler first listed it */
 };
 
 struct sampler {
@@ -97,6 +106,9 @@ struct sampler {
     uint64_t runtime_addr;
     int gil_known;         /* off says where the GIL is */
     struct pygil_state gil; /* as the last observation read it */
+    struct pythreadnames *names; /* threading's names, as last read */
+    uint64_t names_read_ns;      /* when; 0 never */
+    int npy;                     /* Python threads in pythreads[] */
     struct codemap *codemap;
     struct oncpu *oncpu;
     struct thread_track *tracks;
@@ -154,10 +166,14 @@ struct sampler *sampler_new(pid_t pid, const struct py_target *target)
     s->mem = rmem_proc_new(pid);
     if (s->mem)
         s->ops = rmem_proc_ops(s->mem);
+    s->names = calloc(1, sizeof(*s->names));
+    if (s->names)
+        s->names->obj = (struct pyobj){.mem = &s->ops, .off = &s->off,
+                                       .layout = pyoff_instance_dict(&s->off)};
     s->walk = s->mem ? pywalk_new(target, &s->ops) : NULL;
     s->codemap = codemap_new(pid, target);
     s->oncpu = s->codemap ? oncpu_new(s->codemap) : NULL;
-    if (!s->mem || !s->walk || !s->codemap || !s->oncpu) {
+    if (!s->mem || !s->walk || !s->codemap || !s->oncpu || !s->names) {
         sampler_free(s);
         return NULL;
     }
@@ -172,6 +188,7 @@ void sampler_free(struct sampler *s)
     codemap_free(s->codemap);
     pywalk_free(s->walk);
     rmem_proc_free(s->mem);
+    free(s->names);
     for (size_t i = 0; i < s->ntracks; i++) {
         free(s->tracks[i].stack);
         close_exact_clock(&s->tracks[i]);
@@ -223,6 +240,14 @@ void sampler_walk_stats(const struct sampler *s, struct sampler_walk_stats *out)
     *out = s->walk_stats;
 }
 
+static const struct thread_track *find_track(const struct sampler *s, uint32_t tid)
+{
+    for (size_t i = 0; i < s->ntracks; i++)
+        if (s->tracks[i].tid == tid)
+            return &s->tracks[i];
+    return NULL;
+}
+
 /* The track of tid, created on first sight. NULL when out of memory. */
 static struct thread_track *track_of(struct sampler *s, uint32_t tid, int *is_new)
 {
@@ -240,6 +265,7 @@ static struct thread_track *track_of(struct sampler *s, uint32_t tid, int *is_ne
     struct thread_track *t = &s->tracks[s->ntracks++];
     memset(t, 0, sizeof(*t));
     t->tid = tid;
+    t->first_seen_ns = clock_monotonic_ns();
     t->clock_fd = open_exact_clock(s, tid);
     return t;
 }
@@ -265,6 +291,31 @@ static const struct pywalk_thread *pythread_of(struct sampler *s, int n, uint32_
         if (s->pythreads[i].tid == tid)
             return &s->pythreads[i];
     return NULL;
+}
+
+int sampler_thread_name(struct sampler *s, uint32_t tid, uint64_t now_ns, char *name,
+                        size_t len)
+{
+    const struct pywalk_thread *py = pythread_of(s, s->npy, tid);
+    const struct thread_track *t = find_track(s, tid);
+    if (!py || !t)
+        return -ENOENT;
+    /* glibc hands a finished thread's pthread_t to the next thread: only a
+     * reading made since this thread appeared names it. (The old thread
+     * left _active before it ended, the new one enters it as it starts.) */
+    int stale = s->names_read_ns < t->first_seen_ns;
+    const char *found = stale ? NULL : pythreadname_find(s->names, py->pthread_id);
+    uint64_t age = now_ns - s->names_read_ns;
+    if (stale || age >= SAMPLER_NAMES_REREAD_NS || (!found && age >= SAMPLER_NAMES_RETRY_NS)) {
+        rmem_proc_invalidate(s->mem);
+        pythreadname_scan(s->names, py->interp);
+        s->names_read_ns = now_ns;
+        found = pythreadname_find(s->names, py->pthread_id);
+    }
+    if (!found)
+        return -ENOENT;
+    snprintf(name, len, "%s", found);
+    return 0;
 }
 
 /* Waiting on a futex is waiting for another thread: for the GIL when the
@@ -443,8 +494,8 @@ static int any_time(const uint64_t ns[SAMPLE_KINDS])
  * belongs to the current one, with the interval's CPU time; remembers the
  * current one. */
 static int emit_split(struct sampler *s, struct thread_track *t, const struct interval_split *split,
-                      const struct thread_observation *now, uint32_t unplaced, uint64_t cpu_ns,
-                      sampler_emit_fn emit, void *ctx)
+                      const struct thread_observation *now, uint32_t unplaced,
+                      const struct thread_sample *extra, sampler_emit_fn emit, void *ctx)
 {
     int rc = 0;
     if (t->stack && any_time(split->prev_ns)) {
@@ -455,7 +506,8 @@ static int emit_split(struct sampler *s, struct thread_track *t, const struct in
         rc = emit(ctx, &before);
     }
     struct thread_sample out = {.tid = t->tid, .unplaced = unplaced, .stack = &s->stack,
-                                .flags = now->holds_gil ? PROTO_SAMPLE_GIL : 0, .cpu_ns = cpu_ns};
+                                .flags = now->holds_gil ? PROTO_SAMPLE_GIL : 0,
+                                .cpu_ns = extra->cpu_ns, .wall_ns = extra->wall_ns};
     memcpy(out.ns, split->cur_ns, sizeof(out.ns));
     if (rc == 0)
         rc = emit(ctx, &out);
@@ -650,33 +702,48 @@ static void remember_hold(struct thread_track *t, const struct pywalk_stack *sta
     t->held_at = stack->nframes ? stack->frames[0] : (struct pywalk_frame){UINT32_MAX, -1};
 }
 
+/* The wall time between this observation of the thread's GIL state and
+ * the previous one (the client weighs GIL states by it: see
+ * profile_thread_observe). */
+static uint64_t gil_span(struct thread_track *t, uint64_t now_ns)
+{
+    uint64_t span = now_ns > t->gil_seen_ns ? now_ns - t->gil_seen_ns : 0;
+    t->gil_seen_ns = now_ns;
+    return span;
+}
+
 /* A thread skipped while it waits for a CPU still counts for the GIL: a
  * preempted thread keeps the GIL it holds, and the share of ticks holding
  * it is a share of the wall time. An observation without time, at the
  * stack it was preempted in; its interval stays carried. */
-static int observe_gil_only(struct sampler *s, const struct thread_track *t,
+static int observe_gil_only(struct sampler *s, struct thread_track *t,
                             const struct pywalk_thread *py, sampler_emit_fn emit, void *ctx)
 {
     if (!s->gil_known || !t->stack)
         return 0;
     read_gil(s, py);
     struct thread_sample out = {.tid = t->tid, .unplaced = t->unplaced, .stack = t->stack,
-                                .flags = s->gil.holder == py->tstate ? PROTO_SAMPLE_GIL : 0};
+                                .flags = s->gil.holder == py->tstate ? PROTO_SAMPLE_GIL : 0,
+                                .wall_ns = gil_span(t, clock_monotonic_ns())};
     return emit(ctx, &out);
 }
 
 /* What a thread running at both ends of its interval waited in between,
- * if it was off CPU: for the GIL when it runs the interpreter's own code
- * now and the GIL went to another thread meantime (it gave the GIL up
- * after its switch interval and waited to get it back). Inside a C call
- * the wait was the call's own (a lock, a join); with the GIL never handed
- * over, nobody made it wait for the GIL: idle, either way. */
+ * if it was off CPU: for the GIL when the GIL went to another thread
+ * meantime and the thread ran the interpreter's own code at either end (it
+ * gave the GIL up after its switch interval and waited to get it back; a
+ * quick C call such as time.perf_counter() can hold one end). Inside C
+ * calls at both ends the wait was most likely the call's own (a lock, a
+ * join); with the GIL never handed over, nobody made it wait for the GIL:
+ * idle, either way. */
 static int gap_kind(struct sampler *s, struct thread_track *t,
                     const struct thread_observation *now, int is_new)
 {
     int moved = s->gil.addr && !is_new && s->gil.switches != t->gil_switches;
     t->gil_switches = s->gil.switches;
-    return moved && now->cpu_kind == SAMPLE_PYTHON ? SAMPLE_GIL_WAIT : SAMPLE_IDLE;
+    int in_interpreter = now->cpu_kind == SAMPLE_PYTHON ||
+                         (t->seen.running && t->seen.cpu_kind == SAMPLE_PYTHON);
+    return moved && in_interpreter ? SAMPLE_GIL_WAIT : SAMPLE_IDLE;
 }
 
 static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
@@ -710,7 +777,7 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
         t->source = source;
     t->seen_tick = s->ticks;
     if (is_new)
-        t->when_ns = s->ticks == 1 ? now_ns : s->last_tick_ns;
+        t->gil_seen_ns = t->when_ns = s->ticks == 1 ? now_ns : s->last_tick_ns;
     if (is_new && s->ticks == 1) {
         /* The first tick only sets the clocks: what ran before is unknown. */
         t->cpu_ns = st.cpu_ns;
@@ -745,7 +812,8 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
         }
         struct interval_split split;
         attribute_interval(&t->seen, &now, &time, &split);
-        rc = emit_split(s, t, &split, &now, unplaced, time.cpu, emit, ctx);
+        struct thread_sample extra = {.cpu_ns = time.cpu, .wall_ns = gil_span(t, now_ns)};
+        rc = emit_split(s, t, &split, &now, unplaced, &extra, emit, ctx);
     }
     t->held_ns = released_ns + threadstop_release(&hold);
     return rc;
@@ -770,6 +838,7 @@ int sampler_tick(struct sampler *s, uint64_t now_ns, sampler_emit_fn emit, void 
     s->ticks++;
     main_thread_first(s, ntids);
     struct tick_state tick = {.npy = list_python_threads(s, ntids), .lone = ntids == 1};
+    s->npy = tick.npy;
     int rc = 0;
     s->nrunning = 0;
     for (int i = 0; i < ntids && rc == 0; i++)

@@ -51,7 +51,8 @@ void stream_msg_sample(struct proto_buf *msg, const struct thread_sample *sample
                              .system_ns = sample->ns[SAMPLE_SYSTEM],
                              .idle_ns = sample->ns[SAMPLE_IDLE],
                              .gil_wait_ns = sample->ns[SAMPLE_GIL_WAIT],
-                             .cpu_ns = sample->cpu_ns};
+                             .cpu_ns = sample->cpu_ns,
+                             .wall_ns = sample->wall_ns};
     s.nframes = copy_frames(sample->stack, s.frames);
     proto_encode_sample(msg, &s);
 }

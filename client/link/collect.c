@@ -63,10 +63,8 @@ static int count_thread(struct profile *p, const struct proto_sample *s)
     struct profile_thread *t = profile_thread_of(p, s->tid);
     if (!t)
         return -ENOMEM;
-    if (!(s->flags & PROTO_SAMPLE_CARRIED)) {
-        t->samples++;
-        t->gil_samples += (s->flags & PROTO_SAMPLE_GIL) != 0;
-    }
+    if (!(s->flags & PROTO_SAMPLE_CARRIED))
+        profile_thread_observe(t, (double)s->wall_ns / 1e9, (s->flags & PROTO_SAMPLE_GIL) != 0);
     t->cpu_seconds += (double)s->cpu_ns / 1e9;
     t->gil_wait_seconds += (double)s->gil_wait_ns / 1e9;
     return 0;

@@ -269,6 +269,21 @@ int profile_add_sample(struct profile *p, uint32_t tid,
     return profile_add_stack(p, tid, frames, n, 1, seconds);
 }
 
+void profile_thread_observe(struct profile_thread *t, double span_s, int held)
+{
+    int counted = t->held_last < 0 ? held : t->held_last;
+    t->samples++;
+    t->gil_samples += held != 0;
+    t->observed_seconds += span_s;
+    t->gil_seconds += counted ? span_s : 0.0;
+    t->held_last = held != 0;
+}
+
+double profile_thread_gil_percent(const struct profile_thread *t)
+{
+    return t->observed_seconds > 0 ? 100.0 * t->gil_seconds / t->observed_seconds : 0.0;
+}
+
 struct profile_thread *profile_thread_of(struct profile *p, uint32_t tid)
 {
     for (size_t i = 0; i < p->nthreads; i++)
@@ -280,6 +295,7 @@ struct profile_thread *profile_thread_of(struct profile *p, uint32_t tid)
     p->threads = threads;
     memset(&threads[p->nthreads], 0, sizeof(threads[0]));
     threads[p->nthreads].tid = tid;
+    threads[p->nthreads].held_last = -1;
     return &threads[p->nthreads++];
 }
 

@@ -62,6 +62,10 @@ struct profile_thread {
     uint64_t samples;     /* observations of the thread (ticks that read it) */
     uint64_t gil_samples; /* of them, those that found it holding the GIL */
     double cpu_seconds;   /* its time on CPU (python, native, kernel) */
+    /* Wall time between its observations, and the part of it that
+     * profile_thread_observe counts as held: their ratio is its GIL share. */
+    double observed_seconds, gil_seconds;
+    int held_last; /* its last observation found it holding the GIL; -1 none */
     double gil_wait_seconds; /* its time blocked waiting for the GIL */
 };
 
@@ -127,6 +131,18 @@ int profile_add_sample(struct profile *p, uint32_t tid,
 
 /* Records or renames a thread. Returns 0 or -ENOMEM. */
 int profile_set_thread(struct profile *p, uint32_t tid, const char *name);
+
+/* Adds an observation of thread t made span_s after its previous one,
+ * holding the GIL or not. The span counts as held when the previous
+ * observation held it (the first: this one). Charging a span to its start
+ * keeps the share right when the daemon, short of CPU, ticks late: a
+ * delayed tick tends to come just after a thread let go of the GIL and
+ * blocked (a CPU came free), while the moment the delay began is not tied
+ * to the GIL. */
+void profile_thread_observe(struct profile_thread *t, double span_s, int held);
+
+/* 100 * the share of thread t's observed time at which it held the GIL. */
+double profile_thread_gil_percent(const struct profile_thread *t);
 
 /* The thread tid, recorded without a name when new; NULL when out of
  * memory. The pointer is valid until the next thread is recorded. */

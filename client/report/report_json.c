@@ -184,7 +184,9 @@ static void add_threads(struct jw *w, cJSON *doc, const struct profile *p)
         str(w, o, "name", t->name);
         num(w, o, "samples", (double)t->samples);
         num(w, o, "gil_samples", (double)t->gil_samples);
-        pct(w, o, "gil_percent", summary_percent((double)t->gil_samples, (double)t->samples));
+        num(w, o, "observed_seconds", t->observed_seconds);
+        num(w, o, "gil_seconds", t->gil_seconds);
+        pct(w, o, "gil_percent", profile_thread_gil_percent(t));
         num(w, o, "cpu_seconds", t->cpu_seconds);
         num(w, o, "gil_wait_seconds", t->gil_wait_seconds);
     }

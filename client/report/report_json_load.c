@@ -270,7 +270,7 @@ static int read_threads(struct jr *r, const cJSON *doc)
     cJSON_ArrayForEach(t, arr) {
         char where[48];
         const char *name = NULL;
-        double tid = 0, samples = 0, gil = 0, cpu = 0, wait = 0;
+        double tid = 0, samples = 0, gil = 0, cpu = 0, wait = 0, seen = 0, held = 0;
 
         snprintf(where, sizeof(where), "threads[%zu]: ", i++);
         if (!cJSON_IsObject(t))
@@ -280,7 +280,9 @@ static int read_threads(struct jr *r, const cJSON *doc)
             (rc = get_num(r, t, where, "samples", 0, 9007199254740992.0, &samples)) < 0 ||
             (rc = get_num(r, t, where, "gil_samples", 0, samples, &gil)) < 0 ||
             (rc = get_num(r, t, where, "cpu_seconds", 0, HUGE_VAL, &cpu)) < 0 ||
-            (rc = get_num(r, t, where, "gil_wait_seconds", 0, HUGE_VAL, &wait)) < 0)
+            (rc = get_num(r, t, where, "gil_wait_seconds", 0, HUGE_VAL, &wait)) < 0 ||
+            (rc = get_num(r, t, where, "observed_seconds", 0, HUGE_VAL, &seen)) < 0 ||
+            (rc = get_num(r, t, where, "gil_seconds", 0, seen, &held)) < 0)
             return rc;
         struct profile_thread *th = profile_thread_of(r->p, (uint32_t)tid);
         if (!th || profile_set_string(&th->name, name) < 0)
@@ -289,6 +291,8 @@ static int read_threads(struct jr *r, const cJSON *doc)
         th->gil_samples = (uint64_t)gil;
         th->cpu_seconds = cpu;
         th->gil_wait_seconds = wait;
+        th->observed_seconds = seen;
+        th->gil_seconds = held;
     }
     return 0;
 }

@@ -34,7 +34,7 @@ void report_text_threads(FILE *out, const struct profile *p)
             continue; /* named by a heap event only */
         fprintf(out, "  %-*.*s %8u %9.3f %8.1f%% %13.3f\n", width, width, t->name ? t->name : "?",
                 t->tid, t->cpu_seconds,
-                summary_percent((double)t->gil_samples, (double)t->samples), t->gil_wait_seconds);
+                profile_thread_gil_percent(t), t->gil_wait_seconds);
     }
     fputc('\n', out);
 }

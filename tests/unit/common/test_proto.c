@@ -27,6 +27,7 @@ static void build_sample_flags(struct proto_buf *b, uint32_t nframes, uint32_t u
     proto_put_u64(b, 4);
     proto_put_u64(b, 5);
     proto_put_u64(b, 6);
+    proto_put_u64(b, 7);
     proto_put_u32(b, nframes);
     for (uint32_t i = 0; i < nframes; i++) {
         proto_put_u32(b, i * 10);
@@ -61,6 +62,7 @@ static void test_sample_round_trip(void)
     CHECK_EQ_INT(s->python_ns + s->native_ns + s->system_ns + s->idle_ns, 10);
     CHECK_EQ_INT(s->gil_wait_ns, 5);
     CHECK_EQ_INT(s->cpu_ns, 6);
+    CHECK_EQ_INT(s->wall_ns, 7);
     CHECK_EQ_INT(s->nframes, 3);
     CHECK_EQ_INT(s->frames[2].code_id, 20);
     CHECK_EQ_INT(s->frames[0].line, -1);
