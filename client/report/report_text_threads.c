@@ -20,9 +20,17 @@ static int name_width(const struct profile *p)
     return width;
 }
 
+static size_t sampled_threads(const struct profile *p)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < p->nthreads; i++)
+        n += p->threads[i].samples > 0;
+    return n;
+}
+
 void report_text_threads(FILE *out, const struct profile *p)
 {
-    if (p->nthreads < 2)
+    if (sampled_threads(p) < 2)
         return; /* one thread: the summary above is all about it */
     int width = name_width(p);
     fputs("Threads:\n", out);
@@ -31,7 +39,7 @@ void report_text_threads(FILE *out, const struct profile *p)
     for (size_t i = 0; i < p->nthreads; i++) {
         const struct profile_thread *t = &p->threads[i];
         if (t->samples == 0)
-            continue; /* named by a heap event only */
+            continue; /* named by a heap event only, or by an old profile.json */
         fprintf(out, "  %-*.*s %8u %9.3f %8.1f%% %13.3f\n", width, width, t->name ? t->name : "?",
                 t->tid, t->cpu_seconds,
                 profile_thread_gil_percent(t), t->gil_wait_seconds);
