@@ -38,6 +38,14 @@ void attribute_interval(const struct thread_observation *prev,
         charge_cpu(out->cur_ns, cur->cpu_kind, time);
         if (!time->alone)
             out->cur_ns[cur->gap_kind] += off;
+    } else if (prev->off_kind != cur->off_kind &&
+               (prev->off_kind == SAMPLE_GIL_WAIT || cur->off_kind == SAMPLE_GIL_WAIT)) {
+        /* From one wait to another, one of them for the GIL (a sleeper
+         * woke and waits to take the GIL back): when the first ended is
+         * unknown, so each gets half, each on its own line. */
+        charge_cpu(out->cur_ns, SAMPLE_PYTHON, time);
+        out->prev_ns[prev->off_kind] += off / 2;
+        out->cur_ns[cur->off_kind] += off - off / 2;
     } else {
         /* Blocked at both ends: the short run between was the interpreter
          * going from one wait to the next. */

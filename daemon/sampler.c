@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,7 +19,7 @@
 #include "daemon/endmark.h"
 #include "daemon/oncpu.h"
 #include "daemon/placement.h"
-#include "daemon/pygil.h"
+#include "daemon/gilwatch.h"
 #include "daemon/pythreadname.h"
 #include "daemon/rmem.h"
 #include "daemon/taskstat.h"
@@ -102,10 +101,8 @@ struct sampler {
     struct rmem_proc *mem;
     struct rmem ops;
     struct pywalk *walk;
-    struct py_offsets off; /* the target's layout, for its GIL */
-    uint64_t runtime_addr;
-    int gil_known;         /* off says where the GIL is */
-    struct pygil_state gil; /* as the last observation read it */
+    struct py_offsets off; /* the target's layout, for its GIL and names */
+    struct gilwatch gil;
     struct pythreadnames *names; /* threading's names, as last read */
     uint64_t names_read_ns;      /* when; 0 never */
     int npy;                     /* Python threads in pythreads[] */
@@ -127,6 +124,7 @@ struct sampler {
     int nrunning;
     uint64_t last_hold_ns; /* when any thread was last stopped */
     uint64_t last_tick_ns;
+    uint64_t tick_ns; /* when this tick began */
     uint32_t tids[SAMPLER_MAX_TASKS];
     struct pywalk_thread pythreads[PYWALK_MAX_THREADS];
     struct pywalk_stack stack;      /* the thread being sampled */
@@ -161,11 +159,10 @@ struct sampler *sampler_new(pid_t pid, const struct py_target *target)
         return NULL;
     s->pid = pid;
     s->off = target->off;
-    s->runtime_addr = target->runtime_addr;
-    s->gil_known = pygil_known(&target->off);
     s->mem = rmem_proc_new(pid);
     if (s->mem)
         s->ops = rmem_proc_ops(s->mem);
+    gilwatch_init(&s->gil, &s->off, target->runtime_addr, &s->ops);
     s->names = calloc(1, sizeof(*s->names));
     if (s->names)
         s->names->obj = (struct pyobj){.mem = &s->ops, .off = &s->off,
@@ -318,31 +315,13 @@ int sampler_thread_name(struct sampler *s, uint32_t tid, uint64_t now_ns, char *
     return 0;
 }
 
-/* Waiting on a futex is waiting for another thread: for the GIL when the
- * futex lies inside the GIL's struct (its condition variables and
- * mutexes), else a lock, a condition or a join: idle. Any other system
- * call is I/O or sleep: system. */
-static int blocked_kind(pid_t pid, uint32_t tid, const struct pygil_state *gil)
-{
-    uint64_t uaddr;
-    long nr = taskstat_syscall(pid, tid, &uaddr);
-#ifdef SYS_futex_waitv
-    if (nr == SYS_futex_waitv)
-        return SAMPLE_IDLE;
-#endif
-    if (nr != SYS_futex)
-        return SAMPLE_SYSTEM;
-    return pygil_has_futex(gil, uaddr) ? SAMPLE_GIL_WAIT : SAMPLE_IDLE;
-}
-
-/* The GIL of the thread's interpreter as it is now (not as a cached page
- * shows it: its holder changes every few milliseconds). A stopped thread
- * that holds it keeps it; one that does not is seen as of this read. */
-static void read_gil(struct sampler *s, const struct pywalk_thread *py)
+/* Whether the thread holds the GIL of its interpreter now (not as a cached
+ * page shows it: its holder changes every few milliseconds). A stopped
+ * thread that holds it keeps it; one that does not is seen as of now. */
+static int read_gil(struct sampler *s, const struct pywalk_thread *py)
 {
     rmem_proc_invalidate(s->mem);
-    if (!s->gil_known || pygil_read(&s->ops, &s->off, s->runtime_addr, py->interp, &s->gil) < 0)
-        memset(&s->gil, 0, sizeof(s->gil));
+    return gilwatch_read(&s->gil, py->interp, py->tstate);
 }
 
 /* One walk from scratch: no page read before this moment (before the hold
@@ -467,14 +446,13 @@ static uint32_t observe_thread(struct sampler *s, const struct pywalk_thread *py
                                        .cpu_kind = SAMPLE_PYTHON, .off_kind = SAMPLE_IDLE,
                                        .gap_kind = SAMPLE_IDLE};
     int rc = walk_thread(s, py->tstate, st, hold, released_ns);
-    read_gil(s, py);
-    now->holds_gil = s->gil.holder && s->gil.holder == py->tstate;
+    now->holds_gil = read_gil(s, py);
     uint64_t pc, sp;
     if (hold->held && threadstop_regs(hold, &pc, &sp) == 0 &&
         oncpu_classify(s->oncpu, hold, pc) == ONCPU_NATIVE)
         now->cpu_kind = SAMPLE_NATIVE;
     if (st->state == 'S' || st->state == 'D')
-        now->off_kind = blocked_kind(s->pid, hold->tid, &s->gil);
+        now->off_kind = gilwatch_blocked_kind(&s->gil, s->pid, hold->tid);
     uint32_t unplaced = stack_unplaced(s, hold->tid, rc, hold->held);
     if (unplaced != PROTO_PLACED)
         s->stack.nframes = 0;
@@ -702,9 +680,12 @@ static void remember_hold(struct thread_track *t, const struct pywalk_stack *sta
     t->held_at = stack->nframes ? stack->frames[0] : (struct pywalk_frame){UINT32_MAX, -1};
 }
 
-/* The wall time between this observation of the thread's GIL state and
- * the previous one (the client weighs GIL states by it: see
- * profile_thread_observe). */
+/* The wall time between the tick of this observation of the thread's GIL
+ * state and the tick of the previous one (the client weighs GIL states by
+ * it: see profile_thread_observe). Tick times, not the moments each thread
+ * was read: the threads of a process share one time line, so the shares of
+ * threads that cannot hold the GIL together cannot add up to more than
+ * the whole, even when the daemon, short of CPU, reads them far apart. */
 static uint64_t gil_span(struct thread_track *t, uint64_t now_ns)
 {
     uint64_t span = now_ns > t->gil_seen_ns ? now_ns - t->gil_seen_ns : 0;
@@ -719,31 +700,23 @@ static uint64_t gil_span(struct thread_track *t, uint64_t now_ns)
 static int observe_gil_only(struct sampler *s, struct thread_track *t,
                             const struct pywalk_thread *py, sampler_emit_fn emit, void *ctx)
 {
-    if (!s->gil_known || !t->stack)
+    if (!s->gil.known || !t->stack)
         return 0;
-    read_gil(s, py);
     struct thread_sample out = {.tid = t->tid, .unplaced = t->unplaced, .stack = t->stack,
-                                .flags = s->gil.holder == py->tstate ? PROTO_SAMPLE_GIL : 0,
-                                .wall_ns = gil_span(t, clock_monotonic_ns())};
+                                .flags = read_gil(s, py) ? PROTO_SAMPLE_GIL : 0,
+                                .wall_ns = gil_span(t, s->tick_ns)};
     return emit(ctx, &out);
 }
 
 /* What a thread running at both ends of its interval waited in between,
- * if it was off CPU: for the GIL when the GIL went to another thread
- * meantime and the thread ran the interpreter's own code at either end (it
- * gave the GIL up after its switch interval and waited to get it back; a
- * quick C call such as time.perf_counter() can hold one end). Inside C
- * calls at both ends the wait was most likely the call's own (a lock, a
- * join); with the GIL never handed over, nobody made it wait for the GIL:
- * idle, either way. */
+ * if it was off CPU (gilwatch_gap_kind): it ran the interpreter's own code
+ * at either end, or not. */
 static int gap_kind(struct sampler *s, struct thread_track *t,
                     const struct thread_observation *now, int is_new)
 {
-    int moved = s->gil.addr && !is_new && s->gil.switches != t->gil_switches;
-    t->gil_switches = s->gil.switches;
     int in_interpreter = now->cpu_kind == SAMPLE_PYTHON ||
                          (t->seen.running && t->seen.cpu_kind == SAMPLE_PYTHON);
-    return moved && in_interpreter ? SAMPLE_GIL_WAIT : SAMPLE_IDLE;
+    return gilwatch_gap_kind(&s->gil, &t->gil_switches, in_interpreter, is_new);
 }
 
 static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
@@ -776,8 +749,10 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
     else
         t->source = source;
     t->seen_tick = s->ticks;
-    if (is_new)
-        t->gil_seen_ns = t->when_ns = s->ticks == 1 ? now_ns : s->last_tick_ns;
+    if (is_new) {
+        t->when_ns = s->ticks == 1 ? now_ns : s->last_tick_ns;
+        t->gil_seen_ns = s->ticks == 1 ? s->tick_ns : s->last_tick_ns;
+    }
     if (is_new && s->ticks == 1) {
         /* The first tick only sets the clocks: what ran before is unknown. */
         t->cpu_ns = st.cpu_ns;
@@ -812,7 +787,7 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
         }
         struct interval_split split;
         attribute_interval(&t->seen, &now, &time, &split);
-        struct thread_sample extra = {.cpu_ns = time.cpu, .wall_ns = gil_span(t, now_ns)};
+        struct thread_sample extra = {.cpu_ns = time.cpu, .wall_ns = gil_span(t, s->tick_ns)};
         rc = emit_split(s, t, &split, &now, unplaced, &extra, emit, ctx);
     }
     t->held_ns = released_ns + threadstop_release(&hold);
@@ -832,6 +807,7 @@ static void main_thread_first(struct sampler *s, int ntids)
 int sampler_tick(struct sampler *s, uint64_t now_ns, sampler_emit_fn emit, void *ctx)
 {
     rmem_proc_invalidate(s->mem);
+    s->tick_ns = now_ns;
     int ntids = taskstat_list(s->pid, s->tids, SAMPLER_MAX_TASKS);
     if (ntids <= 0)
         return -ESRCH;

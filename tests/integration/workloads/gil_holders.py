@@ -46,7 +46,7 @@ def spinner(name, stop_at, record):
 def sleeper(name, seconds, record):
     clocks = Clocks()
     time.sleep(seconds)
-    record[name] = clocks.result()
+    record[name] = dict(clocks.result(), slept=seconds)
 
 
 def run_phase(threads):

@@ -82,6 +82,11 @@ static void test_gil_wait_is_its_own_kind(void)
     CHECK_EQ_INT(split.prev_ns[SAMPLE_GIL_WAIT], 6000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_PYTHON], 4000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_IDLE] + split.prev_ns[SAMPLE_IDLE], 0);
+    /* Asleep, then waiting for the GIL: when the sleep ended is unknown. */
+    attribute_interval(&sleeping, &waiting_gil, &(struct interval_time){0, 0, 8001, 0, 0},
+                       &split);
+    CHECK_EQ_INT(split.prev_ns[SAMPLE_SYSTEM], 4000);
+    CHECK_EQ_INT(split.cur_ns[SAMPLE_GIL_WAIT], 4001);
 }
 
 static void test_lone_thread_gap_is_nobody_s(void)
