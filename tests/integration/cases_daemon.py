@@ -20,7 +20,7 @@ from events import Lines, Pidfd, Ready, Go, poll_until
 from harness import (DEBIAN_PYTHON, Checks, Failure, Run, Skip, client_path, find_cpython,
                      fixingahole, load_profile)
 
-PROTO_VERSION = 3
+PROTO_VERSION = 4  # common/proto.h
 HELLO, HELLO_OK, ERROR = 1, 2, 3
 PROFILE, SESSION_STARTED = 100, 101
 LIST, SESSION_INFO, LIST_END, WATCH = 141, 142, 143, 144
