@@ -32,7 +32,8 @@ class Clocks:
 
     def result(self):
         q1, c1, t1 = run_delay(), time.thread_time(), time.perf_counter()
-        return {"lifetime": t1 - self.t0, "thread_time": c1 - self.c0, "run_delay": q1 - self.q0}
+        return {"lifetime": t1 - self.t0, "thread_time": c1 - self.c0, "run_delay": q1 - self.q0,
+                "start": self.t0, "end": t1}
 
 
 def spinner(name, stop_at, record):
