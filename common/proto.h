@@ -20,7 +20,7 @@
 
 #include "common/buf.h"
 
-#define PROTO_VERSION 4
+#define PROTO_VERSION 5
 #define PROTO_HEADER_SIZE 8
 /* No message may be longer: a peer announcing more is dropped. */
 #define PROTO_MAX_PAYLOAD (1u << 20)
@@ -63,8 +63,12 @@ enum proto_type {
     /* daemon -> client: one thread seen at one tick. u64 time since session
      * start (ns), u32 tid, u32 flags (PROTO_SAMPLE_*), u32 unplaced
      * (PROTO_UNPLACED_*: why the time has no stack; 0 when it has one),
-     * u64 python ns, u64 native ns, u64 system ns, u64 idle ns, u32 frame
-     * count n, then n times {u32 code id, i32 line}, innermost first. */
+     * u64 python ns, u64 native ns, u64 system ns, u64 idle ns, u64 GIL
+     * wait ns, u64 CPU ns (the interval's time on CPU, whatever its kind),
+     * u64 wall ns (the time since the thread's previous observation: the
+     * weight of PROTO_SAMPLE_GIL; 0 for threads without Python), both 0 in
+     * a PROTO_SAMPLE_CARRIED part, u32 frame count n, then n times {u32
+     * code id, i32 line}, innermost first. */
     PROTO_SAMPLE = 105,
     /* daemon -> client: the session is over and nothing follows. u32 reason
      * (PROTO_END_*), u64 ticks, u64 errors, then a NUL-terminated detail. */
@@ -148,7 +152,14 @@ enum proto_profile_flags {
 
 enum proto_sample_flags {
     PROTO_SAMPLE_TRUNCATED = 1u << 0, /* the stack could not be read whole */
+    /* The thread held the GIL at the observation this time is charged to. */
+    PROTO_SAMPLE_GIL = 1u << 1,
+    /* The part of an interval charged to the thread's previous observation
+     * (its stack then): the same tick's uncarried sample of the thread is
+     * the new observation, so only those count as samples of the thread. */
+    PROTO_SAMPLE_CARRIED = 1u << 2,
 };
+#define PROTO_SAMPLE_KNOWN (PROTO_SAMPLE_TRUNCATED | PROTO_SAMPLE_GIL | PROTO_SAMPLE_CARRIED)
 
 /* Why a sample's time cannot be placed on a stack. Its time still counts:
  * the client shows it as unattributed, by reason. */
@@ -240,7 +251,7 @@ struct proto_code {
 struct proto_sample {
     uint64_t time_ns;
     uint32_t tid, flags, unplaced;
-    uint64_t python_ns, native_ns, system_ns, idle_ns;
+    uint64_t python_ns, native_ns, system_ns, idle_ns, gil_wait_ns, cpu_ns, wall_ns;
     uint32_t nframes;
     struct proto_frame frames[PROTO_MAX_FRAMES];
 };
@@ -339,7 +350,7 @@ int proto_decode_session_started(const void *payload, size_t len, uint32_t *sess
 int proto_decode_target(const void *payload, size_t len, struct proto_target *out);
 int proto_decode_code(const void *payload, size_t len, struct proto_code *out);
 int proto_decode_thread(const void *payload, size_t len, uint32_t *tid, const char **name);
-/* Rejects an unknown unplaced reason. */
+/* Rejects an unknown unplaced reason and unknown flags. */
 int proto_decode_sample(const void *payload, size_t len, struct proto_sample *out);
 int proto_decode_end(const void *payload, size_t len, struct proto_end *out);
 /* Rejects an end before the start. */

@@ -159,6 +159,9 @@ void proto_encode_sample(struct proto_buf *buf, const struct proto_sample *s)
     proto_put_u64(buf, s->native_ns);
     proto_put_u64(buf, s->system_ns);
     proto_put_u64(buf, s->idle_ns);
+    proto_put_u64(buf, s->gil_wait_ns);
+    proto_put_u64(buf, s->cpu_ns);
+    proto_put_u64(buf, s->wall_ns);
     proto_put_frames(buf, s->frames, s->nframes);
 }
 
@@ -167,10 +170,12 @@ int proto_decode_sample(const void *payload, size_t len, struct proto_sample *ou
     struct proto_reader r;
     proto_reader_init(&r, payload, len);
     if (proto_get_u64(&r, &out->time_ns) < 0 || proto_get_u32(&r, &out->tid) < 0 ||
-        proto_get_u32(&r, &out->flags) < 0 || proto_get_u32(&r, &out->unplaced) < 0 ||
-        out->unplaced > PROTO_UNPLACED_MAX || proto_get_u64(&r, &out->python_ns) < 0 ||
-        proto_get_u64(&r, &out->native_ns) < 0 || proto_get_u64(&r, &out->system_ns) < 0 ||
-        proto_get_u64(&r, &out->idle_ns) < 0 ||
+        proto_get_u32(&r, &out->flags) < 0 || (out->flags & ~PROTO_SAMPLE_KNOWN) ||
+        proto_get_u32(&r, &out->unplaced) < 0 || out->unplaced > PROTO_UNPLACED_MAX ||
+        proto_get_u64(&r, &out->python_ns) < 0 || proto_get_u64(&r, &out->native_ns) < 0 ||
+        proto_get_u64(&r, &out->system_ns) < 0 || proto_get_u64(&r, &out->idle_ns) < 0 ||
+        proto_get_u64(&r, &out->gil_wait_ns) < 0 || proto_get_u64(&r, &out->cpu_ns) < 0 ||
+        proto_get_u64(&r, &out->wall_ns) < 0 ||
         proto_get_frames(&r, out->frames, &out->nframes) < 0)
         return -EBADMSG;
     return proto_get_end(&r);

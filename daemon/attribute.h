@@ -13,7 +13,8 @@ enum sample_kind {
     SAMPLE_NATIVE = 1,
     SAMPLE_SYSTEM = 2,
     SAMPLE_IDLE = 3,
-    SAMPLE_KINDS = 4,
+    SAMPLE_GIL_WAIT = 4, /* blocked until another thread lets go of the GIL */
+    SAMPLE_KINDS = 5,
 };
 
 /* What one tick saw of a thread. */
@@ -21,7 +22,13 @@ struct thread_observation {
     int valid;    /* 0: no previous observation (a new thread) */
     int running;  /* on CPU or runnable */
     int cpu_kind; /* SAMPLE_PYTHON or SAMPLE_NATIVE: where a running thread was */
-    int off_kind; /* SAMPLE_SYSTEM or SAMPLE_IDLE: what a blocked thread waited in */
+    /* SAMPLE_SYSTEM, SAMPLE_IDLE or SAMPLE_GIL_WAIT: what a blocked thread
+     * waited in */
+    int off_kind;
+    /* What a thread running at both ends of an interval waited in between:
+     * SAMPLE_GIL_WAIT or SAMPLE_IDLE (see docs/time-kinds.md) */
+    int gap_kind;
+    int holds_gil; /* it held the GIL at this observation */
 };
 
 struct interval_split {

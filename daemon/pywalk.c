@@ -553,6 +553,7 @@ int pywalk_threads(struct pywalk *walk, struct pywalk_thread *out, int max)
                 get_u64(buf, off->thread.interp) != interp)
                 break; /* not a thread state of this interpreter */
             out[n].tstate = tstate;
+            out[n].interp = interp;
             out[n].pthread_id = get_u64(buf, off->thread.thread_id);
             out[n].tid = 0;
             if (off->thread.native_thread_id != PYOFF_ABSENT) {

@@ -18,6 +18,7 @@ struct pywalk;
 
 struct pywalk_thread {
     uint64_t tstate;     /* PyThreadState address */
+    uint64_t interp;     /* its PyInterpreterState */
     uint64_t pthread_id; /* tstate->thread_id */
     uint32_t tid;        /* Linux TID; 0 when not known (see pywalk_resolve_tids) */
 };

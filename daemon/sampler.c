@@ -5,9 +5,9 @@
 #include "daemon/sampler.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,8 +17,10 @@
 #include "daemon/codemap.h"
 #include "daemon/cpuclock.h"
 #include "daemon/endmark.h"
+#include "daemon/gilwatch.h"
 #include "daemon/oncpu.h"
 #include "daemon/placement.h"
+#include "daemon/pythreadname.h"
 #include "daemon/rmem.h"
 #include "daemon/taskstat.h"
 #include "daemon/threadstop.h"
@@ -63,6 +65,11 @@
 /* The kernel's CPUCLOCK_SCHED clock of a whole process (clock_getcpuclockid
  * works for pids too, but this avoids a glibc call per tick). */
 #define SAMPLER_PROCESS_CLOCK(pid) ((clockid_t)(((unsigned)~(pid) << 3) | 2u))
+/* threading._active is read again after this long, to follow renames... */
+#define SAMPLER_NAMES_REREAD_NS 1000000000u
+/* ...or after this long when a thread is missing from it: a thread enters
+ * it only once it runs, a moment after its thread state exists. */
+#define SAMPLER_NAMES_RETRY_NS 100000000u
 
 /* Where a thread's CPU time comes from. Only the first is exact at every
  * tick; without it (perf counters refused) a running thread is stopped to
@@ -94,6 +101,9 @@ struct thread_track {
     enum cpu_source source;      /* where cpu_ns comes from */
     int clock_fd;                /* its exact clock (cpuclock.h), -1 none */
     int waiting_skips;           /* ticks in a row skipped: waiting for a CPU */
+    uint64_t gil_switches;       /* the GIL's switch count at its last observation */
+    uint64_t gil_seen_ns;        /* when its GIL state was last read */
+    uint64_t first_seen_ns;      /* when the sampler first listed it */
 };
 
 struct sampler {
@@ -101,6 +111,11 @@ struct sampler {
     struct rmem_proc *mem;
     struct rmem ops;
     struct pywalk *walk;
+    struct py_offsets off; /* the target's layout, for its GIL and names */
+    struct gilwatch gil;
+    struct pythreadnames *names; /* threading's names, as last read */
+    uint64_t names_read_ns;      /* when; 0 never */
+    int npy;                     /* Python threads in pythreads[] */
     struct codemap *codemap;
     struct oncpu *oncpu;
     struct thread_track *tracks;
@@ -119,6 +134,7 @@ struct sampler {
     int nrunning;
     uint64_t last_hold_ns; /* when any thread was last stopped */
     uint64_t last_tick_ns;
+    uint64_t tick_ns; /* when this tick began */
     uint32_t tids[SAMPLER_MAX_TASKS];
     struct pywalk_thread pythreads[PYWALK_MAX_THREADS];
     struct pywalk_stack stack;      /* the thread being sampled */
@@ -152,13 +168,19 @@ struct sampler *sampler_new(pid_t pid, const struct py_target *target)
     if (!s)
         return NULL;
     s->pid = pid;
+    s->off = target->off;
     s->mem = rmem_proc_new(pid);
     if (s->mem)
         s->ops = rmem_proc_ops(s->mem);
+    gilwatch_init(&s->gil, &s->off, target->runtime_addr, &s->ops);
+    s->names = calloc(1, sizeof(*s->names));
+    if (s->names)
+        s->names->obj = (struct pyobj){.mem = &s->ops, .off = &s->off,
+                                       .layout = pyoff_instance_dict(&s->off)};
     s->walk = s->mem ? pywalk_new(target, &s->ops) : NULL;
     s->codemap = codemap_new(pid, target);
     s->oncpu = s->codemap ? oncpu_new(s->codemap) : NULL;
-    if (!s->mem || !s->walk || !s->codemap || !s->oncpu) {
+    if (!s->mem || !s->walk || !s->codemap || !s->oncpu || !s->names) {
         sampler_free(s);
         return NULL;
     }
@@ -173,6 +195,7 @@ void sampler_free(struct sampler *s)
     codemap_free(s->codemap);
     pywalk_free(s->walk);
     rmem_proc_free(s->mem);
+    free(s->names);
     for (size_t i = 0; i < s->ntracks; i++) {
         free(s->tracks[i].stack);
         close_exact_clock(&s->tracks[i]);
@@ -225,6 +248,14 @@ void sampler_walk_stats(const struct sampler *s, struct sampler_walk_stats *out)
     *out = s->walk_stats;
 }
 
+static const struct thread_track *find_track(const struct sampler *s, uint32_t tid)
+{
+    for (size_t i = 0; i < s->ntracks; i++)
+        if (s->tracks[i].tid == tid)
+            return &s->tracks[i];
+    return NULL;
+}
+
 /* The track of tid, created on first sight. NULL when out of memory. */
 static struct thread_track *track_of(struct sampler *s, uint32_t tid, int *is_new)
 {
@@ -242,6 +273,7 @@ static struct thread_track *track_of(struct sampler *s, uint32_t tid, int *is_ne
     struct thread_track *t = &s->tracks[s->ntracks++];
     memset(t, 0, sizeof(*t));
     t->tid = tid;
+    t->first_seen_ns = clock_monotonic_ns();
     t->clock_fd = open_exact_clock(s, tid);
     return t;
 }
@@ -269,16 +301,38 @@ static const struct pywalk_thread *pythread_of(struct sampler *s, int n, uint32_
     return NULL;
 }
 
-/* Waiting on a futex is waiting for another thread (a lock, a condition, a
- * join, the GIL): idle. Any other system call is I/O or sleep: system. */
-static int blocked_kind(pid_t pid, uint32_t tid)
+int sampler_thread_name(struct sampler *s, uint32_t tid, uint64_t now_ns, char *name,
+                        size_t len)
 {
-    long nr = taskstat_syscall(pid, tid);
-#ifdef SYS_futex_waitv
-    if (nr == SYS_futex_waitv)
-        return SAMPLE_IDLE;
-#endif
-    return nr == SYS_futex ? SAMPLE_IDLE : SAMPLE_SYSTEM;
+    const struct pywalk_thread *py = pythread_of(s, s->npy, tid);
+    const struct thread_track *t = find_track(s, tid);
+    if (!py || !t)
+        return -ENOENT;
+    /* glibc hands a finished thread's pthread_t to the next thread: only a
+     * reading made since this thread appeared names it. (The old thread
+     * left _active before it ended, the new one enters it as it starts.) */
+    int stale = s->names_read_ns < t->first_seen_ns;
+    const char *found = stale ? NULL : pythreadname_find(s->names, py->pthread_id);
+    uint64_t age = now_ns - s->names_read_ns;
+    if (stale || age >= SAMPLER_NAMES_REREAD_NS || (!found && age >= SAMPLER_NAMES_RETRY_NS)) {
+        rmem_proc_invalidate(s->mem);
+        pythreadname_scan(s->names, py->interp);
+        s->names_read_ns = now_ns;
+        found = pythreadname_find(s->names, py->pthread_id);
+    }
+    if (!found)
+        return -ENOENT;
+    snprintf(name, len, "%s", found);
+    return 0;
+}
+
+/* Whether the thread holds the GIL of its interpreter now (not as a cached
+ * page shows it: its holder changes every few milliseconds). A stopped
+ * thread that holds it keeps it; one that does not is seen as of now. */
+static int read_gil(struct sampler *s, const struct pywalk_thread *py)
+{
+    rmem_proc_invalidate(s->mem);
+    return gilwatch_read(&s->gil, py->interp, py->tstate);
 }
 
 /* One walk from scratch: no page read before this moment (before the hold
@@ -400,14 +454,16 @@ static uint32_t observe_thread(struct sampler *s, const struct pywalk_thread *py
                                struct thread_observation *now, uint64_t *released_ns)
 {
     *now = (struct thread_observation){.valid = 1, .running = st->state == 'R',
-                                       .cpu_kind = SAMPLE_PYTHON, .off_kind = SAMPLE_IDLE};
+                                       .cpu_kind = SAMPLE_PYTHON, .off_kind = SAMPLE_IDLE,
+                                       .gap_kind = SAMPLE_IDLE};
     int rc = walk_thread(s, py->tstate, st, hold, released_ns);
+    now->holds_gil = read_gil(s, py);
     uint64_t pc, sp;
     if (hold->held && threadstop_regs(hold, &pc, &sp) == 0 &&
         oncpu_classify(s->oncpu, hold, pc) == ONCPU_NATIVE)
         now->cpu_kind = SAMPLE_NATIVE;
     if (st->state == 'S' || st->state == 'D')
-        now->off_kind = blocked_kind(s->pid, hold->tid);
+        now->off_kind = gilwatch_blocked_kind(&s->gil, s->pid, hold->tid);
     uint32_t unplaced = stack_unplaced(s, hold->tid, rc, hold->held);
     if (unplaced != PROTO_PLACED)
         s->stack.nframes = 0;
@@ -416,22 +472,31 @@ static uint32_t observe_thread(struct sampler *s, const struct pywalk_thread *py
 
 static int any_time(const uint64_t ns[SAMPLE_KINDS])
 {
-    return ns[0] || ns[1] || ns[2] || ns[3];
+    for (int k = 0; k < SAMPLE_KINDS; k++)
+        if (ns[k])
+            return 1;
+    return 0;
 }
 
-/* Emits the interval's parts: first what belongs to the previous stack,
- * then what belongs to the current one; remembers the current one. */
+/* Emits the interval's parts: first what belongs to the previous stack
+ * (carried, with the GIL as the previous observation saw it), then what
+ * belongs to the current one, with the interval's CPU time; remembers the
+ * current one. */
 static int emit_split(struct sampler *s, struct thread_track *t, const struct interval_split *split,
                       const struct thread_observation *now, uint32_t unplaced,
-                      sampler_emit_fn emit, void *ctx)
+                      const struct thread_sample *extra, sampler_emit_fn emit, void *ctx)
 {
     int rc = 0;
     if (t->stack && any_time(split->prev_ns)) {
-        struct thread_sample before = {.tid = t->tid, .unplaced = t->unplaced, .stack = t->stack};
+        struct thread_sample before = {
+            .tid = t->tid, .unplaced = t->unplaced, .stack = t->stack,
+            .flags = PROTO_SAMPLE_CARRIED | (t->seen.holds_gil ? PROTO_SAMPLE_GIL : 0)};
         memcpy(before.ns, split->prev_ns, sizeof(before.ns));
         rc = emit(ctx, &before);
     }
-    struct thread_sample out = {.tid = t->tid, .unplaced = unplaced, .stack = &s->stack};
+    struct thread_sample out = {.tid = t->tid, .unplaced = unplaced, .stack = &s->stack,
+                                .flags = now->holds_gil ? PROTO_SAMPLE_GIL : 0,
+                                .cpu_ns = extra->cpu_ns, .wall_ns = extra->wall_ns};
     memcpy(out.ns, split->cur_ns, sizeof(out.ns));
     if (rc == 0)
         rc = emit(ctx, &out);
@@ -500,6 +565,7 @@ static int sample_helper_thread(struct sampler *s, const struct interval_time *t
 {
     out->ns[SAMPLE_NATIVE] = time->cpu - time->kernel;
     out->ns[SAMPLE_SYSTEM] = time->kernel;
+    out->cpu_ns = time->cpu;
     out->stack = tick->have_main ? &s->main_stack : NULL;
     if (tick->have_main)
         out->unplaced = tick->main_unplaced;
@@ -645,6 +711,45 @@ static int carry_failed_walk(struct thread_track *t, const struct thread_track *
     return 1;
 }
 
+/* The wall time between the tick of this observation of the thread's GIL
+ * state and the tick of the previous one (the client weighs GIL states by
+ * it: see profile_thread_observe). Tick times, not the moments each thread
+ * was read: the threads of a process share one time line, so the shares of
+ * threads that cannot hold the GIL together cannot add up to more than
+ * the whole, even when the daemon, short of CPU, reads them far apart. */
+static uint64_t gil_span(struct thread_track *t, uint64_t now_ns)
+{
+    uint64_t span = now_ns > t->gil_seen_ns ? now_ns - t->gil_seen_ns : 0;
+    t->gil_seen_ns = now_ns;
+    return span;
+}
+
+/* A thread skipped while it waits for a CPU still counts for the GIL: a
+ * preempted thread keeps the GIL it holds, and the share of ticks holding
+ * it is a share of the wall time. An observation without time, at the
+ * stack it was preempted in; its interval stays carried. */
+static int observe_gil_only(struct sampler *s, struct thread_track *t,
+                            const struct pywalk_thread *py, sampler_emit_fn emit, void *ctx)
+{
+    if (!s->gil.known || !t->stack)
+        return 0;
+    struct thread_sample out = {.tid = t->tid, .unplaced = t->unplaced, .stack = t->stack,
+                                .flags = read_gil(s, py) ? PROTO_SAMPLE_GIL : 0,
+                                .wall_ns = gil_span(t, s->tick_ns)};
+    return emit(ctx, &out);
+}
+
+/* What a thread running at both ends of its interval waited in between,
+ * if it was off CPU (gilwatch_gap_kind): it ran the interpreter's own code
+ * at either end, or not. */
+static int gap_kind(struct sampler *s, struct thread_track *t,
+                    const struct thread_observation *now, int is_new)
+{
+    int in_interpreter = now->cpu_kind == SAMPLE_PYTHON ||
+                         (t->seen.running && t->seen.cpu_kind == SAMPLE_PYTHON);
+    return gilwatch_gap_kind(&s->gil, &t->gil_switches, in_interpreter, is_new);
+}
+
 static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
                        sampler_emit_fn emit, void *ctx)
 {
@@ -661,12 +766,12 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
                          wants_hold(s, t, tick, clock_monotonic_ns()));
     int read = read_thread(s, t, is_new, hold_it, tick->lone, &st, &hold, &source, &now_ns);
     if (read == -EAGAIN) {
-        /* Waiting for a CPU: this tick does not sample it (see
+        /* Waiting for a CPU: this tick does not sample its time (see
          * SAMPLER_MAX_WAITING_SKIPS); its last stack stays current. */
         t->seen_tick = s->ticks;
         if (tid == (uint32_t)s->pid && t->stack)
             tick->have_main = 1;
-        return 0;
+        return py ? observe_gil_only(s, t, py, emit, ctx) : 0;
     }
     if (read < 0)
         return 0; /* exited since the listing */
@@ -675,8 +780,10 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
     else
         t->source = source;
     t->seen_tick = s->ticks;
-    if (is_new)
+    if (is_new) {
         t->when_ns = s->ticks == 1 ? now_ns : s->last_tick_ns;
+        t->gil_seen_ns = s->ticks == 1 ? s->tick_ns : s->last_tick_ns;
+    }
     if (is_new && s->ticks == 1) {
         /* The first tick only sets the clocks: what ran before is unknown. */
         t->cpu_ns = st.cpu_ns;
@@ -708,6 +815,7 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
          * whichever binary holds it. */
         if (now.running && s->stack.top_op == PYOP_CALL)
             now.cpu_kind = SAMPLE_NATIVE;
+        now.gap_kind = gap_kind(s, t, &now, is_new);
         if (tid == (uint32_t)s->pid) {
             s->main_stack = s->stack;
             tick->have_main = 1;
@@ -715,7 +823,8 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
         }
         struct interval_split split;
         attribute_interval(&t->seen, &now, &time, &split);
-        rc = emit_split(s, t, &split, &now, unplaced, emit, ctx);
+        struct thread_sample extra = {.cpu_ns = time.cpu, .wall_ns = gil_span(t, s->tick_ns)};
+        rc = emit_split(s, t, &split, &now, unplaced, &extra, emit, ctx);
     }
     t->held_ns = released_ns + threadstop_release(&hold);
     return rc;
@@ -734,12 +843,14 @@ static void main_thread_first(struct sampler *s, int ntids)
 int sampler_tick(struct sampler *s, uint64_t now_ns, sampler_emit_fn emit, void *ctx)
 {
     rmem_proc_invalidate(s->mem);
+    s->tick_ns = now_ns;
     int ntids = taskstat_list(s->pid, s->tids, SAMPLER_MAX_TASKS);
     if (ntids <= 0)
         return -ESRCH;
     s->ticks++;
     main_thread_first(s, ntids);
     struct tick_state tick = {.npy = list_python_threads(s, ntids), .lone = ntids == 1};
+    s->npy = tick.npy;
     int rc = 0;
     s->nrunning = 0;
     for (int i = 0; i < ntids && rc == 0; i++)

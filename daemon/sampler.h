@@ -1,6 +1,7 @@
 /* One sampling tick over one target: for every thread, the time since the
- * previous tick split into Python, native, system and idle time (from the
- * thread's CPU clock and state in /proc), and its Python stack. */
+ * previous tick split into Python, native, system, idle and GIL-wait time
+ * (from the thread's CPU clock and state in /proc), whether it holds the
+ * GIL, and its Python stack. */
 #ifndef FAH_DAEMON_SAMPLER_H
 #define FAH_DAEMON_SAMPLER_H
 
@@ -13,7 +14,12 @@
 struct thread_sample {
     uint32_t tid;
     uint32_t unplaced;          /* PROTO_UNPLACED_*: why there is no stack; 0 placed */
+    uint32_t flags;             /* PROTO_SAMPLE_GIL, PROTO_SAMPLE_CARRIED */
     uint64_t ns[SAMPLE_KINDS];  /* the interval, split by where it went */
+    uint64_t cpu_ns;            /* the interval's CPU time; 0 in a carried part */
+    /* The wall time since the thread's previous observation, the weight of
+     * this one's GIL state; 0 in a carried part and for non-Python threads */
+    uint64_t wall_ns;
     const struct pywalk_stack *stack; /* NULL: no Python stack */
 };
 
@@ -35,6 +41,14 @@ void sampler_set_end_mark(struct sampler *s, const char *path, uid_t owner);
 /* Samples every thread once. Returns 0, -ESRCH when the target is gone, or
  * the emitter's negative code. */
 int sampler_tick(struct sampler *s, uint64_t now_ns, sampler_emit_fn emit, void *ctx);
+
+/* The name threading gives thread tid (threading.Thread(name=...)), read
+ * from the target's threading._active at most every 100 ms while a thread
+ * is missing from it and every second to follow renames: 0 and name, or
+ * -ENOENT (not a Python thread, or not a threading one). Call between
+ * ticks: it reads the target's memory. */
+int sampler_thread_name(struct sampler *s, uint32_t tid, uint64_t now_ns, char *name,
+                        size_t len);
 
 /* The walker (for code ids and their descriptions). */
 struct pywalk *sampler_walker(struct sampler *s);

@@ -20,12 +20,15 @@
 #include "daemon/endmark.h"
 #include "daemon/heap_link.h"
 #include "daemon/locate_wait.h"
+#include "daemon/pythreadname.h"
 #include "daemon/registry.h"
 #include "daemon/sampler.h"
 #include "daemon/stream_msg.h"
 #include "daemon/taskstat.h"
 
 #define SESSION_MAX_NAMED_THREADS 4096
+/* Threads whose threading name was sent (and is followed for renames). */
+#define SESSION_MAX_PYNAMED 512
 
 struct session {
     int fd;
@@ -37,6 +40,11 @@ struct session {
     struct buf batch;     /* a tick's messages, sent in one write */
     uint32_t named[SESSION_MAX_NAMED_THREADS];
     size_t nnamed;
+    struct {
+        uint32_t tid;
+        char name[PYTHREADNAME_LEN];
+    } pynamed[SESSION_MAX_PYNAMED];
+    size_t npynamed;
     uint64_t rng;
     struct heap_link *heap; /* --memory: the target's allocation sampler */
     int heap_polls;         /* quick attempts made to find it */
@@ -89,6 +97,40 @@ static int queue_thread_name(struct session *s, uint32_t tid)
     s->named[s->nnamed++] = tid;
     proto_encode_thread(&s->msg, tid, name);
     return batch_add(s);
+}
+
+/* The name threading gives a thread replaces its OS name (comm, sent when
+ * the thread was first seen), and follows renames: the client keeps the
+ * latest name of each thread. */
+static int rename_thread(struct session *s, uint32_t tid, uint64_t now_ns)
+{
+    char name[PYTHREADNAME_LEN];
+    if (sampler_thread_name(s->sampler, tid, now_ns, name, sizeof(name)) < 0)
+        return 0;
+    size_t i = 0;
+    while (i < s->npynamed && s->pynamed[i].tid != tid)
+        i++;
+    if (i < s->npynamed && strcmp(s->pynamed[i].name, name) == 0)
+        return 0;
+    if (i == s->npynamed) {
+        if (i == SESSION_MAX_PYNAMED)
+            return 0;
+        s->npynamed++;
+        s->pynamed[i].tid = tid;
+    }
+    snprintf(s->pynamed[i].name, sizeof(s->pynamed[i].name), "%s", name);
+    proto_encode_thread(&s->msg, tid, name);
+    return batch_add(s);
+}
+
+/* After a tick, every thread seen so far, by its threading name. */
+static int name_python_threads(struct session *s)
+{
+    uint64_t now = clock_monotonic_ns();
+    for (size_t i = 0; i < s->nnamed; i++)
+        if (rename_thread(s, s->named[i], now) < 0)
+            return -ENOMEM;
+    return 0;
 }
 
 static int emit_sample(void *ctx, const struct thread_sample *sample)
@@ -257,6 +299,8 @@ static void sample_until_done(struct session *s)
             break;
         }
         int rc = sampler_tick(s->sampler, clock_monotonic_ns(), emit_sample, s);
+        if (rc == 0)
+            rc = name_python_threads(s);
         if (rc == 0)
             rc = memory_tick(s);
         if (rc == -ESRCH || procfs_exited(s->req->pid)) {

@@ -41,14 +41,18 @@ void stream_msg_sample(struct proto_buf *msg, const struct thread_sample *sample
 {
     struct proto_sample s = {.time_ns = since(now_ns, start_ns),
                              .tid = sample->tid,
-                             .flags = sample->unplaced == PROTO_UNPLACED_WALK_FAILED
-                                          ? PROTO_SAMPLE_TRUNCATED
-                                          : 0,
+                             .flags = sample->flags |
+                                      (sample->unplaced == PROTO_UNPLACED_WALK_FAILED
+                                           ? PROTO_SAMPLE_TRUNCATED
+                                           : 0),
                              .unplaced = sample->unplaced,
                              .python_ns = sample->ns[SAMPLE_PYTHON],
                              .native_ns = sample->ns[SAMPLE_NATIVE],
                              .system_ns = sample->ns[SAMPLE_SYSTEM],
-                             .idle_ns = sample->ns[SAMPLE_IDLE]};
+                             .idle_ns = sample->ns[SAMPLE_IDLE],
+                             .gil_wait_ns = sample->ns[SAMPLE_GIL_WAIT],
+                             .cpu_ns = sample->cpu_ns,
+                             .wall_ns = sample->wall_ns};
     s.nframes = copy_frames(sample->stack, s.frames);
     proto_encode_sample(msg, &s);
 }

@@ -84,9 +84,10 @@ int taskstat_read(pid_t pid, uint32_t tid, struct task_stat *out)
     return 0;
 }
 
-long taskstat_syscall(pid_t pid, uint32_t tid)
+long taskstat_syscall(pid_t pid, uint32_t tid, uint64_t *arg0)
 {
     char path[96], text[256];
+    *arg0 = 0;
     snprintf(path, sizeof(path), "/proc/%d/task/%u/syscall", (int)pid, tid);
     ssize_t n = procfs_read(path, text, sizeof(text));
     if (n < 0)
@@ -95,7 +96,14 @@ long taskstat_syscall(pid_t pid, uint32_t tid)
         return -1;
     char *end;
     long nr = strtol(text, &end, 10);
-    return end == text ? -EINVAL : nr;
+    if (end == text)
+        return -EINVAL;
+    /* "NR 0xARG0 0xARG1 ... 0xSP 0xPC" */
+    char *next;
+    unsigned long long a0 = strtoull(end, &next, 16);
+    if (next != end)
+        *arg0 = a0;
+    return nr;
 }
 
 int taskstat_comm(pid_t pid, uint32_t tid, char *name, size_t len)

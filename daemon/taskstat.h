@@ -26,8 +26,9 @@ int taskstat_list(pid_t pid, uint32_t *tids, int max);
 int taskstat_read(pid_t pid, uint32_t tid, struct task_stat *out);
 
 /* The system call a blocked thread is in (/proc/.../syscall), -1 when it is
- * running, or a negative errno code. */
-long taskstat_syscall(pid_t pid, uint32_t tid);
+ * running, or a negative errno code; *arg0 gets its first argument (a
+ * futex's address), 0 when unknown. */
+long taskstat_syscall(pid_t pid, uint32_t tid, uint64_t *arg0);
 
 /* The thread's name (comm) into name. 0 or -ESRCH. */
 int taskstat_comm(pid_t pid, uint32_t tid, char *name, size_t len);

@@ -238,6 +238,112 @@ static int check_groups(const struct parse_ctx *c)
     return 0;
 }
 
+/* sizeof(struct _gil_runtime_state) in default builds on x86-64 glibc:
+ * interval, last_holder, locked, switch_number, then two pthread
+ * condition variables (48 bytes) and two mutexes (40), in 3.12-3.14
+ * (Include/internal/pycore_gil.h; 208 in the DWARF of pyenv 3.12.1 and
+ * 3.13.0). The debug offsets give neither it nor switch_number, the
+ * unsigned long declared right after the int locked. */
+#define DEFAULT_GIL_SIZE 208
+
+/* The values of the slots names[0..n), without an error message: the
+ * optional groups below are left absent when one is missing. */
+static int optional_slots(const struct parse_ctx *c, const char *const *names, size_t n,
+                          uint64_t *values)
+{
+    char err[8];
+    struct parse_ctx quiet = *c;
+
+    quiet.err = err;
+    quiet.errlen = sizeof(err);
+    for (size_t i = 0; i < n; i++)
+        if (slot_value(&quiet, names[i], &values[i]) != 0)
+            return -EINVAL;
+    return 0;
+}
+
+/* The GIL: interpreter_state.ceval_gil is the offset of the pointer
+ * interp->ceval.gil; the locked and holder slots are offsets from the
+ * interpreter into its own embedded GIL, which starts at
+ * gil_runtime_state: the difference places them inside the GIL struct.
+ * Left absent when any of them is out of place: stacks do not need it. */
+static void gil_from_debug_offsets(const struct parse_ctx *c, struct py_offsets *off)
+{
+    static const char *const names[] = {
+        "interpreter_state.ceval_gil", "interpreter_state.gil_runtime_state",
+        "interpreter_state.gil_runtime_state_locked", "interpreter_state.gil_runtime_state_holder",
+        "interpreter_state.size"};
+    uint64_t v[5];
+
+    if (optional_slots(c, names, 5, v) != 0)
+        return;
+    uint64_t ceval_gil = v[0], base = v[1], locked = v[2], holder = v[3], interp_size = v[4];
+    if (ceval_gil + 8 > interp_size || locked < base || holder < base ||
+        locked - base + 16 > DEFAULT_GIL_SIZE || holder - base + 8 > DEFAULT_GIL_SIZE)
+        return;
+    off->interp.ceval_gil = (int32_t)ceval_gil;
+    off->gil.locked = (int32_t)(locked - base);
+    off->gil.last_holder = (int32_t)(holder - base);
+    off->gil.switch_number = (int32_t)((locked - base + 4 + 7) & ~(uint64_t)7);
+    off->gil.size = DEFAULT_GIL_SIZE;
+}
+
+/* What thread names need that the debug offsets leave out, for default
+ * builds of 3.13 and 3.14 on x86-64 (checked against pyenv 3.13.0's DWARF
+ * by tests/unit/symbols/test_debug_offsets.c):
+ * - PyDictKeysObject (pycore_dict.h): dk_refcnt, then the uint8_t fields
+ *   dk_log2_size, dk_log2_index_bytes, dk_kind, the uint32_t dk_version,
+ *   then dk_usable, dk_nentries and the indices;
+ * - entries: {hash, key, value}, or {key, value} in unicode-keyed dicts;
+ *   PyDictValues: four uint8_t (capacity, size, embedded, valid) and the
+ *   values array at the next pointer;
+ * - PyModuleObject: md_dict right after the object header;
+ * - PyTypeObject: tp_basicsize right after tp_name; PyHeapTypeObject:
+ *   after the type come PyAsyncMethods (4 pointers), PyNumberMethods (36),
+ *   PyMappingMethods (3), PySequenceMethods (10), PyBufferProcs (2), then
+ *   ht_name, ht_slots, ht_qualname and ht_cached_keys. */
+#define DICT_KEYS_LOG2_SIZE 8
+#define DICT_KEYS_NENTRIES 24
+#define DICT_KEYS_INDICES 32
+#define DICT_ENTRY_SIZE 24
+#define DICT_UNICODE_ENTRY_SIZE 16
+#define DICT_VALUES_VALUES 8
+#define HEAPTYPE_CACHED_KEYS_AFTER_TYPE ((4 + 36 + 3 + 10 + 2 + 3) * 8)
+
+/* The objects read to name threads (see pyoffsets.h): from the debug
+ * offsets where they are, else from the layouts above. Left absent when a
+ * group is missing: stacks do not need them. */
+static void names_from_debug_offsets(const struct parse_ctx *c, struct py_offsets *off)
+{
+    static const char *const names[] = {
+        "interpreter_state.imports_modules", "dict_object.ma_keys", "dict_object.ma_values",
+        "type_object.tp_flags", "type_object.tp_name", "type_object.size", "pyobject.size",
+        "long_object.lv_tag", "long_object.ob_digit"};
+    uint64_t v[9];
+
+    if (optional_slots(c, names, 9, v) != 0 || v[5] > MAX_GROUP_SIZE || v[6] > 64)
+        return;
+    uint64_t modules = v[0], ma_keys = v[1], ma_values = v[2], tp_flags = v[3], tp_name = v[4],
+             type_size = v[5], obj_size = v[6], lv_tag = v[7], digit = v[8];
+    off->interp.modules = (int32_t)modules;
+    off->dict.ma_keys = (int32_t)ma_keys;
+    off->dict.ma_values = (int32_t)ma_values;
+    off->dict.dk_log2_size = DICT_KEYS_LOG2_SIZE;
+    off->dict.dk_log2_index_bytes = DICT_KEYS_LOG2_SIZE + 1;
+    off->dict.dk_kind = DICT_KEYS_LOG2_SIZE + 2;
+    off->dict.dk_nentries = DICT_KEYS_NENTRIES;
+    off->dict.dk_indices = DICT_KEYS_INDICES;
+    off->dict.entry_size = DICT_ENTRY_SIZE;
+    off->dict.unicode_entry_size = DICT_UNICODE_ENTRY_SIZE;
+    off->dict.values = DICT_VALUES_VALUES;
+    off->module.md_dict = (int32_t)obj_size;
+    off->type.tp_basicsize = (int32_t)tp_name + 8;
+    off->type.tp_flags = (int32_t)tp_flags;
+    off->type.ht_cached_keys = (int32_t)(type_size + HEAPTYPE_CACHED_KEYS_AFTER_TYPE);
+    off->long_obj.lv_tag = (int32_t)lv_tag;
+    off->long_obj.digit = (int32_t)digit;
+}
+
 int dbgoff_parse(const void *buf, size_t len, struct py_offsets *off, char *err, size_t errlen)
 {
     static const struct {
@@ -328,6 +434,8 @@ int dbgoff_parse(const void *buf, size_t len, struct py_offsets *off, char *err,
      * 3.12 on it is PyASCIIObject followed by Py_ssize_t utf8_length and
      * char *utf8 (Include/cpython/unicodeobject.h). */
     off->unicode.compact_size = off->unicode.ascii_size + 2 * 8;
+    gil_from_debug_offsets(&c, off);
+    names_from_debug_offsets(&c, off);
     /* Owner values are enum constants, not offsets: enum _frameowner in
      * pycore_frame.h (3.13: CSTACK = 3) and pycore_interpframe_structs.h
      * (3.14: INTERPRETER = 3, CSTACK = 4). */

@@ -438,6 +438,30 @@ int dwoff_enumerator(struct dwoff *d, const char *type, const char *name, int64_
 #define T_COMPACT "PyCompactUnicodeObject"
 #define T_OBJECT "PyObject|_object"
 #define T_OWNER "_frameowner"
+#define T_GIL "_gil_runtime_state"
+#define T_DICT "PyDictObject"
+#define T_DICTKEYS "_dictkeysobject|PyDictKeysObject"
+#define T_DICTENTRY "PyDictKeyEntry"
+#define T_DICTUENTRY "PyDictUnicodeEntry"
+#define T_DICTVALUES "_dictvalues|PyDictValues"
+#define T_MODULE "PyModuleObject"
+#define T_TYPE "_typeobject|PyTypeObject"
+#define T_HEAPTYPE "_heaptypeobject|PyHeapTypeObject"
+#define T_LONG "_longobject|PyLongObject"
+
+/* Types only thread names need: a build without them is still profiled. */
+static const char *const optional_types[] = {
+    T_OWNER, T_GIL, T_DICT, T_DICTKEYS, T_DICTENTRY, T_DICTUENTRY, T_DICTVALUES,
+    T_MODULE, T_TYPE, T_HEAPTYPE, T_LONG,
+};
+
+static int optional_type(const char *type)
+{
+    for (size_t i = 0; i < sizeof(optional_types) / sizeof(optional_types[0]); i++)
+        if (strcmp(optional_types[i], type) == 0)
+            return 1;
+    return 0;
+}
 
 /* Where each py_offsets field comes from, for the minor versions that have
  * it; member NULL means sizeof(type). */
@@ -485,6 +509,34 @@ static const struct dw_rule {
     {"unicode.ascii_size", T_ASCII, NULL, 8, 255},
     {"unicode.compact_size", T_COMPACT, NULL, 8, 255},
     {"object.ob_type", T_OBJECT, "ob_type", 8, 255},
+    /* One GIL in the runtime up to 3.11; from 3.12 each interpreter points
+     * to the one it uses (pycore_ceval_state.h: struct _ceval_state.gil). */
+    {"runtime.gil", T_RUNTIME, "ceval.gil", 8, 11},
+    {"interp.ceval_gil", T_INTERP, "ceval.gil", 12, 255},
+    {"gil.size", T_GIL, NULL, 8, 255},
+    {"gil.last_holder", T_GIL, "last_holder", 8, 255},
+    {"gil.locked", T_GIL, "locked", 8, 255},
+    {"gil.switch_number", T_GIL, "switch_number", 8, 255},
+    {"interp.modules", T_INTERP, "imports.modules|modules", 8, 255},
+    {"dict.ma_keys", T_DICT, "ma_keys", 8, 255},
+    {"dict.ma_values", T_DICT, "ma_values", 8, 255},
+    {"dict.dk_size", T_DICTKEYS, "dk_size", 8, 10},
+    {"dict.dk_log2_size", T_DICTKEYS, "dk_log2_size", 11, 255},
+    {"dict.dk_log2_index_bytes", T_DICTKEYS, "dk_log2_index_bytes", 11, 255},
+    {"dict.dk_kind", T_DICTKEYS, "dk_kind", 11, 255},
+    {"dict.dk_nentries", T_DICTKEYS, "dk_nentries", 8, 255},
+    {"dict.dk_indices", T_DICTKEYS, "dk_indices", 8, 255},
+    {"dict.entry_size", T_DICTENTRY, NULL, 8, 255},
+    {"dict.unicode_entry_size", T_DICTUENTRY, NULL, 11, 255},
+    {"dict.values", T_DICTVALUES, "values", 11, 255},
+    {"module.md_dict", T_MODULE, "md_dict", 8, 255},
+    {"type.tp_basicsize", T_TYPE, "tp_basicsize", 8, 255},
+    {"type.tp_dictoffset", T_TYPE, "tp_dictoffset", 8, 10},
+    {"type.tp_flags", T_TYPE, "tp_flags", 8, 255},
+    {"type.ht_cached_keys", T_HEAPTYPE, "ht_cached_keys", 11, 255},
+    {"long_obj.ob_size", T_LONG, "ob_base.ob_size", 8, 11},
+    {"long_obj.lv_tag", T_LONG, "long_value.lv_tag", 12, 255},
+    {"long_obj.digit", T_LONG, "long_value.ob_digit|ob_digit", 8, 255},
 };
 
 /* Enumerators of enum _frameowner (3.11+); 3.11 has no C-stack owner and
@@ -526,7 +578,9 @@ int dwoff_fill(struct dwoff *d, uint32_t version_hex, struct py_offsets *off, ch
     }
     for (size_t j = 0; j < ntypes; j++) {
         int32_t unused;
-        if (strcmp(types[j], T_OWNER) != 0 && dwoff_size(d, types[j], &unused) != 0) {
+        /* The GIL and thread names are extra information: a build without
+         * their types still gets its stacks walked. */
+        if (!optional_type(types[j]) && dwoff_size(d, types[j], &unused) != 0) {
             snprintf(err, errlen, "dwarf %s: no definition of %s", dwoff_debug_path(d), types[j]);
             return -ENOENT;
         }

@@ -11,8 +11,11 @@
 
 const struct pyoff_field pyoff_fields[] = {
     FIELD(runtime.interpreters_head),
+    FIELD(runtime.gil),
     FIELD(interp.next),
     FIELD(interp.threads_head),
+    FIELD(interp.ceval_gil),
+    FIELD(interp.modules),
     FIELD(thread.size),
     FIELD(thread.next),
     FIELD(thread.interp),
@@ -47,6 +50,29 @@ const struct pyoff_field pyoff_fields[] = {
     FIELD(unicode.ascii_size),
     FIELD(unicode.compact_size),
     FIELD(object.ob_type),
+    FIELD(gil.size),
+    FIELD(gil.last_holder),
+    FIELD(gil.locked),
+    FIELD(gil.switch_number),
+    FIELD(dict.ma_keys),
+    FIELD(dict.ma_values),
+    FIELD(dict.dk_size),
+    FIELD(dict.dk_log2_size),
+    FIELD(dict.dk_log2_index_bytes),
+    FIELD(dict.dk_kind),
+    FIELD(dict.dk_nentries),
+    FIELD(dict.dk_indices),
+    FIELD(dict.entry_size),
+    FIELD(dict.unicode_entry_size),
+    FIELD(dict.values),
+    FIELD(module.md_dict),
+    FIELD(type.tp_basicsize),
+    FIELD(type.tp_dictoffset),
+    FIELD(type.tp_flags),
+    FIELD(type.ht_cached_keys),
+    FIELD(long_obj.ob_size),
+    FIELD(long_obj.lv_tag),
+    FIELD(long_obj.digit),
 };
 const size_t pyoff_nfields = sizeof(pyoff_fields) / sizeof(pyoff_fields[0]);
 
@@ -108,6 +134,21 @@ int pyoff_set_family(struct py_offsets *off)
     default:
         return -ENOTSUP;
     }
+}
+
+enum pyinstance_dict pyoff_instance_dict(const struct py_offsets *off)
+{
+    unsigned minor = (off->version_hex >> 16) & 0xff;
+
+    if ((off->version_hex >> 24) != 3 || minor < 8)
+        return PYINSTANCE_UNKNOWN;
+    if (minor <= 10)
+        return PYINSTANCE_DICTOFFSET;
+    if (minor == 11)
+        return PYINSTANCE_MANAGED;
+    if (minor == 12)
+        return PYINSTANCE_DICT_OR_VALUES;
+    return PYINSTANCE_INLINE;
 }
 
 void pyoff_set_family_newest(struct py_offsets *off)

@@ -56,11 +56,16 @@ struct py_offsets {
 
     struct {
         int32_t interpreters_head; /* _PyRuntimeState.interpreters.head */
+        int32_t gil; /* _PyRuntimeState.ceval.gil: the one GIL, embedded (3.8-3.11) */
     } runtime;
 
     struct {
         int32_t next;         /* PyInterpreterState.next */
         int32_t threads_head; /* .tstate_head (<=3.10), .threads.head (3.11+) */
+        /* .ceval.gil: pointer to the GIL this interpreter uses (3.12+,
+         * where GILs belong to interpreters) */
+        int32_t ceval_gil;
+        int32_t modules; /* .modules (<=3.11), .imports.modules: sys.modules */
     } interp;
 
     struct {
@@ -123,7 +128,73 @@ struct py_offsets {
     struct {
         int32_t ob_type; /* PyObject.ob_type */
     } object;
+
+    struct { /* struct _gil_runtime_state */
+        int32_t size;        /* its threads wait for it on futexes inside it */
+        int32_t last_holder; /* PyThreadState *: the holder while locked */
+        int32_t locked;      /* int: nonzero while someone holds it */
+        /* unsigned long: how often another thread took it (take_gil counts
+         * a take by a thread other than last_holder) */
+        int32_t switch_number;
+    } gil;
+
+    /* Objects read to name threads after threading.Thread.name (see
+     * daemon/pythreadname.c): dicts, modules, instances' attributes, ints. */
+    struct { /* PyDictObject, its PyDictKeysObject, PyDictValues, entries */
+        int32_t ma_keys;
+        int32_t ma_values;
+        int32_t dk_size;             /* Py_ssize_t, 3.8-3.10 */
+        int32_t dk_log2_size;        /* uint8_t, 3.11+ */
+        int32_t dk_log2_index_bytes; /* uint8_t, 3.11+ */
+        int32_t dk_kind;             /* uint8_t, 3.11+: 0 general entries, else unicode */
+        int32_t dk_nentries;
+        int32_t dk_indices;
+        int32_t entry_size;          /* sizeof(PyDictKeyEntry): hash, key, value */
+        int32_t unicode_entry_size;  /* sizeof(PyDictUnicodeEntry): key, value; 3.11+ */
+        int32_t values;              /* PyDictValues.values, 3.11+ */
+    } dict;
+
+    struct {
+        int32_t md_dict; /* PyModuleObject */
+    } module;
+
+    struct { /* PyTypeObject, PyHeapTypeObject */
+        int32_t tp_basicsize;
+        int32_t tp_dictoffset;
+        int32_t tp_flags;
+        int32_t ht_cached_keys; /* the keys its instances' values share, 3.11+ */
+    } type;
+
+    struct { /* PyLongObject */
+        int32_t ob_size; /* signed digit count, 3.8-3.11 */
+        int32_t lv_tag;  /* digit count << 3 | sign, 3.12+ */
+        int32_t digit;   /* 30-bit digits */
+    } long_obj;
 };
+
+/* Where an instance keeps its attributes: the per-version layouts of
+ * CPython's object model (Include/internal/pycore_object.h). */
+enum pyinstance_dict {
+    PYINSTANCE_UNKNOWN = 0,
+    PYINSTANCE_DICTOFFSET = 1,  /* 3.8-3.10: a dict at tp_dictoffset */
+    PYINSTANCE_MANAGED = 2,     /* 3.11: dict at -24, else values at -32 */
+    PYINSTANCE_DICT_OR_VALUES = 3, /* 3.12: at -24, a dict, or values - 1 (odd) */
+    PYINSTANCE_INLINE = 4,      /* 3.13+: values inline at tp_basicsize, else dict at -24 */
+};
+
+/* The fixed parts of those layouts on 64-bit builds: the managed dict
+ * pointer sits 3 pointers before the object (3.11+), 3.11's values pointer
+ * 4 before; tp_flags bits Py_TPFLAGS_MANAGED_DICT (3.11+) and
+ * Py_TPFLAGS_INLINE_VALUES (3.13+); the `valid` byte of 3.13's
+ * PyDictValues (after capacity, size, embedded). */
+#define PYINSTANCE_MANAGED_DICT_AT (-24)
+#define PYINSTANCE_MANAGED_VALUES_AT (-32)
+#define PYTPFLAGS_MANAGED_DICT (1ul << 4)
+#define PYTPFLAGS_INLINE_VALUES (1ul << 2)
+#define PYDICTVALUES_VALID 3
+
+/* The instance layout of off->version_hex (3.15+ as 3.14). */
+enum pyinstance_dict pyoff_instance_dict(const struct py_offsets *off);
 
 /* The bits of PyASCIIObject.state the string reader needs; the same in every
  * supported version (interned:2, kind:3, compact:1, ascii:1 from bit 0). */

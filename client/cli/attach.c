@@ -52,8 +52,8 @@ static void usage(FILE *out)
             "time and RSS (--memory needs the allocation sampler preloaded at start).\n"
             "\n"
             "options: --duration SECONDS, and profile's -d, -t/-nt, -o DIR, -i DIR,\n"
-            "--rate HZ, --idle, --offsets SOURCE, --debug-dirs DIRS, -f FORMATS (see\n"
-            "profile --help)\n"
+            "--rate HZ, --idle, --gil, --offsets SOURCE, --debug-dirs DIRS, -f FORMATS\n"
+            "(see profile --help)\n"
             "\n"
             "exit status: 0 ok; 64 usage error; 66 no such process; 70 the profiler failed\n"
             "(not a Python process, unsupported version, not permitted).\n");
@@ -262,6 +262,8 @@ static int collect_and_report(int fd, struct attach_run *a)
 {
     char err[1024], folder[PATH_MAX];
     struct profile *p = profile_new();
+    if (p)
+        p->gil_only = a->o.gil_only; /* the collector filters by it */
     struct collect_result r = {0};
     struct collect_follow f = {.pid = a->pid, .duration_s = a->duration_s, .owner = 1,
                                .refresh = announce, .ctx = a, .refresh_s = 0.05};

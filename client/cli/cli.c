@@ -51,6 +51,7 @@ void cli_profile_usage(void)
         "                          standard deviation\n"
         "      --rate HZ           samples per second (default 100, at most 10000)\n"
         "      --idle              count threads blocked on locks, joins or the GIL\n"
+        "      --gil               only samples where the thread holds the GIL\n"
         "      --python PATH       the interpreter to run (default: python3 on PATH)\n"
         "      --offsets SOURCE    where struct offsets come from: auto, dwarf,\n"
         "                          debug-offsets or table (default auto)\n"
@@ -135,7 +136,8 @@ static const char *take_value(int argc, char **argv, int *i, char *err, size_t e
  * taken after the script's name names them by their long form. */
 static const char *const option_names[][2] = {
     {"-h", "--help"}, {"-c", "--cpu"}, {"-m", "--memory"}, {"-d", "--detailed"},
-    {"-t", "--trace"}, {"-nt", "--no-trace"}, {NULL, "--idle"}, {"-o", "--output-directory"},
+    {"-t", "--trace"}, {"-nt", "--no-trace"}, {NULL, "--idle"}, {NULL, "--gil"},
+    {"-o", "--output-directory"},
     {"-p", "--precision"}, {"-r", "--repeat"}, {NULL, "--live"}, {"-l", "--log-level"},
     {"-np", "--no-plots"}, {"-i", "--ignore"}, {NULL, "--python"}, {NULL, "--debug-dirs"},
     {NULL, "--rate"}, {NULL, "--offsets"}, {NULL, "--module"}, {"-f", "--format"},
@@ -178,6 +180,8 @@ int cli_parse_option(int argc, char **argv, int *i, struct profile_options *o, c
         o->trace = 0;
     else if (is(arg, NULL, "--idle"))
         o->idle = 1;
+    else if (is(arg, NULL, "--gil"))
+        o->gil_only = 1;
     else if (is(arg, "-o", "--output-directory")) {
         if (!(value = take_value(argc, argv, i, err, errlen)))
             return -1;

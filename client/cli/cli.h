@@ -34,6 +34,7 @@ struct profile_options {
     unsigned rate_hz;
     int memory;              /* --memory */
     int idle;                /* --idle */
+    int gil_only;            /* --gil: only samples of threads holding the GIL */
     int detailed;            /* --detailed */
     int trace;               /* --trace (default) / --no-trace */
     const char *output_dir;  /* --output-directory (relative to the cwd) */

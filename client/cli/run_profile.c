@@ -225,6 +225,8 @@ static int run_once(const struct profile_options *o, struct run_paths *paths_)
     struct profile *p = profile_new();
     if (p && o->memory) /* known before the stream: thinning needs it */
         profile_mem_set_window(p, memsetup_window(o->precision));
+    if (p)
+        p->gil_only = o->gil_only; /* the collector filters by it */
     struct collect_result result = {0};
     struct live live = {.bootstrap = launch.bootstrap, .pid = child, .trace = o->trace,
                         .so = {.root = paths.root, .detailed = o->detailed,

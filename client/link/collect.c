@@ -56,6 +56,20 @@ static int on_target(struct collector *c, const struct msgio_msg *m)
     return 0;
 }
 
+/* The thread table's figures: every sample counts here, whatever --gil
+ * keeps; a carried part is no new observation. */
+static int count_thread(struct profile *p, const struct proto_sample *s)
+{
+    struct profile_thread *t = profile_thread_of(p, s->tid);
+    if (!t)
+        return -ENOMEM;
+    if (!(s->flags & PROTO_SAMPLE_CARRIED))
+        profile_thread_observe(t, (double)s->wall_ns / 1e9, (s->flags & PROTO_SAMPLE_GIL) != 0);
+    t->cpu_seconds += (double)s->cpu_ns / 1e9;
+    t->gil_wait_seconds += (double)s->gil_wait_ns / 1e9;
+    return 0;
+}
+
 static int on_sample(struct collector *c, const struct msgio_msg *m)
 {
     struct proto_sample *s = &c->sample;
@@ -72,7 +86,13 @@ static int on_sample(struct collector *c, const struct msgio_msg *m)
         frames[i] = (struct profile_frame){s->frames[i].code_id, s->frames[i].line};
     }
     const double seconds[TIME_KINDS] = {(double)s->python_ns / 1e9, (double)s->native_ns / 1e9,
-                                        (double)s->system_ns / 1e9, (double)s->idle_ns / 1e9};
+                                        (double)s->system_ns / 1e9, (double)s->idle_ns / 1e9,
+                                        (double)s->gil_wait_ns / 1e9};
+    if (count_thread(c->p, s) < 0)
+        return -ENOMEM;
+    /* --gil: the profile keeps only time of threads holding the GIL. */
+    if (c->p->gil_only && !(s->flags & PROTO_SAMPLE_GIL))
+        return 0;
     int rc = profile_add_sample(c->p, s->tid, frames, s->nframes, seconds);
     if (s->unplaced > 0 && s->unplaced < PROFILE_UNPLACED_REASONS)
         for (int k = 0; k < TIME_KINDS; k++)

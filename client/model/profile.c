@@ -13,7 +13,7 @@ double profile_unplaced_seconds(const struct profile *p, int reason, int include
 {
     double sum = 0;
     for (int k = 0; k < TIME_KINDS; k++)
-        sum += k != TIME_IDLE || include_idle ? p->unplaced[reason][k] : 0.0;
+        sum += profile_kind_counted(k, include_idle) ? p->unplaced[reason][k] : 0.0;
     return sum;
 }
 
@@ -268,22 +268,38 @@ int profile_add_sample(struct profile *p, uint32_t tid,
     return profile_add_stack(p, tid, frames, n, 1, seconds);
 }
 
+void profile_thread_observe(struct profile_thread *t, double span_s, int held)
+{
+    int counted = t->held_last < 0 ? held : t->held_last;
+    t->samples++;
+    t->gil_samples += held != 0;
+    t->observed_seconds += span_s;
+    t->gil_seconds += counted ? span_s : 0.0;
+    t->held_last = held != 0;
+}
+
+double profile_thread_gil_percent(const struct profile_thread *t)
+{
+    return t->observed_seconds > 0 ? 100.0 * t->gil_seconds / t->observed_seconds : 0.0;
+}
+
+struct profile_thread *profile_thread_of(struct profile *p, uint32_t tid)
+{
+    for (size_t i = 0; i < p->nthreads; i++)
+        if (p->threads[i].tid == tid)
+            return &p->threads[i];
+    struct profile_thread *threads = realloc(p->threads, (p->nthreads + 1) * sizeof(*threads));
+    if (!threads)
+        return NULL;
+    p->threads = threads;
+    memset(&threads[p->nthreads], 0, sizeof(threads[0]));
+    threads[p->nthreads].tid = tid;
+    threads[p->nthreads].held_last = -1;
+    return &threads[p->nthreads++];
+}
+
 int profile_set_thread(struct profile *p, uint32_t tid, const char *name)
 {
-    struct profile_thread *threads;
-
-    for (size_t i = 0; i < p->nthreads; i++) {
-        if (p->threads[i].tid == tid)
-            return profile_set_string(&p->threads[i].name, name);
-    }
-    threads = realloc(p->threads, (p->nthreads + 1) * sizeof(*threads));
-    if (!threads)
-        return -ENOMEM;
-    p->threads = threads;
-    threads[p->nthreads].tid = tid;
-    threads[p->nthreads].name = NULL;
-    if (profile_set_string(&threads[p->nthreads].name, name) < 0)
-        return -ENOMEM;
-    p->nthreads++;
-    return 0;
+    struct profile_thread *t = profile_thread_of(p, tid);
+    return t ? profile_set_string(&t->name, name) : -ENOMEM;
 }

@@ -15,9 +15,17 @@ enum time_kind {
     TIME_PYTHON = 0, /* on CPU in the interpreter */
     TIME_NATIVE = 1, /* on CPU outside the interpreter (C extensions) */
     TIME_SYSTEM = 2, /* off CPU at that line: sleeping, I/O */
-    TIME_IDLE = 3,   /* blocked on a lock, condition, join or the GIL */
-    TIME_KINDS = 4,
+    TIME_IDLE = 3,   /* blocked on a lock, condition or join */
+    TIME_GIL_WAIT = 4, /* blocked until another thread let go of the GIL */
+    TIME_KINDS = 5,
 };
+
+/* Whether time of kind k counts in totals and percentages: waits on
+ * other threads (idle, the GIL) only with --idle. */
+static inline int profile_kind_counted(int k, int include_idle)
+{
+    return include_idle || (k != TIME_IDLE && k != TIME_GIL_WAIT);
+}
 
 /* Reasons a sample's time has no stack: common/proto.h PROTO_UNPLACED_*. */
 #define PROFILE_UNPLACED_REASONS 5
@@ -47,9 +55,18 @@ struct profile_stack {
     double seconds[TIME_KINDS];
 };
 
+/* A thread and what the samples said about it, whatever --gil kept. */
 struct profile_thread {
     uint32_t tid;
     char *name;
+    uint64_t samples;     /* observations of the thread (ticks that read it) */
+    uint64_t gil_samples; /* of them, those that found it holding the GIL */
+    double cpu_seconds;   /* its time on CPU (python, native, kernel) */
+    /* Wall time between its observations, and the part of it that
+     * profile_thread_observe counts as held: their ratio is its GIL share. */
+    double observed_seconds, gil_seconds;
+    int held_last; /* its last observation found it holding the GIL; -1 none */
+    double gil_wait_seconds; /* its time blocked waiting for the GIL */
 };
 
 struct profile {
@@ -74,7 +91,8 @@ struct profile {
     uint64_t max_rss_bytes;
     int exit_status;         /* the script's exit status (128+signal if killed) */
     int interrupted;         /* ended by Ctrl-C or `fixingahole stop` */
-    int include_idle;        /* --idle: idle time counts as system time */
+    int include_idle;        /* --idle: idle and GIL-wait time count as system time */
+    int gil_only;            /* --gil: only samples of threads holding the GIL */
     char *root;              /* the run's root (set by profile and attach,
                                 read back from profile.json), NULL when
                                 unknown; the exporters summarise with it */
@@ -117,6 +135,22 @@ int profile_add_sample(struct profile *p, uint32_t tid,
 
 /* Records or renames a thread. Returns 0 or -ENOMEM. */
 int profile_set_thread(struct profile *p, uint32_t tid, const char *name);
+
+/* Adds an observation of thread t made span_s after its previous one,
+ * holding the GIL or not. The span counts as held when the previous
+ * observation held it (the first: this one). Charging a span to its start
+ * keeps the share right when the daemon, short of CPU, ticks late: a
+ * delayed tick tends to come just after a thread let go of the GIL and
+ * blocked (a CPU came free), while the moment the delay began is not tied
+ * to the GIL. */
+void profile_thread_observe(struct profile_thread *t, double span_s, int held);
+
+/* 100 * the share of thread t's observed time at which it held the GIL. */
+double profile_thread_gil_percent(const struct profile_thread *t);
+
+/* The thread tid, recorded without a name when new; NULL when out of
+ * memory. The pointer is valid until the next thread is recorded. */
+struct profile_thread *profile_thread_of(struct profile *p, uint32_t tid);
 
 /* Replaces a string field (free()s the old value). Returns 0 or -ENOMEM. */
 int profile_set_string(char **field, const char *value);

@@ -31,7 +31,7 @@ struct fn {
 struct run_kind {
     char python[32]; /* "3.11.7", or "unknown" */
     char mode[24];   /* "cpu", "memory", "attach" or "attach+memory" */
-    int detailed, idle;
+    int detailed, idle, gil; /* gil: --gil kept only GIL-holding samples */
 };
 
 /* The runs of one kind and their functions. */
@@ -144,12 +144,13 @@ static void kind_of(const cJSON *doc, struct run_kind *k)
         snprintf(k->mode, sizeof(k->mode), "%s", memory ? "memory" : "cpu");
     k->detailed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "detailed"));
     k->idle = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "idle_included"));
+    k->gil = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "gil_only"));
 }
 
 static int same_kind(const struct run_kind *a, const struct run_kind *b)
 {
     return strcmp(a->python, b->python) == 0 && strcmp(a->mode, b->mode) == 0 &&
-           a->detailed == b->detailed && a->idle == b->idle;
+           a->detailed == b->detailed && a->idle == b->idle && a->gil == b->gil;
 }
 
 /* Puts run i in the group of its kind (made on first sight). */
@@ -318,6 +319,7 @@ static cJSON *render_group(const struct group *g, const char *const *files)
     cJSON_AddStringToObject(kind, "mode", g->kind.mode);
     cJSON_AddBoolToObject(kind, "detailed", g->kind.detailed);
     cJSON_AddBoolToObject(kind, "idle", g->kind.idle);
+    cJSON_AddBoolToObject(kind, "gil", g->kind.gil);
     cJSON_AddItemToObject(o, "kind", kind);
     cJSON_AddNumberToObject(o, "count", (double)g->n);
     cJSON_AddNumberToObject(o, "memory_count", (double)g->nmemory);
@@ -365,10 +367,11 @@ static cJSON *render(const struct groups *gs, size_t n, const char *const *files
 
 static void print_table(FILE *out, const struct group *g, size_t top)
 {
-    fprintf(out, "\nFunction statistics over %zu run%s of python %s, %s%s%s "
+    fprintf(out, "\nFunction statistics over %zu run%s of python %s, %s%s%s%s "
                  "(mean ± standard deviation):\n",
             g->n, g->n == 1 ? "" : "s", g->kind.python, g->kind.mode,
-            g->kind.detailed ? ", --detailed" : "", g->kind.idle ? ", --idle" : "");
+            g->kind.detailed ? ", --detailed" : "", g->kind.idle ? ", --idle" : "",
+            g->kind.gil ? ", --gil" : "");
     fprintf(out, "-----------------------------------------------------------------\n");
     for (size_t i = 0; i < g->nfns && i < top; i++) {
         const struct fn *f = &g->fns[i];
@@ -432,7 +435,7 @@ int stats_write(const char *const *files, size_t n, const char *out_path, const 
     if (rc == 0) {
         if (gs.n > 1)
             fprintf(out, "\nThe %zu runs are of %zu kinds that cannot be compared (interpreter, "
-                         "mode, --detailed, --idle): one table per kind.\n", n, gs.n);
+                         "mode, --detailed, --idle, --gil): one table per kind.\n", n, gs.n);
         for (size_t i = 0; i < gs.n; i++)
             print_table(out, &gs.g[i], top);
         fprintf(out, "Written to %s\n", out_path);

@@ -104,7 +104,8 @@ double summary_counted(const double raw[TIME_KINDS], int include_idle,
 {
     out[TIME_PYTHON] = raw[TIME_PYTHON];
     out[TIME_NATIVE] = raw[TIME_NATIVE];
-    out[TIME_SYSTEM] = raw[TIME_SYSTEM] + (include_idle ? raw[TIME_IDLE] : 0);
+    out[TIME_SYSTEM] =
+        raw[TIME_SYSTEM] + (include_idle ? raw[TIME_IDLE] + raw[TIME_GIL_WAIT] : 0);
     return out[TIME_PYTHON] + out[TIME_NATIVE] + out[TIME_SYSTEM];
 }
 
@@ -214,6 +215,7 @@ static size_t charge_stacks(struct summary *s, struct summary_build *b,
 
         s->samples += st->samples;
         s->idle_seconds += st->seconds[TIME_IDLE];
+        s->gil_wait_seconds += st->seconds[TIME_GIL_WAIT];
         s->total += total;
         for (int k = 0; k < SUMMARY_KINDS; k++)
             s->kind_seconds[k] += sec[k];

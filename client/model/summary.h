@@ -108,6 +108,7 @@ struct summary {
     double total;                      /* counted seconds */
     double kind_seconds[SUMMARY_KINDS]; /* counted, per kind */
     double idle_seconds;  /* raw idle time, counted or not */
+    double gil_wait_seconds; /* raw GIL-wait time, counted or not */
     double other_seconds; /* counted time charged to no function */
     uint64_t samples;
     struct summary_function *functions; /* by percent desc, then name */
@@ -142,8 +143,8 @@ const char *summary_relative(const char *file, const char *root);
 const char *summary_short_name(const char *qualname);
 /* 100 * part / total, or 0 when total is 0. */
 double summary_percent(double part, double total);
-/* Folds raw[TIME_KINDS] into out[SUMMARY_KINDS]: idle is dropped, or added
- * to system when include_idle. Returns the sum of out[]. */
+/* Folds raw[TIME_KINDS] into out[SUMMARY_KINDS]: idle and GIL-wait time
+ * are dropped, or added to system when include_idle. Returns the sum of out[]. */
 double summary_counted(const double raw[TIME_KINDS], int include_idle,
                        double out[SUMMARY_KINDS]);
 /* Index of the frame of st charged with its time: the innermost frame

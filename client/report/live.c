@@ -71,6 +71,7 @@ struct profile *live_snapshot(const struct profile *p, const char *bootstrap, do
     }
     copy->wall_seconds = elapsed;
     copy->include_idle = p->include_idle;
+    copy->gil_only = p->gil_only;
     return copy;
 }
 

@@ -93,6 +93,7 @@ static void add_run(struct jw *w, cJSON *doc, const struct profile *p,
     flag(w, doc, "interrupted", p->interrupted);
     flag(w, doc, "idle_included", s->include_idle);
     flag(w, doc, "detailed", s->detailed);
+    flag(w, doc, "gil_only", p->gil_only);
 }
 
 static void add_totals(struct jw *w, cJSON *doc, const struct profile *p,
@@ -112,6 +113,7 @@ static void add_totals(struct jw *w, cJSON *doc, const struct profile *p,
     num(w, t, "native_seconds", raw[TIME_NATIVE]);
     num(w, t, "system_seconds", raw[TIME_SYSTEM]);
     num(w, t, "idle_seconds", raw[TIME_IDLE]);
+    num(w, t, "gil_wait_seconds", raw[TIME_GIL_WAIT]);
     num(w, t, "other_seconds", s->other_seconds);
 
     /* Counted time the daemon could place on no stack, by reason
@@ -177,8 +179,16 @@ static void add_threads(struct jw *w, cJSON *doc, const struct profile *p)
     for (size_t i = 0; i < p->nthreads; i++) {
         cJSON *o = put(w, arr, NULL, cJSON_CreateObject());
 
-        num(w, o, "tid", p->threads[i].tid);
-        str(w, o, "name", p->threads[i].name);
+        const struct profile_thread *t = &p->threads[i];
+        num(w, o, "tid", t->tid);
+        str(w, o, "name", t->name);
+        num(w, o, "samples", (double)t->samples);
+        num(w, o, "gil_samples", (double)t->gil_samples);
+        num(w, o, "observed_seconds", t->observed_seconds);
+        num(w, o, "gil_seconds", t->gil_seconds);
+        pct(w, o, "gil_percent", profile_thread_gil_percent(t));
+        num(w, o, "cpu_seconds", t->cpu_seconds);
+        num(w, o, "gil_wait_seconds", t->gil_wait_seconds);
     }
 }
 
@@ -215,6 +225,7 @@ static void add_stacks(struct jw *w, cJSON *doc, const struct profile *p,
         num(w, o, "native_seconds", st->seconds[TIME_NATIVE]);
         num(w, o, "system_seconds", st->seconds[TIME_SYSTEM]);
         num(w, o, "idle_seconds", st->seconds[TIME_IDLE]);
+        num(w, o, "gil_wait_seconds", st->seconds[TIME_GIL_WAIT]);
     }
 }
 

@@ -213,6 +213,7 @@ static int read_stack_numbers(struct jr *r, const cJSON *o, const char *where,
     static const char *const keys[TIME_KINDS] = {
         [TIME_PYTHON] = "python_seconds", [TIME_NATIVE] = "native_seconds",
         [TIME_SYSTEM] = "system_seconds", [TIME_IDLE] = "idle_seconds",
+        [TIME_GIL_WAIT] = "gil_wait_seconds",
     };
     int rc;
 
@@ -269,16 +270,29 @@ static int read_threads(struct jr *r, const cJSON *doc)
     cJSON_ArrayForEach(t, arr) {
         char where[48];
         const char *name = NULL;
-        double tid = 0;
+        double tid = 0, samples = 0, gil = 0, cpu = 0, wait = 0, seen = 0, held = 0;
 
         snprintf(where, sizeof(where), "threads[%zu]: ", i++);
         if (!cJSON_IsObject(t))
             return fail(r, -EINVAL, "%sis not an object", where);
         if ((rc = get_num(r, t, where, "tid", 0, UINT32_MAX, &tid)) < 0 ||
-            (rc = get_str(r, t, where, "name", &name)) < 0)
+            (rc = get_str(r, t, where, "name", &name)) < 0 ||
+            (rc = get_num(r, t, where, "samples", 0, 9007199254740992.0, &samples)) < 0 ||
+            (rc = get_num(r, t, where, "gil_samples", 0, samples, &gil)) < 0 ||
+            (rc = get_num(r, t, where, "cpu_seconds", 0, HUGE_VAL, &cpu)) < 0 ||
+            (rc = get_num(r, t, where, "gil_wait_seconds", 0, HUGE_VAL, &wait)) < 0 ||
+            (rc = get_num(r, t, where, "observed_seconds", 0, HUGE_VAL, &seen)) < 0 ||
+            (rc = get_num(r, t, where, "gil_seconds", 0, seen, &held)) < 0)
             return rc;
-        if (profile_set_thread(r->p, (uint32_t)tid, name) < 0)
+        struct profile_thread *th = profile_thread_of(r->p, (uint32_t)tid);
+        if (!th || profile_set_string(&th->name, name) < 0)
             return fail(r, -ENOMEM, "out of memory");
+        th->samples = (uint64_t)samples;
+        th->gil_samples = (uint64_t)gil;
+        th->cpu_seconds = cpu;
+        th->gil_wait_seconds = wait;
+        th->observed_seconds = seen;
+        th->gil_seconds = held;
     }
     return 0;
 }
@@ -366,7 +380,8 @@ static int read_run(struct jr *r, const cJSON *doc)
         (rc = get_num(r, doc, "", "exit_status", -2147483648.0, 2147483647.0,
                       &status)) < 0 ||
         (rc = get_bool(r, doc, "interrupted", &p->interrupted)) < 0 ||
-        (rc = get_bool(r, doc, "idle_included", &p->include_idle)) < 0)
+        (rc = get_bool(r, doc, "idle_included", &p->include_idle)) < 0 ||
+        (rc = get_bool(r, doc, "gil_only", &p->gil_only)) < 0)
         return rc;
     p->rate_hz = (unsigned)rate;
     p->samples = (uint64_t)samples;

@@ -231,10 +231,13 @@ static void print_summary(FILE *out, const struct paint *c, const struct profile
     if (s->include_idle)
         fputs("Idle time (locks, joins, the GIL) is counted as system time.\n",
               out);
+    if (p->gil_only)
+        fputs("Only samples of threads holding the GIL are counted (--gil).\n", out);
     report_text_mem_usage(out, s);
     fputc('\n', out);
     report_text_mem_summary(out, s, top);
     print_unattributed(out, p, s);
+    report_text_threads(out, p);
     if (s->nfunctions == 0) {
         report_text_elsewhere(out, p, s);
         return;

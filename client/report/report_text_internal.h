@@ -24,6 +24,11 @@ void report_text_tables(FILE *out, const struct summary *s);
  * --detailed (report_text_elsewhere.c). */
 void report_text_elsewhere(FILE *out, const struct profile *p, const struct summary *s);
 
+/* The thread table (report_text_threads.c): name, tid, CPU seconds, share
+ * of sampled time holding the GIL, seconds waiting for it; only when the
+ * profile sampled more than one thread. */
+void report_text_threads(FILE *out, const struct profile *p);
+
 /* The Stack Trace Summary for s->traces. */
 void report_text_trace(FILE *out, const struct summary *s);
 

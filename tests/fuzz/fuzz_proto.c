@@ -95,7 +95,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
     case 8:
         if (proto_decode_sample(p, n, &sample) == 0 &&
-            (sample.nframes > PROTO_MAX_FRAMES || sample.unplaced > PROTO_UNPLACED_MAX))
+            (sample.nframes > PROTO_MAX_FRAMES || sample.unplaced > PROTO_UNPLACED_MAX ||
+             (sample.flags & ~PROTO_SAMPLE_KNOWN)))
             abort();
         break;
     case 9:

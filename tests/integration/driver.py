@@ -31,6 +31,7 @@ import cases_pprof  # noqa: E402
 import cases_profile  # noqa: E402
 import cases_top  # noqa: E402
 import cases_report  # noqa: E402
+import cases_threads  # noqa: E402
 import cases_walk  # noqa: E402
 from harness import (SKIP, Failure, Skip, Workdir, client_path, interpreter,  # noqa: E402
                      prepare_socket_dir, sanitizer_check, sanitizer_clear, sanitizer_reports,
@@ -64,7 +65,7 @@ def run(target, case):
     if target in ("cli", "options", "daemon"):
         cases = {"cli": cases_cli.CASES,
                  "options": dict(cases_options.CASES, **cases_export.CASES, **cases_pprof.CASES,
-                                 **cases_report.CASES),
+                                 **cases_report.CASES, **cases_threads.OPTION_CASES),
                  "daemon": dict(cases_daemon.CASES, **cases_attach.CASES,
                                 **cases_top.CASES)}[target]
         if case not in cases:
@@ -74,7 +75,7 @@ def run(target, case):
         fn = lambda: cases[case](work)  # noqa: E731
     else:
         cases = dict(cases_profile.CASES, **cases_memory.CASES, **cases_memory_time.CASES,
-                     **cases_walk.CASES, **cases_interp.CASES)
+                     **cases_walk.CASES, **cases_interp.CASES, **cases_threads.CASES)
         if case not in cases:
             raise Failure("unknown case %r" % case)
         interp = interpreter(target)

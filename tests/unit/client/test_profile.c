@@ -94,11 +94,32 @@ static void test_threads_and_strings(void)
     profile_free(NULL);
 }
 
+/* A thread's GIL share charges each interval to the observation that
+ * began it: the first observation stands for itself. */
+static void test_gil_share_charges_intervals_to_their_start(void)
+{
+    struct profile *p = profile_new();
+    struct profile_thread *t = profile_thread_of(p, 7);
+
+    CHECK(t && t->held_last == -1 && t->name == NULL);
+    profile_thread_observe(t, 0.010, 1); /* held since the thread began */
+    profile_thread_observe(t, 0.030, 0); /* held at the start of these 30 ms */
+    profile_thread_observe(t, 0.020, 0); /* not held at their start */
+    profile_thread_observe(t, 0.040, 1);
+    CHECK_EQ_INT(t->samples, 4);
+    CHECK_EQ_INT(t->gil_samples, 2);
+    CHECK(t->gil_seconds > 0.0399 && t->gil_seconds < 0.0401);
+    CHECK(profile_thread_gil_percent(t) > 39.99 && profile_thread_gil_percent(t) < 40.01);
+    CHECK(profile_thread_of(p, 7) == t && p->nthreads == 1);
+    profile_free(p);
+}
+
 int main(void)
 {
     test_codes_arrive_out_of_order();
     test_identical_stacks_merge();
     test_index_survives_growth();
     test_threads_and_strings();
+    test_gil_share_charges_intervals_to_their_start();
     return test_finish("test_profile");
 }

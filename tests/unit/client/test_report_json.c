@@ -113,6 +113,14 @@ static void test_round_trip(void)
     int fd = mkstemp(path), same = 1;
 
     close(fd);
+    /* The thread table's figures and --gil survive the trip. */
+    p->gil_only = 1;
+    p->threads[1].samples = 40;
+    p->threads[1].gil_samples = 10;
+    p->threads[1].observed_seconds = 0.5;
+    p->threads[1].gil_seconds = 0.125;
+    p->threads[1].cpu_seconds = 0.25;
+    p->threads[1].gil_wait_seconds = 0.375;
     CHECK_EQ_INT(report_json_write(path, p, s, err, sizeof(err)), 0);
     CHECK_EQ_INT(report_json_load(path, &q, err, sizeof(err)), 0);
     unlink(path);
@@ -134,6 +142,12 @@ static void test_round_trip(void)
     CHECK_EQ_INT(q->exit_status, 2);
     CHECK_EQ_INT(q->interrupted, 1);
     CHECK_EQ_INT(q->nthreads, 3);
+    CHECK_EQ_INT(q->gil_only, 1);
+    CHECK_EQ_STR(q->threads[1].name, "loader");
+    CHECK(q->threads[1].samples == 40 && q->threads[1].gil_samples == 10);
+    CHECK(q->threads[1].observed_seconds == 0.5 && q->threads[1].gil_seconds == 0.125);
+    CHECK(q->threads[1].cpu_seconds == 0.25 && q->threads[1].gil_wait_seconds == 0.375);
+    CHECK(profile_thread_gil_percent(&q->threads[1]) == 25.0);
     /* The two "heavy" code objects share a key: one code after reload. */
     CHECK_EQ_INT(q->ncodes, p->ncodes - 1);
     CHECK_EQ_INT(q->nstacks, p->nstacks);

@@ -476,11 +476,46 @@ static void test_line_zero_has_a_reason(void)
     profile_free(p);
 }
 
+/* With two sampled threads or more, a table: name, tid, CPU seconds, the
+ * share of sampled time holding the GIL, seconds waiting for it. */
+static void test_thread_table(void)
+{
+    struct profile *p = run_profile();
+    struct summary_options so = { .root = root };
+    struct report_text_options o = { 0 };
+    struct summary *s = summary_new(p, &so);
+
+    CHECK_EQ_INT(render(p, s, &o), 0);
+    CHECK(!has("Threads:")); /* the fixture's threads were never sampled */
+    release();
+    p->threads[0].samples = p->threads[1].samples = 10;
+    p->threads[1].observed_seconds = 0.5;
+    p->threads[1].gil_seconds = 0.125;
+    p->threads[1].cpu_seconds = 0.25;
+    p->threads[1].gil_wait_seconds = 0.375;
+    p->gil_only = 1;
+    CHECK_EQ_INT(render(p, s, &o), 0);
+    long header = find("Threads:", 0);
+    CHECK(header > 0 && header + 4 < (long)nlines);
+    if (header > 0 && header + 4 < (long)nlines) {
+        CHECK(strstr(lines[header + 1], "GIL held") && strstr(lines[header + 1], "GIL wait (s)"));
+        CHECK(strstr(lines[header + 2], "MainThread") && strstr(lines[header + 2], " 0.0%"));
+        CHECK(strstr(lines[header + 3], "loader") && strstr(lines[header + 3], "0.250") &&
+              strstr(lines[header + 3], "25.0%") && strstr(lines[header + 3], "0.375"));
+        CHECK(!strstr(lines[header + 4], "waiter")); /* not sampled */
+    }
+    CHECK(has("Only samples of threads holding the GIL are counted (--gil)."));
+    release();
+    summary_free(s);
+    profile_free(p);
+}
+
 int main(void)
 {
     make_root();
     test_summary_part();
     test_unattributed_time_is_shown();
+    test_thread_table();
     test_tables_and_trace();
     test_helpers_and_edge_cases();
     test_large_run_stays_readable();

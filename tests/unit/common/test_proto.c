@@ -13,23 +13,32 @@ static const uint8_t *payload(const struct proto_buf *buf, size_t *len)
     return buf->wire.data + PROTO_HEADER_SIZE;
 }
 
-static void build_sample_unplaced(struct proto_buf *b, uint32_t nframes, uint32_t unplaced)
+static void build_sample_flags(struct proto_buf *b, uint32_t nframes, uint32_t unplaced,
+                               uint32_t flags)
 {
     proto_begin(b, PROTO_SAMPLE);
     proto_put_u64(b, 123456789);
     proto_put_u32(b, 4242);
-    proto_put_u32(b, PROTO_SAMPLE_TRUNCATED);
+    proto_put_u32(b, flags);
     proto_put_u32(b, unplaced);
     proto_put_u64(b, 1);
     proto_put_u64(b, 2);
     proto_put_u64(b, 3);
     proto_put_u64(b, 4);
+    proto_put_u64(b, 5);
+    proto_put_u64(b, 6);
+    proto_put_u64(b, 7);
     proto_put_u32(b, nframes);
     for (uint32_t i = 0; i < nframes; i++) {
         proto_put_u32(b, i * 10);
         proto_put_i32(b, (int32_t)i - 1);
     }
     proto_finish(b);
+}
+
+static void build_sample_unplaced(struct proto_buf *b, uint32_t nframes, uint32_t unplaced)
+{
+    build_sample_flags(b, nframes, unplaced, PROTO_SAMPLE_TRUNCATED);
 }
 
 static void build_sample(struct proto_buf *b, uint32_t nframes)
@@ -51,6 +60,9 @@ static void test_sample_round_trip(void)
     CHECK_EQ_INT(s->flags, PROTO_SAMPLE_TRUNCATED);
     CHECK_EQ_INT(s->unplaced, PROTO_PLACED);
     CHECK_EQ_INT(s->python_ns + s->native_ns + s->system_ns + s->idle_ns, 10);
+    CHECK_EQ_INT(s->gil_wait_ns, 5);
+    CHECK_EQ_INT(s->cpu_ns, 6);
+    CHECK_EQ_INT(s->wall_ns, 7);
     CHECK_EQ_INT(s->nframes, 3);
     CHECK_EQ_INT(s->frames[2].code_id, 20);
     CHECK_EQ_INT(s->frames[0].line, -1);
@@ -64,6 +76,25 @@ static void test_sample_round_trip(void)
     free(longer);
     free(s);
     proto_buf_free(&b);
+}
+
+/* The GIL and carried flags pass; a flag the protocol does not know is
+ * refused. */
+static void test_sample_flags(void)
+{
+    struct proto_sample *s = calloc(1, sizeof(*s));
+    struct proto_buf b;
+    size_t len;
+    proto_buf_init(&b);
+    build_sample_flags(&b, 1, PROTO_PLACED, PROTO_SAMPLE_GIL | PROTO_SAMPLE_CARRIED);
+    const uint8_t *p = payload(&b, &len);
+    CHECK_EQ_INT(proto_decode_sample(p, len, s), 0);
+    CHECK_EQ_INT(s->flags, PROTO_SAMPLE_GIL | PROTO_SAMPLE_CARRIED);
+    build_sample_flags(&b, 1, PROTO_PLACED, PROTO_SAMPLE_CARRIED << 1);
+    p = payload(&b, &len);
+    CHECK_EQ_INT(proto_decode_sample(p, len, s), -EBADMSG);
+    proto_buf_free(&b);
+    free(s);
 }
 
 /* Every reason survives the trip; one past the last is refused. */
@@ -185,6 +216,7 @@ static void test_garbage_never_crashes(void)
 int main(void)
 {
     test_sample_round_trip();
+    test_sample_flags();
     test_sample_unplaced_reasons();
     test_too_many_frames_refused();
     test_strings_must_end_inside();

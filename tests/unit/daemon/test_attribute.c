@@ -3,23 +3,32 @@
 #include "daemon/attribute.h"
 #include "harness.h"
 
-static const struct thread_observation running_python = {1, 1, SAMPLE_PYTHON, SAMPLE_IDLE};
-static const struct thread_observation running_native = {1, 1, SAMPLE_NATIVE, SAMPLE_IDLE};
-static const struct thread_observation sleeping = {1, 0, SAMPLE_PYTHON, SAMPLE_SYSTEM};
-static const struct thread_observation waiting_lock = {1, 0, SAMPLE_PYTHON, SAMPLE_IDLE};
-static const struct thread_observation unseen = {0, 0, 0, 0};
+static const struct thread_observation running_python = {1, 1, SAMPLE_PYTHON, SAMPLE_IDLE,
+                                                         SAMPLE_GIL_WAIT, 1};
+static const struct thread_observation running_native = {1, 1, SAMPLE_NATIVE, SAMPLE_IDLE,
+                                                         SAMPLE_IDLE, 0};
+static const struct thread_observation sleeping = {1, 0, SAMPLE_PYTHON, SAMPLE_SYSTEM,
+                                                   SAMPLE_IDLE, 0};
+static const struct thread_observation waiting_lock = {1, 0, SAMPLE_PYTHON, SAMPLE_IDLE,
+                                                       SAMPLE_IDLE, 0};
+static const struct thread_observation waiting_gil = {1, 0, SAMPLE_PYTHON, SAMPLE_GIL_WAIT,
+                                                      SAMPLE_GIL_WAIT, 0};
+static const struct thread_observation unseen = {0, 0, 0, 0, 0, 0};
 
 static uint64_t sum(const uint64_t ns[SAMPLE_KINDS])
 {
-    return ns[0] + ns[1] + ns[2] + ns[3];
+    uint64_t total = 0;
+    for (int k = 0; k < SAMPLE_KINDS; k++)
+        total += ns[k];
+    return total;
 }
 
 static void test_time_is_conserved(void)
 {
     const struct thread_observation *all[] = {&running_python, &running_native, &sleeping,
-                                              &waiting_lock};
-    for (int i = 0; i < 4; i++)
-        for (int j = 0; j < 4; j++) {
+                                              &waiting_lock, &waiting_gil};
+    for (int i = 0; i < 5; i++)
+        for (int j = 0; j < 5; j++) {
             struct interval_split split;
             attribute_interval(all[i], all[j], &(struct interval_time){3000, 0, 7000, 0, 0}, &split);
             CHECK_EQ_INT(sum(split.prev_ns) + sum(split.cur_ns), 10000);
@@ -52,7 +61,32 @@ static void test_running_throughout_stays_current(void)
     attribute_interval(&running_python, &running_native, &(struct interval_time){9000, 0, 1000, 0, 0}, &split);
     CHECK_EQ_INT(sum(split.prev_ns), 0);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_NATIVE], 9000);
-    CHECK_EQ_INT(split.cur_ns[SAMPLE_IDLE], 1000); /* a GIL wait, not a sleep */
+    CHECK_EQ_INT(split.cur_ns[SAMPLE_IDLE], 1000); /* a wait, not a sleep */
+    /* Back in the interpreter's own code: the gap was a wait for the GIL. */
+    attribute_interval(&running_native, &running_python, &(struct interval_time){9000, 0, 1000, 0, 0},
+                       &split);
+    CHECK_EQ_INT(split.cur_ns[SAMPLE_GIL_WAIT], 1000);
+    CHECK_EQ_INT(split.cur_ns[SAMPLE_IDLE], 0);
+}
+
+/* A wait for the GIL stays a wait for the GIL, on the line it waited at. */
+static void test_gil_wait_is_its_own_kind(void)
+{
+    struct interval_split split;
+    attribute_interval(&running_python, &waiting_gil, &(struct interval_time){4000, 0, 6000, 0, 0},
+                       &split);
+    CHECK_EQ_INT(split.prev_ns[SAMPLE_PYTHON], 4000);
+    CHECK_EQ_INT(split.cur_ns[SAMPLE_GIL_WAIT], 6000);
+    attribute_interval(&waiting_gil, &running_python, &(struct interval_time){4000, 0, 6000, 0, 0},
+                       &split);
+    CHECK_EQ_INT(split.prev_ns[SAMPLE_GIL_WAIT], 6000);
+    CHECK_EQ_INT(split.cur_ns[SAMPLE_PYTHON], 4000);
+    CHECK_EQ_INT(split.cur_ns[SAMPLE_IDLE] + split.prev_ns[SAMPLE_IDLE], 0);
+    /* Asleep, then waiting for the GIL: when the sleep ended is unknown. */
+    attribute_interval(&sleeping, &waiting_gil, &(struct interval_time){0, 0, 8001, 0, 0},
+                       &split);
+    CHECK_EQ_INT(split.prev_ns[SAMPLE_SYSTEM], 4000);
+    CHECK_EQ_INT(split.cur_ns[SAMPLE_GIL_WAIT], 4001);
 }
 
 static void test_lone_thread_gap_is_nobody_s(void)
@@ -121,6 +155,7 @@ int main(void)
     test_waking_thread_slept_on_previous_line();
     test_blocking_thread_ran_on_previous_line();
     test_running_throughout_stays_current();
+    test_gil_wait_is_its_own_kind();
     test_blocked_throughout_keeps_its_wait_kind();
     test_new_thread_charged_to_now();
     test_lone_thread_gap_is_nobody_s();

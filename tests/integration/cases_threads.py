@@ -1,0 +1,156 @@
+"""The GIL and threads (issue 10): who holds the GIL, who waits for it, and
+threads named as threading names them. Per interpreter: the GIL-held share
+of each thread against the share the workload measured itself
+(gil_holders.py). Once, with Debian's python3: --gil keeps only the time
+of threads holding the GIL."""
+
+import os
+
+from harness import DEBIAN_PYTHON, Checks, Failure, fixingahole, load_profile, load_truth
+
+# Phase 1 of gil_holders.py: two contenders for this long; phase 2 (solo
+# and sleeper) for 70% of it.
+PHASE_S = "1.2"
+RATE = "1000"
+SHARE_BOUND_PP = 5.0
+NAMES = ("contender-a", "contender-b", "solo", "sleeper")
+# Each thread and the one it shares its phase with.
+PARTNER = {"contender-a": "contender-b", "contender-b": "contender-a", "solo": "sleeper",
+           "sleeper": "solo"}
+
+
+def _run(work, options, truth_name):
+    work.copy_workload("gil_holders.py")
+    truth_path = work.file(truth_name)
+    run = fixingahole(["profile", "--rate", RATE] + options + ["gil_holders.py", truth_path,
+                                                               PHASE_S], cwd=work.path)
+    if run.status != 0:
+        raise Failure("fixingahole exited %s\n%s" % (run.status, run.describe()))
+    return run, load_profile(work.path, "gil_holders"), load_truth(truth_path)
+
+
+def _threads_by_name(doc):
+    return {t.get("name"): t for t in doc.get("threads") or []}
+
+
+def _thread_table(doc):
+    rows = ["  %-14s %8s %8s %9s %9s" % ("thread", "samples", "gil%", "cpu s", "wait s")]
+    for t in doc.get("threads") or []:
+        rows.append("  %-14s %8s %8.2f %9.3f %9.3f" % (
+            t.get("name"), t.get("samples"), t.get("gil_percent", 0), t.get("cpu_seconds", 0),
+            t.get("gil_wait_seconds", 0)))
+    return "\n".join(rows)
+
+
+def _cpu_share(want):
+    return 100.0 * want["thread_time"] / want["lifetime"]
+
+
+def _share_bounds(truth, name):
+    """The share of its life a thread held the GIL, as the workload bounds
+    it (percent): at least its time on a CPU running Python; at most the
+    time its partner was not on a CPU (the partner holds the GIL while it
+    runs Python). A sleeper, blocked while asleep, holds it at most while
+    on a CPU or waiting for one."""
+    want = truth[name]
+    high = 100.0 - _cpu_share(truth[PARTNER[name]])
+    if name == "sleeper":
+        high = min(high, 100.0 * (want["thread_time"] + want["run_delay"]) / want["lifetime"])
+    return _cpu_share(want), high
+
+
+def _blocked(want):
+    """Time neither on a CPU nor waiting for one, the sleeper's sleep left
+    out: the time a thread can have waited for the GIL (and the time the
+    profiler kept it stopped)."""
+    return max(0.0, want["lifetime"] - want["thread_time"] - want["run_delay"] -
+               want.get("slept", 0.0))
+
+
+def gil_holders_match_the_workload_and_threads_are_named(interp, work):
+    """Two threads contend for the GIL, then one spins alone while another
+    sleeps. Each thread's share of its samples holding the GIL lies within
+    5 pp of the bounds the workload measured: at least its own time on a
+    CPU, at most the time its partner was off a CPU, over its life (on an
+    idle machine the two meet: thread_time against wall time); the threads
+    carry the names given to threading.Thread. A thread's time blocked
+    (neither on a CPU nor waiting for one, sleep aside) bounds its
+    gil_wait; a contender's is mostly its wait for the GIL: gil_wait is at
+    least half of it less 10% of its life (the profiler's own stops of the
+    thread, which the workload cannot tell apart, grow with the machine's
+    load). On an idle machine the lone spinner and the sleeper are hardly
+    ever blocked, so hardly wait."""
+    run, prof, truth = _run(work, interp.profile_options(), "truth.json")
+    doc, c = prof.doc, Checks()
+    threads = _threads_by_name(doc)
+    for name in NAMES:
+        t, want = threads.get(name), truth[name]
+        if not c.expect(t is not None, "no thread named %r in threads[]: %s"
+                        % (name, sorted(str(n) for n in threads))):
+            continue
+        low, high = _share_bounds(truth, name)
+        got, wait, life = t.get("gil_percent", -1.0), t.get("gil_wait_seconds", 0.0), \
+            want["lifetime"]
+        c.note("%s: holds the GIL %.2f%% of %d samples; measured %.2f-%.2f%% of its %.3f s; "
+               "waited %.3f s for the GIL, blocked %.3f s"
+               % (name, got, t.get("samples", 0), low, high, life, wait, _blocked(want)))
+        c.expect(low - SHARE_BOUND_PP <= got <= high + SHARE_BOUND_PP,
+                 "%s holds the GIL in %.2f%% of its samples, the workload measured %.2f-%.2f%% "
+                 "(more than %.0f pp outside)" % (name, got, low, high, SHARE_BOUND_PP))
+        blocked = _blocked(want)
+        floor = 0.5 * blocked - 0.1 * life if name.startswith("contender") else 0.0
+        c.expect(floor <= wait <= blocked + 0.03, "%s waited %.3f s for the GIL; it was "
+                 "blocked %.3f s of its %.3f s" % (name, wait, blocked, life))
+    # Together the contenders held the GIL at most all the time they both
+    # lived, plus whatever each lived alone (the first started, the last
+    # ended, alone).
+    pair = [truth[n] for n in NAMES[:2]]
+    both = min(p["end"] for p in pair) - max(p["start"] for p in pair)
+    alone = sum(100.0 * (p["lifetime"] - both) / p["lifetime"] for p in pair)
+    shares = [threads[n].get("gil_percent", 0.0) for n in NAMES[:2] if n in threads]
+    c.expect(sum(shares) <= 100.0 + alone + SHARE_BOUND_PP, "the contenders held the GIL %s%% "
+             "of their samples: more than all the time between them (%.2f%% alone)"
+             % (" + ".join("%.2f" % x for x in shares), alone))
+    c.finish(lambda: "%s\n\n%s\n\nground truth: %s" % (run.describe(), _thread_table(doc), truth))
+
+
+def gil_option_keeps_only_threads_holding_the_gil(work):
+    """--gil: the sleeper's time.sleep line, seconds of system time in a
+    plain run, is (nearly) gone; the spinners keep their CPU time (spent
+    holding the GIL); the run says gil_only."""
+    plain_run, plain, _ = _run(work, ["--python", DEBIAN_PYTHON], "plain.json")
+    os.rename(work.file("performance"), work.file("performance-plain"))
+    gil_run, gil, truth = _run(work, ["--python", DEBIAN_PYTHON, "--gil"], "gil.json")
+    c = Checks()
+
+    def seconds_of(doc, function):
+        return sum(st.get("seconds", 0) for st in doc.get("stacks") or []
+                   if st.get("frames") and st["frames"][0].get("qualname") == function)
+
+    sleep_plain, sleep_gil = seconds_of(plain.doc, "sleeper"), seconds_of(gil.doc, "sleeper")
+    spin_gil = seconds_of(gil.doc, "spinner")
+    spin_truth = sum(truth[n]["thread_time"] for n in ("contender-a", "contender-b", "solo"))
+    c.note("sleeper(): %.3f s plain, %.3f s with --gil; spinner(): %.3f s with --gil, "
+           "thread_time %.3f s" % (sleep_plain, sleep_gil, spin_gil, spin_truth))
+    c.expect(gil.doc.get("gil_only") is True and plain.doc.get("gil_only") is False,
+             "gil_only is %r with --gil, %r without" % (gil.doc.get("gil_only"),
+                                                        plain.doc.get("gil_only")))
+    c.expect(sleep_plain >= 0.5, "the plain run has only %.3f s at the sleeper's line: the test "
+             "cannot tell" % sleep_plain)
+    c.expect(sleep_gil <= 0.05 * sleep_plain, "--gil kept %.3f s of the sleeper's %.3f s"
+             % (sleep_gil, sleep_plain))
+    c.expect(spin_gil >= 0.8 * spin_truth, "--gil kept %.3f s of spinning; the spinners ran "
+             "%.3f s (thread_time)" % (spin_gil, spin_truth))
+    c.expect("Only samples of threads holding the GIL are counted (--gil)." in gil_run.stdout,
+             "the summary does not say --gil restricted it")
+    c.finish(lambda: "%s\n\n%s" % (plain_run.describe(), gil_run.describe()))
+
+
+CASES = {
+    "gil_holders_match_the_workload_and_threads_are_named":
+        gil_holders_match_the_workload_and_threads_are_named,
+}
+
+OPTION_CASES = {
+    "gil_option_keeps_only_threads_holding_the_gil": gil_option_keeps_only_threads_holding_the_gil,
+}
