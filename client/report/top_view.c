@@ -295,9 +295,8 @@ void top_view_sort(struct top_view *v, enum top_column c)
 
 const char *top_thread_gil(const struct profile *p, const struct top_thread_row *t)
 {
-    /* The hook of the GIL column: the profile does not record who holds
-     * the GIL yet; when it does, this reads that thread's state. */
-    (void)p;
-    (void)t;
+    for (size_t i = 0; i < p->nthreads; i++)
+        if (p->threads[i].tid == t->tid)
+            return p->threads[i].held_last == 1 ? "held" : "-";
     return "-";
 }

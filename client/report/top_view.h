@@ -84,8 +84,8 @@ int top_view_update(struct top_view *v, const struct profile *p, double now);
 /* Sorts the functions, lines and threads by column c, largest first. */
 void top_view_sort(struct top_view *v, enum top_column c);
 
-/* The threads table's GIL column for t: "-" while the profile does not
- * record GIL state. */
+/* The threads table's GIL column for t: "held" when its latest observation
+ * found it holding the GIL, else "-". */
 const char *top_thread_gil(const struct profile *p, const struct top_thread_row *t);
 
 /* A row's value in column c, in seconds. */

@@ -122,6 +122,22 @@ static void check_render(struct top_view *v, struct profile *p, int cols)
                  "json/encoder.py");
 }
 
+/* The GIL column follows each thread's latest observation. */
+static void check_gil_column(struct profile *p)
+{
+    struct profile_thread *main_thread = profile_thread_of(p, 7);
+    CHECK(main_thread != NULL);
+    if (!main_thread)
+        return;
+    struct top_thread_row row = {.tid = 7};
+    main_thread->held_last = 1;
+    CHECK_EQ_STR(top_thread_gil(p, &row), "held");
+    main_thread->held_last = 0;
+    CHECK_EQ_STR(top_thread_gil(p, &row), "-");
+    row.tid = 4242; /* a thread the profile never saw */
+    CHECK_EQ_STR(top_thread_gil(p, &row), "-");
+}
+
 int main(void)
 {
     struct profile *p = make_profile();
@@ -131,6 +147,7 @@ int main(void)
     check_window_slides(&v, p);
     check_render(&v, p, 100);
     check_render(&v, p, 40);
+    check_gil_column(p);
     top_view_free(&v);
     profile_free(p);
     return test_finish("test_top_view");
