@@ -18,7 +18,8 @@ struct frame {
 };
 
 /* Writes one screen line at the next row, cut to the width. */
-static void frame_line(struct frame *f, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void frame_line(struct frame *f, const char *fmt,
+                                                              ...)
 {
     char text[2048];
     va_list ap;
@@ -129,7 +130,7 @@ static void table_rows(struct frame *f, const struct top_view *v, const struct p
         frame_line(f, "%s  (no samples %s)%s", c->dim,
                    v->sort < TOP_TOTAL_SELF ? "in the window" : "yet", c->reset);
     for (; shown < lines - (shown == 0); shown++)
-        frame_line(f, "");
+        frame_line(f, "%s", "");
 }
 
 static void thread_rows(struct frame *f, const struct top_view *v, const struct profile *p,
@@ -153,7 +154,7 @@ static void thread_rows(struct frame *f, const struct top_view *v, const struct 
                    top_thread_gil(p, t), t->name ? t->name : "");
     }
     for (; shown < lines; shown++)
-        frame_line(f, "");
+        frame_line(f, "%s", "");
 }
 
 static void heading(struct frame *f, const struct top_view *v, const struct profile *p)
@@ -191,15 +192,15 @@ void top_render(FILE *out, const struct top_view *v, const struct profile *p,
     int threads = nthreads < 1 + body / 8 ? nthreads : 1 + body / 8;
     int functions = (body - threads) * 11 / 20, lines = body - threads - functions;
     heading(&f, v, p);
-    frame_line(&f, "");
+    frame_line(&f, "%s", "");
     if (!p->python_version) {
         frame_line(&f, "attaching to pid %d ...", (int)s->pid);
     } else {
         thread_rows(&f, v, p, threads);
-        frame_line(&f, "");
+        frame_line(&f, "%s", "");
         header_row(&f, v, "FUNCTION  FILE:LINE");
         table_rows(&f, v, p, &v->functions, functions);
-        frame_line(&f, "");
+        frame_line(&f, "%s", "");
         header_row(&f, v, "FILE:LINE  FUNCTION");
         table_rows(&f, v, p, &v->lines, lines);
     }
