@@ -20,7 +20,7 @@
 
 #include "common/buf.h"
 
-#define PROTO_VERSION 5
+#define PROTO_VERSION 6
 #define PROTO_HEADER_SIZE 8
 /* No message may be longer: a peer announcing more is dropped. */
 #define PROTO_MAX_PAYLOAD (1u << 20)
@@ -47,9 +47,11 @@ enum proto_type {
      * strings: a debug-info directory list ("" for the default), and the
      * script-marks file ("" none: see PROTO_SCRIPT_SPAN). */
     PROTO_PROFILE = 100,
-    /* daemon -> client: u32 session id. The target is being watched; it may
-     * not run Python yet (a wrapper that execs it, or the client's child
-     * before its exec). */
+    /* daemon -> client: u32 session id, u64 the session's start on the
+     * daemon's CLOCK_MONOTONIC (ns): the origin of every time in the stream,
+     * so that the client measures the run's wall time from it too. The
+     * target is being watched; it may not run Python yet (a wrapper that
+     * execs it, or the client's child before its exec). */
     PROTO_SESSION_STARTED = 101,
     /* daemon -> client: the interpreter was found. u32 version_hex, u32
      * offsets source (enum pyoff_source), u64 runtime address, then two
@@ -321,7 +323,7 @@ void proto_encode_hello_ok(struct proto_buf *buf, uint32_t version, int32_t pid)
 void proto_encode_error(struct proto_buf *buf, const char *message);
 /* type: PROTO_PROFILE or PROTO_ATTACH, which share the payload. */
 void proto_encode_profile(struct proto_buf *buf, uint32_t type, const struct proto_profile *p);
-void proto_encode_session_started(struct proto_buf *buf, uint32_t session_id);
+void proto_encode_session_started(struct proto_buf *buf, uint32_t session_id, uint64_t origin_ns);
 void proto_encode_target(struct proto_buf *buf, const struct proto_target *t);
 void proto_encode_code(struct proto_buf *buf, const struct proto_code *c);
 void proto_encode_thread(struct proto_buf *buf, uint32_t tid, const char *name);
@@ -346,7 +348,8 @@ int proto_decode_hello(const void *payload, size_t len, uint32_t *version);
 int proto_decode_hello_ok(const void *payload, size_t len, uint32_t *version, int32_t *pid);
 int proto_decode_error(const void *payload, size_t len, const char **message);
 int proto_decode_profile(const void *payload, size_t len, struct proto_profile *out);
-int proto_decode_session_started(const void *payload, size_t len, uint32_t *session_id);
+int proto_decode_session_started(const void *payload, size_t len, uint32_t *session_id,
+                                 uint64_t *origin_ns);
 int proto_decode_target(const void *payload, size_t len, struct proto_target *out);
 int proto_decode_code(const void *payload, size_t len, struct proto_code *out);
 int proto_decode_thread(const void *payload, size_t len, uint32_t *tid, const char **name);

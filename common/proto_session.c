@@ -77,17 +77,19 @@ int proto_decode_profile(const void *payload, size_t len, struct proto_profile *
     return proto_get_end(&r);
 }
 
-void proto_encode_session_started(struct proto_buf *buf, uint32_t session_id)
+void proto_encode_session_started(struct proto_buf *buf, uint32_t session_id, uint64_t origin_ns)
 {
     proto_begin(buf, PROTO_SESSION_STARTED);
     proto_put_u32(buf, session_id);
+    proto_put_u64(buf, origin_ns);
 }
 
-int proto_decode_session_started(const void *payload, size_t len, uint32_t *session_id)
+int proto_decode_session_started(const void *payload, size_t len, uint32_t *session_id,
+                                 uint64_t *origin_ns)
 {
     struct proto_reader r;
     proto_reader_init(&r, payload, len);
-    if (proto_get_u32(&r, session_id) < 0)
+    if (proto_get_u32(&r, session_id) < 0 || proto_get_u64(&r, origin_ns) < 0)
         return -EBADMSG;
     return proto_get_end(&r);
 }

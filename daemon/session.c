@@ -338,7 +338,7 @@ void session_run(int fd, const struct session_request *req)
     s.rng = s.start_ns | 1;
     proto_buf_init(&s.msg);
     buf_init(&s.batch);
-    proto_encode_session_started(&s.msg, session_id);
+    proto_encode_session_started(&s.msg, session_id, s.start_ns);
     if (batch_add(&s) < 0 || batch_flush(&s) < 0)
         goto out;
 

@@ -216,7 +216,7 @@ static int request_attach(int fd, const struct attach_run *a, char *err, size_t 
     struct control_sampling o;
     cli_sampling(&a->o, &o);
     o.memory = 0;
-    return control_start_session(fd, PROTO_ATTACH, a->pid, &o, err, errlen);
+    return control_start_session(fd, PROTO_ATTACH, a->pid, &o, NULL, err, errlen);
 }
 
 static void on_sigint(int sig)

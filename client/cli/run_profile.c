@@ -95,13 +95,14 @@ static int resolve_paths(const struct profile_options *o, struct run_paths *path
 }
 
 static int request_session(int fd, pid_t pid, const struct profile_options *o,
-                           const char *end_mark, char *err, size_t errlen)
+                           const char *end_mark, uint64_t *origin_ns, char *err, size_t errlen)
 {
     char why[512];
     struct control_sampling sampling;
     cli_sampling(o, &sampling);
     sampling.end_mark = end_mark;
-    int rc = control_start_session(fd, PROTO_PROFILE, pid, &sampling, why, sizeof(why));
+    int rc = control_start_session(fd, PROTO_PROFILE, pid, &sampling, origin_ns, why,
+                                   sizeof(why));
     if (rc < 0)
         snprintf(err, errlen, "daemon: %s", why);
     return rc < 0 ? rc : 0;
@@ -142,9 +143,10 @@ static int fill_run_facts(struct profile *p, const struct profile_options *o,
 }
 
 /* Starts the child stopped, hands it over, resumes it. Returns the child's
- * pid, or a negative code after printing why. */
+ * pid, with the session's time origin in *origin_ns, or a negative code
+ * after printing why. */
 static pid_t start_script(int fd, pid_t daemon_pid, const struct profile_options *o,
-                          const struct launch *l)
+                          const struct launch *l, uint64_t *origin_ns)
 {
     char err[1024];
     struct spawned child;
@@ -158,7 +160,7 @@ static pid_t start_script(int fd, pid_t daemon_pid, const struct profile_options
         fail("%s", err);
         return -1;
     }
-    if (request_session(fd, child.pid, o, l->end_mark, err, sizeof(err)) < 0) {
+    if (request_session(fd, child.pid, o, l->end_mark, origin_ns, err, sizeof(err)) < 0) {
         fail("%s", err);
         kill(child.pid, SIGKILL);
         kill(child.pid, SIGCONT);
@@ -216,7 +218,8 @@ static int run_once(const struct profile_options *o, struct run_paths *paths_)
         return EXIT_PROFILER;
     }
     catch_interrupts();
-    pid_t child = start_script(fd, daemon_pid, o, &launch);
+    uint64_t origin_ns = 0;
+    pid_t child = start_script(fd, daemon_pid, o, &launch, &origin_ns);
     if (child < 0) {
         close(fd);
         launch_cleanup(&launch);
@@ -227,7 +230,7 @@ static int run_once(const struct profile_options *o, struct run_paths *paths_)
         profile_mem_set_window(p, memsetup_window(o->precision));
     if (p)
         p->gil_only = o->gil_only; /* the collector filters by it */
-    struct collect_result result = {0};
+    struct collect_result result = {.origin_ns = origin_ns};
     struct live live = {.bootstrap = launch.bootstrap, .pid = child, .trace = o->trace,
                         .so = {.root = paths.root, .detailed = o->detailed,
                                .include_idle = o->idle, .nignore = paths.cfg.nignore,

@@ -234,7 +234,7 @@ static int connect_session(struct top_run *t, char *err, size_t errlen)
     if (fd < 0)
         return fd;
     struct control_sampling o = {.rate_hz = t->rate_hz, .offsets = PYOFF_PREF_AUTO};
-    int id = control_start_session(fd, PROTO_ATTACH, (pid_t)t->number, &o, err, errlen);
+    int id = control_start_session(fd, PROTO_ATTACH, (pid_t)t->number, &o, NULL, err, errlen);
     if (id < 0) {
         close(fd);
         return id == -EPROTO ? -EPERM : id; /* the daemon's refusal: a profiler failure */

@@ -175,10 +175,11 @@ static int on_message(struct collector *c, const struct msgio_msg *m)
 {
     struct proto_code code;
     uint32_t u32;
+    uint64_t u64;
     const char *text;
     switch (m->type) {
     case PROTO_SESSION_STARTED:
-        return proto_decode_session_started(m->payload, m->length, &u32);
+        return proto_decode_session_started(m->payload, m->length, &u32, &u64);
     case PROTO_TARGET:
         return on_target(c, m);
     case PROTO_CODE:
@@ -269,7 +270,9 @@ int collect_run_refresh(int fd, pid_t child, struct profile *p, struct collect_r
                         void *ctx, double refresh_s)
 {
     double last_refresh = 0;
-    uint64_t start_ns = clock_monotonic_ns();
+    /* From the session's start, as every time in the stream: the script's
+     * end mark can then never come after its exit. */
+    uint64_t start_ns = out->origin_ns ? out->origin_ns : clock_monotonic_ns();
     struct collector c = {.p = p, .child = child, .pid = child, .out = out};
     struct msgio_msg m = {0};
     int drain_ms = 0, rc = 0;

@@ -14,7 +14,10 @@
 struct collect_result {
     int script_status;      /* 0-255, or 128+signal when killed */
     struct rusage usage;    /* the script's, from wait4 */
-    double wall_seconds;    /* from resume to exit */
+    /* in: the session's start on CLOCK_MONOTONIC, the origin of every time
+     * in the stream; 0 unknown (then the collector's own start) */
+    uint64_t origin_ns;
+    double wall_seconds;    /* from that origin to the script's exit */
     int session_failed;     /* the daemon could not profile the target */
     int daemon_lost;        /* the connection broke before the session ended */
     char message[512];      /* why, for the two above, or who stopped the session */

@@ -103,7 +103,7 @@ int control_list(struct control_session **out, char *err, size_t errlen)
 }
 
 int control_start_session(int fd, uint32_t type, pid_t pid, const struct control_sampling *o,
-                          char *err, size_t errlen)
+                          uint64_t *origin_ns, char *err, size_t errlen)
 {
     struct proto_buf out;
     proto_buf_init(&out);
@@ -115,13 +115,17 @@ int control_start_session(int fd, uint32_t type, pid_t pid, const struct control
     proto_encode_profile(&out, type, &req);
     struct msgio_msg in;
     uint32_t id = 0;
+    uint64_t origin = 0;
     int rc = msgio_request(fd, &out, PROTO_SESSION_STARTED, &in, "the session request", err,
                            errlen);
     proto_buf_free(&out);
     if (rc == 0)
-        rc = proto_decode_session_started(in.payload, in.length, &id) == 0 && id <= INT32_MAX
+        rc = proto_decode_session_started(in.payload, in.length, &id, &origin) == 0 &&
+                     id <= INT32_MAX
                  ? (int)id
                  : (snprintf(err, errlen, "did not start the session"), -EPROTO);
     msgio_msg_free(&in);
+    if (rc >= 0 && origin_ns)
+        *origin_ns = origin;
     return rc;
 }

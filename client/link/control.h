@@ -40,9 +40,10 @@ struct control_sampling {
 
 /* Asks the daemon on fd to start a session: PROTO_PROFILE for a spawned
  * script, PROTO_ATTACH for a running process, sampled as o says.
- * Returns the session id (>= 0), or -EPROTO with the daemon's reason (or
- * a broken exchange) in err. */
+ * Returns the session id (>= 0), with the session's time origin (the
+ * daemon's CLOCK_MONOTONIC at its start) in *origin_ns when not NULL, or
+ * -EPROTO with the daemon's reason (or a broken exchange) in err. */
 int control_start_session(int fd, uint32_t type, pid_t pid, const struct control_sampling *o,
-                          char *err, size_t errlen);
+                          uint64_t *origin_ns, char *err, size_t errlen);
 
 #endif

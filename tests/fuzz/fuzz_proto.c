@@ -75,7 +75,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         break;
     case 4:
-        proto_decode_session_started(p, n, &u32);
+        if (proto_decode_session_started(p, n, &u32, &u64) == 0 && n != 12)
+            abort();
         break;
     case 5:
         if (proto_decode_target(p, n, &target) == 0) {

@@ -130,10 +130,11 @@ static void test_request_and_answer(void)
         struct msgio_msg in = {0}, got = {0};
         char err[128] = "";
         uint32_t id = 0;
+        uint64_t origin = 0;
         proto_buf_init(&out);
         proto_buf_init(&req);
         if (answers[i] == PROTO_SESSION_STARTED)
-            proto_encode_session_started(&out, 41);
+            proto_encode_session_started(&out, 41, 7);
         else if (answers[i] == PROTO_ERROR)
             proto_encode_error(&out, "pid 12: not a Python process");
         else
@@ -147,8 +148,9 @@ static void test_request_and_answer(void)
         msgio_msg_free(&got);
         if (i == 0) {
             CHECK_EQ_INT(rc, 0);
-            CHECK_EQ_INT(proto_decode_session_started(in.payload, in.length, &id), 0);
+            CHECK_EQ_INT(proto_decode_session_started(in.payload, in.length, &id, &origin), 0);
             CHECK_EQ_INT(id, 41);
+            CHECK(origin == 7);
             msgio_msg_free(&in);
         } else {
             CHECK_EQ_INT(rc, -EPROTO);

@@ -118,12 +118,14 @@ static void test_requests(void)
 static void test_stream(void)
 {
     uint32_t u;
+    uint64_t origin = 0;
     const char *text;
-    proto_encode_session_started(&buf, 12);
+    proto_encode_session_started(&buf, 12, 123456789012345ull);
     finish(PROTO_SESSION_STARTED);
-    CHECK_EQ_INT(proto_decode_session_started(payload, payload_len, &u), 0);
+    CHECK_EQ_INT(proto_decode_session_started(payload, payload_len, &u, &origin), 0);
     CHECK_EQ_INT(u, 12);
-    CHECK_EQ_INT(proto_decode_session_started(SHORT, &u), -EBADMSG);
+    CHECK(origin == 123456789012345ull);
+    CHECK_EQ_INT(proto_decode_session_started(SHORT, &u, &origin), -EBADMSG);
 
     struct proto_target t = {.version_hex = 0x030b07f0, .source = 2,
                              .runtime_addr = 0x7f1234560000ull, .version = "3.11.7",
