@@ -103,6 +103,7 @@ struct sampler {
     const char *end_mark; /* the script's end mark (endmark.h), NULL none */
     uid_t end_mark_owner;
     int script_ended;     /* the end mark is there */
+    int started_within;   /* the process is younger than the session */
     int exact_clocks;     /* perf task-clock counters: 0 untried, 1 yes, -1 refused */
     struct placement placement; /* this thread kept off the target's CPUs */
     int running_cpus[SAMPLER_MAX_TASKS]; /* where this tick found them running */
@@ -188,6 +189,11 @@ static int script_over(struct sampler *s, int held)
         s->script_ended = endmark_read(s->end_mark, s->end_mark_owner, &marks) == 0 &&
                           marks.end_ns != 0;
     return s->script_ended;
+}
+
+void sampler_set_started_within(struct sampler *s)
+{
+    s->started_within = 1;
 }
 
 struct pywalk *sampler_walker(struct sampler *s)
@@ -647,7 +653,7 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
     t->seen_tick = s->ticks;
     if (is_new)
         t->when_ns = s->ticks == 1 ? now_ns : s->last_tick_ns;
-    if (is_new && s->ticks == 1) {
+    if (is_new && s->ticks == 1 && !s->started_within) {
         /* The first tick only sets the clocks: what ran before is unknown. */
         t->cpu_ns = st.cpu_ns;
         t->runq_ns = st.runq_ns;

@@ -34,6 +34,7 @@ struct profile_options {
     unsigned rate_hz;
     int memory;              /* --memory */
     int idle;                /* --idle */
+    int no_children;         /* --no-children: the descendants are not sampled */
     int detailed;            /* --detailed */
     int trace;               /* --trace (default) / --no-trace */
     const char *output_dir;  /* --output-directory (relative to the cwd) */

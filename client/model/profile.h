@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "client/model/profile_mem.h"
+#include "client/model/profile_proc.h"
 
 /* Where a thread's time went during one sampling interval. */
 enum time_kind {
@@ -50,6 +51,7 @@ struct profile_stack {
 struct profile_thread {
     uint32_t tid;
     char *name;
+    int32_t pid; /* its process; 0 unknown (a profile from before processes) */
 };
 
 struct profile {
@@ -89,6 +91,7 @@ struct profile {
     size_t nthreads;
 
     struct profile_memory memory; /* RSS timeline; heap events (--memory) */
+    struct profile_processes processes; /* the script and its descendants */
 };
 
 /* Returns a zeroed profile, or NULL when out of memory. */
@@ -113,6 +116,13 @@ int profile_add_sample(struct profile *p, uint32_t tid,
 
 /* Records or renames a thread. Returns 0 or -ENOMEM. */
 int profile_set_thread(struct profile *p, uint32_t tid, const char *name);
+
+/* Notes which process a recorded thread belongs to (no-op for a thread
+ * never recorded). */
+void profile_set_thread_pid(struct profile *p, uint32_t tid, int32_t pid);
+
+/* The process of a thread, 0 when unknown. */
+int32_t profile_thread_pid(const struct profile *p, uint32_t tid);
 
 /* Replaces a string field (free()s the old value). Returns 0 or -ENOMEM. */
 int profile_set_string(char **field, const char *value);

@@ -179,6 +179,34 @@ static void add_threads(struct jw *w, cJSON *doc, const struct profile *p)
 
         num(w, o, "tid", p->threads[i].tid);
         str(w, o, "name", p->threads[i].name);
+        num(w, o, "pid", p->threads[i].pid);
+    }
+}
+
+/* The script and its descendants: one object each (docs/profile-json.md). */
+static void add_processes(struct jw *w, cJSON *doc, const struct profile *p)
+{
+    cJSON *arr = put(w, doc, "processes", cJSON_CreateArray());
+
+    for (size_t i = 0; i < p->processes.count; i++) {
+        const struct profile_process *pr = &p->processes.items[i];
+        cJSON *o = put(w, arr, NULL, cJSON_CreateObject());
+
+        num(w, o, "pid", pr->pid);
+        num(w, o, "ppid", pr->ppid);
+        flag(w, o, "root", pr->root);
+        str(w, o, "command", pr->command);
+        flag(w, o, "sampled", pr->python);
+        str(w, o, "python_version", pr->python ? pr->python_version : NULL);
+        str(w, o, "note", pr->note[0] ? pr->note : NULL);
+        num(w, o, "start_seconds", pr->start_s);
+        if (pr->exited)
+            num(w, o, "end_seconds", pr->end_s);
+        else
+            str(w, o, "end_seconds", NULL);
+        num(w, o, "lifetime_seconds", profile_process_lifetime(pr, p->wall_seconds));
+        num(w, o, "cpu_seconds", pr->cpu_s);
+        num(w, o, "max_rss_bytes", (double)pr->max_rss_bytes);
     }
 }
 
@@ -209,6 +237,7 @@ static void add_stacks(struct jw *w, cJSON *doc, const struct profile *p,
         for (uint32_t j = 0; j < st->nframes; j++)
             add_frame(w, frames, p, &st->frames[j]);
         num(w, o, "tid", st->tid);
+        num(w, o, "pid", profile_thread_pid(p, st->tid));
         num(w, o, "samples", (double)st->samples);
         num(w, o, "seconds", summary_counted(st->seconds, s->include_idle, counted));
         num(w, o, "python_seconds", st->seconds[TIME_PYTHON]);
@@ -231,6 +260,7 @@ char *report_json_render(const struct profile *p, const struct summary *s)
     add_functions(&w, doc, s);
     add_files(&w, doc, s);
     add_threads(&w, doc, p);
+    add_processes(&w, doc, p);
     add_stacks(&w, doc, p, s);
     if (report_json_mem_top(doc, p, s) < 0)
         w.failed = 1;

@@ -269,16 +269,18 @@ static int read_threads(struct jr *r, const cJSON *doc)
     cJSON_ArrayForEach(t, arr) {
         char where[48];
         const char *name = NULL;
-        double tid = 0;
+        double tid = 0, pid = 0;
 
         snprintf(where, sizeof(where), "threads[%zu]: ", i++);
         if (!cJSON_IsObject(t))
             return fail(r, -EINVAL, "%sis not an object", where);
         if ((rc = get_num(r, t, where, "tid", 0, UINT32_MAX, &tid)) < 0 ||
-            (rc = get_str(r, t, where, "name", &name)) < 0)
+            (rc = get_str(r, t, where, "name", &name)) < 0 ||
+            (rc = get_num(r, t, where, "pid", 0, INT32_MAX, &pid)) < 0)
             return rc;
         if (profile_set_thread(r->p, (uint32_t)tid, name) < 0)
             return fail(r, -ENOMEM, "out of memory");
+        profile_set_thread_pid(r->p, (uint32_t)tid, (int32_t)pid);
     }
     return 0;
 }

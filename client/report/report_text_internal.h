@@ -24,6 +24,11 @@ void report_text_tables(FILE *out, const struct summary *s);
  * --detailed (report_text_elsewhere.c). */
 void report_text_elsewhere(FILE *out, const struct profile *p, const struct summary *s);
 
+/* The process table (report_text_procs.c): pid, parent, lifetime, CPU,
+ * peak RSS and command of the script and each descendant; nothing when the
+ * script ran alone. */
+void report_text_processes(FILE *out, const struct profile *p);
+
 /* The Stack Trace Summary for s->traces. */
 void report_text_trace(FILE *out, const struct summary *s);
 

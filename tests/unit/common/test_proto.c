@@ -18,6 +18,7 @@ static void build_sample_unplaced(struct proto_buf *b, uint32_t nframes, uint32_
     proto_begin(b, PROTO_SAMPLE);
     proto_put_u64(b, 123456789);
     proto_put_u32(b, 4242);
+    proto_put_i32(b, 4200);
     proto_put_u32(b, PROTO_SAMPLE_TRUNCATED);
     proto_put_u32(b, unplaced);
     proto_put_u64(b, 1);
@@ -48,6 +49,7 @@ static void test_sample_round_trip(void)
     CHECK_EQ_INT(proto_decode_sample(p, len, s), 0);
     CHECK_EQ_INT(s->time_ns, 123456789);
     CHECK_EQ_INT(s->tid, 4242);
+    CHECK_EQ_INT(s->pid, 4200);
     CHECK_EQ_INT(s->flags, PROTO_SAMPLE_TRUNCATED);
     CHECK_EQ_INT(s->unplaced, PROTO_PLACED);
     CHECK_EQ_INT(s->python_ns + s->native_ns + s->system_ns + s->idle_ns, 10);

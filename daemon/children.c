@@ -1,0 +1,208 @@
+/* Sampling the descendants (see children.h). */
+#include "daemon/children.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "common/procfs.h"
+#include "daemon/threadstop.h"
+
+/* Ticks a member showing no interpreter is looked at again with the same
+ * image: the loader maps libpython a moment after the exec. */
+#define CHILDREN_LOCATE_TRIES 20
+#define CHILDREN_IMAGE_MAX (PATH_MAX + 160)
+
+enum child_state {
+    CHILD_WATCHED = 0, /* no interpreter found yet */
+    CHILD_PYTHON,      /* sampled */
+    CHILD_OTHER,       /* no interpreter in this image: not Python */
+    CHILD_FAILED,      /* an interpreter this daemon cannot read, or may not trace */
+};
+
+struct child {
+    pid_t pid;
+    enum child_state state;
+    int tries;
+    char image[CHILDREN_IMAGE_MAX];
+    struct py_target target;
+    struct sampler *sampler;
+    struct codeids_proc codes;
+    char note[200];
+};
+
+struct children {
+    enum pyoff_pref pref;
+    char debug_dirs[PATH_MAX];
+    struct child **kids;
+    size_t nkids, cap;
+};
+
+struct children *children_new(const struct session_request *req)
+{
+    struct children *ch = calloc(1, sizeof(*ch));
+    if (!ch)
+        return NULL;
+    ch->pref = req->pref;
+    snprintf(ch->debug_dirs, sizeof(ch->debug_dirs), "%s", req->debug_dirs);
+    return ch;
+}
+
+static void drop_sampler(struct child *c)
+{
+    sampler_free(c->sampler);
+    c->sampler = NULL;
+    codeids_proc_free(&c->codes);
+}
+
+void children_free(struct children *ch)
+{
+    if (!ch)
+        return;
+    for (size_t i = 0; i < ch->nkids; i++) {
+        drop_sampler(ch->kids[i]);
+        free(ch->kids[i]);
+    }
+    free(ch->kids);
+    free(ch);
+}
+
+static struct child *find_child(const struct children *ch, pid_t pid)
+{
+    for (size_t i = 0; i < ch->nkids; i++)
+        if (ch->kids[i]->pid == pid)
+            return ch->kids[i];
+    return NULL;
+}
+
+static struct child *add_child(struct children *ch, pid_t pid)
+{
+    struct child **grown = buf_grow_array(ch->kids, &ch->cap, ch->nkids + 1, sizeof(*grown));
+    if (!grown)
+        return NULL;
+    ch->kids = grown;
+    struct child *c = calloc(1, sizeof(*c));
+    if (c) {
+        c->pid = pid;
+        ch->kids[ch->nkids++] = c;
+    }
+    return c;
+}
+
+/* What the process runs: its executable and its lowest mapping (which an
+ * exec replaces, at a new address under ASLR, even for the same file).
+ * -ESRCH when it cannot be read (the process is exiting). */
+static int read_image(pid_t pid, char *out, size_t len)
+{
+    char exe[PATH_MAX], path[64], first[160];
+    snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+    if (procfs_exe(pid, exe, sizeof(exe)) < 0 || procfs_read(path, first, sizeof(first)) <= 0)
+        return -ESRCH;
+    first[strcspn(first, "\n")] = '\0';
+    snprintf(out, len, "%s|%s", exe, first);
+    return 0;
+}
+
+/* Tries to find the interpreter, holding the main thread still meanwhile
+ * so that a short child does not run ahead of its first sample. */
+static void try_locate(struct children *ch, struct child *c)
+{
+    struct thread_hold hold;
+    int held = threadstop_hold(c->pid, &hold) == 0;
+    char why[400] = "";
+    int rc = pyloc_locate_pid(c->pid, ch->pref, ch->debug_dirs[0] ? ch->debug_dirs : NULL,
+                              &c->target, why, sizeof(why));
+    if (held)
+        threadstop_release(&hold);
+    if (rc == 0) {
+        c->sampler = sampler_new(c->pid, &c->target);
+        if (c->sampler)
+            sampler_set_started_within(c->sampler);
+        c->state = c->sampler ? CHILD_PYTHON : CHILD_FAILED;
+        snprintf(c->note, sizeof(c->note), "%s", c->sampler ? "" : "sampler: out of memory");
+    } else if (rc == -ESRCH) {
+        return; /* exited meanwhile: the tree notes that at its next scan */
+    } else if (rc == -ENOENT || rc == -EAGAIN) {
+        if (++c->tries >= CHILDREN_LOCATE_TRIES) {
+            c->state = CHILD_OTHER;
+            snprintf(c->note, sizeof(c->note), "not a Python process");
+        }
+    } else {
+        c->state = CHILD_FAILED;
+        snprintf(c->note, sizeof(c->note), "%s",
+                 rc == -EPERM || rc == -EACCES ? "the daemon may not trace it" : why);
+    }
+}
+
+/* Starts over when the member exec'd since the last tick. */
+static void follow_exec(struct child *c)
+{
+    char image[CHILDREN_IMAGE_MAX];
+    if (read_image(c->pid, image, sizeof(image)) < 0 || strcmp(image, c->image) == 0)
+        return;
+    snprintf(c->image, sizeof(c->image), "%s", image);
+    drop_sampler(c);
+    c->state = CHILD_WATCHED;
+    c->tries = 0;
+    c->note[0] = '\0';
+}
+
+struct child_emit {
+    children_emit_fn emit;
+    void *ctx;
+    struct child *child;
+};
+
+static int emit_child_sample(void *ctx, const struct thread_sample *sample)
+{
+    struct child_emit *e = ctx;
+    return e->emit(e->ctx, e->child->pid, sampler_walker(e->child->sampler), &e->child->codes,
+                   sample);
+}
+
+static int tick_child(struct children *ch, struct child *c, uint64_t now_ns,
+                      children_emit_fn emit, void *ctx)
+{
+    follow_exec(c);
+    if (c->state == CHILD_WATCHED)
+        try_locate(ch, c);
+    if (c->state != CHILD_PYTHON)
+        return 0;
+    struct child_emit e = {emit, ctx, c};
+    int rc = sampler_tick(c->sampler, now_ns, emit_child_sample, &e);
+    return rc == -ESRCH ? 0 : rc; /* gone: the tree sees that at its next scan */
+}
+
+int children_tick(struct children *ch, struct proctree *tree, uint64_t now_ns,
+                  children_emit_fn emit, void *ctx)
+{
+    int rc = 0;
+    for (size_t i = 0; i < proctree_count(tree) && rc == 0; i++) {
+        const struct proctree_proc *p = proctree_at(tree, i);
+        if (p->root)
+            continue;
+        struct child *c = find_child(ch, p->pid);
+        if (p->exited) {
+            if (c)
+                drop_sampler(c);
+            continue;
+        }
+        if (!c && !(c = add_child(ch, p->pid)))
+            return -ENOMEM;
+        rc = tick_child(ch, c, now_ns, emit, ctx);
+    }
+    return rc;
+}
+
+void children_describe(const struct children *ch, pid_t pid, const char **python,
+                       const char **note)
+{
+    const struct child *c = ch ? find_child(ch, pid) : NULL;
+    *python = c && c->state == CHILD_PYTHON ? c->target.version : "";
+    *note = !c ? "" : c->state == CHILD_WATCHED ? "no interpreter found (yet)" : c->note;
+}

@@ -1,0 +1,195 @@
+/* The process tree (see proctree.h). Each tick lists /proc; only pids that
+ * were not there at the previous listing have their stat read, so a busy
+ * machine costs one directory read per tick plus a stat per new process.
+ * A pid cannot be reused between two listings without the kernel's pid
+ * counter wrapping all the way round meanwhile. */
+#include "daemon/proctree.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/buf.h"
+#include "common/clock.h"
+#include "common/procfs.h"
+
+/* The kernel's CPUCLOCK_SCHED clock of a whole process: exact, readable
+ * by anyone, and still there while the process is a zombie. */
+#define PROCTREE_PROCESS_CLOCK(pid) ((clockid_t)(((unsigned)~(pid) << 3) | 2u))
+
+struct proctree {
+    int follow;
+    struct proctree_proc *procs;
+    size_t nprocs, cap;
+    pid_t *listed, *listing; /* /proc's pids at the last scan and this one, sorted */
+    size_t nlisted, nlisting, listed_cap, listing_cap;
+};
+
+static int cmp_pid(const void *a, const void *b)
+{
+    pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int was_listed(const struct proctree *t, pid_t pid)
+{
+    return bsearch(&pid, t->listed, t->nlisted, sizeof(pid), cmp_pid) != NULL;
+}
+
+/* The live member with this pid, or NULL. */
+static struct proctree_proc *live_member(struct proctree *t, pid_t pid)
+{
+    for (size_t i = 0; i < t->nprocs; i++)
+        if (t->procs[i].pid == pid && !t->procs[i].exited)
+            return &t->procs[i];
+    return NULL;
+}
+
+static void read_facts(struct proctree_proc *p)
+{
+    struct timespec ts;
+    if (clock_gettime(PROCTREE_PROCESS_CLOCK(p->pid), &ts) == 0 && clock_ts_ns(&ts) > p->cpu_ns)
+        p->cpu_ns = clock_ts_ns(&ts);
+    uint64_t rss;
+    if (procfs_peak_rss(p->pid, &rss) == 0 && rss > p->max_rss)
+        p->max_rss = rss;
+    /* Read again each time: a fork first shows its parent's, until it execs. */
+    char command[PROCTREE_COMMAND_MAX];
+    if (procfs_cmdline(p->pid, command, sizeof(command)) == 0 && command[0])
+        memcpy(p->command, command, sizeof(command));
+}
+
+static int add_member(struct proctree *t, pid_t pid, pid_t ppid, uint64_t now_ns)
+{
+    struct proctree_proc *grown = buf_grow_array(t->procs, &t->cap, t->nprocs + 1, sizeof(*grown));
+    if (!grown)
+        return -ENOMEM;
+    t->procs = grown;
+    struct proctree_proc *p = &t->procs[t->nprocs++];
+    *p = (struct proctree_proc){.pid = pid, .ppid = ppid, .root = t->nprocs == 1,
+                                .start_ns = now_ns};
+    snprintf(p->command, sizeof(p->command), "[pid %d]", (int)pid);
+    read_facts(p);
+    return 0;
+}
+
+/* The parent pid from /proc/PID/stat (field 4, after the command's ')'). */
+static pid_t parent_of(pid_t pid)
+{
+    char path[64], text[512];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    if (procfs_read(path, text, sizeof(text)) < 0)
+        return -1;
+    const char *close = strrchr(text, ')');
+    int ppid;
+    if (!close || sscanf(close + 1, " %*c %d", &ppid) != 1)
+        return -1;
+    return (pid_t)ppid;
+}
+
+struct proctree *proctree_new(pid_t root, int follow_children, uint64_t now_ns)
+{
+    struct proctree *t = calloc(1, sizeof(*t));
+    if (!t || add_member(t, root, parent_of(root), now_ns) < 0) {
+        proctree_free(t);
+        return NULL;
+    }
+    t->follow = follow_children;
+    t->procs[0].start_ns = 0; /* older than the session: no start to report */
+    return t;
+}
+
+void proctree_free(struct proctree *t)
+{
+    if (!t)
+        return;
+    free(t->procs);
+    free(t->listed);
+    free(t->listing);
+    free(t);
+}
+
+/* Lists /proc's pids, sorted, into t->listing. */
+static int list_proc(struct proctree *t)
+{
+    DIR *d = opendir("/proc");
+    if (!d)
+        return -errno;
+    t->nlisting = 0;
+    struct dirent *e;
+    int rc = 0;
+    while ((e = readdir(d)) != NULL && rc == 0) {
+        char *end;
+        long pid = strtol(e->d_name, &end, 10);
+        if (*end || pid <= 0)
+            continue;
+        pid_t *grown = buf_grow_array(t->listing, &t->listing_cap, t->nlisting + 1,
+                                      sizeof(*grown));
+        if (!grown)
+            rc = -ENOMEM;
+        else
+            (t->listing = grown)[t->nlisting++] = (pid_t)pid;
+    }
+    closedir(d);
+    qsort(t->listing, t->nlisting, sizeof(pid_t), cmp_pid);
+    return rc;
+}
+
+/* Adds the new pids whose parent is a live member; a child and its own
+ * child both new are found by going round until nothing joins. */
+static int join_new_descendants(struct proctree *t, uint64_t now_ns)
+{
+    int joined;
+    do {
+        joined = 0;
+        for (size_t i = 0; i < t->nlisting; i++) {
+            pid_t pid = t->listing[i];
+            if (was_listed(t, pid) || live_member(t, pid))
+                continue;
+            pid_t ppid = parent_of(pid);
+            if (ppid <= 0 || !live_member(t, ppid))
+                continue;
+            if (add_member(t, pid, ppid, now_ns) < 0)
+                return -ENOMEM;
+            joined = 1;
+        }
+    } while (joined);
+    return 0;
+}
+
+int proctree_scan(struct proctree *t, uint64_t now_ns)
+{
+    for (size_t i = 0; i < t->nprocs; i++) {
+        struct proctree_proc *p = &t->procs[i];
+        if (p->exited)
+            continue;
+        read_facts(p);
+        if (procfs_exited(p->pid)) {
+            p->exited = 1;
+            p->end_ns = now_ns;
+        }
+    }
+    if (!t->follow)
+        return 0;
+    int rc = list_proc(t);
+    if (rc == 0)
+        rc = join_new_descendants(t, now_ns);
+    pid_t *swap = t->listed;
+    size_t swap_cap = t->listed_cap;
+    t->listed = t->listing, t->listed_cap = t->listing_cap, t->nlisted = t->nlisting;
+    t->listing = swap, t->listing_cap = swap_cap, t->nlisting = 0;
+    return rc;
+}
+
+size_t proctree_count(const struct proctree *t)
+{
+    return t->nprocs;
+}
+
+struct proctree_proc *proctree_at(struct proctree *t, size_t i)
+{
+    return &t->procs[i];
+}
