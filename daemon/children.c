@@ -113,7 +113,15 @@ static int read_image(pid_t pid, char *out, size_t len)
 static void try_locate(struct children *ch, struct child *c)
 {
     struct thread_hold hold;
-    int held = threadstop_hold(c->pid, &hold) == 0;
+    int hold_rc = threadstop_hold(c->pid, &hold);
+    if (hold_rc == -EPERM) {
+        /* Yama's scope 1: the target named us its tracer, its children did
+         * not. Their memory is closed to us as well. */
+        c->state = CHILD_FAILED;
+        snprintf(c->note, sizeof(c->note), "the daemon may not trace it");
+        return;
+    }
+    int held = hold_rc == 0;
     char why[400] = "";
     int rc = pyloc_locate_pid(c->pid, ch->pref, ch->debug_dirs[0] ? ch->debug_dirs : NULL,
                               &c->target, why, sizeof(why));

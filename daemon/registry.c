@@ -282,8 +282,8 @@ static void watcher_queue(struct registry_watcher *w, const uint8_t *data, size_
         w->dropped = 1;
 }
 
-/* Keeps what a late watcher needs: the messages that name code objects
- * and threads, and (up to a bound) the samples, RSS and heap events so far. */
+/* Keeps what a late watcher needs: the messages that name code objects,
+ * threads and processes, and (up to a bound) the samples, RSS and heap events so far. */
 static void replay_record(struct registry_entry *e, const uint8_t *data, size_t len)
 {
     size_t off = 0;
@@ -299,7 +299,7 @@ static void replay_record(struct registry_entry *e, const uint8_t *data, size_t 
         int event = type == PROTO_SAMPLE || type == PROTO_RSS || type == PROTO_HEAP ||
                     type == PROTO_HEAP_FREE;
         int keep = type == PROTO_SESSION_STARTED || type == PROTO_TARGET ||
-                   type == PROTO_CODE || type == PROTO_THREAD ||
+                   type == PROTO_CODE || type == PROTO_THREAD || type == PROTO_PROCESS ||
                    (event && e->replay.len + whole <= REGISTRY_REPLAY_SAMPLES_MAX);
         if (keep && buf_append(&e->replay, data + off, whole) < 0)
             return; /* late watchers will see unnamed frames */

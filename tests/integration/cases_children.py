@@ -68,6 +68,9 @@ def _pool(interp, work, method):
               truth["tree_cpu"], want, share - want))
     c.expect(abs(share - want) <= SHARE_BOUND_PP, "crunch(): %.2f%% of the tree's CPU, measured "
              "%.2f%% (more than %.0f pp apart)" % (share, want, SHARE_BOUND_PP))
+    crunches = [f for f in doc.get("functions", []) if f.get("name") == "crunch"]
+    c.expect(len(crunches) == 1, "%d functions[] entries for crunch(): the workers' and the "
+             "script's code objects are one function" % len(crunches))
     procs = _processes(doc)
     root = [p for p in procs.values() if p.get("root")]
     c.expect(len(root) == 1, "%d processes marked root" % len(root))
