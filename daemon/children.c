@@ -27,6 +27,7 @@ enum child_state {
 
 struct child {
     pid_t pid;
+    uint64_t image_read_ns; /* when its image was last compared */
     enum child_state state;
     int tries;
     char image[CHILDREN_IMAGE_MAX];
@@ -147,10 +148,15 @@ static void try_locate(struct children *ch, struct child *c)
     }
 }
 
-/* Starts over when the member exec'd since the last tick. */
-static void follow_exec(struct child *c)
+/* Starts over when the member exec'd since the last look (every tick
+ * while no interpreter is found, else at most every PROCTREE_SCAN_GAP_NS:
+ * the walks of the old program fail for that long at most). */
+static void follow_exec(struct child *c, uint64_t now_ns)
 {
     char image[CHILDREN_IMAGE_MAX];
+    if (c->state == CHILD_PYTHON && now_ns - c->image_read_ns < PROCTREE_SCAN_GAP_NS)
+        return;
+    c->image_read_ns = now_ns;
     if (read_image(c->pid, image, sizeof(image)) < 0 || strcmp(image, c->image) == 0)
         return;
     snprintf(c->image, sizeof(c->image), "%s", image);
@@ -176,7 +182,7 @@ static int emit_child_sample(void *ctx, const struct thread_sample *sample)
 static int tick_child(struct children *ch, struct child *c, uint64_t now_ns,
                       children_emit_fn emit, void *ctx)
 {
-    follow_exec(c);
+    follow_exec(c, now_ns);
     if (c->state == CHILD_WATCHED)
         try_locate(ch, c);
     if (c->state != CHILD_PYTHON)

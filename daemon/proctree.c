@@ -22,6 +22,7 @@
 
 struct proctree {
     int follow;
+    uint64_t last_scan_ns;
     struct proctree_proc *procs;
     size_t nprocs, cap;
     pid_t *listed, *listing; /* /proc's pids at the last scan and this one, sorted */
@@ -160,8 +161,11 @@ static int join_new_descendants(struct proctree *t, uint64_t now_ns)
     return 0;
 }
 
-int proctree_scan(struct proctree *t, uint64_t now_ns)
+int proctree_scan(struct proctree *t, uint64_t now_ns, int force)
 {
+    if (!force && t->last_scan_ns && now_ns - t->last_scan_ns < PROCTREE_SCAN_GAP_NS)
+        return 0;
+    t->last_scan_ns = now_ns;
     for (size_t i = 0; i < t->nprocs; i++) {
         struct proctree_proc *p = &t->procs[i];
         if (p->exited)

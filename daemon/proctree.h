@@ -33,8 +33,12 @@ struct proctree *proctree_new(pid_t root, int follow_children, uint64_t now_ns);
 void proctree_free(struct proctree *t);
 
 /* Finds processes new to the tree, marks those that exited and reads the
- * facts of the others. Returns 0 or -ENOMEM. */
-int proctree_scan(struct proctree *t, uint64_t now_ns);
+ * facts of the others, at most every PROCTREE_SCAN_GAP_NS (at high rates
+ * the ticks between find nothing new: /proc is not listed 1000 times a
+ * second), or now when forced (the session's end: final facts). Returns
+ * 0 or -ENOMEM. */
+#define PROCTREE_SCAN_GAP_NS 10000000u
+int proctree_scan(struct proctree *t, uint64_t now_ns, int force);
 
 /* The members (exited ones included, in the order they were found: the
  * root first). Pointers stay valid until the next scan. */

@@ -158,7 +158,7 @@ static int report_processes(struct session *s, int all)
 static int tree_tick(struct session *s)
 {
     uint64_t now = clock_monotonic_ns();
-    if (!s->tree || proctree_scan(s->tree, now) < 0)
+    if (!s->tree || proctree_scan(s->tree, now, 0) < 0)
         return s->tree ? -ENOMEM : 0;
     if (s->children && children_tick(s->children, s->tree, now, emit_proc_sample, s) < 0)
         return -ENOMEM;
@@ -221,7 +221,7 @@ static void send_script_span(struct session *s)
 static void send_end(struct session *s, uint32_t reason, const char *detail)
 {
     memory_finish(s);
-    if (s->tree && proctree_scan(s->tree, clock_monotonic_ns()) == 0)
+    if (s->tree && proctree_scan(s->tree, clock_monotonic_ns(), 1) == 0)
         report_processes(s, 1);
     send_script_span(s);
     struct proto_end end = {.reason = reason,
