@@ -40,7 +40,7 @@ struct child {
 struct children {
     enum pyoff_pref pref;
     char debug_dirs[PATH_MAX];
-    struct child **kids;
+    struct child **kids; /* by tree index (proctree_at), NULL for the root */
     size_t nkids, cap;
 };
 
@@ -66,33 +66,40 @@ void children_free(struct children *ch)
     if (!ch)
         return;
     for (size_t i = 0; i < ch->nkids; i++) {
-        drop_sampler(ch->kids[i]);
+        if (ch->kids[i])
+            drop_sampler(ch->kids[i]);
         free(ch->kids[i]);
     }
     free(ch->kids);
     free(ch);
 }
 
-static struct child *find_child(const struct children *ch, pid_t pid)
+static struct child *child_at(const struct children *ch, size_t index)
 {
-    for (size_t i = 0; i < ch->nkids; i++)
-        if (ch->kids[i]->pid == pid)
-            return ch->kids[i];
-    return NULL;
+    return ch && index < ch->nkids ? ch->kids[index] : NULL;
 }
 
-static struct child *add_child(struct children *ch, pid_t pid)
+/* Gives the tree's members from index nkids on their entries (members are
+ * only ever appended). Returns 0 or -ENOMEM. */
+static int add_children(struct children *ch, struct proctree *tree)
 {
-    struct child **grown = buf_grow_array(ch->kids, &ch->cap, ch->nkids + 1, sizeof(*grown));
+    size_t count = proctree_count(tree);
+    if (count <= ch->nkids)
+        return 0;
+    struct child **grown = buf_grow_array(ch->kids, &ch->cap, count, sizeof(*grown));
     if (!grown)
-        return NULL;
+        return -ENOMEM;
     ch->kids = grown;
-    struct child *c = calloc(1, sizeof(*c));
-    if (c) {
-        c->pid = pid;
-        ch->kids[ch->nkids++] = c;
+    for (; ch->nkids < count; ch->nkids++) {
+        const struct proctree_proc *p = proctree_at(tree, ch->nkids);
+        struct child *c = p->root ? NULL : calloc(1, sizeof(*c));
+        if (!p->root && !c)
+            return -ENOMEM;
+        if (c)
+            c->pid = p->pid;
+        ch->kids[ch->nkids] = c;
     }
-    return c;
+    return 0;
 }
 
 /* What the process runs: its executable and its lowest mapping (which an
@@ -195,28 +202,23 @@ static int tick_child(struct children *ch, struct child *c, uint64_t now_ns,
 int children_tick(struct children *ch, struct proctree *tree, uint64_t now_ns,
                   children_emit_fn emit, void *ctx)
 {
-    int rc = 0;
-    for (size_t i = 0; i < proctree_count(tree) && rc == 0; i++) {
-        const struct proctree_proc *p = proctree_at(tree, i);
-        if (p->root)
+    int rc = add_children(ch, tree);
+    for (size_t i = 0; i < ch->nkids && rc == 0; i++) {
+        struct child *c = ch->kids[i];
+        if (!c || (!c->sampler && proctree_at(tree, i)->exited))
             continue;
-        struct child *c = find_child(ch, p->pid);
-        if (p->exited) {
-            if (c)
-                drop_sampler(c);
-            continue;
-        }
-        if (!c && !(c = add_child(ch, p->pid)))
-            return -ENOMEM;
-        rc = tick_child(ch, c, now_ns, emit, ctx);
+        if (proctree_at(tree, i)->exited)
+            drop_sampler(c);
+        else
+            rc = tick_child(ch, c, now_ns, emit, ctx);
     }
     return rc;
 }
 
-void children_describe(const struct children *ch, pid_t pid, const char **python,
+void children_describe(const struct children *ch, size_t index, const char **python,
                        const char **note)
 {
-    const struct child *c = ch ? find_child(ch, pid) : NULL;
+    const struct child *c = child_at(ch, index);
     *python = c && c->state == CHILD_PYTHON ? c->target.version : "";
     *note = !c ? "" : c->state == CHILD_WATCHED ? "no interpreter found (yet)" : c->note;
 }

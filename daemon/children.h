@@ -33,10 +33,11 @@ typedef int (*children_emit_fn)(void *ctx, pid_t pid, struct pywalk *walk,
 int children_tick(struct children *ch, struct proctree *tree, uint64_t now_ns,
                   children_emit_fn emit, void *ctx);
 
-/* How a member stands for the process table: *python is its Python
- * version ("" when it is not sampled), *note why it is not ("" when it
- * is). Both "" for a pid children_tick never saw. */
-void children_describe(const struct children *ch, pid_t pid, const char **python,
+/* How the tree's member at index stands for the process table: *python
+ * is its Python version ("" when it is not sampled), *note why it is not
+ * ("" when it is). Both "" for the root and for a member children_tick
+ * never saw. */
+void children_describe(const struct children *ch, size_t index, const char **python,
                        const char **note);
 
 #endif

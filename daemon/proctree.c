@@ -177,7 +177,7 @@ int proctree_scan(struct proctree *t, uint64_t now_ns, int force)
         }
     }
     if (!t->follow)
-        return 0;
+        return 1;
     int rc = list_proc(t);
     if (rc == 0)
         rc = join_new_descendants(t, now_ns);
@@ -185,7 +185,7 @@ int proctree_scan(struct proctree *t, uint64_t now_ns, int force)
     size_t swap_cap = t->listed_cap;
     t->listed = t->listing, t->listed_cap = t->listing_cap, t->nlisted = t->nlisting;
     t->listing = swap, t->listing_cap = swap_cap, t->nlisting = 0;
-    return rc;
+    return rc < 0 ? rc : 1;
 }
 
 size_t proctree_count(const struct proctree *t)

@@ -24,6 +24,7 @@ struct proctree_proc {
     uint64_t max_rss;     /* peak RSS (VmHWM) bytes, as last read; 0 unknown */
     char command[PROCTREE_COMMAND_MAX];
     uint64_t reported;    /* the caller's: what it last said of it, 0 nothing */
+    int reported_final;   /* the caller's: it said so after the exit */
 };
 
 struct proctree;
@@ -36,7 +37,7 @@ void proctree_free(struct proctree *t);
  * facts of the others, at most every PROCTREE_SCAN_GAP_NS (at high rates
  * the ticks between find nothing new: /proc is not listed 1000 times a
  * second), or now when forced (the session's end: final facts). Returns
- * 0 or -ENOMEM. */
+ * 1 when it scanned, 0 when it was not time yet, or -ENOMEM. */
 #define PROCTREE_SCAN_GAP_NS 10000000u
 int proctree_scan(struct proctree *t, uint64_t now_ns, int force);
 

@@ -140,13 +140,16 @@ static int report_processes(struct session *s, int all)
 {
     for (size_t i = 0; s->tree && i < proctree_count(s->tree); i++) {
         struct proctree_proc *p = proctree_at(s->tree, i);
+        if (!all && p->reported_final)
+            continue; /* exited, and said so: nothing changes any more */
         const char *python = s->root_python, *note = "";
         if (!p->root)
-            children_describe(s->children, p->pid, &python, &note);
+            children_describe(s->children, i, &python, &note);
         uint64_t digest = report_digest((uint32_t)p->exited << 1 | (python[0] != 0), note);
         if (!all && p->reported == digest)
             continue;
         p->reported = digest;
+        p->reported_final = p->exited;
         stream_msg_process(&s->msg, p, python, note, s->start_ns);
         if (batch_add(s) < 0)
             return -ENOMEM;
@@ -154,15 +157,17 @@ static int report_processes(struct session *s, int all)
     return 0;
 }
 
-/* The descendants at a tick: new ones found, each sampled, changes told. */
+/* The descendants at a tick: each sampled; after a scan of the tree, new
+ * ones found and changes told. */
 static int tree_tick(struct session *s)
 {
     uint64_t now = clock_monotonic_ns();
-    if (!s->tree || proctree_scan(s->tree, now, 0) < 0)
-        return s->tree ? -ENOMEM : 0;
+    int scanned = s->tree ? proctree_scan(s->tree, now, 0) : 0;
+    if (scanned < 0)
+        return -ENOMEM;
     if (s->children && children_tick(s->children, s->tree, now, emit_proc_sample, s) < 0)
         return -ENOMEM;
-    return report_processes(s, 0);
+    return scanned ? report_processes(s, 0) : 0;
 }
 
 /* Attaches to the allocation sampler once it is there (its hello read and
@@ -221,7 +226,7 @@ static void send_script_span(struct session *s)
 static void send_end(struct session *s, uint32_t reason, const char *detail)
 {
     memory_finish(s);
-    if (s->tree && proctree_scan(s->tree, clock_monotonic_ns(), 1) == 0)
+    if (s->tree && proctree_scan(s->tree, clock_monotonic_ns(), 1) > 0)
         report_processes(s, 1);
     send_script_span(s);
     struct proto_end end = {.reason = reason,
