@@ -13,8 +13,9 @@
 #include "common/procfs.h"
 #include "daemon/threadstop.h"
 
-/* Ticks a member showing no interpreter is looked at again with the same
- * image: the loader maps libpython a moment after the exec. */
+/* Looks a member showing no interpreter gets with the same image, one per
+ * PROCTREE_SCAN_GAP_NS at most (200 ms in all): the loader maps libpython
+ * a moment after the exec. */
 #define CHILDREN_LOCATE_TRIES 20
 #define CHILDREN_IMAGE_MAX (PATH_MAX + 160)
 
@@ -28,6 +29,7 @@ enum child_state {
 struct child {
     pid_t pid;
     uint64_t image_read_ns; /* when its image was last compared */
+    uint64_t tried_ns;      /* when its interpreter was last looked for */
     enum child_state state;
     int tries;
     char image[CHILDREN_IMAGE_MAX];
@@ -190,8 +192,10 @@ static int tick_child(struct children *ch, struct child *c, uint64_t now_ns,
                       children_emit_fn emit, void *ctx)
 {
     follow_exec(c, now_ns);
-    if (c->state == CHILD_WATCHED)
+    if (c->state == CHILD_WATCHED && (!c->tries || now_ns - c->tried_ns >= PROCTREE_SCAN_GAP_NS)) {
+        c->tried_ns = now_ns;
         try_locate(ch, c);
+    }
     if (c->state != CHILD_PYTHON)
         return 0;
     struct child_emit e = {emit, ctx, c};
