@@ -28,6 +28,7 @@ enum child_state {
 
 struct child {
     pid_t pid;
+    int born_within; /* proctree_proc's */
     uint64_t image_read_ns; /* when its image was last compared */
     uint64_t tried_ns;      /* when its interpreter was last looked for */
     enum child_state state;
@@ -97,8 +98,10 @@ static int add_children(struct children *ch, struct proctree *tree)
         struct child *c = p->root ? NULL : calloc(1, sizeof(*c));
         if (!p->root && !c)
             return -ENOMEM;
-        if (c)
+        if (c) {
             c->pid = p->pid;
+            c->born_within = p->born_within;
+        }
         ch->kids[ch->nkids] = c;
     }
     return 0;
@@ -139,7 +142,8 @@ static void try_locate(struct children *ch, struct child *c)
         threadstop_release(&hold);
     if (rc == 0) {
         c->sampler = sampler_new(c->pid, &c->target);
-        if (c->sampler)
+        /* An older child (attach) ran before the session: that is not its. */
+        if (c->sampler && c->born_within)
             sampler_set_started_within(c->sampler);
         c->state = c->sampler ? CHILD_PYTHON : CHILD_FAILED;
         snprintf(c->note, sizeof(c->note), "%s", c->sampler ? "" : "sampler: out of memory");

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/buf.h"
 #include "common/clock.h"
@@ -23,6 +24,7 @@
 struct proctree {
     int follow;
     uint64_t last_scan_ns;
+    uint64_t start_boot_ns; /* the session's start, on the clock of stat's starttime */
     struct proctree_proc *procs;
     size_t nprocs, cap;
     pid_t *listed, *listing; /* /proc's pids at the last scan and this one, sorted */
@@ -63,38 +65,60 @@ static void read_facts(struct proctree_proc *p)
         memcpy(p->command, command, sizeof(command));
 }
 
-static int add_member(struct proctree *t, pid_t pid, pid_t ppid, uint64_t now_ns)
+/* The unit of /proc's process times. */
+static uint64_t clock_tick_ns(void)
+{
+    long hz = sysconf(_SC_CLK_TCK);
+    return hz > 0 ? CLOCK_NS_PER_SEC / (uint64_t)hz : 0;
+}
+
+/* The parent pid and the start (CLOCK_BOOTTIME ns, to the clock tick) from
+ * /proc/PID/stat: fields 4 and 22, counted after the command's ')'. */
+static int read_stat(pid_t pid, pid_t *ppid, uint64_t *start_ns)
+{
+    char path[64], text[1024];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    if (procfs_read(path, text, sizeof(text)) < 0)
+        return -ESRCH;
+    const char *close = strrchr(text, ')');
+    int parent;
+    unsigned long long ticks;
+    if (!close || sscanf(close + 1, " %*c %d %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
+                                    "%*s %*s %*s %*s %llu", &parent, &ticks) != 2)
+        return -EINVAL;
+    *ppid = (pid_t)parent;
+    *start_ns = ticks * clock_tick_ns();
+    return 0;
+}
+
+static int add_member(struct proctree *t, pid_t pid, pid_t ppid, uint64_t start_ns,
+                      uint64_t now_ns)
 {
     struct proctree_proc *grown = buf_grow_array(t->procs, &t->cap, t->nprocs + 1, sizeof(*grown));
     if (!grown)
         return -ENOMEM;
     t->procs = grown;
     struct proctree_proc *p = &t->procs[t->nprocs++];
+    /* Started no earlier than the clock tick the session started in. */
     *p = (struct proctree_proc){.pid = pid, .ppid = ppid, .root = t->nprocs == 1,
+                                .born_within = start_ns + clock_tick_ns() > t->start_boot_ns,
                                 .start_ns = now_ns};
     snprintf(p->command, sizeof(p->command), "[pid %d]", (int)pid);
     read_facts(p);
     return 0;
 }
 
-/* The parent pid from /proc/PID/stat (field 4, after the command's ')'). */
-static pid_t parent_of(pid_t pid)
-{
-    char path[64], text[512];
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    if (procfs_read(path, text, sizeof(text)) < 0)
-        return -1;
-    const char *close = strrchr(text, ')');
-    int ppid;
-    if (!close || sscanf(close + 1, " %*c %d", &ppid) != 1)
-        return -1;
-    return (pid_t)ppid;
-}
-
 struct proctree *proctree_new(pid_t root, int follow_children, uint64_t now_ns)
 {
     struct proctree *t = calloc(1, sizeof(*t));
-    if (!t || add_member(t, root, parent_of(root), now_ns) < 0) {
+    pid_t ppid = 0;
+    uint64_t start_ns = 0;
+    struct timespec boot;
+    if (t && clock_gettime(CLOCK_BOOTTIME, &boot) == 0)
+        t->start_boot_ns = clock_ts_ns(&boot) - (clock_monotonic_ns() - now_ns);
+    if (t)
+        read_stat(root, &ppid, &start_ns);
+    if (!t || add_member(t, root, ppid, 0, now_ns) < 0) {
         proctree_free(t);
         return NULL;
     }
@@ -150,10 +174,11 @@ static int join_new_descendants(struct proctree *t, uint64_t now_ns)
             pid_t pid = t->listing[i];
             if (was_listed(t, pid) || live_member(t, pid))
                 continue;
-            pid_t ppid = parent_of(pid);
-            if (ppid <= 0 || !live_member(t, ppid))
+            pid_t ppid;
+            uint64_t start_ns;
+            if (read_stat(pid, &ppid, &start_ns) < 0 || ppid <= 0 || !live_member(t, ppid))
                 continue;
-            if (add_member(t, pid, ppid, now_ns) < 0)
+            if (add_member(t, pid, ppid, start_ns, now_ns) < 0)
                 return -ENOMEM;
             joined = 1;
         }

@@ -18,6 +18,9 @@ struct proctree_proc {
     pid_t pid, ppid;
     int root;             /* the session's target */
     int exited;           /* gone or a zombie: its facts are final */
+    int born_within;      /* started after the session did: all its CPU is the
+                             session's (an attached process's older children
+                             are not) */
     uint64_t start_ns;    /* CLOCK_MONOTONIC when first seen */
     uint64_t end_ns;      /* when found exited, 0 before */
     uint64_t cpu_ns;      /* user + system CPU, as last read */

@@ -204,8 +204,9 @@ def daemon_killed_tree_exits_with_own_statuses(interp, work):
 
 
 def attach_follows_old_and_new_children(interp, work):
-    """`attach PID` samples the child that ran before it and one started
-    while it runs; both are in the process table."""
+    """`attach PID` samples the child that ran before it (without the CPU
+    it had spent before) and one started while it runs; both are in the
+    process table."""
     work.copy_workload("children_attach.py")
     c = Checks()
     stop = work.file("stop")
@@ -239,6 +240,13 @@ def attach_follows_old_and_new_children(interp, work):
     doc = load_profile(work.path, "children_attach").doc
     got, _ = _cpu_by_function(doc, "children_attach.py")
     c.expect(got.get("old_hot", 0) > 0.05, "old_hot(): %.3f s" % got.get("old_hot", 0))
+    old_cpu = load_truth(stop + ".json")
+    since_ready = old_cpu["final"] - old_cpu["at_ready"]
+    c.note("old_hot(): %.3f s in the profile, %.3f s spent from its ready to its end, %.3f s "
+           "before" % (got.get("old_hot", 0), since_ready, old_cpu["at_ready"]))
+    c.expect(got.get("old_hot", 0) <= since_ready + 0.02, "old_hot(): %.3f s, but it spent only "
+             "%.3f s since the attach could start: the CPU of its life before was charged"
+             % (got.get("old_hot", 0), since_ready))
     c.expect(got.get("new_hot", 0) >= 0.2, "new_hot(): %.3f s, it measured 0.4 s"
              % got.get("new_hot", 0))
     procs = _processes(doc)

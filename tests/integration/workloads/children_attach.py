@@ -1,8 +1,11 @@
 """An attach target with children: one Python child (old_hot) runs from
-the start until the file argv[1] exists. Once it runs, the script writes
-"ready PID" to $FAH_READY and waits for a line on $FAH_GO; then it starts
-a second Python child that spends 0.4 s of CPU in new_hot(), waits for
-it, prints "done OLD_PID NEW_PID" and waits for the first child."""
+the start until the file argv[1] exists, and writes to argv[1] + ".json"
+the CPU time it had spent when it said it runs (0.3 s at least) and in
+all. Once it runs, the script writes "ready PID" to $FAH_READY and waits
+for a line on $FAH_GO; then it starts a second Python child that spends
+0.4 s of CPU in new_hot(), waits for it, prints "done OLD_PID NEW_PID" and
+waits for the first child."""
+import json
 import os
 import subprocess
 import sys
@@ -10,11 +13,16 @@ import time
 
 
 def old_hot(stop_file, ready_fd):
-    os.write(ready_fd, b"x")
     total = 0
+    at_ready = None
     while not os.path.exists(stop_file):
         for i in range(2000):  # @old_hot
             total += i * i
+        if at_ready is None and time.thread_time() >= 0.3:
+            at_ready = time.thread_time()
+            os.write(ready_fd, b"x")
+    with open(stop_file + ".json", "w") as f:
+        json.dump({"at_ready": at_ready, "final": time.thread_time()}, f)
 
 
 def new_hot(seconds):
