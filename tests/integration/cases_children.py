@@ -164,6 +164,32 @@ def no_children_samples_the_script_alone(interp, work):
     c.finish(lambda: "%s\nprocesses:\n%s" % (run.describe(), _process_table(doc)))
 
 
+def memory_mode_samples_children_cpu(interp, work):
+    """--memory with children (docs/daemon.md): they run and are sampled for
+    CPU as without it; heap blame stays with the profiled process."""
+    script = work.copy_workload("children_sub.py")
+    work.copy_workload("children_child.py")
+    truth_path = work.file("truth.json")
+    run = fixingahole(["profile", "--memory"] + interp.profile_options() + [script, truth_path],
+                      cwd=work.path)
+    truth = load_truth(truth_path)
+    doc, c = load_profile(work.path, "children_sub").doc, Checks()
+    c.expect(run.status == 3 and truth["hot"]["status"] == 5 and truth["short"]["status"] == 5,
+             "statuses %s, %r" % (run.status, truth))
+    c.expect(doc.get("mode") == "memory", "mode %r" % doc.get("mode"))
+    got, _ = _cpu_by_function(doc, "children_child.py")
+    c.expect(got.get("hot", 0) >= 0.2, "hot(): %.3f s of CPU, it measured 0.4 s"
+             % got.get("hot", 0))
+    root = [p["pid"] for p in doc.get("processes", []) if p.get("root")]
+    stacks = doc.get("stacks", [])
+    heap_pids = set(stacks[e[1]].get("pid") for e in doc.get("heap_events", [])
+                    if e[2] in (0, 1, 2) and e[1] < len(stacks))
+    c.expect(heap_pids, "no heap event of the script was recorded")
+    c.expect(heap_pids <= set(root), "heap events blamed on processes %r, the script is %r"
+             % (sorted(heap_pids), root))
+    c.finish(lambda: "%s\nprocesses:\n%s" % (run.describe(), _process_table(doc)))
+
+
 def daemon_killed_tree_exits_with_own_statuses(interp, work):
     """SIGKILL the daemon while it samples a script and two children that
     spin in Python: each of them still exits with its own status."""
@@ -261,5 +287,6 @@ CASES = {f.__name__: f for f in (pool_fork_crunch_share_and_workers,
                                  pool_spawn_crunch_share_and_workers,
                                  subprocess_children_by_file_and_line,
                                  no_children_samples_the_script_alone,
+                                 memory_mode_samples_children_cpu,
                                  daemon_killed_tree_exits_with_own_statuses,
                                  attach_follows_old_and_new_children)}

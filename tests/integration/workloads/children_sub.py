@@ -2,7 +2,8 @@
 child (children_child.py) that spends about 0.4 s of CPU in hot(), a
 Python child that lives about 100 ms, in short(), and a shell that sleeps
 (a non-Python process). Writes their pids and exit statuses to the JSON
-file argv[1]; exits with status 3 of its own."""
+file argv[1]; exits with status 3 of its own. Holds 32 MiB meanwhile, an
+allocation for --memory to see."""
 import json
 import os
 import subprocess
@@ -12,7 +13,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def main():
-    truth = {}
+    ballast = bytearray(32 << 20)  # an allocation --memory samples in the script
+    truth = {"ballast": len(ballast)}
     for name, argv in (("hot", [sys.executable, os.path.join(HERE, "children_child.py"), "hot"]),
                        ("short", [sys.executable, os.path.join(HERE, "children_child.py"),
                                   "short"]),
