@@ -39,7 +39,7 @@ static int cmp_pid(const void *a, const void *b)
 
 static int was_listed(const struct proctree *t, pid_t pid)
 {
-    return bsearch(&pid, t->listed, t->nlisted, sizeof(pid), cmp_pid) != NULL;
+    return t->nlisted && bsearch(&pid, t->listed, t->nlisted, sizeof(pid), cmp_pid) != NULL;
 }
 
 /* The live member with this pid, or NULL. */
@@ -159,7 +159,8 @@ static int list_proc(struct proctree *t)
             (t->listing = grown)[t->nlisting++] = (pid_t)pid;
     }
     closedir(d);
-    qsort(t->listing, t->nlisting, sizeof(pid_t), cmp_pid);
+    if (t->nlisting)
+        qsort(t->listing, t->nlisting, sizeof(pid_t), cmp_pid);
     return rc;
 }
 

@@ -83,6 +83,7 @@ struct thread_track {
     int held_kind;               /* and where its CPU time was then */
     enum cpu_source source;      /* where cpu_ns comes from */
     int clock_fd;                /* its exact clock (cpuclock.h), -1 none */
+    uint64_t clock_base_ns;      /* CPU before that clock was opened (started_within) */
     int waiting_skips;           /* ticks in a row skipped: waiting for a CPU */
 };
 
@@ -239,6 +240,11 @@ static struct thread_track *track_of(struct sampler *s, uint32_t tid, int *is_ne
     memset(t, 0, sizeof(*t));
     t->tid = tid;
     t->clock_fd = open_exact_clock(s, tid);
+    /* The exact clock counts from now: a thread of a process born in the
+     * session brings what it ran before, as schedstat has it. */
+    struct task_stat st;
+    if (s->started_within && t->clock_fd >= 0 && taskstat_read(s->pid, tid, &st) == 0)
+        t->clock_base_ns = st.cpu_ns;
     return t;
 }
 
@@ -579,8 +585,10 @@ static int read_thread(struct sampler *s, struct thread_track *t, int is_new, in
         st->state = 'R'; /* it reads as stopped now, by us */
         s->last_hold_ns = clock_monotonic_ns();
     }
-    if (t->clock_fd >= 0 && cpuclock_read(t->clock_fd, &st->cpu_ns) == 0)
+    if (t->clock_fd >= 0 && cpuclock_read(t->clock_fd, &st->cpu_ns) == 0) {
+        st->cpu_ns += t->clock_base_ns;
         *source = CPU_EXACT;
+    }
     else if (lone && process_cpu_ns(s->pid, &st->cpu_ns) == 0)
         *source = CPU_PROCESS;
     else

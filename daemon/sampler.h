@@ -33,9 +33,9 @@ void sampler_free(struct sampler *s);
 void sampler_set_end_mark(struct sampler *s, const char *path, uid_t owner);
 
 /* The process started after the session did (a descendant): its threads'
- * CPU clocks count from their start, so their first tick charges all of it
- * rather than only setting the clocks (an exact clock counts from when it
- * was opened, so there this changes nothing). */
+ * CPU clocks count from their start (an exact clock from when it is
+ * opened, plus what schedstat says ran before), so their first tick
+ * charges all of it rather than only setting the clocks. */
 void sampler_set_started_within(struct sampler *s);
 
 /* Samples every thread once. Returns 0, -ESRCH when the target is gone, or
