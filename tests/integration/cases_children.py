@@ -74,13 +74,16 @@ def _pool(interp, work, method):
     procs = _processes(doc)
     root = [p for p in procs.values() if p.get("root")]
     c.expect(len(root) == 1, "%d processes marked root" % len(root))
+    # Under forkserver the fork server (a helper) is the workers' parent.
+    parents = set(truth["helpers"] if method == "forkserver" else []) | \
+        set(p["pid"] for p in root)
     for pid in truth["workers"]:
         p = procs.get(pid)
         c.expect(p is not None, "worker %d is not in the process table" % pid)
-        if p and root:
-            c.expect(p["ppid"] == root[0]["pid"] and p["sampled"],
-                     "worker %d: parent %s (the script is %s), sampled %s"
-                     % (pid, p["ppid"], root[0]["pid"], p["sampled"]))
+        if p:
+            c.expect(p["ppid"] in parents and p["sampled"],
+                     "worker %d: parent %s (expected one of %r), sampled %s"
+                     % (pid, p["ppid"], sorted(parents), p["sampled"]))
             c.expect(p["cpu_seconds"] >= 0.5 * truth["crunch_cpu"] / len(truth["workers"]),
                      "worker %d: %.3f s of CPU in the table" % (pid, p["cpu_seconds"]))
     stack_pids = set(st.get("pid") for st in doc.get("stacks", []))
@@ -101,6 +104,12 @@ def pool_fork_crunch_share_and_workers(interp, work):
 def pool_spawn_crunch_share_and_workers(interp, work):
     """The same with the spawn start method (fresh interpreters by exec)."""
     _pool(interp, work, "spawn")
+
+
+def executor_forkserver_crunch_share_and_workers(interp, work):
+    """A ProcessPoolExecutor(2) with the forkserver start method: the
+    workers are grandchildren, forked by the fork server."""
+    _pool(interp, work, "forkserver")
 
 
 def _lines_of(doc, script):
@@ -285,6 +294,7 @@ def attach_follows_old_and_new_children(interp, work):
 
 CASES = {f.__name__: f for f in (pool_fork_crunch_share_and_workers,
                                  pool_spawn_crunch_share_and_workers,
+                                 executor_forkserver_crunch_share_and_workers,
                                  subprocess_children_by_file_and_line,
                                  no_children_samples_the_script_alone,
                                  memory_mode_samples_children_cpu,

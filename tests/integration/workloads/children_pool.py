@@ -1,4 +1,5 @@
-"""A multiprocessing.Pool(2) whose workers run crunch() for a CPU time they
+"""A multiprocessing.Pool(2) (a ProcessPoolExecutor(2) for the forkserver
+start method) whose workers run crunch() for a CPU time they
 measure (user-mode time, getrusage(RUSAGE_THREAD): a fork's first writes
 to its pages cost kernel time), with the start method named by argv[2].
 Writes to the JSON file argv[1]: crunch()'s user CPU time summed over the
@@ -10,6 +11,7 @@ pids: the ground truth of crunch()'s share of the tree's user CPU, which
 a profile holds as python and native time (kernel time is system time
 there).
 """
+import concurrent.futures
 import json
 import multiprocessing
 import os
@@ -31,7 +33,8 @@ def crunch(seconds):
     while time.thread_time() - start < seconds:
         for i in range(2000):  # @crunch
             total += i * i
-    return user_seconds(resource.RUSAGE_THREAD) - user, os.getpid()
+    return (user_seconds(resource.RUSAGE_THREAD) - user, os.getpid(),
+            user_seconds(resource.RUSAGE_SELF))
 
 
 def cpu_seconds_of(pid):
@@ -44,8 +47,6 @@ def cpu_seconds_of(pid):
     except OSError:
         pass
     return total / 1e9
-
-
 
 
 def helper_pids():
@@ -66,15 +67,32 @@ def helper_pids():
     return pids
 
 
-def main():
-    truth_path, method = sys.argv[1], sys.argv[2]
-    ctx = multiprocessing.get_context(method)
+def run_pool(ctx):
     pool = ctx.Pool(2)
     results = pool.map(crunch, [TASK_CPU_S] * TASKS, chunksize=1)
     pool.close()
     pool.join()
+    return results, user_seconds(resource.RUSAGE_CHILDREN)
+
+
+def run_executor(ctx):
+    """A ProcessPoolExecutor: under forkserver its workers are the fork
+    server's children, reaped there, so each reports its own user time at
+    the end of each task (the last report lacks only its exit)."""
+    with concurrent.futures.ProcessPoolExecutor(2, mp_context=ctx) as executor:
+        results = list(executor.map(crunch, [TASK_CPU_S] * TASKS))
+    last = {}
+    for _, pid, self_user in results:
+        last[pid] = max(last.get(pid, 0.0), self_user)
+    return results, sum(last.values())
+
+
+def main():
+    truth_path, method = sys.argv[1], sys.argv[2]
+    ctx = multiprocessing.get_context(method)
+    results, workers_cpu = (run_executor if method == "forkserver" else run_pool)(ctx)
     helpers = helper_pids()
-    tree_cpu = (user_seconds(resource.RUSAGE_SELF) + user_seconds(resource.RUSAGE_CHILDREN) +
+    tree_cpu = (user_seconds(resource.RUSAGE_SELF) + workers_cpu +
                 sum(cpu_seconds_of(p) for p in helpers))
     with open(truth_path, "w") as f:
         json.dump({"crunch_cpu": sum(r[0] for r in results), "tree_cpu": tree_cpu,
