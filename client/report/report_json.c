@@ -3,6 +3,7 @@
  * any incompatible change. */
 #include "client/report/report_json.h"
 #include "client/report/report_json_mem.h"
+#include "client/report/report_json_procs.h"
 
 #include <cJSON.h>
 #include <errno.h>
@@ -183,33 +184,6 @@ static void add_threads(struct jw *w, cJSON *doc, const struct profile *p)
     }
 }
 
-/* The script and its descendants: one object each (docs/profile-json.md). */
-static void add_processes(struct jw *w, cJSON *doc, const struct profile *p)
-{
-    cJSON *arr = put(w, doc, "processes", cJSON_CreateArray());
-
-    for (size_t i = 0; i < p->processes.count; i++) {
-        const struct profile_process *pr = &p->processes.items[i];
-        cJSON *o = put(w, arr, NULL, cJSON_CreateObject());
-
-        num(w, o, "pid", pr->pid);
-        num(w, o, "ppid", pr->ppid);
-        flag(w, o, "root", pr->root);
-        str(w, o, "command", pr->command);
-        flag(w, o, "sampled", pr->python);
-        str(w, o, "python_version", pr->python ? pr->python_version : NULL);
-        str(w, o, "note", pr->note[0] ? pr->note : NULL);
-        num(w, o, "start_seconds", pr->start_s);
-        if (pr->exited)
-            num(w, o, "end_seconds", pr->end_s);
-        else
-            str(w, o, "end_seconds", NULL);
-        num(w, o, "lifetime_seconds", profile_process_lifetime(pr, p->wall_seconds));
-        num(w, o, "cpu_seconds", pr->cpu_s);
-        num(w, o, "max_rss_bytes", (double)pr->max_rss_bytes);
-    }
-}
-
 static void add_frame(struct jw *w, cJSON *arr, const struct profile *p,
                       const struct profile_frame *fr)
 {
@@ -260,7 +234,8 @@ char *report_json_render(const struct profile *p, const struct summary *s)
     add_functions(&w, doc, s);
     add_files(&w, doc, s);
     add_threads(&w, doc, p);
-    add_processes(&w, doc, p);
+    if (report_json_procs_add(doc, p) < 0)
+        w.failed = 1;
     add_stacks(&w, doc, p, s);
     if (report_json_mem_top(doc, p, s) < 0)
         w.failed = 1;

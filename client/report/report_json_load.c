@@ -4,6 +4,7 @@
  * interning each frame's (file, qualname, firstlineno). */
 #include "client/report/report_json.h"
 #include "client/report/report_json_mem.h"
+#include "client/report/report_json_procs.h"
 
 #include <cJSON.h>
 #include <errno.h>
@@ -404,7 +405,8 @@ static int read_doc(struct jr *r, const cJSON *doc)
             return rc;
     }
     char why[160];
-    if ((rc = report_json_mem_load(doc, r->p, r->stack_of, i, why, sizeof(why))) < 0)
+    if ((rc = report_json_mem_load(doc, r->p, r->stack_of, i, why, sizeof(why))) < 0 ||
+        (rc = report_json_procs_load(doc, r->p, why, sizeof(why))) < 0)
         return fail(r, rc, "%s", why);
     return 0;
 }

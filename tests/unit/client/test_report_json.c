@@ -177,6 +177,10 @@ static void test_bad_input_is_reported(void)
     CHECK(parse_fails("{\"schema\": \"fixingahole.profile/1\", \"stacks\": [",
                       "invalid JSON"));
     CHECK(parse_fails("[1, 2]", "not a JSON object"));
+    CHECK(parse_fails("{\"schema\": \"fixingahole.profile/1\", \"stacks\": [], "
+                      "\"processes\": [{\"pid\": 0}]}", "processes[0]: \"pid\""));
+    CHECK(parse_fails("{\"schema\": \"fixingahole.profile/1\", \"stacks\": [], "
+                      "\"processes\": 3}", "\"processes\" is not an array"));
     CHECK(parse_fails("{\"stacks\": []}", "no \"schema\""));
     CHECK(parse_fails("{\"schema\": \"fixingahole.profile/2\", \"stacks\": []}",
                       "schema \"fixingahole.profile/2\""));
@@ -250,6 +254,15 @@ static void test_processes_and_pids(void)
     CHECK_EQ_INT(report_json_load(path, &q, err, sizeof(err)), 0);
     unlink(path);
     CHECK(q && profile_thread_pid(q, 2) == 4321 && profile_thread_pid(q, 1) == 0);
+    /* The table comes back as it was written. */
+    const struct profile_process *w2 = q ? profile_process_find(&q->processes, 4321) : NULL;
+    const struct profile_process *sh2 = q ? profile_process_find(&q->processes, 4322) : NULL;
+    CHECK(q && q->processes.count == 2 && w2 && sh2);
+    CHECK(w2 && w2->ppid == 4000 && w2->python && w2->exited && w2->start_s == 0.5 &&
+          w2->end_s == 2.0 && w2->cpu_s == 1.25 && w2->max_rss_bytes == 1000 && !w2->root);
+    CHECK(w2 && !strcmp(w2->command, "python3 -c work") && !strcmp(w2->python_version, "3.11.7") &&
+          !strcmp(w2->note, ""));
+    CHECK(sh2 && !sh2->python && !sh2->exited && !strcmp(sh2->note, "not a Python process"));
     profile_free(q);
     cJSON_Delete(doc);
     free(text);
