@@ -6,19 +6,13 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/strhash.h"
 
 static const struct pywalk_code unknown_code = {"<unknown>", "<unknown>", 0};
 
-static uint64_t hash_text(uint64_t h, const char *text)
-{
-    for (const unsigned char *c = (const unsigned char *)text; *c; c++)
-        h = (h ^ *c) * 1099511628211ull;
-    return (h ^ 0xff) * 1099511628211ull;
-}
-
 static uint64_t key_of(const struct pywalk_code *code)
 {
-    uint64_t h = hash_text(hash_text(14695981039346656037ull, code->file), code->qualname);
+    uint64_t h = strhash_add(strhash_add(STRHASH_INIT, code->file), code->qualname);
     h = (h ^ (uint32_t)code->firstlineno) * 1099511628211ull;
     return h ? h : 1;
 }

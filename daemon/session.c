@@ -16,6 +16,7 @@
 #include "common/msgio.h"
 #include "common/procfs.h"
 #include "common/proto.h"
+#include "common/strhash.h"
 #include "daemon/attach.h"
 #include "daemon/children.h"
 #include "daemon/codeids.h"
@@ -128,10 +129,7 @@ static int emit_heap(void *ctx, const struct heap_event *ev)
  * again when it changes (found to run Python, found not to, exited). */
 static uint64_t report_digest(uint32_t flags, const char *note)
 {
-    uint64_t h = 14695981039346656037ull ^ flags;
-    for (const unsigned char *c = (const unsigned char *)note; *c; c++)
-        h = (h ^ *c) * 1099511628211ull;
-    return h | 1; /* 0: never reported */
+    return strhash_add(STRHASH_INIT ^ flags, note) | 1; /* 0: never reported */
 }
 
 /* PROCESS messages for the tree's members whose standing changed, or for
