@@ -1,8 +1,13 @@
-/* The process tree (see proctree.h). Each tick lists /proc; only pids that
- * were not there at the previous listing have their stat read, so a busy
- * machine costs one directory read per tick plus a stat per new process.
- * A pid cannot be reused between two listings without the kernel's pid
- * counter wrapping all the way round meanwhile. */
+/* The process tree (see proctree.h). A scan lists /proc only when the
+ * machine created a task since the last one (the last pid /proc/loadavg
+ * names moved), and then reads the stat of only the pids that were not
+ * there at the previous listing: an idle machine costs one small read per
+ * scan, a busy one a directory read plus a stat per new process. A pid
+ * cannot be reused between two listings without the kernel's pid counter
+ * wrapping all the way round meanwhile. The slow facts (peak RSS, command
+ * line) are read at a member's first PROCTREE_SLOW_SCANS scans (a fork
+ * execs soon after it starts, if at all) and every PROCTREE_SLOW_SCANS
+ * after; its CPU clock at every scan. */
 #include "daemon/proctree.h"
 
 #include <dirent.h>
@@ -20,11 +25,13 @@
 /* The kernel's CPUCLOCK_SCHED clock of a whole process: exact, readable
  * by anyone, and still there while the process is a zombie. */
 #define PROCTREE_PROCESS_CLOCK(pid) ((clockid_t)(((unsigned)~(pid) << 3) | 2u))
+#define PROCTREE_SLOW_SCANS 10
 
 struct proctree {
     int follow;
     uint64_t last_scan_ns;
     uint64_t start_boot_ns; /* the session's start, on the clock of stat's starttime */
+    long last_created;      /* /proc/loadavg's last pid at the last listing, -1 none */
     struct proctree_proc *procs;
     size_t nprocs, cap;
     pid_t *listed, *listing; /* /proc's pids at the last scan and this one, sorted */
@@ -51,11 +58,13 @@ static struct proctree_proc *live_member(struct proctree *t, pid_t pid)
     return NULL;
 }
 
-static void read_facts(struct proctree_proc *p)
+static void read_facts(struct proctree_proc *p, int slow)
 {
     struct timespec ts;
     if (clock_gettime(PROCTREE_PROCESS_CLOCK(p->pid), &ts) == 0 && clock_ts_ns(&ts) > p->cpu_ns)
         p->cpu_ns = clock_ts_ns(&ts);
+    if (!slow)
+        return;
     uint64_t rss;
     if (procfs_peak_rss(p->pid, &rss) == 0 && rss > p->max_rss)
         p->max_rss = rss;
@@ -104,7 +113,7 @@ static int add_member(struct proctree *t, pid_t pid, pid_t ppid, uint64_t start_
                                 .born_within = start_ns + clock_tick_ns() > t->start_boot_ns,
                                 .start_ns = now_ns};
     snprintf(p->command, sizeof(p->command), "[pid %d]", (int)pid);
-    read_facts(p);
+    read_facts(p, 1);
     return 0;
 }
 
@@ -123,6 +132,7 @@ struct proctree *proctree_new(pid_t root, int follow_children, uint64_t now_ns)
         return NULL;
     }
     t->follow = follow_children;
+    t->last_created = -1;
     t->procs[0].start_ns = 0; /* older than the session: no start to report */
     return t;
 }
@@ -187,6 +197,16 @@ static int join_new_descendants(struct proctree *t, uint64_t now_ns)
     return 0;
 }
 
+/* The most recently created pid (/proc/loadavg's last field), or -1. */
+static long last_created_pid(void)
+{
+    char text[128];
+    if (procfs_read("/proc/loadavg", text, sizeof(text)) <= 0)
+        return -1;
+    const char *last = strrchr(text, ' ');
+    return last ? strtol(last + 1, NULL, 10) : -1;
+}
+
 int proctree_scan(struct proctree *t, uint64_t now_ns, int force)
 {
     if (!force && t->last_scan_ns && now_ns - t->last_scan_ns < PROCTREE_SCAN_GAP_NS)
@@ -196,14 +216,18 @@ int proctree_scan(struct proctree *t, uint64_t now_ns, int force)
         struct proctree_proc *p = &t->procs[i];
         if (p->exited)
             continue;
-        read_facts(p);
+        p->scans++;
+        read_facts(p, force || p->scans <= PROCTREE_SLOW_SCANS ||
+                          p->scans % PROCTREE_SLOW_SCANS == 0);
         if (procfs_exited(p->pid)) {
             p->exited = 1;
             p->end_ns = now_ns;
         }
     }
-    if (!t->follow)
-        return 1;
+    long created = last_created_pid();
+    if (!t->follow || (created >= 0 && created == t->last_created))
+        return 1; /* no task was created anywhere since the last listing */
+    t->last_created = created;
     int rc = list_proc(t);
     if (rc == 0)
         rc = join_new_descendants(t, now_ns);

@@ -23,8 +23,10 @@ struct proctree_proc {
                              are not) */
     uint64_t start_ns;    /* CLOCK_MONOTONIC when first seen */
     uint64_t end_ns;      /* when found exited, 0 before */
-    uint64_t cpu_ns;      /* user + system CPU, as last read */
-    uint64_t max_rss;     /* peak RSS (VmHWM) bytes, as last read; 0 unknown */
+    uint64_t cpu_ns;      /* user + system CPU, as last read (every scan) */
+    uint64_t max_rss;     /* peak RSS (VmHWM) bytes, as last read (each scan
+                             of its first ten, then every tenth); 0 unknown */
+    unsigned scans;       /* scans it was alive at */
     char command[PROCTREE_COMMAND_MAX];
     uint64_t reported;    /* the caller's: what it last said of it, 0 nothing */
     int reported_final;   /* the caller's: it said so after the exit */
