@@ -161,13 +161,13 @@ static void try_locate(struct children *ch, struct child *c)
     }
 }
 
-/* Starts over when the member exec'd since the last look (every tick
- * while no interpreter is found, else at most every PROCTREE_SCAN_GAP_NS:
- * the walks of the old program fail for that long at most). */
+/* Starts over when the member exec'd since the last look (at its first
+ * tick, then at most every PROCTREE_SCAN_GAP_NS: the walks of the old
+ * program fail for that long at most). */
 static void follow_exec(struct child *c, uint64_t now_ns)
 {
     char image[CHILDREN_IMAGE_MAX];
-    if (c->state == CHILD_PYTHON && now_ns - c->image_read_ns < PROCTREE_SCAN_GAP_NS)
+    if (c->image_read_ns && now_ns - c->image_read_ns < PROCTREE_SCAN_GAP_NS)
         return;
     c->image_read_ns = now_ns;
     if (read_image(c->pid, image, sizeof(image)) < 0 || strcmp(image, c->image) == 0)
