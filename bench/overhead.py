@@ -12,7 +12,7 @@ machine. See bench/README.md.
 
 usage: /usr/bin/python3 bench/overhead.py [--runs N] [--seconds S]
            [--python PATH]... [--section accuracy|overhead|depth|empty]...
-           [--accuracy-rate HZ]... [--rate HZ]... [--workload loop|threads4|calls]...
+           [--accuracy-rate HZ]... [--rate HZ]... [--workload loop|threads4|calls|pool2]...
            [--austin-interval US]... [--no-others] [--client PATH] [--daemon PATH]
            [--json FILE]
 """
@@ -162,7 +162,8 @@ def check(results, args):
                     line(py, "switching share error at %d Hz" % rate,
                          s["share_error_pp_median"], 1.5, "pp")
         elif r["section"] == "overhead":
-            limits = {"threads4": {100: 1.05, 1000: 1.10}, "loop": {100: 1.02}}
+            limits = {"threads4": {100: 1.05, 1000: 1.10}, "loop": {100: 1.02},
+                      "pool2": {100: 1.05}}
             for rate, limit in limits.get(r["workload"], {}).items():
                 s = m.get("%d Hz" % rate)
                 if s:
@@ -190,7 +191,8 @@ def main():
                         help="rates for the accuracy section (default 100 1000 5000 10000)")
     parser.add_argument("--rate", action="append", type=int,
                         help="rates for overhead and depth (default 100 and 1000)")
-    parser.add_argument("--workload", action="append", choices=("loop", "threads4", "calls"),
+    parser.add_argument("--workload", action="append",
+                        choices=("loop", "threads4", "calls", "pool2"),
                         help="overhead workloads (default loop and threads4)")
     parser.add_argument("--austin-interval", action="append", type=int,
                         help="austin's intervals in us (default 1000 and 10000)")

@@ -20,7 +20,7 @@
 
 #include "common/buf.h"
 
-#define PROTO_VERSION 6
+#define PROTO_VERSION 7
 #define PROTO_HEADER_SIZE 8
 /* No message may be longer: a peer announcing more is dropped. */
 #define PROTO_MAX_PAYLOAD (1u << 20)
@@ -63,7 +63,7 @@ enum proto_type {
     /* daemon -> client: a thread's name. u32 tid, then a NUL-terminated name. */
     PROTO_THREAD = 104,
     /* daemon -> client: one thread seen at one tick. u64 time since session
-     * start (ns), u32 tid, u32 flags (PROTO_SAMPLE_*), u32 unplaced
+     * start (ns), u32 tid, i32 pid (the thread's process), u32 flags (PROTO_SAMPLE_*), u32 unplaced
      * (PROTO_UNPLACED_*: why the time has no stack; 0 when it has one),
      * u64 python ns, u64 native ns, u64 system ns, u64 idle ns, u64 GIL
      * wait ns, u64 CPU ns (the interval's time on CPU, whatever its kind),
@@ -84,6 +84,17 @@ enum proto_type {
      * where the bootstrap writes CLOCK_MONOTONIC (ns) in decimal; the file
      * must be a regular file of the requesting user. */
     PROTO_SCRIPT_SPAN = 108,
+    /* daemon -> client: a process of the profiled tree (the target and its
+     * descendants, docs/daemon.md), sent when it is first seen and again
+     * when it exits or the session ends; the latest message about a pid
+     * wins. i32 pid, i32 parent pid, u32 flags (PROTO_PROCESS_*), u64 start,
+     * u64 end (times since session start, ns; start 0 for a process older
+     * than the session, end 0 while it runs), u64 CPU ns (user + system,
+     * as of its last reading), u64 peak RSS bytes (VmHWM; 0 unknown), then
+     * three NUL-terminated strings: command line, Python version ("" for a
+     * process not sampled as Python), and why it is not sampled ("" when it
+     * is). */
+    PROTO_PROCESS = 109,
 
     /* 120-139: memory. daemon -> client: the target's resident set size at
      * a tick. u64 time since session start (ns), u64 RSS bytes. */
@@ -149,8 +160,16 @@ enum proto_session_kind {
 enum proto_profile_flags {
     PROTO_FLAG_IDLE = 1u << 0, /* report idle threads too */
     PROTO_FLAG_MEMORY = 1u << 1, /* the target preloads the allocation sampler */
+    PROTO_FLAG_NO_CHILDREN = 1u << 2, /* sample the target only, not its descendants */
 };
-#define PROTO_FLAGS_KNOWN (PROTO_FLAG_IDLE | PROTO_FLAG_MEMORY)
+#define PROTO_FLAGS_KNOWN (PROTO_FLAG_IDLE | PROTO_FLAG_MEMORY | PROTO_FLAG_NO_CHILDREN)
+
+enum proto_process_flags {
+    PROTO_PROCESS_ROOT = 1u << 0,    /* the session's target itself */
+    PROTO_PROCESS_PYTHON = 1u << 1,  /* its interpreter was found and it is sampled */
+    PROTO_PROCESS_EXITED = 1u << 2,  /* it has exited: end and CPU are final */
+};
+#define PROTO_PROCESS_KNOWN (PROTO_PROCESS_ROOT | PROTO_PROCESS_PYTHON | PROTO_PROCESS_EXITED)
 
 enum proto_sample_flags {
     PROTO_SAMPLE_TRUNCATED = 1u << 0, /* the stack could not be read whole */
@@ -252,7 +271,9 @@ struct proto_code {
 
 struct proto_sample {
     uint64_t time_ns;
-    uint32_t tid, flags, unplaced;
+    uint32_t tid;
+    int32_t pid;
+    uint32_t flags, unplaced;
     uint64_t python_ns, native_ns, system_ns, idle_ns, gil_wait_ns, cpu_ns, wall_ns;
     uint32_t nframes;
     struct proto_frame frames[PROTO_MAX_FRAMES];
@@ -288,6 +309,13 @@ struct proto_heap_free {
 
 struct proto_heap_stats {
     uint64_t samples, truncated, dropped, window;
+};
+
+struct proto_process {
+    int32_t pid, ppid;
+    uint32_t flags;
+    uint64_t start_ns, end_ns, cpu_ns, max_rss_bytes;
+    const char *command, *python, *note;
 };
 
 struct proto_end {
@@ -331,6 +359,7 @@ void proto_encode_sample(struct proto_buf *buf, const struct proto_sample *s);
 void proto_encode_end(struct proto_buf *buf, const struct proto_end *e);
 void proto_encode_script_span(struct proto_buf *buf, uint64_t start_ns, uint64_t end_ns);
 void proto_encode_rss(struct proto_buf *buf, const struct proto_rss *r);
+void proto_encode_process(struct proto_buf *buf, const struct proto_process *p);
 /* Unknown flag bits are left out. */
 void proto_encode_heap(struct proto_buf *buf, const struct proto_heap *h);
 void proto_encode_heap_free(struct proto_buf *buf, const struct proto_heap_free *f);
@@ -360,6 +389,8 @@ int proto_decode_end(const void *payload, size_t len, struct proto_end *out);
 int proto_decode_script_span(const void *payload, size_t len, uint64_t *start_ns,
                              uint64_t *end_ns);
 int proto_decode_rss(const void *payload, size_t len, struct proto_rss *out);
+/* Rejects pid <= 0, unknown flags and an end before the start. */
+int proto_decode_process(const void *payload, size_t len, struct proto_process *out);
 /* Rejects unknown kinds and flags, and weight 0. */
 int proto_decode_heap(const void *payload, size_t len, struct proto_heap *out);
 int proto_decode_heap_free(const void *payload, size_t len, struct proto_heap_free *out);

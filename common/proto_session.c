@@ -155,6 +155,7 @@ void proto_encode_sample(struct proto_buf *buf, const struct proto_sample *s)
     proto_begin(buf, PROTO_SAMPLE);
     proto_put_u64(buf, s->time_ns);
     proto_put_u32(buf, s->tid);
+    proto_put_i32(buf, s->pid);
     proto_put_u32(buf, s->flags);
     proto_put_u32(buf, s->unplaced);
     proto_put_u64(buf, s->python_ns);
@@ -172,6 +173,7 @@ int proto_decode_sample(const void *payload, size_t len, struct proto_sample *ou
     struct proto_reader r;
     proto_reader_init(&r, payload, len);
     if (proto_get_u64(&r, &out->time_ns) < 0 || proto_get_u32(&r, &out->tid) < 0 ||
+        proto_get_i32(&r, &out->pid) < 0 ||
         proto_get_u32(&r, &out->flags) < 0 || (out->flags & ~PROTO_SAMPLE_KNOWN) ||
         proto_get_u32(&r, &out->unplaced) < 0 || out->unplaced > PROTO_UNPLACED_MAX ||
         proto_get_u64(&r, &out->python_ns) < 0 || proto_get_u64(&r, &out->native_ns) < 0 ||

@@ -281,8 +281,8 @@ static void watcher_queue(struct registry_watcher *w, const uint8_t *data, size_
         w->dropped = 1;
 }
 
-/* Keeps what a late watcher needs: the messages that name code objects
- * and threads, and (up to a bound) the samples, RSS and heap events so far. */
+/* Keeps what a late watcher needs: the messages that name code objects,
+ * threads and processes, and (up to a bound) the samples, RSS and heap events so far. */
 static void replay_record(struct registry_entry *e, const uint8_t *data, size_t len)
 {
     size_t off = 0;
@@ -296,7 +296,7 @@ static void replay_record(struct registry_entry *e, const uint8_t *data, size_t 
         int history = type == PROTO_SAMPLE || type == PROTO_RSS || type == PROTO_HEAP ||
                       type == PROTO_HEAP_FREE;
         int name = type == PROTO_SESSION_STARTED || type == PROTO_TARGET ||
-                   type == PROTO_CODE || type == PROTO_THREAD;
+                   type == PROTO_CODE || type == PROTO_THREAD || type == PROTO_PROCESS;
         size_t *used = history ? &e->replay_history : &e->replay_names;
         size_t bound = history ? REGISTRY_REPLAY_HISTORY_BYTES : REGISTRY_REPLAY_NAMES_BYTES;
         if ((history || name) && *used + whole <= bound) {

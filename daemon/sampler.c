@@ -100,6 +100,7 @@ struct thread_track {
     int held_kind;               /* and where its CPU time was then */
     enum cpu_source source;      /* where cpu_ns comes from */
     int clock_fd;                /* its exact clock (cpuclock.h), -1 none */
+    uint64_t clock_base_ns;      /* CPU before that clock was opened (started_within) */
     int waiting_skips;           /* ticks in a row skipped: waiting for a CPU */
     uint64_t gil_switches;       /* the GIL's switch count at its last observation */
     uint64_t gil_seen_ns;        /* when its GIL state was last read */
@@ -128,6 +129,7 @@ struct sampler {
     const char *end_mark; /* the script's end mark (endmark.h), NULL none */
     uid_t end_mark_owner;
     int script_ended;     /* the end mark is there */
+    int started_within;   /* the process is younger than the session */
     int exact_clocks;     /* perf task-clock counters: 0 untried, 1 yes, -1 refused */
     struct placement placement; /* this thread kept off the target's CPUs */
     int running_cpus[SAMPLER_MAX_TASKS]; /* where this tick found them running */
@@ -223,6 +225,11 @@ static int script_over(struct sampler *s, int held)
     return s->script_ended;
 }
 
+void sampler_set_started_within(struct sampler *s)
+{
+    s->started_within = 1;
+}
+
 struct pywalk *sampler_walker(struct sampler *s)
 {
     return s->walk;
@@ -275,6 +282,11 @@ static struct thread_track *track_of(struct sampler *s, uint32_t tid, int *is_ne
     t->tid = tid;
     t->first_seen_ns = clock_monotonic_ns();
     t->clock_fd = open_exact_clock(s, tid);
+    /* The exact clock counts from now: a thread of a process born in the
+     * session brings what it ran before, as schedstat has it. */
+    struct task_stat st;
+    if (s->started_within && t->clock_fd >= 0 && taskstat_read(s->pid, tid, &st) == 0)
+        t->clock_base_ns = st.cpu_ns;
     return t;
 }
 
@@ -649,8 +661,10 @@ static int read_thread(struct sampler *s, struct thread_track *t, int is_new, in
         st->state = 'R'; /* it reads as stopped now, by us */
         s->last_hold_ns = clock_monotonic_ns();
     }
-    if (t->clock_fd >= 0 && cpuclock_read(t->clock_fd, &st->cpu_ns) == 0)
+    if (t->clock_fd >= 0 && cpuclock_read(t->clock_fd, &st->cpu_ns) == 0) {
+        st->cpu_ns += t->clock_base_ns;
         *source = CPU_EXACT;
+    }
     else if (lone && process_cpu_ns(s->pid, &st->cpu_ns) == 0)
         *source = CPU_PROCESS;
     else
@@ -784,7 +798,7 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
         t->when_ns = s->ticks == 1 ? now_ns : s->last_tick_ns;
         t->gil_seen_ns = s->ticks == 1 ? s->tick_ns : s->last_tick_ns;
     }
-    if (is_new && s->ticks == 1) {
+    if (is_new && s->ticks == 1 && !s->started_within) {
         /* The first tick only sets the clocks: what ran before is unknown. */
         t->cpu_ns = st.cpu_ns;
         t->runq_ns = st.runq_ns;

@@ -38,6 +38,12 @@ void sampler_free(struct sampler *s);
  * called (attach): the shutdown is judged from stopped empty stacks. */
 void sampler_set_end_mark(struct sampler *s, const char *path, uid_t owner);
 
+/* The process started after the session did (a descendant): its threads'
+ * CPU clocks count from their start (an exact clock from when it is
+ * opened, plus what schedstat says ran before), so their first tick
+ * charges all of it rather than only setting the clocks. */
+void sampler_set_started_within(struct sampler *s);
+
 /* Samples every thread once. Returns 0, -ESRCH when the target is gone, or
  * the emitter's negative code. */
 int sampler_tick(struct sampler *s, uint64_t now_ns, sampler_emit_fn emit, void *ctx);

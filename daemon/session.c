@@ -16,11 +16,15 @@
 #include "common/msgio.h"
 #include "common/procfs.h"
 #include "common/proto.h"
+#include "common/strhash.h"
 #include "daemon/attach.h"
+#include "daemon/children.h"
+#include "daemon/codeids.h"
 #include "daemon/endmark.h"
 #include "daemon/heap_link.h"
 #include "daemon/locate_wait.h"
 #include "daemon/pythreadname.h"
+#include "daemon/proctree.h"
 #include "daemon/registry.h"
 #include "daemon/sampler.h"
 #include "daemon/stream_msg.h"
@@ -35,7 +39,11 @@ struct session {
     const struct session_request *req;
     uint64_t start_ns;
     struct sampler *sampler;
-    uint32_t codes_sent;
+    struct codeids codes;           /* the session's code ids, all processes */
+    struct codeids_proc root_codes; /* the target's walker ids mapped to them */
+    struct proctree *tree;          /* the target and its descendants */
+    struct children *children;      /* their samplers; NULL under --no-children */
+    char root_python[24];           /* the target's Python version */
     struct proto_buf msg; /* the message being built */
     struct buf batch;     /* a tick's messages, sent in one write */
     uint32_t named[SESSION_MAX_NAMED_THREADS];
@@ -72,27 +80,27 @@ static int batch_flush(struct session *s)
     return rc;
 }
 
-/* Code objects first seen this tick go out before the samples naming them. */
-static int queue_new_codes(struct session *s)
+static int announce_code(void *ctx, uint32_t id, const struct pywalk_code *code)
 {
-    struct pywalk *walk = sampler_walker(s->sampler);
-    uint32_t count = pywalk_code_count(walk);
-    for (; s->codes_sent < count; s->codes_sent++) {
-        stream_msg_code(&s->msg, s->codes_sent, pywalk_code(walk, s->codes_sent));
-        if (batch_add(s) < 0)
-            return -ENOMEM;
-    }
-    return 0;
+    struct session *s = ctx;
+    stream_msg_code(&s->msg, id, code);
+    return batch_add(s);
 }
 
-static int queue_thread_name(struct session *s, uint32_t tid)
+/* Code objects first seen this tick go out before the samples naming them. */
+static int queue_new_codes(struct session *s, struct pywalk *walk, struct codeids_proc *codes)
+{
+    return codeids_map_new(&s->codes, codes, walk, announce_code, s) < 0 ? -ENOMEM : 0;
+}
+
+static int queue_thread_name(struct session *s, pid_t pid, uint32_t tid)
 {
     for (size_t i = 0; i < s->nnamed; i++)
         if (s->named[i] == tid)
             return 0;
     char name[64];
     if (s->nnamed == SESSION_MAX_NAMED_THREADS ||
-        taskstat_comm(s->req->pid, tid, name, sizeof(name)) < 0)
+        taskstat_comm(pid, tid, name, sizeof(name)) < 0)
         return 0;
     s->named[s->nnamed++] = tid;
     proto_encode_thread(&s->msg, tid, name);
@@ -133,23 +141,73 @@ static int name_python_threads(struct session *s)
     return 0;
 }
 
+static int emit_proc_sample(void *ctx, pid_t pid, struct pywalk *walk, struct codeids_proc *codes,
+                            const struct thread_sample *sample)
+{
+    struct session *s = ctx;
+    if (queue_new_codes(s, walk, codes) < 0 || queue_thread_name(s, pid, sample->tid) < 0)
+        return -ENOMEM;
+    stream_msg_sample(&s->msg, pid, codes, sample, clock_monotonic_ns(), s->start_ns);
+    return batch_add(s);
+}
+
 static int emit_sample(void *ctx, const struct thread_sample *sample)
 {
     struct session *s = ctx;
-    if (queue_new_codes(s) < 0 || queue_thread_name(s, sample->tid) < 0)
-        return -ENOMEM;
-    stream_msg_sample(&s->msg, sample, clock_monotonic_ns(), s->start_ns);
-    return batch_add(s);
+    return emit_proc_sample(s, s->req->pid, sampler_walker(s->sampler), &s->root_codes, sample);
 }
 
 static int emit_heap(void *ctx, const struct heap_event *ev)
 {
     struct session *s = ctx;
-    if (queue_new_codes(s) < 0 ||
-        (ev->kind != HEAP_EVENT_FREE && queue_thread_name(s, ev->tid) < 0))
+    if (queue_new_codes(s, sampler_walker(s->sampler), &s->root_codes) < 0 ||
+        (ev->kind != HEAP_EVENT_FREE && queue_thread_name(s, s->req->pid, ev->tid) < 0))
         return -ENOMEM;
-    stream_msg_heap(&s->msg, ev, s->start_ns);
+    stream_msg_heap(&s->msg, &s->root_codes, ev, s->start_ns);
     return batch_add(s);
+}
+
+/* A short digest of what was said about a process: a member is reported
+ * again when it changes (found to run Python, found not to, exited). */
+static uint64_t report_digest(uint32_t flags, const char *note)
+{
+    return strhash_add(STRHASH_INIT ^ flags, note) | 1; /* 0: never reported */
+}
+
+/* PROCESS messages for the tree's members whose standing changed, or for
+ * all of them (the session's end, with their final facts). */
+static int report_processes(struct session *s, int all)
+{
+    for (size_t i = 0; s->tree && i < proctree_count(s->tree); i++) {
+        struct proctree_proc *p = proctree_at(s->tree, i);
+        if (!all && p->reported_final)
+            continue; /* exited, and said so: nothing changes any more */
+        const char *python = s->root_python, *note = "";
+        if (!p->root)
+            children_describe(s->children, i, &python, &note);
+        uint64_t digest = report_digest((uint32_t)p->exited << 1 | (python[0] != 0), note);
+        if (!all && p->reported == digest)
+            continue;
+        p->reported = digest;
+        p->reported_final = p->exited;
+        stream_msg_process(&s->msg, p, python, note, s->start_ns);
+        if (batch_add(s) < 0)
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+/* The descendants at a tick: each sampled; after a scan of the tree, new
+ * ones found and changes told. */
+static int tree_tick(struct session *s)
+{
+    uint64_t now = clock_monotonic_ns();
+    int scanned = s->tree ? proctree_scan(s->tree, now, 0) : 0;
+    if (scanned < 0)
+        return -ENOMEM;
+    if (s->children && children_tick(s->children, s->tree, now, emit_proc_sample, s) < 0)
+        return -ENOMEM;
+    return scanned ? report_processes(s, 0) : 0;
 }
 
 /* Attaches to the allocation sampler once it is there (its hello read and
@@ -208,6 +266,8 @@ static void send_script_span(struct session *s)
 static void send_end(struct session *s, uint32_t reason, const char *detail)
 {
     memory_finish(s);
+    if (s->tree && proctree_scan(s->tree, clock_monotonic_ns(), 1) > 0)
+        report_processes(s, 1);
     send_script_span(s);
     struct proto_end end = {.reason = reason,
                             .ticks = s->sampler ? sampler_ticks(s->sampler) : 0,
@@ -303,6 +363,8 @@ static void sample_until_done(struct session *s)
             rc = name_python_threads(s);
         if (rc == 0)
             rc = memory_tick(s);
+        if (rc == 0)
+            rc = tree_tick(s);
         if (rc == -ESRCH || procfs_exited(s->req->pid)) {
             send_end(s, PROTO_END_EXITED, "the target exited");
             break;
@@ -352,12 +414,16 @@ void session_run(int fd, const struct session_request *req)
         goto out;
     }
     send_target(&s, &target);
+    snprintf(s.root_python, sizeof(s.root_python), "%s", target.version);
     s.sampler = sampler_new(req->pid, &target);
+    s.tree = proctree_new(req->pid, !(req->flags & PROTO_FLAG_NO_CHILDREN), s.start_ns);
+    if (!(req->flags & PROTO_FLAG_NO_CHILDREN))
+        s.children = children_new(req);
     if (s.sampler)
         sampler_set_end_mark(s.sampler, req->end_mark, req->owner);
     if (s.sampler && (req->flags & PROTO_FLAG_MEMORY))
         s.heap = heap_link_new(req->pid);
-    if (!s.sampler) {
+    if (!s.sampler || !s.tree || (!s.children && !(req->flags & PROTO_FLAG_NO_CHILDREN))) {
         send_end(&s, PROTO_END_FAILED, "sampler: out of memory");
         goto out;
     }
@@ -365,6 +431,10 @@ void session_run(int fd, const struct session_request *req)
     log_walks(&s);
 out:
     heap_link_free(s.heap);
+    children_free(s.children);
+    proctree_free(s.tree);
+    codeids_proc_free(&s.root_codes);
+    codeids_free(&s.codes);
     sampler_free(s.sampler);
     proto_buf_free(&s.msg);
     buf_free(&s.batch);

@@ -52,6 +52,7 @@ void cli_profile_usage(void)
         "      --rate HZ           samples per second (default 100, at most 10000)\n"
         "      --idle              count threads blocked on locks, joins or the GIL\n"
         "      --gil               only samples where the thread holds the GIL\n"
+        "      --no-children       sample the script alone, not the processes it starts\n"
         "      --python PATH       the interpreter to run (default: python3 on PATH)\n"
         "      --offsets SOURCE    where struct offsets come from: auto, dwarf,\n"
         "                          debug-offsets or table (default auto)\n"
@@ -141,6 +142,7 @@ static const char *const option_names[][2] = {
     {"-p", "--precision"}, {"-r", "--repeat"}, {NULL, "--live"}, {"-l", "--log-level"},
     {"-np", "--no-plots"}, {"-i", "--ignore"}, {NULL, "--python"}, {NULL, "--debug-dirs"},
     {NULL, "--rate"}, {NULL, "--offsets"}, {NULL, "--module"}, {"-f", "--format"},
+    {NULL, "--no-children"},
 };
 #define NOPTION_NAMES (sizeof(option_names) / sizeof(option_names[0]))
 
@@ -182,6 +184,8 @@ int cli_parse_option(int argc, char **argv, int *i, struct profile_options *o, c
         o->idle = 1;
     else if (is(arg, NULL, "--gil"))
         o->gil_only = 1;
+    else if (is(arg, NULL, "--no-children"))
+        o->no_children = 1;
     else if (is(arg, "-o", "--output-directory")) {
         if (!(value = take_value(argc, argv, i, err, errlen)))
             return -1;
@@ -351,5 +355,6 @@ void cli_sampling(const struct profile_options *opts, struct control_sampling *o
 {
     *out = (struct control_sampling){.rate_hz = opts->rate_hz, .idle = opts->idle,
                                      .memory = opts->memory, .offsets = opts->offsets,
-                                     .debug_dirs = opts->debug_dirs};
+                                     .debug_dirs = opts->debug_dirs,
+                                     .no_children = opts->no_children};
 }

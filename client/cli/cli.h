@@ -35,6 +35,7 @@ struct profile_options {
     int memory;              /* --memory */
     int idle;                /* --idle */
     int gil_only;            /* --gil: only samples of threads holding the GIL */
+    int no_children;         /* --no-children: the descendants are not sampled */
     int detailed;            /* --detailed */
     int trace;               /* --trace (default) / --no-trace */
     const char *output_dir;  /* --output-directory (relative to the cwd) */

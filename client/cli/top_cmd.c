@@ -233,7 +233,8 @@ static int connect_session(struct top_run *t, char *err, size_t errlen)
     int fd = daemon_link_open(&daemon_pid, err, errlen);
     if (fd < 0)
         return fd;
-    struct control_sampling o = {.rate_hz = t->rate_hz, .offsets = PYOFF_PREF_AUTO};
+    struct control_sampling o = {.rate_hz = t->rate_hz, .offsets = PYOFF_PREF_AUTO,
+                                 .no_children = 1};
     int id = control_start_session(fd, PROTO_ATTACH, (pid_t)t->number, &o, NULL, err, errlen);
     if (id < 0) {
         close(fd);

@@ -94,6 +94,7 @@ static int on_sample(struct collector *c, const struct msgio_msg *m)
     if (c->p->gil_only && !(s->flags & PROTO_SAMPLE_GIL))
         return 0;
     int rc = profile_add_sample(c->p, s->tid, frames, s->nframes, seconds);
+    profile_set_thread_pid(c->p, s->tid, s->pid);
     if (s->unplaced > 0 && s->unplaced < PROFILE_UNPLACED_REASONS)
         for (int k = 0; k < TIME_KINDS; k++)
             c->p->unplaced[s->unplaced][k] += seconds[k];
@@ -147,6 +148,25 @@ static int on_memory(struct collector *c, const struct msgio_msg *m)
     }
 }
 
+static int on_process(struct collector *c, const struct msgio_msg *m)
+{
+    struct proto_process pr;
+    if (proto_decode_process(m->payload, m->length, &pr) < 0)
+        return -EBADMSG;
+    struct profile_process proc = {.pid = pr.pid, .ppid = pr.ppid,
+                                   .root = (pr.flags & PROTO_PROCESS_ROOT) != 0,
+                                   .python = (pr.flags & PROTO_PROCESS_PYTHON) != 0,
+                                   .exited = (pr.flags & PROTO_PROCESS_EXITED) != 0,
+                                   .start_s = (double)pr.start_ns / 1e9,
+                                   .end_s = (double)pr.end_ns / 1e9,
+                                   .cpu_s = (double)pr.cpu_ns / 1e9,
+                                   .max_rss_bytes = pr.max_rss_bytes,
+                                   .command = (char *)pr.command,
+                                   .python_version = (char *)pr.python,
+                                   .note = (char *)pr.note};
+    return profile_process_set(&c->p->processes, &proc);
+}
+
 static int on_end(struct collector *c, const struct msgio_msg *m)
 {
     struct proto_end e;
@@ -194,6 +214,8 @@ static int on_message(struct collector *c, const struct msgio_msg *m)
         return on_sample(c, m);
     case PROTO_SESSION_END:
         return on_end(c, m);
+    case PROTO_PROCESS:
+        return on_process(c, m);
     case PROTO_SCRIPT_SPAN: {
         uint64_t start_ns, end_ns;
         if (proto_decode_script_span(m->payload, m->length, &start_ns, &end_ns) < 0)

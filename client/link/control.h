@@ -36,6 +36,7 @@ struct control_sampling {
     enum pyoff_pref offsets; /* where struct offsets come from */
     const char *debug_dirs;  /* folders of detached debug info, or NULL */
     const char *end_mark;    /* where the bootstrap marks the script's end, or NULL */
+    int no_children;         /* sample the process alone, not its descendants */
 };
 
 /* Asks the daemon on fd to start a session: PROTO_PROFILE for a spawned

@@ -60,6 +60,7 @@ void profile_free(struct profile *p)
         free(p->threads[i].name);
     free(p->threads);
     profile_mem_free(&p->memory);
+    profile_processes_free(&p->processes);
     free(p);
 }
 
@@ -302,4 +303,19 @@ int profile_set_thread(struct profile *p, uint32_t tid, const char *name)
 {
     struct profile_thread *t = profile_thread_of(p, tid);
     return t ? profile_set_string(&t->name, name) : -ENOMEM;
+}
+
+void profile_set_thread_pid(struct profile *p, uint32_t tid, int32_t pid)
+{
+    for (size_t i = 0; i < p->nthreads; i++)
+        if (p->threads[i].tid == tid)
+            p->threads[i].pid = pid;
+}
+
+int32_t profile_thread_pid(const struct profile *p, uint32_t tid)
+{
+    for (size_t i = 0; i < p->nthreads; i++)
+        if (p->threads[i].tid == tid)
+            return p->threads[i].pid;
+    return 0;
 }

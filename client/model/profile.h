@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "client/model/profile_mem.h"
+#include "client/model/profile_proc.h"
 
 /* Where a thread's time went during one sampling interval. */
 enum time_kind {
@@ -67,6 +68,7 @@ struct profile_thread {
     double observed_seconds, gil_seconds;
     int held_last; /* its last observation found it holding the GIL; -1 none */
     double gil_wait_seconds; /* its time blocked waiting for the GIL */
+    int32_t pid; /* its process; 0 unknown (a profile from before processes) */
 };
 
 struct profile {
@@ -111,6 +113,7 @@ struct profile {
     size_t nthreads;
 
     struct profile_memory memory; /* RSS timeline; heap events (--memory) */
+    struct profile_processes processes; /* the script and its descendants */
 };
 
 /* Returns a zeroed profile, or NULL when out of memory. */
@@ -151,6 +154,12 @@ double profile_thread_gil_percent(const struct profile_thread *t);
 /* The thread tid, recorded without a name when new; NULL when out of
  * memory. The pointer is valid until the next thread is recorded. */
 struct profile_thread *profile_thread_of(struct profile *p, uint32_t tid);
+/* Notes which process a recorded thread belongs to (no-op for a thread
+ * never recorded). */
+void profile_set_thread_pid(struct profile *p, uint32_t tid, int32_t pid);
+
+/* The process of a thread, 0 when unknown. */
+int32_t profile_thread_pid(const struct profile *p, uint32_t tid);
 
 /* Replaces a string field (free()s the old value). Returns 0 or -ENOMEM. */
 int profile_set_string(char **field, const char *value);

@@ -3,6 +3,7 @@
  * any incompatible change. */
 #include "client/report/report_json.h"
 #include "client/report/report_json_mem.h"
+#include "client/report/report_json_procs.h"
 
 #include <cJSON.h>
 #include <errno.h>
@@ -189,6 +190,7 @@ static void add_threads(struct jw *w, cJSON *doc, const struct profile *p)
         pct(w, o, "gil_percent", profile_thread_gil_percent(t));
         num(w, o, "cpu_seconds", t->cpu_seconds);
         num(w, o, "gil_wait_seconds", t->gil_wait_seconds);
+        num(w, o, "pid", t->pid);
     }
 }
 
@@ -219,6 +221,7 @@ static void add_stacks(struct jw *w, cJSON *doc, const struct profile *p,
         for (uint32_t j = 0; j < st->nframes; j++)
             add_frame(w, frames, p, &st->frames[j]);
         num(w, o, "tid", st->tid);
+        num(w, o, "pid", profile_thread_pid(p, st->tid));
         num(w, o, "samples", (double)st->samples);
         num(w, o, "seconds", summary_counted(st->seconds, s->include_idle, counted));
         num(w, o, "python_seconds", st->seconds[TIME_PYTHON]);
@@ -242,6 +245,8 @@ char *report_json_render(const struct profile *p, const struct summary *s)
     add_functions(&w, doc, s);
     add_files(&w, doc, s);
     add_threads(&w, doc, p);
+    if (report_json_procs_add(doc, p) < 0)
+        w.failed = 1;
     add_stacks(&w, doc, p, s);
     if (report_json_mem_top(doc, p, s) < 0)
         w.failed = 1;

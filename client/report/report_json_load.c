@@ -4,6 +4,7 @@
  * interning each frame's (file, qualname, firstlineno). */
 #include "client/report/report_json.h"
 #include "client/report/report_json_mem.h"
+#include "client/report/report_json_procs.h"
 
 #include <cJSON.h>
 #include <errno.h>
@@ -270,7 +271,7 @@ static int read_threads(struct jr *r, const cJSON *doc)
     cJSON_ArrayForEach(t, arr) {
         char where[48];
         const char *name = NULL;
-        double tid = 0, samples = 0, gil = 0, cpu = 0, wait = 0, seen = 0, held = 0;
+        double tid = 0, samples = 0, gil = 0, cpu = 0, wait = 0, seen = 0, held = 0, pid = 0;
 
         snprintf(where, sizeof(where), "threads[%zu]: ", i++);
         if (!cJSON_IsObject(t))
@@ -282,7 +283,8 @@ static int read_threads(struct jr *r, const cJSON *doc)
             (rc = get_num(r, t, where, "cpu_seconds", 0, HUGE_VAL, &cpu)) < 0 ||
             (rc = get_num(r, t, where, "gil_wait_seconds", 0, HUGE_VAL, &wait)) < 0 ||
             (rc = get_num(r, t, where, "observed_seconds", 0, HUGE_VAL, &seen)) < 0 ||
-            (rc = get_num(r, t, where, "gil_seconds", 0, seen, &held)) < 0)
+            (rc = get_num(r, t, where, "gil_seconds", 0, seen, &held)) < 0 ||
+            (rc = get_num(r, t, where, "pid", 0, INT32_MAX, &pid)) < 0)
             return rc;
         struct profile_thread *th = profile_thread_of(r->p, (uint32_t)tid);
         if (!th || profile_set_string(&th->name, name) < 0)
@@ -293,6 +295,7 @@ static int read_threads(struct jr *r, const cJSON *doc)
         th->gil_wait_seconds = wait;
         th->observed_seconds = seen;
         th->gil_seconds = held;
+        th->pid = (int32_t)pid;
     }
     return 0;
 }
@@ -424,7 +427,8 @@ static int read_doc(struct jr *r, const cJSON *doc)
             return rc;
     }
     char why[160];
-    if ((rc = report_json_mem_load(doc, r->p, r->stack_of, i, why, sizeof(why))) < 0)
+    if ((rc = report_json_mem_load(doc, r->p, r->stack_of, i, why, sizeof(why))) < 0 ||
+        (rc = report_json_procs_load(doc, r->p, why, sizeof(why))) < 0)
         return fail(r, rc, "%s", why);
     return 0;
 }

@@ -261,6 +261,7 @@ int report_text_write(FILE *out, const struct profile *p,
     const struct paint *c = o->paint ? o->paint : paint_plain();
 
     print_summary(out, c, p, s, o->top ? o->top : SUMMARY_TOP_DEFAULT, o->min_percent);
+    report_text_processes(out, p);
     print_closing(out, c, p);
     if (o->line_tables)
         report_text_tables(out, s);

@@ -28,6 +28,10 @@ void report_text_elsewhere(FILE *out, const struct profile *p, const struct summ
  * of sampled time holding the GIL, seconds waiting for it; only when the
  * profile sampled more than one thread. */
 void report_text_threads(FILE *out, const struct profile *p);
+/* The process table (report_text_procs.c): pid, parent, lifetime, CPU,
+ * peak RSS and command of the script and each descendant; nothing when the
+ * script ran alone. */
+void report_text_processes(FILE *out, const struct profile *p);
 
 /* The Stack Trace Summary for s->traces. */
 void report_text_trace(FILE *out, const struct summary *s);

@@ -55,7 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct proto_rss rss;
     struct proto_heap_free heap_free;
     struct proto_heap_stats stats;
-    switch (data[0] % 20) {
+    struct proto_process proc;
+    switch (data[0] % 21) {
     case 0:
         proto_decode_hello(p, n, &u32);
         break;
@@ -144,9 +145,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (proto_decode_script_span(p, n, &u64, &u64b) == 0 && (n != 16 || (u64b && u64b < u64)))
             abort();
         break;
-    default:
+    case 19:
         if (proto_decode_heap_stats(p, n, &stats) == 0 && stats.window == 0)
             abort();
+        break;
+    default:
+        if (proto_decode_process(p, n, &proc) == 0) {
+            check_str(proc.command);
+            check_str(proc.python);
+            check_str(proc.note);
+            if (proc.pid <= 0 || (proc.flags & ~PROTO_PROCESS_KNOWN) ||
+                (proc.end_ns && proc.end_ns < proc.start_ns))
+                abort();
+        }
         break;
     }
     free(copy);

@@ -20,6 +20,7 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import cases_attach  # noqa: E402
+import cases_children  # noqa: E402
 import cases_cli  # noqa: E402
 import cases_daemon  # noqa: E402
 import cases_export  # noqa: E402
@@ -75,7 +76,8 @@ def run(target, case):
         fn = lambda: cases[case](work)  # noqa: E731
     else:
         cases = dict(cases_profile.CASES, **cases_memory.CASES, **cases_memory_time.CASES,
-                     **cases_walk.CASES, **cases_interp.CASES, **cases_threads.CASES)
+                     **cases_walk.CASES, **cases_interp.CASES, **cases_threads.CASES,
+                     **cases_children.CASES)
         if case not in cases:
             raise Failure("unknown case %r" % case)
         interp = interpreter(target)

@@ -191,6 +191,10 @@ static void test_bad_input_is_reported(void)
     CHECK(parse_fails("{\"schema\": \"fixingahole.profile/1\", \"stacks\": [",
                       "invalid JSON"));
     CHECK(parse_fails("[1, 2]", "not a JSON object"));
+    CHECK(parse_fails("{\"schema\": \"fixingahole.profile/1\", \"stacks\": [], "
+                      "\"processes\": [{\"pid\": 0}]}", "processes[0]: \"pid\""));
+    CHECK(parse_fails("{\"schema\": \"fixingahole.profile/1\", \"stacks\": [], "
+                      "\"processes\": 3}", "\"processes\" is not an array"));
     CHECK(parse_fails("{\"stacks\": []}", "no \"schema\""));
     CHECK(parse_fails("{\"schema\": \"fixingahole.profile/2\", \"stacks\": []}",
                       "schema \"fixingahole.profile/2\""));
@@ -214,9 +218,76 @@ static void test_bad_input_is_reported(void)
     profile_free(q);
 }
 
+/* processes[] carries the process table, and every thread and stack
+ * names its process; a thread's pid survives a reload. */
+static void test_processes_and_pids(void)
+{
+    struct profile *p = run_profile(), *q = NULL;
+    struct summary_options o = options();
+    struct profile_process worker = {
+        .pid = 4321, .ppid = 4000, .python = 1, .exited = 1, .start_s = 0.5, .end_s = 2.0,
+        .cpu_s = 1.25, .max_rss_bytes = 1000, .command = "python3 -c work",
+        .python_version = "3.11.7", .note = ""};
+    struct profile_process shell = {
+        .pid = 4322, .ppid = 4000, .start_s = 1.0, .cpu_s = 0.001, .command = "sh",
+        .python_version = "", .note = "not a Python process"};
+    char path[] = "/tmp/fah-test-json-XXXXXX", err[256] = "";
+
+    profile_set_thread_pid(p, 2, 4321);
+    CHECK_EQ_INT(profile_process_set(&p->processes, &worker), 0);
+    CHECK_EQ_INT(profile_process_set(&p->processes, &shell), 0);
+    struct summary *s = summary_new(p, &o);
+    char *text = report_json_render(p, s);
+    cJSON *doc = cJSON_Parse(text);
+    cJSON *procs = cJSON_GetObjectItem(doc, "processes");
+    cJSON *w = cJSON_GetArrayItem(procs, 0), *sh = cJSON_GetArrayItem(procs, 1);
+
+    CHECK_EQ_INT(cJSON_GetArraySize(procs), 2);
+    CHECK_EQ_INT(cJSON_GetNumberValue(cJSON_GetObjectItem(w, "pid")), 4321);
+    CHECK_EQ_INT(cJSON_GetNumberValue(cJSON_GetObjectItem(w, "ppid")), 4000);
+    CHECK(cJSON_IsTrue(cJSON_GetObjectItem(w, "sampled")));
+    CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItem(w, "python_version")), "3.11.7");
+    CHECK(cJSON_IsNull(cJSON_GetObjectItem(w, "note")));
+    CHECK(cJSON_GetNumberValue(cJSON_GetObjectItem(w, "lifetime_seconds")) == 1.5);
+    CHECK(cJSON_GetNumberValue(cJSON_GetObjectItem(w, "cpu_seconds")) == 1.25);
+    CHECK(cJSON_IsFalse(cJSON_GetObjectItem(sh, "sampled")));
+    CHECK(cJSON_IsNull(cJSON_GetObjectItem(sh, "end_seconds")));
+    CHECK(cJSON_GetNumberValue(cJSON_GetObjectItem(sh, "lifetime_seconds")) == 3.25 - 1.0);
+    CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItem(sh, "note")), "not a Python process");
+    cJSON *st;
+    int thread2 = 0;
+    cJSON_ArrayForEach(st, cJSON_GetObjectItem(doc, "stacks")) {
+        int tid = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(st, "tid"));
+        CHECK_EQ_INT(cJSON_GetNumberValue(cJSON_GetObjectItem(st, "pid")), tid == 2 ? 4321 : 0);
+        thread2 |= tid == 2;
+    }
+    CHECK(thread2);
+    int fd = mkstemp(path);
+    close(fd);
+    CHECK_EQ_INT(report_json_write(path, p, s, err, sizeof(err)), 0);
+    CHECK_EQ_INT(report_json_load(path, &q, err, sizeof(err)), 0);
+    unlink(path);
+    CHECK(q && profile_thread_pid(q, 2) == 4321 && profile_thread_pid(q, 1) == 0);
+    /* The table comes back as it was written. */
+    const struct profile_process *w2 = q ? profile_process_find(&q->processes, 4321) : NULL;
+    const struct profile_process *sh2 = q ? profile_process_find(&q->processes, 4322) : NULL;
+    CHECK(q && q->processes.count == 2 && w2 && sh2);
+    CHECK(w2 && w2->ppid == 4000 && w2->python && w2->exited && w2->start_s == 0.5 &&
+          w2->end_s == 2.0 && w2->cpu_s == 1.25 && w2->max_rss_bytes == 1000 && !w2->root);
+    CHECK(w2 && !strcmp(w2->command, "python3 -c work") && !strcmp(w2->python_version, "3.11.7") &&
+          !strcmp(w2->note, ""));
+    CHECK(sh2 && !sh2->python && !sh2->exited && !strcmp(sh2->note, "not a Python process"));
+    profile_free(q);
+    cJSON_Delete(doc);
+    free(text);
+    summary_free(s);
+    profile_free(p);
+}
+
 int main(void)
 {
     test_document_has_summary_numbers();
+    test_processes_and_pids();
     test_round_trip();
     test_bad_input_is_reported();
     return test_finish("test_report_json");

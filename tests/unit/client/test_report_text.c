@@ -510,6 +510,40 @@ static void test_thread_table(void)
     profile_free(p);
 }
 
+/* The process table: only when the script started processes, each row
+ * with its figures, the bootstrap left out of the commands, and why a
+ * process was not sampled. */
+static void test_process_table(void)
+{
+    struct profile *p = run_profile();
+    struct summary_options so = { .root = root };
+    struct report_text_options o = { .command = 1 };
+    struct summary *s = summary_new(p, &so);
+    struct profile_process script = {
+        .pid = 100, .ppid = 1, .root = 1, .python = 1, .exited = 1, .end_s = 2.5,
+        .cpu_s = 0.25, .max_rss_bytes = 16u << 20,
+        .command = "/usr/bin/python3 /opt/fah/fixingahole_bootstrap.py --log x -- run.py 7",
+        .python_version = "3.11.2", .note = ""};
+    struct profile_process shell = {
+        .pid = 101, .ppid = 100, .exited = 1, .start_s = 1.0, .end_s = 1.3, .cpu_s = 0.002,
+        .command = "sh -c sleep 0.3", .python_version = "", .note = "not a Python process"};
+
+    CHECK_EQ_INT(profile_process_set(&p->processes, &script), 0);
+    CHECK_EQ_INT(render(p, s, &o), 0);
+    CHECK_EQ_INT(count_from("Processes:", 0, nlines), 0);
+    release();
+    CHECK_EQ_INT(profile_process_set(&p->processes, &shell), 0);
+    CHECK_EQ_INT(render(p, s, &o), 0);
+    CHECK(find("Processes: 2, 0.252 s CPU together (percentages above are of the whole tree's "
+               "time)", 0) > 0);
+    CHECK(find("     100        1     2.500s    0.250s  16.000 MB  python3 run.py 7", 0) > 0);
+    CHECK(find("     101      100     0.300s    0.002s          -  sh -c sleep 0.3  [not a "
+               "Python process]", 0) > 0);
+    release();
+    summary_free(s);
+    profile_free(p);
+}
+
 int main(void)
 {
     make_root();
@@ -520,6 +554,7 @@ int main(void)
     test_helpers_and_edge_cases();
     test_large_run_stays_readable();
     test_line_zero_has_a_reason();
+    test_process_table();
     remove_root();
     return test_finish("test_report_text");
 }

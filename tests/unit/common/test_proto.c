@@ -19,6 +19,7 @@ static void build_sample_flags(struct proto_buf *b, uint32_t nframes, uint32_t u
     proto_begin(b, PROTO_SAMPLE);
     proto_put_u64(b, 123456789);
     proto_put_u32(b, 4242);
+    proto_put_i32(b, 4200);
     proto_put_u32(b, flags);
     proto_put_u32(b, unplaced);
     proto_put_u64(b, 1);
@@ -57,6 +58,7 @@ static void test_sample_round_trip(void)
     CHECK_EQ_INT(proto_decode_sample(p, len, s), 0);
     CHECK_EQ_INT(s->time_ns, 123456789);
     CHECK_EQ_INT(s->tid, 4242);
+    CHECK_EQ_INT(s->pid, 4200);
     CHECK_EQ_INT(s->flags, PROTO_SAMPLE_TRUNCATED);
     CHECK_EQ_INT(s->unplaced, PROTO_PLACED);
     CHECK_EQ_INT(s->python_ns + s->native_ns + s->system_ns + s->idle_ns, 10);

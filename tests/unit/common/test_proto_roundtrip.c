@@ -13,7 +13,7 @@
 static const uint32_t all_types[] = {
     PROTO_HELLO, PROTO_HELLO_OK, PROTO_ERROR, PROTO_PROFILE, PROTO_SESSION_STARTED,
     PROTO_TARGET, PROTO_CODE, PROTO_THREAD, PROTO_SAMPLE, PROTO_SESSION_END, PROTO_STOP,
-    PROTO_SCRIPT_SPAN,
+    PROTO_SCRIPT_SPAN, PROTO_PROCESS,
     PROTO_RSS, PROTO_HEAP, PROTO_HEAP_FREE, PROTO_HEAP_STATS, PROTO_ATTACH, PROTO_LIST,
     PROTO_SESSION_INFO, PROTO_LIST_END, PROTO_WATCH, PROTO_STOP_SESSION, PROTO_DONE,
     PROTO_DAEMON_STATUS, PROTO_DAEMON_STATE, PROTO_SHUTDOWN,
@@ -159,7 +159,7 @@ static void test_stream(void)
     CHECK_EQ_INT(proto_decode_thread(SHORT, &u, &text), -EBADMSG);
 
     struct proto_sample *s = calloc(1, sizeof(*s)), *s2 = calloc(1, sizeof(*s2));
-    *s = (struct proto_sample){.time_ns = 1ull << 40, .tid = 7,
+    *s = (struct proto_sample){.time_ns = 1ull << 40, .tid = 7, .pid = 4100,
                                .flags = PROTO_SAMPLE_TRUNCATED | PROTO_SAMPLE_GIL,
                                .python_ns = 1, .native_ns = 2, .system_ns = 3, .idle_ns = 4,
                                .gil_wait_ns = 5, .cpu_ns = 9, .wall_ns = 11,
@@ -169,7 +169,7 @@ static void test_stream(void)
     proto_encode_sample(&buf, s);
     finish(PROTO_SAMPLE);
     CHECK_EQ_INT(proto_decode_sample(payload, payload_len, s2), 0);
-    CHECK(s2->time_ns == 1ull << 40 && s2->tid == 7 &&
+    CHECK(s2->time_ns == 1ull << 40 && s2->tid == 7 && s2->pid == 4100 &&
           s2->flags == (PROTO_SAMPLE_TRUNCATED | PROTO_SAMPLE_GIL));
     CHECK(s2->python_ns == 1 && s2->native_ns == 2 && s2->system_ns == 3 && s2->idle_ns == 4);
     CHECK(s2->gil_wait_ns == 5 && s2->cpu_ns == 9 && s2->wall_ns == 11);
@@ -184,6 +184,26 @@ static void test_stream(void)
     CHECK_EQ_INT(s2->nframes, PROTO_MAX_FRAMES);
     free(s);
     free(s2);
+
+    struct proto_process pr = {.pid = 4100, .ppid = 4000, .flags = PROTO_PROCESS_PYTHON |
+                               PROTO_PROCESS_EXITED, .start_ns = 5, .end_ns = 1ull << 33,
+                               .cpu_ns = 77, .max_rss_bytes = 1ull << 30,
+                               .command = "python3 child.py", .python = "3.12.1", .note = ""},
+                        pr2;
+    proto_encode_process(&buf, &pr);
+    finish(PROTO_PROCESS);
+    CHECK_EQ_INT(proto_decode_process(payload, payload_len, &pr2), 0);
+    CHECK(pr2.pid == 4100 && pr2.ppid == 4000 && pr2.flags == pr.flags && pr2.start_ns == 5 &&
+          pr2.end_ns == 1ull << 33 && pr2.cpu_ns == 77 && pr2.max_rss_bytes == 1ull << 30);
+    CHECK_EQ_STR(pr2.command, "python3 child.py");
+    CHECK_EQ_STR(pr2.python, "3.12.1");
+    CHECK_EQ_STR(pr2.note, "");
+    CHECK_EQ_INT(proto_decode_process(SHORT, &pr2), -EBADMSG);
+    /* An end before the start is refused. */
+    pr.start_ns = 10, pr.end_ns = 9;
+    proto_encode_process(&buf, &pr);
+    finish(PROTO_PROCESS);
+    CHECK_EQ_INT(proto_decode_process(payload, payload_len, &pr2), -EBADMSG);
 
     struct proto_end e = {.reason = PROTO_END_FAILED, .ticks = 1000, .errors = 3,
                           .detail = "pid 12: no such process"}, e2;

@@ -1,0 +1,58 @@
+/* The process table of the text report: the script and every descendant
+ * the daemon saw, when there was more than the script. */
+#include <stdio.h>
+#include <string.h>
+
+#include "client/report/report_text_format.h"
+#include "client/report/report_text_internal.h"
+
+/* Commands are cut so that a row stays on one line. */
+#define PROCS_COMMAND_WIDTH 72
+
+/* The command as the user wrote it, its program by name: the script's
+ * (and its forks') command line runs our bootstrap first
+ * ("/usr/bin/python3 .../fixingahole_bootstrap.py OPTIONS -- SCRIPT ARGS"),
+ * shown as "python3 SCRIPT ARGS". */
+static void display_command(const char *command, char *out, size_t len)
+{
+    size_t program = strcspn(command, " ");
+    const char *name = command + program;
+    while (name > command && name[-1] != '/')
+        name--;
+    const char *boot = strstr(command, "fixingahole_bootstrap.py ");
+    const char *rest = boot ? strstr(boot, " -- ") : NULL;
+    const char *args = rest && boot > command + program ? rest + 4 : command + program;
+    snprintf(out, len, "%.*s%s%s", (int)(command + program - name), name,
+             *args && *args != ' ' ? " " : "", args);
+}
+
+static void print_process(FILE *out, const struct profile *p, const struct profile_process *pr)
+{
+    char rss[32], command[PROCS_COMMAND_WIDTH + 1];
+    report_text_bytes(rss, sizeof(rss), pr->max_rss_bytes);
+    display_command(pr->command, command, sizeof(command));
+    fprintf(out, "%8d %8d %9.3fs %8.3fs %10s  %s", (int)pr->pid, (int)pr->ppid,
+            profile_process_lifetime(pr, p->wall_seconds), pr->cpu_s,
+            pr->max_rss_bytes ? rss : "-", command);
+    if (pr->note[0])
+        fprintf(out, "  [%s]", pr->note);
+    else if (!pr->exited && !pr->root)
+        fputs("  [still running]", out);
+    fputc('\n', out);
+}
+
+void report_text_processes(FILE *out, const struct profile *p)
+{
+    if (p->processes.count < 2)
+        return;
+    double cpu = 0;
+    for (size_t i = 0; i < p->processes.count; i++)
+        cpu += p->processes.items[i].cpu_s;
+    fprintf(out, "\nProcesses: %zu, %.3f s CPU together (percentages above are of the whole "
+            "tree's time)\n",
+            p->processes.count, cpu);
+    fprintf(out, "%8s %8s %10s %9s %10s  %s\n", "PID", "PARENT", "LIFETIME", "CPU", "MAX RSS",
+            "COMMAND");
+    for (size_t i = 0; i < p->processes.count; i++)
+        print_process(out, p, &p->processes.items[i]);
+}

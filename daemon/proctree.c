@@ -1,0 +1,249 @@
+/* The process tree (see proctree.h). A scan lists /proc only when the
+ * machine created a task since the last one (the last pid /proc/loadavg
+ * names moved), and then reads the stat of only the pids that were not
+ * there at the previous listing: an idle machine costs one small read per
+ * scan, a busy one a directory read plus a stat per new process. A pid
+ * cannot be reused between two listings without the kernel's pid counter
+ * wrapping all the way round meanwhile. The slow facts (peak RSS, command
+ * line) are read at a member's first PROCTREE_SLOW_SCANS scans (a fork
+ * execs soon after it starts, if at all) and every PROCTREE_SLOW_SCANS
+ * after; its CPU clock at every scan. */
+#include "daemon/proctree.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "common/clock.h"
+#include "common/procfs.h"
+
+/* The kernel's CPUCLOCK_SCHED clock of a whole process: exact, readable
+ * by anyone, and still there while the process is a zombie. */
+#define PROCTREE_PROCESS_CLOCK(pid) ((clockid_t)(((unsigned)~(pid) << 3) | 2u))
+#define PROCTREE_SLOW_SCANS 10
+
+struct proctree {
+    int follow;
+    uint64_t last_scan_ns;
+    uint64_t start_boot_ns; /* the session's start, on the clock of stat's starttime */
+    long last_created;      /* /proc/loadavg's last pid at the last listing, -1 none */
+    struct proctree_proc *procs;
+    size_t nprocs, cap;
+    pid_t *listed, *listing; /* /proc's pids at the last scan and this one, sorted */
+    size_t nlisted, nlisting, listed_cap, listing_cap;
+};
+
+static int cmp_pid(const void *a, const void *b)
+{
+    pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int was_listed(const struct proctree *t, pid_t pid)
+{
+    return t->nlisted && bsearch(&pid, t->listed, t->nlisted, sizeof(pid), cmp_pid) != NULL;
+}
+
+/* The live member with this pid, or NULL. */
+static struct proctree_proc *live_member(struct proctree *t, pid_t pid)
+{
+    for (size_t i = 0; i < t->nprocs; i++)
+        if (t->procs[i].pid == pid && !t->procs[i].exited)
+            return &t->procs[i];
+    return NULL;
+}
+
+static void read_facts(struct proctree_proc *p, int slow)
+{
+    struct timespec ts;
+    if (clock_gettime(PROCTREE_PROCESS_CLOCK(p->pid), &ts) == 0 && clock_ts_ns(&ts) > p->cpu_ns)
+        p->cpu_ns = clock_ts_ns(&ts);
+    if (!slow)
+        return;
+    uint64_t rss;
+    if (procfs_peak_rss(p->pid, &rss) == 0 && rss > p->max_rss)
+        p->max_rss = rss;
+    /* Read again each time: a fork first shows its parent's, until it execs. */
+    char command[PROCTREE_COMMAND_MAX];
+    if (procfs_cmdline(p->pid, command, sizeof(command)) == 0 && command[0])
+        memcpy(p->command, command, sizeof(command));
+}
+
+/* The unit of /proc's process times. */
+static uint64_t clock_tick_ns(void)
+{
+    long hz = sysconf(_SC_CLK_TCK);
+    return hz > 0 ? CLOCK_NS_PER_SEC / (uint64_t)hz : 0;
+}
+
+/* The parent pid and the start (CLOCK_BOOTTIME ns, to the clock tick) from
+ * /proc/PID/stat: fields 4 and 22, counted after the command's ')'. */
+static int read_stat(pid_t pid, pid_t *ppid, uint64_t *start_ns)
+{
+    char path[64], text[1024];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    if (procfs_read(path, text, sizeof(text)) < 0)
+        return -ESRCH;
+    const char *close = strrchr(text, ')');
+    int parent;
+    unsigned long long ticks;
+    if (!close || sscanf(close + 1, " %*c %d %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
+                                    "%*s %*s %*s %*s %llu", &parent, &ticks) != 2)
+        return -EINVAL;
+    *ppid = (pid_t)parent;
+    *start_ns = ticks * clock_tick_ns();
+    return 0;
+}
+
+static int add_member(struct proctree *t, pid_t pid, pid_t ppid, uint64_t start_ns,
+                      uint64_t now_ns)
+{
+    struct proctree_proc *grown = buf_grow_array(t->procs, &t->cap, t->nprocs + 1, sizeof(*grown));
+    if (!grown)
+        return -ENOMEM;
+    t->procs = grown;
+    struct proctree_proc *p = &t->procs[t->nprocs++];
+    /* Started no earlier than the clock tick the session started in. */
+    *p = (struct proctree_proc){.pid = pid, .ppid = ppid, .root = t->nprocs == 1,
+                                .born_within = start_ns + clock_tick_ns() > t->start_boot_ns,
+                                .start_ns = now_ns};
+    snprintf(p->command, sizeof(p->command), "[pid %d]", (int)pid);
+    read_facts(p, 1);
+    return 0;
+}
+
+struct proctree *proctree_new(pid_t root, int follow_children, uint64_t now_ns)
+{
+    struct proctree *t = calloc(1, sizeof(*t));
+    pid_t ppid = 0;
+    uint64_t start_ns = 0;
+    struct timespec boot;
+    if (t && clock_gettime(CLOCK_BOOTTIME, &boot) == 0)
+        t->start_boot_ns = clock_ts_ns(&boot) - (clock_monotonic_ns() - now_ns);
+    if (t)
+        read_stat(root, &ppid, &start_ns);
+    if (!t || add_member(t, root, ppid, 0, now_ns) < 0) {
+        proctree_free(t);
+        return NULL;
+    }
+    t->follow = follow_children;
+    t->last_created = -1;
+    t->procs[0].start_ns = 0; /* older than the session: no start to report */
+    return t;
+}
+
+void proctree_free(struct proctree *t)
+{
+    if (!t)
+        return;
+    free(t->procs);
+    free(t->listed);
+    free(t->listing);
+    free(t);
+}
+
+/* Lists /proc's pids, sorted, into t->listing. */
+static int list_proc(struct proctree *t)
+{
+    DIR *d = opendir("/proc");
+    if (!d)
+        return -errno;
+    t->nlisting = 0;
+    struct dirent *e;
+    int rc = 0;
+    while ((e = readdir(d)) != NULL && rc == 0) {
+        char *end;
+        long pid = strtol(e->d_name, &end, 10);
+        if (*end || pid <= 0)
+            continue;
+        pid_t *grown = buf_grow_array(t->listing, &t->listing_cap, t->nlisting + 1,
+                                      sizeof(*grown));
+        if (!grown)
+            rc = -ENOMEM;
+        else
+            (t->listing = grown)[t->nlisting++] = (pid_t)pid;
+    }
+    closedir(d);
+    if (t->nlisting)
+        qsort(t->listing, t->nlisting, sizeof(pid_t), cmp_pid);
+    return rc;
+}
+
+/* Adds the new pids whose parent is a live member; a child and its own
+ * child both new are found by going round until nothing joins. */
+static int join_new_descendants(struct proctree *t, uint64_t now_ns)
+{
+    int joined;
+    do {
+        joined = 0;
+        for (size_t i = 0; i < t->nlisting; i++) {
+            pid_t pid = t->listing[i];
+            if (was_listed(t, pid) || live_member(t, pid))
+                continue;
+            pid_t ppid;
+            uint64_t start_ns;
+            if (read_stat(pid, &ppid, &start_ns) < 0 || ppid <= 0 || !live_member(t, ppid))
+                continue;
+            if (add_member(t, pid, ppid, start_ns, now_ns) < 0)
+                return -ENOMEM;
+            joined = 1;
+        }
+    } while (joined);
+    return 0;
+}
+
+/* The most recently created pid (/proc/loadavg's last field), or -1. */
+static long last_created_pid(void)
+{
+    char text[128];
+    if (procfs_read("/proc/loadavg", text, sizeof(text)) <= 0)
+        return -1;
+    const char *last = strrchr(text, ' ');
+    return last ? strtol(last + 1, NULL, 10) : -1;
+}
+
+int proctree_scan(struct proctree *t, uint64_t now_ns, int force)
+{
+    if (!force && t->last_scan_ns && now_ns - t->last_scan_ns < PROCTREE_SCAN_GAP_NS)
+        return 0;
+    t->last_scan_ns = now_ns;
+    for (size_t i = 0; i < t->nprocs; i++) {
+        struct proctree_proc *p = &t->procs[i];
+        if (p->exited)
+            continue;
+        p->scans++;
+        read_facts(p, force || p->scans <= PROCTREE_SLOW_SCANS ||
+                          p->scans % PROCTREE_SLOW_SCANS == 0);
+        if (procfs_exited(p->pid)) {
+            p->exited = 1;
+            p->end_ns = now_ns;
+        }
+    }
+    long created = last_created_pid();
+    if (!t->follow || (created >= 0 && created == t->last_created))
+        return 1; /* no task was created anywhere since the last listing */
+    t->last_created = created;
+    int rc = list_proc(t);
+    if (rc == 0)
+        rc = join_new_descendants(t, now_ns);
+    pid_t *swap = t->listed;
+    size_t swap_cap = t->listed_cap;
+    t->listed = t->listing, t->listed_cap = t->listing_cap, t->nlisted = t->nlisting;
+    t->listing = swap, t->listing_cap = swap_cap, t->nlisting = 0;
+    return rc < 0 ? rc : 1;
+}
+
+size_t proctree_count(const struct proctree *t)
+{
+    return t->nprocs;
+}
+
+struct proctree_proc *proctree_at(struct proctree *t, size_t i)
+{
+    return &t->procs[i];
+}

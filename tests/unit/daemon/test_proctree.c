@@ -1,0 +1,131 @@
+/* proctree against real processes: a child and a grandchild started here
+ * are found with their parents, command line and CPU time, and as younger
+ * than the tree, unlike an older child; another process is not; a child that exited (a zombie not yet reaped) is marked
+ * exited with its facts kept; --no-children's tree is the root alone. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "daemon/proctree.h"
+#include "harness.h"
+
+/* Spins for ms of this process's CPU time. */
+static void burn(int ms)
+{
+    struct timespec t0, t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+    do
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < ms);
+}
+
+/* The child: burns 30 ms, starts a grandchild, reports its pid on out,
+ * and exits once `release` reaches end-of-file. The grandchild waits on
+ * `release` too. */
+static void child(int out, int release)
+{
+    burn(30);
+    char c;
+    pid_t grandchild = fork();
+    if (grandchild == 0) {
+        while (read(release, &c, 1) > 0)
+            ;
+        _exit(0);
+    }
+    if (write(out, &grandchild, sizeof(grandchild)) != sizeof(grandchild))
+        _exit(1);
+    while (read(release, &c, 1) > 0)
+        ;
+    _exit(3);
+}
+
+static const struct proctree_proc *member(struct proctree *t, pid_t pid)
+{
+    for (size_t i = 0; i < proctree_count(t); i++)
+        if (proctree_at(t, i)->pid == pid)
+            return proctree_at(t, i);
+    return NULL;
+}
+
+int main(void)
+{
+    /* Orphans come back to us, so the grandchild can be reaped here. */
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    int report[2], release[2];
+    if (pipe(report) < 0 || pipe(release) < 0)
+        return 1;
+    /* A child older than the session (as an attached process's may be): its
+     * start lies two clock ticks and more before the tree's. */
+    pid_t old = fork();
+    if (old == 0) {
+        char c;
+        close(release[1]);
+        while (read(release[0], &c, 1) > 0)
+            ;
+        _exit(0);
+    }
+    uint64_t born = clock_monotonic_ns();
+    while (clock_monotonic_ns() - born < 30000000u)
+        ;
+    struct proctree *t = proctree_new(getpid(), 1, clock_monotonic_ns());
+    struct proctree *alone = proctree_new(getpid(), 0, clock_monotonic_ns());
+    CHECK(t && alone);
+    if (!t || !alone)
+        return test_finish("test_proctree");
+    CHECK_EQ_INT(proctree_scan(t, clock_monotonic_ns(), 1), 1);
+    CHECK_EQ_INT(proctree_count(t), 2);
+    const struct proctree_proc *o = member(t, old);
+    CHECK(o && o->ppid == getpid() && !o->born_within);
+    pid_t kid = fork();
+    if (kid == 0) {
+        close(report[0]);
+        close(release[1]);
+        child(report[1], release[0]);
+    }
+    close(report[1]);
+    close(release[0]);
+    pid_t grandkid = 0;
+    CHECK_EQ_INT(read(report[0], &grandkid, sizeof(grandkid)), sizeof(grandkid));
+
+    CHECK_EQ_INT(proctree_scan(t, clock_monotonic_ns(), 1), 1);
+    /* Not yet time for another scan: nothing is read. */
+    CHECK_EQ_INT(proctree_scan(t, clock_monotonic_ns(), 0), 0);
+    const struct proctree_proc *root = member(t, getpid());
+    const struct proctree_proc *k = member(t, kid), *g = member(t, grandkid);
+    CHECK(root && root->root && root->start_ns == 0 && !root->exited);
+    CHECK(k && !k->root && k->ppid == getpid() && !k->exited && k->start_ns > 0);
+    /* Started after the tree: all their CPU is the session's. */
+    CHECK(root && !root->born_within && k && k->born_within && g && g->born_within);
+    CHECK(g && g->ppid == kid && !g->exited);
+    CHECK(k && k->cpu_ns >= 30000000u && k->cpu_ns < 2000000000u);
+    CHECK(k && k->max_rss > 0);
+    CHECK(k && strstr(k->command, "test_proctree") != NULL);
+    CHECK(member(t, getppid()) == NULL && member(t, 1) == NULL);
+    CHECK_EQ_INT(proctree_count(t), 4);
+
+    /* All go; the child stays a zombie until it is reaped. */
+    close(release[1]);
+    siginfo_t info;
+    CHECK_EQ_INT(waitid(P_PID, kid, &info, WEXITED | WNOWAIT), 0);
+    CHECK_EQ_INT(waitid(P_PID, grandkid, &info, WEXITED | WNOWAIT), 0);
+    CHECK_EQ_INT(proctree_scan(t, clock_monotonic_ns(), 1), 1);
+    k = member(t, kid);
+    CHECK(k && k->exited && k->end_ns >= k->start_ns && k->cpu_ns >= 30000000u);
+    CHECK(k && strstr(k->command, "test_proctree") != NULL);
+    CHECK_EQ_INT(proctree_count(t), 4);
+
+    CHECK_EQ_INT(proctree_scan(alone, clock_monotonic_ns(), 1), 1);
+    CHECK_EQ_INT(proctree_count(alone), 1);
+    waitpid(kid, NULL, 0);
+    waitpid(grandkid, NULL, 0);
+    waitpid(old, NULL, 0);
+    close(report[0]);
+    proctree_free(t);
+    proctree_free(alone);
+    return test_finish("test_proctree");
+}
