@@ -99,11 +99,12 @@ class Bench:
         proc = subprocess.Popen(self.argv(mode, rounds), cwd=self.work, env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 universal_newlines=True)
-        held = None
+        held, faulted = None, None
         try:
             pid = wait_ready(self.ready, proc)
             if mode in ("kill", "stop"):
                 time.sleep(FAULT_AT_S)
+                faulted = proc.poll() is None  # else the run tests nothing
                 if mode == "kill":
                     daemon.proc.kill()
                 else:
@@ -118,19 +119,23 @@ class Bench:
             raise SystemExit("%s run failed (%s):\n%s" % (mode, proc.returncode, err[-2000:]))
         doc = json.loads(lines[-1])
         return {"mode": mode, "script": doc["wall"], "longest": doc["longest"],
-                "command": command, "held": held}
+                "command": command, "held": held, "faulted": faulted}
 
     def calibrate(self):
-        """Rounds for about --seconds of plain churn."""
+        """Rounds for about --seconds of plain churn: the median of three
+        runs, since other load on the machine comes and goes."""
         rounds = 20
-        for _ in range(2):
-            wall = self.run("plain", rounds)["script"]
+        for tries in (1, 3):
+            wall = statistics.median(self.run("plain", rounds)["script"] for _ in range(tries))
             rounds = max(10, int(rounds * self.args.seconds / wall))
         return rounds
 
 
 def summarize(runs):
-    by_mode = {m: [r for r in runs if r["mode"] == m] for m in MODES}
+    """Medians per mode; a faulted mode counts only the runs whose script
+    still ran when the fault came."""
+    by_mode = {m: [r for r in runs if r["mode"] == m and r["faulted"] is not False]
+               for m in MODES}
     plain = statistics.median(r["script"] for r in by_mode["plain"])
     memory = statistics.median(r["script"] for r in by_mode["memory"])
     rows = {}
@@ -150,6 +155,7 @@ def held_counts(stops):
     """How often the stopped daemon held a script thread: for the whole
     stop (nearly every probe), at some probe, and how many runs had one
     round stalled for most of the stop (the script's own view of it)."""
+    stops = [r for r in stops if r["faulted"]]
     return {"held_whole": sum(1 for r in stops if r["held"] >= 0.95),
             "held_any": sum(1 for r in stops if r["held"] > 0),
             "stalled": sum(1 for r in stops if r["longest"] >= 0.9 * STOP_FOR_S),
@@ -161,6 +167,16 @@ def print_held(h):
           "of %d runs, at some probe in %d; a round stalled >= %.1f s in %d (held fractions %s)"
           % (h["held_whole"], h["runs"], h["held_any"], 0.9 * STOP_FOR_S, h["stalled"],
              " ".join("%.2f" % f for f in h["held"])))
+
+
+def print_runs(runs):
+    """Each faulted run: the script's time and its longest round, to tell
+    one long stall from a run slow throughout; and the runs left out, whose
+    script ended before the fault."""
+    for mode in ("kill", "stop"):
+        print("%s runs, script s (longest round s): %s" % (mode, "  ".join(
+            "%.3f (%.3f)%s" % (r["script"], r["longest"], "" if r["faulted"] else " ended first")
+            for r in runs if r["mode"] == mode)))
 
 
 def print_rows(rows, runs, rounds):
@@ -200,6 +216,7 @@ def main():
         rows = summarize(runs)
         print("load average %s" % " ".join(open("/proc/loadavg").read().split()[:3]))
         print_rows(rows, args.runs, rounds)
+        print_runs(runs)
         extra = [bench.run("stop", rounds) for _ in range(args.held_runs)]
         if extra:
             print("%d more stop runs:" % len(extra))
