@@ -60,7 +60,7 @@ def run_lanes(ctx, lanes, count, first):
     return results
 
 
-def report(results, elapsed):
+def report(results, warm, elapsed):
     by_kind = {}
     for r in results:
         by_kind.setdefault(r["kind"], []).append(r)
@@ -70,7 +70,8 @@ def report(results, elapsed):
         walls = sorted(r["wall"] for r in rs)
         print("%-22s %8d %8d %10.2f" % (kind, len(rs), sum(1 for r in rs if r["problems"]),
                                           walls[len(walls) // 2] if walls else 0.0))
-    print("%d sessions in %.0f s" % (len(results), elapsed))
+    print("%d sessions: %d warm-up, then %d in %.0f s" % (len(results), warm,
+                                                          len(results) - warm, elapsed))
     problems = [(r["tag"], r["kind"], p) for r in results for p in r["problems"]]
     for tag, kind, p in problems[:40]:
         print("PROBLEM %s (%s): %s" % (tag, kind, p))
@@ -111,7 +112,7 @@ def main():
             after = daemonstate.settled(daemon.proc.pid, ctx, baseline=before)
             print("daemon after %d sessions: %s" % (len(results), daemonstate.describe(after)))
         elapsed = time.monotonic() - t0
-        problems = report(warm + results, elapsed)
+        problems = report(warm + results, len(warm), elapsed)
         problems += daemonstate.compare(before, after, daemon.proc)
         failed = 1 if problems else 0
         print("soak: %s" % ("FAILED" if failed else "ok"))
