@@ -94,10 +94,10 @@ def profile_simple(target_kind):
 def attach_until(s, duration):
     """A target the bench started, and an attach client to it."""
     target = s.target("until_done", LONG_S)
-    pid = s.ready(target)
+    s.ready(target)
     argv = [s.ctx.client, "attach", str(target.pid), "--rate", str(s.ctx.rate), "-o", "out"]
     client = s.popen(argv + (["--duration", str(duration)] if duration else []))
-    return target, pid, client
+    return target, client
 
 
 def release_target(s, target):
@@ -109,7 +109,7 @@ def release_target(s, target):
 
 
 def attach_duration(s):
-    target, pid, client = attach_until(s, s.ctx.seconds)
+    target, client = attach_until(s, s.ctx.seconds)
     status, _, err = s.finish(client, "attach")
     s.expect_status(status, 0, "attach", err)
     release_target(s, target)
@@ -118,7 +118,7 @@ def attach_duration(s):
 
 def attach_ended_by(how):
     def run(s):
-        target, pid, client = attach_until(s, None)
+        target, client = attach_until(s, None)
         m = first_line(s, client.stderr, r"session (\d+)")
         if m:
             sid = int(m.group(1))

@@ -92,7 +92,6 @@ class Session:
             proc.kill()
             out, err = proc.communicate()
             self.problems.append("%s did not end within %d s" % (what, WAIT_S))
-        self.last_err = err
         return proc.returncode, out, err
 
     def expect_status(self, status, want, what, err=""):

@@ -13,7 +13,6 @@ usage: /usr/bin/python3 bench/soak/soak.py [--lanes 8] [--sessions 50]
 import argparse
 import ctypes
 import os
-import re
 import shutil
 import sys
 import tempfile
