@@ -156,7 +156,8 @@ static void try_locate(struct children *ch, struct child *c)
         }
     } else {
         c->state = CHILD_FAILED;
-        snprintf(c->note, sizeof(c->note), "%s",
+        /* The locate's reason, cut to the note (200 bytes, a table cell). */
+        snprintf(c->note, sizeof(c->note), "%.199s",
                  rc == -EPERM || rc == -EACCES ? "the daemon may not trace it" : why);
     }
 }
