@@ -52,7 +52,7 @@ static void usage(FILE *out)
             "time and RSS (--memory needs the allocation sampler preloaded at start).\n"
             "\n"
             "options: --duration SECONDS, and profile's -d, -t/-nt, -o DIR, -i DIR,\n"
-            "--rate HZ, --idle, --offsets SOURCE, --debug-dirs DIRS, -f FORMATS (see\n"
+            "--rate HZ, --idle, --native, --offsets SOURCE, --debug-dirs DIRS, -f FORMATS (see\n"
             "profile --help)\n"
             "\n"
             "exit status: 0 ok; 64 usage error; 66 no such process; 70 the profiler failed\n"

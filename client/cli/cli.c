@@ -51,6 +51,8 @@ void cli_profile_usage(void)
         "                          standard deviation\n"
         "      --rate HZ           samples per second (default 100, at most 10000)\n"
         "      --idle              count threads blocked on locks, joins or the GIL\n"
+        "      --native            show C functions between Python frames (stops each\n"
+        "                          running thread at every sample; docs/native.md)\n"
         "      --python PATH       the interpreter to run (default: python3 on PATH)\n"
         "      --offsets SOURCE    where struct offsets come from: auto, dwarf,\n"
         "                          debug-offsets or table (default auto)\n"
@@ -139,6 +141,7 @@ static const char *const option_names[][2] = {
     {"-p", "--precision"}, {"-r", "--repeat"}, {NULL, "--live"}, {"-l", "--log-level"},
     {"-np", "--no-plots"}, {"-i", "--ignore"}, {NULL, "--python"}, {NULL, "--debug-dirs"},
     {NULL, "--rate"}, {NULL, "--offsets"}, {NULL, "--module"}, {"-f", "--format"},
+    {NULL, "--native"},
 };
 #define NOPTION_NAMES (sizeof(option_names) / sizeof(option_names[0]))
 
@@ -178,6 +181,8 @@ int cli_parse_option(int argc, char **argv, int *i, struct profile_options *o, c
         o->trace = 0;
     else if (is(arg, NULL, "--idle"))
         o->idle = 1;
+    else if (is(arg, NULL, "--native"))
+        o->native = 1;
     else if (is(arg, "-o", "--output-directory")) {
         if (!(value = take_value(argc, argv, i, err, errlen)))
             return -1;
@@ -346,6 +351,6 @@ void cli_free(struct profile_options *opts)
 void cli_sampling(const struct profile_options *opts, struct control_sampling *out)
 {
     *out = (struct control_sampling){.rate_hz = opts->rate_hz, .idle = opts->idle,
-                                     .memory = opts->memory, .offsets = opts->offsets,
+                                     .native = opts->native, .memory = opts->memory, .offsets = opts->offsets,
                                      .debug_dirs = opts->debug_dirs};
 }

@@ -34,6 +34,7 @@ struct profile_options {
     unsigned rate_hz;
     int memory;              /* --memory */
     int idle;                /* --idle */
+    int native;              /* --native */
     int detailed;            /* --detailed */
     int trace;               /* --trace (default) / --no-trace */
     const char *output_dir;  /* --output-directory (relative to the cwd) */
