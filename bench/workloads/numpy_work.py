@@ -8,9 +8,9 @@ import numpy
 
 from rounds import run_rounds
 
-A = numpy.random.default_rng(3).random((120, 120))
-V = numpy.random.default_rng(4).random(20000)
-DATA = list(range(300))
+A = numpy.random.default_rng(3).random((24, 24))
+V = numpy.random.default_rng(4).random(500)
+DATA = list(range(20))
 
 
 def dot_products(n):
