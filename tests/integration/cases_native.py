@@ -1,6 +1,7 @@
 """--native (issue 10): native frames interleaved with the Python frames
 where the evaluation loop was entered, named from the target's own objects
 and their detached debug info, in profile.json and the exports."""
+import gzip
 import os
 
 from harness import Checks, Failure, fixingahole, load_profile, load_truth, marked_lines
@@ -92,12 +93,16 @@ def _check_exports(c, folder):
     with open(os.path.join(folder, "profile.speedscope.json")) as f:
         speedscope = f.read()
     c.expect("list_sort" in speedscope, "profile.speedscope.json has no list sort frame")
+    with gzip.open(os.path.join(folder, "profile.pb.gz")) as f:
+        c.expect(b"list_sort" in f.read(), "profile.pb.gz names no list sort function")
+    with open(os.path.join(folder, "profile.svg")) as f:
+        c.expect("list_sort" in f.read(), "profile.svg has no list sort box")
 
 
 def native_frames_interleave(interp, work):
     work.copy_workload(SCRIPT)
     truth_path = work.file("truth.json")
-    run = fixingahole(["profile", "--native", "-f", "collapsed,speedscope"] +
+    run = fixingahole(["profile", "--native", "-f", "collapsed,speedscope,pprof,svg"] +
                       interp.profile_options() + [SCRIPT, truth_path], cwd=work.path)
     if run.status != 0:
         raise Failure("fixingahole --native exited %s\n%s" % (run.status, run.describe()))
