@@ -22,7 +22,13 @@ void native_merge(struct pywalk_stack *stack, const struct native_frame *native,
     struct pywalk_frame out[PYWALK_MAX_DEPTH];
     uint32_t npy = stack->nframes, py = 0, n = 0;
 
-    if (npy == 0)
+    uint32_t nevals = 0;
+    for (uint32_t i = 0; i < nnative; i++)
+        nevals += native[i].eval != 0;
+    /* Without a single evaluation-loop frame (a stripped interpreter with
+     * no debug info names none) nothing tells where the Python frames
+     * go: the stack stays as the walker read it. */
+    if (npy == 0 || nevals == 0)
         return;
     for (uint32_t i = 0; i < nnative && py < npy; i++) {
         if (native[i].eval) {

@@ -6,7 +6,9 @@
  * walker's entry bits, pywalk_frame_is_entry). Native frames outside the
  * outermost Python frame (main, the thread's start routine) are left out;
  * Python frames the native stack did not reach (an unwind that stopped
- * early) follow at the outer end. */
+ * early) follow at the outer end. A native stack with no evaluation-loop
+ * frame at all (its interpreter stripped, without debug info) is not
+ * merged: nothing says where its frames belong. */
 #ifndef FAH_DAEMON_NATIVE_MERGE_H
 #define FAH_DAEMON_NATIVE_MERGE_H
 

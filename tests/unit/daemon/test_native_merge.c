@@ -70,10 +70,16 @@ static void test_frame_objects_one_loop_call_each(void)
  * it did not reach at the outer end, in their order. */
 static void test_short_unwind_keeps_every_python_frame(void)
 {
-    struct pywalk_stack *s = python_stack((uint32_t[]){F, G, MODULE}, (int[]){0, 0, 1}, 3);
-    const struct native_frame native[] = {C(300)};
-    native_merge(s, native, 1);
-    check_ids(s, (uint32_t[]){300, F, G, MODULE}, 4);
+    struct pywalk_stack *s = python_stack((uint32_t[]){F, G, MODULE}, (int[]){1, 0, 1}, 3);
+    const struct native_frame native[] = {C(300), EVAL(100), C(301)};
+    native_merge(s, native, 3);
+    check_ids(s, (uint32_t[]){300, F, 301, G, MODULE}, 5);
+    /* No loop frame at all (a stripped interpreter): no telling where the
+     * Python frames go, so none of the native frames is kept. */
+    s = python_stack((uint32_t[]){F, G}, (int[]){0, 1}, 2);
+    const struct native_frame unnamed[] = {C(300), C(301), C(302)};
+    native_merge(s, unnamed, 3);
+    check_ids(s, (uint32_t[]){F, G}, 2);
     /* More loop frames than loop calls: nothing is made up. */
     s = python_stack((uint32_t[]){F}, (int[]){1}, 1);
     const struct native_frame evals[] = {EVAL(100), EVAL(100), C(101)};
