@@ -61,10 +61,12 @@ class Daemon:
 class Mode:
     """One way to run a workload. kind: "plain", "fah" (param = rate in Hz),
     "austin" (param = interval in us) or "scalene"; extra: arguments after
-    the workload's three."""
+    the workload's three; profile_args: options given to `fixingahole
+    profile` (fah only)."""
 
-    def __init__(self, kind, param=None, extra=(), label=None):
+    def __init__(self, kind, param=None, extra=(), label=None, profile_args=()):
         self.kind, self.param, self.extra = kind, param, list(extra)
+        self.profile_args = list(profile_args)
         self.label = label or {"plain": "plain", "fah": "%s Hz" % param,
                                "austin": "austin %s us" % param, "scalene": "scalene"}[kind]
 
@@ -232,8 +234,8 @@ class Runner:
         if mode.kind == "plain":
             return [python, script] + args
         if mode.kind == "fah":
-            return [self.client, "profile", "--python", python, "--rate", str(mode.param),
-                    "--no-trace", script, "--"] + args
+            return ([self.client, "profile", "--python", python, "--rate", str(mode.param),
+                     "--no-trace"] + mode.profile_args + [script, "--"] + args)
         if mode.kind == "austin":
             return ["austin", "-i", str(mode.param), "-o", "austin.txt", python, script] + args
         return [python, "-m", "scalene", "--cli", "--json", "--cpu-only", "--outfile",

@@ -11,7 +11,7 @@ then every figure next to its target. Never asserts: timing belongs to the
 machine. See bench/README.md.
 
 usage: /usr/bin/python3 bench/overhead.py [--runs N] [--seconds S]
-           [--python PATH]... [--section accuracy|overhead|depth|empty]...
+           [--python PATH]... [--section accuracy|overhead|depth|empty|native]...
            [--accuracy-rate HZ]... [--rate HZ]... [--workload loop|threads4|calls|pool2]...
            [--austin-interval US]... [--no-others] [--client PATH] [--daemon PATH]
            [--json FILE]
@@ -27,10 +27,10 @@ import tempfile
 import time
 
 from binaries import default_client, default_daemon
-from harness import (Daemon, Mode, Runner, interleave, marginal_us, median, other_profilers,
-                     print_table, summarize)
+from harness import (Daemon, Mode, Runner, can_import, interleave, marginal_us, median,
+                     other_profilers, print_table, summarize)
 
-SECTIONS = ("accuracy", "overhead", "depth", "empty")
+SECTIONS = ("accuracy", "overhead", "depth", "empty", "native")
 CHUNKS = 30            # rounds per run where the iterations are scaled instead
 SWITCH_SECONDS = 0.008  # one round of switching.py's three calls
 DEPTHS = (10, 100)
@@ -118,6 +118,34 @@ def depth(args, runner, python):
     return {"section": "depth", "python": python, "workload": "deep", "chunks": chunks,
             "iterations": n, "modes": summaries,
             "daemon_marginal_us_per_sample": {str(d): v for d, v in marginal.items()}}
+
+
+def native(args, runner, python):
+    """--native (issue 10) on a numpy workload: the script's slowdown with
+    and without it, and the daemon's CPU per extra sample of each (lowest
+    vs highest --rate)."""
+    if not can_import(python, "numpy"):
+        print("\nnative: numpy is not importable by %s: section left out" % python)
+        return {"section": "native", "python": python, "skipped": "no numpy"}
+    script = runner.place("numpy_work")
+    chunks, n = runner.calibrate(python, script, args.seconds, chunks=CHUNKS)
+    lo, hi = min(args.rate), max(args.rate)
+    modes = [Mode("plain")]
+    for r in (lo, hi):
+        modes += [Mode("fah", r), Mode("fah", r, label="%d Hz --native" % r,
+                                        profile_args=["--native"])]
+    runs = interleave(runner, modes, python, script, chunks, n, args.runs)
+    header("--native: numpy_work.py", python, chunks, n, args.runs)
+    summaries = summaries_of(runs)
+    print_table(summaries)
+    per_sample = {}
+    for suffix in ("", " --native"):
+        per_sample[suffix.strip() or "python"] = marginal_us(runs["%d Hz%s" % (lo, suffix)],
+                                                             runs["%d Hz%s" % (hi, suffix)])
+        print("  daemon CPU per extra sample%s (%d Hz vs %d Hz): %.1f us"
+              % (suffix or " without --native", hi, lo, per_sample[suffix.strip() or "python"]))
+    return {"section": "native", "python": python, "workload": "numpy_work", "chunks": chunks,
+            "iterations": n, "modes": summaries, "daemon_marginal_us_per_sample": per_sample}
 
 
 def empty(args, runner, python):
@@ -235,6 +263,8 @@ def main():
                 results.append(depth(args, runner, python))
             if "empty" in args.section:
                 results.append(empty(args, runner, python))
+            if "native" in args.section:
+                results.append(native(args, runner, python))
             sys.stdout.flush()
     finally:
         daemon.stop()

@@ -20,7 +20,7 @@
 
 #include "common/buf.h"
 
-#define PROTO_VERSION 7
+#define PROTO_VERSION 8
 #define PROTO_HEADER_SIZE 8
 /* No message may be longer: a peer announcing more is dropped. */
 #define PROTO_MAX_PAYLOAD (1u << 20)
@@ -57,8 +57,11 @@ enum proto_type {
      * offsets source (enum pyoff_source), u64 runtime address, then two
      * NUL-terminated strings: version text, interpreter binary path. */
     PROTO_TARGET = 102,
-    /* daemon -> client: a code object. u32 code id, i32 first line, then two
-     * NUL-terminated strings: file name, qualified name. */
+    /* daemon -> client: a code object. u32 code id, i32 first line, u32
+     * flags (PROTO_CODE_*), then two NUL-terminated strings: file name,
+     * qualified name. A native function (--native) is a code too: its
+     * object file and symbol as file and name, first line 0; its frames
+     * in stacks have line 0. */
     PROTO_CODE = 103,
     /* daemon -> client: a thread's name. u32 tid, then a NUL-terminated name. */
     PROTO_THREAD = 104,
@@ -161,8 +164,10 @@ enum proto_profile_flags {
     PROTO_FLAG_IDLE = 1u << 0, /* report idle threads too */
     PROTO_FLAG_MEMORY = 1u << 1, /* the target preloads the allocation sampler */
     PROTO_FLAG_NO_CHILDREN = 1u << 2, /* sample the target only, not its descendants */
+    PROTO_FLAG_NATIVE = 1u << 3,      /* samples carry native frames (--native) */
 };
-#define PROTO_FLAGS_KNOWN (PROTO_FLAG_IDLE | PROTO_FLAG_MEMORY | PROTO_FLAG_NO_CHILDREN)
+#define PROTO_FLAGS_KNOWN \
+    (PROTO_FLAG_IDLE | PROTO_FLAG_MEMORY | PROTO_FLAG_NO_CHILDREN | PROTO_FLAG_NATIVE)
 
 enum proto_process_flags {
     PROTO_PROCESS_ROOT = 1u << 0,    /* the session's target itself */
@@ -170,6 +175,11 @@ enum proto_process_flags {
     PROTO_PROCESS_EXITED = 1u << 2,  /* it has exited: end and CPU are final */
 };
 #define PROTO_PROCESS_KNOWN (PROTO_PROCESS_ROOT | PROTO_PROCESS_PYTHON | PROTO_PROCESS_EXITED)
+
+enum proto_code_flags {
+    PROTO_CODE_NATIVE = 1u << 0, /* a native function, not a code object */
+};
+#define PROTO_CODE_FLAGS_KNOWN PROTO_CODE_NATIVE
 
 enum proto_sample_flags {
     PROTO_SAMPLE_TRUNCATED = 1u << 0, /* the stack could not be read whole */
@@ -266,6 +276,7 @@ struct proto_target {
 struct proto_code {
     uint32_t code_id;
     int32_t firstlineno;
+    uint32_t flags; /* PROTO_CODE_* */
     const char *file, *qualname;
 };
 

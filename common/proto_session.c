@@ -120,6 +120,7 @@ void proto_encode_code(struct proto_buf *buf, const struct proto_code *c)
     proto_begin(buf, PROTO_CODE);
     proto_put_u32(buf, c->code_id);
     proto_put_i32(buf, c->firstlineno);
+    proto_put_u32(buf, c->flags & PROTO_CODE_FLAGS_KNOWN);
     proto_put_str(buf, c->file);
     proto_put_str(buf, c->qualname);
 }
@@ -129,6 +130,7 @@ int proto_decode_code(const void *payload, size_t len, struct proto_code *out)
     struct proto_reader r;
     proto_reader_init(&r, payload, len);
     if (proto_get_u32(&r, &out->code_id) < 0 || proto_get_i32(&r, &out->firstlineno) < 0 ||
+        proto_get_u32(&r, &out->flags) < 0 || (out->flags & ~PROTO_CODE_FLAGS_KNOWN) ||
         proto_get_str(&r, &out->file) < 0 || proto_get_str(&r, &out->qualname) < 0)
         return -EBADMSG;
     return proto_get_end(&r);

@@ -225,3 +225,24 @@ int pycode_lookup(struct pycode_cache *cache, uint64_t addr, const struct pycode
     }
     return add(cache, &key, out);
 }
+
+int pycode_add_native(struct pycode_cache *cache, const char *object, const char *symbol,
+                      uint32_t *id)
+{
+    if (cache->count >= PYCODE_MAX)
+        return -ENOSPC;
+    /* addr 0 is never looked up (pycode_lookup refuses it), so the entry
+     * is never mistaken for a code object. */
+    struct entry e = {.pc = {.pub = {.file = strdup(object), .qualname = strdup(symbol),
+                                     .native = 1},
+                             .id = cache->count}};
+    if (!e.pc.pub.file || !e.pc.pub.qualname || reserve(cache) < 0) {
+        free(e.pc.pub.file);
+        free(e.pc.pub.qualname);
+        return -ENOMEM;
+    }
+    *entry_at(cache, e.pc.id) = e;
+    cache->count++;
+    *id = e.pc.id;
+    return 0;
+}

@@ -39,6 +39,12 @@ int pycode_lookup(struct pycode_cache *cache, uint64_t addr, const struct pycode
 /* The entry with that id, or NULL. */
 const struct pycode *pycode_get(const struct pycode_cache *cache, uint32_t id);
 
+/* A new entry with no code object behind it: a native function's object
+ * file and symbol (pywalk_add_native). Returns 0 with *id set, or -ENOSPC
+ * / -ENOMEM. */
+int pycode_add_native(struct pycode_cache *cache, const char *object, const char *symbol,
+                      uint32_t *id);
+
 /* Ids handed out so far (0..count-1). */
 uint32_t pycode_count(const struct pycode_cache *cache);
 

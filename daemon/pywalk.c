@@ -39,6 +39,7 @@ struct frame_info {
     int64_t offset;    /* instruction byte offset; negative: not started */
     uint64_t previous; /* the calling frame, 0 at the bottom */
     int skip;          /* not a Python function (shim, non-code executable) */
+    int entry;         /* the frame says it is the first of an evaluation-loop call */
 };
 
 struct pywalk_family {
@@ -64,6 +65,7 @@ struct pywalk {
     struct pending_frame {
         uint64_t code;
         int64_t offset;
+        int entry;
     } pending[PYWALK_MAX_DEPTH];
 
     uint64_t seen[SEEN_SLOTS];
@@ -155,6 +157,8 @@ static int frame_object_read(struct pywalk *walk, uint64_t frame, struct frame_i
     /* f_lasti is -1 before the first instruction runs. */
     info->offset = lasti < 0 ? -1 : (int64_t)lasti * walk->lasti_scale;
     info->skip = 0;
+    /* Up to 3.10 every Python call runs its own evaluation loop. */
+    info->entry = 1;
     return 0;
 }
 
@@ -209,6 +213,9 @@ static int interp_frame_read(struct pywalk *walk, uint64_t frame, struct frame_i
     info->previous = get_u64(buf, off->iframe.previous);
     info->offset = instr_offset(walk, info->code, get_u64(buf, off->iframe.instr_ptr));
     info->skip = not_program_frame(walk, buf);
+    /* 3.11: is_entry flags the frame an evaluation-loop call started with;
+     * 3.12 has no such field (the shim frame under it says so). */
+    info->entry = off->iframe.is_entry > 0 && buf[off->iframe.is_entry] != 0;
     return 0;
 }
 
@@ -234,6 +241,7 @@ static int current_frame_read(struct pywalk *walk, uint64_t frame, struct frame_
     info->previous = get_u64(buf, off->iframe.previous);
     info->offset = instr_offset(walk, info->code, get_u64(buf, off->iframe.instr_ptr));
     info->skip = not_program_frame(walk, buf);
+    info->entry = 0; /* the shim frame under it says so */
     if (!info->skip && walk->target.code_type_addr) {
         uint64_t type;
         rc = read_u64(walk, info->code + (uint64_t)off->object.ob_type, &type);
@@ -282,6 +290,8 @@ static int compute_spans(struct pywalk *walk)
         cover(&frame, off->iframe.instr_ptr, 8, 1);
         cover(&frame, off->iframe.owner, 1,
               off->iframe.owner_cstack >= 0 || off->iframe.owner_interpreter >= 0);
+        if (off->iframe.is_entry > 0)
+            cover(&frame, off->iframe.is_entry, 1, 0);
         cover(&other, off->code.code_adaptive, 0, 1);
         if (walk->family == &family_interp_frame) {
             cover(&other, off->thread.cframe, 8, 1);
@@ -373,6 +383,13 @@ uint32_t pywalk_code_count(const struct pywalk *walk)
     return pycode_count(walk->codes);
 }
 
+int64_t pywalk_add_native(struct pywalk *walk, const char *object, const char *symbol)
+{
+    uint32_t id;
+    int rc = pycode_add_native(walk->codes, object, symbol, &id);
+    return rc < 0 ? rc : (int64_t)id;
+}
+
 /* Phase one of a walk: the chain of frames from the newest, reading frames
  * only, so that a thread that runs on has little time to move meanwhile.
  * Leaves the program's frames in walk->pending (*n of them). */
@@ -404,10 +421,18 @@ static int read_chain(struct pywalk *walk, uint64_t tstate, struct pywalk_stack 
                 return -E2BIG;
             walk->pending[*n].code = info.code;
             walk->pending[*n].offset = info.offset;
+            walk->pending[*n].entry = info.entry;
             (*n)++;
+        } else if (*n > 0) {
+            /* 3.12+: a C-stack (or 3.14 interpreter) frame lies under the
+             * first frame of each evaluation-loop call. */
+            walk->pending[*n - 1].entry = 1;
         }
         frame = info.previous;
     }
+    /* The outermost frame was entered from C, whatever it says. */
+    if (rc == 0 && *n > 0)
+        walk->pending[*n - 1].entry = 1;
     return rc;
 }
 
@@ -423,6 +448,8 @@ static int resolve_chain(struct pywalk *walk, struct pywalk_stack *out, uint32_t
                                   code->pub.firstlineno, walk->pending[i].offset);
         out->frames[out->nframes].code_id = code->id;
         out->frames[out->nframes].line = line < 0 ? 0 : line;
+        if (walk->pending[i].entry)
+            out->entries[out->nframes / 64] |= 1ull << (out->nframes % 64);
         out->nframes++;
     }
     return 0;
@@ -472,6 +499,7 @@ static int walk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack 
 
     out->nframes = 0;
     out->truncated = 0;
+    memset(out->entries, 0, sizeof(out->entries));
     out->top_op = PYOP_UNKNOWN;
     out->newest = out->newest_code = out->newest_previous = 0;
     int rc = read_chain(walk, tstate, out, &n);

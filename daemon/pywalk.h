@@ -38,13 +38,23 @@ struct pywalk_stack {
      * caller fields as read: what pywalk_recheck compares. */
     uint64_t newest, newest_code, newest_previous;
     struct pywalk_frame frames[PYWALK_MAX_DEPTH]; /* innermost first */
+    /* Bit i: frames[i] is the first (outermost) frame of one call of the
+     * evaluation loop, the point where C code entered Python (--native
+     * merges the native stack there: daemon/native_merge.h). */
+    uint64_t entries[PYWALK_MAX_DEPTH / 64];
 };
 
 struct pywalk_code {
-    char *file;     /* UTF-8 */
-    char *qualname; /* co_qualname (3.11+) or co_name, UTF-8 */
+    char *file;     /* UTF-8; a native frame's object file */
+    char *qualname; /* co_qualname (3.11+) or co_name, UTF-8; a native frame's symbol */
     int firstlineno;
+    int native;     /* a native function (pywalk_add_native), not a code object */
 };
+
+static inline int pywalk_frame_is_entry(const struct pywalk_stack *stack, uint32_t i)
+{
+    return i < PYWALK_MAX_DEPTH && (stack->entries[i / 64] >> (i % 64)) & 1;
+}
 
 /* target is copied; mem (the struct and its ctx) must outlive the walker.
  * NULL when out of memory, or when target->off lacks a field its frame
@@ -87,6 +97,12 @@ int pywalk_recheck(struct pywalk *walk, uint64_t tstate, const struct pywalk_sta
 
 /* The code object behind an id handed out by pywalk_stack, or NULL. */
 const struct pywalk_code *pywalk_code(const struct pywalk *walk, uint32_t code_id);
+
+/* Hands out a code id for a native function (--native), in the same id
+ * space as code objects, so that native frames travel in the same stacks.
+ * The caller dedupes (each call makes a new id). Returns the id, or a
+ * negative errno code. */
+int64_t pywalk_add_native(struct pywalk *walk, const char *object, const char *symbol);
 
 /* Number of ids handed out so far (ids are 0..count-1). */
 uint32_t pywalk_code_count(const struct pywalk *walk);

@@ -18,6 +18,7 @@
 #include "daemon/cpuclock.h"
 #include "daemon/endmark.h"
 #include "daemon/gilwatch.h"
+#include "daemon/native_stack.h"
 #include "daemon/oncpu.h"
 #include "daemon/placement.h"
 #include "daemon/pythreadname.h"
@@ -119,6 +120,7 @@ struct sampler {
     int npy;                     /* Python threads in pythreads[] */
     struct codemap *codemap;
     struct oncpu *oncpu;
+    struct native_stack *native; /* --native: NULL without */
     struct thread_track *tracks;
     size_t ntracks, cap;
     uint64_t ticks, errors;
@@ -194,6 +196,7 @@ void sampler_free(struct sampler *s)
     if (!s)
         return;
     oncpu_free(s->oncpu);
+    native_stack_free(s->native);
     codemap_free(s->codemap);
     pywalk_free(s->walk);
     rmem_proc_free(s->mem);
@@ -228,6 +231,13 @@ static int script_over(struct sampler *s, int held)
 void sampler_set_started_within(struct sampler *s)
 {
     s->started_within = 1;
+}
+
+int sampler_enable_native(struct sampler *s, const char *debug_dirs)
+{
+    if (!s->native)
+        s->native = native_stack_new(s->pid, s->walk, debug_dirs);
+    return s->native ? 0 : -ENOMEM;
 }
 
 struct pywalk *sampler_walker(struct sampler *s)
@@ -776,7 +786,9 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
     struct thread_hold hold = {0};
     uint64_t now_ns, released_ns = 0;
     enum cpu_source source;
-    int hold_it = py && ((is_new && t->clock_fd < 0) ||
+    /* --native holds every running Python thread: its native stack can
+     * only be read stopped. */
+    int hold_it = py && (s->native || (is_new && t->clock_fd < 0) ||
                          wants_hold(s, t, tick, clock_monotonic_ns()));
     int read = read_thread(s, t, is_new, hold_it, tick->lone, &st, &hold, &source, &now_ns);
     if (read == -EAGAIN) {
@@ -830,6 +842,8 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
         if (now.running && s->stack.top_op == PYOP_CALL)
             now.cpu_kind = SAMPLE_NATIVE;
         now.gap_kind = gap_kind(s, t, &now, is_new);
+        if (s->native && hold.held && unplaced == PROTO_PLACED)
+            native_stack_add(s->native, &hold, &s->stack, &released_ns);
         if (tid == (uint32_t)s->pid) {
             s->main_stack = s->stack;
             tick->have_main = 1;

@@ -44,6 +44,12 @@ void sampler_set_end_mark(struct sampler *s, const char *path, uid_t owner);
  * charges all of it rather than only setting the clocks. */
 void sampler_set_started_within(struct sampler *s);
 
+/* --native: from now on, every running Python thread is held at each
+ * tick and its samples carry its native frames (daemon/native_stack.h),
+ * named with debug info from debug_dirs ("" for /usr/lib/debug). Returns
+ * 0 or -ENOMEM. */
+int sampler_enable_native(struct sampler *s, const char *debug_dirs);
+
 /* Samples every thread once. Returns 0, -ESRCH when the target is gone, or
  * the emitter's negative code. */
 int sampler_tick(struct sampler *s, uint64_t now_ns, sampler_emit_fn emit, void *ctx);

@@ -423,6 +423,11 @@ void session_run(int fd, const struct session_request *req)
         sampler_set_end_mark(s.sampler, req->end_mark, req->owner);
     if (s.sampler && (req->flags & PROTO_FLAG_MEMORY))
         s.heap = heap_link_new(req->pid);
+    if (s.sampler && (req->flags & PROTO_FLAG_NATIVE) &&
+        sampler_enable_native(s.sampler, req->debug_dirs) < 0) {
+        sampler_free(s.sampler);
+        s.sampler = NULL;
+    }
     if (!s.sampler || !s.tree || (!s.children && !(req->flags & PROTO_FLAG_NO_CHILDREN))) {
         send_end(&s, PROTO_END_FAILED, "sampler: out of memory");
         goto out;

@@ -493,6 +493,7 @@ static const struct dw_rule {
     {"iframe.previous", T_IFRAME, "previous", 11, 255},
     {"iframe.instr_ptr", T_IFRAME, "instr_ptr|prev_instr", 11, 255},
     {"iframe.owner", T_IFRAME, "owner", 11, 255},
+    {"iframe.is_entry", T_IFRAME, "is_entry", 11, 11},
     {"code.size", T_CODE, NULL, 8, 255},
     {"code.filename", T_CODE, "co_filename", 8, 255},
     {"code.name", T_CODE, "co_name", 8, 255},

@@ -376,3 +376,39 @@ int elfsym_load_bias(const struct elfsym *ef, const struct procmaps *maps, const
         file_segments += ef->segs[j].filesz != 0;
     return best_score == file_segments ? 0 : -EAGAIN;
 }
+
+static int functions_in(struct elfsym *ef, Elf_Scn *scn, const GElf_Shdr *sh,
+                        elfsym_function_fn fn, void *ctx)
+{
+    Elf_Data *data = elf_getdata(scn, NULL);
+
+    if (!data || sh->sh_entsize == 0)
+        return 0;
+    size_t n = sh->sh_size / sh->sh_entsize;
+    for (size_t i = 1; i < n; i++) {
+        GElf_Sym s;
+        if (!gelf_getsym(data, (int)i, &s) || s.st_shndx == SHN_UNDEF || s.st_name == 0 ||
+            GELF_ST_TYPE(s.st_info) != STT_FUNC)
+            continue;
+        const char *name = elf_strptr(ef->elf, sh->sh_link, s.st_name);
+        int rc = name ? fn(ctx, name, s.st_value, s.st_size) : 0;
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int elfsym_functions(struct elfsym *ef, elfsym_function_fn fn, void *ctx)
+{
+    Elf_Scn *scn = NULL;
+
+    while ((scn = elf_nextscn(ef->elf, scn)) != NULL) {
+        GElf_Shdr sh;
+        if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM))
+            continue;
+        int rc = functions_in(ef, scn, &sh, fn, ctx);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}

@@ -46,6 +46,12 @@ int elfsym_lookup(struct elfsym *ef, const char *name, struct elfsym_symbol *sym
 int elfsym_read(struct elfsym *ef, uint64_t vaddr, void *buf, size_t len, char *err,
                 size_t errlen);
 
+/* Calls fn for every defined function symbol of .symtab and .dynsym (a
+ * symbol may come twice, once from each). name is valid during the call
+ * only. Stops at fn's first non-zero return, which it returns; else 0. */
+typedef int (*elfsym_function_fn)(void *ctx, const char *name, uint64_t value, uint64_t size);
+int elfsym_functions(struct elfsym *ef, elfsym_function_fn fn, void *ctx);
+
 /* PT_LOAD segments in file order; *count is set. The array is owned by ef. */
 const struct elfsym_segment *elfsym_segments(const struct elfsym *ef, size_t *count);
 

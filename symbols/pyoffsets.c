@@ -35,6 +35,7 @@ const struct pyoff_field pyoff_fields[] = {
     FIELD(iframe.owner),
     FIELD(iframe.owner_cstack),
     FIELD(iframe.owner_interpreter),
+    FIELD(iframe.is_entry),
     FIELD(code.size),
     FIELD(code.filename),
     FIELD(code.name),

@@ -100,6 +100,9 @@ struct py_offsets {
          * entry frame, not Python code, skipped like C-stack frames), -1 if
          * none */
         int32_t owner_interpreter;
+        /* bool is_entry (3.11 only): the first frame of one call of the
+         * evaluation loop; later versions mark that with a C-stack frame */
+        int32_t is_entry;
     } iframe;
 
     struct { /* PyCodeObject */

@@ -52,9 +52,10 @@ static void usage(FILE *out)
             "time and RSS (--memory needs the allocation sampler preloaded at start).\n"
             "\n"
             "options: --duration SECONDS, and profile's -d, -t/-nt, -o DIR, -i DIR,\n"
-            "--rate HZ, --idle, --gil, --no-children, --offsets SOURCE, --debug-dirs DIRS,\n"
-            "-f FORMATS (see profile --help). The process's children, those running\n"
-            "already and those it starts, are sampled too unless --no-children.\n"
+            "--rate HZ, --idle, --gil, --native, --no-children, --offsets SOURCE,\n"
+            "--debug-dirs DIRS, -f FORMATS (see profile --help). The process's children,\n"
+            "those running already and those it starts, are sampled too unless\n"
+            "--no-children.\n"
             "\n"
             "exit status: 0 ok; 64 usage error; 66 no such process; 70 the profiler failed\n"
             "(not a Python process, unsupported version, not permitted).\n");

@@ -53,6 +53,8 @@ void cli_profile_usage(void)
         "      --idle              count threads blocked on locks, joins or the GIL\n"
         "      --gil               only samples where the thread holds the GIL\n"
         "      --no-children       sample the script alone, not the processes it starts\n"
+        "      --native            show C functions between Python frames (stops each\n"
+        "                          running thread at every sample; docs/native.md)\n"
         "      --python PATH       the interpreter to run (default: python3 on PATH)\n"
         "      --offsets SOURCE    where struct offsets come from: auto, dwarf,\n"
         "                          debug-offsets or table (default auto)\n"
@@ -143,6 +145,7 @@ static const char *const option_names[][2] = {
     {"-np", "--no-plots"}, {"-i", "--ignore"}, {NULL, "--python"}, {NULL, "--debug-dirs"},
     {NULL, "--rate"}, {NULL, "--offsets"}, {NULL, "--module"}, {"-f", "--format"},
     {NULL, "--no-children"},
+    {NULL, "--native"},
 };
 #define NOPTION_NAMES (sizeof(option_names) / sizeof(option_names[0]))
 
@@ -186,6 +189,8 @@ int cli_parse_option(int argc, char **argv, int *i, struct profile_options *o, c
         o->gil_only = 1;
     else if (is(arg, NULL, "--no-children"))
         o->no_children = 1;
+    else if (is(arg, NULL, "--native"))
+        o->native = 1;
     else if (is(arg, "-o", "--output-directory")) {
         if (!(value = take_value(argc, argv, i, err, errlen)))
             return -1;
@@ -354,7 +359,7 @@ void cli_free(struct profile_options *opts)
 void cli_sampling(const struct profile_options *opts, struct control_sampling *out)
 {
     *out = (struct control_sampling){.rate_hz = opts->rate_hz, .idle = opts->idle,
-                                     .memory = opts->memory, .offsets = opts->offsets,
-                                     .debug_dirs = opts->debug_dirs,
+                                     .native = opts->native, .memory = opts->memory,
+                                     .offsets = opts->offsets, .debug_dirs = opts->debug_dirs,
                                      .no_children = opts->no_children};
 }

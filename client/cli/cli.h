@@ -36,6 +36,7 @@ struct profile_options {
     int idle;                /* --idle */
     int gil_only;            /* --gil: only samples of threads holding the GIL */
     int no_children;         /* --no-children: the descendants are not sampled */
+    int native;              /* --native */
     int detailed;            /* --detailed */
     int trace;               /* --trace (default) / --no-trace */
     const char *output_dir;  /* --output-directory (relative to the cwd) */

@@ -205,7 +205,11 @@ static int on_message(struct collector *c, const struct msgio_msg *m)
     case PROTO_CODE:
         if (proto_decode_code(m->payload, m->length, &code) < 0)
             return -EBADMSG;
-        return profile_set_code(c->p, code.code_id, code.file, code.qualname, code.firstlineno);
+        if (profile_set_code(c->p, code.code_id, code.file, code.qualname, code.firstlineno) < 0)
+            return -ENOMEM;
+        if (code.flags & PROTO_CODE_NATIVE)
+            profile_mark_native(c->p, code.code_id);
+        return 0;
     case PROTO_THREAD:
         if (proto_decode_thread(m->payload, m->length, &u32, &text) < 0)
             return -EBADMSG;

@@ -110,7 +110,8 @@ int control_start_session(int fd, uint32_t type, pid_t pid, const struct control
     struct proto_profile req = {
         .pid = (int32_t)pid, .rate_hz = o->rate_hz,
         .flags = (o->idle ? PROTO_FLAG_IDLE : 0) | (o->memory ? PROTO_FLAG_MEMORY : 0) |
-                 (o->no_children ? PROTO_FLAG_NO_CHILDREN : 0),
+                 (o->no_children ? PROTO_FLAG_NO_CHILDREN : 0) |
+                 (o->native ? PROTO_FLAG_NATIVE : 0),
         .offsets_pref = (uint32_t)o->offsets, .debug_dirs = o->debug_dirs,
         .end_mark = o->end_mark};
     proto_encode_profile(&out, type, &req);

@@ -33,6 +33,7 @@ struct control_sampling {
     unsigned rate_hz;
     int idle;                /* count threads blocked on locks, joins, the GIL */
     int memory;              /* heap events (the script preloads the sampler) */
+    int native;              /* native frames in the stacks (--native) */
     enum pyoff_pref offsets; /* where struct offsets come from */
     const char *debug_dirs;  /* folders of detached debug info, or NULL */
     const char *end_mark;    /* where the bootstrap marks the script's end, or NULL */

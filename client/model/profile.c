@@ -123,6 +123,20 @@ int profile_set_code(struct profile *p, uint32_t id, const char *file,
     return 0;
 }
 
+void profile_mark_native(struct profile *p, uint32_t id)
+{
+    if (id < p->ncodes)
+        p->codes[id].native = 1;
+}
+
+int profile_has_native(const struct profile *p)
+{
+    for (size_t i = 0; i < p->ncodes; i++)
+        if (p->codes[i].native)
+            return 1;
+    return 0;
+}
+
 /* FNV-1a over the tid and every frame's code id and line. */
 static uint64_t stack_hash(uint32_t tid, const struct profile_frame *frames,
                            uint32_t n)

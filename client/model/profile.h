@@ -34,11 +34,13 @@ static inline int profile_kind_counted(int k, int include_idle)
  * "teardown" (the keys of profile.json's totals.unattributed). */
 extern const char *const profile_unplaced_names[PROFILE_UNPLACED_REASONS];
 
-/* A code object as the daemon described it. */
+/* A code object as the daemon described it, or (--native) a native
+ * function: its object file as file, its symbol as qualname, line 0. */
 struct profile_code {
     char *file;     /* co_filename as the target saw it */
     char *qualname; /* co_qualname (3.11+) or co_name */
     int firstlineno;
+    int native;     /* a native function; its frames have line 0 */
 };
 
 struct profile_frame {
@@ -128,6 +130,12 @@ double profile_unplaced_seconds(const struct profile *p, int reason, int include
  * Copies the strings. Returns 0 or -ENOMEM. */
 int profile_set_code(struct profile *p, uint32_t id, const char *file,
                      const char *qualname, int firstlineno);
+
+/* Marks code `id` (set already) as a native function. */
+void profile_mark_native(struct profile *p, uint32_t id);
+
+/* Whether the profile has native frames (--native). */
+int profile_has_native(const struct profile *p);
 
 /* Adds one sample of thread `tid` whose stack is frames[0..n) (innermost
  * first) and whose interval split into seconds[TIME_KINDS]. Samples with

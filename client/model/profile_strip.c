@@ -20,6 +20,10 @@ uint32_t profile_strip_kept_frames(const struct profile *p, const struct profile
      * user's code through runpy's _run_code or the notebook runner. */
     for (uint32_t k = st->nframes; k-- > 0;) {
         const struct profile_code *c = profile_code(p, st->frames[k].code_id);
+        if (c && c->native && outer_ours) {
+            outer_ours++; /* --native: the C functions runpy's exec() runs the script through */
+            continue;
+        }
         if (!c || !(strcmp(c->file, bootstrap) == 0 || (outer_ours && is_runpy(c->file))))
             break;
         outer_ours++;

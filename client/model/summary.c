@@ -180,7 +180,9 @@ static int build_counts(struct summary_build *b)
     for (uint32_t id = 0; id < p->ncodes; id++) {
         const struct profile_code *c = profile_code(p, id);
 
-        if (!c)
+        /* A native frame (--native) has no line: time goes to the Python
+         * line that called it. */
+        if (!c || c->native)
             continue;
         b->counts[id] = (unsigned char)(b->o->detailed
                                             ? summary_is_real_file(c->file)

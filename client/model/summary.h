@@ -71,6 +71,7 @@ struct summary_frame {
     const char *name;
     int line;
     uint32_t code_id; /* one representative code of the function */
+    int native;       /* a native function (--native): file is its object */
 };
 
 /* A distinct chain of callers that led to a charged function. */

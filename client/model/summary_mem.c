@@ -93,7 +93,7 @@ static void build_counts(struct mem_build *b)
 {
     for (uint32_t id = 0; id < b->p->ncodes; id++) {
         const struct profile_code *c = profile_code(b->p, id);
-        if (c)
+        if (c && !c->native) /* native frames have no line (--native) */
             b->counts[id] = (unsigned char)(b->o->detailed ? summary_is_real_file(c->file)
                                                            : summary_is_user_file(c->file, b->o));
     }

@@ -57,20 +57,31 @@ static int trace_add(struct summary_trace *t, const struct summary_frame *frames
     return 0;
 }
 
-/* The frames above the charged one that count, outermost first. */
+static int counts(const struct summary_build *b, uint32_t id)
+{
+    return id < b->p->ncodes && b->counts[id];
+}
+
+/* The frames above the charged one that count, outermost first, with the
+ * native frames (--native) between them: the C functions through which
+ * one counted frame called the next. */
 static size_t callers(const struct summary_build *b,
                       const struct profile_stack *st, long charged,
                       struct summary_frame *out, const char *root)
 {
     size_t n = 0;
+    long outer = (long)st->nframes - 1;
 
-    for (long j = (long)st->nframes - 1; j > charged; j--) {
+    while (outer > charged && !counts(b, st->frames[outer].code_id))
+        outer--;
+    for (long j = outer; j > charged; j--) {
         uint32_t id = st->frames[j].code_id;
-        const struct profile_code *c;
+        const struct profile_code *c = profile_code(b->p, id);
 
-        if (id >= b->p->ncodes || !b->counts[id])
+        if (!c || !(counts(b, id) || c->native))
             continue;
         c = &b->p->codes[b->canon[id]];
+        out[n].native = c->native;
         out[n].file = c->file;
         out[n].rel = summary_relative(c->file, root);
         out[n].qualname = c->qualname;

@@ -39,9 +39,12 @@ struct profile *live_snapshot(const struct profile *p, const char *bootstrap, do
     size_t cap = 0;
     int rc = copy && stack_map ? 0 : -ENOMEM;
     for (size_t i = 0; rc == 0 && i < p->ncodes; i++)
-        if (p->codes[i].file)
+        if (p->codes[i].file) {
             rc = profile_set_code(copy, (uint32_t)i, p->codes[i].file, p->codes[i].qualname,
                                   p->codes[i].firstlineno);
+            if (p->codes[i].native)
+                profile_mark_native(copy, (uint32_t)i);
+        }
     for (size_t i = 0; rc == 0 && i < p->nstacks; i++) {
         const struct profile_stack *st = &p->stacks[i];
         if (st->nframes > cap) {

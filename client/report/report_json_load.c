@@ -186,7 +186,7 @@ static int intern_code(struct jr *r, const char *file, const char *qualname,
 static int read_frame(struct jr *r, const cJSON *o, const char *where,
                       struct profile_frame *out)
 {
-    const char *file = NULL, *qualname = NULL;
+    const char *file = NULL, *qualname = NULL, *kind = NULL;
     double line = 0, first = 0;
     int rc;
 
@@ -197,7 +197,8 @@ static int read_frame(struct jr *r, const cJSON *o, const char *where,
         (rc = get_str(r, o, where, "qualname", &qualname)) < 0 ||
         (rc = get_num(r, o, where, "line", -2147483648.0, 2147483647.0, &line)) < 0 ||
         (rc = get_num(r, o, where, "firstlineno", -2147483648.0, 2147483647.0,
-                      &first)) < 0)
+                      &first)) < 0 ||
+        (rc = get_str(r, o, where, "kind", &kind)) < 0)
         return rc;
     if (!file || !qualname)
         return fail(r, -EINVAL, "%s\"%s\" is missing", where,
@@ -205,6 +206,8 @@ static int read_frame(struct jr *r, const cJSON *o, const char *where,
     out->line = (int32_t)line;
     if (intern_code(r, file, qualname, (int)first, &out->code_id) < 0)
         return fail(r, -ENOMEM, "out of memory");
+    if (kind && strcmp(kind, "native") == 0)
+        profile_mark_native(r->p, out->code_id);
     return 0;
 }
 

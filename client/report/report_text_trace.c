@@ -89,8 +89,15 @@ static void print_node(FILE *out, const struct trie *t, char *prefix, int last)
 {
     size_t plen = strlen(prefix);
 
-    fprintf(out, "%s%s%s%s%d; %s\n", prefix, last ? "└─ " : "├─ ", t->frame->rel,
-            notebook_cell_line_sep(t->frame->rel), t->frame->line, t->frame->qualname);
+    const struct summary_frame *f = t->frame;
+    if (f->native) {
+        const char *slash = strrchr(f->file, '/');
+        fprintf(out, "%s%s[native] %s (%s)\n", prefix, last ? "└─ " : "├─ ", f->qualname,
+                slash ? slash + 1 : f->file);
+    } else {
+        fprintf(out, "%s%s%s%s%d; %s\n", prefix, last ? "└─ " : "├─ ", f->rel,
+                notebook_cell_line_sep(f->rel), f->line, f->qualname);
+    }
     strcat(prefix, last ? "   " : "│  ");
     if (t->ending)
         fprintf(out, "%ssamples: %llu\n", prefix, (unsigned long long)t->ending);

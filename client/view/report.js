@@ -49,7 +49,8 @@
   function where(i) {
     if (i === 0) return 'every sampled stack';
     var f = funcs[func[i]];
-    return f[2] ? f[2] + ':' + f[3] : '';
+    // A native function (--native) has no line: its file is its object.
+    return f[2] ? (f[3] ? f[2] + ':' + f[3] : f[2]) : '';
   }
   function pct(v, of) { return of > 0 ? (100 * v / of).toFixed(1) + '%' : '0.0%'; }
   function secs(v) { return v >= 1 ? v.toFixed(3) + ' s' : (v * 1e3).toFixed(1) + ' ms'; }

@@ -42,7 +42,10 @@ static void frame_title(FILE *out, const struct flame *f, uint32_t i)
     if (fn && fn->file[0]) {
         fputs(" (", out);
         escape_xml(out, fn->file);
-        fprintf(out, ":%d)", fn->firstlineno);
+        /* A native function (--native) has no line: its file is its object. */
+        if (fn->firstlineno > 0)
+            fprintf(out, ":%d", fn->firstlineno);
+        fputc(')', out);
     }
     fprintf(out, "\n%.3f s, %.1f%% of the run\npython %.1f%% \xc2\xb7 native %.1f%% \xc2\xb7 "
                  "system %.1f%%",

@@ -87,6 +87,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
     case 6:
         if (proto_decode_code(p, n, &code) == 0) {
+            if (code.flags & ~PROTO_CODE_FLAGS_KNOWN)
+                abort();
             check_str(code.file);
             check_str(code.qualname);
         }

@@ -27,6 +27,7 @@ import cases_export  # noqa: E402
 import cases_interp  # noqa: E402
 import cases_memory  # noqa: E402
 import cases_memory_time  # noqa: E402
+import cases_native  # noqa: E402
 import cases_options  # noqa: E402
 import cases_pprof  # noqa: E402
 import cases_profile  # noqa: E402
@@ -77,7 +78,7 @@ def run(target, case):
     else:
         cases = dict(cases_profile.CASES, **cases_memory.CASES, **cases_memory_time.CASES,
                      **cases_walk.CASES, **cases_interp.CASES, **cases_threads.CASES,
-                     **cases_children.CASES)
+                     **cases_children.CASES, **cases_native.CASES)
         if case not in cases:
             raise Failure("unknown case %r" % case)
         interp = interpreter(target)

@@ -275,8 +275,52 @@ static void test_empty_profile(void)
     profile_free(p);
 }
 
+/* --native: a native frame has no line, so a stack's time stays on the
+ * Python line that called into C (the sort's key runs under sorted()'s
+ * line), and the C functions show among the callers of the key. */
+static void test_native_frames_are_callers_never_charged(void)
+{
+    struct profile *p = profile_new();
+    struct summary_options o = options(1, 0); /* --detailed: real files count */
+    const double sec[TIME_KINDS] = { 0.5, 0.25, 0, 0 };
+    enum { KEY, RUN, MODULE, SORT, DGEMM };
+    profile_set_code(p, KEY, ROOT "/app.py", "key_of", 3);
+    profile_set_code(p, RUN, ROOT "/app.py", "run", 8);
+    profile_set_code(p, MODULE, ROOT "/app.py", "<module>", 1);
+    profile_set_code(p, SORT, "/usr/bin/python3.11", "list_sort_impl", 0);
+    profile_set_code(p, DGEMM, "/usr/lib/libblas.so.3", "dgemm_", 0);
+    profile_mark_native(p, SORT);
+    profile_mark_native(p, DGEMM);
+    CHECK(profile_has_native(p));
+    const struct profile_frame through_sort[] = { {KEY, 4}, {SORT, 0}, {RUN, 9}, {MODULE, 20} };
+    const struct profile_frame in_blas[] = { {DGEMM, 0}, {RUN, 10}, {MODULE, 20} };
+    profile_add_sample(p, 1, through_sort, 4, sec);
+    profile_add_sample(p, 1, in_blas, 3, sec);
+    struct summary *s = summary_new(p, &o);
+    CHECK(find_fn(s, "list_sort_impl") == NULL);
+    CHECK(find_fn(s, "dgemm_") == NULL);
+    const struct summary_line *l = find_line(s, "app.py", 10);
+    CHECK(l && NEAR(l->seconds[TIME_NATIVE], 0.25)); /* dgemm_'s time on its calling line */
+    const struct summary_function *key = find_fn(s, "key_of");
+    for (size_t i = 0; key && i < s->ntraces; i++) {
+        const struct summary_trace *t = &s->traces[i];
+        if (strcmp(s->functions[t->function].qualname, "key_of") != 0)
+            continue;
+        CHECK_EQ_INT(t->npaths, 1);
+        CHECK_EQ_INT(t->paths[0].nframes, 3); /* <module>, run, list_sort_impl */
+        if (t->paths[0].nframes == 3) {
+            CHECK_EQ_STR(t->paths[0].frames[2].qualname, "list_sort_impl");
+            CHECK(t->paths[0].frames[2].native && !t->paths[0].frames[1].native);
+        }
+    }
+    CHECK(key != NULL);
+    summary_free(s);
+    profile_free(p);
+}
+
 int main(void)
 {
+    test_native_frames_are_callers_never_charged();
     test_pure_helpers();
     test_library_time_goes_to_calling_line();
     test_idle_counts_as_system_when_included();

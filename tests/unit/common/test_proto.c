@@ -141,6 +141,7 @@ static void test_strings_must_end_inside(void)
     proto_begin(&b, PROTO_CODE);
     proto_put_u32(&b, 7);
     proto_put_i32(&b, 12);
+    proto_put_u32(&b, 0);
     proto_put_str(&b, "/tmp/données.py");
     proto_put_str(&b, "Outer.inner");
     proto_finish(&b);

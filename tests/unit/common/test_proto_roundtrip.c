@@ -147,6 +147,18 @@ static void test_stream(void)
     CHECK_EQ_INT(proto_decode_code(payload, payload_len, &c2), 0);
     CHECK_EQ_INT(c2.code_id, 5);
     CHECK_EQ_INT(c2.firstlineno, -3);
+    CHECK_EQ_INT(c2.flags, 0);
+    /* A native function (--native): the flag travels, unknown bits do not. */
+    struct proto_code native = {.code_id = 6, .flags = PROTO_CODE_NATIVE | (1u << 9),
+                                .file = "/usr/lib/libopenblas.so.0", .qualname = "dgemm_"};
+    proto_encode_code(&buf, &native);
+    finish(PROTO_CODE);
+    CHECK_EQ_INT(proto_decode_code(payload, payload_len, &c2), 0);
+    CHECK_EQ_INT(c2.flags, PROTO_CODE_NATIVE);
+    CHECK_EQ_STR(c2.qualname, "dgemm_");
+    proto_encode_code(&buf, &c);
+    finish(PROTO_CODE);
+    CHECK_EQ_INT(proto_decode_code(payload, payload_len, &c2), 0);
     CHECK_EQ_STR(c2.file, c.file);
     CHECK_EQ_STR(c2.qualname, c.qualname);
     CHECK_EQ_INT(proto_decode_code(SHORT, &c2), -EBADMSG);
