@@ -94,7 +94,7 @@ struct sample_build {
     struct pprof_frames *frames;
     struct pprof_strings *strings;
     struct hashtab thread_name; /* tid -> string index of its name, 0 none */
-    int64_t key_thread, key_thread_id;
+    int64_t key_thread, key_thread_id, key_pid;
     double *alloc;    /* per stack, from alloc_by_stack */
     size_t nlocation; /* location ids used so far */
     size_t nlabel;    /* labels used so far */
@@ -104,7 +104,8 @@ static int map_thread_names(struct sample_build *b)
 {
     b->key_thread = pprof_strings_intern(b->strings, "thread");
     b->key_thread_id = pprof_strings_intern(b->strings, "thread_id");
-    if (b->key_thread < 0 || b->key_thread_id < 0)
+    b->key_pid = pprof_strings_intern(b->strings, "pid");
+    if (b->key_thread < 0 || b->key_thread_id < 0 || b->key_pid < 0)
         return -ENOMEM;
     for (size_t i = 0; i < b->p->nthreads; i++) {
         const struct profile_thread *t = &b->p->threads[i];
@@ -118,7 +119,11 @@ static int map_thread_names(struct sample_build *b)
     return 0;
 }
 
-/* The thread's labels: "thread_id" always, "thread" when it has a name. */
+/* The labels a sample can carry (add_labels). */
+#define PPROF_LABELS_PER_SAMPLE 3
+
+/* The thread's labels: "thread_id" always, "thread" when it has a name,
+ * "pid" (its process: the script or one of its children) when known. */
 static void add_labels(struct sample_build *b, Perftools__Profiles__Sample *sample, uint32_t tid)
 {
     struct pprof_samples *s = b->s;
@@ -134,6 +139,13 @@ static void add_labels(struct sample_build *b, Perftools__Profiles__Sample *samp
         l[1].key = b->key_thread;
         l[1].str = (int64_t)name;
         sample->n_label = 2;
+    }
+    int32_t pid = profile_thread_pid(b->p, tid);
+    if (pid > 0) {
+        Perftools__Profiles__Label *at = &l[sample->n_label++];
+        *at = (Perftools__Profiles__Label)PERFTOOLS__PROFILES__LABEL__INIT;
+        at->key = b->key_pid;
+        at->num = pid;
     }
     for (size_t k = 0; k < sample->n_label; k++)
         s->label_ptrs[b->nlabel++] = &l[k];
@@ -187,8 +199,8 @@ static int allocate(struct pprof_samples *s, const struct profile *p)
     s->sample_ptrs = malloc(n * sizeof(*s->sample_ptrs));
     s->values = malloc(n * s->ncolumns * sizeof(*s->values));
     s->location_ids = malloc((nlocations + 1) * sizeof(*s->location_ids));
-    s->labels = malloc(2 * n * sizeof(*s->labels));
-    s->label_ptrs = malloc(2 * n * sizeof(*s->label_ptrs));
+    s->labels = malloc(PPROF_LABELS_PER_SAMPLE * n * sizeof(*s->labels));
+    s->label_ptrs = malloc(PPROF_LABELS_PER_SAMPLE * n * sizeof(*s->label_ptrs));
     return s->samples && s->sample_ptrs && s->values && s->location_ids && s->labels &&
                    s->label_ptrs
                ? 0

@@ -192,6 +192,12 @@ def _check_labels(c, who, pp, doc):
              if s["labels"].get("thread") != names.get(s["labels"].get("thread_id"))]
     c.expect(not wrong, "%s: thread labels do not name the threads %r: %r"
              % (who, names, wrong[:3]))
+    # Each sample's process: the pid profile.json gives its thread.
+    pids = {t["tid"]: t.get("pid") for t in doc["threads"]}
+    wrong = [s["labels"] for s in pp["samples"]
+             if s["labels"].get("pid") != pids.get(s["labels"].get("thread_id"))]
+    c.expect(not wrong and any(pids.values()), "%s: pid labels are not the threads' processes "
+             "%r: %r" % (who, pids, wrong[:3]))
 
 
 def pprof_export_totals_and_lines_match_profile_json(work):
