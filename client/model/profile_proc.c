@@ -2,6 +2,7 @@
 #include "client/model/profile_proc.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,4 +61,21 @@ double profile_process_lifetime(const struct profile_process *proc, double wall_
 {
     double end = proc->end_s > 0 ? proc->end_s : wall_seconds;
     return end > proc->start_s ? end - proc->start_s : 0;
+}
+
+/* The command as the user wrote it, its program by name: the script's
+ * (and its forks') command line runs our bootstrap first
+ * ("/usr/bin/python3 .../fixingahole_bootstrap.py OPTIONS -- SCRIPT ARGS"),
+ * shown as "python3 SCRIPT ARGS". */
+void profile_process_display_command(const char *command, char *out, size_t len)
+{
+    size_t program = strcspn(command, " ");
+    const char *name = command + program;
+    while (name > command && name[-1] != '/')
+        name--;
+    const char *boot = strstr(command, "fixingahole_bootstrap.py ");
+    const char *rest = boot ? strstr(boot, " -- ") : NULL;
+    const char *args = rest && boot > command + program ? rest + 4 : command + program;
+    snprintf(out, len, "%.*s%s%s", (int)(command + program - name), name,
+             *args && *args != ' ' ? " " : "", args);
 }

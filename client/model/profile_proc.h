@@ -39,4 +39,10 @@ const struct profile_process *profile_process_find(const struct profile_processe
  * still running at the end. */
 double profile_process_lifetime(const struct profile_process *proc, double wall_seconds);
 
+/* A process's command as the user wrote it, into out[0..len): the
+ * program by its name, and the script's (and its forks') bootstrap left
+ * out ("/usr/bin/python3 .../fixingahole_bootstrap.py OPTIONS -- SCRIPT
+ * ARGS" shows as "python3 SCRIPT ARGS"). */
+void profile_process_display_command(const char *command, char *out, size_t len);
+
 #endif

@@ -9,28 +9,11 @@
 /* Commands are cut so that a row stays on one line. */
 #define PROCS_COMMAND_WIDTH 72
 
-/* The command as the user wrote it, its program by name: the script's
- * (and its forks') command line runs our bootstrap first
- * ("/usr/bin/python3 .../fixingahole_bootstrap.py OPTIONS -- SCRIPT ARGS"),
- * shown as "python3 SCRIPT ARGS". */
-static void display_command(const char *command, char *out, size_t len)
-{
-    size_t program = strcspn(command, " ");
-    const char *name = command + program;
-    while (name > command && name[-1] != '/')
-        name--;
-    const char *boot = strstr(command, "fixingahole_bootstrap.py ");
-    const char *rest = boot ? strstr(boot, " -- ") : NULL;
-    const char *args = rest && boot > command + program ? rest + 4 : command + program;
-    snprintf(out, len, "%.*s%s%s", (int)(command + program - name), name,
-             *args && *args != ' ' ? " " : "", args);
-}
-
 static void print_process(FILE *out, const struct profile *p, const struct profile_process *pr)
 {
     char rss[32], command[PROCS_COMMAND_WIDTH + 1];
     report_text_bytes(rss, sizeof(rss), pr->max_rss_bytes);
-    display_command(pr->command, command, sizeof(command));
+    profile_process_display_command(pr->command, command, sizeof(command));
     fprintf(out, "%8d %8d %9.3fs %8.3fs %10s  %s", (int)pr->pid, (int)pr->ppid,
             profile_process_lifetime(pr, p->wall_seconds), pr->cpu_s,
             pr->max_rss_bytes ? rss : "-", command);

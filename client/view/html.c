@@ -31,7 +31,8 @@ static void write_head(FILE *out, const struct profile *p)
     escape_xml(out, run_name(p));
     fputs("</h1>\n<nav><a href=\"#summary\">Summary</a><a href=\"#flame\">Flame graph</a>"
           "<a href=\"#lines\">Lines</a><a href=\"#memory\">Memory</a>"
-          "<a href=\"#threads\">Threads</a><a href=\"#settings\">Settings</a></nav>\n",
+          "<a href=\"#threads\">Threads</a><a href=\"#processes\">Processes</a>"
+          "<a href=\"#settings\">Settings</a></nav>\n",
           out);
 }
 
@@ -71,6 +72,7 @@ int export_html_summary(const struct profile *p, const struct summary *s, FILE *
     html_lines(out, s);
     html_memory(out, s);
     html_threads(out, p, s);
+    html_processes(out, p);
     html_settings(out, p, s);
     fprintf(out, "<script>\n%s</script>\n</body>\n</html>\n", view_html_js);
     if (fflush(out) != 0 || ferror(out)) {

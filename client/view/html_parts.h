@@ -15,8 +15,12 @@ extern const char view_html_js[];
 /* "Profile Summary": totals and their split, unattributed time, the top
  * functions with bars (html_summary.c). */
 void html_summary(FILE *out, const struct profile *p, const struct summary *s);
-/* Threads with their time and split; nothing for a single thread. */
+/* Threads with their time, split and GIL share; nothing for a single
+ * thread. */
 void html_threads(FILE *out, const struct profile *p, const struct summary *s);
+/* The script and its descendants (html_procs.c); nothing when the script
+ * ran alone. */
+void html_processes(FILE *out, const struct profile *p);
 /* The run's settings and facts. */
 void html_settings(FILE *out, const struct profile *p, const struct summary *s);
 

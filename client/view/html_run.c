@@ -1,4 +1,5 @@
-/* report.html's facts about the run: the thread table and the settings. */
+/* report.html's facts about the run: the thread table (with each thread's
+ * GIL share and GIL wait) and the settings. */
 #include <stdlib.h>
 
 #include "client/view/escape.h"
@@ -19,7 +20,11 @@ static void thread_row(FILE *out, const struct profile_thread *t, const double *
     html_bar(out, pct, 100.0);
     fputs("</td>", out);
     html_kind_cells(out, pct);
-    fputs("</tr>\n", out);
+    if (t->observed_seconds > 0)
+        fprintf(out, "<td class=\"num\">%.1f%%</td>", profile_thread_gil_percent(t));
+    else
+        fputs("<td class=\"num\">-</td>", out);
+    fprintf(out, "<td class=\"num\">%.3f s</td></tr>\n", t->gil_wait_seconds);
 }
 
 void html_threads(FILE *out, const struct profile *p, const struct summary *s)
@@ -43,7 +48,7 @@ void html_threads(FILE *out, const struct profile *p, const struct summary *s)
           out);
     for (int k = 0; k < SUMMARY_KINDS; k++)
         fprintf(out, "<th>%s</th>", html_kind_names[k]);
-    fputs("</tr>\n", out);
+    fputs("<th>GIL held</th><th>GIL wait</th></tr>\n", out);
     for (size_t t = 0; t < p->nthreads; t++)
         thread_row(out, &p->threads[t], &sec[t * SUMMARY_KINDS], s);
     fputs("</table>\n</section>\n", out);

@@ -149,6 +149,43 @@ static void test_memory_columns(void)
     profile_free(p);
 }
 
+/* The thread table carries each thread's GIL share and wait; the process
+ * table lists the script and its children, the bootstrap left out of the
+ * script's command, only when the script started any. */
+static void test_thread_and_process_tables(void)
+{
+    struct profile *p = sample_profile();
+    CHECK(profile_set_thread(p, 2, "helper") == 0); /* the table needs two threads */
+    struct profile_thread *main_thread = profile_thread_of(p, 1);
+    CHECK(main_thread != NULL);
+    if (main_thread) {
+        main_thread->observed_seconds = 2.0;
+        main_thread->gil_seconds = 0.5;
+        main_thread->gil_wait_seconds = 0.125;
+    }
+    struct profile_process script = {
+        .pid = 100, .ppid = 1, .root = 1, .python = 1, .exited = 1, .end_s = 2.5, .cpu_s = 0.25,
+        .command = "/usr/bin/python3 /opt/fah/fixingahole_bootstrap.py --log x -- run.py 7",
+        .python_version = "3.11.2", .note = ""};
+    struct profile_process shell = {
+        .pid = 101, .ppid = 100, .exited = 1, .start_s = 1.0, .end_s = 1.3, .cpu_s = 0.002,
+        .command = "sh -c sleep 0.3", .python_version = "", .note = "not a Python process"};
+    CHECK_EQ_INT(profile_process_set(&p->processes, &script), 0);
+    char *html = render(export_html, p);
+    CHECK(strstr(html, "<th>GIL held</th><th>GIL wait</th>") != NULL);
+    CHECK(strstr(html, "<td class=\"num\">25.0%</td><td class=\"num\">0.125 s</td>") != NULL);
+    CHECK(strstr(html, "id=\"process-table\"") == NULL); /* the script alone */
+    free(html);
+    CHECK_EQ_INT(profile_process_set(&p->processes, &shell), 0);
+    html = render(export_html, p);
+    CHECK(strstr(html, "id=\"process-table\"") != NULL);
+    CHECK(strstr(html, "<td>python3 run.py 7</td>") != NULL);
+    CHECK(strstr(html, "<td>sh -c sleep 0.3 [not a Python process]</td>") != NULL);
+    CHECK(strstr(html, "<td class=\"num\">0.300 s</td>") != NULL); /* the shell's lifetime */
+    free(html);
+    profile_free(p);
+}
+
 /* The SVG is valid XML whatever bytes a name holds: a byte that is not
  * UTF-8, a surrogate's encoding and a control character become U+FFFD;
  * well-formed characters stay. */
@@ -170,6 +207,7 @@ int main(void)
     test_tree();
     test_documents_escape_names();
     test_memory_columns();
+    test_thread_and_process_tables();
     test_svg_names_are_valid_xml();
     return test_finish("test_flame");
 }
