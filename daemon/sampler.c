@@ -715,13 +715,24 @@ static void remember_hold(struct thread_track *t, const struct pywalk_stack *sta
     t->held_at = stack->nframes ? stack->frames[0] : (struct pywalk_frame){UINT32_MAX, -1};
 }
 
+/* The clocks interval_of moves on: what a carried interval goes back to. */
+struct thread_clocks {
+    uint64_t cpu_ns, runq_ns, kernel_ns, kernel_debt_ns, when_ns;
+};
+
+static struct thread_clocks clocks_of(const struct thread_track *t)
+{
+    return (struct thread_clocks){t->cpu_ns, t->runq_ns, t->kernel_ns, t->kernel_debt_ns,
+                                  t->when_ns};
+}
+
 /* Whether a failed walk's interval is carried to the next observation
  * (SAMPLER_MAX_FAILED_CARRIES): if so, the thread's clocks go back to
  * where they stood before this tick read them. */
-static int carry_failed_walk(struct thread_track *t, const struct thread_track *before,
+static int carry_failed_walk(struct thread_track *t, const struct thread_clocks *before,
                              uint32_t unplaced)
 {
-    if (unplaced != PROTO_UNPLACED_WALK_FAILED || !before->seen.valid ||
+    if (unplaced != PROTO_UNPLACED_WALK_FAILED || !t->seen.valid ||
         t->failed_carries >= SAMPLER_MAX_FAILED_CARRIES) {
         t->failed_carries = 0;
         return 0;
@@ -823,7 +834,7 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
             rc = emit(ctx, &out);
     } else {
         struct interval_time time;
-        struct thread_track before = *t;
+        struct thread_clocks before = clocks_of(t);
         interval_of(t, &st, now_ns, &time);
         time.alone = tick->lone;
         struct thread_observation now;

@@ -8,8 +8,8 @@ import json
 import os
 import signal
 
-from cases_daemon import _attached, _daemon_pid, _finish, _popen, _session, _ticks
-from events import Go, Lines, Pidfd, Ready, poll_until
+from cases_daemon import _attached, _finish, _kill_daemon, _popen, _session, _ticks
+from events import Go, Lines, Ready, poll_until
 from harness import (Checks, Failure, client_path, fixingahole, function_spans, load_profile,
                      load_truth)
 
@@ -216,10 +216,7 @@ def daemon_killed_tree_exits_with_own_statuses(interp, work):
         start = _ticks(work).get(session, 0)
         poll_until(lambda: (_ticks(work).get(session, 0) >= start + 20, _ticks(work)),
                    "session %d sampled 20 more times" % session)
-        daemon = Pidfd(_daemon_pid(work))
-        signal.pidfd_send_signal(daemon.fd, signal.SIGKILL)
-        c.expect(daemon.wait(), "the daemon outlived SIGKILL")
-        daemon.close()
+        _kill_daemon(c, work)
         go.release()
         status, out, err = _finish(client, timeout=60)
         c.expect(status == 3, "profile exited %s: the script's own status is 3" % status)

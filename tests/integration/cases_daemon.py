@@ -148,6 +148,16 @@ def _daemon_pid(work, env=None):
     return int(m.group(1))
 
 
+def _kill_daemon(c, work):
+    """SIGKILLs the build's daemon and waits, on its pidfd, until it is
+    gone: its threads have exited, and with them every ptrace attachment
+    (the kernel detaches tracees as a tracer exits)."""
+    daemon = Pidfd(_daemon_pid(work))
+    signal.pidfd_send_signal(daemon.fd, signal.SIGKILL)
+    c.expect(daemon.wait(), "the daemon outlived SIGKILL")
+    daemon.close()
+
+
 def _stop_daemon(work):
     fixingahole(["daemon", "stop"], cwd=work.path)
 
@@ -465,10 +475,7 @@ def memory_script_runs_free_when_the_daemon_dies(work):
     c = Checks()
     try:
         ready.wait(proc=client)
-        daemon = Pidfd(_daemon_pid(work))
-        signal.pidfd_send_signal(daemon.fd, signal.SIGKILL)
-        c.expect(daemon.wait(), "the daemon outlived SIGKILL")
-        daemon.close()
+        _kill_daemon(c, work)
         go.release()
         status, out, err = _finish(client, timeout=60)
     finally:
@@ -572,12 +579,7 @@ def sigkill_daemon_targets_run_on(work):
         ready.wait(proc=prof_client)
         counter = _session(work, "daemon_counter.py")
         _wait_ticks(work, [counter[0], attached])
-        daemon = Pidfd(_daemon_pid(work))
-        signal.pidfd_send_signal(daemon.fd, signal.SIGKILL)
-        # Gone for good: its threads have exited, and with them every
-        # ptrace attachment (the kernel detaches tracees as a tracer exits).
-        c.expect(daemon.wait(), "the daemon outlived SIGKILL")
-        daemon.close()
+        _kill_daemon(c, work)
         go.release()
         status, out, err = _finish(prof_client, timeout=60)
         astatus, aout, aerr = _finish(attach, timeout=30, err_lines=attach_err)
