@@ -82,6 +82,14 @@ enum cpu_source {
     CPU_SCHEDSTAT = 2,  /* /proc/.../schedstat, exact while it is stopped */
 };
 
+/* An earlier observation of a thread kept for the time it may still get
+ * (attribute.h), with its stack. */
+struct kept_observation {
+    struct thread_observation seen; /* valid 0: none yet */
+    struct pywalk_stack *stack;
+    uint32_t unplaced;
+};
+
 /* What the previous tick saw of one thread. */
 struct thread_track {
     uint32_t tid;
@@ -94,6 +102,9 @@ struct thread_track {
     struct thread_observation seen;
     struct pywalk_stack *stack; /* the stack it was seen in; NULL until needed */
     uint32_t unplaced;          /* and why it had none (PROTO_UNPLACED_*) */
+    /* The last observations that found it on a CPU and blocked: where time
+     * that no observation at its ends saw goes (attribute.h). */
+    struct kept_observation ran, waited;
     uint64_t held_ns; /* how long we stopped it at its last sample */
     int failed_carries; /* failed walks in a row whose interval was carried */
     uint64_t last_hold_ns; /* when we last held it */
@@ -166,6 +177,14 @@ static void close_exact_clock(struct thread_track *t)
     t->clock_fd = -1;
 }
 
+static void free_track(struct thread_track *t)
+{
+    free(t->stack);
+    free(t->ran.stack);
+    free(t->waited.stack);
+    close_exact_clock(t);
+}
+
 struct sampler *sampler_new(pid_t pid, const struct py_target *target)
 {
     struct sampler *s = calloc(1, sizeof(*s));
@@ -201,10 +220,8 @@ void sampler_free(struct sampler *s)
     pywalk_free(s->walk);
     rmem_proc_free(s->mem);
     free(s->names);
-    for (size_t i = 0; i < s->ntracks; i++) {
-        free(s->tracks[i].stack);
-        close_exact_clock(&s->tracks[i]);
-    }
+    for (size_t i = 0; i < s->ntracks; i++)
+        free_track(&s->tracks[i]);
     free(s->tracks);
     free(s);
 }
@@ -308,8 +325,7 @@ static void forget_gone_threads(struct sampler *s)
         if (s->tracks[i].seen_tick == s->ticks) {
             s->tracks[kept++] = s->tracks[i];
         } else {
-            free(s->tracks[i].stack);
-            close_exact_clock(&s->tracks[i]);
+            free_track(&s->tracks[i]);
         }
     }
     s->ntracks = kept;
@@ -500,22 +516,66 @@ static int any_time(const uint64_t ns[SAMPLE_KINDS])
     return 0;
 }
 
-/* Emits the interval's parts: first what belongs to the previous stack
- * (carried, with the GIL as the previous observation saw it), then what
- * belongs to the current one, with the interval's CPU time; remembers the
- * current one. */
+/* Copies a stack into *to, allocated at the first copy. */
+static int keep_stack(struct pywalk_stack **to, const struct pywalk_stack *from)
+{
+    if (!*to)
+        *to = malloc(sizeof(**to));
+    if (!*to)
+        return -ENOMEM;
+    (*to)->truncated = from->truncated;
+    (*to)->nframes = from->nframes;
+    memcpy((*to)->frames, from->frames, from->nframes * sizeof(from->frames[0]));
+    return 0;
+}
+
+/* Emits one earlier stack's part of an interval (carried, with the GIL as
+ * that observation saw it). */
+static int emit_earlier(const struct thread_track *t, const uint64_t ns[SAMPLE_KINDS],
+                        const struct pywalk_stack *stack, uint32_t unplaced, int holds_gil,
+                        sampler_emit_fn emit, void *ctx)
+{
+    if (!stack || !any_time(ns))
+        return 0;
+    struct thread_sample out = {.tid = t->tid, .unplaced = unplaced, .stack = stack,
+                                .flags = PROTO_SAMPLE_CARRIED | (holds_gil ? PROTO_SAMPLE_GIL : 0)};
+    memcpy(out.ns, ns, sizeof(out.ns));
+    return emit(ctx, &out);
+}
+
+static int emit_kept(const struct thread_track *t, const uint64_t ns[SAMPLE_KINDS],
+                     const struct kept_observation *kept, sampler_emit_fn emit, void *ctx)
+{
+    return emit_earlier(t, ns, kept->stack, kept->unplaced, kept->seen.holds_gil, emit, ctx);
+}
+
+/* Keeps the current observation as the last of its kind, if its stack
+ * places time. */
+static int keep_observation(struct kept_observation *kept, const struct thread_observation *now,
+                            const struct pywalk_stack *stack, uint32_t unplaced)
+{
+    if (unplaced != PROTO_PLACED)
+        return 0;
+    if (keep_stack(&kept->stack, stack) < 0)
+        return -ENOMEM;
+    kept->seen = *now;
+    kept->unplaced = unplaced;
+    return 0;
+}
+
+/* Emits the interval's parts: first what belongs to earlier stacks (the
+ * previous one, where the thread last ran and where it last waited), then
+ * what belongs to the current one, with the interval's CPU time; remembers
+ * the current one. */
 static int emit_split(struct sampler *s, struct thread_track *t, const struct interval_split *split,
                       const struct thread_observation *now, uint32_t unplaced,
                       const struct thread_sample *extra, sampler_emit_fn emit, void *ctx)
 {
-    int rc = 0;
-    if (t->stack && any_time(split->prev_ns)) {
-        struct thread_sample before = {
-            .tid = t->tid, .unplaced = t->unplaced, .stack = t->stack,
-            .flags = PROTO_SAMPLE_CARRIED | (t->seen.holds_gil ? PROTO_SAMPLE_GIL : 0)};
-        memcpy(before.ns, split->prev_ns, sizeof(before.ns));
-        rc = emit(ctx, &before);
-    }
+    int rc = emit_earlier(t, split->prev_ns, t->stack, t->unplaced, t->seen.holds_gil, emit, ctx);
+    if (rc == 0)
+        rc = emit_kept(t, split->ran_ns, &t->ran, emit, ctx);
+    if (rc == 0)
+        rc = emit_kept(t, split->waited_ns, &t->waited, emit, ctx);
     struct thread_sample out = {.tid = t->tid, .unplaced = unplaced, .stack = &s->stack,
                                 .flags = now->holds_gil ? PROTO_SAMPLE_GIL : 0,
                                 .cpu_ns = extra->cpu_ns, .wall_ns = extra->wall_ns};
@@ -524,13 +584,11 @@ static int emit_split(struct sampler *s, struct thread_track *t, const struct in
         rc = emit(ctx, &out);
     t->seen = *now;
     t->unplaced = unplaced;
-    if (!t->stack)
-        t->stack = malloc(sizeof(*t->stack));
-    if (!t->stack)
+    if (keep_stack(&t->stack, &s->stack) < 0)
         return -ENOMEM;
-    t->stack->truncated = s->stack.truncated;
-    t->stack->nframes = s->stack.nframes;
-    memcpy(t->stack->frames, s->stack.frames, t->stack->nframes * sizeof(s->stack.frames[0]));
+    struct kept_observation *kept = now->on_cpu ? &t->ran : !now->running ? &t->waited : NULL;
+    if (kept && keep_observation(kept, now, &s->stack, unplaced) < 0)
+        return -ENOMEM;
     return rc;
 }
 
@@ -646,7 +704,8 @@ static int on_cpu_now(struct sampler *s, const struct thread_track *t, struct ta
 /* Reads a thread's state and clocks, holding a running Python thread still
  * when hold_it says so. Its CPU time comes from its exact clock, else the
  * process clock (a lone thread), else schedstat (exact once it is
- * stopped); *source says which. */
+ * stopped); *source says which. Returns whether it was on a CPU (1, also
+ * when there is no telling) or waiting for one (0), or a negative errno. */
 static int read_thread(struct sampler *s, struct thread_track *t, int is_new, int hold_it,
                        int lone, struct task_stat *st, struct thread_hold *hold,
                        enum cpu_source *source, uint64_t *when_ns)
@@ -680,7 +739,7 @@ static int read_thread(struct sampler *s, struct thread_track *t, int is_new, in
     else
         *source = CPU_SCHEDSTAT;
     *when_ns = clock_monotonic_ns();
-    return 0;
+    return on_cpu;
 }
 
 /* A thread's CPU clock source changed: start its clock over, losing this
@@ -839,6 +898,7 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
         time.alone = tick->lone;
         struct thread_observation now;
         uint32_t unplaced = observe_thread(s, py, &st, &hold, &now, &released_ns);
+        now.on_cpu = now.running && read > 0;
         if (carry_failed_walk(t, &before, unplaced)) {
             t->held_ns += released_ns + threadstop_release(&hold);
             return 0;
@@ -861,7 +921,8 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
             tick->main_unplaced = unplaced;
         }
         struct interval_split split;
-        attribute_interval(&t->seen, &now, &time, &split);
+        struct thread_history history = {t->seen, t->ran.seen, t->waited.seen};
+        attribute_interval(&history, &now, &time, &split);
         struct thread_sample extra = {.cpu_ns = time.cpu, .wall_ns = gil_span(t, s->tick_ns)};
         rc = emit_split(s, t, &split, &now, unplaced, &extra, emit, ctx);
     }
