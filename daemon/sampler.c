@@ -170,6 +170,16 @@ static int open_exact_clock(struct sampler *s, uint32_t tid)
     return fd;
 }
 
+void sampler_refuse_exact_clocks(struct sampler *s)
+{
+    s->exact_clocks = -1;
+}
+
+int sampler_exact_clocks(const struct sampler *s)
+{
+    return s->exact_clocks > 0;
+}
+
 static void close_exact_clock(struct thread_track *t)
 {
     if (t->clock_fd >= 0)

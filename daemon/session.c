@@ -388,9 +388,10 @@ static void log_walks(const struct session *s)
     fprintf(stderr,
             "fixingaholed: pid %d: %" PRIu64 " ticks, %" PRIu64 " failed walks; unheld walks %"
             PRIu64 ", retried %" PRIu64 ", torn twice %" PRIu64 "; stopped again %" PRIu64
-            ", failed again %" PRIu64 "\n",
+            ", failed again %" PRIu64 "; CPU clocks: %s\n",
             (int)s->req->pid, sampler_ticks(s->sampler), sampler_errors(s->sampler), w.unheld,
-            w.retried, w.torn, w.reheld, w.reheld_failed);
+            w.retried, w.torn, w.reheld, w.reheld_failed,
+            sampler_exact_clocks(s->sampler) ? "perf counters" : "process clock and schedstat");
 }
 
 void session_run(int fd, const struct session_request *req)
@@ -419,6 +420,8 @@ void session_run(int fd, const struct session_request *req)
     s.tree = proctree_new(req->pid, !(req->flags & PROTO_FLAG_NO_CHILDREN), s.start_ns);
     if (!(req->flags & PROTO_FLAG_NO_CHILDREN))
         s.children = children_new(req);
+    if (s.sampler && req->fallback_clocks)
+        sampler_refuse_exact_clocks(s.sampler);
     if (s.sampler)
         sampler_set_end_mark(s.sampler, req->end_mark, req->owner);
     if (s.sampler && (req->flags & PROTO_FLAG_MEMORY))
