@@ -225,16 +225,21 @@ static int heap_attach(struct session *s)
     return rc == 0;
 }
 
+static int send_rss(struct session *s)
+{
+    int64_t rss = taskstat_rss_bytes(s->req->pid);
+    if (rss < 0)
+        return 0;
+    stream_msg_rss(&s->msg, clock_monotonic_ns(), s->start_ns, (uint64_t)rss);
+    return batch_add(s) < 0 ? -ENOMEM : 0;
+}
+
 /* Memory at a tick: the RSS always; under --memory, attach to the target's
  * allocation sampler once it is there, and take what it sent. */
 static int memory_tick(struct session *s)
 {
-    int64_t rss = taskstat_rss_bytes(s->req->pid);
-    if (rss >= 0) {
-        stream_msg_rss(&s->msg, clock_monotonic_ns(), s->start_ns, (uint64_t)rss);
-        if (batch_add(s) < 0)
-            return -ENOMEM;
-    }
+    if (send_rss(s) < 0)
+        return -ENOMEM;
     heap_attach(s);
     int rc = s->heap && s->sampler ? heap_link_drain(s->heap, s->sampler, emit_heap, s) : 0;
     return rc == -EPIPE ? 0 : rc;
@@ -415,6 +420,11 @@ void session_run(int fd, const struct session_request *req)
         goto out;
     }
     send_target(&s, &target);
+    /* The RSS the interpreter started with, read as soon as it is located
+     * (the first tick comes a period or more later, once the sampler is
+     * set up): what a script allocates at once is growth from here. */
+    if (send_rss(&s) < 0)
+        goto out;
     snprintf(s.root_python, sizeof(s.root_python), "%s", target.version);
     s.sampler = sampler_new(req->pid, &target);
     s.tree = proctree_new(req->pid, !(req->flags & PROTO_FLAG_NO_CHILDREN), s.start_ns);
