@@ -1,3 +1,4 @@
+# shellcheck shell=sh disable=SC2154
 # deb_checks.sh: checks of the .deb that cpack makes, sourced by
 # test_install.sh (which defines fail, example_folder, check_profiled, profile_with,
 # $build, $source and $work).

@@ -18,8 +18,11 @@ mount -t overlay overlay -o "lowerdir=/,upperdir=$layers/upper,workdir=$layers/s
   exit 90
 for d in proc dev sys; do mount --rbind "/$d" "$root/$d" || exit 90; done
 # WORK itself, not the overlay's copy of it: the results come back to the
-# caller. Then the build tree hidden, as in the other steps.
+# caller. Then the build tree hidden, as in the other steps. (Either may be
+# on a file system of its own, which the overlay of / does not show.)
+mkdir -p "$root$work" "$root$build" || exit 92
 mount --bind "$work" "$root$work" && mount -t tmpfs none "$root$build" || exit 92
+cp "$source/tests/install/profile_example.sh" "$work/" || exit 92
 in_root() { chroot "$root" env DEBIAN_FRONTEND=noninteractive "$@"; }
 
 in_root apt-get install -y --no-install-recommends "$deb" >"$work/apt-install.log" 2>&1 ||
@@ -29,7 +32,7 @@ if grep -q "REMOVED" "$work/apt-install.log"; then
 fi
 in_root dpkg-query -W -f '${Status}\n' fixingahole | grep -q "install ok installed" ||
   { echo "FAILED: dpkg does not list fixingahole as installed"; exit 1; }
-in_root sh "$source/tests/install/profile_example.sh" "$work/apt-installed" /usr \
+in_root sh "$work/profile_example.sh" "$work/apt-installed" /usr \
   >"$work/apt-installed.out" 2>&1
 echo "profile exit status $?" >"$work/apt-installed.status"
 exit 0
