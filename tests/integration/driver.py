@@ -35,6 +35,7 @@ import cases_top  # noqa: E402
 import cases_report  # noqa: E402
 import cases_threads  # noqa: E402
 import cases_walk  # noqa: E402
+import cases_watchdog  # noqa: E402
 from harness import (SKIP, Failure, Skip, Workdir, client_path, interpreter,  # noqa: E402
                      prepare_socket_dir, sanitizer_check, sanitizer_clear, sanitizer_reports,
                      sanitizer_setup)
@@ -69,7 +70,7 @@ def run(target, case):
                  "options": dict(cases_options.CASES, **cases_export.CASES, **cases_pprof.CASES,
                                  **cases_report.CASES, **cases_threads.OPTION_CASES),
                  "daemon": dict(cases_daemon.CASES, **cases_attach.CASES,
-                                **cases_top.CASES)}[target]
+                                **cases_top.CASES, **cases_watchdog.CASES)}[target]
         if case not in cases:
             raise Failure("unknown %s case %r" % (target, case))
         work = Workdir(target)
