@@ -52,17 +52,24 @@ static void publish_event(void)
     }
 }
 
+/* SIGSTOP aimed at the calling thread (tgkill, as raise() does): it takes
+ * the signal on its way out of the call, so the call returns only once the
+ * daemon, stopped as a whole, is continued. */
+static void stop_daemon_here(void)
+{
+    tgkill(getpid(), gettid(), SIGSTOP);
+}
+
 /* The thread that sees the last hold end after the watchdog asked stops
- * the daemon again, for the user whose stop the watchdog undid. raise()
- * directs SIGSTOP at this thread, so it returns only once the daemon is
- * continued, and holds stay barred until then. */
+ * the daemon again, for the user whose stop the watchdog undid; holds stay
+ * barred until the daemon is continued. */
 static void stop_again_if_last(void)
 {
     unsigned asked = HOLDGATE_ASKED;
     if (atomic_load(&page->active) != 0 ||
         !atomic_compare_exchange_strong(&page->release, &asked, HOLDGATE_STOPPING))
         return;
-    raise(SIGSTOP);
+    stop_daemon_here();
     atomic_store(&page->release, HOLDGATE_RUNNING);
 }
 
@@ -93,7 +100,7 @@ void holdgate_leave(void)
 void holdgate_held(void)
 {
     if (test_stop_at && atomic_fetch_add(&holds_stopped, 1) + 1 == test_stop_at)
-        raise(SIGSTOP);
+        stop_daemon_here();
 }
 
 void holdgate_test_stop_at(unsigned n)

@@ -62,21 +62,26 @@ static int daemon_stopped(pid_t daemon)
 }
 
 /* Asks the daemon's threads to release their holds and continues it; the
- * last to release stops it again (holdgate.c). Gives the request back if
- * the daemon was continued meanwhile. */
+ * last to release stops it again (holdgate.c). Asks again if the daemon
+ * was stopped anew before the release; gives the request back if it was
+ * continued meanwhile. Nothing to do once it is stopping itself again. */
 static void rescue(struct holdgate_page *page, pid_t daemon)
 {
-    unsigned running = HOLDGATE_RUNNING;
+    unsigned release = HOLDGATE_RUNNING;
     uint64_t stuck_ms = ms_since(page);
-    if (!atomic_compare_exchange_strong(&page->release, &running, HOLDGATE_ASKED))
+    int first = atomic_compare_exchange_strong(&page->release, &release, HOLDGATE_ASKED);
+    if (!first && release != HOLDGATE_ASKED)
         return;
     if (!daemon_stopped(daemon)) {
         unsigned asked = HOLDGATE_ASKED;
-        atomic_compare_exchange_strong(&page->release, &asked, HOLDGATE_RUNNING);
+        if (first)
+            atomic_compare_exchange_strong(&page->release, &asked, HOLDGATE_RUNNING);
         return;
     }
-    atomic_fetch_add(&page->rescues, 1);
     kill(daemon, SIGCONT);
+    if (!first)
+        return;
+    atomic_fetch_add(&page->rescues, 1);
     fprintf(stderr,
             "fixingaholed: watchdog: the daemon was stopped while it held a target thread "
             "(%llu ms); continued it to release the hold, then it stops again\n",

@@ -1,9 +1,9 @@
 /* The watchdog: a small process forked by the daemon at start that frees
  * target threads a stopped daemon holds (see holdgate.h for why). It sleeps
- * on a pipe while nothing is held, looks every WATCHDOG_POLL_MS while
- * something is, and when the daemon is stopped ('T' in /proc/PID/stat) with
- * a hold open for WATCHDOG_STUCK_MS or more, asks for a release and sends
- * the daemon SIGCONT. It exits when the daemon's end of the pipe closes (or
+ * on a pipe once nothing has been held for a second, looks every
+ * WATCHDOG_POLL_MS otherwise, and when the daemon is stopped ('T' in
+ * /proc/PID/stat) with a hold open for WATCHDOG_STUCK_MS or more, asks for
+ * a release and sends the daemon SIGCONT. It exits when the daemon's end of the pipe closes (or
  * the daemon dies: PR_SET_PDEATHSIG), holds none of the daemon's other
  * descriptors, and runs in a process group of its own, so a terminal's
  * Ctrl-Z, which stops a foreground daemon, leaves it running. */
