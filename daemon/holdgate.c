@@ -41,12 +41,14 @@ void holdgate_set_wake_fd(int fd)
 }
 
 /* Marks a hold's start or end, and wakes a sleeping watchdog: it sleeps
- * only while nothing is held, so the write happens once per idle spell, not
- * once per hold. */
+ * only after a second with nothing held, so the write happens once per idle
+ * spell, not once per hold (and the plain load spares every other hold a
+ * locked exchange). */
 static void publish_event(void)
 {
     atomic_store(&page->last_ns, clock_monotonic_ns());
-    if (wake_fd >= 0 && atomic_exchange(&page->watchdog_asleep, 0)) {
+    if (wake_fd >= 0 && atomic_load(&page->watchdog_asleep) &&
+        atomic_exchange(&page->watchdog_asleep, 0)) {
         ssize_t n = write(wake_fd, "h", 1);
         (void)n; /* full or closed: the watchdog is awake or gone */
     }
