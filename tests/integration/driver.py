@@ -23,6 +23,7 @@ import cases_attach  # noqa: E402
 import cases_children  # noqa: E402
 import cases_cli  # noqa: E402
 import cases_daemon  # noqa: E402
+import cases_watchdog  # noqa: E402
 import cases_export  # noqa: E402
 import cases_interp  # noqa: E402
 import cases_memory  # noqa: E402
@@ -35,7 +36,6 @@ import cases_top  # noqa: E402
 import cases_report  # noqa: E402
 import cases_threads  # noqa: E402
 import cases_walk  # noqa: E402
-import cases_watchdog  # noqa: E402
 from harness import (SKIP, Failure, Skip, Workdir, client_path, interpreter,  # noqa: E402
                      prepare_socket_dir, sanitizer_check, sanitizer_clear, sanitizer_reports,
                      sanitizer_setup)
