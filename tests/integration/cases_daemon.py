@@ -120,9 +120,9 @@ def _session(work, needle):
     return hits[0]
 
 
-def _ticks(work):
+def _ticks(work, env=None):
     """{session id: ticks so far} from `fixingahole sessions`."""
-    run = fixingahole(["sessions"], cwd=work.path)
+    run = fixingahole(["sessions"], cwd=work.path, env=env)
     out = {}
     for line in run.stdout.splitlines()[1:]:
         f = line.split()
@@ -499,6 +499,21 @@ def memory_script_runs_free_when_the_daemon_dies(work):
     c.finish(lambda: "client stderr:\n%s" % err)
 
 
+def start_private_daemon(work, extra_env=None):
+    """A daemon of the case's own on work/d.sock, with extra_env; the
+    environment that reaches it (stop it with `daemon stop` in that
+    environment). Its log is work/d.sock.log."""
+    env = _env(dict({"FIXINGAHOLE_SOCKET": work.file("d.sock")}, **(extra_env or {})))
+    # Started detached, its first process exits once the socket listens.
+    started = subprocess.run([os.environ["FIXINGAHOLE_DAEMON"], "--idle-timeout", "0"],
+                             env=env, timeout=30, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, universal_newlines=True)
+    if started.returncode != 0:
+        raise Failure("the private daemon did not start (%s): %s"
+                      % (started.returncode, started.stdout))
+    return env
+
+
 def _rss_anon_kb(pid):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
@@ -523,14 +538,7 @@ def idle_daemon_gives_back_sessions_memory(work):
             raise Skip("the daemon is built with AddressSanitizer, whose allocator (not "
                        "glibc's) decides what freed memory it keeps")
     work.copy_workload("daemon_counter.py")
-    env = _env({"FIXINGAHOLE_SOCKET": work.file("d.sock")})
-    # Started detached, its first process exits once the socket listens.
-    started = subprocess.run([os.environ["FIXINGAHOLE_DAEMON"], "--idle-timeout", "0"],
-                             env=env, timeout=30, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, universal_newlines=True)
-    if started.returncode != 0:
-        raise Failure("the private daemon did not start (%s): %s"
-                      % (started.returncode, started.stdout))
+    env = start_private_daemon(work)
     c = Checks()
     try:
         pid = _daemon_pid(work, env)

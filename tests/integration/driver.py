@@ -25,6 +25,7 @@ import cases_attach  # noqa: E402
 import cases_children  # noqa: E402
 import cases_cli  # noqa: E402
 import cases_daemon  # noqa: E402
+import cases_watchdog  # noqa: E402
 import cases_export  # noqa: E402
 import cases_interp  # noqa: E402
 import cases_memory  # noqa: E402
@@ -79,7 +80,7 @@ def run(target, case):
                  "options": dict(cases_options.CASES, **cases_export.CASES, **cases_pprof.CASES,
                                  **cases_report.CASES, **cases_threads.OPTION_CASES),
                  "daemon": dict(cases_daemon.CASES, **cases_attach.CASES,
-                                **cases_top.CASES)}[target]
+                                **cases_top.CASES, **cases_watchdog.CASES)}[target]
         if case not in cases:
             raise Failure("unknown %s case %r" % (target, case))
         work = Workdir(target)
