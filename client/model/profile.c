@@ -75,6 +75,13 @@ int profile_set_string(char **field, const char *value)
     return 0;
 }
 
+const char *profile_started_script(const struct profile *p)
+{
+    int attached = p->command && p->command[0] && p->command[1] &&
+                   strcmp(p->command[1], "attach") == 0;
+    return attached ? NULL : p->script;
+}
+
 int profile_set_command(struct profile *p, const char *const *argv, size_t argc)
 {
     char **command = calloc(argc + 1, sizeof(*command));

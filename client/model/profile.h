@@ -188,6 +188,10 @@ long profile_intern_stack(struct profile *p, uint32_t tid, const struct profile_
 int profile_set_command(struct profile *p, const char *const *argv,
                         size_t argc);
 
+/* The script the run started (`profile SCRIPT`), NULL for a module or a
+ * process it attached to (whose script is not the user's for naming it). */
+const char *profile_started_script(const struct profile *p);
+
 /* The code object `id`, or NULL when the daemon never described it. */
 static inline const struct profile_code *profile_code(const struct profile *p,
                                                       uint32_t id)

@@ -476,7 +476,7 @@ struct summary *summary_new(const struct profile *p,
     const struct summary_options *o = &with_script;
 
     if (!with_script.script)
-        with_script.script = p->script;
+        with_script.script = profile_started_script(p);
 
     if (!s || !(s->root = normalise_root(o->root)))
         goto fail;

@@ -21,8 +21,8 @@ struct summary_options {
     const char *root;          /* absolute directory holding the user's code;
                                   required ("/" makes every file user code) */
     const char *const *ignore; /* absolute directories that are not user code */
-    /* the profiled script: user code wherever it lies (NULL: the
-     * profile's own script, if any) */
+    /* the profiled script: user code wherever it lies (NULL: the script
+     * the profile's run started, if any: profile_started_script) */
     const char *script;
     size_t nignore;
     int detailed;     /* every frame with a real file counts as its own */
