@@ -15,6 +15,9 @@
 /* Reads longer than this skip the cache: they would evict the pages every
  * other read needs and are rarely repeated within a sample. */
 #define RMEM_DIRECT_MIN ((size_t)2 * RMEM_PAGE_SIZE)
+/* Spans per rmem_readv call (the kernel takes up to IOV_MAX). */
+#define RMEM_READV_MAX 256u
+
 
 struct rmem_page {
     uint64_t addr;       /* page-aligned address of data */
@@ -27,6 +30,7 @@ struct rmem_proc {
     uint64_t generation; /* bumped by invalidate: starts at 1, slots at 0 */
     uint64_t syscalls;
     struct rmem_page pages[RMEM_PAGES];
+    struct iovec local[RMEM_READV_MAX], remote[RMEM_READV_MAX]; /* for proc_readv */
 };
 
 struct rmem_proc *rmem_proc_new(pid_t pid)
@@ -114,6 +118,31 @@ static int proc_read(void *ctx, uint64_t addr, void *buf, size_t len)
     return 0;
 }
 
+static int proc_readv(void *ctx, const struct rmem_span *spans, size_t n)
+{
+    struct rmem_proc *proc = ctx;
+    struct iovec *local = proc->local, *remote = proc->remote;
+
+    if (n == 0)
+        return 0;
+    if (n > RMEM_READV_MAX)
+        n = RMEM_READV_MAX;
+    for (size_t i = 0; i < n; i++) {
+        local[i] = (struct iovec){.iov_base = spans[i].buf, .iov_len = spans[i].len};
+        remote[i] = (struct iovec){.iov_base = (void *)(uintptr_t)spans[i].addr,
+                                   .iov_len = spans[i].len};
+    }
+    proc->syscalls++;
+    ssize_t got = process_vm_readv(proc->pid, local, (unsigned long)n, remote, (unsigned long)n, 0);
+    if (got < 0)
+        return -errno;
+    /* A partial read stops at the first span that failed. */
+    size_t whole = 0;
+    for (size_t done = 0; whole < n && done + spans[whole].len <= (size_t)got; whole++)
+        done += spans[whole].len;
+    return whole ? (int)whole : -EFAULT;
+}
+
 static void proc_forget(void *ctx)
 {
     rmem_proc_invalidate(ctx);
@@ -121,5 +150,6 @@ static void proc_forget(void *ctx)
 
 struct rmem rmem_proc_ops(struct rmem_proc *proc)
 {
-    return (struct rmem){.read = proc_read, .forget = proc_forget, .ctx = proc};
+    return (struct rmem){.read = proc_read, .readv = proc_readv, .forget = proc_forget,
+                         .ctx = proc};
 }

@@ -83,6 +83,7 @@ struct thread_track {
     int held_kind;               /* and where its CPU time was then */
     enum cpu_source source;      /* where cpu_ns comes from */
     int clock_fd;                /* its exact clock (cpuclock.h), -1 none */
+    struct task_files files;     /* its /proc files, kept open */
     int waiting_skips;           /* ticks in a row skipped: waiting for a CPU */
 };
 
@@ -95,11 +96,13 @@ struct sampler {
     struct oncpu *oncpu;
     struct thread_track *tracks;
     size_t ntracks, cap;
+    struct task_dir task_dir; /* /proc/PID/task, kept open */
     uint64_t ticks, errors;
     struct sampler_walk_stats walk_stats;
     int main_ran;         /* the main thread has run a module's code */
     int main_empty_ticks; /* ticks in a row it has shown none since */
     int teardown;         /* the interpreter is shutting down */
+    int exited;           /* the process has exited */
     const char *end_mark; /* the script's end mark (endmark.h), NULL none */
     uid_t end_mark_owner;
     int script_ended;     /* the end mark is there */
@@ -129,11 +132,15 @@ static int open_exact_clock(struct sampler *s, uint32_t tid)
     return fd;
 }
 
-static void close_exact_clock(struct thread_track *t)
+/* Closes what a track keeps open. */
+static void close_track(struct thread_track *t)
 {
     if (t->clock_fd >= 0)
         close(t->clock_fd);
     t->clock_fd = -1;
+    taskstat_files_close(&t->files);
+    free(t->stack);
+    t->stack = NULL;
 }
 
 struct sampler *sampler_new(pid_t pid, const struct py_target *target)
@@ -163,11 +170,10 @@ void sampler_free(struct sampler *s)
     codemap_free(s->codemap);
     pywalk_free(s->walk);
     rmem_proc_free(s->mem);
-    for (size_t i = 0; i < s->ntracks; i++) {
-        free(s->tracks[i].stack);
-        close_exact_clock(&s->tracks[i]);
-    }
+    for (size_t i = 0; i < s->ntracks; i++)
+        close_track(&s->tracks[i]);
     free(s->tracks);
+    taskstat_dir_close(&s->task_dir);
     free(s);
 }
 
@@ -232,6 +238,7 @@ static struct thread_track *track_of(struct sampler *s, uint32_t tid, int *is_ne
     struct thread_track *t = &s->tracks[s->ntracks++];
     memset(t, 0, sizeof(*t));
     t->tid = tid;
+    t->files = (struct task_files)TASK_FILES_INIT;
     t->clock_fd = open_exact_clock(s, tid);
     return t;
 }
@@ -244,8 +251,7 @@ static void forget_gone_threads(struct sampler *s)
         if (s->tracks[i].seen_tick == s->ticks) {
             s->tracks[kept++] = s->tracks[i];
         } else {
-            free(s->tracks[i].stack);
-            close_exact_clock(&s->tracks[i]);
+            close_track(&s->tracks[i]);
         }
     }
     s->ntracks = kept;
@@ -532,16 +538,21 @@ static int wants_hold(const struct sampler *s, const struct thread_track *t,
 
 /* Whether a thread that reads as runnable is on a CPU now, or waits for
  * one: its exact clock moves across a short read of /proc, or it does
- * not. Without an exact clock there is no telling: on CPU. */
-static int on_cpu_now(struct sampler *s, const struct thread_track *t, struct task_stat *st)
+ * not. Without an exact clock there is no telling: on CPU. The clock's
+ * second reading goes to *exact_ns (0: none): reading a running thread's
+ * counter interrupts its CPU, so it is not read a third time. */
+static int on_cpu_now(struct sampler *s, struct thread_track *t, struct task_stat *st,
+                      uint64_t *exact_ns)
 {
     uint64_t before, after;
+    *exact_ns = 0;
     if (t->clock_fd < 0 || cpuclock_read(t->clock_fd, &before) < 0)
-        return taskstat_read(s->pid, t->tid, st) == 0 ? 1 : -ESRCH;
-    if (taskstat_read(s->pid, t->tid, st) < 0)
+        return taskstat_read_kept(s->pid, t->tid, &t->files, st) == 0 ? 1 : -ESRCH;
+    if (taskstat_read_kept(s->pid, t->tid, &t->files, st) < 0)
         return -ESRCH;
     if (cpuclock_read(t->clock_fd, &after) < 0)
         return 1;
+    *exact_ns = after;
     return after > before;
 }
 
@@ -554,7 +565,8 @@ static int read_thread(struct sampler *s, struct thread_track *t, int is_new, in
                        enum cpu_source *source, uint64_t *when_ns)
 {
     hold->tid = (pid_t)t->tid;
-    int on_cpu = on_cpu_now(s, t, st);
+    uint64_t exact_ns;
+    int on_cpu = on_cpu_now(s, t, st, &exact_ns);
     if (on_cpu < 0)
         return -ESRCH;
     /* Only between two running observations: one that finds a thread woken
@@ -568,12 +580,19 @@ static int read_thread(struct sampler *s, struct thread_track *t, int is_new, in
     t->waiting_skips = 0;
     if (st->state == 'R' && s->nrunning < SAMPLER_MAX_TASKS)
         s->running_cpus[s->nrunning++] = st->cpu;
-    if (hold_it && st->state == 'R' && threadstop_hold((pid_t)t->tid, hold) == 0 &&
-        taskstat_read(s->pid, t->tid, st) == 0) {
-        st->state = 'R'; /* it reads as stopped now, by us */
+    if (hold_it && st->state == 'R' && threadstop_hold((pid_t)t->tid, hold) == 0) {
+        struct task_stat stopped;
+        exact_ns = 0; /* it ran until the stop */
+        if (taskstat_read_kept(s->pid, t->tid, &t->files, &stopped) == 0) {
+            *st = stopped;
+            st->state = 'R'; /* it reads as stopped now, by us */
+        }
         s->last_hold_ns = clock_monotonic_ns();
     }
-    if (t->clock_fd >= 0 && cpuclock_read(t->clock_fd, &st->cpu_ns) == 0)
+    if (exact_ns) {
+        st->cpu_ns = exact_ns;
+        *source = CPU_EXACT;
+    } else if (t->clock_fd >= 0 && cpuclock_read(t->clock_fd, &st->cpu_ns) == 0)
         *source = CPU_EXACT;
     else if (lone && process_cpu_ns(s->pid, &st->cpu_ns) == 0)
         *source = CPU_PROCESS;
@@ -638,6 +657,10 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
             tick->have_main = 1;
         return 0;
     }
+    /* The main thread reads as a zombie, or not at all, once the process
+     * has exited (the process's own stat shows the main thread's state). */
+    if (tid == (uint32_t)s->pid && (read < 0 || st.state == 'Z'))
+        s->exited = 1;
     if (read < 0)
         return 0; /* exited since the listing */
     if (!is_new)
@@ -699,7 +722,7 @@ static void main_thread_first(struct sampler *s, int ntids)
 int sampler_tick(struct sampler *s, uint64_t now_ns, sampler_emit_fn emit, void *ctx)
 {
     rmem_proc_invalidate(s->mem);
-    int ntids = taskstat_list(s->pid, s->tids, SAMPLER_MAX_TASKS);
+    int ntids = taskstat_list_kept(s->pid, &s->task_dir, s->tids, SAMPLER_MAX_TASKS);
     if (ntids <= 0)
         return -ESRCH;
     s->ticks++;
@@ -712,5 +735,5 @@ int sampler_tick(struct sampler *s, uint64_t now_ns, sampler_emit_fn emit, void 
     placement_avoid(&s->placement, s->running_cpus, s->nrunning);
     forget_gone_threads(s);
     s->last_tick_ns = now_ns;
-    return rc;
+    return rc == 0 && s->exited ? -ESRCH : rc;
 }

@@ -32,8 +32,8 @@ void sampler_free(struct sampler *s);
  * called (attach): the shutdown is judged from stopped empty stacks. */
 void sampler_set_end_mark(struct sampler *s, const char *path, uid_t owner);
 
-/* Samples every thread once. Returns 0, -ESRCH when the target is gone, or
- * the emitter's negative code. */
+/* Samples every thread once. Returns 0, -ESRCH when the target is gone or
+ * has exited (a zombie not reaped yet), or the emitter's negative code. */
 int sampler_tick(struct sampler *s, uint64_t now_ns, sampler_emit_fn emit, void *ctx);
 
 /* The walker (for code ids and their descriptions). */
