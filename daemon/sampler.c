@@ -20,6 +20,7 @@
 #include "daemon/oncpu.h"
 #include "daemon/placement.h"
 #include "daemon/rmem.h"
+#include "daemon/stackread.h"
 #include "daemon/taskstat.h"
 #include "daemon/threadstop.h"
 #include "symbols/pyopcodes.h"
@@ -30,13 +31,10 @@
  * running thread's PC, to tell extension code from the interpreter: the
  * process gets at most one stop per this gap, shared round-robin by its
  * running threads, whatever the rate and the thread count. Ticks in between
- * read stacks without stopping (checked, see walk_unheld). 5 ms is below
+ * read stacks without stopping (checked, see stackread.h). 5 ms is below
  * the shortest jittered period at the default 100 Hz, so a lone thread is
  * held at every tick there; at 1 kHz at about one tick in five. */
 #define SAMPLER_HOLD_GAP_NS 5000000u
-/* Walks of a thread that runs on while it is read: the first, and one more
- * when the thread moved on meanwhile. */
-#define SAMPLER_WALK_ATTEMPTS 2
 /* A runnable thread found waiting for a CPU stands where it was preempted,
  * and preemption favours certain places (the kernel reschedules a task
  * lazily, at its next return from a system call or interrupt): charging
@@ -48,9 +46,6 @@
  * shown some, for the interpreter to count as shutting down: a single
  * empty read can be a frame being pushed. */
 #define SAMPLER_TEARDOWN_TICKS 2
-/* Between releasing a thread whose walk failed and stopping it again: long
- * enough for it to be scheduled and run past what made the walk fail. */
-#define SAMPLER_REHOLD_PAUSE_NS 50000
 /* The kernel's CPUCLOCK_SCHED clock of a whole process (clock_getcpuclockid
  * works for pids too, but this avoids a glibc call per tick). */
 #define SAMPLER_PROCESS_CLOCK(pid) ((clockid_t)(((unsigned)~(pid) << 3) | 2u))
@@ -98,7 +93,7 @@ struct sampler {
     size_t ntracks, cap;
     struct task_dir task_dir; /* /proc/PID/task, kept open */
     uint64_t ticks, errors;
-    struct sampler_walk_stats walk_stats;
+    struct stackread reader;
     int main_ran;         /* the main thread has run a module's code */
     int main_empty_ticks; /* ticks in a row it has shown none since */
     int teardown;         /* the interpreter is shutting down */
@@ -153,6 +148,7 @@ struct sampler *sampler_new(pid_t pid, const struct py_target *target)
     if (s->mem)
         s->ops = rmem_proc_ops(s->mem);
     s->walk = s->mem ? pywalk_new(target, &s->ops) : NULL;
+    s->reader = (struct stackread){.mem = s->mem, .walk = s->walk};
     s->codemap = codemap_new(pid, target);
     s->oncpu = s->codemap ? oncpu_new(s->codemap) : NULL;
     if (!s->mem || !s->walk || !s->codemap || !s->oncpu) {
@@ -218,7 +214,7 @@ uint64_t sampler_errors(const struct sampler *s)
 
 void sampler_walk_stats(const struct sampler *s, struct sampler_walk_stats *out)
 {
-    *out = s->walk_stats;
+    *out = s->reader.stats;
 }
 
 /* The track of tid, created on first sight. NULL when out of memory. */
@@ -275,37 +271,6 @@ static int blocked_kind(pid_t pid, uint32_t tid)
         return SAMPLE_IDLE;
 #endif
     return nr == SYS_futex ? SAMPLE_IDLE : SAMPLE_SYSTEM;
-}
-
-/* One walk from scratch: no page read before this moment (before the hold
- * that stopped the thread, or by an earlier walk) is used, since the thread
- * may have run since. Code objects stay cached by the walker: keyed by
- * address and checked against their fields at every use. A thread that is
- * not stopped runs on while it is walked: its walk is checked (the newest
- * frame read again, afresh, once the chain is read). */
-static int walk_fresh(struct sampler *s, uint64_t tstate, int held, struct pywalk_stack *out)
-{
-    rmem_proc_invalidate(s->mem);
-    int rc = held ? pywalk_stack(s->walk, tstate, out) : pywalk_stack_checked(s->walk, tstate, out);
-    return rc < 0 ? rc : out->truncated ? -EFAULT : 0;
-}
-
-/* An unheld walk that found the thread moved on (or failed, which reading
- * a moving chain also causes) is done once more; still torn, the walk has
- * failed. A stack over the depth cap is not retried. */
-static int walk_unheld(struct sampler *s, uint64_t tstate, struct pywalk_stack *out)
-{
-    int rc = 0;
-    s->walk_stats.unheld++;
-    for (int attempt = 0; attempt < SAMPLER_WALK_ATTEMPTS; attempt++) {
-        if (attempt > 0)
-            s->walk_stats.retried++;
-        rc = walk_fresh(s, tstate, 0, out);
-        if (rc == 0 || rc == -E2BIG)
-            return rc;
-    }
-    s->walk_stats.torn++;
-    return rc;
 }
 
 /* Whether a stack runs the code of a module (a script, `-c`, the
@@ -367,7 +332,7 @@ static uint32_t stack_unplaced(struct sampler *s, uint32_t tid, int walk_rc, int
 static int walk_thread(struct sampler *s, uint64_t tstate, const struct task_stat *st,
                        struct thread_hold *hold, uint64_t *released_ns)
 {
-    int rc = hold->held ? walk_fresh(s, tstate, 1, &s->stack) : walk_unheld(s, tstate, &s->stack);
+    int rc = stackread_walk(&s->reader, tstate, hold->held, &s->stack);
     /* The script runs under the bootstrap, so while it has not ended its
      * main thread always has frames: none read is a torn read. */
     if (rc == 0 && s->stack.nframes == 0 && hold->tid == s->pid && s->main_ran && s->end_mark &&
@@ -375,17 +340,7 @@ static int walk_thread(struct sampler *s, uint64_t tstate, const struct task_sta
         rc = -EAGAIN;
     if (rc == 0 || rc == -E2BIG || st->state != 'R' || s->teardown)
         return rc;
-    pid_t tid = hold->tid;
-    *released_ns += threadstop_release(hold);
-    struct timespec pause = {.tv_nsec = SAMPLER_REHOLD_PAUSE_NS};
-    nanosleep(&pause, NULL);
-    if (threadstop_hold(tid, hold) < 0)
-        return rc;
-    s->walk_stats.reheld++;
-    rc = walk_fresh(s, tstate, 1, &s->stack);
-    if (rc < 0 && rc != -E2BIG)
-        s->walk_stats.reheld_failed++;
-    return rc;
+    return stackread_rehold(&s->reader, tstate, rc, hold, released_ns, &s->stack);
 }
 
 /* Observes a thread now: its stack, where a held (running) thread is, what
