@@ -72,6 +72,20 @@ void rmem_proc_invalidate(struct rmem_proc *proc);
 /* The struct rmem reading through proc (which must outlive it). */
 struct rmem rmem_proc_ops(struct rmem_proc *proc);
 
+/* Reading ahead. A walk of one thread uses much the same pages at every
+ * sample: the thread state, the frames near the top of its stack. Read
+ * one by one they cost a system call each; read together (prefetch) one.
+ * rmem_proc_trace starts noting the pages reads use (at most
+ * RMEM_TRACE_MAX; a forget ends it: what a check reads afresh is read
+ * afresh again next time), rmem_proc_traced hands them out and stops.
+ * rmem_proc_prefetch reads such a list into the cache in one system call,
+ * after an invalidate; pages that cannot be read are left to be read on
+ * demand. */
+#define RMEM_TRACE_MAX 32
+void rmem_proc_trace(struct rmem_proc *proc);
+size_t rmem_proc_traced(struct rmem_proc *proc, uint64_t *pages, size_t max);
+void rmem_proc_prefetch(struct rmem_proc *proc, const uint64_t *pages, size_t n);
+
 /* Reads that reached the kernel, for benchmarks. */
 uint64_t rmem_proc_syscalls(const struct rmem_proc *proc);
 

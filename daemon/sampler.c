@@ -79,6 +79,7 @@ struct thread_track {
     enum cpu_source source;      /* where cpu_ns comes from */
     int clock_fd;                /* its exact clock (cpuclock.h), -1 none */
     struct task_files files;     /* its /proc files, kept open */
+    struct stackread_pages pages; /* what its last walk read */
     int waiting_skips;           /* ticks in a row skipped: waiting for a CPU */
 };
 
@@ -92,6 +93,7 @@ struct sampler {
     struct thread_track *tracks;
     size_t ntracks, cap;
     struct task_dir task_dir; /* /proc/PID/task, kept open */
+    struct stackread_pages list_pages; /* what the last thread listing read */
     uint64_t ticks, errors;
     struct stackread reader;
     int main_ran;         /* the main thread has run a module's code */
@@ -330,9 +332,10 @@ static uint32_t stack_unplaced(struct sampler *s, uint32_t tid, int walk_rc, int
  * interpreter shuts down: its memory is being freed. The time a released
  * hold kept the thread stopped goes to *released_ns. */
 static int walk_thread(struct sampler *s, uint64_t tstate, const struct task_stat *st,
-                       struct thread_hold *hold, uint64_t *released_ns)
+                       struct thread_hold *hold, struct stackread_pages *pages,
+                       uint64_t *released_ns)
 {
-    int rc = stackread_walk(&s->reader, tstate, hold->held, &s->stack);
+    int rc = stackread_walk(&s->reader, tstate, hold->held, pages, &s->stack);
     /* The script runs under the bootstrap, so while it has not ended its
      * main thread always has frames: none read is a torn read. */
     if (rc == 0 && s->stack.nframes == 0 && hold->tid == s->pid && s->main_ran && s->end_mark &&
@@ -340,7 +343,7 @@ static int walk_thread(struct sampler *s, uint64_t tstate, const struct task_sta
         rc = -EAGAIN;
     if (rc == 0 || rc == -E2BIG || st->state != 'R' || s->teardown)
         return rc;
-    return stackread_rehold(&s->reader, tstate, rc, hold, released_ns, &s->stack);
+    return stackread_rehold(&s->reader, tstate, rc, hold, released_ns, pages, &s->stack);
 }
 
 /* Observes a thread now: its stack, where a held (running) thread is, what
@@ -348,11 +351,12 @@ static int walk_thread(struct sampler *s, uint64_t tstate, const struct task_sta
  * not; a stack that could not be read is sent as no stack at all. */
 static uint32_t observe_thread(struct sampler *s, const struct pywalk_thread *py,
                                const struct task_stat *st, struct thread_hold *hold,
-                               struct thread_observation *now, uint64_t *released_ns)
+                               struct thread_track *t, struct thread_observation *now,
+                               uint64_t *released_ns)
 {
     *now = (struct thread_observation){.valid = 1, .running = st->state == 'R',
                                        .cpu_kind = SAMPLE_PYTHON, .off_kind = SAMPLE_IDLE};
-    int rc = walk_thread(s, py->tstate, st, hold, released_ns);
+    int rc = walk_thread(s, py->tstate, st, hold, &t->pages, released_ns);
     uint64_t pc, sp;
     if (hold->held && threadstop_regs(hold, &pc, &sp) == 0 &&
         oncpu_classify(s->oncpu, hold, pc) == ONCPU_NATIVE)
@@ -424,15 +428,19 @@ static void interval_of(struct thread_track *t, const struct task_stat *st, uint
     t->when_ns = now_ns;
 }
 
+/* The thread states, read with the pages the previous listing used read
+ * ahead (see stackread_pages). */
 static int list_python_threads(struct sampler *s, int ntids)
 {
+    rmem_proc_prefetch(s->mem, s->list_pages.page, s->list_pages.n);
+    rmem_proc_trace(s->mem);
     int n = pywalk_threads(s->walk, s->pythreads, PYWALK_MAX_THREADS);
+    if (n >= 0)
+        pywalk_resolve_tids(s->walk, s->pythreads, n, s->tids, ntids);
+    s->list_pages.n = rmem_proc_traced(s->mem, s->list_pages.page, RMEM_TRACE_MAX);
     if (n <= 0 && s->main_ran && (!s->end_mark || script_over(s, 0)))
         s->teardown = 1; /* the thread states are gone */
-    if (n < 0)
-        return 0; /* not initialised yet, or torn: this tick sees no stacks */
-    pywalk_resolve_tids(s->walk, s->pythreads, n, s->tids, ntids);
-    return n;
+    return n < 0 ? 0 : n; /* not initialised yet, or torn: this tick sees no stacks */
 }
 
 struct tick_state {
@@ -641,7 +649,7 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
         interval_of(t, &st, now_ns, &time);
         time.alone = tick->lone;
         struct thread_observation now;
-        uint32_t unplaced = observe_thread(s, py, &st, &hold, &now, &released_ns);
+        uint32_t unplaced = observe_thread(s, py, &st, &hold, t, &now, &released_ns);
         if (hold.held)
             remember_hold(t, &s->stack, &now, now_ns);
         else
