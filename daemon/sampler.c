@@ -42,6 +42,10 @@
  * system call. Such an observation is skipped and the interval carried to
  * a tick that finds the thread on CPU, at most this many ticks in a row. */
 #define SAMPLER_MAX_WAITING_SKIPS 8
+/* How far a thread's CPU time may fall short of the wall time since its
+ * previous tick for it to count as having run through (see ran_through):
+ * about the time one read of its /proc files takes. */
+#define SAMPLER_RAN_THROUGH_NS 10000u
 /* Ticks in a row the main thread must show no Python frame, after it has
  * shown some, for the interpreter to count as shutting down: a single
  * empty read can be a frame being pushed. */
@@ -499,20 +503,41 @@ static int wants_hold(const struct sampler *s, const struct thread_track *t,
     return !tick->lone || now_ns - t->last_hold_ns >= SAMPLER_HOLD_GAP_NS;
 }
 
+/* Whether a thread's exact clock, read as cpu_ns at read_ns, ran through
+ * the whole interval since its previous tick: its CPU time plus the time
+ * we kept it stopped falls short of the wall time by at most
+ * SAMPLER_RAN_THROUGH_NS. A thread that waits for a CPU now stopped
+ * running when that wait began, so it fails this unless the wait began
+ * within that much of the read: the same window as the two readings of
+ * on_cpu_now, which lie that far apart. */
+static int ran_through(const struct thread_track *t, uint64_t cpu_ns, uint64_t read_ns)
+{
+    if (t->source != CPU_EXACT || cpu_ns < t->cpu_ns || read_ns < t->when_ns)
+        return 0;
+    return cpu_ns - t->cpu_ns + t->held_ns + SAMPLER_RAN_THROUGH_NS >= read_ns - t->when_ns;
+}
+
 /* Whether a thread that reads as runnable is on a CPU now, or waits for
  * one: its exact clock moves across a short read of /proc, or it does
- * not. Without an exact clock there is no telling: on CPU. The clock's
- * second reading goes to *exact_ns (0: none): reading a running thread's
- * counter interrupts its CPU, so it is not read a third time. */
-static int on_cpu_now(struct sampler *s, struct thread_track *t, struct task_stat *st,
+ * not. Without an exact clock there is no telling: on CPU. Reading a
+ * running thread's counter interrupts its CPU (an IPI, the largest cost
+ * of a tick): one that ran through the interval (ran_through) is on CPU
+ * without a second reading, and the last reading goes to *exact_ns (0:
+ * none), so that the clock is not read again for its CPU time. */
+static int on_cpu_now(struct sampler *s, struct thread_track *t, int is_new, struct task_stat *st,
                       uint64_t *exact_ns)
 {
     uint64_t before, after;
     *exact_ns = 0;
     if (t->clock_fd < 0 || cpuclock_read(t->clock_fd, &before) < 0)
         return taskstat_read_kept(s->pid, t->tid, &t->files, st) == 0 ? 1 : -ESRCH;
+    uint64_t read_ns = clock_monotonic_ns();
     if (taskstat_read_kept(s->pid, t->tid, &t->files, st) < 0)
         return -ESRCH;
+    if (st->state != 'R' || (!is_new && ran_through(t, before, read_ns))) {
+        *exact_ns = before;
+        return st->state == 'R';
+    }
     if (cpuclock_read(t->clock_fd, &after) < 0)
         return 1;
     *exact_ns = after;
@@ -529,7 +554,7 @@ static int read_thread(struct sampler *s, struct thread_track *t, int is_new, in
 {
     hold->tid = (pid_t)t->tid;
     uint64_t exact_ns;
-    int on_cpu = on_cpu_now(s, t, st, &exact_ns);
+    int on_cpu = on_cpu_now(s, t, is_new, st, &exact_ns);
     if (on_cpu < 0)
         return -ESRCH;
     /* Only between two running observations: one that finds a thread woken
