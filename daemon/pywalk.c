@@ -25,6 +25,9 @@
 
 #define PYWALK_MAX_INTERPS 64
 
+/* Spans of a recheck read in one go (see recheck_plan). */
+#define PYWALK_RECHECK_SPANS 3
+
 /* Addresses seen during one walk, for cycle checks: an open-addressing set
  * reset by bumping a generation rather than clearing it. Larger than every
  * bound above (steps, threads plus interpreters) so it never fills. */
@@ -466,37 +469,46 @@ static int top_units_span(struct pywalk *walk, uint32_t n, struct rmem_span *spa
     return 1;
 }
 
-/* Reads the pending frames' code object headers, then the innermost
- * instruction, in one rmem_readv. Returns how many header slots were read
- * (those after an unreadable one are read one by one by pycode_lookup). */
-static uint32_t read_headers(struct pywalk *walk, uint32_t n)
+/* Reads nlead spans of the caller's, then the pending frames' code object
+ * headers, then the innermost instruction, in one rmem_readv. Returns how
+ * many header slots were read (those after an unreadable one are read one
+ * by one by pycode_lookup); *lead_got says how many lead spans were, or
+ * the error when not even the first was. */
+static uint32_t read_headers(struct pywalk *walk, uint32_t n, const struct rmem_span *lead,
+                             uint32_t nlead, int *lead_got)
 {
-    struct rmem_span spans[PYWALK_MAX_DEPTH + 1];
-    uint32_t slots = assign_headers(walk, n), nspans = 0;
+    struct rmem_span spans[PYWALK_RECHECK_SPANS + PYWALK_MAX_DEPTH + 1];
+    uint32_t slots = assign_headers(walk, n), nspans = nlead;
 
+    memcpy(spans, lead, nlead * sizeof(*spans));
     walk->top_units_read = 0;
     for (uint32_t i = 0; i < n; i++) {
-        if (walk->pending[i].header != nspans)
+        if (walk->pending[i].header != nspans - nlead)
             continue;
-        spans[nspans] = (struct rmem_span){.addr = walk->pending[i].code,
-                                           .buf = walk->headers + nspans * walk->header_len,
-                                           .len = walk->header_len};
+        spans[nspans] = (struct rmem_span){
+            .addr = walk->pending[i].code,
+            .buf = walk->headers + (nspans - nlead) * walk->header_len,
+            .len = walk->header_len};
         nspans++;
     }
     int units = top_units_span(walk, n, &spans[nspans]);
-    if (nspans + (uint32_t)units == 0)
+    int got = nspans + (uint32_t)units ? rmem_readv(&walk->mem, spans, nspans + (uint32_t)units)
+                                       : 0;
+    *lead_got = got < 0 || (uint32_t)got < nlead ? got : (int)nlead;
+    if (got < 0 || (uint32_t)got <= nlead)
         return 0;
-    int got = rmem_readv(&walk->mem, spans, nspans + (uint32_t)units);
-    if (got < 0)
-        return 0;
-    walk->top_units_read = units && (uint32_t)got == slots + 1;
-    return (uint32_t)got < slots ? (uint32_t)got : slots;
+    uint32_t headers = (uint32_t)got - nlead;
+    walk->top_units_read = units && headers == slots + 1;
+    return headers < slots ? headers : slots;
 }
 
-/* Phase two: code objects (cached, checked at every use) and lines. */
-static int resolve_chain(struct pywalk *walk, struct pywalk_stack *out, uint32_t n)
+/* Phase two: code objects (cached, checked at every use) and lines, from
+ * the headers read already (headers >= 0, see read_headers) or now. */
+static int resolve_chain(struct pywalk *walk, struct pywalk_stack *out, uint32_t n, int headers_read)
 {
-    uint32_t headers = read_headers(walk, n);
+    int unused;
+    uint32_t headers = headers_read >= 0 ? (uint32_t)headers_read
+                                         : read_headers(walk, n, NULL, 0, &unused);
     for (uint32_t i = 0; i < n; i++) {
         const struct pycode *code;
         const struct pending_frame *p = &walk->pending[i];
@@ -555,6 +567,84 @@ static uint8_t instruction_kind(struct pywalk *walk, uint64_t code, int64_t offs
     return PYOP_UNKNOWN;
 }
 
+/* The code and caller fields of a frame copied into buf. */
+static void frame_links(const struct pywalk *walk, const uint8_t *buf, uint64_t *code,
+                        uint64_t *previous)
+{
+    const struct py_offsets *off = walk->off;
+    if (walk->family == &family_frame_object) {
+        *code = get_u64(buf, off->frame_object.code);
+        *previous = get_u64(buf, off->frame_object.back);
+    } else {
+        *code = get_u64(buf, off->iframe.code) & walk->executable_mask;
+        *previous = get_u64(buf, off->iframe.previous);
+    }
+}
+
+/* pywalk_recheck's reads, from where the walk found its newest frame:
+ * (3.11/3.12: the thread state's cframe pointer, then) that pointer, then
+ * the frame. */
+struct recheck_read {
+    uint8_t frame[PYWALK_SPAN_MAX];
+    uint64_t cframe, newest;
+    struct rmem_span spans[PYWALK_RECHECK_SPANS];
+    int n, via_cframe;
+};
+
+static void recheck_plan(const struct pywalk *walk, uint64_t tstate,
+                         const struct pywalk_stack *stack, struct recheck_read *r)
+{
+    r->n = 0;
+    r->cframe = r->newest = 0;
+    r->via_cframe = walk->family == &family_interp_frame;
+    if (r->via_cframe)
+        r->spans[r->n++] =
+            (struct rmem_span){tstate + (uint64_t)walk->off->thread.cframe, &r->cframe, 8};
+    r->spans[r->n++] = (struct rmem_span){stack->newest_at, &r->newest, 8};
+    r->spans[r->n++] = (struct rmem_span){stack->newest, r->frame, walk->frame_len};
+}
+
+/* The recheck's verdict once got of its spans were read. A span after one
+ * that moved may read freed memory: what moved is judged first. */
+static int recheck_judge(const struct pywalk *walk, const struct pywalk_stack *stack,
+                         const struct recheck_read *r, int got)
+{
+    uint64_t code, previous;
+    if (got < 0)
+        return got;
+    if (r->via_cframe && r->cframe + (uint64_t)walk->off->cframe.current_frame != stack->newest_at)
+        return -EAGAIN;
+    if (got < r->n - 1)
+        return -EFAULT;
+    if (r->newest != stack->newest)
+        return -EAGAIN;
+    if (got < r->n)
+        return -EFAULT;
+    frame_links(walk, r->frame, &code, &previous);
+    return code == stack->newest_code && previous == stack->newest_previous ? 0 : -EAGAIN;
+}
+
+static int recheck_at_once(struct pywalk *walk, uint64_t tstate, const struct pywalk_stack *stack)
+{
+    struct recheck_read r;
+    recheck_plan(walk, tstate, stack, &r);
+    return recheck_judge(walk, stack, &r, rmem_readv(&walk->mem, r.spans, (size_t)r.n));
+}
+
+/* The recheck of a checked walk, with the code object headers phase two
+ * needs read in the same system call (*headers: how many, -1 none read). */
+static int recheck_with_headers(struct pywalk *walk, uint64_t tstate,
+                                const struct pywalk_stack *stack, uint32_t n, int *headers)
+{
+    struct recheck_read r;
+    int got;
+    if (!stack->newest || !stack->newest_at)
+        return pywalk_recheck(walk, tstate, stack);
+    recheck_plan(walk, tstate, stack, &r);
+    *headers = (int)read_headers(walk, n, r.spans, (uint32_t)r.n, &got);
+    return recheck_judge(walk, stack, &r, got);
+}
+
 static int walk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out, int checked)
 {
     uint32_t n = 0;
@@ -563,15 +653,15 @@ static int walk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack 
     out->truncated = 0;
     out->top_op = PYOP_UNKNOWN;
     out->newest = out->newest_code = out->newest_previous = out->newest_at = 0;
-    int rc = read_chain(walk, tstate, out, &n);
+    int rc = read_chain(walk, tstate, out, &n), headers = -1;
     if (rc == 0 && checked) {
         rmem_forget(&walk->mem);
-        rc = pywalk_recheck(walk, tstate, out);
+        rc = recheck_with_headers(walk, tstate, out, n, &headers);
     }
     /* A chain that moved while it was read is no stack at all; one that
      * ends in unreadable memory keeps the frames read before. */
     if (rc != -EAGAIN) {
-        int resolved = resolve_chain(walk, out, n);
+        int resolved = resolve_chain(walk, out, n, headers);
         if (rc == 0)
             rc = resolved;
     }
@@ -590,50 +680,6 @@ int pywalk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out)
 int pywalk_stack_checked(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out)
 {
     return walk_stack(walk, tstate, out, 1);
-}
-
-/* The code and caller fields of a frame copied into buf. */
-static void frame_links(const struct pywalk *walk, const uint8_t *buf, uint64_t *code,
-                        uint64_t *previous)
-{
-    const struct py_offsets *off = walk->off;
-    if (walk->family == &family_frame_object) {
-        *code = get_u64(buf, off->frame_object.code);
-        *previous = get_u64(buf, off->frame_object.back);
-    } else {
-        *code = get_u64(buf, off->iframe.code) & walk->executable_mask;
-        *previous = get_u64(buf, off->iframe.previous);
-    }
-}
-
-/* pywalk_recheck in one rmem_readv, from where the walk found its newest
- * frame: (3.11/3.12: the thread state's cframe pointer, then) that
- * pointer, then the frame. A span after one that moved may read freed
- * memory: what moved is judged first. */
-static int recheck_at_once(struct pywalk *walk, uint64_t tstate, const struct pywalk_stack *stack)
-{
-    uint8_t buf[PYWALK_SPAN_MAX];
-    uint64_t cframe = 0, newest = 0, code, previous;
-    struct rmem_span spans[3];
-    int n = 0, via_cframe = walk->family == &family_interp_frame;
-
-    if (via_cframe)
-        spans[n++] = (struct rmem_span){tstate + (uint64_t)walk->off->thread.cframe, &cframe, 8};
-    spans[n++] = (struct rmem_span){stack->newest_at, &newest, 8};
-    spans[n++] = (struct rmem_span){stack->newest, buf, walk->frame_len};
-    int got = rmem_readv(&walk->mem, spans, (size_t)n);
-    if (got < 0)
-        return got;
-    if (via_cframe && cframe + (uint64_t)walk->off->cframe.current_frame != stack->newest_at)
-        return -EAGAIN;
-    if (got < n - 1)
-        return -EFAULT;
-    if (newest != stack->newest)
-        return -EAGAIN;
-    if (got < n)
-        return -EFAULT;
-    frame_links(walk, buf, &code, &previous);
-    return code == stack->newest_code && previous == stack->newest_previous ? 0 : -EAGAIN;
 }
 
 int pywalk_recheck(struct pywalk *walk, uint64_t tstate, const struct pywalk_stack *stack)
