@@ -44,7 +44,8 @@
 #define SAMPLER_MAX_WAITING_SKIPS 8
 /* How far a thread's CPU time may fall short of the wall time since its
  * previous tick for it to count as having run through (see ran_through):
- * about the time one read of its /proc files takes. */
+ * about the time one read of its /proc files takes, the span of the two
+ * counter readings that tell whether it is on CPU otherwise. */
 #define SAMPLER_RAN_THROUGH_NS 10000u
 /* Ticks in a row the main thread must show no Python frame, after it has
  * shown some, for the interpreter to count as shutting down: a single
@@ -85,6 +86,7 @@ struct thread_track {
     struct task_files files;     /* its /proc files, kept open */
     struct stackread_pages pages; /* what its last walk read */
     int waiting_skips;           /* ticks in a row skipped: waiting for a CPU */
+    int last_cpu;                /* the CPU /proc last said it ran on */
 };
 
 struct sampler {
@@ -517,26 +519,51 @@ static int ran_through(const struct thread_track *t, uint64_t cpu_ns, uint64_t r
     return cpu_ns - t->cpu_ns + t->held_ns + SAMPLER_RAN_THROUGH_NS >= read_ns - t->when_ns;
 }
 
+/* A thread's state and clocks from /proc; the CPU it ran on is kept. */
+static int read_proc(struct sampler *s, struct thread_track *t, struct task_stat *st)
+{
+    int rc = taskstat_read_kept(s->pid, t->tid, &t->files, st);
+    if (rc == 0)
+        t->last_cpu = st->cpu;
+    return rc;
+}
+
+/* What /proc would say of a thread that ran through the interval (see
+ * ran_through): running; on the CPU it last ran on (it was not switched
+ * out, so it did not move); no wait for a CPU to speak of. Its kernel-mode
+ * time, counted in 10 ms steps anyway, comes with its next read of /proc,
+ * at the latest after its next hold. */
+static void still_running(const struct thread_track *t, struct task_stat *st)
+{
+    *st = (struct task_stat){.state = 'R', .cpu_ns = t->cpu_ns, .runq_ns = t->runq_ns,
+                             .kernel_ns = t->kernel_ns, .cpu = t->last_cpu};
+}
+
 /* Whether a thread that reads as runnable is on a CPU now, or waits for
  * one: its exact clock moves across a short read of /proc, or it does
  * not. Without an exact clock there is no telling: on CPU. Reading a
  * running thread's counter interrupts its CPU (an IPI, the largest cost
  * of a tick): one that ran through the interval (ran_through) is on CPU
- * without a second reading, and the last reading goes to *exact_ns (0:
- * none), so that the clock is not read again for its CPU time. */
+ * without a second reading, nor a read of /proc, and the last reading
+ * goes to *exact_ns (0: none), so that the clock is not read again for
+ * its CPU time. */
 static int on_cpu_now(struct sampler *s, struct thread_track *t, int is_new, struct task_stat *st,
                       uint64_t *exact_ns)
 {
     uint64_t before, after;
     *exact_ns = 0;
     if (t->clock_fd < 0 || cpuclock_read(t->clock_fd, &before) < 0)
-        return taskstat_read_kept(s->pid, t->tid, &t->files, st) == 0 ? 1 : -ESRCH;
-    uint64_t read_ns = clock_monotonic_ns();
-    if (taskstat_read_kept(s->pid, t->tid, &t->files, st) < 0)
-        return -ESRCH;
-    if (st->state != 'R' || (!is_new && ran_through(t, before, read_ns))) {
+        return read_proc(s, t, st) == 0 ? 1 : -ESRCH;
+    if (!is_new && ran_through(t, before, clock_monotonic_ns())) {
+        still_running(t, st);
         *exact_ns = before;
-        return st->state == 'R';
+        return 1;
+    }
+    if (read_proc(s, t, st) < 0)
+        return -ESRCH;
+    if (st->state != 'R') {
+        *exact_ns = before;
+        return 0;
     }
     if (cpuclock_read(t->clock_fd, &after) < 0)
         return 1;
@@ -571,7 +598,7 @@ static int read_thread(struct sampler *s, struct thread_track *t, int is_new, in
     if (hold_it && st->state == 'R' && threadstop_hold((pid_t)t->tid, hold) == 0) {
         struct task_stat stopped;
         exact_ns = 0; /* it ran until the stop */
-        if (taskstat_read_kept(s->pid, t->tid, &t->files, &stopped) == 0) {
+        if (read_proc(s, t, &stopped) == 0) {
             *st = stopped;
             st->state = 'R'; /* it reads as stopped now, by us */
         }
