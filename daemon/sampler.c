@@ -26,6 +26,10 @@
 #include "symbols/pyopcodes.h"
 
 #define SAMPLER_MAX_TASKS 4096
+/* Up to this many threads, each thread's /proc files stay open between
+ * ticks (opening costs more than reading); beyond, two descriptors per
+ * thread on top of its clock's would crowd the daemon's limit. */
+#define SAMPLER_KEPT_THREADS 256
 /* Stopping a thread costs it about 100-150 us here (mostly the IPI and the
  * context switch). With exact CPU clocks (cpuclock.h) a stop only reads a
  * running thread's PC, to tell extension code from the interpreter: the
@@ -106,6 +110,7 @@ struct sampler {
     int main_empty_ticks; /* ticks in a row it has shown none since */
     int teardown;         /* the interpreter is shutting down */
     int exited;           /* the process has exited */
+    int keep_files;       /* threads' /proc files stay open (SAMPLER_KEPT_THREADS) */
     const char *end_mark; /* the script's end mark (endmark.h), NULL none */
     uid_t end_mark_owner;
     int script_ended;     /* the end mark is there */
@@ -519,10 +524,14 @@ static int ran_through(const struct thread_track *t, uint64_t cpu_ns, uint64_t r
     return cpu_ns - t->cpu_ns + t->held_ns + SAMPLER_RAN_THROUGH_NS >= read_ns - t->when_ns;
 }
 
-/* A thread's state and clocks from /proc; the CPU it ran on is kept. */
+/* A thread's state and clocks from /proc; the CPU it ran on is kept. Its
+ * files stay open between ticks unless the process has many threads. */
 static int read_proc(struct sampler *s, struct thread_track *t, struct task_stat *st)
 {
-    int rc = taskstat_read_kept(s->pid, t->tid, &t->files, st);
+    if (!s->keep_files)
+        taskstat_files_close(&t->files);
+    int rc = s->keep_files ? taskstat_read_kept(s->pid, t->tid, &t->files, st)
+                           : taskstat_read(s->pid, t->tid, st);
     if (rc == 0)
         t->last_cpu = st->cpu;
     return rc;
@@ -552,15 +561,18 @@ static int on_cpu_now(struct sampler *s, struct thread_track *t, int is_new, str
 {
     uint64_t before, after;
     *exact_ns = 0;
-    if (t->clock_fd < 0 || cpuclock_read(t->clock_fd, &before) < 0)
-        return read_proc(s, t, st) == 0 ? 1 : -ESRCH;
+    if (t->clock_fd < 0 || cpuclock_read(t->clock_fd, &before) < 0) {
+        int rc = read_proc(s, t, st);
+        return rc < 0 ? rc : 1;
+    }
     if (!is_new && ran_through(t, before, clock_monotonic_ns())) {
         still_running(t, st);
         *exact_ns = before;
         return 1;
     }
-    if (read_proc(s, t, st) < 0)
-        return -ESRCH;
+    int rc = read_proc(s, t, st);
+    if (rc < 0)
+        return rc;
     if (st->state != 'R') {
         *exact_ns = before;
         return 0;
@@ -574,7 +586,8 @@ static int on_cpu_now(struct sampler *s, struct thread_track *t, int is_new, str
 /* Reads a thread's state and clocks, holding a running Python thread still
  * when hold_it says so. Its CPU time comes from its exact clock, else the
  * process clock (a lone thread), else schedstat (exact once it is
- * stopped); *source says which. */
+ * stopped); *source says which. Returns 0, -EAGAIN when it waits for a
+ * CPU (not sampled this tick), or a negative errno code (-ESRCH: gone). */
 static int read_thread(struct sampler *s, struct thread_track *t, int is_new, int hold_it,
                        int lone, struct task_stat *st, struct thread_hold *hold,
                        enum cpu_source *source, uint64_t *when_ns)
@@ -583,7 +596,7 @@ static int read_thread(struct sampler *s, struct thread_track *t, int is_new, in
     uint64_t exact_ns;
     int on_cpu = on_cpu_now(s, t, is_new, st, &exact_ns);
     if (on_cpu < 0)
-        return -ESRCH;
+        return on_cpu == -EAGAIN ? -EIO : on_cpu; /* -EAGAIN: waiting, below */
     /* Only between two running observations: one that finds a thread woken
      * from a wait (its previous one blocked) is where its wait ended, and
      * tells the wait from its run (attribute_interval). */
@@ -674,10 +687,10 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
     }
     /* The main thread reads as a zombie, or not at all, once the process
      * has exited (the process's own stat shows the main thread's state). */
-    if (tid == (uint32_t)s->pid && (read < 0 || st.state == 'Z'))
+    if (tid == (uint32_t)s->pid && (read == -ESRCH || (read == 0 && st.state == 'Z')))
         s->exited = 1;
     if (read < 0)
-        return 0; /* exited since the listing */
+        return 0; /* exited since the listing, or unreadable this tick */
     if (!is_new)
         keep_clock_consistent(t, source, &st);
     else
@@ -741,6 +754,7 @@ int sampler_tick(struct sampler *s, uint64_t now_ns, sampler_emit_fn emit, void 
     if (ntids <= 0)
         return -ESRCH;
     s->ticks++;
+    s->keep_files = ntids <= SAMPLER_KEPT_THREADS;
     main_thread_first(s, ntids);
     struct tick_state tick = {.npy = list_python_threads(s, ntids), .lone = ntids == 1};
     int rc = 0;
