@@ -1,27 +1,26 @@
 /* A sampling tick (see sampler.h). Time comes from each thread's CPU clock
- * (schedstat), not from counting samples: a thread that ran 3 ms of a 10 ms
- * interval gets 3 ms of CPU time; the rest is system or idle time,
- * according to what the thread is blocked in now. */
+ * (threadclock.h), not from counting samples: a thread that ran 3 ms of a
+ * 10 ms interval gets 3 ms of CPU time; the rest is system or idle time,
+ * according to what the thread is blocked in now. Its stack is read by
+ * stackread.h. */
 #include "daemon/sampler.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "common/buf.h"
 #include "common/clock.h"
 #include "common/proto.h"
 #include "daemon/codemap.h"
-#include "daemon/cpuclock.h"
 #include "daemon/endmark.h"
 #include "daemon/oncpu.h"
 #include "daemon/placement.h"
 #include "daemon/rmem.h"
 #include "daemon/stackread.h"
 #include "daemon/taskstat.h"
+#include "daemon/threadclock.h"
 #include "daemon/threadstop.h"
 #include "symbols/pyopcodes.h"
 
@@ -46,51 +45,23 @@
  * system call. Such an observation is skipped and the interval carried to
  * a tick that finds the thread on CPU, at most this many ticks in a row. */
 #define SAMPLER_MAX_WAITING_SKIPS 8
-/* How far a thread's CPU time may fall short of the wall time since its
- * previous tick for it to count as having run through (see ran_through):
- * about the time one read of its /proc files takes, the span of the two
- * counter readings that tell whether it is on CPU otherwise. */
-#define SAMPLER_RAN_THROUGH_NS 10000u
 /* Ticks in a row the main thread must show no Python frame, after it has
  * shown some, for the interpreter to count as shutting down: a single
  * empty read can be a frame being pushed. */
 #define SAMPLER_TEARDOWN_TICKS 2
-/* The kernel's CPUCLOCK_SCHED clock of a whole process (clock_getcpuclockid
- * works for pids too, but this avoids a glibc call per tick). */
-#define SAMPLER_PROCESS_CLOCK(pid) ((clockid_t)(((unsigned)~(pid) << 3) | 2u))
-
-/* Where a thread's CPU time comes from. Only the first is exact at every
- * tick; without it (perf counters refused) a running thread is stopped to
- * bring its clock up to date, or, alone in its process, read through the
- * process clock. */
-enum cpu_source {
-    CPU_EXACT = 0,      /* its perf task-clock counter */
-    CPU_PROCESS = 1,    /* the process CPU clock (a one-thread process) */
-    CPU_SCHEDSTAT = 2,  /* /proc/.../schedstat, exact while it is stopped */
-};
-
 /* What the previous tick saw of one thread. */
 struct thread_track {
     uint32_t tid;
-    uint64_t cpu_ns, runq_ns, when_ns;
-    /* The kernel-mode clock as last read, and the kernel time it reported
-     * that no interval has absorbed yet: it moves in 10 ms steps, so an
-     * interval's kernel part is taken from this debt, at most its CPU. */
-    uint64_t kernel_ns, kernel_debt_ns;
+    struct thread_clock clock; /* its clocks as of that tick */
     uint64_t seen_tick;
     struct thread_observation seen;
     struct pywalk_stack *stack; /* the stack it was seen in; NULL until needed */
     uint32_t unplaced;          /* and why it had none (PROTO_UNPLACED_*) */
-    uint64_t held_ns; /* how long we stopped it at its last sample */
     uint64_t last_hold_ns; /* when we last held it */
     struct pywalk_frame held_at; /* innermost frame at that hold */
     int held_kind;               /* and where its CPU time was then */
-    enum cpu_source source;      /* where cpu_ns comes from */
-    int clock_fd;                /* its exact clock (cpuclock.h), -1 none */
-    struct task_files files;     /* its /proc files, kept open */
     struct stackread_pages pages; /* what its last walk read */
     int waiting_skips;           /* ticks in a row skipped: waiting for a CPU */
-    int last_cpu;                /* the CPU /proc last said it ran on */
 };
 
 struct sampler {
@@ -110,11 +81,10 @@ struct sampler {
     int main_empty_ticks; /* ticks in a row it has shown none since */
     int teardown;         /* the interpreter is shutting down */
     int exited;           /* the process has exited */
-    int keep_files;       /* threads' /proc files stay open (SAMPLER_KEPT_THREADS) */
     const char *end_mark; /* the script's end mark (endmark.h), NULL none */
     uid_t end_mark_owner;
     int script_ended;     /* the end mark is there */
-    int exact_clocks;     /* perf task-clock counters: 0 untried, 1 yes, -1 refused */
+    struct clock_env clocks; /* what the threads' clocks share */
     struct placement placement; /* this thread kept off the target's CPUs */
     int running_cpus[SAMPLER_MAX_TASKS]; /* where this tick found them running */
     int nrunning;
@@ -126,27 +96,10 @@ struct sampler {
     struct pywalk_stack main_stack; /* the main thread's, for native helpers */
 };
 
-/* A new thread's exact CPU clock, or -1. The first refusal (perf counters
- * not allowed for this user) stops further tries for the session. */
-static int open_exact_clock(struct sampler *s, uint32_t tid)
-{
-    if (s->exact_clocks < 0)
-        return -1;
-    int fd = cpuclock_open((pid_t)tid);
-    if (fd >= 0)
-        s->exact_clocks = 1;
-    else if (fd != -ESRCH && s->exact_clocks == 0)
-        s->exact_clocks = -1;
-    return fd;
-}
-
 /* Closes what a track keeps open. */
 static void close_track(struct thread_track *t)
 {
-    if (t->clock_fd >= 0)
-        close(t->clock_fd);
-    t->clock_fd = -1;
-    taskstat_files_close(&t->files);
+    threadclock_close(&t->clock);
     free(t->stack);
     t->stack = NULL;
 }
@@ -157,6 +110,7 @@ struct sampler *sampler_new(pid_t pid, const struct py_target *target)
     if (!s)
         return NULL;
     s->pid = pid;
+    s->clocks.pid = pid;
     s->mem = rmem_proc_new(pid);
     if (s->mem)
         s->ops = rmem_proc_ops(s->mem);
@@ -247,8 +201,7 @@ static struct thread_track *track_of(struct sampler *s, uint32_t tid, int *is_ne
     struct thread_track *t = &s->tracks[s->ntracks++];
     memset(t, 0, sizeof(*t));
     t->tid = tid;
-    t->files = (struct task_files)TASK_FILES_INIT;
-    t->clock_fd = open_exact_clock(s, tid);
+    threadclock_init(&s->clocks, &t->clock, tid);
     return t;
 }
 
@@ -413,32 +366,6 @@ static int emit_split(struct sampler *s, struct thread_track *t, const struct in
     return rc;
 }
 
-/* The interval since the thread's previous tick, split by the thread's
- * clocks. Time the sampler itself kept the thread stopped is nobody's. */
-static void interval_of(struct thread_track *t, const struct task_stat *st, uint64_t now_ns,
-                        struct interval_time *out)
-{
-    uint64_t wall = now_ns > t->when_ns ? now_ns - t->when_ns : 0;
-    uint64_t run = st->cpu_ns > t->cpu_ns ? st->cpu_ns - t->cpu_ns : 0;
-    uint64_t wait = st->runq_ns > t->runq_ns ? st->runq_ns - t->runq_ns : 0;
-    /* No clamp to the wall time: the two clocks are read a moment apart,
-     * and an interval that reads long is followed by one that reads short.
-     * Clamping would drop CPU time whenever the daemon itself is preempted
-     * between the reads; CPU time is what the shares are made of. */
-    out->cpu = run;
-    uint64_t rest = wall > run ? wall - run : 0;
-    out->runq = wait < rest ? wait : rest;
-    rest -= out->runq;
-    out->off = rest > t->held_ns ? rest - t->held_ns : 0;
-    t->kernel_debt_ns += st->kernel_ns > t->kernel_ns ? st->kernel_ns - t->kernel_ns : 0;
-    out->kernel = t->kernel_debt_ns < run ? t->kernel_debt_ns : run;
-    t->kernel_debt_ns -= out->kernel;
-    t->kernel_ns = st->kernel_ns;
-    t->cpu_ns = st->cpu_ns;
-    t->runq_ns = st->runq_ns;
-    t->when_ns = now_ns;
-}
-
 /* The thread states, read with the pages the previous listing used read
  * ahead (see stackread_pages). */
 static int list_python_threads(struct sampler *s, int ntids)
@@ -480,20 +407,6 @@ static int sample_helper_thread(struct sampler *s, const struct interval_time *t
     return time->cpu > 0;
 }
 
-/* The CPU time of a one-thread process, for when perf counters are refused.
- * Read from another process it is no fresher than schedstat (measured: it
- * stands still between the target's scheduler ticks, context switches and
- * its own clock reads; see cpuclock.h), but unlike schedstat it is exact
- * while the thread is stopped or off CPU. */
-static int process_cpu_ns(pid_t pid, uint64_t *ns)
-{
-    struct timespec ts;
-    if (clock_gettime(SAMPLER_PROCESS_CLOCK(pid), &ts) < 0)
-        return -errno;
-    *ns = clock_ts_ns(&ts);
-    return 0;
-}
-
 /* Whether to stop a running Python thread this tick. With an exact clock
  * a stop only reads the PC: at most one per SAMPLER_HOLD_GAP_NS in the
  * process, and a thread waits its turn (the gap times the threads) so that
@@ -504,83 +417,10 @@ static int process_cpu_ns(pid_t pid, uint64_t *ns)
 static int wants_hold(const struct sampler *s, const struct thread_track *t,
                       const struct tick_state *tick, uint64_t now_ns)
 {
-    if (t->clock_fd >= 0)
+    if (t->clock.clock_fd >= 0)
         return now_ns - s->last_hold_ns >= SAMPLER_HOLD_GAP_NS &&
                now_ns - t->last_hold_ns >= SAMPLER_HOLD_GAP_NS * (uint64_t)tick->npy;
     return !tick->lone || now_ns - t->last_hold_ns >= SAMPLER_HOLD_GAP_NS;
-}
-
-/* Whether a thread's exact clock, read as cpu_ns at read_ns, ran through
- * the whole interval since its previous tick: its CPU time plus the time
- * we kept it stopped falls short of the wall time by at most
- * SAMPLER_RAN_THROUGH_NS. A thread that waits for a CPU now stopped
- * running when that wait began, so it fails this unless the wait began
- * within that much of the read: the same window as the two readings of
- * on_cpu_now, which lie that far apart. */
-static int ran_through(const struct thread_track *t, uint64_t cpu_ns, uint64_t read_ns)
-{
-    if (t->source != CPU_EXACT || cpu_ns < t->cpu_ns || read_ns < t->when_ns)
-        return 0;
-    return cpu_ns - t->cpu_ns + t->held_ns + SAMPLER_RAN_THROUGH_NS >= read_ns - t->when_ns;
-}
-
-/* A thread's state and clocks from /proc; the CPU it ran on is kept. Its
- * files stay open between ticks unless the process has many threads. */
-static int read_proc(struct sampler *s, struct thread_track *t, struct task_stat *st)
-{
-    if (!s->keep_files)
-        taskstat_files_close(&t->files);
-    int rc = s->keep_files ? taskstat_read_kept(s->pid, t->tid, &t->files, st)
-                           : taskstat_read(s->pid, t->tid, st);
-    if (rc == 0)
-        t->last_cpu = st->cpu;
-    return rc;
-}
-
-/* What /proc would say of a thread that ran through the interval (see
- * ran_through): running; on the CPU it last ran on (it was not switched
- * out, so it did not move); no wait for a CPU to speak of. Its kernel-mode
- * time, counted in 10 ms steps anyway, comes with its next read of /proc,
- * at the latest after its next hold. */
-static void still_running(const struct thread_track *t, struct task_stat *st)
-{
-    *st = (struct task_stat){.state = 'R', .cpu_ns = t->cpu_ns, .runq_ns = t->runq_ns,
-                             .kernel_ns = t->kernel_ns, .cpu = t->last_cpu};
-}
-
-/* Whether a thread that reads as runnable is on a CPU now, or waits for
- * one: its exact clock moves across a short read of /proc, or it does
- * not. Without an exact clock there is no telling: on CPU. Reading a
- * running thread's counter interrupts its CPU (an IPI, the largest cost
- * of a tick): one that ran through the interval (ran_through) is on CPU
- * without a second reading, nor a read of /proc, and the last reading
- * goes to *exact_ns (0: none), so that the clock is not read again for
- * its CPU time. */
-static int on_cpu_now(struct sampler *s, struct thread_track *t, int is_new, struct task_stat *st,
-                      uint64_t *exact_ns)
-{
-    uint64_t before, after;
-    *exact_ns = 0;
-    if (t->clock_fd < 0 || cpuclock_read(t->clock_fd, &before) < 0) {
-        int rc = read_proc(s, t, st);
-        return rc < 0 ? rc : 1;
-    }
-    if (!is_new && ran_through(t, before, clock_monotonic_ns())) {
-        still_running(t, st);
-        *exact_ns = before;
-        return 1;
-    }
-    int rc = read_proc(s, t, st);
-    if (rc < 0)
-        return rc;
-    if (st->state != 'R') {
-        *exact_ns = before;
-        return 0;
-    }
-    if (cpuclock_read(t->clock_fd, &after) < 0)
-        return 1;
-    *exact_ns = after;
-    return after > before;
 }
 
 /* Reads a thread's state and clocks, holding a running Python thread still
@@ -594,7 +434,7 @@ static int read_thread(struct sampler *s, struct thread_track *t, int is_new, in
 {
     hold->tid = (pid_t)t->tid;
     uint64_t exact_ns;
-    int on_cpu = on_cpu_now(s, t, is_new, st, &exact_ns);
+    int on_cpu = threadclock_on_cpu(&s->clocks, &t->clock, is_new, st, &exact_ns);
     if (on_cpu < 0)
         return on_cpu == -EAGAIN ? -EIO : on_cpu; /* -EAGAIN: waiting, below */
     /* Only between two running observations: one that finds a thread woken
@@ -611,34 +451,15 @@ static int read_thread(struct sampler *s, struct thread_track *t, int is_new, in
     if (hold_it && st->state == 'R' && threadstop_hold((pid_t)t->tid, hold) == 0) {
         struct task_stat stopped;
         exact_ns = 0; /* it ran until the stop */
-        if (read_proc(s, t, &stopped) == 0) {
+        if (threadclock_read_proc(&s->clocks, &t->clock, &stopped) == 0) {
             *st = stopped;
             st->state = 'R'; /* it reads as stopped now, by us */
         }
         s->last_hold_ns = clock_monotonic_ns();
     }
-    if (exact_ns) {
-        st->cpu_ns = exact_ns;
-        *source = CPU_EXACT;
-    } else if (t->clock_fd >= 0 && cpuclock_read(t->clock_fd, &st->cpu_ns) == 0)
-        *source = CPU_EXACT;
-    else if (lone && process_cpu_ns(s->pid, &st->cpu_ns) == 0)
-        *source = CPU_PROCESS;
-    else
-        *source = CPU_SCHEDSTAT;
+    *source = threadclock_cpu(&s->clocks, &t->clock, lone, exact_ns, st);
     *when_ns = clock_monotonic_ns();
     return 0;
-}
-
-/* A thread's CPU clock source changed: start its clock over, losing this
- * interval's CPU rather than mixing two clocks. */
-static void keep_clock_consistent(struct thread_track *t, enum cpu_source source,
-                                  const struct task_stat *st)
-{
-    if (t->source == source)
-        return;
-    t->source = source;
-    t->cpu_ns = st->cpu_ns;
 }
 
 /* Where an unheld running thread's CPU went: where it went at the last hold
@@ -674,7 +495,7 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
     struct thread_hold hold = {0};
     uint64_t now_ns, released_ns = 0;
     enum cpu_source source;
-    int hold_it = py && ((is_new && t->clock_fd < 0) ||
+    int hold_it = py && ((is_new && t->clock.clock_fd < 0) ||
                          wants_hold(s, t, tick, clock_monotonic_ns()));
     int read = read_thread(s, t, is_new, hold_it, tick->lone, &st, &hold, &source, &now_ns);
     if (read == -EAGAIN) {
@@ -692,26 +513,26 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
     if (read < 0)
         return 0; /* exited since the listing, or unreadable this tick */
     if (!is_new)
-        keep_clock_consistent(t, source, &st);
+        threadclock_settle(&t->clock, source, &st);
     else
-        t->source = source;
+        t->clock.source = source;
     t->seen_tick = s->ticks;
     if (is_new)
-        t->when_ns = s->ticks == 1 ? now_ns : s->last_tick_ns;
+        t->clock.when_ns = s->ticks == 1 ? now_ns : s->last_tick_ns;
     if (is_new && s->ticks == 1) {
         /* The first tick only sets the clocks: what ran before is unknown. */
-        t->cpu_ns = st.cpu_ns;
-        t->runq_ns = st.runq_ns;
-        t->kernel_ns = st.kernel_ns;
+        t->clock.cpu_ns = st.cpu_ns;
+        t->clock.runq_ns = st.runq_ns;
+        t->clock.kernel_ns = st.kernel_ns;
     } else if (!py) {
         struct interval_time time;
-        interval_of(t, &st, now_ns, &time);
+        threadclock_interval(&t->clock, &st, now_ns, &time);
         struct thread_sample out = {.tid = tid};
         if (sample_helper_thread(s, &time, &out, tick))
             rc = emit(ctx, &out);
     } else {
         struct interval_time time;
-        interval_of(t, &st, now_ns, &time);
+        threadclock_interval(&t->clock, &st, now_ns, &time);
         time.alone = tick->lone;
         struct thread_observation now;
         uint32_t unplaced = observe_thread(s, py, &st, &hold, t, &now, &released_ns);
@@ -733,7 +554,7 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
         attribute_interval(&t->seen, &now, &time, &split);
         rc = emit_split(s, t, &split, &now, unplaced, emit, ctx);
     }
-    t->held_ns = released_ns + threadstop_release(&hold);
+    t->clock.held_ns = released_ns + threadstop_release(&hold);
     return rc;
 }
 
@@ -754,7 +575,7 @@ int sampler_tick(struct sampler *s, uint64_t now_ns, sampler_emit_fn emit, void 
     if (ntids <= 0)
         return -ESRCH;
     s->ticks++;
-    s->keep_files = ntids <= SAMPLER_KEPT_THREADS;
+    s->clocks.keep_files = ntids <= SAMPLER_KEPT_THREADS;
     main_thread_first(s, ntids);
     struct tick_state tick = {.npy = list_python_threads(s, ntids), .lone = ntids == 1};
     int rc = 0;
