@@ -505,7 +505,8 @@ static uint32_t read_headers(struct pywalk *walk, uint32_t n, const struct rmem_
     struct rmem_span spans[PYWALK_RECHECK_SPANS + PYWALK_MAX_DEPTH + 1];
     uint32_t slots = assign_headers(walk, n), nspans = nlead;
 
-    memcpy(spans, lead, nlead * sizeof(*spans));
+    if (nlead)
+        memcpy(spans, lead, nlead * sizeof(*spans));
     walk->top_units_read = 0;
     for (uint32_t i = 0; i < n; i++) {
         if (walk->pending[i].header != nspans - nlead)
