@@ -31,11 +31,12 @@ class Daemon:
     """fixingaholed in the foreground on a private socket, so its pid (and
     CPU time) is ours to read."""
 
-    def __init__(self, binary, folder):
+    def __init__(self, binary, folder, env=None):
         self.socket = os.path.join(folder, "d.sock")
         self.log = open(os.path.join(folder, "daemon.log"), "w")
         self.proc = subprocess.Popen([binary, "--foreground", "--socket", self.socket,
-                                      "--idle-timeout", "0"], stdout=self.log, stderr=self.log)
+                                      "--idle-timeout", "0"], stdout=self.log, stderr=self.log,
+                                     env=env)
         deadline = time.time() + 10
         while not os.path.exists(self.socket):
             if self.proc.poll() is not None or time.time() > deadline:

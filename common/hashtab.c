@@ -39,6 +39,13 @@ void hashtab_free(struct hashtab *t)
     hashtab_init(t);
 }
 
+void hashtab_clear(struct hashtab *t)
+{
+    if (t->slots)
+        memset(t->slots, 0, t->cap * sizeof(*t->slots));
+    t->count = 0;
+}
+
 static int rehash(struct hashtab *t, size_t cap)
 {
     struct hashtab old = *t;

@@ -21,6 +21,8 @@ struct hashtab {
 void hashtab_init(struct hashtab *t);
 /* Frees the slots and empties t; freeing twice is harmless. */
 void hashtab_free(struct hashtab *t);
+/* Empties t but keeps its slots, for a table refilled over and over. */
+void hashtab_clear(struct hashtab *t);
 /* Sets key's value, adding key when new. 0, -EINVAL for key 0, or -ENOMEM
  * (t unchanged). */
 int hashtab_put(struct hashtab *t, uint64_t key, uint64_t value);

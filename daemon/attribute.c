@@ -12,11 +12,57 @@ static void charge_cpu(uint64_t ns[SAMPLE_KINDS], int cpu_kind, const struct int
     ns[SAMPLE_SYSTEM] += kernel;
 }
 
-void attribute_interval(const struct thread_observation *prev,
-                        const struct thread_observation *cur, const struct interval_time *time,
-                        struct interval_split *out)
+/* CPU time run between two observations that both found the thread
+ * blocked: where it ran is unseen, and the line it blocks at is the least
+ * likely place (a loop that computes 3 ms and sleeps 2 ms would have its
+ * computing charged to its sleep). The last place it was seen running is
+ * a draw from where it spends its CPU time; after a change of phase it is
+ * stale only until the thread is next seen running, which costs about one
+ * sampling period of CPU time. A thread never seen running has nowhere
+ * else: the current line. */
+static void charge_unseen_run(const struct thread_observation *ran,
+                              const struct interval_time *time, struct interval_split *out)
+{
+    if (ran->valid)
+        charge_cpu(out->ran_ns, ran->cpu_kind, time);
+    else
+        charge_cpu(out->cur_ns, SAMPLE_PYTHON, time);
+}
+
+/* Time a lone thread running at both ends spent off CPU between: it did
+ * not wait for a CPU (the kernel booked that when it got one back) nor
+ * for another thread, so it slept or waited for I/O somewhere unseen. The
+ * last place it was seen blocked is a draw from where it blocks, stale
+ * only until it is next seen blocked. While it waits for a CPU now, the
+ * gap may be that unbooked wait: nobody's. */
+static void charge_unseen_wait(const struct thread_observation *waited,
+                               const struct thread_observation *cur, uint64_t off,
+                               struct interval_split *out)
+{
+    if (waited->valid && cur->on_cpu)
+        out->waited_ns[waited->off_kind] += off;
+}
+
+/* CPU time that ended with the thread running: where it runs now, unless
+ * it waits for a CPU now. A runnable thread waits where it woke or was
+ * preempted (a sleep it just left, the line after a system call), which
+ * says nothing of where it ran before; where it was last seen on a CPU
+ * does. */
+static void charge_run_to_now(const struct thread_history *seen,
+                              const struct thread_observation *cur,
+                              const struct interval_time *time, struct interval_split *out)
+{
+    if (cur->on_cpu || !seen->ran.valid)
+        charge_cpu(out->cur_ns, cur->cpu_kind, time);
+    else
+        charge_cpu(out->ran_ns, seen->ran.cpu_kind, time);
+}
+
+void attribute_interval(const struct thread_history *seen, const struct thread_observation *cur,
+                        const struct interval_time *time, struct interval_split *out)
 {
     memset(out, 0, sizeof(*out));
+    const struct thread_observation *prev = &seen->prev;
     uint64_t off = time->off;
     if (!prev->valid) {
         /* A new thread: all we know is now. */
@@ -25,7 +71,7 @@ void attribute_interval(const struct thread_observation *prev,
     } else if (!prev->running && cur->running) {
         /* Woke up: it waited where it was, then ran where it is. */
         out->prev_ns[prev->off_kind] += off;
-        charge_cpu(out->cur_ns, cur->cpu_kind, time);
+        charge_run_to_now(seen, cur, time, out);
     } else if (prev->running && !cur->running) {
         /* Ran where it was, then blocked where it is. */
         charge_cpu(out->prev_ns, prev->cpu_kind, time);
@@ -33,23 +79,23 @@ void attribute_interval(const struct thread_observation *prev,
     } else if (cur->running) {
         /* Ran throughout; a gap off CPU was a wait for the GIL or a lock
          * another thread held (gap_kind tells which is likelier). A lone
-         * thread has nobody to wait for: the gap is the run-queue wait the
-         * kernel has not booked yet. */
-        charge_cpu(out->cur_ns, cur->cpu_kind, time);
+         * thread has nobody to wait for. */
+        charge_run_to_now(seen, cur, time, out);
         if (!time->alone)
             out->cur_ns[cur->gap_kind] += off;
+        else
+            charge_unseen_wait(&seen->waited, cur, off, out);
     } else if (prev->off_kind != cur->off_kind &&
                (prev->off_kind == SAMPLE_GIL_WAIT || cur->off_kind == SAMPLE_GIL_WAIT)) {
         /* From one wait to another, one of them for the GIL (a sleeper
          * woke and waits to take the GIL back): when the first ended is
          * unknown, so each gets half, each on its own line. */
-        charge_cpu(out->cur_ns, SAMPLE_PYTHON, time);
+        charge_unseen_run(&seen->ran, time, out);
         out->prev_ns[prev->off_kind] += off / 2;
         out->cur_ns[cur->off_kind] += off - off / 2;
     } else {
-        /* Blocked at both ends: the short run between was the interpreter
-         * going from one wait to the next. */
-        charge_cpu(out->cur_ns, SAMPLE_PYTHON, time);
+        /* Blocked at both ends: it waited where it waits now. */
+        charge_unseen_run(&seen->ran, time, out);
         out->cur_ns[cur->off_kind] += off;
     }
 }

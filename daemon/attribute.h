@@ -29,11 +29,28 @@ struct thread_observation {
      * SAMPLE_GIL_WAIT or SAMPLE_IDLE (see docs/time-kinds.md) */
     int gap_kind;
     int holds_gil; /* it held the GIL at this observation */
+    /* A running thread was on a CPU, not waiting for one: the kernel has
+     * booked every wait for a CPU it had */
+    int on_cpu;
+};
+
+/* The observations of a thread that an interval can be charged to. */
+struct thread_history {
+    struct thread_observation prev;   /* the previous tick's; valid 0: a new thread */
+    struct thread_observation ran;    /* the last that found it on a CPU; valid 0: none */
+    struct thread_observation waited; /* the last that found it blocked; valid 0: none */
 };
 
 struct interval_split {
     uint64_t prev_ns[SAMPLE_KINDS]; /* charged to the previous observation's stack */
     uint64_t cur_ns[SAMPLE_KINDS];  /* charged to the current one */
+    /* Charged to the stack of the last observation that found the thread
+     * on a CPU: the CPU time of an interval blocked at both ends, or that
+     * ends with the thread waiting for a CPU. */
+    uint64_t ran_ns[SAMPLE_KINDS];
+    /* Charged to the stack of the last observation that found it blocked:
+     * the time a lone thread running at both ends spent off CPU between. */
+    uint64_t waited_ns[SAMPLE_KINDS];
 };
 
 /* The parts of one interval of a thread, from its clocks. */
@@ -47,11 +64,11 @@ struct interval_time {
     uint64_t kernel;
 };
 
-/* Splits an interval between the previous and current observations of a
- * thread. Waiting for a CPU is charged to nobody: it measures the machine's
- * load, not the code, and would skew the shares of CPU-bound functions. */
-void attribute_interval(const struct thread_observation *prev,
-                        const struct thread_observation *cur, const struct interval_time *time,
-                        struct interval_split *out);
+/* Splits an interval between the current observation of a thread and the
+ * earlier ones its history keeps. Waiting for a CPU is charged to nobody: it
+ * measures the machine's load, not the code, and would skew the shares of
+ * CPU-bound functions. */
+void attribute_interval(const struct thread_history *seen, const struct thread_observation *cur,
+                        const struct interval_time *time, struct interval_split *out);
 
 #endif

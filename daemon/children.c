@@ -43,6 +43,7 @@ struct child {
 struct children {
     enum pyoff_pref pref;
     char debug_dirs[PATH_MAX];
+    int fallback_clocks; /* exact_clocks = no in the daemon's config (config.h) */
     struct child **kids; /* by tree index (proctree_at), NULL for the root */
     size_t nkids, cap;
 };
@@ -53,6 +54,7 @@ struct children *children_new(const struct session_request *req)
     if (!ch)
         return NULL;
     ch->pref = req->pref;
+    ch->fallback_clocks = req->fallback_clocks;
     snprintf(ch->debug_dirs, sizeof(ch->debug_dirs), "%s", req->debug_dirs);
     return ch;
 }
@@ -142,6 +144,8 @@ static void try_locate(struct children *ch, struct child *c)
         threadstop_release(&hold);
     if (rc == 0) {
         c->sampler = sampler_new(c->pid, &c->target);
+        if (c->sampler && ch->fallback_clocks)
+            sampler_refuse_exact_clocks(c->sampler);
         /* An older child (attach) ran before the session: that is not its. */
         if (c->sampler && c->born_within)
             sampler_set_started_within(c->sampler);

@@ -16,6 +16,7 @@ struct daemon_config {
     unsigned max_rate_hz;       /* the highest --rate a session may ask for */
     unsigned max_sessions;      /* sessions running at once, all users together */
     int shared;                 /* socket 0666 in a 0755 folder, for a system-wide daemon */
+    int exact_clocks;           /* 0: never open perf counters (daemon/cpuclock.h) */
     int foreground;
     char config_path[PATH_MAX]; /* the file that was read, "" when none */
 };

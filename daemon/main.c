@@ -18,7 +18,9 @@
 #include "common/sig.h"
 #include "common/sockpath.h"
 #include "daemon/config.h"
+#include "daemon/holdgate.h"
 #include "daemon/server.h"
+#include "daemon/watchdog.h"
 
 static void usage(FILE *out)
 {
@@ -231,6 +233,25 @@ static void keep_large_blocks_returnable(void)
     mallopt(M_MMAP_THRESHOLD, DAEMON_MMAP_THRESHOLD);
 }
 
+/* The watchdog that frees targets a stopped daemon holds (watchdog.h),
+ * forked before any thread starts. Two settings for the tests only:
+ * FIXINGAHOLE_TEST_STOP_AT_HOLD=N makes the daemon SIGSTOP itself inside
+ * its Nth hold, and FIXINGAHOLE_TEST_NO_WATCHDOG=1 leaves the watchdog out,
+ * to measure what it prevents. */
+static void start_watchdog(void)
+{
+    const char *stop_at = getenv("FIXINGAHOLE_TEST_STOP_AT_HOLD");
+    if (stop_at && *stop_at)
+        holdgate_test_stop_at((unsigned)strtoul(stop_at, NULL, 10));
+    const char *none = getenv("FIXINGAHOLE_TEST_NO_WATCHDOG");
+    if (none && *none)
+        return;
+    char err[256];
+    if (watchdog_start(err, sizeof(err)) < 0)
+        fprintf(stderr, "fixingaholed: %s; a stopped daemon keeps any thread it holds stopped\n",
+                err);
+}
+
 int main(int argc, char **argv)
 {
     struct cmdline cl = {.idle_timeout_s = -1};
@@ -257,6 +278,7 @@ int main(int argc, char **argv)
     }
     if (fd < 0)
         return status;
+    start_watchdog();
     /* SIGTERM and SIGINT end sessions in order, so owners get their end. */
     sig_install(SIGTERM, on_terminate);
     sig_install(SIGINT, on_terminate);

@@ -67,6 +67,14 @@
  * it only once it runs, a moment after its thread state exists. */
 #define SAMPLER_NAMES_RETRY_NS 100000000u
 
+/* An earlier observation of a thread kept for the time it may still get
+ * (attribute.h), with its stack. */
+struct kept_observation {
+    struct thread_observation seen; /* valid 0: none yet */
+    struct pywalk_stack *stack;
+    uint32_t unplaced;
+};
+
 /* What the previous tick saw of one thread. */
 struct thread_track {
     uint32_t tid;
@@ -75,6 +83,9 @@ struct thread_track {
     struct thread_observation seen;
     struct pywalk_stack *stack; /* the stack it was seen in; NULL until needed */
     uint32_t unplaced;          /* and why it had none (PROTO_UNPLACED_*) */
+    /* The last observations that found it on a CPU and blocked: where time
+     * that no observation at its ends saw goes (attribute.h). */
+    struct kept_observation ran, waited;
     int failed_carries; /* failed walks in a row whose interval was carried */
     uint64_t last_hold_ns; /* when we last held it */
     struct pywalk_frame held_at; /* innermost frame at that hold */
@@ -130,7 +141,19 @@ static void close_track(struct thread_track *t)
 {
     threadclock_close(&t->clock);
     free(t->stack);
-    t->stack = NULL;
+    free(t->ran.stack);
+    free(t->waited.stack);
+    t->stack = t->ran.stack = t->waited.stack = NULL;
+}
+
+void sampler_refuse_exact_clocks(struct sampler *s)
+{
+    s->clocks.exact_clocks = -1;
+}
+
+int sampler_exact_clocks(const struct sampler *s)
+{
+    return s->clocks.exact_clocks > 0;
 }
 
 struct sampler *sampler_new(pid_t pid, const struct py_target *target)
@@ -423,22 +446,66 @@ static int any_time(const uint64_t ns[SAMPLE_KINDS])
     return 0;
 }
 
-/* Emits the interval's parts: first what belongs to the previous stack
- * (carried, with the GIL as the previous observation saw it), then what
- * belongs to the current one, with the interval's CPU time; remembers the
- * current one. */
+/* Copies a stack into *to, allocated at the first copy. */
+static int keep_stack(struct pywalk_stack **to, const struct pywalk_stack *from)
+{
+    if (!*to)
+        *to = malloc(sizeof(**to));
+    if (!*to)
+        return -ENOMEM;
+    (*to)->truncated = from->truncated;
+    (*to)->nframes = from->nframes;
+    memcpy((*to)->frames, from->frames, from->nframes * sizeof(from->frames[0]));
+    return 0;
+}
+
+/* Emits one earlier stack's part of an interval (carried, with the GIL as
+ * that observation saw it). */
+static int emit_earlier(const struct thread_track *t, const uint64_t ns[SAMPLE_KINDS],
+                        const struct pywalk_stack *stack, uint32_t unplaced, int holds_gil,
+                        sampler_emit_fn emit, void *ctx)
+{
+    if (!stack || !any_time(ns))
+        return 0;
+    struct thread_sample out = {.tid = t->tid, .unplaced = unplaced, .stack = stack,
+                                .flags = PROTO_SAMPLE_CARRIED | (holds_gil ? PROTO_SAMPLE_GIL : 0)};
+    memcpy(out.ns, ns, sizeof(out.ns));
+    return emit(ctx, &out);
+}
+
+static int emit_kept(const struct thread_track *t, const uint64_t ns[SAMPLE_KINDS],
+                     const struct kept_observation *kept, sampler_emit_fn emit, void *ctx)
+{
+    return emit_earlier(t, ns, kept->stack, kept->unplaced, kept->seen.holds_gil, emit, ctx);
+}
+
+/* Keeps the current observation as the last of its kind, if its stack
+ * places time. */
+static int keep_observation(struct kept_observation *kept, const struct thread_observation *now,
+                            const struct pywalk_stack *stack, uint32_t unplaced)
+{
+    if (unplaced != PROTO_PLACED)
+        return 0;
+    if (keep_stack(&kept->stack, stack) < 0)
+        return -ENOMEM;
+    kept->seen = *now;
+    kept->unplaced = unplaced;
+    return 0;
+}
+
+/* Emits the interval's parts: first what belongs to earlier stacks (the
+ * previous one, where the thread last ran and where it last waited), then
+ * what belongs to the current one, with the interval's CPU time; remembers
+ * the current one. */
 static int emit_split(struct sampler *s, struct thread_track *t, const struct interval_split *split,
                       const struct thread_observation *now, uint32_t unplaced,
                       const struct thread_sample *extra, sampler_emit_fn emit, void *ctx)
 {
-    int rc = 0;
-    if (t->stack && any_time(split->prev_ns)) {
-        struct thread_sample before = {
-            .tid = t->tid, .unplaced = t->unplaced, .stack = t->stack,
-            .flags = PROTO_SAMPLE_CARRIED | (t->seen.holds_gil ? PROTO_SAMPLE_GIL : 0)};
-        memcpy(before.ns, split->prev_ns, sizeof(before.ns));
-        rc = emit(ctx, &before);
-    }
+    int rc = emit_earlier(t, split->prev_ns, t->stack, t->unplaced, t->seen.holds_gil, emit, ctx);
+    if (rc == 0)
+        rc = emit_kept(t, split->ran_ns, &t->ran, emit, ctx);
+    if (rc == 0)
+        rc = emit_kept(t, split->waited_ns, &t->waited, emit, ctx);
     struct thread_sample out = {.tid = t->tid, .unplaced = unplaced, .stack = &s->stack,
                                 .flags = now->holds_gil ? PROTO_SAMPLE_GIL : 0,
                                 .cpu_ns = extra->cpu_ns, .wall_ns = extra->wall_ns};
@@ -447,13 +514,11 @@ static int emit_split(struct sampler *s, struct thread_track *t, const struct in
         rc = emit(ctx, &out);
     t->seen = *now;
     t->unplaced = unplaced;
-    if (!t->stack)
-        t->stack = malloc(sizeof(*t->stack));
-    if (!t->stack)
+    if (keep_stack(&t->stack, &s->stack) < 0)
         return -ENOMEM;
-    t->stack->truncated = s->stack.truncated;
-    t->stack->nframes = s->stack.nframes;
-    memcpy(t->stack->frames, s->stack.frames, t->stack->nframes * sizeof(s->stack.frames[0]));
+    struct kept_observation *kept = now->on_cpu ? &t->ran : !now->running ? &t->waited : NULL;
+    if (kept && keep_observation(kept, now, &s->stack, unplaced) < 0)
+        return -ENOMEM;
     return rc;
 }
 
@@ -502,23 +567,26 @@ static int sample_helper_thread(struct sampler *s, const struct interval_time *t
 /* Whether to stop a running Python thread this tick. With an exact clock
  * a stop only reads the PC: at most one per SAMPLER_HOLD_GAP_NS in the
  * process, and a thread waits its turn (the gap times the threads) so that
- * all of them get one. Without it, a thread of a multi-threaded process is
- * stopped at every tick, since stopping is what makes its schedstat exact;
- * a lone thread gets its clock from the process and is stopped at most
- * every gap, for its PC. */
+ * all of them get one. Without it, a running thread is stopped at every
+ * tick: stopping is what brings its schedstat, or a lone thread's process
+ * clock, up to date (read from outside, either stands still between the
+ * thread's scheduler ticks and switches; unstopped, a lone thread's
+ * shares drifted 4-8 pp at 1 kHz). */
 static int wants_hold(const struct sampler *s, const struct thread_track *t,
                       const struct tick_state *tick, uint64_t now_ns)
 {
     if (t->clock.clock_fd >= 0)
         return now_ns - s->last_hold_ns >= SAMPLER_HOLD_GAP_NS &&
                now_ns - t->last_hold_ns >= SAMPLER_HOLD_GAP_NS * (uint64_t)tick->npy;
-    return !tick->lone || now_ns - t->last_hold_ns >= SAMPLER_HOLD_GAP_NS;
+    return 1;
 }
 
 /* Reads a thread's state and clocks, holding a running Python thread still
  * when hold_it says so. Its CPU time comes from its exact clock, else the
  * process clock (a lone thread), else schedstat (exact once it is
- * stopped); *source says which. Returns 0, -EAGAIN when it waits for a
+ * stopped); *source says which. Returns whether it was on a CPU (1, also
+ * when there is no telling) or waiting for one (0, sampled all the same:
+ * it woke from a wait, or its skips ran out), -EAGAIN when it waits for a
  * CPU (not sampled this tick), or a negative errno code (-ESRCH: gone). */
 static int read_thread(struct sampler *s, struct thread_track *t, int is_new, int hold_it,
                        int lone, struct task_stat *st, struct thread_hold *hold,
@@ -551,7 +619,7 @@ static int read_thread(struct sampler *s, struct thread_track *t, int is_new, in
     }
     *source = threadclock_cpu(&s->clocks, &t->clock, lone, exact_ns, st);
     *when_ns = clock_monotonic_ns();
-    return 0;
+    return on_cpu;
 }
 
 /* Where an unheld running thread's CPU went: where it went at the last hold
@@ -657,7 +725,7 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
     }
     /* The main thread reads as a zombie, or not at all, once the process
      * has exited (the process's own stat shows the main thread's state). */
-    if (tid == (uint32_t)s->pid && (read == -ESRCH || (read == 0 && st.state == 'Z')))
+    if (tid == (uint32_t)s->pid && (read == -ESRCH || (read >= 0 && st.state == 'Z')))
         s->exited = 1;
     if (read < 0)
         return 0; /* exited since the listing, or unreadable this tick */
@@ -688,6 +756,7 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
         time.alone = tick->lone;
         struct thread_observation now;
         uint32_t unplaced = observe_thread(s, py, &st, &hold, t, &now, &released_ns);
+        now.on_cpu = now.running && read > 0;
         if (carry_failed_walk(t, &before, unplaced)) {
             t->clock.held_ns += released_ns + threadstop_release(&hold);
             return 0;
@@ -710,7 +779,8 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
             tick->main_unplaced = unplaced;
         }
         struct interval_split split;
-        attribute_interval(&t->seen, &now, &time, &split);
+        struct thread_history history = {t->seen, t->ran.seen, t->waited.seen};
+        attribute_interval(&history, &now, &time, &split);
         struct thread_sample extra = {.cpu_ns = time.cpu, .wall_ns = gil_span(t, s->tick_ns)};
         rc = emit_split(s, t, &split, &now, unplaced, &extra, emit, ctx);
     }

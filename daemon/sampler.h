@@ -44,6 +44,13 @@ void sampler_set_end_mark(struct sampler *s, const char *path, uid_t owner);
  * charges all of it rather than only setting the clocks. */
 void sampler_set_started_within(struct sampler *s);
 
+/* Never opens perf task-clock counters (daemon/cpuclock.h): threads' CPU
+ * time comes from the fallback clocks used when the kernel refuses them.
+ * Call before the first tick. */
+void sampler_refuse_exact_clocks(struct sampler *s);
+/* 1 when threads' CPU time comes from perf counters, else 0. */
+int sampler_exact_clocks(const struct sampler *s);
+
 /* --native: from now on, every running Python thread is held at each
  * tick and its samples carry its native frames (daemon/native_stack.h),
  * named with debug info from debug_dirs ("" for /usr/lib/debug). Returns

@@ -242,16 +242,21 @@ static int heap_attach(struct session *s)
     return rc == 0;
 }
 
+static int send_rss(struct session *s)
+{
+    int64_t rss = taskstat_rss_bytes(s->req->pid, &s->statm_fd);
+    if (rss < 0)
+        return 0;
+    stream_msg_rss(&s->msg, clock_monotonic_ns(), s->start_ns, (uint64_t)rss);
+    return batch_add(s) < 0 ? -ENOMEM : 0;
+}
+
 /* Memory at a tick: the RSS always; under --memory, attach to the target's
  * allocation sampler once it is there, and take what it sent. */
 static int memory_tick(struct session *s)
 {
-    int64_t rss = taskstat_rss_bytes(s->req->pid, &s->statm_fd);
-    if (rss >= 0) {
-        stream_msg_rss(&s->msg, clock_monotonic_ns(), s->start_ns, (uint64_t)rss);
-        if (batch_add(s) < 0)
-            return -ENOMEM;
-    }
+    if (send_rss(s) < 0)
+        return -ENOMEM;
     heap_attach(s);
     int rc = s->heap && s->sampler ? heap_link_drain(s->heap, s->sampler, emit_heap, s) : 0;
     return rc == -EPIPE ? 0 : rc;
@@ -405,9 +410,10 @@ static void log_walks(const struct session *s)
     fprintf(stderr,
             "fixingaholed: pid %d: %" PRIu64 " ticks, %" PRIu64 " failed walks; unheld walks %"
             PRIu64 ", retried %" PRIu64 ", torn twice %" PRIu64 "; stopped again %" PRIu64
-            ", failed again %" PRIu64 "\n",
+            ", failed again %" PRIu64 "; CPU clocks: %s\n",
             (int)s->req->pid, sampler_ticks(s->sampler), sampler_errors(s->sampler), w.unheld,
-            w.retried, w.torn, w.reheld, w.reheld_failed);
+            w.retried, w.torn, w.reheld, w.reheld_failed,
+            sampler_exact_clocks(s->sampler) ? "perf counters" : "process clock and schedstat");
 }
 
 void session_run(int fd, const struct session_request *req)
@@ -431,11 +437,18 @@ void session_run(int fd, const struct session_request *req)
         goto out;
     }
     send_target(&s, &target);
+    /* The RSS the interpreter started with, read as soon as it is located
+     * (the first tick comes a period or more later, once the sampler is
+     * set up): what a script allocates at once is growth from here. */
+    if (send_rss(&s) < 0)
+        goto out;
     snprintf(s.root_python, sizeof(s.root_python), "%s", target.version);
     s.sampler = sampler_new(req->pid, &target);
     s.tree = proctree_new(req->pid, !(req->flags & PROTO_FLAG_NO_CHILDREN), s.start_ns);
     if (!(req->flags & PROTO_FLAG_NO_CHILDREN))
         s.children = children_new(req);
+    if (s.sampler && req->fallback_clocks)
+        sampler_refuse_exact_clocks(s.sampler);
     if (s.sampler)
         sampler_set_end_mark(s.sampler, req->end_mark, req->owner);
     if (s.sampler && (req->flags & PROTO_FLAG_MEMORY))

@@ -24,6 +24,7 @@ struct session_request {
     char end_mark[PATH_MAX];   /* the script's end-mark file, "" none (endmark.h) */
     uid_t owner;               /* who asked: the end mark must be theirs */
     int attach;              /* a running process: locate once, fail at once */
+    int fallback_clocks;     /* exact_clocks = no in the daemon's config (config.h) */
     struct registry *registry;     /* the daemon's session table */
     struct registry_entry *entry;  /* this session's row in it */
 };

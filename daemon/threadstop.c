@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "common/clock.h"
+#include "daemon/holdgate.h"
 
 /* Waits for the stop PTRACE_INTERRUPT asked for. A signal arriving at the
  * same moment shows up first as a signal-delivery-stop: keep it to hand it
@@ -39,21 +40,29 @@ int threadstop_hold(pid_t tid, struct thread_hold *hold)
 {
     memset(hold, 0, sizeof(*hold));
     hold->tid = tid;
-    if (ptrace(PTRACE_SEIZE, tid, NULL, NULL) < 0)
-        return errno == ESRCH ? -ESRCH : -EPERM;
-    if (ptrace(PTRACE_INTERRUPT, tid, NULL, NULL) < 0) {
-        int saved = errno;
-        ptrace(PTRACE_DETACH, tid, NULL, NULL);
-        return -saved;
+    holdgate_enter();
+    int rc = 0;
+    if (ptrace(PTRACE_SEIZE, tid, NULL, NULL) < 0) {
+        rc = errno == ESRCH ? -ESRCH : -EPERM;
+        goto out;
     }
-    int rc = wait_for_stop(hold);
+    if (ptrace(PTRACE_INTERRUPT, tid, NULL, NULL) < 0) {
+        rc = -errno;
+        ptrace(PTRACE_DETACH, tid, NULL, NULL);
+        goto out;
+    }
+    rc = wait_for_stop(hold);
     if (rc < 0) {
         ptrace(PTRACE_DETACH, tid, NULL, NULL);
-        return rc;
+        goto out;
     }
     hold->held = 1;
     hold->stopped_ns = clock_monotonic_ns();
+    holdgate_held();
     return 0;
+out:
+    holdgate_leave();
+    return rc;
 }
 
 int threadstop_regs(const struct thread_hold *hold, uint64_t *pc, uint64_t *sp)
@@ -74,5 +83,7 @@ uint64_t threadstop_release(struct thread_hold *hold)
         return 0;
     ptrace(PTRACE_DETACH, hold->tid, NULL, (void *)(long)hold->pending_signal);
     hold->held = 0;
-    return clock_monotonic_ns() - hold->stopped_ns;
+    uint64_t stopped_ns = clock_monotonic_ns() - hold->stopped_ns;
+    holdgate_leave();
+    return stopped_ns;
 }

@@ -6,11 +6,15 @@ SIGKILLed 1 s into the script, and with the daemon SIGSTOPped for 5 s at
 a fresh private daemon. Prints medians and worst of the script's own wall
 time against the targets (kill <= 1.1x plain, stop costs <= 1 s), and how
 often the stopped daemon held a target thread in a ptrace stop for the
-whole stop. Never asserts: timing belongs to the machine. See
+whole stop. With --stop-in-hold N the daemon stops itself inside its Nth
+hold (the window a stop hits by chance about once in 75 runs) instead of
+at 1 s, and --no-watchdog leaves out the daemon's watchdog that bounds
+such a hold. Never asserts: timing belongs to the machine. See
 bench/soak/README.md.
 
 usage: /usr/bin/python3 bench/soak/memory_faults.py [--runs 5] [--seconds 3]
-           [--held-runs N] [--python PATH] [--client PATH] [--json FILE]
+           [--held-runs N] [--stop-in-hold N] [--no-watchdog] [--python PATH]
+           [--client PATH] [--json FILE]
 """
 
 import argparse
@@ -55,6 +59,18 @@ def held_by(pid, daemon_pid):
                for _, tracer, state in thread_states(pid) if tracer)
 
 
+def wait_self_stopped(daemon, proc):
+    """Until the daemon stopped itself (--stop-in-hold), polling /proc: a
+    stop has no event a third party can wait on."""
+    while True:
+        with open("/proc/%d/stat" % daemon.pid) as f:
+            if f.read().rsplit(")", 1)[1].split()[0] == "T":
+                return
+        if proc.poll() is not None:
+            return
+        time.sleep(0.002)
+
+
 def stop_daemon_for(daemon, pid):
     """SIGSTOP the daemon for STOP_FOR_S, probing the script's threads
     every PROBE_EVERY_S: the fraction of probes that found one held."""
@@ -84,6 +100,16 @@ class Bench:
         return [self.client, "profile", "--memory", "--no-trace", "--python", self.args.python,
                 "-o", os.path.join(self.work, "out")] + args[:1] + ["--"] + args[1:]
 
+    def daemon_env(self, mode):
+        """The daemon's environment: the test-only settings of the stop
+        mode's options (daemon/main.c)."""
+        env = dict(os.environ)
+        if mode == "stop" and self.args.stop_in_hold:
+            env["FIXINGAHOLE_TEST_STOP_AT_HOLD"] = str(self.args.stop_in_hold)
+        if self.args.no_watchdog:
+            env["FIXINGAHOLE_TEST_NO_WATCHDOG"] = "1"
+        return env
+
     def run(self, mode, rounds):
         """One run: {script, longest, command, held, status}."""
         if os.path.exists(self.ready):
@@ -93,7 +119,7 @@ class Bench:
             sock = os.path.join(self.work, "d.sock")
             if os.path.exists(sock):  # a killed daemon's: Daemon() waits for a new one
                 os.remove(sock)
-            daemon = Daemon(default_daemon(self.client), self.work)
+            daemon = Daemon(default_daemon(self.client), self.work, env=self.daemon_env(mode))
         env = dict(os.environ, FIXINGAHOLE_SOCKET=daemon.socket) if daemon else None
         t0 = time.monotonic()
         proc = subprocess.Popen(self.argv(mode, rounds), cwd=self.work, env=env,
@@ -102,8 +128,11 @@ class Bench:
         held, faulted = None, None
         try:
             pid = wait_ready(self.ready, proc)
-            if mode in ("kill", "stop"):
+            if mode == "stop" and self.args.stop_in_hold:
+                wait_self_stopped(daemon.proc, proc)
+            elif mode in ("kill", "stop"):
                 time.sleep(FAULT_AT_S)
+            if mode in ("kill", "stop"):
                 faulted = proc.poll() is None  # else the run tests nothing
                 if mode == "kill":
                     daemon.proc.kill()
@@ -209,6 +238,10 @@ def main():
     ap.add_argument("--client")
     ap.add_argument("--held-runs", type=int, default=0,
                     help="this many more stop runs, counting only how often a thread is held")
+    ap.add_argument("--stop-in-hold", type=int, default=0, metavar="N",
+                    help="stop mode: the daemon stops itself inside its Nth hold, not at 1 s")
+    ap.add_argument("--no-watchdog", action="store_true",
+                    help="daemons without the watchdog that frees a stopped daemon's hold")
     ap.add_argument("--json")
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="fah-memfaults-")

@@ -98,11 +98,11 @@ static int on_sample(struct collector *c, const struct msgio_msg *m)
     if (s->unplaced > 0 && s->unplaced < PROFILE_UNPLACED_REASONS)
         for (int k = 0; k < TIME_KINDS; k++)
             c->p->unplaced[s->unplaced][k] += seconds[k];
-    if (rc == 0 && s->tid == (uint32_t)c->child) {
+    /* Where the main thread is now: a carried part is where it was. */
+    if (rc == 0 && s->tid == (uint32_t)c->child && !(s->flags & PROTO_SAMPLE_CARRIED)) {
         long stack = profile_intern_stack(c->p, s->tid, frames, s->nframes);
-        if (stack < 0)
+        if (stack < 0 || profile_mem_main_stack(c->p, stack) < 0)
             return -ENOMEM;
-        profile_mem_main_stack(c->p, stack);
     }
     return rc;
 }
@@ -175,6 +175,8 @@ static int on_end(struct collector *c, const struct msgio_msg *m)
     c->p->samples = e.ticks;
     c->p->errors = e.errors;
     c->ended = 1;
+    if (profile_mem_settle(c->p) < 0)
+        return -ENOMEM;
     /* Someone else ended it (`fixingahole stop`, a daemon shutdown): that
      * is a Ctrl-C from afar, and a script we started gets the SIGINT the
      * terminal would have sent. */

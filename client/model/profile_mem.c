@@ -75,9 +75,28 @@ static int add_summed(struct profile_memory *m, const struct profile_heap_event 
     return 0;
 }
 
-void profile_mem_main_stack(struct profile *p, long stack)
+static int charge_rss_growth(struct profile_memory *m, double t, uint64_t bytes)
+{
+    struct profile_heap_event ev = {.t = t, .stack = (uint32_t)m->main_stack,
+                                    .kind = PROFILE_HEAP_RSS_GROWTH, .bytes = (int64_t)bytes};
+    return add_summed(m, &ev);
+}
+
+int profile_mem_settle(struct profile *p)
+{
+    struct profile_memory *m = &p->memory;
+    if (!m->rss_pending || m->main_stack < 0)
+        return 0;
+    int rc = charge_rss_growth(m, m->rss_pending_t, m->rss_pending);
+    m->rss_pending = 0;
+    return rc;
+}
+
+int profile_mem_main_stack(struct profile *p, long stack)
 {
     p->memory.main_stack = stack;
+    p->memory.main_fresh = 1;
+    return profile_mem_settle(p);
 }
 
 int profile_mem_rss(struct profile *p, double t, uint64_t bytes)
@@ -90,12 +109,15 @@ int profile_mem_rss(struct profile *p, double t, uint64_t bytes)
         return -ENOMEM;
     if (bytes > m->max_rss_sampled)
         m->max_rss_sampled = bytes;
-    if (bytes > before && m->main_stack >= 0) {
-        struct profile_heap_event ev = {.t = t, .stack = (uint32_t)m->main_stack,
-                                        .kind = PROFILE_HEAP_RSS_GROWTH,
-                                        .bytes = (int64_t)(bytes - before)};
-        return add_summed(m, &ev);
-    }
+    int fresh = m->main_fresh;
+    m->main_fresh = 0;
+    if (bytes <= before)
+        return 0;
+    if (fresh && m->main_stack >= 0)
+        return charge_rss_growth(m, t, bytes - before);
+    if (!m->rss_pending)
+        m->rss_pending_t = t;
+    m->rss_pending += bytes - before;
     return 0;
 }
 

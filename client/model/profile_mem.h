@@ -57,6 +57,11 @@ struct profile_memory {
     struct profile_live_block *live; /* sampled blocks not yet released */
     size_t nlive, live_cap;
     long main_stack; /* the main thread's latest stack, -1 before any */
+    int main_fresh;  /* it was seen since the last RSS reading */
+    /* RSS growth read while the main thread went unseen (its walks failed
+     * or it waited for a CPU), for the stack it is next seen in. */
+    uint64_t rss_pending;
+    double rss_pending_t;
     /* Seconds since the session started when the script's own code ended
      * (the bootstrap's mark, client/run/launch.h), before the interpreter's
      * teardown; -1 when unknown (attach, os._exit). The figures stop here. */
@@ -76,13 +81,21 @@ void profile_mem_init(struct profile_memory *m);
 void profile_mem_free(struct profile_memory *m);
 
 /* An RSS reading at time t; RSS growth since the previous reading is
- * charged to the main thread's latest stack. The readings are kept in
- * bounded memory (profile_rss.h). A reading of 0 bytes (the
- * target had exited: a zombie has no pages) is dropped. 0 or -ENOMEM. */
+ * charged to the stack the main thread was seen in at the same tick (the
+ * daemon sends a tick's samples before its RSS), or, if it went unseen
+ * that tick, to the stack it is seen in next: the sampler carries such a
+ * tick's time there too. The readings are kept in bounded memory
+ * (profile_rss.h). A reading of 0 bytes (the target had exited: a zombie
+ * has no pages) is dropped. 0 or -ENOMEM. */
 int profile_mem_rss(struct profile *p, double t, uint64_t bytes);
 
-/* The main thread was last seen in stack `stack` (for RSS growth). */
-void profile_mem_main_stack(struct profile *p, long stack);
+/* The main thread was seen in stack `stack` now (for RSS growth). 0 or
+ * -ENOMEM. */
+int profile_mem_main_stack(struct profile *p, long stack);
+
+/* The stream ended: RSS growth still waiting for the main thread goes to
+ * the stack it was last seen in. 0 or -ENOMEM. */
+int profile_mem_settle(struct profile *p);
 
 /* A sampled allocation (copy = 0, remembered by address until released)
  * or bulk copy (copy = 1) of `bytes` by thread tid in frames[0..n).

@@ -34,6 +34,10 @@ int summary_is_real_file(const char *file)
 
 int summary_is_user_file(const char *file, const struct summary_options *o)
 {
+    /* A script run from outside the root is still what the user asked
+     * about. */
+    if (o->script && file && strcmp(file, o->script) == 0)
+        return 1;
     if (!summary_is_real_file(file) || !o->root ||
         !summary_path_under(file, o->root))
         return 0;
@@ -464,10 +468,15 @@ out:
 }
 
 struct summary *summary_new(const struct profile *p,
-                            const struct summary_options *o)
+                            const struct summary_options *given)
 {
     struct summary *s = calloc(1, sizeof(*s));
     struct summary_build b = { 0 };
+    struct summary_options with_script = *given;
+    const struct summary_options *o = &with_script;
+
+    if (!with_script.script)
+        with_script.script = p->script;
 
     if (!s || !(s->root = normalise_root(o->root)))
         goto fail;

@@ -21,6 +21,9 @@ struct summary_options {
     const char *root;          /* absolute directory holding the user's code;
                                   required ("/" makes every file user code) */
     const char *const *ignore; /* absolute directories that are not user code */
+    /* the profiled script: user code wherever it lies (NULL: the
+     * profile's own script, if any) */
+    const char *script;
     size_t nignore;
     int detailed;     /* every frame with a real file counts as its own */
     int include_idle; /* idle time counts as system time */
@@ -132,8 +135,8 @@ void summary_free(struct summary *s);
 int summary_path_under(const char *path, const char *dir);
 /* 1 for a file on disk; 0 for "", "<string>", "<frozen os>" and the like. */
 int summary_is_real_file(const char *file);
-/* 1 when file is user code: a real file under o->root, not under an
- * ignored directory. */
+/* 1 when file is user code: the profiled script (o->script), or a real
+ * file under o->root, not under an ignored directory. */
 int summary_is_user_file(const char *file, const struct summary_options *o);
 /* file relative to root when under it (a pointer into file); else, for a
  * library, relative to its sys.path entry ("numpy/ma/core.py" for

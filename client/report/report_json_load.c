@@ -3,6 +3,7 @@
  * derived and get recomputed by the summary. Code ids are rebuilt by
  * interning each frame's (file, qualname, firstlineno). */
 #include "client/report/report_json.h"
+#include "client/report/report_json_field.h"
 #include "client/report/report_json_mem.h"
 #include "client/report/report_json_procs.h"
 
@@ -39,34 +40,22 @@ fail(struct jr *r, int rc, const char *fmt, ...)
 
 /* ---- typed field access -------------------------------------------------- */
 
-/* *out = the number at key, or leaves it when absent. Rejects other types
- * and values outside [lo, hi]. */
+/* The typed readers of report_json_field.h, with the file's name in front
+ * of their errors. */
 static int get_num(struct jr *r, const cJSON *o, const char *where,
                    const char *key, double lo, double hi, double *out)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-    if (!v || cJSON_IsNull(v))
-        return 0;
-    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
-        return fail(r, -EINVAL, "%s\"%s\" is not a number", where, key);
-    if (v->valuedouble < lo || v->valuedouble > hi)
-        return fail(r, -EINVAL, "%s\"%s\" is out of range", where, key);
-    *out = v->valuedouble;
-    return 0;
+    char what[200];
+    int rc = report_json_number(o, where, key, lo, hi, out, what, sizeof(what));
+    return rc < 0 ? fail(r, rc, "%s", what) : 0;
 }
 
 static int get_str(struct jr *r, const cJSON *o, const char *where,
                    const char *key, const char **out)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-    if (!v || cJSON_IsNull(v))
-        return 0;
-    if (!cJSON_IsString(v))
-        return fail(r, -EINVAL, "%s\"%s\" is not a string", where, key);
-    *out = v->valuestring;
-    return 0;
+    char what[200];
+    int rc = report_json_string(o, where, key, out, what, sizeof(what));
+    return rc < 0 ? fail(r, rc, "%s", what) : 0;
 }
 
 static int get_bool(struct jr *r, const cJSON *o, const char *key, int *out)

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "client/report/report_json_field.h"
+
 static int add_num(cJSON *o, const char *key, double v)
 {
     return cJSON_AddNumberToObject(o, key, isfinite(v) ? v : 0.0) ? 0 : -ENOMEM;
@@ -177,19 +179,6 @@ static int add_seconds_or_null(cJSON *doc, const char *name, double seconds)
                : -ENOMEM;
 }
 
-/* Reads a mark written by add_seconds_or_null: absent or null leaves *out. */
-static int load_seconds(const cJSON *doc, const char *name, double *out, char *err,
-                        size_t errlen)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, name);
-    if (!v || cJSON_IsNull(v))
-        return 0;
-    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0)
-        return snprintf(err, errlen, "\"%s\" is not a number of seconds", name), -EINVAL;
-    *out = v->valuedouble;
-    return 0;
-}
-
 int report_json_mem_raw(cJSON *doc, const struct profile *p)
 {
     const struct profile_memory *pm = &p->memory;
@@ -299,9 +288,11 @@ int report_json_mem_load(const cJSON *doc, struct profile *p, const long *stack_
     if (rc == 0)
         rc = load_events(doc, p, stack_of, nstacks, err, errlen);
     if (rc == 0)
-        rc = load_seconds(doc, "script_end_seconds", &p->memory.script_end, err, errlen);
+        rc = report_json_number(doc, "", "script_end_seconds", 0, HUGE_VAL,
+                                &p->memory.script_end, err, errlen);
     if (rc == 0)
-        rc = load_seconds(doc, "script_start_seconds", &p->memory.script_start, err, errlen);
+        rc = report_json_number(doc, "", "script_start_seconds", 0, HUGE_VAL,
+                                &p->memory.script_start, err, errlen);
     if (rc)
         return rc;
     const cJSON *hs = cJSON_GetObjectItemCaseSensitive(doc, "heap_sampling");

@@ -5,6 +5,8 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "client/report/report_json_field.h"
+
 static int add_process(cJSON *arr, const struct profile *p, const struct profile_process *pr)
 {
     cJSON *o = cJSON_CreateObject();
@@ -40,65 +42,35 @@ int report_json_procs_add(cJSON *doc, const struct profile *p)
     return 0;
 }
 
-/* A number at key within [lo, hi] into *out (absent or null: left); else
- * -EINVAL naming it. */
-static int get_number(const cJSON *o, const char *key, double lo, double hi, double *out,
-                      size_t index, char *err, size_t errlen)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!v || cJSON_IsNull(v))
-        return 0;
-    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < lo ||
-        v->valuedouble > hi) {
-        snprintf(err, errlen, "processes[%zu]: \"%s\" is not a number in range", index, key);
-        return -EINVAL;
-    }
-    *out = v->valuedouble;
-    return 0;
-}
-
-/* A string (or null/absent: "") at key; a bool at key into *flag. */
-static int get_text(const cJSON *o, const char *key, const char **out, size_t index, char *err,
-                    size_t errlen)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    *out = "";
-    if (!v || cJSON_IsNull(v))
-        return 0;
-    if (!cJSON_IsString(v)) {
-        snprintf(err, errlen, "processes[%zu]: \"%s\" is not a string", index, key);
-        return -EINVAL;
-    }
-    *out = v->valuestring;
-    return 0;
-}
-
 static int read_process(const cJSON *o, struct profile *p, size_t i, char *err, size_t errlen)
 {
     double pid = 0, ppid = 0, rss = 0, end = -1;
     struct profile_process pr = {0};
-    const char *command, *version, *note;
+    const char *command = "", *version = "", *note = "";
+    char at[40];
+    snprintf(at, sizeof(at), "processes[%zu]: ", i);
     if (!cJSON_IsObject(o)) {
-        snprintf(err, errlen, "processes[%zu]: is not an object", i);
+        snprintf(err, errlen, "%sis not an object", at);
         return -EINVAL;
     }
-    int rc = get_number(o, "pid", 1, INT32_MAX, &pid, i, err, errlen);
+    int rc = report_json_number(o, at, "pid", 1, INT32_MAX, &pid, err, errlen);
     if (rc == 0)
-        rc = get_number(o, "ppid", 0, INT32_MAX, &ppid, i, err, errlen);
+        rc = report_json_number(o, at, "ppid", 0, INT32_MAX, &ppid, err, errlen);
     if (rc == 0)
-        rc = get_number(o, "start_seconds", 0, HUGE_VAL, &pr.start_s, i, err, errlen);
+        rc = report_json_number(o, at, "start_seconds", 0, HUGE_VAL, &pr.start_s, err, errlen);
     if (rc == 0)
-        rc = get_number(o, "end_seconds", 0, HUGE_VAL, &end, i, err, errlen);
+        rc = report_json_number(o, at, "end_seconds", 0, HUGE_VAL, &end, err, errlen);
     if (rc == 0)
-        rc = get_number(o, "cpu_seconds", 0, HUGE_VAL, &pr.cpu_s, i, err, errlen);
+        rc = report_json_number(o, at, "cpu_seconds", 0, HUGE_VAL, &pr.cpu_s, err, errlen);
     if (rc == 0)
-        rc = get_number(o, "max_rss_bytes", 0, 9007199254740992.0, &rss, i, err, errlen);
+        rc = report_json_number(o, at, "max_rss_bytes", 0, 9007199254740992.0, &rss, err,
+                                errlen);
     if (rc == 0)
-        rc = get_text(o, "command", &command, i, err, errlen);
+        rc = report_json_string(o, at, "command", &command, err, errlen);
     if (rc == 0)
-        rc = get_text(o, "python_version", &version, i, err, errlen);
+        rc = report_json_string(o, at, "python_version", &version, err, errlen);
     if (rc == 0)
-        rc = get_text(o, "note", &note, i, err, errlen);
+        rc = report_json_string(o, at, "note", &note, err, errlen);
     if (rc < 0)
         return rc;
     pr.pid = (int32_t)pid, pr.ppid = (int32_t)ppid, pr.max_rss_bytes = (uint64_t)rss;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "client/model/profile_strip.h"
+#include "common/buf.h"
 
 void top_view_init(struct top_view *v, double window_s, const char *bootstrap)
 {
@@ -21,7 +22,7 @@ void top_view_init(struct top_view *v, double window_s, const char *bootstrap)
 static void table_free(struct top_table *t)
 {
     free(t->rows);
-    free(t->index);
+    hashtab_free(&t->index);
 }
 
 void top_view_free(struct top_view *v)
@@ -42,50 +43,25 @@ double top_kinds_sum(const double t[TOP_KINDS])
     return sum;
 }
 
-static size_t slot_of(uint32_t code_id, int32_t line, size_t cap)
+/* The row's key in the index: never 0, which the table reserves, as code
+ * ids index the profile's codes and stay below UINT32_MAX. */
+static uint64_t row_key(uint32_t code_id, int32_t line)
 {
-    uint64_t h = ((uint64_t)code_id << 32 | (uint32_t)line) * 0x9E3779B97F4A7C15ull;
-    return (size_t)(h >> 32) & (cap - 1);
-}
-
-static int table_grow(struct top_table *t)
-{
-    size_t cap = t->index_cap ? 2 * t->index_cap : 256;
-    uint32_t *index = calloc(cap, sizeof(*index));
-    if (!index)
-        return -ENOMEM;
-    for (size_t r = 0; r < t->n; r++) {
-        size_t s = slot_of(t->rows[r].code_id, t->rows[r].line, cap);
-        while (index[s])
-            s = (s + 1) & (cap - 1);
-        index[s] = (uint32_t)(r + 1);
-    }
-    free(t->index);
-    t->index = index;
-    t->index_cap = cap;
-    return 0;
+    return ((uint64_t)code_id + 1) << 32 | (uint32_t)line;
 }
 
 /* The row of (code_id, line), added empty when new; NULL when out of memory. */
 static struct top_row *table_row(struct top_table *t, uint32_t code_id, int32_t line)
 {
-    if (2 * (t->n + 1) > t->index_cap && table_grow(t) < 0)
+    uint64_t key = row_key(code_id, line), r;
+    if (hashtab_get(&t->index, key, &r))
+        return &t->rows[r];
+    struct top_row *rows = buf_grow_array(t->rows, &t->cap, t->n + 1, sizeof(*rows));
+    if (!rows)
         return NULL;
-    size_t s = slot_of(code_id, line, t->index_cap);
-    for (; t->index[s]; s = (s + 1) & (t->index_cap - 1)) {
-        struct top_row *r = &t->rows[t->index[s] - 1];
-        if (r->code_id == code_id && r->line == line)
-            return r;
-    }
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? 2 * t->cap : 256;
-        struct top_row *rows = realloc(t->rows, cap * sizeof(*rows));
-        if (!rows)
-            return NULL;
-        t->rows = rows;
-        t->cap = cap;
-    }
-    t->index[s] = (uint32_t)(t->n + 1);
+    t->rows = rows;
+    if (hashtab_put(&t->index, key, t->n) < 0)
+        return NULL;
     t->rows[t->n] = (struct top_row){.code_id = code_id, .line = line};
     return &t->rows[t->n++];
 }
@@ -93,8 +69,7 @@ static struct top_row *table_row(struct top_table *t, uint32_t code_id, int32_t 
 static void table_clear(struct top_table *t)
 {
     t->n = 0;
-    if (t->index)
-        memset(t->index, 0, t->index_cap * sizeof(*t->index));
+    hashtab_clear(&t->index);
 }
 
 static struct top_thread_row *thread_row(struct top_view *v, const struct profile *p,
@@ -103,14 +78,11 @@ static struct top_thread_row *thread_row(struct top_view *v, const struct profil
     for (size_t i = 0; i < v->nthreads; i++)
         if (v->threads[i].tid == tid)
             return &v->threads[i];
-    if (v->nthreads == v->threads_cap) {
-        size_t cap = v->threads_cap ? 2 * v->threads_cap : 16;
-        struct top_thread_row *grown = realloc(v->threads, cap * sizeof(*grown));
-        if (!grown)
-            return NULL;
-        v->threads = grown;
-        v->threads_cap = cap;
-    }
+    struct top_thread_row *grown =
+        buf_grow_array(v->threads, &v->threads_cap, v->nthreads + 1, sizeof(*grown));
+    if (!grown)
+        return NULL;
+    v->threads = grown;
     struct top_thread_row *t = &v->threads[v->nthreads++];
     *t = (struct top_thread_row){.tid = tid};
     for (size_t i = 0; i < p->nthreads; i++)
@@ -128,7 +100,8 @@ static int take_snapshot(struct top_view *v, const struct profile *p, double now
         return 0;
     size_t slot = (v->newest + 1) % TOP_SNAPSHOTS;
     struct top_snapshot *s = &v->ring[slot];
-    double(*seconds)[TOP_KINDS] = realloc(s->seconds, (p->nstacks + 1) * sizeof(*seconds));
+    double(*seconds)[TOP_KINDS] =
+        buf_grow_array(s->seconds, &s->cap, p->nstacks + 1, sizeof(*seconds));
     if (!seconds)
         return -ENOMEM;
     for (size_t i = 0; i < p->nstacks; i++)

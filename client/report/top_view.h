@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "client/model/profile.h"
+#include "common/hashtab.h"
 
 /* The kinds of time a row splits into: python, native, system. */
 #define TOP_KINDS 3
@@ -46,15 +47,14 @@ struct top_thread_row {
 /* The stacks' times at one moment: seconds[i] for stack i < nstacks. */
 struct top_snapshot {
     double at;
-    size_t nstacks;
+    size_t nstacks, cap;
     double (*seconds)[TOP_KINDS];
 };
 
 struct top_table {
     struct top_row *rows;
     size_t n, cap;
-    uint32_t *index; /* open addressing over (code_id, line): row + 1, 0 empty */
-    size_t index_cap;
+    struct hashtab index; /* top_row_key(code_id, line) to the row's index */
 };
 
 struct top_view {

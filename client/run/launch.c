@@ -9,28 +9,8 @@
 #include <unistd.h>
 
 #include "client/run/notebook.h"
+#include "client/run/tempfile.h"
 #include "common/install_paths.h"
-
-static int temp_file(char *path, size_t len, const char *stem, FILE **out)
-{
-    const char *tmp = getenv("TMPDIR");
-    snprintf(path, len, "%s/fixingahole-%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", stem);
-    int fd = mkostemp(path, O_CLOEXEC);
-    if (fd < 0) {
-        path[0] = '\0';
-        return -errno;
-    }
-    if (out) {
-        *out = fdopen(fd, "w");
-        if (!*out) {
-            close(fd);
-            return -ENOMEM;
-        }
-    } else {
-        close(fd);
-    }
-    return 0;
-}
 
 static const char *plots_list(const struct launch_options *o)
 {
@@ -47,17 +27,18 @@ int launch_prepare(struct launch *l, const struct launch_options *o, const char 
     if ((rc = install_find(LAUNCH_BOOTSTRAP_NAME, INSTALL_DATA_FROM_BIN, l->bootstrap,
                            sizeof(l->bootstrap), err, errlen)) < 0)
         return rc;
-    if ((rc = temp_file(l->logs, sizeof(l->logs), "logs", NULL)) < 0) {
+    tempfile_sweep();
+    if ((rc = tempfile_create(l->logs, sizeof(l->logs), "logs", NULL)) < 0) {
         snprintf(err, errlen, "cannot create a temporary logs file: %s", strerror(-rc));
         return rc;
     }
-    if ((rc = temp_file(l->end_mark, sizeof(l->end_mark), "end", NULL)) < 0) {
+    if ((rc = tempfile_create(l->end_mark, sizeof(l->end_mark), "end", NULL)) < 0) {
         snprintf(err, errlen, "cannot create a temporary file: %s", strerror(-rc));
         return rc;
     }
     if (script && notebook_is_notebook(script)) {
         FILE *f = NULL;
-        if ((rc = temp_file(l->cells, sizeof(l->cells), "cells", &f)) < 0) {
+        if ((rc = tempfile_create(l->cells, sizeof(l->cells), "cells", &f)) < 0) {
             snprintf(err, errlen, "cannot create a temporary file: %s", strerror(-rc));
             return rc;
         }

@@ -5,13 +5,20 @@
 # 2. With BUILD hidden (a tmpfs over it in a private mount namespace), the
 #    installed client profiles the bundled example with an installed daemon
 #    of its own: nothing refers back to the build tree.
-# 3. `cpack -G DEB` makes a package whose Depends are Debian runtime
-#    packages and whose unpacked tree profiles the example the same way.
+# 3. `cpack -G DEB` makes a package with sound control fields, its files
+#    under /usr, and Depends naming the package of every library its
+#    binaries link (python3 too, no -dev). `apt-get install --simulate` as
+#    on a machine with nothing installed finds every dependency in Debian
+#    12's archive; `apt-get install` into an overlay of this machine's root
+#    (so the machine is never changed) installs it, /usr/bin/fixingahole
+#    profiles the example there
+#    (see deb_checks.sh, in_overlay.sh).
 # Exit 0 passed, 1 failed, 77 skipped (needs root for the mount namespace).
 set -u
 build=$(cd "$1" && pwd)
 source=$(cd "$2" && pwd)
 fail() { echo "FAILED: $*"; exit 1; }
+. "$source/tests/install/deb_checks.sh"
 
 if [ "$(id -u)" -ne 0 ] || ! unshare --mount true 2>/dev/null; then
   echo "skipped: hiding the build tree needs root and unshare --mount"
@@ -20,29 +27,32 @@ fi
 work=$(mktemp -d /tmp/fah-install-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
+# check_profiled LABEL: the client's output WORK/LABEL.out has the summary
+# and the example's hot function, and WORK/LABEL has the results folder.
+check_profiled() {
+  out="$work/$1.out"
+  grep -q "Profile Summary" "$out" || { cat "$out"; fail "$1: no Profile Summary"; }
+  grep -q "data_serialization" "$out" || { cat "$out"; fail "$1: the example's hot function is missing"; }
+  ls "$work/$1"/performance/advanced/*/profile.json >/dev/null 2>&1 ||
+    fail "$1: no performance/advanced/<timestamp>/profile.json"
+  echo "$1: profiled the example with the build tree hidden"
+}
+
+# example_folder LABEL: WORK/LABEL with a copy of the bundled example.
+example_folder() {
+  mkdir -p "$work/$1"
+  cp "$source/examples/advanced.py" "$work/$1/"
+}
+
 # profile_with PREFIX LABEL: the example under PREFIX/bin/fixingahole, with
 # the build tree hidden; checks the summary and the results folder.
 profile_with() {
-  prefix=$1
-  out="$work/$2.out"
-  mkdir -p "$work/$2"
-  cp "$source/examples/advanced.py" "$work/$2/"
-  unshare --mount sh -c '
-    mount -t tmpfs none "$1" || exit 90
-    cd "$2" || exit 91
-    export FIXINGAHOLE_SOCKET="$2/d.sock"
-    unset FIXINGAHOLE_DAEMON
-    "$3/bin/fixingahole" profile --python /usr/bin/python3 advanced.py --memory -- --scale 0.3
-    status=$?
-    "$3/bin/fixingahole" daemon stop >/dev/null 2>&1
-    exit $status' sh "$build" "$work/$2" "$prefix" >"$out" 2>&1
+  example_folder "$2"
+  unshare --mount sh -c 'mount -t tmpfs none "$1" || exit 90; exec sh "$2" "$3" "$4"' \
+    sh "$build" "$source/tests/install/profile_example.sh" "$work/$2" "$1" >"$work/$2.out" 2>&1
   status=$?
-  [ $status -eq 0 ] || { cat "$out"; fail "$2: the installed client exited $status"; }
-  grep -q "Profile Summary" "$out" || { cat "$out"; fail "$2: no Profile Summary"; }
-  grep -q "data_serialization" "$out" || { cat "$out"; fail "$2: the example's hot function is missing"; }
-  ls "$work/$2"/performance/advanced/*/profile.json >/dev/null 2>&1 ||
-    fail "$2: no performance/advanced/<timestamp>/profile.json"
-  echo "$2: profiled the example with the build tree hidden"
+  [ $status -eq 0 ] || { cat "$work/$2.out"; fail "$2: the installed client exited $status"; }
+  check_profiled "$2"
 }
 
 # 1. install into a prefix
@@ -62,18 +72,15 @@ if command -v man >/dev/null 2>&1; then
 fi
 profile_with "$prefix" installed
 
-# 3. the Debian package
+# 3. the Debian package, as a user installs it
 command -v cpack >/dev/null 2>&1 || fail "cpack is missing"
 (cd "$build" && cpack -G DEB -B "$work/deb" >"$work/cpack.log" 2>&1) ||
   { cat "$work/cpack.log"; fail "cpack -G DEB"; }
 deb=$(ls "$work"/deb/fixingahole_*.deb 2>/dev/null | head -n 1)
 [ -n "$deb" ] || fail "cpack made no fixingahole_*.deb"
-depends=$(dpkg-deb -f "$deb" Depends)
-echo "Depends: $depends"
-for p in libdw1 libelf1 libunwind8 libcjson1 libinih1 python3; do
-  echo "$depends" | grep -q "$p" || fail "the package does not depend on $p"
-done
-echo "$depends" | grep -q -- "-dev" && fail "the package depends on a -dev package"
-dpkg-deb -x "$deb" "$work/unpacked" || fail "dpkg-deb -x"
-profile_with "$work/unpacked/usr" packaged
+check_fields "$deb"
+check_contents "$deb"
+check_depends "$deb"
+check_archive_resolves "$deb"
+install_in_overlay "$deb"
 echo "PASSED"

@@ -184,6 +184,28 @@ def environment_reaches_script_unchanged(work):
     c.finish(run.describe)
 
 
+def script_outside_the_root_is_the_users_code(work):
+    """`profile ../scripts/report_hot.py` from another folder (the root is
+    the current folder): the script's own functions are still the user's
+    code in the summary and the tables, not library code behind
+    --detailed."""
+    script = work.copy_workload("report_hot.py", os.path.join("scripts", "report_hot.py"))
+    cwd = work.file("elsewhere")
+    os.makedirs(cwd)
+    run = fixingahole(["profile"] + PY + [script, work.file("truth.json")], cwd=cwd)
+    c = Checks()
+    _expect_status(c, run, 0, "report_hot.py")
+    c.expect("No time was recorded in code under" not in run.stdout,
+             "the script outside the root is treated as library code:\n%s" % run.stdout)
+    prof = load_profile(cwd, "report_hot")
+    hot = prof.function("hot_loop", "report_hot.py")
+    c.expect(hot is not None and hot.get("percent", 0) > 30,
+             "hot_loop() missing or small in the profile: %r" % hot)
+    c.expect(" hot_loop " in run.stdout or "hot_loop." in run.stdout,
+             "the summary does not name hot_loop():\n%s" % run.stdout)
+    c.finish(run.describe)
+
+
 def inspect_reports_version_and_offsets(work):
     import subprocess
     c = Checks()
@@ -276,6 +298,7 @@ CASES = {
     "bad_options_exit_64": bad_options_exit_64,
     "options_after_script_and_args_reach_script": options_after_script_and_args_reach_script,
     "stdio_passes_through": stdio_passes_through,
+    "script_outside_the_root_is_the_users_code": script_outside_the_root_is_the_users_code,
     "option_after_script_gets_a_notice": option_after_script_gets_a_notice,
     "environment_reaches_script_unchanged": environment_reaches_script_unchanged,
     "inspect_names_sid_versions_and_offsets_source": inspect_names_sid_versions_and_offsets_source,

@@ -12,14 +12,15 @@ from harness import (DEBIAN_PYTHON, Checks, Failure, Skip, fixingahole, function
 MAX_ERROR_FRACTION = 0.05
 
 
-def _profile(interp, work, script, extra=(), status=0):
-    """Copies the workload, profiles it with the truth file as its argument,
-    does the checks every run shares, and returns (run, profile, truth,
-    checks, context) where context() prints the run for a failure."""
+def _profile(interp, work, script, extra=(), status=0, script_args=()):
+    """Copies the workload, profiles it with the truth file as its first
+    argument (script_args follow), does the checks every run shares, and
+    returns (run, profile, truth, checks, context) where context() prints
+    the run for a failure."""
     work.copy_workload(script)
     truth_path = work.file("truth.json")
-    run = fixingahole(["profile"] + list(extra) + interp.profile_options() + [script, truth_path],
-                      cwd=work.path)
+    run = fixingahole(["profile"] + list(extra) + interp.profile_options() +
+                      [script, truth_path] + list(script_args), cwd=work.path)
     c = Checks()
     if run.status != status and not os.path.isdir(work.file("performance")):
         raise Failure("fixingahole exited %s (expected %s) and wrote no results\n%s"
@@ -257,8 +258,21 @@ def threads_share_cpu_and_sleep(interp, work):
 
 
 def sleep_line_is_system(interp, work):
+    """50 ms sleeps between 50 ms of work: the sleep line's time is system
+    time, as long as it slept; the work line's is its CPU time."""
+    _check_sleep_and_work(interp, work, "0.05")
+
+
+def short_sleeps_leave_work_on_its_line(interp, work):
+    """3 ms sleeps between 3 ms of work, under the 10 ms sampling period:
+    most intervals begin and end asleep with the work between them, and the
+    work is still charged to the work line, not to the sleep."""
+    _check_sleep_and_work(interp, work, "0.003")
+
+
+def _check_sleep_and_work(interp, work, slice_seconds):
     script = "sleep_system.py"
-    run, prof, truth, c, context = _profile(interp, work, script)
+    run, prof, truth, c, context = _profile(interp, work, script, script_args=[slice_seconds])
     marks = marked_lines(work.file(script))
     total = (prof.doc.get("totals") or {}).get("seconds") or 0.0
     sleep, cpu = _line(prof, script, marks["sleep"]), _line(prof, script, marks["cpu"])
@@ -283,6 +297,10 @@ def sleep_line_is_system(interp, work):
     c.expect(abs(sleep["percent"] - wall_share) <= 5.0,
              "the sleep line has %.2f%% of the time but slept for %.2f%% of it"
              % (sleep["percent"], wall_share))
+    cpu_share = 100.0 * truth["cpu_thread_time"] / total if total else 0.0
+    c.expect(abs(cpu["percent"] - cpu_share) <= 5.0,
+             "the work line has %.2f%% of the time but ran for %.2f%% of it"
+             % (cpu["percent"], cpu_share))
     # One thread, never blocked on a lock: every moment it slept or ran is
     # system, python or native time somewhere (waits for a CPU on a busy
     # machine count nowhere), so the total covers what the script measured.
@@ -380,6 +398,7 @@ CASES = {
     "function_shares_match_thread_time": function_shares_match_thread_time,
     "numpy_line_is_native": numpy_line_is_native,
     "sleep_line_is_system": sleep_line_is_system,
+    "short_sleeps_leave_work_on_its_line": short_sleeps_leave_work_on_its_line,
     "join_is_idle": join_is_idle,
     "raising_script_still_profiled": raising_script_still_profiled,
 }

@@ -14,6 +14,7 @@ import subprocess
 import time
 
 from cases_daemon import _attached, _finish
+from events import Lines
 from harness import DEBIAN_PYTHON, Checks, Failure, Skip, client_path, fixingahole, result_folder
 
 HOT = "busy_top_spin"
@@ -89,12 +90,26 @@ class Tmux:
         on, cursor = self.run("display", "-p", "#{alternate_on} #{cursor_flag}").split()
         return on == "1", cursor == "1"
 
+    def wait_for(self, channel, timeout):
+        """Blocks until a command in the pane runs `tmux wait-for -S
+        channel` (at once when it already has): True, or False after
+        timeout seconds."""
+        try:
+            subprocess.run(["tmux", "-S", self.socket, "wait-for", channel], timeout=timeout,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            return True
+        except subprocess.TimeoutExpired:
+            return False
+
     def close(self):
         self.run("kill-server")
 
 
 def _wait_for(what, deadline, step=0.05):
-    """Polls what() until it returns something true or the deadline passes."""
+    """Polls what() until it returns something true or the deadline passes.
+    Only for what a terminal shows: the screen has no event to wait on, and
+    tmux draws a program's output when it gets to it, after any
+    `wait-for -S` the program's shell sends next."""
     while True:
         got = what()
         if got or time.monotonic() >= deadline:
@@ -111,7 +126,8 @@ def top_under_tmux_shows_hot_function_and_quits_on_q(work):
     script = work.file("run_top.sh")
     with open(script, "w") as f:
         f.write('stty -g > before\n"%s" top %d 2> top.err\necho $? > status.tmp\n'
-                'mv status.tmp status\nstty -g > after\necho TOP-DONE\nexec sleep 120\n'
+                'mv status.tmp status\nstty -g > after\necho TOP-DONE\ntmux wait-for -S top-done\n'
+                'exec sleep 120\n'
                 % (client_path(), loop.pid))
     c = Checks()
     tmux = None
@@ -126,10 +142,10 @@ def top_under_tmux_shows_hot_function_and_quits_on_q(work):
         c.expect("pid %d" % loop.pid in screen, "the heading does not name pid %d" % loop.pid)
         c.expect(tmux.flags()[0], "top does not use the alternate screen")
         tmux.run("send-keys", "q")
-        _wait_for(lambda: os.path.exists(work.file("status")), time.monotonic() + 10)
-        after = _wait_for(lambda: "TOP-DONE" in tmux.screen() and tmux.screen(),
-                          time.monotonic() + 5)
-        if c.expect(os.path.exists(work.file("status")), "top did not end within 10 s of q"):
+        ended = tmux.wait_for("top-done", 10)
+        after = ended and _wait_for(lambda: "TOP-DONE" in tmux.screen() and tmux.screen(),
+                                    time.monotonic() + 5)
+        if c.expect(ended, "top did not end within 10 s of q"):
             with open(work.file("status")) as f:
                 status = f.read().strip()
             with open(work.file("top.err")) as f:
@@ -158,7 +174,8 @@ def top_keeps_last_view_when_process_exits(work):
     c = Checks()
     tmux = None
     try:
-        tmux = Tmux(work, "cd '%s' && \"%s\" top %d; echo TOP-STATUS=$?; exec sleep 120"
+        tmux = Tmux(work, "cd '%s' && \"%s\" top %d; echo $? > status; "
+                    "tmux wait-for -S top-done; exec sleep 120"
                     % (work.path, client_path(), loop.pid))
         c.expect(_wait_for(lambda: HOT in tmux.screen(), time.monotonic() + 15),
                  "%s not on top's screen within 15 s" % HOT)
@@ -169,11 +186,13 @@ def top_keeps_last_view_when_process_exits(work):
                          time.monotonic() + 10)
         c.expect(kept and HOT in kept, "after the loop exited the screen is not the last "
                  "view marked 'process exited':\n%s" % tmux.screen())
-        c.expect("TOP-STATUS" not in tmux.screen(), "top left before q")
+        c.expect(not os.path.exists(work.file("status")), "top left before q")
         tmux.run("send-keys", "q")
-        done = _wait_for(lambda: re.search(r"TOP-STATUS=(\d+)", tmux.screen()),
-                         time.monotonic() + 10)
-        c.expect(done and done.group(1) == "0", "top after q: %r" % tmux.screen())
+        status = None
+        if tmux.wait_for("top-done", 10):
+            with open(work.file("status")) as f:
+                status = f.read().strip()
+        c.expect(status == "0", "top after q: status %r, screen %r" % (status, tmux.screen()))
     finally:
         if tmux:
             tmux.close()
@@ -184,35 +203,32 @@ def top_keeps_last_view_when_process_exits(work):
 
 
 def top_without_terminal_prints_watch_text(work):
-    """top PID with stdout to a file prints watch's text summaries, no
+    """top PID with stdout to a pipe prints watch's text summaries, no
     escape sequence, naming the hot function; it ends by itself when the
     loop exits, with status 0, and the loop exits with its own status."""
     loop, _ = _start_loop(work)
     c = Checks()
-    out_path = work.file("top.txt")
+    top = subprocess.Popen([client_path(), "top", str(loop.pid), "--every", "0.5"],
+                           cwd=work.path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, universal_newlines=True)
     try:
-        with open(out_path, "w") as out:
-            top = subprocess.Popen([client_path(), "top", str(loop.pid), "--every", "0.5"],
-                                   cwd=work.path, stdin=subprocess.DEVNULL, stdout=out,
-                                   stderr=subprocess.PIPE, universal_newlines=True)
-        shown = _wait_for(lambda: HOT in open(out_path).read(), time.monotonic() + 15)
-        c.expect(shown, "%s not in top's text within 15 s" % HOT)
+        out = Lines(top.stdout.fileno(), "top")
+        out.wait_for(lambda line: HOT in line, "%s in top's text" % HOT, timeout=15, proc=top)
         _loop_unharmed(c, loop, 5)
         try:
-            status = top.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            top.kill()
-            status = "still running 15 s after the loop exited"
-        err = top.stderr.read()
+            status, text, err = _finish(top, timeout=15, out_lines=out)
+        except Failure as e:
+            status, text, err = "still running 15 s after the loop exited", out.text(), str(e)
         c.expect(status == 0, "top exited %r: %s" % (status, err))
-        with open(out_path) as f:
-            text = f.read()
-        c.expect("\x1b" not in text, "top wrote escape sequences to a file")
+        c.expect("\x1b" not in text, "top wrote escape sequences to a pipe")
         c.expect(re.search(r"^== session \d+, pid %d, running" % loop.pid, text, re.M),
                  "no `watch` heading for pid %d in:\n%s" % (loop.pid, text[:2000]))
         c.expect(re.search(r"^== session \d+, pid %d, ended" % loop.pid, text, re.M),
                  "no final summary after the loop exited:\n%s" % text[-2000:])
     finally:
+        if top.poll() is None:
+            top.kill()
+            top.wait()
         if loop.poll() is None:
             loop.kill()
             loop.wait()
@@ -231,15 +247,13 @@ def top_of_a_sampled_pid_watches_its_session(work):
                               universal_newlines=True)
     try:
         err_lines, session = _attached(attach)
-        out_path = work.file("top.txt")
-        with open(out_path, "w") as out:
-            top = subprocess.Popen([client_path(), "top", str(loop.pid), "--every", "0.5"],
-                                   cwd=work.path, stdout=out, stderr=subprocess.PIPE,
-                                   universal_newlines=True)
+        top = subprocess.Popen([client_path(), "top", str(loop.pid), "--every", "0.5"],
+                               cwd=work.path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               universal_newlines=True)
         heading = "== session %d, pid %d, running" % (session, loop.pid)
-        c.expect(_wait_for(lambda: heading in open(out_path).read(), time.monotonic() + 15),
-                 "top of a sampled pid does not watch session %d:\n%s"
-                 % (session, open(out_path).read()[:2000]))
+        Lines(top.stdout.fileno(), "top").wait_for(
+            lambda line: line.startswith(heading), "a watch of session %d" % session,
+            timeout=15, proc=top)
         top.send_signal(signal.SIGINT)
         status, _, err = _finish(top, timeout=15)
         c.expect(status == 0, "top exited %s after Ctrl-C: %s" % (status, err))

@@ -6,6 +6,8 @@ a case of the shared daemon (cases_daemon.py). `driver.py fixture setup`
 stops a daemon left from an earlier run and clears the sanitizer reports;
 `driver.py fixture teardown` stops the daemon and fails on any sanitizer
 report of the whole run (a daemon's leak report comes at its exit).
+`driver.py INTERPRETER CASE.fallback_clocks` runs a per-interpreter case
+against a daemon of its own with exact_clocks = no (fallback_clocks.py).
 
 Exit status: 0 passed, 1 failed, 77 skipped (CTest's SKIP_RETURN_CODE).
 Needs FAH_CLIENT (the fixingahole binary) and FIXINGAHOLE_SOCKET (a socket
@@ -23,6 +25,7 @@ import cases_attach  # noqa: E402
 import cases_children  # noqa: E402
 import cases_cli  # noqa: E402
 import cases_daemon  # noqa: E402
+import cases_watchdog  # noqa: E402
 import cases_export  # noqa: E402
 import cases_interp  # noqa: E402
 import cases_memory  # noqa: E402
@@ -35,6 +38,7 @@ import cases_top  # noqa: E402
 import cases_report  # noqa: E402
 import cases_threads  # noqa: E402
 import cases_walk  # noqa: E402
+import fallback_clocks  # noqa: E402
 from harness import (SKIP, Failure, Skip, Workdir, client_path, interpreter,  # noqa: E402
                      prepare_socket_dir, sanitizer_check, sanitizer_clear, sanitizer_reports,
                      sanitizer_setup)
@@ -59,6 +63,13 @@ def fixture(case):
         raise Failure("unknown fixture %r" % case)
 
 
+def _with_fallback_clocks(fn, work):
+    def run_case():
+        with fallback_clocks.fallback_clocks_daemon(work):
+            fn()
+    return run_case
+
+
 def run(target, case):
     prepare_socket_dir()
     before = sanitizer_setup()
@@ -69,7 +80,7 @@ def run(target, case):
                  "options": dict(cases_options.CASES, **cases_export.CASES, **cases_pprof.CASES,
                                  **cases_report.CASES, **cases_threads.OPTION_CASES),
                  "daemon": dict(cases_daemon.CASES, **cases_attach.CASES,
-                                **cases_top.CASES)}[target]
+                                **cases_top.CASES, **cases_watchdog.CASES)}[target]
         if case not in cases:
             raise Failure("unknown %s case %r" % (target, case))
         work = Workdir(target)
@@ -79,12 +90,16 @@ def run(target, case):
         cases = dict(cases_profile.CASES, **cases_memory.CASES, **cases_memory_time.CASES,
                      **cases_walk.CASES, **cases_interp.CASES, **cases_threads.CASES,
                      **cases_children.CASES, **cases_native.CASES)
-        if case not in cases:
+        fallback = case.endswith(fallback_clocks.SUFFIX)
+        name = case[:-len(fallback_clocks.SUFFIX)] if fallback else case
+        if name not in cases:
             raise Failure("unknown case %r" % case)
         interp = interpreter(target)
         work = Workdir(target)
         print("case %s.%s with %s, work folder %s" % (target, case, interp, work.path))
-        fn = lambda: cases[case](interp, work)  # noqa: E731
+        fn = lambda: cases[name](interp, work)  # noqa: E731
+        if fallback:
+            fn = _with_fallback_clocks(fn, work)
     try:
         fn()
     except Skip:

@@ -195,6 +195,14 @@ static void test_bad_input_is_reported(void)
                       "\"processes\": [{\"pid\": 0}]}", "processes[0]: \"pid\""));
     CHECK(parse_fails("{\"schema\": \"fixingahole.profile/1\", \"stacks\": [], "
                       "\"processes\": 3}", "\"processes\" is not an array"));
+    CHECK(parse_fails("{\"schema\": \"fixingahole.profile/1\", \"stacks\": [], "
+                      "\"processes\": [{\"pid\": 7, \"command\": 5}]}",
+                      "processes[0]: \"command\" is not a string"));
+    CHECK(parse_fails("{\"schema\": \"fixingahole.profile/1\", \"stacks\": [], "
+                      "\"script_end_seconds\": -1}", "\"script_end_seconds\" is out of range"));
+    CHECK(parse_fails("{\"schema\": \"fixingahole.profile/1\", \"stacks\": [], "
+                      "\"script_start_seconds\": \"x\"}",
+                      "\"script_start_seconds\" is not a number"));
     CHECK(parse_fails("{\"stacks\": []}", "no \"schema\""));
     CHECK(parse_fails("{\"schema\": \"fixingahole.profile/2\", \"stacks\": []}",
                       "schema \"fixingahole.profile/2\""));

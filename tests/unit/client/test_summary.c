@@ -60,6 +60,12 @@ static void test_pure_helpers(void)
     CHECK(summary_is_user_file("/proj/a/b.py", &o));
     CHECK(!summary_is_user_file("/proj/.venv/lib/x.py", &o));
     CHECK(!summary_is_user_file("/usr/lib/python3.11/os.py", &o));
+    /* The profiled script is the user's code wherever it lies. */
+    struct summary_options with_script = o;
+    with_script.script = "/elsewhere/job.py";
+    CHECK(summary_is_user_file("/elsewhere/job.py", &with_script));
+    CHECK(!summary_is_user_file("/elsewhere/helper.py", &with_script));
+    CHECK(!summary_is_user_file("/elsewhere/job.py", &o));
     CHECK_EQ_STR(summary_relative("/proj/a/b.py", "/proj/"), "a/b.py");
     CHECK_EQ_STR(summary_relative("/usr/x.py", "/proj"), "/usr/x.py");
     CHECK_EQ_STR(summary_relative("/usr/x.py", "/"), "usr/x.py");

@@ -120,6 +120,42 @@ static void test_rss_only(void)
     profile_free(p);
 }
 
+/* RSS that grew while the main thread went unseen (its walks failed, or
+ * it waited for a CPU) is charged where it is seen next, not where it was
+ * seen last; what is still waiting at the end goes to its last stack. */
+static void test_rss_growth_waits_for_the_main_thread(void)
+{
+    struct profile *p = profile_new();
+    profile_set_code(p, 0, "/r/app.py", "<module>", 1);
+    struct profile_frame startup[] = {{0, 1}}, grow[] = {{0, 5}}, after[] = {{0, 9}};
+    profile_mem_rss(p, 0.0, 1000);
+    profile_mem_main_stack(p, profile_intern_stack(p, 7, startup, 1));
+    profile_mem_rss(p, 0.01, 1500); /* seen at this tick: line 1 */
+    profile_mem_rss(p, 0.02, 9000); /* unseen: waits */
+    profile_mem_rss(p, 0.03, 9500);
+    profile_mem_main_stack(p, profile_intern_stack(p, 7, grow, 1));
+    profile_mem_rss(p, 0.04, 9600);
+    profile_mem_main_stack(p, profile_intern_stack(p, 7, after, 1));
+    profile_mem_rss(p, 0.05, 9700);
+    profile_mem_rss(p, 0.06, 9900); /* unseen until the end */
+    CHECK_EQ_INT(profile_mem_settle(p), 0);
+    struct summary_options o = {.root = "/r"};
+    struct summary_memory *m = summary_mem_new(p, &o);
+    if (m) {
+        const struct summary_mem_line *l1 = summary_mem_line_of(m, "/r/app.py", 1);
+        const struct summary_mem_line *l5 = summary_mem_line_of(m, "/r/app.py", 5);
+        const struct summary_mem_line *l9 = summary_mem_line_of(m, "/r/app.py", 9);
+        CHECK(l1 && l5 && l9);
+        if (l1 && l5 && l9) {
+            CHECK_EQ_INT(l1->rss_growth, 500);
+            CHECK_EQ_INT(l5->rss_growth, 8000 + 100);
+            CHECK_EQ_INT(l9->rss_growth, 100 + 200);
+        }
+    }
+    summary_mem_free(m);
+    profile_free(p);
+}
+
 static void test_helpers(void)
 {
     struct summary_mem_point pts[1000];
@@ -226,6 +262,7 @@ int main(void)
     test_resample();
     test_lines();
     test_rss_only();
+    test_rss_growth_waits_for_the_main_thread();
     test_helpers();
     return test_finish("test_summary_mem");
 }

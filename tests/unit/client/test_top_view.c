@@ -138,8 +138,37 @@ static void check_gil_column(struct profile *p)
     CHECK_EQ_STR(top_thread_gil(p, &row), "-");
 }
 
+/* Many lines of one function, before line 0 included: every one keeps its
+ * own row through the index's growth, and a second update finds the same
+ * rows again rather than adding them twice. */
+static void check_many_rows(void)
+{
+    enum { LINES = 600 };
+    struct profile *p = make_profile();
+    struct top_view v;
+    top_view_init(&v, 4.0, "");
+    for (int32_t line = -1; line < LINES - 1; line++) {
+        struct profile_frame f = {HOT, line};
+        add(p, &f, 1, TIME_PYTHON, 0.001 * (line + 2));
+    }
+    for (int round = 1; round <= 2; round++) {
+        CHECK(top_view_update(&v, p, round) == 0);
+        CHECK(v.lines.n == LINES && v.functions.n == 1);
+        int right = 1;
+        for (int32_t line = -1; line < LINES - 1; line++) {
+            const struct top_row *r = find(&v.lines, HOT, line);
+            right &= r && NEAR(r->total[0], 0.001 * (line + 2));
+        }
+        CHECK(right);
+        CHECK(v.lines.rows[0].line == LINES - 2); /* the largest first */
+    }
+    top_view_free(&v);
+    profile_free(p);
+}
+
 int main(void)
 {
+    check_many_rows();
     struct profile *p = make_profile();
     struct top_view v;
     top_view_init(&v, 4.0, "");

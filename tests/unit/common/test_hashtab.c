@@ -93,8 +93,31 @@ static void test_churn_against_model(void)
     hashtab_free(&t);
 }
 
+/* Clearing empties the table and keeps its slots for the refill. */
+static void test_clear_keeps_capacity(void)
+{
+    struct hashtab t;
+    hashtab_init(&t);
+    hashtab_clear(&t); /* an empty table, never allocated */
+    CHECK(hashtab_count(&t) == 0 && !hashtab_get(&t, 1, NULL));
+    for (uint64_t k = 1; k <= 100; k++)
+        CHECK(hashtab_put(&t, k, k) == 0);
+    size_t cap = t.cap;
+    hashtab_clear(&t);
+    CHECK(hashtab_count(&t) == 0 && t.cap == cap);
+    int none = 1;
+    for (uint64_t k = 1; k <= 100; k++)
+        none &= !hashtab_get(&t, k, NULL);
+    CHECK(none);
+    uint64_t v = 0;
+    CHECK(hashtab_put(&t, 7, 70) == 0 && hashtab_get(&t, 7, &v) && v == 70);
+    CHECK(hashtab_count(&t) == 1 && t.cap == cap);
+    hashtab_free(&t);
+}
+
 int main(void)
 {
+    test_clear_keeps_capacity();
     test_put_get_replace();
     test_growth_keeps_everything();
     test_churn_against_model();

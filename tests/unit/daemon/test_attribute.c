@@ -3,17 +3,44 @@
 #include "daemon/attribute.h"
 #include "harness.h"
 
-static const struct thread_observation running_python = {1, 1, SAMPLE_PYTHON, SAMPLE_IDLE,
-                                                         SAMPLE_GIL_WAIT, 1};
-static const struct thread_observation running_native = {1, 1, SAMPLE_NATIVE, SAMPLE_IDLE,
-                                                         SAMPLE_IDLE, 0};
-static const struct thread_observation sleeping = {1, 0, SAMPLE_PYTHON, SAMPLE_SYSTEM,
-                                                   SAMPLE_IDLE, 0};
-static const struct thread_observation waiting_lock = {1, 0, SAMPLE_PYTHON, SAMPLE_IDLE,
-                                                       SAMPLE_IDLE, 0};
-static const struct thread_observation waiting_gil = {1, 0, SAMPLE_PYTHON, SAMPLE_GIL_WAIT,
-                                                      SAMPLE_GIL_WAIT, 0};
-static const struct thread_observation unseen = {0, 0, 0, 0, 0, 0};
+static const struct thread_observation running_python = {.valid = 1,
+                                                         .running = 1,
+                                                         .cpu_kind = SAMPLE_PYTHON,
+                                                         .off_kind = SAMPLE_IDLE,
+                                                         .gap_kind = SAMPLE_GIL_WAIT,
+                                                         .holds_gil = 1,
+                                                         .on_cpu = 1};
+static const struct thread_observation running_native = {.valid = 1,
+                                                         .running = 1,
+                                                         .cpu_kind = SAMPLE_NATIVE,
+                                                         .off_kind = SAMPLE_IDLE,
+                                                         .gap_kind = SAMPLE_IDLE,
+                                                         .on_cpu = 1};
+/* Runnable, but waiting for a CPU. */
+static const struct thread_observation preempted_python = {.valid = 1,
+                                                           .running = 1,
+                                                           .cpu_kind = SAMPLE_PYTHON,
+                                                           .off_kind = SAMPLE_IDLE,
+                                                           .gap_kind = SAMPLE_IDLE};
+static const struct thread_observation sleeping = {
+    .valid = 1, .cpu_kind = SAMPLE_PYTHON, .off_kind = SAMPLE_SYSTEM, .gap_kind = SAMPLE_IDLE};
+static const struct thread_observation waiting_lock = {
+    .valid = 1, .cpu_kind = SAMPLE_PYTHON, .off_kind = SAMPLE_IDLE, .gap_kind = SAMPLE_IDLE};
+static const struct thread_observation waiting_gil = {.valid = 1,
+                                                      .cpu_kind = SAMPLE_PYTHON,
+                                                      .off_kind = SAMPLE_GIL_WAIT,
+                                                      .gap_kind = SAMPLE_GIL_WAIT};
+static const struct thread_observation unseen = {0};
+
+/* An interval after prev, with ran the last observation that found the
+ * thread running and none that found it blocked. */
+static void attribute(const struct thread_observation *prev, const struct thread_observation *cur,
+                      const struct thread_observation *ran, const struct interval_time *time,
+                      struct interval_split *split)
+{
+    struct thread_history seen = {*prev, *ran, unseen};
+    attribute_interval(&seen, cur, time, split);
+}
 
 static uint64_t sum(const uint64_t ns[SAMPLE_KINDS])
 {
@@ -30,27 +57,39 @@ static void test_time_is_conserved(void)
     for (int i = 0; i < 5; i++)
         for (int j = 0; j < 5; j++) {
             struct interval_split split;
-            attribute_interval(all[i], all[j], &(struct interval_time){3000, 0, 7000, 0, 0}, &split);
-            CHECK_EQ_INT(sum(split.prev_ns) + sum(split.cur_ns), 10000);
+            attribute(all[i], all[j], j % 2 ? &running_native : &unseen,
+                      &(struct interval_time){3000, 0, 7000, 0, 0}, &split);
+            uint64_t earlier = sum(split.prev_ns) + sum(split.ran_ns) + sum(split.waited_ns);
+            CHECK_EQ_INT(earlier + sum(split.cur_ns), 10000);
         }
 }
 
 static void test_waking_thread_slept_on_previous_line(void)
 {
     struct interval_split split;
-    attribute_interval(&sleeping, &running_python, &(struct interval_time){4000, 0, 6000, 0, 0}, &split);
+    attribute(&sleeping, &running_python, &unseen, &(struct interval_time){4000, 0, 6000, 0, 0},
+              &split);
     CHECK_EQ_INT(split.prev_ns[SAMPLE_SYSTEM], 6000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_PYTHON], 4000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_IDLE], 0);
+    /* Woken, and still waiting for a CPU: it has not run where it stands
+     * yet; what it ran went where it was last seen on a CPU. */
+    attribute(&sleeping, &preempted_python, &running_native,
+              &(struct interval_time){4000, 0, 6000, 0, 0}, &split);
+    CHECK_EQ_INT(split.prev_ns[SAMPLE_SYSTEM], 6000);
+    CHECK_EQ_INT(split.ran_ns[SAMPLE_NATIVE], 4000);
+    CHECK_EQ_INT(sum(split.cur_ns), 0);
 }
 
 static void test_blocking_thread_ran_on_previous_line(void)
 {
     struct interval_split split;
-    attribute_interval(&running_native, &sleeping, &(struct interval_time){4000, 0, 6000, 0, 0}, &split);
+    attribute(&running_native, &sleeping, &unseen, &(struct interval_time){4000, 0, 6000, 0, 0},
+              &split);
     CHECK_EQ_INT(split.prev_ns[SAMPLE_NATIVE], 4000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_SYSTEM], 6000);
-    attribute_interval(&running_python, &waiting_lock, &(struct interval_time){4000, 0, 6000, 0, 0}, &split);
+    attribute(&running_python, &waiting_lock, &unseen, &(struct interval_time){4000, 0, 6000, 0, 0},
+              &split);
     CHECK_EQ_INT(split.prev_ns[SAMPLE_PYTHON], 4000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_IDLE], 6000);
 }
@@ -58,13 +97,14 @@ static void test_blocking_thread_ran_on_previous_line(void)
 static void test_running_throughout_stays_current(void)
 {
     struct interval_split split;
-    attribute_interval(&running_python, &running_native, &(struct interval_time){9000, 0, 1000, 0, 0}, &split);
+    attribute(&running_python, &running_native, &unseen,
+              &(struct interval_time){9000, 0, 1000, 0, 0}, &split);
     CHECK_EQ_INT(sum(split.prev_ns), 0);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_NATIVE], 9000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_IDLE], 1000); /* a wait, not a sleep */
     /* Back in the interpreter's own code: the gap was a wait for the GIL. */
-    attribute_interval(&running_native, &running_python, &(struct interval_time){9000, 0, 1000, 0, 0},
-                       &split);
+    attribute(&running_native, &running_python, &unseen,
+              &(struct interval_time){9000, 0, 1000, 0, 0}, &split);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_GIL_WAIT], 1000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_IDLE], 0);
 }
@@ -73,18 +113,17 @@ static void test_running_throughout_stays_current(void)
 static void test_gil_wait_is_its_own_kind(void)
 {
     struct interval_split split;
-    attribute_interval(&running_python, &waiting_gil, &(struct interval_time){4000, 0, 6000, 0, 0},
-                       &split);
+    attribute(&running_python, &waiting_gil, &unseen, &(struct interval_time){4000, 0, 6000, 0, 0},
+              &split);
     CHECK_EQ_INT(split.prev_ns[SAMPLE_PYTHON], 4000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_GIL_WAIT], 6000);
-    attribute_interval(&waiting_gil, &running_python, &(struct interval_time){4000, 0, 6000, 0, 0},
-                       &split);
+    attribute(&waiting_gil, &running_python, &unseen, &(struct interval_time){4000, 0, 6000, 0, 0},
+              &split);
     CHECK_EQ_INT(split.prev_ns[SAMPLE_GIL_WAIT], 6000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_PYTHON], 4000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_IDLE] + split.prev_ns[SAMPLE_IDLE], 0);
     /* Asleep, then waiting for the GIL: when the sleep ended is unknown. */
-    attribute_interval(&sleeping, &waiting_gil, &(struct interval_time){0, 0, 8001, 0, 0},
-                       &split);
+    attribute(&sleeping, &waiting_gil, &unseen, &(struct interval_time){0, 0, 8001, 0, 0}, &split);
     CHECK_EQ_INT(split.prev_ns[SAMPLE_SYSTEM], 4000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_GIL_WAIT], 4001);
 }
@@ -93,7 +132,7 @@ static void test_lone_thread_gap_is_nobody_s(void)
 {
     struct interval_split split;
     struct interval_time time = {9000, 0, 1000, 1, 0};
-    attribute_interval(&running_python, &running_python, &time, &split);
+    attribute(&running_python, &running_python, &unseen, &time, &split);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_PYTHON], 9000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_IDLE], 0);
 }
@@ -101,22 +140,69 @@ static void test_lone_thread_gap_is_nobody_s(void)
 static void test_blocked_throughout_keeps_its_wait_kind(void)
 {
     struct interval_split split;
-    attribute_interval(&sleeping, &sleeping, &(struct interval_time){10, 0, 9990, 0, 0}, &split);
+    attribute(&sleeping, &sleeping, &unseen, &(struct interval_time){10, 0, 9990, 0, 0}, &split);
     CHECK_EQ_INT(sum(split.prev_ns), 0);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_SYSTEM], 9990);
-    attribute_interval(&waiting_lock, &waiting_lock, &(struct interval_time){0, 0, 10000, 0, 0}, &split);
+    attribute(&waiting_lock, &waiting_lock, &unseen, &(struct interval_time){0, 0, 10000, 0, 0},
+              &split);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_IDLE], 10000);
+}
+
+/* A loop that computes and then sleeps, seen asleep at both ends of an
+ * interval: what it computed in between ran where it was last seen
+ * running, not on the line it sleeps at. */
+static void test_run_between_two_waits_goes_where_it_last_ran(void)
+{
+    struct interval_split split;
+    attribute(&sleeping, &sleeping, &running_native,
+              &(struct interval_time){6000, 0, 4000, 0, 1000}, &split);
+    CHECK_EQ_INT(split.ran_ns[SAMPLE_NATIVE], 5000);
+    CHECK_EQ_INT(split.ran_ns[SAMPLE_SYSTEM], 1000);
+    CHECK_EQ_INT(split.cur_ns[SAMPLE_SYSTEM], 4000);
+    CHECK_EQ_INT(split.cur_ns[SAMPLE_PYTHON] + sum(split.prev_ns), 0);
+    /* Never seen running: the current line is all there is. */
+    attribute(&sleeping, &sleeping, &unseen, &(struct interval_time){6000, 0, 4000, 0, 0}, &split);
+    CHECK_EQ_INT(sum(split.ran_ns), 0);
+    CHECK_EQ_INT(split.cur_ns[SAMPLE_PYTHON], 6000);
+    /* Running at either end: the ends say where it ran, not the last run. */
+    attribute(&sleeping, &running_python, &running_native,
+              &(struct interval_time){6000, 0, 4000, 0, 0}, &split);
+    CHECK_EQ_INT(sum(split.ran_ns), 0);
+    CHECK_EQ_INT(split.cur_ns[SAMPLE_PYTHON], 6000);
+}
+
+/* A lone thread seen running at both ends of an interval, off CPU in
+ * between: it slept where it was last seen blocked. */
+static void test_lone_thread_gap_goes_where_it_last_waited(void)
+{
+    struct interval_split split;
+    struct interval_time time = {6000, 0, 4000, 1, 0};
+    struct thread_history seen = {running_python, running_python, sleeping};
+    attribute_interval(&seen, &running_native, &time, &split);
+    CHECK_EQ_INT(split.cur_ns[SAMPLE_NATIVE], 6000);
+    CHECK_EQ_INT(split.waited_ns[SAMPLE_SYSTEM], 4000);
+    CHECK_EQ_INT(sum(split.prev_ns) + sum(split.ran_ns), 0);
+    /* Waiting for a CPU now: the gap may be that wait, not yet booked, and
+     * the run was where it was last seen on a CPU. */
+    attribute_interval(&seen, &preempted_python, &time, &split);
+    CHECK_EQ_INT(sum(split.waited_ns) + sum(split.cur_ns), 0);
+    CHECK_EQ_INT(split.ran_ns[SAMPLE_PYTHON], 6000);
+    /* Another thread could hold the GIL: the gap is a wait at the line. */
+    time.alone = 0;
+    attribute_interval(&seen, &running_python, &time, &split);
+    CHECK_EQ_INT(sum(split.waited_ns), 0);
+    CHECK_EQ_INT(split.cur_ns[SAMPLE_GIL_WAIT], 4000);
 }
 
 static void test_cpu_wait_is_charged_to_nobody(void)
 {
     struct interval_split split;
-    attribute_interval(&running_python, &running_python, &(struct interval_time){4000, 6000, 0, 0, 0},
-                       &split);
+    attribute(&running_python, &running_python, &unseen,
+              &(struct interval_time){4000, 6000, 0, 0, 0}, &split);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_PYTHON], 4000);
     CHECK_EQ_INT(sum(split.prev_ns) + sum(split.cur_ns), 4000);
-    attribute_interval(&running_python, &sleeping, &(struct interval_time){3000, 2000, 5000, 0, 0},
-                       &split);
+    attribute(&running_python, &sleeping, &unseen, &(struct interval_time){3000, 2000, 5000, 0, 0},
+              &split);
     CHECK_EQ_INT(split.prev_ns[SAMPLE_PYTHON], 3000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_SYSTEM], 5000);
     CHECK_EQ_INT(sum(split.prev_ns) + sum(split.cur_ns), 8000);
@@ -125,7 +211,7 @@ static void test_cpu_wait_is_charged_to_nobody(void)
 static void test_new_thread_charged_to_now(void)
 {
     struct interval_split split;
-    attribute_interval(&unseen, &sleeping, &(struct interval_time){500, 0, 9500, 0, 0}, &split);
+    attribute(&unseen, &sleeping, &unseen, &(struct interval_time){500, 0, 9500, 0, 0}, &split);
     CHECK_EQ_INT(sum(split.prev_ns), 0);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_PYTHON], 500);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_SYSTEM], 9500);
@@ -136,14 +222,14 @@ static void test_kernel_time_is_system_where_it_ran(void)
     struct interval_split split;
     /* 4 ms on CPU of which 1.5 ms in the kernel, then blocked: the kernel
      * part is system time on the line that ran. */
-    attribute_interval(&running_python, &sleeping, &(struct interval_time){4000, 0, 6000, 0, 1500},
-                       &split);
+    attribute(&running_python, &sleeping, &unseen, &(struct interval_time){4000, 0, 6000, 0, 1500},
+              &split);
     CHECK_EQ_INT(split.prev_ns[SAMPLE_PYTHON], 2500);
     CHECK_EQ_INT(split.prev_ns[SAMPLE_SYSTEM], 1500);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_SYSTEM], 6000);
     /* Running throughout in native code; more kernel than CPU is capped. */
-    attribute_interval(&running_native, &running_native, &(struct interval_time){3000, 0, 0, 1, 9000},
-                       &split);
+    attribute(&running_native, &running_native, &unseen,
+              &(struct interval_time){3000, 0, 0, 1, 9000}, &split);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_NATIVE], 0);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_SYSTEM], 3000);
     CHECK_EQ_INT(sum(split.prev_ns) + sum(split.cur_ns), 3000);
@@ -160,6 +246,8 @@ int main(void)
     test_new_thread_charged_to_now();
     test_lone_thread_gap_is_nobody_s();
     test_cpu_wait_is_charged_to_nobody();
+    test_run_between_two_waits_goes_where_it_last_ran();
+    test_lone_thread_gap_goes_where_it_last_waited();
     test_kernel_time_is_system_where_it_ran();
     return test_finish("test_attribute");
 }

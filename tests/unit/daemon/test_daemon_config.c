@@ -32,11 +32,13 @@ int main(void)
     CHECK_EQ_INT(c.max_rate_hz, PROTO_MAX_RATE_HZ);
     CHECK_EQ_INT(c.max_sessions, DAEMON_CONFIG_MAX_SESSIONS);
     CHECK_EQ_INT(c.shared, 0);
+    CHECK_EQ_INT(c.exact_clocks, 1);
     CHECK_EQ_STR(c.config_path, "");
     CHECK_EQ_INT(daemon_config_load(&c, path, 1, err, sizeof(err)), -ENOENT);
 
     write_file(path, "; a comment\n[daemon]\nsocket = /run/fixingahole/daemon.sock\n"
-                     "idle_timeout = 0\nmax_rate = 500\nmax_sessions = 3\nshared = yes\n");
+                     "idle_timeout = 0\nmax_rate = 500\nmax_sessions = 3\nshared = yes\n"
+                     "exact_clocks = no\n");
     daemon_config_defaults(&c);
     CHECK_EQ_INT(daemon_config_load(&c, path, 1, err, sizeof(err)), 0);
     CHECK_EQ_STR(c.socket_path, "/run/fixingahole/daemon.sock");
@@ -44,7 +46,12 @@ int main(void)
     CHECK_EQ_INT(c.max_rate_hz, 500);
     CHECK_EQ_INT(c.max_sessions, 3);
     CHECK_EQ_INT(c.shared, 1);
+    CHECK_EQ_INT(c.exact_clocks, 0);
     CHECK_EQ_STR(c.config_path, path);
+
+    write_file(path, "[daemon]\nexact_clocks = sometimes\n");
+    CHECK_EQ_INT(daemon_config_load(&c, path, 1, err, sizeof(err)), -EINVAL);
+    CHECK(strstr(err, ":2: exact_clocks: expected yes or no") != NULL);
 
     write_file(path, "[daemon]\nmax_rate = 20000\n");
     daemon_config_defaults(&c);
