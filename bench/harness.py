@@ -63,10 +63,11 @@ class Mode:
     """One way to run a workload. kind: "plain", "fah" (param = rate in Hz),
     "austin" (param = interval in us) or "scalene"; extra: arguments after
     the workload's three; profile_args: options given to `fixingahole
-    profile` (fah only)."""
+    profile` (fah only); daemon: which of the Runner's daemons profiles it
+    (None: the one under test)."""
 
-    def __init__(self, kind, param=None, extra=(), label=None, profile_args=()):
-        self.kind, self.param, self.extra = kind, param, list(extra)
+    def __init__(self, kind, param=None, extra=(), label=None, profile_args=(), daemon=None):
+        self.kind, self.param, self.extra, self.daemon = kind, param, list(extra), daemon
         self.profile_args = list(profile_args)
         self.label = label or {"plain": "plain", "fah": "%s Hz" % param,
                                "austin": "austin %s us" % param, "scalene": "scalene"}[kind]
@@ -219,9 +220,18 @@ class Runner:
     """Runs workloads in a scratch folder under one interpreter and profiler
     mode at a time, and returns what each run measured."""
 
-    def __init__(self, client, daemon, work):
-        self.client, self.daemon, self.work = client, daemon, work
-        self.env = dict(os.environ, FIXINGAHOLE_SOCKET=daemon.socket) if daemon else dict(os.environ)
+    def __init__(self, client, daemon, work, others=None):
+        """others: more daemons by name (Mode.daemon), e.g. a baseline
+        build to compare with in the same run."""
+        self.client, self.work = client, work
+        self.daemons = dict(others or {}, **{"": daemon})
+
+    def daemon_of(self, mode):
+        return self.daemons[mode.daemon or ""]
+
+    def env_of(self, mode):
+        daemon = self.daemon_of(mode)
+        return dict(os.environ, FIXINGAHOLE_SOCKET=daemon.socket) if daemon else dict(os.environ)
 
     def place(self, workload):
         """Copy bench/workloads/<workload>.py and the helpers it may import
@@ -255,12 +265,13 @@ class Runner:
                 os.remove(stale)
         shutil.rmtree(os.path.join(self.work, "performance"), ignore_errors=True)
         argv = self.argv(mode, python, script, [str(chunks), str(n), TRUTH] + mode.extra)
-        cpu0 = self.daemon.cpu_seconds() if self.daemon else 0.0
+        daemon = self.daemon_of(mode)
+        cpu0 = daemon.cpu_seconds() if daemon else 0.0
         t0 = time.perf_counter()
-        proc = subprocess.run(argv, cwd=self.work, env=self.env, stdout=subprocess.PIPE,
+        proc = subprocess.run(argv, cwd=self.work, env=self.env_of(mode), stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, universal_newlines=True)
         elapsed = time.perf_counter() - t0
-        cpu1 = self.daemon.cpu_seconds() if self.daemon else 0.0
+        cpu1 = daemon.cpu_seconds() if daemon else 0.0
         if proc.returncode != 0 and mode.kind == "austin":
             # austin cannot attach to a process that ends first (the empty
             # script): a failed run, counted, not a failed bench.
@@ -395,8 +406,9 @@ def fmt(value, spec):
 
 def print_table(summaries):
     """One line per mode: medians, ratios, profiler cost and share errors."""
-    print("  %-17s %9s %6s %6s %9s %6s %8s %8s %6s %9s %8s %-15s %s" % (
-        "mode", "script s", "ratio", "cpu r.", "command s", "ratio", "+ms", "samples", "errors",
+    width = max([17] + [len(label) for label in summaries])
+    print("  %-*s %9s %6s %6s %9s %6s %8s %8s %6s %9s %8s %-15s %s" % (
+        width, "mode", "script s", "ratio", "cpu r.", "command s", "ratio", "+ms", "samples", "errors",
         "us/sample", "outside%", "share err pp", "signed err pp by function"))
     for label, s in summaries.items():
         signed = " ".join("%s %+.1f" % (k, v) for k, v in
@@ -405,8 +417,8 @@ def print_table(summaries):
             signed += " (%d runs failed: %s)" % (s["failed"], s["failure"])
         err = ("%.2f (max %.2f)" % (s["share_error_pp_median"], s["share_error_pp_max"])
                if "share_error_pp_median" in s else "-")
-        print("  %-17s %9s %6s %6s %9s %6s %8s %8s %6s %9s %8s %-15s %s" % (
-            label, fmt(s["script_wall"], "%.3f"), fmt(s.get("script_ratio"), "%.3f"),
+        print("  %-*s %9s %6s %6s %9s %6s %8s %8s %6s %9s %8s %-15s %s" % (
+            width, label, fmt(s["script_wall"], "%.3f"), fmt(s.get("script_ratio"), "%.3f"),
             fmt(s.get("cpu_ratio"), "%.3f"),
             fmt(s["command_wall"], "%.3f"), fmt(s.get("command_ratio"), "%.3f"),
             fmt(s.get("command_extra_ms"), "%+.0f"), fmt(s["samples"], "%d"),

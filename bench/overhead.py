@@ -105,19 +105,24 @@ def depth(args, runner, python):
     script = runner.place("deep")
     chunks, n = runner.calibrate(python, script, args.seconds, chunks=CHUNKS)
     lo, hi = min(args.rate), max(args.rate)
-    modes = [Mode("fah", r, [str(d)], "depth %d %d Hz" % (d, r)) for d in DEPTHS for r in (lo, hi)]
+    builds = [("", "")] + ([("baseline", "base ")] if args.baseline_daemon else [])
+    modes = [Mode("fah", r, [str(d)], "%sdepth %d %d Hz" % (tag, d, r), daemon=name or None)
+             for name, tag in builds for d in DEPTHS for r in (lo, hi)]
     runs = interleave(runner, modes, python, script, chunks, n, args.runs)
     header("daemon CPU per sample: deep.py", python, chunks, n, args.runs)
     summaries = summaries_of(runs)
     print_table(summaries)
     marginal = {}
-    for d in DEPTHS:
-        marginal[d] = marginal_us(runs["depth %d %d Hz" % (d, lo)], runs["depth %d %d Hz" % (d, hi)])
-        print("  depth %d: daemon CPU per extra sample (%d Hz vs %d Hz): %.1f us"
-              % (d, hi, lo, marginal[d]))
+    for _, tag in builds:
+        for d in DEPTHS:
+            key = "%sdepth %d" % (tag, d)
+            marginal[key] = marginal_us(runs["%s %d Hz" % (key, lo)], runs["%s %d Hz" % (key, hi)])
+            print("  %s: daemon CPU per extra sample (%d Hz vs %d Hz): %.1f us"
+                  % (key, hi, lo, marginal[key]))
     return {"section": "depth", "python": python, "workload": "deep", "chunks": chunks,
             "iterations": n, "modes": summaries,
-            "daemon_marginal_us_per_sample": {str(d): v for d, v in marginal.items()}}
+            "daemon_marginal_us_per_sample": {k.replace("depth ", ""): v
+                                               for k, v in marginal.items()}}
 
 
 def native(args, runner, python):
@@ -227,6 +232,9 @@ def main():
     parser.add_argument("--no-others", action="store_true", help="skip austin and scalene")
     parser.add_argument("--client", default=None)
     parser.add_argument("--daemon")
+    parser.add_argument("--baseline-daemon",
+                        help="depth section: another fixingaholed (an older build) run beside"
+                             " --daemon, interleaved, for before/after figures")
     parser.add_argument("--json", help="also write every summary to this file")
     args = parser.parse_args()
     args.client = args.client or default_client()
@@ -246,13 +254,18 @@ def main():
     sock_dir = tempfile.mkdtemp(prefix="fah-bench-d-")
     os.chmod(sock_dir, 0o700)
     daemon = Daemon(args.daemon, sock_dir)
+    others = {}
+    if args.baseline_daemon:
+        base_dir = os.path.join(sock_dir, "baseline")
+        os.mkdir(base_dir, 0o700)
+        others["baseline"] = Daemon(args.baseline_daemon, base_dir)
     load_start = os.getloadavg()
     print("fixingahole %s, daemon pid %d, %d CPUs, %s, load average %.2f %.2f %.2f"
           % ((args.client, daemon.proc.pid, os.cpu_count(), time.strftime("%Y-%m-%d %H:%M"))
              + load_start))
     results = []
     try:
-        runner = Runner(args.client, daemon, work)
+        runner = Runner(args.client, daemon, work, others)
         for python in args.python:
             if "accuracy" in args.section:
                 results.append(accuracy(args, runner, python))
@@ -268,6 +281,8 @@ def main():
             sys.stdout.flush()
     finally:
         daemon.stop()
+        for other in others.values():
+            other.stop()
         shutil.rmtree(work, ignore_errors=True)
         shutil.rmtree(sock_dir, ignore_errors=True)
     check(results, args)

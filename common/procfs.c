@@ -23,6 +23,26 @@ ssize_t procfs_read(const char *path, char *buf, size_t len)
     return n;
 }
 
+ssize_t procfs_read_kept(const char *path, int *fd, char *buf, size_t len)
+{
+    if (len == 0)
+        return -EINVAL;
+    for (int fresh = *fd < 0;; fresh = 1) {
+        if (*fd < 0 && (*fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+            return errno == ENOENT ? -ESRCH : -errno;
+        ssize_t n = pread(*fd, buf, len - 1, 0);
+        if (n >= 0) {
+            buf[n] = '\0';
+            return n;
+        }
+        int saved = errno;
+        close(*fd);
+        *fd = -1;
+        if (fresh || saved != ESRCH)
+            return saved == ENOENT ? -ESRCH : -saved;
+    }
+}
+
 static int read_link(const char *link, char *out, size_t len)
 {
     if (len == 0)

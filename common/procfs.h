@@ -12,6 +12,13 @@
  * when the file is missing: the process or thread is gone). */
 ssize_t procfs_read(const char *path, char *buf, size_t len);
 
+/* procfs_read through *fd, kept open between reads (-1: open it now): a
+ * file read at every sampling tick costs less read again than reopened.
+ * A kept file reads as -ESRCH once its process or thread is gone, even when
+ * a new one has taken the id: then path is opened afresh, once. The caller
+ * closes *fd when >= 0. */
+ssize_t procfs_read_kept(const char *path, int *fd, char *buf, size_t len);
+
 /* The path of pid's executable (/proc/PID/exe), " (deleted)" included when
  * the file was replaced. 0, or a negative errno code (-ENOENT for a kernel
  * thread or a vanished pid, -ENAMETOOLONG when out is too small). */

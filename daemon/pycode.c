@@ -193,18 +193,19 @@ static uint64_t get_u64(const uint8_t *buf, int32_t off)
     return v;
 }
 
-int pycode_lookup(struct pycode_cache *cache, uint64_t addr, const struct pycode **out)
+size_t pycode_header_len(const struct pycode_cache *cache)
+{
+    return cache->span;
+}
+
+int pycode_lookup_header(struct pycode_cache *cache, uint64_t addr, const uint8_t *buf,
+                         const struct pycode **out)
 {
     const struct py_offsets *off = cache->off;
-    uint8_t buf[PYCODE_SPAN_MAX];
     struct entry key = {.addr = addr};
-    int rc;
 
     if (addr == 0)
         return -EINVAL;
-    rc = rmem_read(cache->mem, addr, buf, cache->span);
-    if (rc < 0)
-        return rc;
     if (cache->code_type_addr && get_u64(buf, off->object.ob_type) != cache->code_type_addr)
         return -EINVAL;
     key.filename = get_u64(buf, off->code.filename);
@@ -224,6 +225,18 @@ int pycode_lookup(struct pycode_cache *cache, uint64_t addr, const struct pycode
         }
     }
     return add(cache, &key, out);
+}
+
+int pycode_lookup(struct pycode_cache *cache, uint64_t addr, const struct pycode **out)
+{
+    uint8_t buf[PYCODE_SPAN_MAX];
+
+    if (addr == 0)
+        return -EINVAL;
+    int rc = rmem_read(cache->mem, addr, buf, cache->span);
+    if (rc < 0)
+        return rc;
+    return pycode_lookup_header(cache, addr, buf, out);
 }
 
 int pycode_add_native(struct pycode_cache *cache, const char *object, const char *symbol,

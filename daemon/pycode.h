@@ -36,6 +36,12 @@ void pycode_cache_free(struct pycode_cache *cache);
  * names, rmem codes for unreadable memory. */
 int pycode_lookup(struct pycode_cache *cache, uint64_t addr, const struct pycode **out);
 
+/* pycode_lookup for a code object whose first pycode_header_len bytes the
+ * caller has read already (several at once, say) into header. */
+size_t pycode_header_len(const struct pycode_cache *cache);
+int pycode_lookup_header(struct pycode_cache *cache, uint64_t addr, const uint8_t *header,
+                         const struct pycode **out);
+
 /* The entry with that id, or NULL. */
 const struct pycode *pycode_get(const struct pycode_cache *cache, uint32_t id);
 

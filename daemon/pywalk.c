@@ -25,6 +25,9 @@
 
 #define PYWALK_MAX_INTERPS 64
 
+/* Spans of a recheck read in one go (see recheck_plan). */
+#define PYWALK_RECHECK_SPANS 3
+
 /* Addresses seen during one walk, for cycle checks: an open-addressing set
  * reset by bumping a generation rather than clearing it. Larger than every
  * bound above (steps, threads plus interpreters) so it never fills. */
@@ -43,8 +46,9 @@ struct frame_info {
 };
 
 struct pywalk_family {
-    /* The newest frame of the thread state at tstate (0: no Python frame). */
-    int (*newest)(struct pywalk *walk, uint64_t tstate, uint64_t *frame);
+    /* The newest frame of the thread state at tstate (0: no Python frame),
+     * and where that pointer was read (0: no newest frame can be there). */
+    int (*newest)(struct pywalk *walk, uint64_t tstate, uint64_t *frame, uint64_t *at);
     int (*read)(struct pywalk *walk, uint64_t frame, struct frame_info *info);
 };
 
@@ -65,8 +69,17 @@ struct pywalk {
     struct pending_frame {
         uint64_t code;
         int64_t offset;
-        int entry;
+        int entry;       /* the first frame of an evaluation-loop call */
+        uint32_t header; /* its code object's slot in headers */
     } pending[PYWALK_MAX_DEPTH];
+
+    /* Phase two reads the code objects' headers (pycode_header_len bytes
+     * each, one slot per distinct object) and the innermost frame's current
+     * instruction in one go; top_units holds those code units. */
+    uint8_t *headers;
+    size_t header_len;
+    uint8_t top_units[8];
+    int top_units_read;
 
     uint64_t seen[SEEN_SLOTS];
     uint32_t seen_gen[SEEN_SLOTS];
@@ -138,9 +151,10 @@ static int seen_add(struct pywalk *walk, uint64_t addr)
 /* ---- frame families --------------------------------------------------- */
 
 /* 3.8-3.10: tstate->frame is a PyFrameObject. */
-static int frame_object_newest(struct pywalk *walk, uint64_t tstate, uint64_t *frame)
+static int frame_object_newest(struct pywalk *walk, uint64_t tstate, uint64_t *frame, uint64_t *at)
 {
-    return read_u64(walk, tstate + (uint64_t)walk->off->thread.frame, frame);
+    *at = tstate + (uint64_t)walk->off->thread.frame;
+    return read_u64(walk, *at, frame);
 }
 
 static int frame_object_read(struct pywalk *walk, uint64_t frame, struct frame_info *info)
@@ -184,18 +198,20 @@ static int not_program_frame(const struct pywalk *walk, const uint8_t *buf)
 }
 
 /* 3.11-3.12: tstate->cframe->current_frame. */
-static int interp_frame_newest(struct pywalk *walk, uint64_t tstate, uint64_t *frame)
+static int interp_frame_newest(struct pywalk *walk, uint64_t tstate, uint64_t *frame, uint64_t *at)
 {
     uint64_t cframe;
     int rc = read_u64(walk, tstate + (uint64_t)walk->off->thread.cframe, &cframe);
 
+    *at = 0;
     if (rc < 0)
         return rc;
     if (cframe == 0) {
         *frame = 0;
         return 0;
     }
-    return read_u64(walk, cframe + (uint64_t)walk->off->cframe.current_frame, frame);
+    *at = cframe + (uint64_t)walk->off->cframe.current_frame;
+    return read_u64(walk, *at, frame);
 }
 
 /* 3.11-3.12: prev_instr is the last executed instruction, so the caller's
@@ -220,9 +236,11 @@ static int interp_frame_read(struct pywalk *walk, uint64_t frame, struct frame_i
 }
 
 /* 3.13+: tstate->current_frame. */
-static int current_frame_newest(struct pywalk *walk, uint64_t tstate, uint64_t *frame)
+static int current_frame_newest(struct pywalk *walk, uint64_t tstate, uint64_t *frame,
+                                uint64_t *at)
 {
-    return read_u64(walk, tstate + (uint64_t)walk->off->thread.current_frame, frame);
+    *at = tstate + (uint64_t)walk->off->thread.current_frame;
+    return read_u64(walk, *at, frame);
 }
 
 /* 3.13+: f_executable may be something other than a code object, and
@@ -357,9 +375,14 @@ struct pywalk *pywalk_new(const struct py_target *target, const struct rmem *mem
     walk->codes = pycode_cache_new(&walk->mem, walk->off, target->code_type_addr);
     if (!walk->codes)
         goto fail;
+    walk->header_len = pycode_header_len(walk->codes);
+    walk->headers = malloc(PYWALK_MAX_DEPTH * walk->header_len);
+    if (!walk->headers)
+        goto fail;
     return walk;
 
 fail:
+    pycode_cache_free(walk->codes);
     free(walk);
     return NULL;
 }
@@ -369,6 +392,7 @@ void pywalk_free(struct pywalk *walk)
     if (!walk)
         return;
     pycode_cache_free(walk->codes);
+    free(walk->headers);
     free(walk);
 }
 
@@ -399,7 +423,7 @@ static int read_chain(struct pywalk *walk, uint64_t tstate, struct pywalk_stack 
     int rc, steps = 0;
 
     seen_reset(walk);
-    rc = walk->family->newest(walk, tstate, &frame);
+    rc = walk->family->newest(walk, tstate, &frame, &out->newest_at);
     if (rc == 0)
         out->newest = frame;
     while (rc == 0 && frame != 0) {
@@ -436,12 +460,88 @@ static int read_chain(struct pywalk *walk, uint64_t tstate, struct pywalk_stack 
     return rc;
 }
 
-/* Phase two: code objects (cached, checked at every use) and lines. */
-static int resolve_chain(struct pywalk *walk, struct pywalk_stack *out, uint32_t n)
+/* Gives each pending frame its code object's header slot: one per distinct
+ * object (a recursion repeats the one just before). Returns the slots. */
+static uint32_t assign_headers(struct pywalk *walk, uint32_t n)
 {
+    uint32_t slots = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        struct pending_frame *p = &walk->pending[i];
+        uint32_t j = i;
+        if (i > 0 && walk->pending[i - 1].code == p->code)
+            j = i - 1;
+        else
+            for (j = 0; j < i && walk->pending[j].code != p->code; j++)
+                ;
+        p->header = j < i ? walk->pending[j].header : slots++;
+    }
+    return slots;
+}
+
+/* The span of the innermost frame's current instruction (and the prefix
+ * units instruction_kind may skip), where the bytecode lies inside the code
+ * object (3.11+). 0 when it cannot be read that way. */
+static int top_units_span(struct pywalk *walk, uint32_t n, struct rmem_span *span)
+{
+    const struct pending_frame *top = &walk->pending[0];
+    if (n == 0 || !walk->ops.known || walk->off->code.code_adaptive < 0 || top->offset < 0 ||
+        top->offset > PYWALK_MAX_BYTECODE)
+        return 0;
+    *span = (struct rmem_span){.addr = top->code + (uint64_t)walk->off->code.code_adaptive +
+                                       (uint64_t)top->offset,
+                               .buf = walk->top_units,
+                               .len = sizeof(walk->top_units)};
+    return 1;
+}
+
+/* Reads nlead spans of the caller's, then the pending frames' code object
+ * headers, then the innermost instruction, in one rmem_readv. Returns how
+ * many header slots were read (those after an unreadable one are read one
+ * by one by pycode_lookup); *lead_got says how many lead spans were, or
+ * the error when not even the first was. */
+static uint32_t read_headers(struct pywalk *walk, uint32_t n, const struct rmem_span *lead,
+                             uint32_t nlead, int *lead_got)
+{
+    struct rmem_span spans[PYWALK_RECHECK_SPANS + PYWALK_MAX_DEPTH + 1];
+    uint32_t slots = assign_headers(walk, n), nspans = nlead;
+
+    if (nlead)
+        memcpy(spans, lead, nlead * sizeof(*spans));
+    walk->top_units_read = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (walk->pending[i].header != nspans - nlead)
+            continue;
+        spans[nspans] = (struct rmem_span){
+            .addr = walk->pending[i].code,
+            .buf = walk->headers + (nspans - nlead) * walk->header_len,
+            .len = walk->header_len};
+        nspans++;
+    }
+    int units = top_units_span(walk, n, &spans[nspans]);
+    int got = nspans + (uint32_t)units ? rmem_readv(&walk->mem, spans, nspans + (uint32_t)units)
+                                       : 0;
+    *lead_got = got < 0 || (uint32_t)got < nlead ? got : (int)nlead;
+    if (got < 0 || (uint32_t)got <= nlead)
+        return 0;
+    uint32_t headers = (uint32_t)got - nlead;
+    walk->top_units_read = units && headers == slots + 1;
+    return headers < slots ? headers : slots;
+}
+
+/* Phase two: code objects (cached, checked at every use) and lines, from
+ * the headers read already (headers >= 0, see read_headers) or now. */
+static int resolve_chain(struct pywalk *walk, struct pywalk_stack *out, uint32_t n, int headers_read)
+{
+    int unused;
+    uint32_t headers = headers_read >= 0 ? (uint32_t)headers_read
+                                         : read_headers(walk, n, NULL, 0, &unused);
     for (uint32_t i = 0; i < n; i++) {
         const struct pycode *code;
-        int rc = pycode_lookup(walk->codes, walk->pending[i].code, &code);
+        const struct pending_frame *p = &walk->pending[i];
+        int rc = p->header < headers
+                     ? pycode_lookup_header(walk->codes, p->code,
+                                            walk->headers + p->header * walk->header_len, &code)
+                     : pycode_lookup(walk->codes, p->code, &code);
         if (rc < 0)
             return rc;
         int line = linetable_line(walk->off->linetable, code->table, code->table_len,
@@ -477,20 +577,100 @@ static uint64_t bytecode_start(const struct pywalk *walk, uint64_t code)
  * moved on since: bytecode is not rewritten across call families. */
 static uint8_t instruction_kind(struct pywalk *walk, uint64_t code, int64_t offset)
 {
-    uint64_t start;
+    uint64_t start = 0;
 
-    if (!walk->ops.known || offset < 0 || offset > PYWALK_MAX_BYTECODE ||
-        !(start = bytecode_start(walk, code)))
+    if (!walk->ops.known || offset < 0 || offset > PYWALK_MAX_BYTECODE)
+        return PYOP_UNKNOWN;
+    if (!walk->top_units_read && !(start = bytecode_start(walk, code)))
         return PYOP_UNKNOWN;
     for (int unit = 0; unit < 4; unit++) {
-        uint8_t opcode;
-        if (rmem_read(&walk->mem, start + (uint64_t)offset + 2u * (uint64_t)unit, &opcode, 1) < 0)
+        uint8_t opcode = walk->top_units[2 * unit];
+        if (!walk->top_units_read &&
+            rmem_read(&walk->mem, start + (uint64_t)offset + 2u * (uint64_t)unit, &opcode, 1) < 0)
             return PYOP_UNKNOWN;
         enum pyop_kind kind = pyopcodes_kind(&walk->ops, opcode);
         if (kind != PYOP_EXTENDED_ARG)
             return (uint8_t)kind;
     }
     return PYOP_UNKNOWN;
+}
+
+/* The code and caller fields of a frame copied into buf. */
+static void frame_links(const struct pywalk *walk, const uint8_t *buf, uint64_t *code,
+                        uint64_t *previous)
+{
+    const struct py_offsets *off = walk->off;
+    if (walk->family == &family_frame_object) {
+        *code = get_u64(buf, off->frame_object.code);
+        *previous = get_u64(buf, off->frame_object.back);
+    } else {
+        *code = get_u64(buf, off->iframe.code) & walk->executable_mask;
+        *previous = get_u64(buf, off->iframe.previous);
+    }
+}
+
+/* pywalk_recheck's reads, from where the walk found its newest frame:
+ * (3.11/3.12: the thread state's cframe pointer, then) that pointer, then
+ * the frame. */
+struct recheck_read {
+    uint8_t frame[PYWALK_SPAN_MAX];
+    uint64_t cframe, newest;
+    struct rmem_span spans[PYWALK_RECHECK_SPANS];
+    int n, via_cframe;
+};
+
+static void recheck_plan(const struct pywalk *walk, uint64_t tstate,
+                         const struct pywalk_stack *stack, struct recheck_read *r)
+{
+    r->n = 0;
+    r->cframe = r->newest = 0;
+    r->via_cframe = walk->family == &family_interp_frame;
+    if (r->via_cframe)
+        r->spans[r->n++] =
+            (struct rmem_span){tstate + (uint64_t)walk->off->thread.cframe, &r->cframe, 8};
+    r->spans[r->n++] = (struct rmem_span){stack->newest_at, &r->newest, 8};
+    r->spans[r->n++] = (struct rmem_span){stack->newest, r->frame, walk->frame_len};
+}
+
+/* The recheck's verdict once got of its spans were read. A span after one
+ * that moved may read freed memory: what moved is judged first. */
+static int recheck_judge(const struct pywalk *walk, const struct pywalk_stack *stack,
+                         const struct recheck_read *r, int got)
+{
+    uint64_t code, previous;
+    if (got < 0)
+        return got;
+    if (r->via_cframe && r->cframe + (uint64_t)walk->off->cframe.current_frame != stack->newest_at)
+        return -EAGAIN;
+    if (got < r->n - 1)
+        return -EFAULT;
+    if (r->newest != stack->newest)
+        return -EAGAIN;
+    if (got < r->n)
+        return -EFAULT;
+    frame_links(walk, r->frame, &code, &previous);
+    return code == stack->newest_code && previous == stack->newest_previous ? 0 : -EAGAIN;
+}
+
+static int recheck_at_once(struct pywalk *walk, uint64_t tstate, const struct pywalk_stack *stack)
+{
+    struct recheck_read r;
+    recheck_plan(walk, tstate, stack, &r);
+    return recheck_judge(walk, stack, &r, rmem_readv(&walk->mem, r.spans, (size_t)r.n));
+}
+
+/* The recheck of a checked walk, with the code object headers phase two
+ * needs read in the same system call (*headers: how many, -1 none read). */
+static int recheck_with_headers(struct pywalk *walk, uint64_t tstate,
+                                const struct pywalk_stack *stack, uint32_t n, int *headers)
+{
+    struct recheck_read r;
+    int got;
+    if (!stack->newest || !stack->newest_at)
+        return pywalk_recheck(walk, tstate, stack);
+    recheck_plan(walk, tstate, stack, &r);
+    *headers = (int)read_headers(walk, n, r.spans, (uint32_t)r.n, &got);
+    return recheck_judge(walk, stack, &r, got);
 }
 
 static int walk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out, int checked)
@@ -501,16 +681,16 @@ static int walk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack 
     out->truncated = 0;
     memset(out->entries, 0, sizeof(out->entries));
     out->top_op = PYOP_UNKNOWN;
-    out->newest = out->newest_code = out->newest_previous = 0;
-    int rc = read_chain(walk, tstate, out, &n);
+    out->newest = out->newest_code = out->newest_previous = out->newest_at = 0;
+    int rc = read_chain(walk, tstate, out, &n), headers = -1;
     if (rc == 0 && checked) {
         rmem_forget(&walk->mem);
-        rc = pywalk_recheck(walk, tstate, out);
+        rc = recheck_with_headers(walk, tstate, out, n, &headers);
     }
     /* A chain that moved while it was read is no stack at all; one that
      * ends in unreadable memory keeps the frames read before. */
     if (rc != -EAGAIN) {
-        int resolved = resolve_chain(walk, out, n);
+        int resolved = resolve_chain(walk, out, n, headers);
         if (rc == 0)
             rc = resolved;
     }
@@ -533,9 +713,11 @@ int pywalk_stack_checked(struct pywalk *walk, uint64_t tstate, struct pywalk_sta
 
 int pywalk_recheck(struct pywalk *walk, uint64_t tstate, const struct pywalk_stack *stack)
 {
-    uint64_t frame;
+    uint64_t frame, at;
     struct frame_info info;
-    int rc = walk->family->newest(walk, tstate, &frame);
+    if (stack->newest && stack->newest_at)
+        return recheck_at_once(walk, tstate, stack);
+    int rc = walk->family->newest(walk, tstate, &frame, &at);
 
     if (rc < 0)
         return rc;

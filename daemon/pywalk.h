@@ -37,6 +37,7 @@ struct pywalk_stack {
     /* The newest frame the walk started from (0: none) with its code and
      * caller fields as read: what pywalk_recheck compares. */
     uint64_t newest, newest_code, newest_previous;
+    uint64_t newest_at; /* where the pointer to it was read */
     struct pywalk_frame frames[PYWALK_MAX_DEPTH]; /* innermost first */
     /* Bit i: frames[i] is the first (outermost) frame of one call of the
      * evaluation loop, the point where C code entered Python (--native

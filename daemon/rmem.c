@@ -15,6 +15,8 @@
 /* Reads longer than this skip the cache: they would evict the pages every
  * other read needs and are rarely repeated within a sample. */
 #define RMEM_DIRECT_MIN ((size_t)2 * RMEM_PAGE_SIZE)
+/* Spans per rmem_readv call (the kernel takes up to IOV_MAX). */
+#define RMEM_READV_MAX 256u
 
 struct rmem_page {
     uint64_t addr;       /* page-aligned address of data */
@@ -27,6 +29,11 @@ struct rmem_proc {
     uint64_t generation; /* bumped by invalidate: starts at 1, slots at 0 */
     uint64_t syscalls;
     struct rmem_page pages[RMEM_PAGES];
+    struct iovec local[RMEM_READV_MAX], remote[RMEM_READV_MAX]; /* for proc_readv */
+    /* Pages used since rmem_proc_trace, while tracing. */
+    uint64_t traced[RMEM_TRACE_MAX];
+    size_t ntraced;
+    int tracing;
 };
 
 struct rmem_proc *rmem_proc_new(pid_t pid)
@@ -70,11 +77,27 @@ static int read_exact(struct rmem_proc *proc, uint64_t addr, void *buf, size_t l
 }
 
 /* Copies len bytes at addr, all inside one page, into buf. */
+static struct rmem_page *slot_of(struct rmem_proc *proc, uint64_t page)
+{
+    return &proc->pages[(page / RMEM_PAGE_SIZE) % RMEM_PAGES];
+}
+
+static void note_page(struct rmem_proc *proc, uint64_t page)
+{
+    for (size_t i = 0; i < proc->ntraced; i++)
+        if (proc->traced[i] == page)
+            return;
+    if (proc->ntraced < RMEM_TRACE_MAX)
+        proc->traced[proc->ntraced++] = page;
+}
+
 static int read_in_page(struct rmem_proc *proc, uint64_t addr, uint8_t *buf, size_t len)
 {
     uint64_t page = addr & ~(uint64_t)(RMEM_PAGE_SIZE - 1);
-    struct rmem_page *slot = &proc->pages[(page / RMEM_PAGE_SIZE) % RMEM_PAGES];
+    struct rmem_page *slot = slot_of(proc, page);
 
+    if (proc->tracing)
+        note_page(proc, page);
     if (slot->generation != proc->generation || slot->addr != page) {
         /* A whole-page read can fail where the wanted bytes would not, for
          * example when the page straddles the end of a mapping on a kernel
@@ -114,12 +137,86 @@ static int proc_read(void *ctx, uint64_t addr, void *buf, size_t len)
     return 0;
 }
 
+static int proc_readv(void *ctx, const struct rmem_span *spans, size_t n)
+{
+    struct rmem_proc *proc = ctx;
+    struct iovec *local = proc->local, *remote = proc->remote;
+
+    if (n == 0)
+        return 0;
+    if (n > RMEM_READV_MAX)
+        n = RMEM_READV_MAX;
+    for (size_t i = 0; i < n; i++) {
+        local[i] = (struct iovec){.iov_base = spans[i].buf, .iov_len = spans[i].len};
+        remote[i] = (struct iovec){.iov_base = (void *)(uintptr_t)spans[i].addr,
+                                   .iov_len = spans[i].len};
+    }
+    proc->syscalls++;
+    ssize_t got = process_vm_readv(proc->pid, local, (unsigned long)n, remote, (unsigned long)n, 0);
+    if (got < 0)
+        return -errno;
+    /* A partial read stops at the first span that failed. */
+    size_t whole = 0;
+    for (size_t done = 0; whole < n && done + spans[whole].len <= (size_t)got; whole++)
+        done += spans[whole].len;
+    return whole ? (int)whole : -EFAULT;
+}
+
+/* A walker's forget starts a read of fresh memory (a check): what it uses
+ * from then on is no page to read ahead of the next walk. */
 static void proc_forget(void *ctx)
 {
-    rmem_proc_invalidate(ctx);
+    struct rmem_proc *proc = ctx;
+    rmem_proc_invalidate(proc);
+    proc->tracing = 0;
+}
+
+void rmem_proc_trace(struct rmem_proc *proc)
+{
+    proc->ntraced = 0;
+    proc->tracing = 1;
+}
+
+size_t rmem_proc_traced(struct rmem_proc *proc, uint64_t *pages, size_t max)
+{
+    size_t n = proc->ntraced < max ? proc->ntraced : max;
+    memcpy(pages, proc->traced, n * sizeof(*pages));
+    proc->tracing = 0;
+    return n;
+}
+
+void rmem_proc_prefetch(struct rmem_proc *proc, const uint64_t *pages, size_t n)
+{
+    struct rmem_page *slots[RMEM_TRACE_MAX];
+    size_t count = 0;
+
+    for (size_t i = 0; i < n && count < RMEM_TRACE_MAX; i++) {
+        struct rmem_page *slot = slot_of(proc, pages[i]);
+        int taken = slot->generation == proc->generation;
+        for (size_t j = 0; j < count && !taken; j++)
+            taken = slots[j] == slot;
+        if (taken)
+            continue; /* cached already, or another page of this read wants the slot */
+        slots[count] = slot;
+        proc->local[count] = (struct iovec){.iov_base = slot->data, .iov_len = RMEM_PAGE_SIZE};
+        proc->remote[count] = (struct iovec){.iov_base = (void *)(uintptr_t)pages[i],
+                                             .iov_len = RMEM_PAGE_SIZE};
+        slot->addr = pages[i];
+        slot->generation = 0; /* not valid until read */
+        count++;
+    }
+    if (count == 0)
+        return;
+    proc->syscalls++;
+    ssize_t got = process_vm_readv(proc->pid, proc->local, (unsigned long)count, proc->remote,
+                                   (unsigned long)count, 0);
+    /* A partial read stops at the first page that failed. */
+    for (size_t i = 0; got > 0 && i < count && (size_t)got >= (i + 1) * RMEM_PAGE_SIZE; i++)
+        slots[i]->generation = proc->generation;
 }
 
 struct rmem rmem_proc_ops(struct rmem_proc *proc)
 {
-    return (struct rmem){.read = proc_read, .forget = proc_forget, .ctx = proc};
+    return (struct rmem){.read = proc_read, .readv = proc_readv, .forget = proc_forget,
+                         .ctx = proc};
 }

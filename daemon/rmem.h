@@ -7,10 +7,22 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* One of several spans read together (rmem_readv). */
+struct rmem_span {
+    uint64_t addr;
+    void *buf;
+    size_t len;
+};
+
 struct rmem {
     /* Copies len bytes at addr into buf. Returns 0, or a negative errno code
      * (-EFAULT for an unmapped address); never a partial success. */
     int (*read)(void *ctx, uint64_t addr, void *buf, size_t len);
+    /* Optional (NULL: read one span at a time): reads spans in order, all
+     * at one moment and afresh (never from what forget drops). Returns how
+     * many leading spans were read whole, or a negative errno code when
+     * not even the first was. */
+    int (*readv)(void *ctx, const struct rmem_span *spans, size_t n);
     /* Optional (NULL: nothing is cached): drops what earlier reads cached,
      * so that the next reads see the target as it is now. */
     void (*forget)(void *ctx);
@@ -28,6 +40,23 @@ static inline int rmem_read(const struct rmem *mem, uint64_t addr, void *buf, si
     return mem->read(mem->ctx, addr, buf, len);
 }
 
+/* Reads n spans: one system call for a live process, where reading many
+ * small fields costs mostly the calls. The caller makes sure the reads are
+ * fresh where that matters (forget first: without readv they are served
+ * from mem's cache). Returns as readv above; 0 spans read is -EFAULT or
+ * the first span's error. */
+static inline int rmem_readv(const struct rmem *mem, const struct rmem_span *spans, size_t n)
+{
+    if (mem->readv)
+        return mem->readv(mem->ctx, spans, n);
+    for (size_t i = 0; i < n; i++) {
+        int rc = mem->read(mem->ctx, spans[i].addr, spans[i].buf, spans[i].len);
+        if (rc < 0)
+            return i ? (int)i : rc;
+    }
+    return (int)n;
+}
+
 /* A live process read with process_vm_readv through a small page cache:
  * one sample reads many small fields on few pages. */
 struct rmem_proc;
@@ -42,6 +71,20 @@ void rmem_proc_invalidate(struct rmem_proc *proc);
 
 /* The struct rmem reading through proc (which must outlive it). */
 struct rmem rmem_proc_ops(struct rmem_proc *proc);
+
+/* Reading ahead. A walk of one thread uses much the same pages at every
+ * sample: the thread state, the frames near the top of its stack. Read
+ * one by one they cost a system call each; read together (prefetch) one.
+ * rmem_proc_trace starts noting the pages reads use (at most
+ * RMEM_TRACE_MAX; a forget ends it: what a check reads afresh is read
+ * afresh again next time), rmem_proc_traced hands them out and stops.
+ * rmem_proc_prefetch reads such a list into the cache in one system call,
+ * after an invalidate; pages that cannot be read are left to be read on
+ * demand. */
+#define RMEM_TRACE_MAX 32
+void rmem_proc_trace(struct rmem_proc *proc);
+size_t rmem_proc_traced(struct rmem_proc *proc, uint64_t *pages, size_t max);
+void rmem_proc_prefetch(struct rmem_proc *proc, const uint64_t *pages, size_t n);
 
 /* Reads that reached the kernel, for benchmarks. */
 uint64_t rmem_proc_syscalls(const struct rmem_proc *proc);

@@ -1,21 +1,19 @@
 /* A sampling tick (see sampler.h). Time comes from each thread's CPU clock
- * (schedstat), not from counting samples: a thread that ran 3 ms of a 10 ms
- * interval gets 3 ms of CPU time; the rest is system or idle time,
- * according to what the thread is blocked in now. */
+ * (threadclock.h), not from counting samples: a thread that ran 3 ms of a
+ * 10 ms interval gets 3 ms of CPU time; the rest is system or idle time,
+ * according to what the thread is blocked in now. Its stack is read by
+ * stackread.h. */
 #include "daemon/sampler.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "common/buf.h"
 #include "common/clock.h"
 #include "common/proto.h"
 #include "daemon/codemap.h"
-#include "daemon/cpuclock.h"
 #include "daemon/endmark.h"
 #include "daemon/gilwatch.h"
 #include "daemon/native_stack.h"
@@ -23,23 +21,26 @@
 #include "daemon/placement.h"
 #include "daemon/pythreadname.h"
 #include "daemon/rmem.h"
+#include "daemon/stackread.h"
 #include "daemon/taskstat.h"
+#include "daemon/threadclock.h"
 #include "daemon/threadstop.h"
 #include "symbols/pyopcodes.h"
 
 #define SAMPLER_MAX_TASKS 4096
+/* Up to this many threads, each thread's /proc files stay open between
+ * ticks (opening costs more than reading); beyond, two descriptors per
+ * thread on top of its clock's would crowd the daemon's limit. */
+#define SAMPLER_KEPT_THREADS 256
 /* Stopping a thread costs it about 100-150 us here (mostly the IPI and the
  * context switch). With exact CPU clocks (cpuclock.h) a stop only reads a
  * running thread's PC, to tell extension code from the interpreter: the
  * process gets at most one stop per this gap, shared round-robin by its
  * running threads, whatever the rate and the thread count. Ticks in between
- * read stacks without stopping (checked, see walk_unheld). 5 ms is below
+ * read stacks without stopping (checked, see stackread.h). 5 ms is below
  * the shortest jittered period at the default 100 Hz, so a lone thread is
  * held at every tick there; at 1 kHz at about one tick in five. */
 #define SAMPLER_HOLD_GAP_NS 5000000u
-/* Walks of a thread that runs on while it is read: the first, and one more
- * when the thread moved on meanwhile. */
-#define SAMPLER_WALK_ATTEMPTS 2
 /* A runnable thread found waiting for a CPU stands where it was preempted,
  * and preemption favours certain places (the kernel reschedules a task
  * lazily, at its next return from a system call or interrupt): charging
@@ -60,27 +61,11 @@
  * shown some, for the interpreter to count as shutting down: a single
  * empty read can be a frame being pushed. */
 #define SAMPLER_TEARDOWN_TICKS 2
-/* Between releasing a thread whose walk failed and stopping it again: long
- * enough for it to be scheduled and run past what made the walk fail. */
-#define SAMPLER_REHOLD_PAUSE_NS 50000
-/* The kernel's CPUCLOCK_SCHED clock of a whole process (clock_getcpuclockid
- * works for pids too, but this avoids a glibc call per tick). */
-#define SAMPLER_PROCESS_CLOCK(pid) ((clockid_t)(((unsigned)~(pid) << 3) | 2u))
 /* threading._active is read again after this long, to follow renames... */
 #define SAMPLER_NAMES_REREAD_NS 1000000000u
 /* ...or after this long when a thread is missing from it: a thread enters
  * it only once it runs, a moment after its thread state exists. */
 #define SAMPLER_NAMES_RETRY_NS 100000000u
-
-/* Where a thread's CPU time comes from. Only the first is exact at every
- * tick; without it (perf counters refused) a running thread is stopped to
- * bring its clock up to date, or, alone in its process, read through the
- * process clock. */
-enum cpu_source {
-    CPU_EXACT = 0,      /* its perf task-clock counter */
-    CPU_PROCESS = 1,    /* the process CPU clock (a one-thread process) */
-    CPU_SCHEDSTAT = 2,  /* /proc/.../schedstat, exact while it is stopped */
-};
 
 /* An earlier observation of a thread kept for the time it may still get
  * (attribute.h), with its stack. */
@@ -93,11 +78,7 @@ struct kept_observation {
 /* What the previous tick saw of one thread. */
 struct thread_track {
     uint32_t tid;
-    uint64_t cpu_ns, runq_ns, when_ns;
-    /* The kernel-mode clock as last read, and the kernel time it reported
-     * that no interval has absorbed yet: it moves in 10 ms steps, so an
-     * interval's kernel part is taken from this debt, at most its CPU. */
-    uint64_t kernel_ns, kernel_debt_ns;
+    struct thread_clock clock; /* its clocks as of that tick */
     uint64_t seen_tick;
     struct thread_observation seen;
     struct pywalk_stack *stack; /* the stack it was seen in; NULL until needed */
@@ -105,14 +86,11 @@ struct thread_track {
     /* The last observations that found it on a CPU and blocked: where time
      * that no observation at its ends saw goes (attribute.h). */
     struct kept_observation ran, waited;
-    uint64_t held_ns; /* how long we stopped it at its last sample */
     int failed_carries; /* failed walks in a row whose interval was carried */
     uint64_t last_hold_ns; /* when we last held it */
     struct pywalk_frame held_at; /* innermost frame at that hold */
     int held_kind;               /* and where its CPU time was then */
-    enum cpu_source source;      /* where cpu_ns comes from */
-    int clock_fd;                /* its exact clock (cpuclock.h), -1 none */
-    uint64_t clock_base_ns;      /* CPU before that clock was opened (started_within) */
+    struct stackread_pages pages; /* what its last walk read */
     int waiting_skips;           /* ticks in a row skipped: waiting for a CPU */
     uint64_t gil_switches;       /* the GIL's switch count at its last observation */
     uint64_t gil_seen_ns;        /* when its GIL state was last read */
@@ -134,16 +112,18 @@ struct sampler {
     struct native_stack *native; /* --native: NULL without */
     struct thread_track *tracks;
     size_t ntracks, cap;
+    struct task_dir task_dir; /* /proc/PID/task, kept open */
+    struct stackread_pages list_pages; /* what the last thread listing read */
     uint64_t ticks, errors;
-    struct sampler_walk_stats walk_stats;
+    struct stackread reader;
     int main_ran;         /* the main thread has run a module's code */
     int main_empty_ticks; /* ticks in a row it has shown none since */
     int teardown;         /* the interpreter is shutting down */
+    int exited;           /* the process has exited */
     const char *end_mark; /* the script's end mark (endmark.h), NULL none */
     uid_t end_mark_owner;
     int script_ended;     /* the end mark is there */
-    int started_within;   /* the process is younger than the session */
-    int exact_clocks;     /* perf task-clock counters: 0 untried, 1 yes, -1 refused */
+    struct clock_env clocks; /* what the threads' clocks share */
     struct placement placement; /* this thread kept off the target's CPUs */
     int running_cpus[SAMPLER_MAX_TASKS]; /* where this tick found them running */
     int nrunning;
@@ -156,43 +136,24 @@ struct sampler {
     struct pywalk_stack main_stack; /* the main thread's, for native helpers */
 };
 
-/* A new thread's exact CPU clock, or -1. The first refusal (perf counters
- * not allowed for this user) stops further tries for the session. */
-static int open_exact_clock(struct sampler *s, uint32_t tid)
+/* Closes what a track keeps open. */
+static void close_track(struct thread_track *t)
 {
-    if (s->exact_clocks < 0)
-        return -1;
-    int fd = cpuclock_open((pid_t)tid);
-    if (fd >= 0)
-        s->exact_clocks = 1;
-    else if (fd != -ESRCH && s->exact_clocks == 0)
-        s->exact_clocks = -1;
-    return fd;
+    threadclock_close(&t->clock);
+    free(t->stack);
+    free(t->ran.stack);
+    free(t->waited.stack);
+    t->stack = t->ran.stack = t->waited.stack = NULL;
 }
 
 void sampler_refuse_exact_clocks(struct sampler *s)
 {
-    s->exact_clocks = -1;
+    s->clocks.exact_clocks = -1;
 }
 
 int sampler_exact_clocks(const struct sampler *s)
 {
-    return s->exact_clocks > 0;
-}
-
-static void close_exact_clock(struct thread_track *t)
-{
-    if (t->clock_fd >= 0)
-        close(t->clock_fd);
-    t->clock_fd = -1;
-}
-
-static void free_track(struct thread_track *t)
-{
-    free(t->stack);
-    free(t->ran.stack);
-    free(t->waited.stack);
-    close_exact_clock(t);
+    return s->clocks.exact_clocks > 0;
 }
 
 struct sampler *sampler_new(pid_t pid, const struct py_target *target)
@@ -202,6 +163,7 @@ struct sampler *sampler_new(pid_t pid, const struct py_target *target)
         return NULL;
     s->pid = pid;
     s->off = target->off;
+    s->clocks.pid = pid;
     s->mem = rmem_proc_new(pid);
     if (s->mem)
         s->ops = rmem_proc_ops(s->mem);
@@ -211,6 +173,7 @@ struct sampler *sampler_new(pid_t pid, const struct py_target *target)
         s->names->obj = (struct pyobj){.mem = &s->ops, .off = &s->off,
                                        .layout = pyoff_instance_dict(&s->off)};
     s->walk = s->mem ? pywalk_new(target, &s->ops) : NULL;
+    s->reader = (struct stackread){.mem = s->mem, .walk = s->walk};
     s->codemap = codemap_new(pid, target);
     s->oncpu = s->codemap ? oncpu_new(s->codemap) : NULL;
     if (!s->mem || !s->walk || !s->codemap || !s->oncpu || !s->names) {
@@ -231,8 +194,9 @@ void sampler_free(struct sampler *s)
     rmem_proc_free(s->mem);
     free(s->names);
     for (size_t i = 0; i < s->ntracks; i++)
-        free_track(&s->tracks[i]);
+        close_track(&s->tracks[i]);
     free(s->tracks);
+    taskstat_dir_close(&s->task_dir);
     free(s);
 }
 
@@ -257,7 +221,7 @@ static int script_over(struct sampler *s, int held)
 
 void sampler_set_started_within(struct sampler *s)
 {
-    s->started_within = 1;
+    s->clocks.started_within = 1;
 }
 
 int sampler_enable_native(struct sampler *s, const char *debug_dirs)
@@ -289,7 +253,7 @@ uint64_t sampler_errors(const struct sampler *s)
 
 void sampler_walk_stats(const struct sampler *s, struct sampler_walk_stats *out)
 {
-    *out = s->walk_stats;
+    *out = s->reader.stats;
 }
 
 static const struct thread_track *find_track(const struct sampler *s, uint32_t tid)
@@ -318,12 +282,7 @@ static struct thread_track *track_of(struct sampler *s, uint32_t tid, int *is_ne
     memset(t, 0, sizeof(*t));
     t->tid = tid;
     t->first_seen_ns = clock_monotonic_ns();
-    t->clock_fd = open_exact_clock(s, tid);
-    /* The exact clock counts from now: a thread of a process born in the
-     * session brings what it ran before, as schedstat has it. */
-    struct task_stat st;
-    if (s->started_within && t->clock_fd >= 0 && taskstat_read(s->pid, tid, &st) == 0)
-        t->clock_base_ns = st.cpu_ns;
+    threadclock_init(&s->clocks, &t->clock, tid);
     return t;
 }
 
@@ -335,7 +294,7 @@ static void forget_gone_threads(struct sampler *s)
         if (s->tracks[i].seen_tick == s->ticks) {
             s->tracks[kept++] = s->tracks[i];
         } else {
-            free_track(&s->tracks[i]);
+            close_track(&s->tracks[i]);
         }
     }
     s->ntracks = kept;
@@ -381,37 +340,6 @@ static int read_gil(struct sampler *s, const struct pywalk_thread *py)
 {
     rmem_proc_invalidate(s->mem);
     return gilwatch_read(&s->gil, py->interp, py->tstate);
-}
-
-/* One walk from scratch: no page read before this moment (before the hold
- * that stopped the thread, or by an earlier walk) is used, since the thread
- * may have run since. Code objects stay cached by the walker: keyed by
- * address and checked against their fields at every use. A thread that is
- * not stopped runs on while it is walked: its walk is checked (the newest
- * frame read again, afresh, once the chain is read). */
-static int walk_fresh(struct sampler *s, uint64_t tstate, int held, struct pywalk_stack *out)
-{
-    rmem_proc_invalidate(s->mem);
-    int rc = held ? pywalk_stack(s->walk, tstate, out) : pywalk_stack_checked(s->walk, tstate, out);
-    return rc < 0 ? rc : out->truncated ? -EFAULT : 0;
-}
-
-/* An unheld walk that found the thread moved on (or failed, which reading
- * a moving chain also causes) is done once more; still torn, the walk has
- * failed. A stack over the depth cap is not retried. */
-static int walk_unheld(struct sampler *s, uint64_t tstate, struct pywalk_stack *out)
-{
-    int rc = 0;
-    s->walk_stats.unheld++;
-    for (int attempt = 0; attempt < SAMPLER_WALK_ATTEMPTS; attempt++) {
-        if (attempt > 0)
-            s->walk_stats.retried++;
-        rc = walk_fresh(s, tstate, 0, out);
-        if (rc == 0 || rc == -E2BIG)
-            return rc;
-    }
-    s->walk_stats.torn++;
-    return rc;
 }
 
 /* Whether a stack runs the code of a module (a script, `-c`, the
@@ -471,9 +399,10 @@ static uint32_t stack_unplaced(struct sampler *s, uint32_t tid, int walk_rc, int
  * interpreter shuts down: its memory is being freed. The time a released
  * hold kept the thread stopped goes to *released_ns. */
 static int walk_thread(struct sampler *s, uint64_t tstate, const struct task_stat *st,
-                       struct thread_hold *hold, uint64_t *released_ns)
+                       struct thread_hold *hold, struct stackread_pages *pages,
+                       uint64_t *released_ns)
 {
-    int rc = hold->held ? walk_fresh(s, tstate, 1, &s->stack) : walk_unheld(s, tstate, &s->stack);
+    int rc = stackread_walk(&s->reader, tstate, hold->held, pages, &s->stack);
     /* The script runs under the bootstrap, so while it has not ended its
      * main thread always has frames: none read is a torn read. */
     if (rc == 0 && s->stack.nframes == 0 && hold->tid == s->pid && s->main_ran && s->end_mark &&
@@ -481,17 +410,7 @@ static int walk_thread(struct sampler *s, uint64_t tstate, const struct task_sta
         rc = -EAGAIN;
     if (rc == 0 || rc == -E2BIG || st->state != 'R' || s->teardown)
         return rc;
-    pid_t tid = hold->tid;
-    *released_ns += threadstop_release(hold);
-    struct timespec pause = {.tv_nsec = SAMPLER_REHOLD_PAUSE_NS};
-    nanosleep(&pause, NULL);
-    if (threadstop_hold(tid, hold) < 0)
-        return rc;
-    s->walk_stats.reheld++;
-    rc = walk_fresh(s, tstate, 1, &s->stack);
-    if (rc < 0 && rc != -E2BIG)
-        s->walk_stats.reheld_failed++;
-    return rc;
+    return stackread_rehold(&s->reader, tstate, rc, hold, released_ns, pages, &s->stack);
 }
 
 /* Observes a thread now: its stack, where a held (running) thread is, what
@@ -499,12 +418,13 @@ static int walk_thread(struct sampler *s, uint64_t tstate, const struct task_sta
  * not; a stack that could not be read is sent as no stack at all. */
 static uint32_t observe_thread(struct sampler *s, const struct pywalk_thread *py,
                                const struct task_stat *st, struct thread_hold *hold,
-                               struct thread_observation *now, uint64_t *released_ns)
+                               struct thread_track *t, struct thread_observation *now,
+                               uint64_t *released_ns)
 {
     *now = (struct thread_observation){.valid = 1, .running = st->state == 'R',
                                        .cpu_kind = SAMPLE_PYTHON, .off_kind = SAMPLE_IDLE,
                                        .gap_kind = SAMPLE_IDLE};
-    int rc = walk_thread(s, py->tstate, st, hold, released_ns);
+    int rc = walk_thread(s, py->tstate, st, hold, &t->pages, released_ns);
     now->holds_gil = read_gil(s, py);
     uint64_t pc, sp;
     if (hold->held && threadstop_regs(hold, &pc, &sp) == 0 &&
@@ -602,41 +522,19 @@ static int emit_split(struct sampler *s, struct thread_track *t, const struct in
     return rc;
 }
 
-/* The interval since the thread's previous tick, split by the thread's
- * clocks. Time the sampler itself kept the thread stopped is nobody's. */
-static void interval_of(struct thread_track *t, const struct task_stat *st, uint64_t now_ns,
-                        struct interval_time *out)
-{
-    uint64_t wall = now_ns > t->when_ns ? now_ns - t->when_ns : 0;
-    uint64_t run = st->cpu_ns > t->cpu_ns ? st->cpu_ns - t->cpu_ns : 0;
-    uint64_t wait = st->runq_ns > t->runq_ns ? st->runq_ns - t->runq_ns : 0;
-    /* No clamp to the wall time: the two clocks are read a moment apart,
-     * and an interval that reads long is followed by one that reads short.
-     * Clamping would drop CPU time whenever the daemon itself is preempted
-     * between the reads; CPU time is what the shares are made of. */
-    out->cpu = run;
-    uint64_t rest = wall > run ? wall - run : 0;
-    out->runq = wait < rest ? wait : rest;
-    rest -= out->runq;
-    out->off = rest > t->held_ns ? rest - t->held_ns : 0;
-    t->kernel_debt_ns += st->kernel_ns > t->kernel_ns ? st->kernel_ns - t->kernel_ns : 0;
-    out->kernel = t->kernel_debt_ns < run ? t->kernel_debt_ns : run;
-    t->kernel_debt_ns -= out->kernel;
-    t->kernel_ns = st->kernel_ns;
-    t->cpu_ns = st->cpu_ns;
-    t->runq_ns = st->runq_ns;
-    t->when_ns = now_ns;
-}
-
+/* The thread states, read with the pages the previous listing used read
+ * ahead (see stackread_pages). */
 static int list_python_threads(struct sampler *s, int ntids)
 {
+    rmem_proc_prefetch(s->mem, s->list_pages.page, s->list_pages.n);
+    rmem_proc_trace(s->mem);
     int n = pywalk_threads(s->walk, s->pythreads, PYWALK_MAX_THREADS);
+    if (n >= 0)
+        pywalk_resolve_tids(s->walk, s->pythreads, n, s->tids, ntids);
+    s->list_pages.n = rmem_proc_traced(s->mem, s->list_pages.page, RMEM_TRACE_MAX);
     if (n <= 0 && s->main_ran && (!s->end_mark || script_over(s, 0)))
         s->teardown = 1; /* the thread states are gone */
-    if (n < 0)
-        return 0; /* not initialised yet, or torn: this tick sees no stacks */
-    pywalk_resolve_tids(s->walk, s->pythreads, n, s->tids, ntids);
-    return n;
+    return n < 0 ? 0 : n; /* not initialised yet, or torn: this tick sees no stacks */
 }
 
 struct tick_state {
@@ -666,20 +564,6 @@ static int sample_helper_thread(struct sampler *s, const struct interval_time *t
     return time->cpu > 0;
 }
 
-/* The CPU time of a one-thread process, for when perf counters are refused.
- * Read from another process it is no fresher than schedstat (measured: it
- * stands still between the target's scheduler ticks, context switches and
- * its own clock reads; see cpuclock.h), but unlike schedstat it is exact
- * while the thread is stopped or off CPU. */
-static int process_cpu_ns(pid_t pid, uint64_t *ns)
-{
-    struct timespec ts;
-    if (clock_gettime(SAMPLER_PROCESS_CLOCK(pid), &ts) < 0)
-        return -errno;
-    *ns = clock_ts_ns(&ts);
-    return 0;
-}
-
 /* Whether to stop a running Python thread this tick. With an exact clock
  * a stop only reads the PC: at most one per SAMPLER_HOLD_GAP_NS in the
  * process, and a thread waits its turn (the gap times the threads) so that
@@ -691,40 +575,28 @@ static int process_cpu_ns(pid_t pid, uint64_t *ns)
 static int wants_hold(const struct sampler *s, const struct thread_track *t,
                       const struct tick_state *tick, uint64_t now_ns)
 {
-    if (t->clock_fd >= 0)
+    if (t->clock.clock_fd >= 0)
         return now_ns - s->last_hold_ns >= SAMPLER_HOLD_GAP_NS &&
                now_ns - t->last_hold_ns >= SAMPLER_HOLD_GAP_NS * (uint64_t)tick->npy;
     return 1;
-}
-
-/* Whether a thread that reads as runnable is on a CPU now, or waits for
- * one: its exact clock moves across a short read of /proc, or it does
- * not. Without an exact clock there is no telling: on CPU. */
-static int on_cpu_now(struct sampler *s, const struct thread_track *t, struct task_stat *st)
-{
-    uint64_t before, after;
-    if (t->clock_fd < 0 || cpuclock_read(t->clock_fd, &before) < 0)
-        return taskstat_read(s->pid, t->tid, st) == 0 ? 1 : -ESRCH;
-    if (taskstat_read(s->pid, t->tid, st) < 0)
-        return -ESRCH;
-    if (cpuclock_read(t->clock_fd, &after) < 0)
-        return 1;
-    return after > before;
 }
 
 /* Reads a thread's state and clocks, holding a running Python thread still
  * when hold_it says so. Its CPU time comes from its exact clock, else the
  * process clock (a lone thread), else schedstat (exact once it is
  * stopped); *source says which. Returns whether it was on a CPU (1, also
- * when there is no telling) or waiting for one (0), or a negative errno. */
+ * when there is no telling) or waiting for one (0, sampled all the same:
+ * it woke from a wait, or its skips ran out), -EAGAIN when it waits for a
+ * CPU (not sampled this tick), or a negative errno code (-ESRCH: gone). */
 static int read_thread(struct sampler *s, struct thread_track *t, int is_new, int hold_it,
                        int lone, struct task_stat *st, struct thread_hold *hold,
                        enum cpu_source *source, uint64_t *when_ns)
 {
     hold->tid = (pid_t)t->tid;
-    int on_cpu = on_cpu_now(s, t, st);
+    uint64_t exact_ns;
+    int on_cpu = threadclock_on_cpu(&s->clocks, &t->clock, is_new, st, &exact_ns);
     if (on_cpu < 0)
-        return -ESRCH;
+        return on_cpu == -EAGAIN ? -EIO : on_cpu; /* -EAGAIN: waiting, below */
     /* Only between two running observations: one that finds a thread woken
      * from a wait (its previous one blocked) is where its wait ended, and
      * tells the wait from its run (attribute_interval). */
@@ -736,32 +608,18 @@ static int read_thread(struct sampler *s, struct thread_track *t, int is_new, in
     t->waiting_skips = 0;
     if (st->state == 'R' && s->nrunning < SAMPLER_MAX_TASKS)
         s->running_cpus[s->nrunning++] = st->cpu;
-    if (hold_it && st->state == 'R' && threadstop_hold((pid_t)t->tid, hold) == 0 &&
-        taskstat_read(s->pid, t->tid, st) == 0) {
-        st->state = 'R'; /* it reads as stopped now, by us */
+    if (hold_it && st->state == 'R' && threadstop_hold((pid_t)t->tid, hold) == 0) {
+        struct task_stat stopped;
+        exact_ns = 0; /* it ran until the stop */
+        if (threadclock_read_proc(&s->clocks, &t->clock, &stopped) == 0) {
+            *st = stopped;
+            st->state = 'R'; /* it reads as stopped now, by us */
+        }
         s->last_hold_ns = clock_monotonic_ns();
     }
-    if (t->clock_fd >= 0 && cpuclock_read(t->clock_fd, &st->cpu_ns) == 0) {
-        st->cpu_ns += t->clock_base_ns;
-        *source = CPU_EXACT;
-    }
-    else if (lone && process_cpu_ns(s->pid, &st->cpu_ns) == 0)
-        *source = CPU_PROCESS;
-    else
-        *source = CPU_SCHEDSTAT;
+    *source = threadclock_cpu(&s->clocks, &t->clock, lone, exact_ns, st);
     *when_ns = clock_monotonic_ns();
     return on_cpu;
-}
-
-/* A thread's CPU clock source changed: start its clock over, losing this
- * interval's CPU rather than mixing two clocks. */
-static void keep_clock_consistent(struct thread_track *t, enum cpu_source source,
-                                  const struct task_stat *st)
-{
-    if (t->source == source)
-        return;
-    t->source = source;
-    t->cpu_ns = st->cpu_ns;
 }
 
 /* Where an unheld running thread's CPU went: where it went at the last hold
@@ -785,21 +643,10 @@ static void remember_hold(struct thread_track *t, const struct pywalk_stack *sta
     t->held_at = stack->nframes ? stack->frames[0] : (struct pywalk_frame){UINT32_MAX, -1};
 }
 
-/* The clocks interval_of moves on: what a carried interval goes back to. */
-struct thread_clocks {
-    uint64_t cpu_ns, runq_ns, kernel_ns, kernel_debt_ns, when_ns;
-};
-
-static struct thread_clocks clocks_of(const struct thread_track *t)
-{
-    return (struct thread_clocks){t->cpu_ns, t->runq_ns, t->kernel_ns, t->kernel_debt_ns,
-                                  t->when_ns};
-}
-
 /* Whether a failed walk's interval is carried to the next observation
  * (SAMPLER_MAX_FAILED_CARRIES): if so, the thread's clocks go back to
  * where they stood before this tick read them. */
-static int carry_failed_walk(struct thread_track *t, const struct thread_clocks *before,
+static int carry_failed_walk(struct thread_track *t, const struct thread_clock_mark *before,
                              uint32_t unplaced)
 {
     if (unplaced != PROTO_UNPLACED_WALK_FAILED || !t->seen.valid ||
@@ -808,11 +655,7 @@ static int carry_failed_walk(struct thread_track *t, const struct thread_clocks 
         return 0;
     }
     t->failed_carries++;
-    t->cpu_ns = before->cpu_ns;
-    t->runq_ns = before->runq_ns;
-    t->kernel_ns = before->kernel_ns;
-    t->kernel_debt_ns = before->kernel_debt_ns;
-    t->when_ns = before->when_ns;
+    threadclock_rewind(&t->clock, before);
     return 1;
 }
 
@@ -869,7 +712,7 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
     enum cpu_source source;
     /* --native holds every running Python thread: its native stack can
      * only be read stopped. */
-    int hold_it = py && (s->native || (is_new && t->clock_fd < 0) ||
+    int hold_it = py && (s->native || (is_new && t->clock.clock_fd < 0) ||
                          wants_hold(s, t, tick, clock_monotonic_ns()));
     int read = read_thread(s, t, is_new, hold_it, tick->lone, &st, &hold, &source, &now_ns);
     if (read == -EAGAIN) {
@@ -880,38 +723,42 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
             tick->have_main = 1;
         return py ? observe_gil_only(s, t, py, emit, ctx) : 0;
     }
+    /* The main thread reads as a zombie, or not at all, once the process
+     * has exited (the process's own stat shows the main thread's state). */
+    if (tid == (uint32_t)s->pid && (read == -ESRCH || (read >= 0 && st.state == 'Z')))
+        s->exited = 1;
     if (read < 0)
-        return 0; /* exited since the listing */
+        return 0; /* exited since the listing, or unreadable this tick */
     if (!is_new)
-        keep_clock_consistent(t, source, &st);
+        threadclock_settle(&t->clock, source, &st);
     else
-        t->source = source;
+        t->clock.source = source;
     t->seen_tick = s->ticks;
     if (is_new) {
-        t->when_ns = s->ticks == 1 ? now_ns : s->last_tick_ns;
+        t->clock.when_ns = s->ticks == 1 ? now_ns : s->last_tick_ns;
         t->gil_seen_ns = s->ticks == 1 ? s->tick_ns : s->last_tick_ns;
     }
-    if (is_new && s->ticks == 1 && !s->started_within) {
+    if (is_new && s->ticks == 1 && !s->clocks.started_within) {
         /* The first tick only sets the clocks: what ran before is unknown. */
-        t->cpu_ns = st.cpu_ns;
-        t->runq_ns = st.runq_ns;
-        t->kernel_ns = st.kernel_ns;
+        t->clock.cpu_ns = st.cpu_ns;
+        t->clock.runq_ns = st.runq_ns;
+        t->clock.kernel_ns = st.kernel_ns;
     } else if (!py) {
         struct interval_time time;
-        interval_of(t, &st, now_ns, &time);
+        threadclock_interval(&t->clock, &st, now_ns, &time);
         struct thread_sample out = {.tid = tid};
         if (sample_helper_thread(s, &time, &out, tick))
             rc = emit(ctx, &out);
     } else {
         struct interval_time time;
-        struct thread_clocks before = clocks_of(t);
-        interval_of(t, &st, now_ns, &time);
+        struct thread_clock_mark before = threadclock_mark(&t->clock);
+        threadclock_interval(&t->clock, &st, now_ns, &time);
         time.alone = tick->lone;
         struct thread_observation now;
-        uint32_t unplaced = observe_thread(s, py, &st, &hold, &now, &released_ns);
+        uint32_t unplaced = observe_thread(s, py, &st, &hold, t, &now, &released_ns);
         now.on_cpu = now.running && read > 0;
         if (carry_failed_walk(t, &before, unplaced)) {
-            t->held_ns += released_ns + threadstop_release(&hold);
+            t->clock.held_ns += released_ns + threadstop_release(&hold);
             return 0;
         }
         if (hold.held)
@@ -937,7 +784,7 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
         struct thread_sample extra = {.cpu_ns = time.cpu, .wall_ns = gil_span(t, s->tick_ns)};
         rc = emit_split(s, t, &split, &now, unplaced, &extra, emit, ctx);
     }
-    t->held_ns = released_ns + threadstop_release(&hold);
+    t->clock.held_ns = released_ns + threadstop_release(&hold);
     return rc;
 }
 
@@ -955,10 +802,11 @@ int sampler_tick(struct sampler *s, uint64_t now_ns, sampler_emit_fn emit, void 
 {
     rmem_proc_invalidate(s->mem);
     s->tick_ns = now_ns;
-    int ntids = taskstat_list(s->pid, s->tids, SAMPLER_MAX_TASKS);
+    int ntids = taskstat_list_kept(s->pid, &s->task_dir, s->tids, SAMPLER_MAX_TASKS);
     if (ntids <= 0)
         return -ESRCH;
     s->ticks++;
+    s->clocks.keep_files = ntids <= SAMPLER_KEPT_THREADS;
     main_thread_first(s, ntids);
     struct tick_state tick = {.npy = list_python_threads(s, ntids), .lone = ntids == 1};
     s->npy = tick.npy;
@@ -969,5 +817,5 @@ int sampler_tick(struct sampler *s, uint64_t now_ns, sampler_emit_fn emit, void 
     placement_avoid(&s->placement, s->running_cpus, s->nrunning);
     forget_gone_threads(s);
     s->last_tick_ns = now_ns;
-    return rc;
+    return rc == 0 && s->exited ? -ESRCH : rc;
 }

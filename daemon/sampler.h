@@ -57,8 +57,8 @@ int sampler_exact_clocks(const struct sampler *s);
  * 0 or -ENOMEM. */
 int sampler_enable_native(struct sampler *s, const char *debug_dirs);
 
-/* Samples every thread once. Returns 0, -ESRCH when the target is gone, or
- * the emitter's negative code. */
+/* Samples every thread once. Returns 0, -ESRCH when the target is gone or
+ * has exited (a zombie not reaped yet), or the emitter's negative code. */
 int sampler_tick(struct sampler *s, uint64_t now_ns, sampler_emit_fn emit, void *ctx);
 
 /* The name threading gives thread tid (threading.Thread(name=...)), read

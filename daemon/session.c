@@ -14,7 +14,6 @@
 #include "common/buf.h"
 #include "common/clock.h"
 #include "common/msgio.h"
-#include "common/procfs.h"
 #include "common/proto.h"
 #include "common/strhash.h"
 #include "daemon/attach.h"
@@ -45,7 +44,7 @@ struct session {
     struct children *children;      /* their samplers; NULL under --no-children */
     char root_python[24];           /* the target's Python version */
     struct proto_buf msg; /* the message being built */
-    struct buf batch;     /* a tick's messages, sent in one write */
+    struct buf batch;     /* messages since the last send, sent in one write */
     uint32_t named[SESSION_MAX_NAMED_THREADS];
     size_t nnamed;
     struct {
@@ -56,7 +55,15 @@ struct session {
     uint64_t rng;
     struct heap_link *heap; /* --memory: the target's allocation sampler */
     int heap_polls;         /* quick attempts made to find it */
+    uint64_t flushed_ns;    /* when the batch was last sent */
+    int statm_fd;           /* the target's /proc/PID/statm, kept open */
 };
+
+/* Ticks' messages wait in the batch at most this long, or until it holds
+ * this much: a write wakes the client, which costs both of us more than
+ * the write itself at high rates. */
+#define SESSION_FLUSH_GAP_NS 20000000u
+#define SESSION_FLUSH_BYTES 65536u
 
 /* While the allocation sampler has not said hello, look for it this often
  * rather than at ticks: its first sample waits for our answer (see
@@ -77,7 +84,17 @@ static int batch_flush(struct session *s)
     registry_forward(s->req->registry, s->req->entry, s->batch.data, s->batch.len);
     int rc = msgio_send_all(s->fd, s->batch.data, s->batch.len);
     s->batch.len = 0;
+    s->flushed_ns = clock_monotonic_ns();
     return rc;
+}
+
+/* Sends the batch once it is due (see SESSION_FLUSH_GAP_NS). */
+static int batch_flush_due(struct session *s)
+{
+    if (s->batch.len < SESSION_FLUSH_BYTES &&
+        clock_monotonic_ns() - s->flushed_ns < SESSION_FLUSH_GAP_NS)
+        return 0;
+    return batch_flush(s);
 }
 
 static int announce_code(void *ctx, uint32_t id, const struct pywalk_code *code)
@@ -227,7 +244,7 @@ static int heap_attach(struct session *s)
 
 static int send_rss(struct session *s)
 {
-    int64_t rss = taskstat_rss_bytes(s->req->pid);
+    int64_t rss = taskstat_rss_bytes(s->req->pid, &s->statm_fd);
     if (rss < 0)
         return 0;
     stream_msg_rss(&s->msg, clock_monotonic_ns(), s->start_ns, (uint64_t)rss);
@@ -370,11 +387,11 @@ static void sample_until_done(struct session *s)
             rc = memory_tick(s);
         if (rc == 0)
             rc = tree_tick(s);
-        if (rc == -ESRCH || procfs_exited(s->req->pid)) {
+        if (rc == -ESRCH) {
             send_end(s, PROTO_END_EXITED, "the target exited");
             break;
         }
-        if ((rc < 0 && rc != -ESRCH) || batch_flush(s) < 0)
+        if ((rc < 0 && rc != -ESRCH) || batch_flush_due(s) < 0)
             break;
         registry_entry_set_ticks(s->req->entry, sampler_ticks(s->sampler));
         uint64_t now = clock_monotonic_ns();
@@ -402,7 +419,7 @@ static void log_walks(const struct session *s)
 void session_run(int fd, const struct session_request *req)
 {
     uint32_t session_id = registry_entry_id(req->entry);
-    struct session s = {.fd = fd, .req = req, .start_ns = clock_monotonic_ns()};
+    struct session s = {.fd = fd, .req = req, .start_ns = clock_monotonic_ns(), .statm_fd = -1};
     s.rng = s.start_ns | 1;
     proto_buf_init(&s.msg);
     buf_init(&s.batch);
@@ -456,4 +473,6 @@ out:
     sampler_free(s.sampler);
     proto_buf_free(&s.msg);
     buf_free(&s.batch);
+    if (s.statm_fd >= 0)
+        close(s.statm_fd);
 }

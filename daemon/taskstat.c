@@ -11,23 +11,53 @@
 
 #include "common/procfs.h"
 
-int taskstat_list(pid_t pid, uint32_t *tids, int max)
+/* Reads the TIDs of an open task directory from its start. */
+static int list_dir(DIR *dir, uint32_t *tids, int max)
 {
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-    DIR *dir = opendir(path);
-    if (!dir)
-        return -ESRCH;
     int count = 0;
     struct dirent *entry;
+    errno = 0;
     while ((entry = readdir(dir)) && count < max) {
         char *end;
         unsigned long tid = strtoul(entry->d_name, &end, 10);
         if (*end == '\0' && tid > 0)
             tids[count++] = (uint32_t)tid;
     }
+    /* The directory of a process that exited reads as an error. */
+    return count == 0 && errno ? -ESRCH : count;
+}
+
+static DIR *open_task_dir(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+    return opendir(path);
+}
+
+int taskstat_list(pid_t pid, uint32_t *tids, int max)
+{
+    DIR *dir = open_task_dir(pid);
+    if (!dir)
+        return -ESRCH;
+    int count = list_dir(dir, tids, max);
     closedir(dir);
     return count;
+}
+
+int taskstat_list_kept(pid_t pid, struct task_dir *kept, uint32_t *tids, int max)
+{
+    if (kept->dir)
+        rewinddir(kept->dir);
+    else if (!(kept->dir = open_task_dir(pid)))
+        return -ESRCH;
+    return list_dir(kept->dir, tids, max);
+}
+
+void taskstat_dir_close(struct task_dir *kept)
+{
+    if (kept->dir)
+        closedir(kept->dir);
+    kept->dir = NULL;
 }
 
 /* The fields of stat after comm (which may hold spaces and parentheses,
@@ -62,11 +92,18 @@ static int parse_stat_fields(const char *stat_text, struct task_stat *out)
     return 0;
 }
 
-int taskstat_read(pid_t pid, uint32_t tid, struct task_stat *out)
+static ssize_t read_kept(pid_t pid, uint32_t tid, const char *name, int *fd, char *buf,
+                         size_t len)
 {
-    char path[96], text[1024];
-    snprintf(path, sizeof(path), "/proc/%d/task/%u/stat", (int)pid, tid);
-    ssize_t n = procfs_read(path, text, sizeof(text));
+    char path[96];
+    snprintf(path, sizeof(path), "/proc/%d/task/%u/%s", (int)pid, tid, name);
+    return procfs_read_kept(path, fd, buf, len);
+}
+
+int taskstat_read_kept(pid_t pid, uint32_t tid, struct task_files *files, struct task_stat *out)
+{
+    char text[1024];
+    ssize_t n = read_kept(pid, tid, "stat", &files->stat_fd, text, sizeof(text));
     if (n < 0)
         return (int)n;
     int state = procfs_parse_state(text);
@@ -75,13 +112,29 @@ int taskstat_read(pid_t pid, uint32_t tid, struct task_stat *out)
     out->state = (char)state;
     if (parse_stat_fields(text, out) < 0)
         return -EINVAL;
-    snprintf(path, sizeof(path), "/proc/%d/task/%u/schedstat", (int)pid, tid);
-    n = procfs_read(path, text, sizeof(text));
+    n = read_kept(pid, tid, "schedstat", &files->schedstat_fd, text, sizeof(text));
     if (n < 0)
         return (int)n;
     if (sscanf(text, "%" SCNu64 " %" SCNu64, &out->cpu_ns, &out->runq_ns) != 2)
         return -EINVAL;
     return 0;
+}
+
+void taskstat_files_close(struct task_files *files)
+{
+    if (files->stat_fd >= 0)
+        close(files->stat_fd);
+    if (files->schedstat_fd >= 0)
+        close(files->schedstat_fd);
+    *files = (struct task_files)TASK_FILES_INIT;
+}
+
+int taskstat_read(pid_t pid, uint32_t tid, struct task_stat *out)
+{
+    struct task_files files = TASK_FILES_INIT;
+    int rc = taskstat_read_kept(pid, tid, &files, out);
+    taskstat_files_close(&files);
+    return rc;
 }
 
 long taskstat_syscall(pid_t pid, uint32_t tid, uint64_t *arg0)
@@ -117,11 +170,11 @@ int taskstat_comm(pid_t pid, uint32_t tid, char *name, size_t len)
     return 0;
 }
 
-int64_t taskstat_rss_bytes(pid_t pid)
+int64_t taskstat_rss_bytes(pid_t pid, int *statm_fd)
 {
     char path[64], text[256];
     snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
-    ssize_t n = procfs_read(path, text, sizeof(text));
+    ssize_t n = procfs_read_kept(path, statm_fd, text, sizeof(text));
     if (n < 0)
         return n;
     unsigned long long size, resident;

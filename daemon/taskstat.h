@@ -3,6 +3,7 @@
 #ifndef FAH_DAEMON_TASKSTAT_H
 #define FAH_DAEMON_TASKSTAT_H
 
+#include <dirent.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -25,6 +26,25 @@ int taskstat_list(pid_t pid, uint32_t *tids, int max);
 /* Reads state and CPU clocks of one thread. 0, or -ESRCH when it is gone. */
 int taskstat_read(pid_t pid, uint32_t tid, struct task_stat *out);
 
+/* The same, through a thread's files kept open between reads (a sampler
+ * reads them at every tick, and opening a /proc file costs more than
+ * reading it). Start from TASK_FILES_INIT; opened on first use; the owner
+ * closes them with taskstat_files_close. */
+struct task_files {
+    int stat_fd, schedstat_fd; /* -1: not open */
+};
+#define TASK_FILES_INIT {.stat_fd = -1, .schedstat_fd = -1}
+int taskstat_read_kept(pid_t pid, uint32_t tid, struct task_files *files, struct task_stat *out);
+void taskstat_files_close(struct task_files *files);
+
+/* taskstat_list through the task directory kept open (start from
+ * {NULL}; close with taskstat_dir_close). */
+struct task_dir {
+    DIR *dir;
+};
+int taskstat_list_kept(pid_t pid, struct task_dir *kept, uint32_t *tids, int max);
+void taskstat_dir_close(struct task_dir *kept);
+
 /* The system call a blocked thread is in (/proc/.../syscall), -1 when it is
  * running, or a negative errno code; *arg0 gets its first argument (a
  * futex's address), 0 when unknown. */
@@ -33,7 +53,8 @@ long taskstat_syscall(pid_t pid, uint32_t tid, uint64_t *arg0);
 /* The thread's name (comm) into name. 0 or -ESRCH. */
 int taskstat_comm(pid_t pid, uint32_t tid, char *name, size_t len);
 
-/* Resident set size in bytes (/proc/PID/statm), or a negative errno code. */
-int64_t taskstat_rss_bytes(pid_t pid);
+/* Resident set size in bytes (/proc/PID/statm, read through *statm_fd
+ * kept open: see procfs_read_kept), or a negative errno code. */
+int64_t taskstat_rss_bytes(pid_t pid, int *statm_fd);
 
 #endif

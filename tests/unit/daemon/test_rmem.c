@@ -1,5 +1,6 @@
 /* rmem_proc reading this very process: page-spanning reads, unmapped
- * addresses, the per-sample cache and its invalidation. */
+ * addresses, the per-sample cache and its invalidation, several spans in
+ * one call, reading ahead. */
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -77,6 +78,41 @@ int main(void)
     }
     munmap(big, many * PAGE);
 
+    /* Several spans in one system call, afresh (not from the cache). */
+    uint64_t a = 0, b = 0;
+    struct rmem_span spans[3] = {{base + 8, &a, sizeof(a)},
+                                 {base + 3 * PAGE + 16, &b, sizeof(b)},
+                                 {base + PAGE - 4, got, 8}};
+    before = rmem_proc_syscalls(proc);
+    CHECK_EQ_INT(rmem_readv(&mem, spans, 3), 3);
+    CHECK_EQ_INT(rmem_proc_syscalls(proc), before + 1);
+    CHECK(memcmp(&a, pages + 8, 8) == 0 && memcmp(&b, pages + 3 * PAGE + 16, 8) == 0);
+    CHECK(memcmp(got, pages + PAGE - 4, 8) == 0);
+    memcpy(pages + 72, &fresh, sizeof(fresh));
+    spans[0].addr = base + 72;
+    CHECK_EQ_INT(rmem_readv(&mem, spans, 1), 1);
+    CHECK_EQ_INT(a, fresh);
+
+    /* Read-ahead: the pages reads used, traced, are read back in one call
+     * after an invalidate, and reads within them need no other call. */
+    rmem_proc_invalidate(proc);
+    rmem_proc_trace(proc);
+    CHECK_EQ_INT(rmem_read(&mem, base + 8, &v, sizeof(v)), 0);
+    CHECK_EQ_INT(rmem_read(&mem, base + 3 * PAGE + 8, &v, sizeof(v)), 0);
+    CHECK_EQ_INT(rmem_read(&mem, base + 16, &v, sizeof(v)), 0);
+    uint64_t traced[RMEM_TRACE_MAX];
+    size_t ntraced = rmem_proc_traced(proc, traced, RMEM_TRACE_MAX);
+    CHECK_EQ_INT(ntraced, 2);
+    rmem_proc_invalidate(proc);
+    fresh++;
+    memcpy(pages + 3 * PAGE + 8, &fresh, sizeof(fresh));
+    before = rmem_proc_syscalls(proc);
+    rmem_proc_prefetch(proc, traced, ntraced);
+    CHECK_EQ_INT(rmem_read(&mem, base + 3 * PAGE + 8, &v, sizeof(v)), 0);
+    CHECK_EQ_INT(v, fresh);
+    CHECK_EQ_INT(rmem_read(&mem, base + 100, &v, sizeof(v)), 0);
+    CHECK_EQ_INT(rmem_proc_syscalls(proc), before + 1);
+
     /* Unmapped memory: inside, reaching into it, and no partial results. */
     rmem_proc_invalidate(proc);
     CHECK_EQ_INT(munmap(pages + 2 * PAGE, PAGE), 0);
@@ -89,6 +125,18 @@ int main(void)
     CHECK_EQ_INT(rmem_read(&mem, 0, &v, sizeof(v)), -EFAULT);
     CHECK_EQ_INT(rmem_read(&mem, UINT64_MAX - 3, &v, sizeof(v)), -EFAULT);
     CHECK_EQ_INT(rmem_read(&mem, 0xffff800000000000ull, &v, sizeof(v)), -EFAULT);
+    /* Spans stop at the first unreadable one; a read-ahead page that
+     * cannot be read is left to be read on demand, and fails then. */
+    spans[0].addr = base + 8;
+    spans[1].addr = base + 2 * PAGE + 8;
+    CHECK_EQ_INT(rmem_readv(&mem, spans, 3), 1);
+    spans[0].addr = base + 2 * PAGE;
+    CHECK_EQ_INT(rmem_readv(&mem, spans, 3), -EFAULT);
+    uint64_t ahead[2] = {base, base + 2 * PAGE};
+    rmem_proc_invalidate(proc);
+    rmem_proc_prefetch(proc, ahead, 2);
+    CHECK_EQ_INT(rmem_read(&mem, base + 2 * PAGE + 8, &v, sizeof(v)), -EFAULT);
+    CHECK_EQ_INT(rmem_read(&mem, base + 8, &v, sizeof(v)), 0);
     munmap(pages, 2 * PAGE);
     munmap(pages + 3 * PAGE, PAGE);
     rmem_proc_free(proc);

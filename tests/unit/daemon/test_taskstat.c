@@ -1,7 +1,10 @@
 /* taskstat against the kernel's own accounting of this very thread: its
  * state, its CPU clock and its kernel-mode time, also when its name holds
- * spaces and parentheses that could derail parsing /proc/.../stat. */
+ * spaces and parentheses that could derail parsing /proc/.../stat; files
+ * kept open between reads. */
+#include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
 #include <sys/prctl.h>
@@ -34,6 +37,18 @@ static void kernel_work(int ms)
     close(fd);
 }
 
+/* A thread that notes its TID and opens its files, then ends. */
+static struct task_files worker_files = TASK_FILES_INIT;
+
+static void *report_tid(void *arg)
+{
+    struct task_stat st;
+    *(uint32_t *)arg = (uint32_t)syscall(SYS_gettid);
+    /* Its files opened while it lives, read again by main once it is gone. */
+    taskstat_read_kept(getpid(), *(uint32_t *)arg, &worker_files, &st);
+    return NULL;
+}
+
 int main(void)
 {
     pid_t pid = getpid();
@@ -61,5 +76,21 @@ int main(void)
     CHECK(cpu >= 250000000u);
     CHECK(after.cpu >= 0 && after.cpu < CPU_SETSIZE); /* stat's processor field */
     CHECK(taskstat_read(pid, 0x7fffffff, &after) < 0);
+
+    /* Kept open, the files read afresh each time, and a thread that is
+     * gone reads as gone, not as its last state. */
+    struct task_files files = TASK_FILES_INIT;
+    CHECK_EQ_INT(taskstat_read_kept(pid, tid, &files, &before), 0);
+    kernel_work(30);
+    CHECK_EQ_INT(taskstat_read_kept(pid, tid, &files, &after), 0);
+    CHECK(after.cpu_ns >= before.cpu_ns + 20000000u);
+    taskstat_files_close(&files);
+    pthread_t worker;
+    uint32_t worker_tid = 0;
+    CHECK_EQ_INT(pthread_create(&worker, NULL, report_tid, &worker_tid), 0);
+    pthread_join(worker, NULL);
+    CHECK(worker_files.stat_fd >= 0);
+    CHECK_EQ_INT(taskstat_read_kept(pid, worker_tid, &worker_files, &after), -ESRCH);
+    taskstat_files_close(&worker_files);
     return test_finish("test_taskstat");
 }

@@ -1,0 +1,71 @@
+/* Reading one thread's Python stack at a tick (see stackread.h). */
+#include "daemon/stackread.h"
+
+#include <errno.h>
+#include <time.h>
+
+/* Walks of a thread that runs on while it is read: the first, and one more
+ * when the thread moved on meanwhile. */
+#define STACKREAD_WALK_ATTEMPTS 2
+/* Between releasing a thread whose walk failed and stopping it again: long
+ * enough for it to be scheduled and run past what made the walk fail. */
+#define STACKREAD_REHOLD_PAUSE_NS 50000
+
+/* One walk from scratch: no page read before this moment (before the hold
+ * that stopped the thread, or by an earlier walk) is used, since the thread
+ * may have run since. Code objects stay cached by the walker: keyed by
+ * address and checked against their fields at every use. A thread that is
+ * not stopped runs on while it is walked: its walk is checked (the newest
+ * frame read again, afresh, once the chain is read). */
+static int walk_fresh(struct stackread *r, uint64_t tstate, int held,
+                      struct stackread_pages *pages, struct pywalk_stack *out)
+{
+    rmem_proc_invalidate(r->mem);
+    rmem_proc_prefetch(r->mem, pages->page, pages->n);
+    rmem_proc_trace(r->mem);
+    int rc = held ? pywalk_stack(r->walk, tstate, out) : pywalk_stack_checked(r->walk, tstate, out);
+    pages->n = rmem_proc_traced(r->mem, pages->page, RMEM_TRACE_MAX);
+    return rc < 0 ? rc : out->truncated ? -EFAULT : 0;
+}
+
+/* An unheld walk that found the thread moved on (or failed, which reading
+ * a moving chain also causes) is done once more; still torn, the walk has
+ * failed. A stack over the depth cap is not retried. */
+static int walk_unheld(struct stackread *r, uint64_t tstate, struct stackread_pages *pages,
+                       struct pywalk_stack *out)
+{
+    int rc = 0;
+    r->stats.unheld++;
+    for (int attempt = 0; attempt < STACKREAD_WALK_ATTEMPTS; attempt++) {
+        if (attempt > 0)
+            r->stats.retried++;
+        rc = walk_fresh(r, tstate, 0, pages, out);
+        if (rc == 0 || rc == -E2BIG)
+            return rc;
+    }
+    r->stats.torn++;
+    return rc;
+}
+
+int stackread_walk(struct stackread *r, uint64_t tstate, int held, struct stackread_pages *pages,
+                   struct pywalk_stack *out)
+{
+    return held ? walk_fresh(r, tstate, 1, pages, out) : walk_unheld(r, tstate, pages, out);
+}
+
+int stackread_rehold(struct stackread *r, uint64_t tstate, int rc, struct thread_hold *hold,
+                     uint64_t *released_ns, struct stackread_pages *pages,
+                     struct pywalk_stack *out)
+{
+    pid_t tid = hold->tid;
+    *released_ns += threadstop_release(hold);
+    struct timespec pause = {.tv_nsec = STACKREAD_REHOLD_PAUSE_NS};
+    nanosleep(&pause, NULL);
+    if (threadstop_hold(tid, hold) < 0)
+        return rc;
+    r->stats.reheld++;
+    rc = walk_fresh(r, tstate, 1, pages, out);
+    if (rc < 0 && rc != -E2BIG)
+        r->stats.reheld_failed++;
+    return rc;
+}

@@ -1,0 +1,46 @@
+/* Reading one thread's Python stack at a sampling tick, consistently with
+ * the thread's state: under a ptrace hold, from memory read after the
+ * stop; unheld, checked and retried; and when that fails for a running
+ * thread, stopped again and read once more. */
+#ifndef FAH_DAEMON_STACKREAD_H
+#define FAH_DAEMON_STACKREAD_H
+
+#include <stdint.h>
+
+#include "daemon/pywalk.h"
+#include "daemon/rmem.h"
+#include "daemon/sampler.h"
+#include "daemon/threadstop.h"
+
+/* mem and walk (walking through mem) belong to the caller. */
+struct stackread {
+    struct rmem_proc *mem;
+    struct pywalk *walk;
+    struct sampler_walk_stats stats;
+};
+
+/* The pages a thread's previous walk used: its next walk reads them ahead,
+ * in one system call (rmem_proc_prefetch). Start from {0}. */
+struct stackread_pages {
+    uint64_t page[RMEM_TRACE_MAX];
+    size_t n;
+};
+
+/* Walks the thread state at tstate into out: held (the thread is stopped)
+ * in one walk from memory read from now on; unheld, checked (see
+ * pywalk_stack_checked) and walked once more if it moved. Returns 0,
+ * -E2BIG over the depth cap, -EAGAIN torn, or a read error; out keeps the
+ * frames read before a failure, flagged truncated. */
+int stackread_walk(struct stackread *r, uint64_t tstate, int held, struct stackread_pages *pages,
+                   struct pywalk_stack *out);
+
+/* After a failed walk (result rc) of a thread that is running: releases
+ * its hold if any (the time it was stopped goes to *released_ns), gives it
+ * a moment to run past what made the walk fail, stops it and walks it
+ * again. Returns the new result, or rc when it cannot be stopped; *hold is
+ * held on return when the stop succeeded. */
+int stackread_rehold(struct stackread *r, uint64_t tstate, int rc, struct thread_hold *hold,
+                     uint64_t *released_ns, struct stackread_pages *pages,
+                     struct pywalk_stack *out);
+
+#endif

@@ -1,0 +1,208 @@
+/* A sampled thread's clocks from one tick to the next (see threadclock.h). */
+#include "daemon/threadclock.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "daemon/cpuclock.h"
+
+/* How far a thread's CPU time may fall short of the wall time since its
+ * previous tick for it to count as having run through (see ran_through):
+ * about the time one read of its /proc files takes, the span of the two
+ * counter readings that tell whether it is on CPU otherwise. */
+#define THREADCLOCK_RAN_THROUGH_NS 10000u
+/* The kernel's CPUCLOCK_SCHED clock of a whole process (clock_getcpuclockid
+ * works for pids too, but this avoids a glibc call per tick). */
+#define THREADCLOCK_PROCESS_CLOCK(pid) ((clockid_t)(((unsigned)~(pid) << 3) | 2u))
+
+void threadclock_init(struct clock_env *env, struct thread_clock *c, uint32_t tid)
+{
+    memset(c, 0, sizeof(*c));
+    c->tid = tid;
+    c->files = (struct task_files)TASK_FILES_INIT;
+    c->clock_fd = -1;
+    if (env->exact_clocks < 0)
+        return;
+    int fd = cpuclock_open((pid_t)tid);
+    if (fd >= 0)
+        env->exact_clocks = 1;
+    else if (fd != -ESRCH && env->exact_clocks == 0)
+        env->exact_clocks = -1;
+    c->clock_fd = fd >= 0 ? fd : -1;
+    /* A thread of a process born in the session brings what it ran
+     * before its exact clock was opened. */
+    struct task_stat st;
+    if (env->started_within && c->clock_fd >= 0 && taskstat_read(env->pid, tid, &st) == 0)
+        c->clock_base_ns = st.cpu_ns;
+}
+
+/* The exact clock's reading, on the scale of the thread's whole run. */
+static int read_exact(const struct thread_clock *c, uint64_t *ns)
+{
+    int rc = cpuclock_read(c->clock_fd, ns);
+    if (rc == 0)
+        *ns += c->clock_base_ns;
+    return rc;
+}
+
+void threadclock_close(struct thread_clock *c)
+{
+    if (c->clock_fd >= 0)
+        close(c->clock_fd);
+    c->clock_fd = -1;
+    taskstat_files_close(&c->files);
+}
+
+/* Whether a thread's exact clock, read as cpu_ns at read_ns, ran through
+ * the whole interval since its previous tick: its CPU time plus the time
+ * we kept it stopped falls short of the wall time by at most
+ * THREADCLOCK_RAN_THROUGH_NS. A thread that waits for a CPU now stopped
+ * running when that wait began, so it fails this unless the wait began
+ * within that much of the read: the same window as the two readings of
+ * threadclock_on_cpu, which lie that far apart. */
+static int ran_through(const struct thread_clock *c, uint64_t cpu_ns, uint64_t read_ns)
+{
+    if (c->source != CPU_EXACT || cpu_ns < c->cpu_ns || read_ns < c->when_ns)
+        return 0;
+    return cpu_ns - c->cpu_ns + c->held_ns + THREADCLOCK_RAN_THROUGH_NS >= read_ns - c->when_ns;
+}
+
+/* The CPU it ran on is kept. Its files stay open between ticks unless the
+ * process has many threads. */
+int threadclock_read_proc(const struct clock_env *env, struct thread_clock *c,
+                          struct task_stat *st)
+{
+    if (!env->keep_files)
+        taskstat_files_close(&c->files);
+    int rc = env->keep_files ? taskstat_read_kept(env->pid, c->tid, &c->files, st)
+                             : taskstat_read(env->pid, c->tid, st);
+    if (rc == 0)
+        c->last_cpu = st->cpu;
+    return rc;
+}
+
+/* What /proc would say of a thread that ran through the interval (see
+ * ran_through): running; on the CPU it last ran on (it was not switched
+ * out, so it did not move); no wait for a CPU to speak of. Its kernel-mode
+ * time, counted in 10 ms steps anyway, comes with its next read of /proc,
+ * at the latest after its next hold. */
+static void still_running(const struct thread_clock *c, struct task_stat *st)
+{
+    *st = (struct task_stat){.state = 'R', .cpu_ns = c->cpu_ns, .runq_ns = c->runq_ns,
+                             .kernel_ns = c->kernel_ns, .cpu = c->last_cpu};
+}
+
+/* Whether a thread that reads as runnable is on a CPU now, or waits for
+ * one: its exact clock moves across a short read of /proc, or it does
+ * not. Without an exact clock there is no telling: on CPU. Reading a
+ * running thread's counter interrupts its CPU (an IPI, the largest cost
+ * of a tick): one that ran through the interval (ran_through) is on CPU
+ * without a second reading, nor a read of /proc, and the last reading
+ * goes to *exact_ns (0: none), so that the clock is not read again for
+ * its CPU time. */
+int threadclock_on_cpu(const struct clock_env *env, struct thread_clock *c, int is_new,
+                       struct task_stat *st, uint64_t *exact_ns)
+{
+    uint64_t before, after;
+    *exact_ns = 0;
+    if (c->clock_fd < 0 || read_exact(c, &before) < 0) {
+        int rc = threadclock_read_proc(env, c, st);
+        return rc < 0 ? rc : 1;
+    }
+    if (!is_new && ran_through(c, before, clock_monotonic_ns())) {
+        still_running(c, st);
+        *exact_ns = before;
+        return 1;
+    }
+    int rc = threadclock_read_proc(env, c, st);
+    if (rc < 0)
+        return rc;
+    if (st->state != 'R') {
+        *exact_ns = before;
+        return 0;
+    }
+    if (read_exact(c, &after) < 0)
+        return 1;
+    *exact_ns = after;
+    return after > before;
+}
+
+/* The CPU time of a one-thread process, for when perf counters are refused.
+ * Read from another process it is no fresher than schedstat (measured: it
+ * stands still between the target's scheduler ticks, context switches and
+ * its own clock reads; see cpuclock.h), but unlike schedstat it is exact
+ * while the thread is stopped or off CPU. */
+static int process_cpu_ns(pid_t pid, uint64_t *ns)
+{
+    struct timespec ts;
+    if (clock_gettime(THREADCLOCK_PROCESS_CLOCK(pid), &ts) < 0)
+        return -errno;
+    *ns = clock_ts_ns(&ts);
+    return 0;
+}
+
+enum cpu_source threadclock_cpu(const struct clock_env *env, struct thread_clock *c, int lone,
+                                uint64_t exact_ns, struct task_stat *st)
+{
+    if (exact_ns) {
+        st->cpu_ns = exact_ns;
+        return CPU_EXACT;
+    }
+    if (c->clock_fd >= 0 && read_exact(c, &st->cpu_ns) == 0)
+        return CPU_EXACT;
+    if (lone && process_cpu_ns(env->pid, &st->cpu_ns) == 0)
+        return CPU_PROCESS;
+    return CPU_SCHEDSTAT;
+}
+
+void threadclock_settle(struct thread_clock *c, enum cpu_source source,
+                        const struct task_stat *st)
+{
+    if (c->source == source)
+        return;
+    c->source = source;
+    c->cpu_ns = st->cpu_ns;
+}
+
+/* Time the sampler itself kept the thread stopped is nobody's. */
+void threadclock_interval(struct thread_clock *c, const struct task_stat *st, uint64_t now_ns,
+                          struct interval_time *out)
+{
+    uint64_t wall = now_ns > c->when_ns ? now_ns - c->when_ns : 0;
+    uint64_t run = st->cpu_ns > c->cpu_ns ? st->cpu_ns - c->cpu_ns : 0;
+    uint64_t wait = st->runq_ns > c->runq_ns ? st->runq_ns - c->runq_ns : 0;
+    /* No clamp to the wall time: the two clocks are read a moment apart,
+     * and an interval that reads long is followed by one that reads short.
+     * Clamping would drop CPU time whenever the daemon itself is preempted
+     * between the reads; CPU time is what the shares are made of. */
+    out->cpu = run;
+    uint64_t rest = wall > run ? wall - run : 0;
+    out->runq = wait < rest ? wait : rest;
+    rest -= out->runq;
+    out->off = rest > c->held_ns ? rest - c->held_ns : 0;
+    c->kernel_debt_ns += st->kernel_ns > c->kernel_ns ? st->kernel_ns - c->kernel_ns : 0;
+    out->kernel = c->kernel_debt_ns < run ? c->kernel_debt_ns : run;
+    c->kernel_debt_ns -= out->kernel;
+    c->kernel_ns = st->kernel_ns;
+    c->cpu_ns = st->cpu_ns;
+    c->runq_ns = st->runq_ns;
+    c->when_ns = now_ns;
+}
+
+struct thread_clock_mark threadclock_mark(const struct thread_clock *c)
+{
+    return (struct thread_clock_mark){c->cpu_ns, c->runq_ns, c->kernel_ns, c->kernel_debt_ns,
+                                      c->when_ns};
+}
+
+void threadclock_rewind(struct thread_clock *c, const struct thread_clock_mark *mark)
+{
+    c->cpu_ns = mark->cpu_ns;
+    c->runq_ns = mark->runq_ns;
+    c->kernel_ns = mark->kernel_ns;
+    c->kernel_debt_ns = mark->kernel_debt_ns;
+    c->when_ns = mark->when_ns;
+}

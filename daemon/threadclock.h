@@ -1,0 +1,92 @@
+/* A sampled thread's clocks from one tick to the next: its exact CPU clock
+ * (cpuclock.h) or a fallback, its state and times in /proc, whether it is
+ * on a CPU now, and the interval since its previous tick split by them. */
+#ifndef FAH_DAEMON_THREADCLOCK_H
+#define FAH_DAEMON_THREADCLOCK_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "daemon/attribute.h"
+#include "daemon/taskstat.h"
+
+/* Where a thread's CPU time comes from. Only the first is exact at every
+ * tick; without it (perf counters refused) a running thread is stopped to
+ * bring its clock up to date, or, alone in its process, read through the
+ * process clock. */
+enum cpu_source {
+    CPU_EXACT = 0,      /* its perf task-clock counter */
+    CPU_PROCESS = 1,    /* the process CPU clock (a one-thread process) */
+    CPU_SCHEDSTAT = 2,  /* /proc/.../schedstat, exact while it is stopped */
+};
+
+/* What the clocks of one process's threads share. */
+struct clock_env {
+    pid_t pid;
+    int exact_clocks; /* perf task-clock counters: 0 untried, 1 yes, -1 refused */
+    int keep_files;   /* threads' /proc files stay open between ticks */
+    int started_within; /* the process is younger than the session */
+};
+
+/* One thread's clocks as its previous tick read them. */
+struct thread_clock {
+    uint32_t tid;
+    uint64_t cpu_ns, runq_ns, when_ns;
+    /* The kernel-mode clock as last read, and the kernel time it reported
+     * that no interval has absorbed yet: it moves in 10 ms steps, so an
+     * interval's kernel part is taken from this debt, at most its CPU. */
+    uint64_t kernel_ns, kernel_debt_ns;
+    uint64_t held_ns;         /* how long we stopped it at its last sample */
+    enum cpu_source source;   /* where cpu_ns comes from */
+    int clock_fd;             /* its exact clock (cpuclock.h), -1 none */
+    uint64_t clock_base_ns;   /* CPU before that clock was opened (started_within) */
+    struct task_files files;  /* its /proc files, kept open */
+    int last_cpu;             /* the CPU /proc last said it ran on */
+};
+
+/* What threadclock_interval moves on: what a carried interval goes back
+ * to (threadclock_rewind). */
+struct thread_clock_mark {
+    uint64_t cpu_ns, runq_ns, kernel_ns, kernel_debt_ns, when_ns;
+};
+
+/* Starts a thread's clocks (zero), opening its exact clock if perf
+ * counters are allowed (the first refusal stops tries for env). The exact
+ * clock counts from now: in a process started within the session, it
+ * counts on from what schedstat says the thread ran before. */
+void threadclock_init(struct clock_env *env, struct thread_clock *c, uint32_t tid);
+void threadclock_close(struct thread_clock *c);
+
+/* The thread's state and clocks from /proc into st. 0 or a negative errno
+ * code (-ESRCH: gone). */
+int threadclock_read_proc(const struct clock_env *env, struct thread_clock *c,
+                          struct task_stat *st);
+
+/* Reads the thread's state into st and says whether it is on a CPU now (1)
+ * or not (0), or a negative errno code. *exact_ns gets the exact clock's
+ * last reading (0: none). See threadclock.c for how. */
+int threadclock_on_cpu(const struct clock_env *env, struct thread_clock *c, int is_new,
+                       struct task_stat *st, uint64_t *exact_ns);
+
+/* Fills st->cpu_ns from the best clock there is (exact_ns when not 0,
+ * else the exact clock, else the process clock of a lone thread, else
+ * st's schedstat) and says which. */
+enum cpu_source threadclock_cpu(const struct clock_env *env, struct thread_clock *c, int lone,
+                                uint64_t exact_ns, struct task_stat *st);
+
+/* A thread's CPU clock source changed: start its clock over, losing this
+ * interval's CPU rather than mixing two clocks. */
+void threadclock_settle(struct thread_clock *c, enum cpu_source source,
+                        const struct task_stat *st);
+
+/* The interval since the thread's previous tick, split by its clocks as
+ * read now (st, at now_ns); remembers them for the next. */
+void threadclock_interval(struct thread_clock *c, const struct task_stat *st, uint64_t now_ns,
+                          struct interval_time *out);
+
+/* The clocks as they stand, and back to them: an interval read but not
+ * charged (a failed walk's) is carried to the next. */
+struct thread_clock_mark threadclock_mark(const struct thread_clock *c);
+void threadclock_rewind(struct thread_clock *c, const struct thread_clock_mark *mark);
+
+#endif
