@@ -20,7 +20,7 @@
 
 #include "common/buf.h"
 
-#define PROTO_VERSION 8
+#define PROTO_VERSION 9
 #define PROTO_HEADER_SIZE 8
 /* No message may be longer: a peer announcing more is dropped. */
 #define PROTO_MAX_PAYLOAD (1u << 20)
@@ -200,8 +200,11 @@ enum proto_unplaced {
     PROTO_UNPLACED_NO_PYTHON = 2,   /* a thread running no Python code at all */
     PROTO_UNPLACED_STARTUP = 3,     /* before the interpreter ran the program */
     PROTO_UNPLACED_TEARDOWN = 4,    /* after it finished: interpreter shutdown */
+    /* the profiler did not look: its daemon was stopped or starved of CPU
+     * far longer than a sampling period (daemon/sampler.c) */
+    PROTO_UNPLACED_UNSEEN = 5,
 };
-#define PROTO_UNPLACED_MAX PROTO_UNPLACED_TEARDOWN
+#define PROTO_UNPLACED_MAX PROTO_UNPLACED_UNSEEN
 
 enum proto_end_reason {
     PROTO_END_EXITED = 1,   /* the target exited */

@@ -58,6 +58,33 @@ static void charge_run_to_now(const struct thread_history *seen,
         charge_cpu(out->ran_ns, seen->ran.cpu_kind, time);
 }
 
+static uint64_t take_share(uint64_t *ns, double share)
+{
+    uint64_t taken = (uint64_t)((double)*ns * share);
+    taken = taken < *ns ? taken : *ns;
+    *ns -= taken;
+    return taken;
+}
+
+void attribute_unseen_part(struct interval_time *time, uint64_t wall_ns, uint64_t cap_ns,
+                           struct interval_time *unseen)
+{
+    memset(unseen, 0, sizeof(*unseen));
+    if (wall_ns <= cap_ns)
+        return;
+    double share = (double)(wall_ns - cap_ns) / (double)wall_ns;
+    unseen->kernel = take_share(&time->kernel, share);
+    unseen->cpu = take_share(&time->cpu, share);
+    /* cpu keeps at least its kernel part */
+    if (unseen->cpu < unseen->kernel) {
+        time->cpu -= unseen->kernel - unseen->cpu;
+        unseen->cpu = unseen->kernel;
+    }
+    unseen->runq = take_share(&time->runq, share);
+    unseen->off = take_share(&time->off, share);
+    unseen->alone = time->alone;
+}
+
 void attribute_interval(const struct thread_history *seen, const struct thread_observation *cur,
                         const struct interval_time *time, struct interval_split *out)
 {

@@ -71,4 +71,12 @@ struct interval_time {
 void attribute_interval(const struct thread_history *seen, const struct thread_observation *cur,
                         const struct interval_time *time, struct interval_split *out);
 
+/* Takes off time the part of an interval beyond cap_ns of its wall_ns,
+ * each of its parts in proportion, into *unseen (all zero when it is not
+ * longer). Two observations a long stall apart (the daemon stopped, or
+ * starved of CPU) say nothing of what ran between them: charged to them,
+ * a 5 s stop would put 5 s on whatever line the next tick finds. */
+void attribute_unseen_part(struct interval_time *time, uint64_t wall_ns, uint64_t cap_ns,
+                           struct interval_time *unseen);
+
 #endif

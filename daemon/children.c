@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/clock.h"
 #include "common/procfs.h"
 #include "daemon/threadstop.h"
 
@@ -44,6 +45,7 @@ struct children {
     enum pyoff_pref pref;
     char debug_dirs[PATH_MAX];
     int fallback_clocks; /* exact_clocks = no in the daemon's config (config.h) */
+    uint64_t period_ns;  /* the session's sampling period */
     struct child **kids; /* by tree index (proctree_at), NULL for the root */
     size_t nkids, cap;
 };
@@ -55,6 +57,7 @@ struct children *children_new(const struct session_request *req)
         return NULL;
     ch->pref = req->pref;
     ch->fallback_clocks = req->fallback_clocks;
+    ch->period_ns = CLOCK_NS_PER_SEC / (req->rate_hz ? req->rate_hz : 100);
     snprintf(ch->debug_dirs, sizeof(ch->debug_dirs), "%s", req->debug_dirs);
     return ch;
 }
@@ -146,6 +149,8 @@ static void try_locate(struct children *ch, struct child *c)
         c->sampler = sampler_new(c->pid, &c->target);
         if (c->sampler && ch->fallback_clocks)
             sampler_refuse_exact_clocks(c->sampler);
+        if (c->sampler)
+            sampler_set_period(c->sampler, ch->period_ns);
         /* An older child (attach) ran before the session: that is not its. */
         if (c->sampler && c->born_within)
             sampler_set_started_within(c->sampler);

@@ -61,6 +61,15 @@
  * shown some, for the interpreter to count as shutting down: a single
  * empty read can be a frame being pushed. */
 #define SAMPLER_TEARDOWN_TICKS 2
+/* An interval longer than this many sampling periods, and than
+ * SAMPLER_UNSEEN_MIN_NS, was a stall of the daemon (stopped, or starved of
+ * CPU), not sampling: beyond that length it is charged to no stack
+ * (attribute_unseen_part). Well above the carries (skips and failed walks:
+ * 8 periods each) and the ticks' jitter. */
+#define SAMPLER_UNSEEN_PERIODS 20
+#define SAMPLER_UNSEEN_MIN_NS 100000000u
+/* The period assumed until sampler_set_rate says. */
+#define SAMPLER_DEFAULT_PERIOD_NS 10000000u
 /* threading._active is read again after this long, to follow renames... */
 #define SAMPLER_NAMES_REREAD_NS 1000000000u
 /* ...or after this long when a thread is missing from it: a thread enters
@@ -129,6 +138,7 @@ struct sampler {
     int nrunning;
     uint64_t last_hold_ns; /* when any thread was last stopped */
     uint64_t last_tick_ns;
+    uint64_t unseen_after_ns; /* intervals longer than this were stalls */
     uint64_t tick_ns; /* when this tick began */
     uint32_t tids[SAMPLER_MAX_TASKS];
     struct pywalk_thread pythreads[PYWALK_MAX_THREADS];
@@ -151,6 +161,12 @@ void sampler_refuse_exact_clocks(struct sampler *s)
     s->clocks.exact_clocks = -1;
 }
 
+void sampler_set_period(struct sampler *s, uint64_t period_ns)
+{
+    uint64_t cap = SAMPLER_UNSEEN_PERIODS * period_ns;
+    s->unseen_after_ns = cap > SAMPLER_UNSEEN_MIN_NS ? cap : SAMPLER_UNSEEN_MIN_NS;
+}
+
 int sampler_exact_clocks(const struct sampler *s)
 {
     return s->clocks.exact_clocks > 0;
@@ -164,6 +180,7 @@ struct sampler *sampler_new(pid_t pid, const struct py_target *target)
     s->pid = pid;
     s->off = target->off;
     s->clocks.pid = pid;
+    sampler_set_period(s, SAMPLER_DEFAULT_PERIOD_NS);
     s->mem = rmem_proc_new(pid);
     if (s->mem)
         s->ops = rmem_proc_ops(s->mem);
@@ -698,6 +715,30 @@ static int gap_kind(struct sampler *s, struct thread_track *t,
     return gilwatch_gap_kind(&s->gil, &t->gil_switches, in_interpreter, is_new);
 }
 
+/* The interval since the thread's last tick, split by its clocks, less
+ * what a stall of the daemon put in it: that part is emitted on no stack,
+ * as unseen. */
+static int interval_seen(struct sampler *s, struct thread_track *t, const struct task_stat *st,
+                         uint64_t now_ns, struct interval_time *time, sampler_emit_fn emit,
+                         void *ctx)
+{
+    uint64_t wall = now_ns > t->clock.when_ns ? now_ns - t->clock.when_ns : 0;
+    threadclock_interval(&t->clock, st, now_ns, time);
+    struct interval_time unseen;
+    attribute_unseen_part(time, wall, s->unseen_after_ns, &unseen);
+    if (!unseen.cpu && !unseen.off)
+        return 0;
+    /* Carried: the thread is not seen anywhere by it (the client keeps
+     * the main thread's place for RSS growth). Time off CPU unseen is not
+     * known to be a sleep: idle. */
+    struct thread_sample out = {.tid = t->tid, .unplaced = PROTO_UNPLACED_UNSEEN,
+                                .flags = PROTO_SAMPLE_CARRIED};
+    out.ns[SAMPLE_PYTHON] = unseen.cpu - unseen.kernel;
+    out.ns[SAMPLE_SYSTEM] = unseen.kernel;
+    out.ns[SAMPLE_IDLE] = unseen.off;
+    return emit(ctx, &out);
+}
+
 static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
                        sampler_emit_fn emit, void *ctx)
 {
@@ -745,14 +786,15 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
         t->clock.kernel_ns = st.kernel_ns;
     } else if (!py) {
         struct interval_time time;
-        threadclock_interval(&t->clock, &st, now_ns, &time);
+        rc = interval_seen(s, t, &st, now_ns, &time, emit, ctx);
         struct thread_sample out = {.tid = tid};
-        if (sample_helper_thread(s, &time, &out, tick))
+        if (rc == 0 && sample_helper_thread(s, &time, &out, tick))
             rc = emit(ctx, &out);
     } else {
         struct interval_time time;
         struct thread_clock_mark before = threadclock_mark(&t->clock);
-        threadclock_interval(&t->clock, &st, now_ns, &time);
+        if ((rc = interval_seen(s, t, &st, now_ns, &time, emit, ctx)) < 0)
+            return rc;
         time.alone = tick->lone;
         struct thread_observation now;
         uint32_t unplaced = observe_thread(s, py, &st, &hold, t, &now, &released_ns);

@@ -51,6 +51,10 @@ void sampler_refuse_exact_clocks(struct sampler *s);
 /* 1 when threads' CPU time comes from perf counters, else 0. */
 int sampler_exact_clocks(const struct sampler *s);
 
+/* The nominal time between ticks (10 ms until told): how long an interval
+ * must be to count as a stall of the daemon rather than sampling. */
+void sampler_set_period(struct sampler *s, uint64_t period_ns);
+
 /* --native: from now on, every running Python thread is held at each
  * tick and its samples carry its native frames (daemon/native_stack.h),
  * named with debug info from debug_dirs ("" for /usr/lib/debug). Returns

@@ -450,6 +450,8 @@ void session_run(int fd, const struct session_request *req)
     if (s.sampler && req->fallback_clocks)
         sampler_refuse_exact_clocks(s.sampler);
     if (s.sampler)
+        sampler_set_period(s.sampler, CLOCK_NS_PER_SEC / req->rate_hz);
+    if (s.sampler)
         sampler_set_end_mark(s.sampler, req->end_mark, req->owner);
     if (s.sampler && (req->flags & PROTO_FLAG_MEMORY))
         s.heap = heap_link_new(req->pid);

@@ -186,9 +186,7 @@ static void print_closing(FILE *out, const struct paint *c, const struct profile
  * the run): a profile that hides it would present the rest as the whole. */
 static void print_unattributed(FILE *out, const struct profile *p, const struct summary *s)
 {
-    static const char *const why[PROFILE_UNPLACED_REASONS] = {
-        NULL, "stack unreadable", "no Python frame", "interpreter start-up",
-        "interpreter teardown"};
+    const char *const *why = profile_unplaced_labels;
     double by[PROFILE_UNPLACED_REASONS] = {0}, sum = 0;
 
     for (int r = 1; r < PROFILE_UNPLACED_REASONS; r++)

@@ -87,9 +87,7 @@ static void write_split(FILE *out, const struct summary *s)
 
 static void write_unattributed(FILE *out, const struct profile *p, const struct summary *s)
 {
-    static const char *const why[PROFILE_UNPLACED_REASONS] = {
-        NULL, "stack unreadable", "no Python frame", "interpreter start-up",
-        "interpreter teardown"};
+    const char *const *why = profile_unplaced_labels;
     double sum = 0;
     if (s->total <= 0 || s->other_seconds <= 0) /* unattributed time is part of it */
         return;

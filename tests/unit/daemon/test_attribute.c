@@ -194,6 +194,26 @@ static void test_lone_thread_gap_goes_where_it_last_waited(void)
     CHECK_EQ_INT(split.cur_ns[SAMPLE_GIL_WAIT], 4000);
 }
 
+/* A stall of the daemon: only the part of an interval up to the cap is
+ * charged to its observations; the rest, in proportion, is unseen. */
+static void test_stall_beyond_the_cap_is_unseen(void)
+{
+    struct interval_time time = {4000, 1000, 5000, 0, 2000}, stalled;
+    attribute_unseen_part(&time, 10000, 2500, &stalled);
+    CHECK_EQ_INT(stalled.cpu, 3000);
+    CHECK_EQ_INT(stalled.kernel, 1500);
+    CHECK_EQ_INT(stalled.runq, 750);
+    CHECK_EQ_INT(stalled.off, 3750);
+    CHECK_EQ_INT(time.cpu, 1000);
+    CHECK_EQ_INT(time.kernel, 500);
+    CHECK_EQ_INT(time.off + time.runq + time.cpu, 2500);
+    /* Up to the cap: all of it is seen. */
+    struct interval_time short_one = {4000, 1000, 5000, 0, 2000};
+    attribute_unseen_part(&short_one, 10000, 10000, &stalled);
+    CHECK_EQ_INT(stalled.cpu + stalled.off + stalled.runq + stalled.kernel, 0);
+    CHECK_EQ_INT(short_one.cpu, 4000);
+}
+
 static void test_cpu_wait_is_charged_to_nobody(void)
 {
     struct interval_split split;
@@ -247,6 +267,7 @@ int main(void)
     test_lone_thread_gap_is_nobody_s();
     test_cpu_wait_is_charged_to_nobody();
     test_run_between_two_waits_goes_where_it_last_ran();
+    test_stall_beyond_the_cap_is_unseen();
     test_lone_thread_gap_goes_where_it_last_waited();
     test_kernel_time_is_system_where_it_ran();
     return test_finish("test_attribute");
