@@ -37,8 +37,12 @@
  * so a daemon that never answers costs the script this much at most. */
 #define ALLOC_HELLO_WAIT_MS 500
 /* After this many waits in a row that timed out, stop waiting: the daemon
- * is gone, and the script must not crawl. */
+ * is gone (or stopped), and the script must not crawl. */
 #define ALLOC_MAX_MISSED 3
+/* How long a wait lasts after one that timed out, until the daemon answers
+ * again: a daemon stopped for seconds costs the script one full wait and
+ * two of these (0.24 s), not three full ones (0.6 s). */
+#define ALLOC_ACK_RETRY_MS 20
 /* Sampled live blocks remembered for their free(): open addressing. */
 #define ALLOC_TABLE_BITS 20
 #define ALLOC_FILTER_BITS 23
@@ -271,7 +275,8 @@ static int await_ack(uint32_t seq, unsigned ms)
 
 static void wait_for_ack(uint32_t seq)
 {
-    if (await_ack(seq, ALLOC_ACK_WAIT_MS)) {
+    unsigned ms = atomic_load(&missed) ? ALLOC_ACK_RETRY_MS : ALLOC_ACK_WAIT_MS;
+    if (await_ack(seq, ms)) {
         atomic_store(&missed, 0);
         return;
     }
