@@ -58,15 +58,25 @@ class Daemon:
         self.log.close()
 
 
+class Build:
+    """Another fixingahole build to run beside the one under test (the
+    bench's --baseline): its client and its own private daemon."""
+
+    def __init__(self, client, daemon):
+        self.client, self.daemon = client, daemon
+        self.env = dict(os.environ, FIXINGAHOLE_SOCKET=daemon.socket)
+
+
 class Mode:
     """One way to run a workload. kind: "plain", "fah" (param = rate in Hz),
     "austin" (param = interval in us) or "scalene"; extra: arguments after
     the workload's three; profile_args: options given to `fixingahole
     profile` (fah only)."""
 
-    def __init__(self, kind, param=None, extra=(), label=None, profile_args=()):
+    def __init__(self, kind, param=None, extra=(), label=None, profile_args=(), build=None):
         self.kind, self.param, self.extra = kind, param, list(extra)
         self.profile_args = list(profile_args)
+        self.build = build  # fah only: a Build other than the runner's own
         self.label = label or {"plain": "plain", "fah": "%s Hz" % param,
                                "austin": "austin %s us" % param, "scalene": "scalene"}[kind]
 
@@ -234,7 +244,8 @@ class Runner:
         if mode.kind == "plain":
             return [python, script] + args
         if mode.kind == "fah":
-            return ([self.client, "profile", "--python", python, "--rate", str(mode.param),
+            client = mode.build.client if mode.build else self.client
+            return ([client, "profile", "--python", python, "--rate", str(mode.param),
                      "--no-trace"] + mode.profile_args + [script, "--"] + args)
         if mode.kind == "austin":
             return ["austin", "-i", str(mode.param), "-o", "austin.txt", python, script] + args
@@ -254,12 +265,14 @@ class Runner:
                 os.remove(stale)
         shutil.rmtree(os.path.join(self.work, "performance"), ignore_errors=True)
         argv = self.argv(mode, python, script, [str(chunks), str(n), TRUTH] + mode.extra)
-        cpu0 = self.daemon.cpu_seconds() if self.daemon else 0.0
+        daemon = mode.build.daemon if mode.build else self.daemon
+        cpu0 = daemon.cpu_seconds() if daemon else 0.0
         t0 = time.perf_counter()
-        proc = subprocess.run(argv, cwd=self.work, env=self.env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, universal_newlines=True)
+        proc = subprocess.run(argv, cwd=self.work, env=mode.build.env if mode.build else self.env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              universal_newlines=True)
         elapsed = time.perf_counter() - t0
-        cpu1 = self.daemon.cpu_seconds() if self.daemon else 0.0
+        cpu1 = daemon.cpu_seconds() if daemon else 0.0
         if proc.returncode != 0 and mode.kind == "austin":
             # austin cannot attach to a process that ends first (the empty
             # script): a failed run, counted, not a failed bench.

@@ -14,7 +14,7 @@ usage: /usr/bin/python3 bench/overhead.py [--runs N] [--seconds S]
            [--python PATH]... [--section accuracy|overhead|depth|empty|native]...
            [--accuracy-rate HZ]... [--rate HZ]... [--workload loop|threads4|calls|pool2]...
            [--austin-interval US]... [--no-others] [--client PATH] [--daemon PATH]
-           [--json FILE]
+           [--baseline CLIENT] [--json FILE]
 """
 
 import argparse
@@ -27,7 +27,7 @@ import tempfile
 import time
 
 from binaries import default_client, default_daemon
-from harness import (Daemon, Mode, Runner, can_import, interleave, marginal_us, median,
+from harness import (Build, Daemon, Mode, Runner, can_import, interleave, marginal_us, median,
                      other_profilers, print_table, summarize)
 
 SECTIONS = ("accuracy", "overhead", "depth", "empty", "native")
@@ -82,6 +82,9 @@ def overhead(args, runner, python, workload):
     script = runner.place(workload)
     chunks, n = runner.calibrate(python, script, args.seconds, chunks=CHUNKS)
     modes = [Mode("plain")] + [Mode("fah", r) for r in args.rate]
+    if args.baseline_build:
+        modes += [Mode("fah", r, label="base %d Hz" % r, build=args.baseline_build)
+                  for r in args.rate]
     runs = interleave(runner, modes, python, script, chunks, n, args.runs)
     header("overhead: %s.py" % workload, python, chunks, n, args.runs)
     summaries = summaries_of(runs)
@@ -227,6 +230,9 @@ def main():
     parser.add_argument("--no-others", action="store_true", help="skip austin and scalene")
     parser.add_argument("--client", default=None)
     parser.add_argument("--daemon")
+    parser.add_argument("--baseline", metavar="CLIENT",
+                        help="another build's client (its fixingaholed beside it), run "
+                             "interleaved in the overhead section as \"base N Hz\"")
     parser.add_argument("--json", help="also write every summary to this file")
     args = parser.parse_args()
     args.client = args.client or default_client()
@@ -246,6 +252,11 @@ def main():
     sock_dir = tempfile.mkdtemp(prefix="fah-bench-d-")
     os.chmod(sock_dir, 0o700)
     daemon = Daemon(args.daemon, sock_dir)
+    args.baseline_build = None
+    if args.baseline:
+        base_dir = tempfile.mkdtemp(prefix="fah-bench-b-")
+        os.chmod(base_dir, 0o700)
+        args.baseline_build = Build(args.baseline, Daemon(default_daemon(args.baseline), base_dir))
     load_start = os.getloadavg()
     print("fixingahole %s, daemon pid %d, %d CPUs, %s, load average %.2f %.2f %.2f"
           % ((args.client, daemon.proc.pid, os.cpu_count(), time.strftime("%Y-%m-%d %H:%M"))
@@ -268,6 +279,9 @@ def main():
             sys.stdout.flush()
     finally:
         daemon.stop()
+        if args.baseline_build:
+            args.baseline_build.daemon.stop()
+            shutil.rmtree(os.path.dirname(args.baseline_build.daemon.socket), ignore_errors=True)
         shutil.rmtree(work, ignore_errors=True)
         shutil.rmtree(sock_dir, ignore_errors=True)
     check(results, args)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/proto.h"
 #include "common/procfs.h"
 #include "daemon/threadstop.h"
 
@@ -44,6 +45,7 @@ struct children {
     enum pyoff_pref pref;
     char debug_dirs[PATH_MAX];
     int fallback_clocks; /* exact_clocks = no in the daemon's config (config.h) */
+    int native;          /* --native: children's samples carry native frames too */
     struct child **kids; /* by tree index (proctree_at), NULL for the root */
     size_t nkids, cap;
 };
@@ -55,6 +57,7 @@ struct children *children_new(const struct session_request *req)
         return NULL;
     ch->pref = req->pref;
     ch->fallback_clocks = req->fallback_clocks;
+    ch->native = (req->flags & PROTO_FLAG_NATIVE) != 0;
     snprintf(ch->debug_dirs, sizeof(ch->debug_dirs), "%s", req->debug_dirs);
     return ch;
 }
@@ -146,6 +149,9 @@ static void try_locate(struct children *ch, struct child *c)
         c->sampler = sampler_new(c->pid, &c->target);
         if (c->sampler && ch->fallback_clocks)
             sampler_refuse_exact_clocks(c->sampler);
+        if (c->sampler && ch->native &&
+            sampler_enable_native(c->sampler, ch->debug_dirs) < 0)
+            drop_sampler(c);
         /* An older child (attach) ran before the session: that is not its. */
         if (c->sampler && c->born_within)
             sampler_set_started_within(c->sampler);
