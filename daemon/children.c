@@ -234,6 +234,16 @@ int children_tick(struct children *ch, struct proctree *tree, uint64_t now_ns,
     return rc;
 }
 
+struct sampler *children_sampler(struct children *ch, pid_t pid)
+{
+    for (size_t i = 0; ch && i < ch->nkids; i++) {
+        struct child *c = ch->kids[i];
+        if (c && c->pid == pid && c->state == CHILD_PYTHON)
+            return c->sampler;
+    }
+    return NULL;
+}
+
 void children_describe(const struct children *ch, size_t index, const char **python,
                        const char **note)
 {

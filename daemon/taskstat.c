@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/procfs.h"
+#include "daemon/taskfiles.h"
 
 int taskstat_list(pid_t pid, uint32_t *tids, int max)
 {
@@ -64,9 +65,8 @@ static int parse_stat_fields(const char *stat_text, struct task_stat *out)
 
 int taskstat_read(pid_t pid, uint32_t tid, struct task_stat *out)
 {
-    char path[96], text[1024];
-    snprintf(path, sizeof(path), "/proc/%d/task/%u/stat", (int)pid, tid);
-    ssize_t n = procfs_read(path, text, sizeof(text));
+    char text[1024];
+    ssize_t n = taskfiles_read(pid, tid, TASKFILE_STAT, text, sizeof(text));
     if (n < 0)
         return (int)n;
     int state = procfs_parse_state(text);
@@ -75,8 +75,7 @@ int taskstat_read(pid_t pid, uint32_t tid, struct task_stat *out)
     out->state = (char)state;
     if (parse_stat_fields(text, out) < 0)
         return -EINVAL;
-    snprintf(path, sizeof(path), "/proc/%d/task/%u/schedstat", (int)pid, tid);
-    n = procfs_read(path, text, sizeof(text));
+    n = taskfiles_read(pid, tid, TASKFILE_SCHEDSTAT, text, sizeof(text));
     if (n < 0)
         return (int)n;
     if (sscanf(text, "%" SCNu64 " %" SCNu64, &out->cpu_ns, &out->runq_ns) != 2)
