@@ -103,7 +103,8 @@ def native_frames_interleave(interp, work):
     work.copy_workload(SCRIPT)
     truth_path = work.file("truth.json")
     run = fixingahole(["profile", "--native", "-f", "collapsed,speedscope,pprof,svg"] +
-                      interp.profile_options() + [SCRIPT, truth_path], cwd=work.path)
+                      interp.profile_options() + interp.native_options() + [SCRIPT, truth_path],
+                      cwd=work.path)
     if run.status != 0:
         raise Failure("fixingahole --native exited %s\n%s" % (run.status, run.describe()))
     prof = load_profile(work.path, os.path.splitext(SCRIPT)[0])
@@ -167,8 +168,8 @@ def native_and_thread_names_in_children(interp, work):
     key) and the blocked one's (the C sleep under time.sleep)."""
     script = work.copy_workload("children_threads.py")
     truth_path = work.file("truth.json")
-    run = fixingahole(["profile", "--native"] + interp.profile_options() + [script, truth_path],
-                      cwd=work.path)
+    run = fixingahole(["profile", "--native"] + interp.profile_options() +
+                      interp.native_options() + [script, truth_path], cwd=work.path)
     if run.status != 0:
         raise Failure("fixingahole --native exited %s\n%s" % (run.status, run.describe()))
     prof = load_profile(work.path, "children_threads")
