@@ -226,6 +226,11 @@ int pycode_lookup(struct pycode_cache *cache, uint64_t addr, const struct pycode
     return add(cache, &key, out);
 }
 
+void pycode_prefetch(struct pycode_cache *cache, const uint64_t *addrs, size_t n)
+{
+    rmem_prefetch(cache->mem, addrs, n, cache->span);
+}
+
 int pycode_add_native(struct pycode_cache *cache, const char *object, const char *symbol,
                       uint32_t *id)
 {

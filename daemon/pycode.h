@@ -36,6 +36,10 @@ void pycode_cache_free(struct pycode_cache *cache);
  * names, rmem codes for unreadable memory. */
 int pycode_lookup(struct pycode_cache *cache, uint64_t addr, const struct pycode **out);
 
+/* Reads the code objects at addrs in (one read where the memory allows)
+ * for the lookups that follow. */
+void pycode_prefetch(struct pycode_cache *cache, const uint64_t *addrs, size_t n);
+
 /* The entry with that id, or NULL. */
 const struct pycode *pycode_get(const struct pycode_cache *cache, uint32_t id);
 

@@ -439,6 +439,11 @@ static int read_chain(struct pywalk *walk, uint64_t tstate, struct pywalk_stack 
 /* Phase two: code objects (cached, checked at every use) and lines. */
 static int resolve_chain(struct pywalk *walk, struct pywalk_stack *out, uint32_t n)
 {
+    /* Their pages in one read, not one read each. */
+    uint64_t codes[PYWALK_MAX_DEPTH] = {0};
+    for (uint32_t i = 0; i < n && i < PYWALK_MAX_DEPTH; i++)
+        codes[i] = walk->pending[i].code;
+    pycode_prefetch(walk->codes, codes, n);
     for (uint32_t i = 0; i < n; i++) {
         const struct pycode *code;
         int rc = pycode_lookup(walk->codes, walk->pending[i].code, &code);

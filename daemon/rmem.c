@@ -114,6 +114,56 @@ static int proc_read(void *ctx, uint64_t addr, void *buf, size_t len)
     return 0;
 }
 
+/* The page-aligned addresses of the uncached pages holding [addr, addr +
+ * len), added to pages (at most max, each once). */
+static size_t wanted_pages(const struct rmem_proc *proc, uint64_t addr, size_t len,
+                           uint64_t *pages, size_t n, size_t max)
+{
+    if (len == 0 || len >= RMEM_DIRECT_MIN || addr + len < addr)
+        return n;
+    uint64_t last = (addr + len - 1) & ~(uint64_t)(RMEM_PAGE_SIZE - 1);
+    for (uint64_t page = addr & ~(uint64_t)(RMEM_PAGE_SIZE - 1); page <= last && n < max;
+         page += RMEM_PAGE_SIZE) {
+        const struct rmem_page *slot = &proc->pages[(page / RMEM_PAGE_SIZE) % RMEM_PAGES];
+        int have = slot->generation == proc->generation && slot->addr == page;
+        for (size_t i = 0; i < n && !have; i++)
+            have = pages[i] == page ||
+                   (pages[i] / RMEM_PAGE_SIZE) % RMEM_PAGES == (page / RMEM_PAGE_SIZE) % RMEM_PAGES;
+        if (!have)
+            pages[n++] = page;
+    }
+    return n;
+}
+
+/* All the missing pages in one process_vm_readv (pages sharing a slot: the
+ * first only). It stops at the first page it cannot read: those before
+ * it are cached, the rest are read one by one when asked for. */
+static void proc_prefetch(void *ctx, const uint64_t *addrs, size_t n, size_t len)
+{
+    struct rmem_proc *proc = ctx;
+    uint64_t pages[RMEM_PAGES];
+    struct iovec local[RMEM_PAGES], remote[RMEM_PAGES];
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++)
+        count = wanted_pages(proc, addrs[i], len, pages, count, RMEM_PAGES);
+    if (count < 2)
+        return; /* one page is read as cheaply when it is asked for */
+    for (size_t i = 0; i < count; i++) {
+        struct rmem_page *slot = &proc->pages[(pages[i] / RMEM_PAGE_SIZE) % RMEM_PAGES];
+        slot->generation = 0;
+        local[i] = (struct iovec){.iov_base = slot->data, .iov_len = RMEM_PAGE_SIZE};
+        remote[i] = (struct iovec){.iov_base = (void *)(uintptr_t)pages[i],
+                                   .iov_len = RMEM_PAGE_SIZE};
+    }
+    proc->syscalls++;
+    ssize_t got = process_vm_readv(proc->pid, local, count, remote, count, 0);
+    for (size_t i = 0; got > 0 && i < (size_t)got / RMEM_PAGE_SIZE; i++) {
+        struct rmem_page *slot = &proc->pages[(pages[i] / RMEM_PAGE_SIZE) % RMEM_PAGES];
+        slot->addr = pages[i];
+        slot->generation = proc->generation;
+    }
+}
+
 static void proc_forget(void *ctx)
 {
     rmem_proc_invalidate(ctx);
@@ -121,5 +171,6 @@ static void proc_forget(void *ctx)
 
 struct rmem rmem_proc_ops(struct rmem_proc *proc)
 {
-    return (struct rmem){.read = proc_read, .forget = proc_forget, .ctx = proc};
+    return (struct rmem){
+        .read = proc_read, .forget = proc_forget, .prefetch = proc_prefetch, .ctx = proc};
 }

@@ -14,8 +14,19 @@ struct rmem {
     /* Optional (NULL: nothing is cached): drops what earlier reads cached,
      * so that the next reads see the target as it is now. */
     void (*forget)(void *ctx);
+    /* Optional (NULL: a no-op): brings the len bytes at each of n addresses
+     * in, with as few reads as it can, for reads that follow; a hint only,
+     * failures are the later reads' to report. */
+    void (*prefetch)(void *ctx, const uint64_t *addrs, size_t n, size_t len);
     void *ctx;
 };
+
+static inline void rmem_prefetch(const struct rmem *mem, const uint64_t *addrs, size_t n,
+                                 size_t len)
+{
+    if (mem->prefetch)
+        mem->prefetch(mem->ctx, addrs, n, len);
+}
 
 static inline void rmem_forget(const struct rmem *mem)
 {
