@@ -89,6 +89,25 @@ int main(void)
     CHECK_EQ_INT(rmem_read(&mem, 0, &v, sizeof(v)), -EFAULT);
     CHECK_EQ_INT(rmem_read(&mem, UINT64_MAX - 3, &v, sizeof(v)), -EFAULT);
     CHECK_EQ_INT(rmem_read(&mem, 0xffff800000000000ull, &v, sizeof(v)), -EFAULT);
+
+    /* Prefetch: pages 0, 1 and 3 in one read, stopping at the hole (page
+     * 2): what follows it is read when asked for, right. */
+    rmem_proc_invalidate(proc);
+    for (size_t p = 0; p < 4; p++)
+        if (p != 2)
+            memset(pages + p * PAGE, (int)(0x30 + p), 16);
+    uint64_t addrs[] = {base + 8, base + PAGE + 8, base + 2 * PAGE + 8, base + 3 * PAGE + 8};
+    uint64_t before_prefetch = rmem_proc_syscalls(proc);
+    rmem_prefetch(&mem, addrs, 4, sizeof(v));
+    CHECK_EQ_INT(rmem_proc_syscalls(proc), before_prefetch + 1);
+    for (size_t p = 0; p < 4; p++) {
+        uint8_t byte = 0;
+        CHECK_EQ_INT(rmem_read(&mem, addrs[p], &byte, 1), p == 2 ? -EFAULT : 0);
+        if (p != 2)
+            CHECK_EQ_INT(byte, 0x30 + (int)p);
+    }
+    /* Pages 0 and 1 came with the prefetch; 2 failed again and 3 was read. */
+    CHECK_EQ_INT(rmem_proc_syscalls(proc), before_prefetch + 1 + 2 + 1);
     munmap(pages, 2 * PAGE);
     munmap(pages + 3 * PAGE, PAGE);
     rmem_proc_free(proc);
