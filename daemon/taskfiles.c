@@ -65,6 +65,14 @@ ssize_t taskfiles_read(pid_t pid, uint32_t tid, enum taskfile which, char *buf, 
     k->used = ++reads;
     if (k->fd[which] < 0) {
         int fd = open_file(pid, tid, which);
+        if (fd == -EMFILE || fd == -ENFILE) {
+            /* Out of descriptors: ours give way (kept files are only a
+             * saving), then one more try for this one. */
+            taskfiles_close_all();
+            k = entry_of(pid, tid);
+            k->used = ++reads;
+            fd = open_file(pid, tid, which);
+        }
         if (fd < 0) {
             close_entry(k);
             return fd;

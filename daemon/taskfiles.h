@@ -8,7 +8,9 @@
  * (TASKFILES_KEPT threads, least recently read out first). A file kept
  * open names its task, not its number: once the thread is gone its reads
  * fail (-ESRCH) and the entry is dropped, so a new thread given the same
- * number is opened anew, never read through the old one's file. */
+ * number is opened anew, never read through the old one's file. Two
+ * descriptors per kept thread, 128 per session at most; when the process
+ * runs out, the calling thread's kept files are closed first. */
 #ifndef FAH_DAEMON_TASKFILES_H
 #define FAH_DAEMON_TASKFILES_H
 
