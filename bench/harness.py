@@ -64,11 +64,15 @@ class Mode:
     "austin" (param = interval in us) or "scalene"; extra: arguments after
     the workload's three; profile_args: options given to `fixingahole
     profile` (fah only); daemon: which of the Runner's daemons profiles it
-    (None: the one under test)."""
+    (None: the one under test); client: the fixingahole that runs it (fah
+    only; None: the one under test), e.g. a baseline build's beside its
+    daemon."""
 
-    def __init__(self, kind, param=None, extra=(), label=None, profile_args=(), daemon=None):
+    def __init__(self, kind, param=None, extra=(), label=None, profile_args=(), daemon=None,
+                 client=None):
         self.kind, self.param, self.extra, self.daemon = kind, param, list(extra), daemon
         self.profile_args = list(profile_args)
+        self.client = client
         self.label = label or {"plain": "plain", "fah": "%s Hz" % param,
                                "austin": "austin %s us" % param, "scalene": "scalene"}[kind]
 
@@ -245,7 +249,8 @@ class Runner:
         if mode.kind == "plain":
             return [python, script] + args
         if mode.kind == "fah":
-            return ([self.client, "profile", "--python", python, "--rate", str(mode.param),
+            client = mode.client or self.client
+            return ([client, "profile", "--python", python, "--rate", str(mode.param),
                      "--no-trace"] + mode.profile_args + [script, "--"] + args)
         if mode.kind == "austin":
             return ["austin", "-i", str(mode.param), "-o", "austin.txt", python, script] + args

@@ -14,7 +14,7 @@ usage: /usr/bin/python3 bench/overhead.py [--runs N] [--seconds S]
            [--python PATH]... [--section accuracy|overhead|depth|empty|native]...
            [--accuracy-rate HZ]... [--rate HZ]... [--workload loop|threads4|calls|pool2]...
            [--austin-interval US]... [--no-others] [--client PATH] [--daemon PATH]
-           [--json FILE]
+           [--baseline CLIENT] [--json FILE]
 """
 
 import argparse
@@ -82,6 +82,9 @@ def overhead(args, runner, python, workload):
     script = runner.place(workload)
     chunks, n = runner.calibrate(python, script, args.seconds, chunks=CHUNKS)
     modes = [Mode("plain")] + [Mode("fah", r) for r in args.rate]
+    if args.baseline:
+        modes += [Mode("fah", r, label="base %d Hz" % r, daemon="base", client=args.baseline)
+                  for r in args.rate]
     runs = interleave(runner, modes, python, script, chunks, n, args.runs)
     header("overhead: %s.py" % workload, python, chunks, n, args.runs)
     summaries = summaries_of(runs)
@@ -235,6 +238,9 @@ def main():
     parser.add_argument("--baseline-daemon",
                         help="depth section: another fixingaholed (an older build) run beside"
                              " --daemon, interleaved, for before/after figures")
+    parser.add_argument("--baseline", metavar="CLIENT",
+                        help="another build's client (its fixingaholed beside it), run "
+                             "interleaved in the overhead section as \"base N Hz\"")
     parser.add_argument("--json", help="also write every summary to this file")
     args = parser.parse_args()
     args.client = args.client or default_client()
@@ -259,6 +265,10 @@ def main():
         base_dir = os.path.join(sock_dir, "baseline")
         os.mkdir(base_dir, 0o700)
         others["baseline"] = Daemon(args.baseline_daemon, base_dir)
+    if args.baseline:
+        base_dir = os.path.join(sock_dir, "base")
+        os.mkdir(base_dir, 0o700)
+        others["base"] = Daemon(default_daemon(args.baseline), base_dir)
     load_start = os.getloadavg()
     print("fixingahole %s, daemon pid %d, %d CPUs, %s, load average %.2f %.2f %.2f"
           % ((args.client, daemon.proc.pid, os.cpu_count(), time.strftime("%Y-%m-%d %H:%M"))

@@ -11,6 +11,7 @@
 
 #include "common/buf.h"
 #include "common/clock.h"
+#include "common/proto.h"
 #include "common/procfs.h"
 #include "daemon/threadstop.h"
 
@@ -46,6 +47,7 @@ struct children {
     char debug_dirs[PATH_MAX];
     int fallback_clocks; /* exact_clocks = no in the daemon's config (config.h) */
     uint64_t period_ns;  /* the session's sampling period */
+    int native;          /* --native: children's samples carry native frames too */
     struct child **kids; /* by tree index (proctree_at), NULL for the root */
     size_t nkids, cap;
 };
@@ -58,6 +60,7 @@ struct children *children_new(const struct session_request *req)
     ch->pref = req->pref;
     ch->fallback_clocks = req->fallback_clocks;
     ch->period_ns = CLOCK_NS_PER_SEC / (req->rate_hz ? req->rate_hz : 100);
+    ch->native = (req->flags & PROTO_FLAG_NATIVE) != 0;
     snprintf(ch->debug_dirs, sizeof(ch->debug_dirs), "%s", req->debug_dirs);
     return ch;
 }
@@ -151,6 +154,9 @@ static void try_locate(struct children *ch, struct child *c)
             sampler_refuse_exact_clocks(c->sampler);
         if (c->sampler)
             sampler_set_period(c->sampler, ch->period_ns);
+        if (c->sampler && ch->native &&
+            sampler_enable_native(c->sampler, ch->debug_dirs) < 0)
+            drop_sampler(c);
         /* An older child (attach) ran before the session: that is not its. */
         if (c->sampler && c->born_within)
             sampler_set_started_within(c->sampler);
@@ -231,6 +237,16 @@ int children_tick(struct children *ch, struct proctree *tree, uint64_t now_ns,
             rc = tick_child(ch, c, now_ns, emit, ctx);
     }
     return rc;
+}
+
+struct sampler *children_sampler(struct children *ch, pid_t pid)
+{
+    for (size_t i = 0; ch && i < ch->nkids; i++) {
+        struct child *c = ch->kids[i];
+        if (c && c->pid == pid && c->state == CHILD_PYTHON)
+            return c->sampler;
+    }
+    return NULL;
 }
 
 void children_describe(const struct children *ch, size_t index, const char **python,

@@ -33,6 +33,10 @@ typedef int (*children_emit_fn)(void *ctx, pid_t pid, struct pywalk *walk,
 int children_tick(struct children *ch, struct proctree *tree, uint64_t now_ns,
                   children_emit_fn emit, void *ctx);
 
+/* The sampler of descendant pid while it is sampled (for its threads'
+ * threading names), else NULL. */
+struct sampler *children_sampler(struct children *ch, pid_t pid);
+
 /* How the tree's member at index stands for the process table: *python
  * is its Python version ("" when it is not sampled), *note why it is not
  * ("" when it is). Both "" for the root and for a member children_tick

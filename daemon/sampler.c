@@ -6,6 +6,7 @@
 #include "daemon/sampler.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "daemon/pythreadname.h"
 #include "daemon/rmem.h"
 #include "daemon/stackread.h"
+#include "daemon/stillthread.h"
 #include "daemon/taskstat.h"
 #include "daemon/threadclock.h"
 #include "daemon/threadstop.h"
@@ -104,6 +106,8 @@ struct thread_track {
     uint64_t gil_switches;       /* the GIL's switch count at its last observation */
     uint64_t gil_seen_ns;        /* when its GIL state was last read */
     uint64_t first_seen_ns;      /* when the sampler first listed it */
+    struct still_thread still;   /* blocked and unmoved since its stack was kept */
+    int still_now;               /* this tick: so its kept stack is its stack */
 };
 
 struct sampler {
@@ -430,24 +434,39 @@ static int walk_thread(struct sampler *s, uint64_t tstate, const struct task_sta
     return stackread_rehold(&s->reader, tstate, rc, hold, released_ns, pages, &s->stack);
 }
 
+/* A copy of a kept stack as this tick's: frames only, as keep_stack
+ * keeps them. Returns 0. */
+static int keep_stack_copy(struct pywalk_stack *to, const struct pywalk_stack *from)
+{
+    memset(to, 0, offsetof(struct pywalk_stack, frames));
+    memset(to->entries, 0, sizeof(to->entries));
+    to->truncated = from->truncated;
+    to->nframes = from->nframes;
+    memcpy(to->frames, from->frames, from->nframes * sizeof(from->frames[0]));
+    return 0;
+}
+
 /* Observes a thread now: its stack, where a held (running) thread is, what
  * a blocked one waits in. Returns why the stack places no time, if it does
  * not; a stack that could not be read is sent as no stack at all. */
 static uint32_t observe_thread(struct sampler *s, const struct pywalk_thread *py,
                                const struct task_stat *st, struct thread_hold *hold,
-                               struct thread_track *t, struct thread_observation *now,
-                               uint64_t *released_ns)
+                               struct thread_track *t, int still,
+                               struct thread_observation *now, uint64_t *released_ns)
 {
     *now = (struct thread_observation){.valid = 1, .running = st->state == 'R',
                                        .cpu_kind = SAMPLE_PYTHON, .off_kind = SAMPLE_IDLE,
                                        .gap_kind = SAMPLE_IDLE};
-    int rc = walk_thread(s, py->tstate, st, hold, &t->pages, released_ns);
+    int rc = still ? keep_stack_copy(&s->stack, t->stack)
+                   : walk_thread(s, py->tstate, st, hold, &t->pages, released_ns);
     now->holds_gil = read_gil(s, py);
     uint64_t pc, sp;
     if (hold->held && threadstop_regs(hold, &pc, &sp) == 0 &&
         oncpu_classify(s->oncpu, hold, pc) == ONCPU_NATIVE)
         now->cpu_kind = SAMPLE_NATIVE;
-    if (st->state == 'S' || st->state == 'D')
+    if (still)
+        now->off_kind = t->seen.off_kind; /* the same wait */
+    else if (st->state == 'S' || st->state == 'D')
         now->off_kind = gilwatch_blocked_kind(&s->gil, s->pid, hold->tid);
     uint32_t unplaced = stack_unplaced(s, hold->tid, rc, hold->held);
     if (unplaced != PROTO_PLACED)
@@ -614,6 +633,7 @@ static int read_thread(struct sampler *s, struct thread_track *t, int is_new, in
     int on_cpu = threadclock_on_cpu(&s->clocks, &t->clock, is_new, st, &exact_ns);
     if (on_cpu < 0)
         return on_cpu == -EAGAIN ? -EIO : on_cpu; /* -EAGAIN: waiting, below */
+    t->still_now = still_thread_check(&t->still, st) && t->stack;
     /* Only between two running observations: one that finds a thread woken
      * from a wait (its previous one blocked) is where its wait ended, and
      * tells the wait from its run (attribute_interval). */
@@ -625,12 +645,17 @@ static int read_thread(struct sampler *s, struct thread_track *t, int is_new, in
     t->waiting_skips = 0;
     if (st->state == 'R' && s->nrunning < SAMPLER_MAX_TASKS)
         s->running_cpus[s->nrunning++] = st->cpu;
-    if (hold_it && st->state == 'R' && threadstop_hold((pid_t)t->tid, hold) == 0) {
+    /* --native reads a blocked thread's native stack under a stop too,
+     * unless it has not run since the last (stillthread.h). */
+    char state = st->state;
+    if (hold_it && (state == 'R' || (s->native && !t->still_now)) &&
+        threadstop_hold((pid_t)t->tid, hold) == 0) {
         struct task_stat stopped;
         exact_ns = 0; /* it ran until the stop */
         if (threadclock_read_proc(&s->clocks, &t->clock, &stopped) == 0) {
             *st = stopped;
-            st->state = 'R'; /* it reads as stopped now, by us */
+            st->state = state; /* it reads as stopped now, by us */
+            still_thread_held(&t->still, st);
         }
         s->last_hold_ns = clock_monotonic_ns();
     }
@@ -797,7 +822,7 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
             return rc;
         time.alone = tick->lone;
         struct thread_observation now;
-        uint32_t unplaced = observe_thread(s, py, &st, &hold, t, &now, &released_ns);
+        uint32_t unplaced = observe_thread(s, py, &st, &hold, t, t->still_now, &now, &released_ns);
         now.on_cpu = now.running && read > 0;
         if (carry_failed_walk(t, &before, unplaced)) {
             t->clock.held_ns += released_ns + threadstop_release(&hold);
@@ -825,6 +850,7 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
         attribute_interval(&history, &now, &time, &split);
         struct thread_sample extra = {.cpu_ns = time.cpu, .wall_ns = gil_span(t, s->tick_ns)};
         rc = emit_split(s, t, &split, &now, unplaced, &extra, emit, ctx);
+        still_thread_kept(&t->still, unplaced == PROTO_PLACED);
     }
     t->clock.held_ns = released_ns + threadstop_release(&hold);
     return rc;

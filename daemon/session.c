@@ -46,6 +46,7 @@ struct session {
     struct proto_buf msg; /* the message being built */
     struct buf batch;     /* messages since the last send, sent in one write */
     uint32_t named[SESSION_MAX_NAMED_THREADS];
+    pid_t named_pid[SESSION_MAX_NAMED_THREADS]; /* the process of each */
     size_t nnamed;
     struct {
         uint32_t tid;
@@ -119,6 +120,7 @@ static int queue_thread_name(struct session *s, pid_t pid, uint32_t tid)
     if (s->nnamed == SESSION_MAX_NAMED_THREADS ||
         taskstat_comm(pid, tid, name, sizeof(name)) < 0)
         return 0;
+    s->named_pid[s->nnamed] = pid;
     s->named[s->nnamed++] = tid;
     proto_encode_thread(&s->msg, tid, name);
     return batch_add(s);
@@ -127,10 +129,12 @@ static int queue_thread_name(struct session *s, pid_t pid, uint32_t tid)
 /* The name threading gives a thread replaces its OS name (comm, sent when
  * the thread was first seen), and follows renames: the client keeps the
  * latest name of each thread. */
-static int rename_thread(struct session *s, uint32_t tid, uint64_t now_ns)
+static int rename_thread(struct session *s, pid_t pid, uint32_t tid, uint64_t now_ns)
 {
     char name[PYTHREADNAME_LEN];
-    if (sampler_thread_name(s->sampler, tid, now_ns, name, sizeof(name)) < 0)
+    struct sampler *sampler =
+        pid == s->req->pid ? s->sampler : children_sampler(s->children, pid);
+    if (!sampler || sampler_thread_name(sampler, tid, now_ns, name, sizeof(name)) < 0)
         return 0;
     size_t i = 0;
     while (i < s->npynamed && s->pynamed[i].tid != tid)
@@ -153,7 +157,7 @@ static int name_python_threads(struct session *s)
 {
     uint64_t now = clock_monotonic_ns();
     for (size_t i = 0; i < s->nnamed; i++)
-        if (rename_thread(s, s->named[i], now) < 0)
+        if (rename_thread(s, s->named_pid[i], s->named[i], now) < 0)
             return -ENOMEM;
     return 0;
 }

@@ -71,7 +71,8 @@ static int ran_through(const struct thread_clock *c, uint64_t cpu_ns, uint64_t r
 }
 
 /* The CPU it ran on is kept. Its files stay open between ticks unless the
- * process has many threads. */
+ * process has many threads. Out of descriptors, its kept files give way
+ * (they are only a saving) and it is read once more without keeping. */
 int threadclock_read_proc(const struct clock_env *env, struct thread_clock *c,
                           struct task_stat *st)
 {
@@ -79,6 +80,10 @@ int threadclock_read_proc(const struct clock_env *env, struct thread_clock *c,
         taskstat_files_close(&c->files);
     int rc = env->keep_files ? taskstat_read_kept(env->pid, c->tid, &c->files, st)
                              : taskstat_read(env->pid, c->tid, st);
+    if (rc == -EMFILE || rc == -ENFILE) {
+        taskstat_files_close(&c->files);
+        rc = taskstat_read(env->pid, c->tid, st);
+    }
     if (rc == 0)
         c->last_cpu = st->cpu;
     return rc;

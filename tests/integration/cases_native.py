@@ -103,7 +103,8 @@ def native_frames_interleave(interp, work):
     work.copy_workload(SCRIPT)
     truth_path = work.file("truth.json")
     run = fixingahole(["profile", "--native", "-f", "collapsed,speedscope,pprof,svg"] +
-                      interp.profile_options() + [SCRIPT, truth_path], cwd=work.path)
+                      interp.profile_options() + interp.native_options() + [SCRIPT, truth_path],
+                      cwd=work.path)
     if run.status != 0:
         raise Failure("fixingahole --native exited %s\n%s" % (run.status, run.describe()))
     prof = load_profile(work.path, os.path.splitext(SCRIPT)[0])
@@ -121,6 +122,73 @@ def native_frames_interleave(interp, work):
     c.finish(lambda: "%s\n%s" % (run.describe(), prof.describe(SCRIPT)))
 
 
+def _child_sorter(c, stacks, tid):
+    """The child's sorting thread: CPython's list sort between key_of and
+    the sorter's sorted() call."""
+    through = [st for st in stacks if st.get("tid") == tid and
+               any(fr.get("qualname") == "key_of" for fr in st["frames"])]
+    named = [st for st in through
+             if any("list_sort" in (fr.get("symbol") or "") for fr in st["frames"]
+                    if fr.get("kind") == "native")]
+    c.note("child-sorter: %d stacks through key_of, %d with a list sort frame"
+           % (len(through), len(named)))
+    c.expect(named, "no stack of the child's sorting thread shows CPython's list sort "
+             "between key_of and its caller: --native is missing in the child")
+
+
+def _blocked_seconds(stack):
+    """Time blocked: in a system call (time.sleep's is system time) or
+    on a lock (idle)."""
+    return stack.get("system_seconds", 0.0) + stack.get("idle_seconds", 0.0)
+
+
+def _child_sleeper(c, stacks, tid, slept):
+    """The child's blocked thread: its wait in time.sleep shows the C code
+    it waits in (a "sleep" symbol, innermost) under the sleeper() frame,
+    for most of the time it slept, not only at its first observation."""
+    waits = [st for st in stacks if st.get("tid") == tid and
+             any(fr.get("qualname") == "sleeper" for fr in st["frames"])]
+    blocked = sum(_blocked_seconds(st) for st in waits)
+    native = sum(_blocked_seconds(st) for st in waits
+                 if st["frames"][0].get("kind") == "native" and
+                 any("sleep" in (fr.get("symbol") or "") for fr in st["frames"]
+                     if fr.get("kind") == "native"))
+    c.note("child-sleeper: %.3f s blocked in sleeper(), %.3f s of it with native sleep "
+           "frames; it slept %.3f s" % (blocked, native, slept))
+    c.expect(blocked >= 0.5 * slept, "the child's sleeper shows %.3f s blocked of the %.3f s "
+             "it slept" % (blocked, slept))
+    c.expect(native >= 0.8 * blocked and native > 0, "only %.3f s of the sleeper's %.3f s "
+             "blocked in sleeper() carries its native frames: a blocked thread has no native "
+             "stack" % (native, blocked))
+
+
+def native_and_thread_names_in_children(interp, work):
+    """A forked child's threads: named as threading names them, with native
+    frames under --native, the running one's (list sort under a Python
+    key) and the blocked one's (the C sleep under time.sleep)."""
+    script = work.copy_workload("children_threads.py")
+    truth_path = work.file("truth.json")
+    run = fixingahole(["profile", "--native"] + interp.profile_options() +
+                      interp.native_options() + [script, truth_path], cwd=work.path)
+    if run.status != 0:
+        raise Failure("fixingahole --native exited %s\n%s" % (run.status, run.describe()))
+    prof = load_profile(work.path, "children_threads")
+    truth = load_truth(truth_path)
+    threads = {t.get("tid"): t for t in prof.doc.get("threads") or []}
+    stacks = prof.doc.get("stacks") or []
+    c = Checks()
+    c.expect(truth["exitcode"] == 0, "the child exited %s" % truth["exitcode"])
+    for name, tid in sorted(truth["tids"].items()):
+        got = threads.get(tid, {})
+        c.expect(got.get("name") == name and got.get("pid") == truth["pid"],
+                 "child thread %d (pid %d) is named %r in pid %s, threading named it %r"
+                 % (tid, truth["pid"], got.get("name"), got.get("pid"), name))
+    _child_sorter(c, stacks, truth["tids"]["child-sorter"])
+    _child_sleeper(c, stacks, truth["tids"]["child-sleeper"], truth["sleep_seconds"])
+    c.finish(lambda: "%s\n%s" % (run.describe(), prof.describe(script)))
+
+
 CASES = {
     "native_frames_interleave": native_frames_interleave,
+    "native_and_thread_names_in_children": native_and_thread_names_in_children,
 }

@@ -146,9 +146,44 @@ def gil_option_keeps_only_threads_holding_the_gil(work):
     c.finish(lambda: "%s\n\n%s" % (plain_run.describe(), gil_run.describe()))
 
 
+# A blocked thread's stack is kept while it does not run (stillthread.h):
+# each wait's time against what the wait measured, within two ticks of
+# 100 Hz and the interval split at each move.
+BLOCKED_BOUND_S = 0.03
+
+
+def blocked_thread_moves_between_waits(interp, work):
+    """One thread blocked in three places in turn, never woken in between
+    (blocked_places.py): each place gets the time the workload measured it
+    blocked there, so a kept stack never outlives the wait it was read in."""
+    work.copy_workload("blocked_places.py")
+    truth_path = work.file("truth.json")
+    run = fixingahole(["profile"] + interp.profile_options() + ["blocked_places.py", truth_path],
+                      cwd=work.path)
+    if run.status != 0:
+        raise Failure("fixingahole exited %s\n%s" % (run.status, run.describe()))
+    doc, truth = load_profile(work.path, "blocked_places").doc, load_truth(truth_path)
+    got = {}
+    for st in doc.get("stacks") or []:
+        names = [fr.get("qualname") for fr in st.get("frames") or []]
+        place = next((n for n in names if n in truth["waits"]), None)
+        if st.get("tid") == truth["tid"] and place:
+            got[place] = got.get(place, 0.0) + st.get("idle_seconds", 0.0) + \
+                st.get("system_seconds", 0.0)
+    c = Checks()
+    for place, want in sorted(truth["waits"].items()):
+        c.note("%s: blocked %.3f s in the profile, measured %.3f s"
+               % (place, got.get(place, 0.0), want))
+        c.expect(abs(got.get(place, 0.0) - want) <= BLOCKED_BOUND_S,
+                 "%s: %.3f s blocked in the profile, it measured %.3f s (more than %.2f s apart)"
+                 % (place, got.get(place, 0.0), want, BLOCKED_BOUND_S))
+    c.finish(lambda: run.describe())
+
+
 CASES = {
     "gil_holders_match_the_workload_and_threads_are_named":
         gil_holders_match_the_workload_and_threads_are_named,
+    "blocked_thread_moves_between_waits": blocked_thread_moves_between_waits,
 }
 
 OPTION_CASES = {

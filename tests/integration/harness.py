@@ -159,6 +159,19 @@ class Interpreter:
             opts += ["--offsets", self.offsets]
         return opts
 
+    def native_options(self):
+        """What --native needs besides profile_options: a sid interpreter
+        is stripped, and its evaluation loop is named only by the debug
+        files prepare.sh unpacks from sid's python3.X-dbg (Skip without)."""
+        if not self.ident.endswith("-sid"):
+            return []
+        debug = os.path.join(SID_INTERPRETERS, "root", "usr", "lib", "debug")
+        if not os.path.isdir(os.path.join(debug, ".build-id")):
+            raise Skip("%s: no debug files under %s (tests/interpreters/prepare.sh unpacks "
+                       "them from sid's python3.X-dbg): --native cannot tell its evaluation "
+                       "loop" % (self.ident, debug))
+        return ["--debug-dirs", debug]
+
     def __str__(self):
         return "%s (%s %s%s)" % (self.ident, self.path, self.version or "?",
                                  ", --offsets " + self.offsets if self.offsets else "")

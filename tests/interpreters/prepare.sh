@@ -52,7 +52,31 @@ all_work() {
     done
 }
 
+# add_debug_info: the detached debug files of sid's python3.14 (its
+# python3.14-dbg package holds them under usr/lib/debug/.build-id, beside
+# the debug build's), unpacked into the tree's usr/lib/debug: --native
+# names the interpreter's static functions from them, the evaluation loop
+# among them (its code lies in _PyEval_EvalFrameDefault.cold there, which
+# .dynsym does not name). Optional: without them the --native cases of
+# py3.14-sid skip, saying so.
+dbg_minors="14"
+add_debug_info() {
+    for m in $dbg_minors; do
+        [ -d "$dest/root/usr/lib/debug/.build-id" ] && continue
+        dwork=$(mktemp -d "${TMPDIR:-/tmp}/fah-sid-dbg.XXXXXX") || return 0
+        if (cd "$dwork" && apt-get download "python3.$m-dbg/sid" >"$dwork/log" 2>&1) &&
+            dpkg-deb --fsys-tarfile "$dwork"/python3.$m-dbg_*.deb |
+            tar -x -C "$dest/root" ./usr/lib/debug/.build-id 2>>"$dwork/log"; then
+            say "python3.$m: debug files in $dest/root/usr/lib/debug"
+        else
+            say "note: no debug files for python3.$m: $(tail -n 1 "$dwork/log")"
+        fi
+        rm -rf "$dwork"
+    done
+}
+
 if [ -f "$dest/status" ] && [ "$(cat "$dest/status")" = ok ] && all_work; then
+    [ "$(id -u)" = 0 ] && add_debug_info
     say "ready in $dest"
     exit 0
 fi
@@ -169,4 +193,5 @@ for m in $minors; do
     say "python3.$m: $("$dest/bin/python3.$m" -c 'import sys; print(sys.version.split()[0])')"
 done
 echo ok >"$dest/status"
+add_debug_info
 say "ready in $dest"
