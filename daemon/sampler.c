@@ -63,6 +63,12 @@
  * shown some, for the interpreter to count as shutting down: a single
  * empty read can be a frame being pushed. */
 #define SAMPLER_TEARDOWN_TICKS 2
+/* A kept observation (the last on a CPU, the last blocked) stands for the
+ * time no end of an interval saw only this many ticks: a thread that is
+ * never seen on a CPU (two busy workers on two cores: the daemon always
+ * finds the one on its own core preempted) would otherwise charge all its
+ * CPU time to a stack it left long ago. */
+#define SAMPLER_KEPT_MAX_AGE_TICKS 8
 /* An interval longer than this many sampling periods, and than
  * SAMPLER_UNSEEN_MIN_NS, was a stall of the daemon (stopped, or starved of
  * CPU), not sampling: beyond that length it is charged to no stack
@@ -84,6 +90,7 @@ struct kept_observation {
     struct thread_observation seen; /* valid 0: none yet */
     struct pywalk_stack *stack;
     uint32_t unplaced;
+    uint64_t tick; /* the sampler's tick it was made at */
 };
 
 /* What the previous tick saw of one thread. */
@@ -518,7 +525,8 @@ static int emit_kept(const struct thread_track *t, const uint64_t ns[SAMPLE_KIND
 /* Keeps the current observation as the last of its kind, if its stack
  * places time. */
 static int keep_observation(struct kept_observation *kept, const struct thread_observation *now,
-                            const struct pywalk_stack *stack, uint32_t unplaced)
+                            const struct pywalk_stack *stack, uint32_t unplaced,
+                            uint64_t tick)
 {
     if (unplaced != PROTO_PLACED)
         return 0;
@@ -526,7 +534,17 @@ static int keep_observation(struct kept_observation *kept, const struct thread_o
         return -ENOMEM;
     kept->seen = *now;
     kept->unplaced = unplaced;
+    kept->tick = tick;
     return 0;
+}
+
+/* A kept observation if it is recent enough to stand for unseen time,
+ * else none. */
+static struct thread_observation recent(const struct kept_observation *kept, uint64_t ticks)
+{
+    if (kept->seen.valid && ticks - kept->tick <= SAMPLER_KEPT_MAX_AGE_TICKS)
+        return kept->seen;
+    return (struct thread_observation){0};
 }
 
 /* Emits the interval's parts: first what belongs to earlier stacks (the
@@ -553,7 +571,7 @@ static int emit_split(struct sampler *s, struct thread_track *t, const struct in
     if (keep_stack(&t->stack, &s->stack) < 0)
         return -ENOMEM;
     struct kept_observation *kept = now->on_cpu ? &t->ran : !now->running ? &t->waited : NULL;
-    if (kept && keep_observation(kept, now, &s->stack, unplaced) < 0)
+    if (kept && keep_observation(kept, now, &s->stack, unplaced, s->ticks) < 0)
         return -ENOMEM;
     return rc;
 }
@@ -846,7 +864,8 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
             tick->main_unplaced = unplaced;
         }
         struct interval_split split;
-        struct thread_history history = {t->seen, t->ran.seen, t->waited.seen};
+        struct thread_history history = {t->seen, recent(&t->ran, s->ticks),
+                                         recent(&t->waited, s->ticks)};
         attribute_interval(&history, &now, &time, &split);
         struct thread_sample extra = {.cpu_ns = time.cpu, .wall_ns = gil_span(t, s->tick_ns)};
         rc = emit_split(s, t, &split, &now, unplaced, &extra, emit, ctx);
