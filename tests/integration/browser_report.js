@@ -24,22 +24,34 @@ const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fah-chromium-'));
 const browser = spawn(chromium, ['--headless', '--no-sandbox', '--disable-gpu',
   '--no-first-run', '--remote-debugging-pipe', '--window-size=1280,900',
   '--user-data-dir=' + profileDir, 'about:blank'],
-{ stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] });
+// Its own process group: the browser's helper processes (renderer, zygote,
+// crash handler) write into the profile folder too, and end with it.
+{ stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'], detached: true });
 let stderr = '', started = false, nextId = 1, pending = new Map(), buffered = '';
 let finishing = false;
 
-// Ends the browser, then removes its profile folder (it writes there until it exits).
+// Ends the browser and its helpers, then removes its profile folder (they
+// write there until they end). A folder that cannot be removed is reported,
+// not a failure of the page.
 function finish(code, message) {
   if (finishing) return;
   finishing = true;
   if (message) process.stderr.write(message + '\n');
   const done = () => {
-    fs.rmSync(profileDir, { recursive: true, force: true, maxRetries: 3 });
+    try {
+      fs.rmSync(profileDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
+    } catch (e) {
+      process.stderr.write('left ' + profileDir + ': ' + e.code + '\n');
+    }
     process.exit(code);
   };
+  try {
+    process.kill(-browser.pid, 'SIGKILL');
+  } catch (e) {
+    // the group is gone already
+  }
   if (browser.exitCode !== null || browser.signalCode !== null) return done();
   browser.once('exit', done);
-  browser.kill('SIGKILL');
 }
 browser.stderr.on('data', (d) => { stderr = (stderr + d).slice(-2000); });
 browser.on('error', (e) => finish(3, 'chromium did not start: ' + e.message));
