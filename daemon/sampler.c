@@ -63,12 +63,15 @@
  * shown some, for the interpreter to count as shutting down: a single
  * empty read can be a frame being pushed. */
 #define SAMPLER_TEARDOWN_TICKS 2
-/* A kept observation (the last on a CPU, the last blocked) stands for the
- * time no end of an interval saw only this many ticks: a thread that is
- * never seen on a CPU (two busy workers on two cores: the daemon always
- * finds the one on its own core preempted) would otherwise charge all its
- * CPU time to a stack it left long ago. */
-#define SAMPLER_KEPT_MAX_AGE_TICKS 8
+/* The last observation that found a thread on a CPU stands for CPU time no
+ * end of an interval saw until the thread has since been found runnable
+ * but waiting for a CPU this many times: it then runs where the daemon
+ * cannot see it run (two busy workers on two cores: the daemon always
+ * finds the one on its own core preempted), and that observation may be
+ * from long ago (its start-up). Blocked observations do not count: a
+ * thread that computes between sleeps is seen asleep many ticks in a row
+ * when the ticks fall in step with it, and still ran where it last ran. */
+#define SAMPLER_KEPT_MAX_MISSED_RUNS 8
 /* An interval longer than this many sampling periods, and than
  * SAMPLER_UNSEEN_MIN_NS, was a stall of the daemon (stopped, or starved of
  * CPU), not sampling: beyond that length it is charged to no stack
@@ -90,7 +93,7 @@ struct kept_observation {
     struct thread_observation seen; /* valid 0: none yet */
     struct pywalk_stack *stack;
     uint32_t unplaced;
-    uint64_t tick; /* the sampler's tick it was made at */
+    int missed_runs; /* later observations that found it runnable, off CPU */
 };
 
 /* What the previous tick saw of one thread. */
@@ -525,8 +528,7 @@ static int emit_kept(const struct thread_track *t, const uint64_t ns[SAMPLE_KIND
 /* Keeps the current observation as the last of its kind, if its stack
  * places time. */
 static int keep_observation(struct kept_observation *kept, const struct thread_observation *now,
-                            const struct pywalk_stack *stack, uint32_t unplaced,
-                            uint64_t tick)
+                            const struct pywalk_stack *stack, uint32_t unplaced)
 {
     if (unplaced != PROTO_PLACED)
         return 0;
@@ -534,16 +536,16 @@ static int keep_observation(struct kept_observation *kept, const struct thread_o
         return -ENOMEM;
     kept->seen = *now;
     kept->unplaced = unplaced;
-    kept->tick = tick;
+    kept->missed_runs = 0;
     return 0;
 }
 
-/* A kept observation if it is recent enough to stand for unseen time,
- * else none. */
-static struct thread_observation recent(const struct kept_observation *kept, uint64_t ticks)
+/* The last on-CPU observation, while it can stand for unseen CPU time
+ * (SAMPLER_KEPT_MAX_MISSED_RUNS), else none. */
+static struct thread_observation last_ran(const struct kept_observation *ran)
 {
-    if (kept->seen.valid && ticks - kept->tick <= SAMPLER_KEPT_MAX_AGE_TICKS)
-        return kept->seen;
+    if (ran->missed_runs < SAMPLER_KEPT_MAX_MISSED_RUNS)
+        return ran->seen;
     return (struct thread_observation){0};
 }
 
@@ -570,8 +572,10 @@ static int emit_split(struct sampler *s, struct thread_track *t, const struct in
     t->unplaced = unplaced;
     if (keep_stack(&t->stack, &s->stack) < 0)
         return -ENOMEM;
+    if (now->running && !now->on_cpu)
+        t->ran.missed_runs++;
     struct kept_observation *kept = now->on_cpu ? &t->ran : !now->running ? &t->waited : NULL;
-    if (kept && keep_observation(kept, now, &s->stack, unplaced, s->ticks) < 0)
+    if (kept && keep_observation(kept, now, &s->stack, unplaced) < 0)
         return -ENOMEM;
     return rc;
 }
@@ -803,6 +807,7 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
         /* Waiting for a CPU: this tick does not sample its time (see
          * SAMPLER_MAX_WAITING_SKIPS); its last stack stays current. */
         t->seen_tick = s->ticks;
+        t->ran.missed_runs++;
         if (tid == (uint32_t)s->pid && t->stack)
             tick->have_main = 1;
         return py ? observe_gil_only(s, t, py, emit, ctx) : 0;
@@ -864,8 +869,7 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
             tick->main_unplaced = unplaced;
         }
         struct interval_split split;
-        struct thread_history history = {t->seen, recent(&t->ran, s->ticks),
-                                         recent(&t->waited, s->ticks)};
+        struct thread_history history = {t->seen, last_ran(&t->ran), t->waited.seen};
         attribute_interval(&history, &now, &time, &split);
         struct thread_sample extra = {.cpu_ns = time.cpu, .wall_ns = gil_span(t, s->tick_ns)};
         rc = emit_split(s, t, &split, &now, unplaced, &extra, emit, ctx);
