@@ -28,17 +28,17 @@ int launch_prepare(struct launch *l, const struct launch_options *o, const char 
                            sizeof(l->bootstrap), err, errlen)) < 0)
         return rc;
     tempfile_sweep();
-    if ((rc = tempfile_create(l->logs, sizeof(l->logs), "logs", NULL)) < 0) {
+    if ((rc = tempfile_create(l->logs, sizeof(l->logs), TEMPFILE_LOGS, NULL)) < 0) {
         snprintf(err, errlen, "cannot create a temporary logs file: %s", strerror(-rc));
         return rc;
     }
-    if ((rc = tempfile_create(l->end_mark, sizeof(l->end_mark), "end", NULL)) < 0) {
+    if ((rc = tempfile_create(l->end_mark, sizeof(l->end_mark), TEMPFILE_END_MARK, NULL)) < 0) {
         snprintf(err, errlen, "cannot create a temporary file: %s", strerror(-rc));
         return rc;
     }
     if (script && notebook_is_notebook(script)) {
         FILE *f = NULL;
-        if ((rc = tempfile_create(l->cells, sizeof(l->cells), "cells", &f)) < 0) {
+        if ((rc = tempfile_create(l->cells, sizeof(l->cells), TEMPFILE_CELLS, &f)) < 0) {
             snprintf(err, errlen, "cannot create a temporary file: %s", strerror(-rc));
             return rc;
         }

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *const tempfile_stems[] = {"logs-", "end-", "cells-"};
+static const char *const tempfile_stems[TEMPFILE_KINDS] = {"logs", "end", "cells"};
 
 static const char *temp_dir(void)
 {
@@ -18,9 +18,10 @@ static const char *temp_dir(void)
     return tmp && *tmp ? tmp : "/tmp";
 }
 
-int tempfile_create(char *path, size_t len, const char *stem, FILE **out)
+int tempfile_create(char *path, size_t len, enum tempfile_kind kind, FILE **out)
 {
-    snprintf(path, len, "%s/fixingahole-%s-%ld-XXXXXX", temp_dir(), stem, (long)getpid());
+    snprintf(path, len, "%s/fixingahole-%s-%ld-XXXXXX", temp_dir(), tempfile_stems[kind],
+             (long)getpid());
     int fd = mkostemp(path, O_CLOEXEC);
     if (fd < 0) {
         path[0] = '\0';
@@ -46,10 +47,11 @@ static long owner_pid(const char *name)
     if (strncmp(name, prefix, strlen(prefix)) != 0)
         return 0;
     name += strlen(prefix);
-    for (size_t i = 0; i < sizeof(tempfile_stems) / sizeof(tempfile_stems[0]); i++) {
-        size_t n = strlen(tempfile_stems[i]);
-        if (strncmp(name, tempfile_stems[i], n) != 0)
+    for (int kind = 0; kind < TEMPFILE_KINDS; kind++) {
+        size_t n = strlen(tempfile_stems[kind]);
+        if (strncmp(name, tempfile_stems[kind], n) != 0 || name[n] != '-')
             continue;
+        n++;
         char *end;
         long pid = strtol(name + n, &end, 10);
         return pid > 0 && *end == '-' && strlen(end + 1) == 6 ? pid : 0;

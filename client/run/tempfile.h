@@ -8,10 +8,13 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* What a temporary file holds: its name's stem. */
+enum tempfile_kind { TEMPFILE_LOGS, TEMPFILE_END_MARK, TEMPFILE_CELLS, TEMPFILE_KINDS };
+
 /* Creates $TMPDIR (or /tmp)/fixingahole-STEM-PID-XXXXXX, mode 0600, into
  * path. With out, opens it for writing there; else closes it. 0 or a
  * negative errno (path then empty). */
-int tempfile_create(char *path, size_t len, const char *stem, FILE **out);
+int tempfile_create(char *path, size_t len, enum tempfile_kind kind, FILE **out);
 
 /* Removes this user's temporary files whose client is gone. Returns how
  * many it removed. */

@@ -39,7 +39,7 @@ int main(void)
     CHECK(mkdtemp(dir) != NULL);
     setenv("TMPDIR", dir, 1);
     char mine[512], gone[600], alive[600], other[600];
-    CHECK_EQ_INT(tempfile_create(mine, sizeof(mine), "end", NULL), 0);
+    CHECK_EQ_INT(tempfile_create(mine, sizeof(mine), TEMPFILE_END_MARK, NULL), 0);
     char expect[600];
     snprintf(expect, sizeof(expect), "%s/fixingahole-end-%ld-", dir, (long)getpid());
     CHECK(strncmp(mine, expect, strlen(expect)) == 0);
