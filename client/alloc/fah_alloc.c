@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "client/alloc/sample_grid.h"
 #include "common/alloc_abi.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -93,9 +94,9 @@ struct range {
 static struct range python_text[ALLOC_MAX_RANGES];
 static int npython_text;
 
-/* Per thread: bytes left before the next sample, and a reentrancy guard. */
-static TLS int64_t alloc_left = -1, copy_left = -1;
-static TLS uint64_t rng_state;
+/* Per thread: where its next samples of allocated and of copied bytes
+ * fall (window 0 until its first call), and a reentrancy guard. */
+static TLS struct sample_grid alloc_grid, copy_grid;
 static TLS int busy;
 
 static pthread_mutex_t wait_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -145,16 +146,10 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* The next distance between samples: uniform in [W/2, 3W/2), mean W, so
- * that sampling never falls into step with a loop's allocation pattern. */
-static int64_t next_distance(void)
+/* A seed of its own for each thread and each of its grids. */
+static uint64_t thread_seed(uint64_t salt)
 {
-    if (!rng_state)
-        rng_state = now_ns() ^ ((uint64_t)syscall(SYS_gettid) << 32) ^ 0x9e3779b97f4a7c15u;
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return window / 2 + (int64_t)(rng_state % (uint64_t)window);
+    return now_ns() ^ ((uint64_t)syscall(SYS_gettid) << 32) ^ (salt * 0x9e3779b97f4a7c15u);
 }
 
 static uint64_t hash_addr(uintptr_t a)
@@ -329,15 +324,14 @@ static void note_alloc(void *p, size_t n, const void *ret, uint32_t flags)
     if ((int64_t)n >= exact_from) {
         weight = n;
     } else {
-        if (alloc_left < 0)
-            alloc_left = next_distance();
-        alloc_left -= (int64_t)n;
-        if (alloc_left > 0)
+        if (!alloc_grid.window)
+            sample_grid_start(&alloc_grid, window, thread_seed(1));
+        if (!sample_grid_count(&alloc_grid, (int64_t)n))
             return;
         weight = (uint64_t)window;
-        alloc_left += next_distance();
-        if (alloc_left < 0)
-            alloc_left = next_distance(); /* one sample per call at most */
+        /* One sample per call, weighing W: a second point inside this
+         * block stays due, and the thread's next allocation takes it. */
+        sample_grid_advance(&alloc_grid);
     }
     busy = 1;
     table_insert((uintptr_t)p);
@@ -364,14 +358,13 @@ static void note_copy(size_t n, const void *ret)
 {
     if (busy || !atomic_load_explicit(&active, memory_order_relaxed))
         return;
-    if (copy_left < 0)
-        copy_left = next_distance();
-    copy_left -= (int64_t)n;
-    if (copy_left > 0)
+    if (!copy_grid.window)
+        sample_grid_start(&copy_grid, window, thread_seed(2));
+    if (!sample_grid_count(&copy_grid, (int64_t)n))
         return;
     uint64_t weight = (uint64_t)window;
-    while ((copy_left += next_distance()) <= 0)
-        weight += (uint64_t)window; /* a copy larger than several windows */
+    while (sample_grid_advance(&copy_grid))
+        weight += (uint64_t)window; /* a copy reaching several points */
     busy = 1;
     emit_sample(ALLOC_EV_COPY, caller_flags(ret), 0, n, weight);
     busy = 0;
