@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "process_fixture.h"
 #include "fixture.h"
 #include "client/report/report_text.h"
 
@@ -519,20 +520,12 @@ static void test_process_table(void)
     struct summary_options so = { .root = root };
     struct report_text_options o = { .command = 1 };
     struct summary *s = summary_new(p, &so);
-    struct profile_process script = {
-        .pid = 100, .ppid = 1, .root = 1, .python = 1, .exited = 1, .end_s = 2.5,
-        .cpu_s = 0.25, .max_rss_bytes = 16u << 20,
-        .command = "/usr/bin/python3 /opt/fah/fixingahole_bootstrap.py --log x -- run.py 7",
-        .python_version = "3.11.2", .note = ""};
-    struct profile_process shell = {
-        .pid = 101, .ppid = 100, .exited = 1, .start_s = 1.0, .end_s = 1.3, .cpu_s = 0.002,
-        .command = "sh -c sleep 0.3", .python_version = "", .note = "not a Python process"};
 
-    CHECK_EQ_INT(profile_process_set(&p->processes, &script), 0);
+    CHECK_EQ_INT(profile_process_set(&p->processes, &fixture_script_process), 0);
     CHECK_EQ_INT(render(p, s, &o), 0);
     CHECK_EQ_INT(count_from("Processes:", 0, nlines), 0);
     release();
-    CHECK_EQ_INT(profile_process_set(&p->processes, &shell), 0);
+    CHECK_EQ_INT(profile_process_set(&p->processes, &fixture_shell_process), 0);
     CHECK_EQ_INT(render(p, s, &o), 0);
     CHECK(find("Processes: 2, 0.252 s CPU together (percentages above are of the whole tree's "
                "time)", 0) > 0);

@@ -75,6 +75,20 @@ static inline struct rmem fake_ops(struct fake_mem *m)
     return (struct rmem){.read = fake_read, .ctx = m};
 }
 
+/* Fabricated memory, the layout its objects follow (the test fills it in)
+ * and a reader of it. Set up in place and never moved: mem points into m. */
+struct fake_process {
+    struct fake_mem m;
+    struct py_offsets o;
+    struct rmem mem;
+};
+
+static inline void fake_process_init(struct fake_process *p)
+{
+    fake_init(&p->m);
+    p->mem = fake_ops(&p->m);
+}
+
 /* Maps len zeroed bytes at addr. */
 static inline uint64_t fake_map(struct fake_mem *m, uint64_t addr, size_t len)
 {

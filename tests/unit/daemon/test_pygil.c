@@ -33,50 +33,46 @@ static void put_gil(struct fake_mem *m, uint64_t gil, int32_t locked, uint64_t h
 
 static void test_runtime_gil(void)
 {
-    struct fake_mem m;
-    struct py_offsets o;
+    struct fake_process f;
     struct pygil_state st;
-    fake_init(&m);
-    gil_layout(&o, 0);
-    struct rmem mem = fake_ops(&m);
-    uint64_t runtime = fake_alloc(&m, 4096), gil = runtime + GIL_AT;
-    CHECK(pygil_known(&o));
-    put_gil(&m, gil, 1, 0xabc000, 7);
-    CHECK_EQ_INT(pygil_read(&mem, &o, runtime, 0, &st), 0);
+    fake_process_init(&f);
+    gil_layout(&f.o, 0);
+    uint64_t runtime = fake_alloc(&f.m, 4096), gil = runtime + GIL_AT;
+    CHECK(pygil_known(&f.o));
+    put_gil(&f.m, gil, 1, 0xabc000, 7);
+    CHECK_EQ_INT(pygil_read(&f.mem, &f.o, runtime, 0, &st), 0);
     CHECK(st.addr == gil && st.size == 208 && st.holder == 0xabc000 && st.switches == 7);
     CHECK(pygil_has_futex(&st, gil + 72) && pygil_has_futex(&st, gil));
     CHECK(!pygil_has_futex(&st, gil + 208) && !pygil_has_futex(&st, gil - 8));
     /* Released: last_holder is stale. Not created yet: locked is -1. */
-    put_gil(&m, gil, 0, 0xabc000, 8);
-    CHECK_EQ_INT(pygil_read(&mem, &o, runtime, 0, &st), 0);
+    put_gil(&f.m, gil, 0, 0xabc000, 8);
+    CHECK_EQ_INT(pygil_read(&f.mem, &f.o, runtime, 0, &st), 0);
     CHECK_EQ_INT(st.holder, 0);
-    put_gil(&m, gil, -1, 0, 0);
-    CHECK_EQ_INT(pygil_read(&mem, &o, runtime, 0, &st), 0);
+    put_gil(&f.m, gil, -1, 0, 0);
+    CHECK_EQ_INT(pygil_read(&f.mem, &f.o, runtime, 0, &st), 0);
     CHECK_EQ_INT(st.holder, 0);
-    fake_fini(&m);
+    fake_fini(&f.m);
 }
 
 static void test_interpreter_gil(void)
 {
-    struct fake_mem m;
-    struct py_offsets o;
+    struct fake_process f;
     struct pygil_state st;
-    fake_init(&m);
-    gil_layout(&o, 1);
-    struct rmem mem = fake_ops(&m);
-    uint64_t interp = fake_alloc(&m, 256), gil = fake_alloc(&m, 208);
-    CHECK_EQ_INT(pygil_read(&mem, &o, 0, interp, &st), -EAGAIN); /* pointer not set yet */
-    fake_u64(&m, interp + 16, gil);
-    put_gil(&m, gil, 1, 0x5000, 3);
-    CHECK_EQ_INT(pygil_read(&mem, &o, 0, interp, &st), 0);
+    fake_process_init(&f);
+    gil_layout(&f.o, 1);
+    uint64_t interp = fake_alloc(&f.m, 256), gil = fake_alloc(&f.m, 208);
+    CHECK_EQ_INT(pygil_read(&f.mem, &f.o, 0, interp, &st), -EAGAIN); /* pointer not set yet */
+    fake_u64(&f.m, interp + 16, gil);
+    put_gil(&f.m, gil, 1, 0x5000, 3);
+    CHECK_EQ_INT(pygil_read(&f.mem, &f.o, 0, interp, &st), 0);
     CHECK(st.addr == gil && st.holder == 0x5000);
-    fake_u64(&m, interp + 16, 0xdead0000);
-    CHECK_EQ_INT(pygil_read(&mem, &o, 0, interp, &st), -EFAULT);
+    fake_u64(&f.m, interp + 16, 0xdead0000);
+    CHECK_EQ_INT(pygil_read(&f.mem, &f.o, 0, interp, &st), -EFAULT);
     /* Offsets that would read past the struct are not trusted. */
-    o.gil.switch_number = 204;
-    CHECK(!pygil_known(&o));
-    CHECK_EQ_INT(pygil_read(&mem, &o, 0, interp, &st), -ENOTSUP);
-    fake_fini(&m);
+    f.o.gil.switch_number = 204;
+    CHECK(!pygil_known(&f.o));
+    CHECK_EQ_INT(pygil_read(&f.mem, &f.o, 0, interp, &st), -ENOTSUP);
+    fake_fini(&f.m);
 }
 
 int main(void)

@@ -135,127 +135,134 @@ static void expect_name(const struct pyobj *r, uint64_t obj, const char *want)
     CHECK_EQ_STR(text, want);
 }
 
+/* A fabricated process laid out as 3.minor, and a reader of it. Set up in
+ * place and never moved: the reader points into it. */
+struct process {
+    struct fake_process f;
+    struct pyobj r;
+};
+
+static void process_init(struct process *p, unsigned minor)
+{
+    fake_process_init(&p->f);
+    common_layout(&p->f.o, minor);
+    p->r = reader(&p->f.mem, &p->f.o);
+}
+
 /* 3.10: combined dicts by key, a deleted slot skipped, tp_dictoffset. */
 static void test_dict_and_dictoffset(void)
 {
-    struct fake_mem m;
-    struct py_offsets o;
-    fake_init(&m);
-    common_layout(&o, 10);
-    struct rmem mem = fake_ops(&m);
-    struct pyobj r = reader(&mem, &o);
-    CHECK(pyobj_known(&o));
-    uint64_t keys[] = {fake_str(&m, &o, "_target"), 0, fake_str(&m, &o, "_name")};
-    uint64_t values[] = {1, 0, fake_str(&m, &o, "loader")};
-    uint64_t dict = make_dict(&m, &o, keys, values, 3), v = 0, cached;
-    CHECK_EQ_INT(pyobj_dict_get(&r, dict, "_target", &v), 0);
+    struct process p;
+    process_init(&p, 10);
+    struct fake_mem *m = &p.f.m;
+    const struct py_offsets *o = &p.f.o;
+    CHECK(pyobj_known(o));
+    uint64_t keys[] = {fake_str(m, o, "_target"), 0, fake_str(m, o, "_name")};
+    uint64_t values[] = {1, 0, fake_str(m, o, "loader")};
+    uint64_t dict = make_dict(m, o, keys, values, 3), v = 0, cached;
+    CHECK_EQ_INT(pyobj_dict_get(&p.r, dict, "_target", &v), 0);
     CHECK_EQ_INT(v, 1);
-    CHECK_EQ_INT(pyobj_dict_get(&r, dict, "_absent", &v), -ENOENT);
-    uint64_t obj = fake_alloc(&m, 32);
-    fake_u64(&m, obj + 8, make_type(&m, &o, 0, &cached));
-    fake_u64(&m, obj + 16, dict);
-    expect_name(&r, obj, "loader");
+    CHECK_EQ_INT(pyobj_dict_get(&p.r, dict, "_absent", &v), -ENOENT);
+    uint64_t obj = fake_alloc(m, 32);
+    fake_u64(m, obj + 8, make_type(m, o, 0, &cached));
+    fake_u64(m, obj + 16, dict);
+    expect_name(&p.r, obj, "loader");
     /* A torn count, and keys nowhere. */
-    fake_u64(&m, fake_get_u64(&m, dict + 32) + 32, PYOBJ_MAX_ENTRIES + 1);
-    CHECK_EQ_INT(pyobj_dict_get(&r, dict, "_name", &v), -E2BIG);
-    fake_u64(&m, dict + 32, 0xdead0000);
-    CHECK_EQ_INT(pyobj_dict_get(&r, dict, "_name", &v), -EFAULT);
-    fake_fini(&m);
+    fake_u64(m, fake_get_u64(m, dict + 32) + 32, PYOBJ_MAX_ENTRIES + 1);
+    CHECK_EQ_INT(pyobj_dict_get(&p.r, dict, "_name", &v), -E2BIG);
+    fake_u64(m, dict + 32, 0xdead0000);
+    CHECK_EQ_INT(pyobj_dict_get(&p.r, dict, "_name", &v), -EFAULT);
+    fake_fini(m);
 }
 
 /* An instance whose values share its type's keys: 3.11 (values pointer
  * at -32), 3.12 (values - 1 at -24), 3.13 (inline after the object). */
 static void test_shared_values(unsigned minor)
 {
-    struct fake_mem m;
-    struct py_offsets o;
-    fake_init(&m);
-    common_layout(&o, minor);
-    struct rmem mem = fake_ops(&m);
-    struct pyobj r = reader(&mem, &o);
-    CHECK(pyobj_known(&o));
-    uint64_t cached, base = fake_alloc(&m, 128), obj = base + 32;
+    struct process p;
+    process_init(&p, minor);
+    struct fake_mem *m = &p.f.m;
+    const struct py_offsets *o = &p.f.o;
+    CHECK(pyobj_known(o));
+    uint64_t cached, base = fake_alloc(m, 128), obj = base + 32;
     uint64_t flags = PYTPFLAGS_MANAGED_DICT | (minor >= 13 ? PYTPFLAGS_INLINE_VALUES : 0);
-    fake_u64(&m, obj + 8, make_type(&m, &o, flags, &cached));
-    uint64_t name = fake_str(&m, &o, "worker-1");
-    uint64_t values = minor >= 13 ? obj + 16 : fake_alloc(&m, 32);
-    fake_u64(&m, values + (uint64_t)o.dict.values + 8, name);
+    fake_u64(m, obj + 8, make_type(m, o, flags, &cached));
+    uint64_t name = fake_str(m, o, "worker-1");
+    uint64_t values = minor >= 13 ? obj + 16 : fake_alloc(m, 32);
+    fake_u64(m, values + (uint64_t)o->dict.values + 8, name);
     if (minor == 11)
-        fake_u64(&m, obj - 32, values);
+        fake_u64(m, obj - 32, values);
     else if (minor == 12)
-        fake_u64(&m, obj - 24, values - 1);
+        fake_u64(m, obj - 24, values - 1);
     else
-        fake_u8(&m, values + PYDICTVALUES_VALID, 1);
-    expect_name(&r, obj, "worker-1");
+        fake_u8(m, values + PYDICTVALUES_VALID, 1);
+    expect_name(&p.r, obj, "worker-1");
     /* 3.13: values no longer valid: the materialized dict at -24 rules. */
     if (minor >= 13) {
-        uint64_t k = fake_str(&m, &o, "_name"), v = fake_str(&m, &o, "renamed");
-        fake_u8(&m, values + PYDICTVALUES_VALID, 0);
-        fake_u64(&m, obj - 24, make_dict(&m, &o, &k, &v, 1));
-        expect_name(&r, obj, "renamed");
+        uint64_t k = fake_str(m, o, "_name"), v = fake_str(m, o, "renamed");
+        fake_u8(m, values + PYDICTVALUES_VALID, 0);
+        fake_u64(m, obj - 24, make_dict(m, o, &k, &v, 1));
+        expect_name(&p.r, obj, "renamed");
     }
-    fake_fini(&m);
+    fake_fini(m);
 }
 
 static void test_longs(unsigned minor)
 {
-    struct fake_mem m;
-    struct py_offsets o;
-    fake_init(&m);
-    common_layout(&o, minor);
-    struct rmem mem = fake_ops(&m);
-    struct pyobj r = reader(&mem, &o);
+    struct process p;
+    process_init(&p, minor);
+    struct fake_mem *m = &p.f.m;
+    const struct py_offsets *o = &p.f.o;
     uint64_t v = 1;
-    CHECK_EQ_INT(pyobj_long(&r, make_long(&m, &o, 0), &v), 0);
+    CHECK_EQ_INT(pyobj_long(&p.r, make_long(m, o, 0), &v), 0);
     CHECK_EQ_INT(v, 0);
-    CHECK_EQ_INT(pyobj_long(&r, make_long(&m, &o, 0x7f1234567700ull), &v), 0);
+    CHECK_EQ_INT(pyobj_long(&p.r, make_long(m, o, 0x7f1234567700ull), &v), 0);
     CHECK(v == 0x7f1234567700ull);
-    uint64_t neg = make_long(&m, &o, 5);
-    if (o.long_obj.lv_tag >= 0)
-        fake_u64(&m, neg + 16, 1 << 3 | 2);
+    uint64_t neg = make_long(m, o, 5);
+    if (o->long_obj.lv_tag >= 0)
+        fake_u64(m, neg + 16, 1 << 3 | 2);
     else
-        fake_u64(&m, neg + 16, (uint64_t)-1);
-    CHECK_EQ_INT(pyobj_long(&r, neg, &v), -ERANGE);
-    fake_fini(&m);
+        fake_u64(m, neg + 16, (uint64_t)-1);
+    CHECK_EQ_INT(pyobj_long(&p.r, neg, &v), -ERANGE);
+    fake_fini(m);
 }
 
 /* sys.modules -> threading -> _active {ident: Thread}: names by ident. */
 static void test_thread_names(void)
 {
-    struct fake_mem m;
-    struct py_offsets o;
-    fake_init(&m);
-    common_layout(&o, 13);
-    struct rmem mem = fake_ops(&m);
+    struct process p;
+    process_init(&p, 13);
+    struct fake_mem *m = &p.f.m;
+    const struct py_offsets *o = &p.f.o;
     static struct pythreadnames names;
-    names.obj = reader(&mem, &o);
-    uint64_t cached, type = make_type(&m, &o, PYTPFLAGS_MANAGED_DICT | PYTPFLAGS_INLINE_VALUES,
+    names.obj = p.r;
+    uint64_t cached, type = make_type(m, o, PYTPFLAGS_MANAGED_DICT | PYTPFLAGS_INLINE_VALUES,
                                       &cached);
     uint64_t idents[2], threads[2];
     const char *given[2] = {"MainThread", "données-loader"};
     for (int i = 0; i < 2; i++) {
-        uint64_t base = fake_alloc(&m, 128);
+        uint64_t base = fake_alloc(m, 128);
         threads[i] = base + 32;
-        fake_u64(&m, threads[i] + 8, type);
-        fake_u8(&m, threads[i] + 16 + PYDICTVALUES_VALID, 1);
-        fake_u64(&m, threads[i] + 16 + 16, fake_str(&m, &o, given[i]));
-        idents[i] = make_long(&m, &o, 0x7f0000001000ull + (uint64_t)i * 0x800000);
+        fake_u64(m, threads[i] + 8, type);
+        fake_u8(m, threads[i] + 16 + PYDICTVALUES_VALID, 1);
+        fake_u64(m, threads[i] + 16 + 16, fake_str(m, o, given[i]));
+        idents[i] = make_long(m, o, 0x7f0000001000ull + (uint64_t)i * 0x800000);
     }
-    uint64_t k_active = fake_str(&m, &o, "_active"), active = make_dict(&m, &o, idents, threads, 2);
-    uint64_t module = fake_alloc(&m, 32), k_threading = fake_str(&m, &o, "threading");
-    fake_u64(&m, module + 16, make_dict(&m, &o, &k_active, &active, 1));
-    uint64_t interp = fake_alloc(&m, 128);
-    fake_u64(&m, interp + 56, make_dict(&m, &o, &k_threading, &module, 1));
+    uint64_t k_active = fake_str(m, o, "_active"), active = make_dict(m, o, idents, threads, 2);
+    uint64_t module = fake_alloc(m, 32), k_threading = fake_str(m, o, "threading");
+    fake_u64(m, module + 16, make_dict(m, o, &k_active, &active, 1));
+    uint64_t interp = fake_alloc(m, 128);
+    fake_u64(m, interp + 56, make_dict(m, o, &k_threading, &module, 1));
     CHECK_EQ_INT(pythreadname_scan(&names, interp), 2);
     CHECK_EQ_STR(pythreadname_find(&names, 0x7f0000001000ull), "MainThread");
     CHECK_EQ_STR(pythreadname_find(&names, 0x7f0000801000ull), "données-loader");
     CHECK(pythreadname_find(&names, 0x1234) == NULL);
     /* Before threading is imported: no names, and it says so. */
-    uint64_t k_other = fake_str(&m, &o, "os");
-    fake_u64(&m, interp + 56, make_dict(&m, &o, &k_other, &module, 1));
+    uint64_t k_other = fake_str(m, o, "os");
+    fake_u64(m, interp + 56, make_dict(m, o, &k_other, &module, 1));
     CHECK_EQ_INT(pythreadname_scan(&names, interp), -ENOENT);
     CHECK(pythreadname_find(&names, 0x7f0000001000ull) == NULL);
-    fake_fini(&m);
+    fake_fini(m);
 }
 
 int main(void)

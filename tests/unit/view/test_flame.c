@@ -11,6 +11,7 @@
 #include "client/view/html.h"
 #include "client/view/svg.h"
 #include "harness.h"
+#include "process_fixture.h"
 
 enum { C_MODULE, C_MAIN, C_HEAVY, C_HEAVY2, C_EVIL };
 
@@ -163,20 +164,13 @@ static void test_thread_and_process_tables(void)
         main_thread->gil_seconds = 0.5;
         main_thread->gil_wait_seconds = 0.125;
     }
-    struct profile_process script = {
-        .pid = 100, .ppid = 1, .root = 1, .python = 1, .exited = 1, .end_s = 2.5, .cpu_s = 0.25,
-        .command = "/usr/bin/python3 /opt/fah/fixingahole_bootstrap.py --log x -- run.py 7",
-        .python_version = "3.11.2", .note = ""};
-    struct profile_process shell = {
-        .pid = 101, .ppid = 100, .exited = 1, .start_s = 1.0, .end_s = 1.3, .cpu_s = 0.002,
-        .command = "sh -c sleep 0.3", .python_version = "", .note = "not a Python process"};
-    CHECK_EQ_INT(profile_process_set(&p->processes, &script), 0);
+    CHECK_EQ_INT(profile_process_set(&p->processes, &fixture_script_process), 0);
     char *html = render(export_html, p);
     CHECK(strstr(html, "<th>GIL held</th><th>GIL wait</th>") != NULL);
     CHECK(strstr(html, "<td class=\"num\">25.0%</td><td class=\"num\">0.125 s</td>") != NULL);
     CHECK(strstr(html, "id=\"process-table\"") == NULL); /* the script alone */
     free(html);
-    CHECK_EQ_INT(profile_process_set(&p->processes, &shell), 0);
+    CHECK_EQ_INT(profile_process_set(&p->processes, &fixture_shell_process), 0);
     html = render(export_html, p);
     CHECK(strstr(html, "id=\"process-table\"") != NULL);
     CHECK(strstr(html, "<td>python3 run.py 7</td>") != NULL);
