@@ -146,7 +146,9 @@ def sampled_figures_show_resolution(interp, work):
         # bytes, uniform in it (docs/memory.md): the line's blocks are one
         # stretch of that stream (the loop allocates nothing else but the
         # list's growth, on the same line), so whatever the draw it holds
-        # between floor(L/W) - 1 and ceil(L/W) + 1 points.
+        # between floor(L/W) - 1 and ceil(L/W) + 1 points. (A block holding
+        # two points hands the second to the next block, the same line's,
+        # unless it is the loop's last: P = (b/W)^3 / 6 = 1.4e-7.)
         samples = line.get("alloc_samples", 0)
         low, high = truth["held"] // (10 * MiB) - 1, -(-truth["held"] // (10 * MiB)) + 1
         c.expect(low <= samples <= high,
