@@ -28,6 +28,9 @@ run_suite() {
   retried=$(sed -n 's/^[0-9/ ]*Test *#[0-9]*: \([^ ]*\) \.*\*\*\*Failed.*/\1/p' "$log" | sort -u |
             tr '\n' ' ')
   echo "failed on a first try (then as shown above): ${retried:-none}"
+  # Where the time goes, to keep the whole command under 15 minutes.
+  echo "slowest tests in $dir (seconds):"
+  sed -n 's/^.*Test *#[0-9]*: \([^ ]*\) .* \([0-9.]*\) sec$/\2 \1/p' "$log" | sort -rn | head -8
 }
 
 # build DIR [cmake options]: configures and builds with warnings as errors.
