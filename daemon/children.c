@@ -208,7 +208,7 @@ static int emit_child_sample(void *ctx, const struct thread_sample *sample)
                    sample);
 }
 
-static int tick_child(struct children *ch, struct child *c, uint64_t now_ns,
+static int tick_child(struct children *ch, struct child *c, uint64_t now_ns, uint64_t planned_ns,
                       children_emit_fn emit, void *ctx)
 {
     follow_exec(c, now_ns);
@@ -219,11 +219,11 @@ static int tick_child(struct children *ch, struct child *c, uint64_t now_ns,
     if (c->state != CHILD_PYTHON)
         return 0;
     struct child_emit e = {emit, ctx, c};
-    int rc = sampler_tick(c->sampler, now_ns, emit_child_sample, &e);
+    int rc = sampler_tick(c->sampler, now_ns, planned_ns, emit_child_sample, &e);
     return rc == -ESRCH ? 0 : rc; /* gone: the tree sees that at its next scan */
 }
 
-int children_tick(struct children *ch, struct proctree *tree, uint64_t now_ns,
+int children_tick(struct children *ch, struct proctree *tree, uint64_t now_ns, uint64_t planned_ns,
                   children_emit_fn emit, void *ctx)
 {
     int rc = add_children(ch, tree);
@@ -234,7 +234,7 @@ int children_tick(struct children *ch, struct proctree *tree, uint64_t now_ns,
         if (proctree_at(tree, i)->exited)
             drop_sampler(c);
         else
-            rc = tick_child(ch, c, now_ns, emit, ctx);
+            rc = tick_child(ch, c, now_ns, planned_ns, emit, ctx);
     }
     return rc;
 }
