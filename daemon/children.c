@@ -32,6 +32,7 @@ struct child {
     pid_t pid;
     int born_within; /* proctree_proc's */
     uint64_t image_read_ns; /* when its image was last compared */
+    uint64_t image_mark;    /* the tree's image mark at that comparison */
     uint64_t tried_ns;      /* when its interpreter was last looked for */
     enum child_state state;
     int tries;
@@ -179,13 +180,18 @@ static void try_locate(struct children *ch, struct child *c)
 
 /* Starts over when the member exec'd since the last look (at its first
  * tick, then at most every PROCTREE_SCAN_GAP_NS: the walks of the old
- * program fail for that long at most). */
-static void follow_exec(struct child *c, uint64_t now_ns)
+ * program fail for that long at most). Its image is read again only when
+ * the tree's image mark of it moved (or is unknown): a link and a mapping
+ * read per child every 10 ms were a fifth of a pool's tree upkeep. */
+static void follow_exec(struct child *c, uint64_t mark, uint64_t now_ns)
 {
     char image[CHILDREN_IMAGE_MAX];
     if (c->image_read_ns && now_ns - c->image_read_ns < PROCTREE_SCAN_GAP_NS)
         return;
+    if (c->image_read_ns && mark && mark == c->image_mark)
+        return;
     c->image_read_ns = now_ns;
+    c->image_mark = mark;
     if (read_image(c->pid, image, sizeof(image)) < 0 || strcmp(image, c->image) == 0)
         return;
     snprintf(c->image, sizeof(c->image), "%s", image);
@@ -208,10 +214,10 @@ static int emit_child_sample(void *ctx, const struct thread_sample *sample)
                    sample);
 }
 
-static int tick_child(struct children *ch, struct child *c, uint64_t now_ns,
-                      children_emit_fn emit, void *ctx)
+static int tick_child(struct children *ch, struct child *c, uint64_t image_mark, uint64_t now_ns,
+                      uint64_t planned_ns, children_emit_fn emit, void *ctx)
 {
-    follow_exec(c, now_ns);
+    follow_exec(c, image_mark, now_ns);
     if (c->state == CHILD_WATCHED && (!c->tries || now_ns - c->tried_ns >= PROCTREE_SCAN_GAP_NS)) {
         c->tried_ns = now_ns;
         try_locate(ch, c);
@@ -219,11 +225,11 @@ static int tick_child(struct children *ch, struct child *c, uint64_t now_ns,
     if (c->state != CHILD_PYTHON)
         return 0;
     struct child_emit e = {emit, ctx, c};
-    int rc = sampler_tick(c->sampler, now_ns, emit_child_sample, &e);
+    int rc = sampler_tick(c->sampler, now_ns, planned_ns, emit_child_sample, &e);
     return rc == -ESRCH ? 0 : rc; /* gone: the tree sees that at its next scan */
 }
 
-int children_tick(struct children *ch, struct proctree *tree, uint64_t now_ns,
+int children_tick(struct children *ch, struct proctree *tree, uint64_t now_ns, uint64_t planned_ns,
                   children_emit_fn emit, void *ctx)
 {
     int rc = add_children(ch, tree);
@@ -234,7 +240,8 @@ int children_tick(struct children *ch, struct proctree *tree, uint64_t now_ns,
         if (proctree_at(tree, i)->exited)
             drop_sampler(c);
         else
-            rc = tick_child(ch, c, now_ns, emit, ctx);
+            rc = tick_child(ch, c, proctree_at(tree, i)->image_mark, now_ns, planned_ns, emit,
+                            ctx);
     }
     return rc;
 }

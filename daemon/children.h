@@ -28,9 +28,10 @@ void children_free(struct children *ch);
 typedef int (*children_emit_fn)(void *ctx, pid_t pid, struct pywalk *walk,
                                 struct codeids_proc *codes, const struct thread_sample *sample);
 
-/* Locates and samples every live descendant in tree once. Returns 0, or
- * -ENOMEM or the emitter's negative code. */
-int children_tick(struct children *ch, struct proctree *tree, uint64_t now_ns,
+/* Locates and samples every live descendant in tree once, for the tick due
+ * at planned_ns (sampler_tick). Returns 0, or -ENOMEM or the emitter's
+ * negative code. */
+int children_tick(struct children *ch, struct proctree *tree, uint64_t now_ns, uint64_t planned_ns,
                   children_emit_fn emit, void *ctx);
 
 /* The sampler of descendant pid while it is sampled (for its threads'

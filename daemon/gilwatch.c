@@ -17,11 +17,12 @@ void gilwatch_init(struct gilwatch *w, const struct py_offsets *off, uint64_t ru
     w->known = pygil_known(off);
 }
 
-int gilwatch_read(struct gilwatch *w, uint64_t interp, uint64_t tstate)
+void gilwatch_read(struct gilwatch *w, uint64_t interp)
 {
     if (!w->known || pygil_read(w->mem, w->off, w->runtime_addr, interp, &w->last) < 0)
         memset(&w->last, 0, sizeof(w->last));
-    return w->last.holder && w->last.holder == tstate;
+    w->current = 1;
+    w->last_interp = interp;
 }
 
 int gilwatch_blocked_kind(const struct gilwatch *w, pid_t pid, uint32_t tid)

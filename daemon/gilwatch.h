@@ -18,16 +18,36 @@ struct gilwatch {
     uint64_t runtime_addr;
     int known;               /* off says where the GIL is */
     struct pygil_state last; /* as the last gilwatch_read found it */
+    int current;             /* last was read since gilwatch_new_tick */
+    uint64_t last_interp;    /* the interpreter whose GIL last is */
 };
 
 /* off and mem must outlive w. */
 void gilwatch_init(struct gilwatch *w, const struct py_offsets *off, uint64_t runtime_addr,
                    const struct rmem *mem);
 
-/* Reads the GIL of the interpreter at interp into w->last; returns whether
- * the thread state tstate holds it. The caller makes sure mem reads afresh.
+/* Reads the GIL of the interpreter at interp into w->last, which stays
+ * this tick's snapshot of it. The caller makes sure mem reads afresh.
  * Unknown or unreadable: nobody holds it (w->last zeroed). */
-int gilwatch_read(struct gilwatch *w, uint64_t interp, uint64_t tstate);
+void gilwatch_read(struct gilwatch *w, uint64_t interp);
+
+/* A new tick: the snapshot is out of date. */
+static inline void gilwatch_new_tick(struct gilwatch *w)
+{
+    w->current = 0;
+}
+
+/* Whether w->last is this tick's snapshot of interp's GIL. */
+static inline int gilwatch_current(const struct gilwatch *w, uint64_t interp)
+{
+    return w->current && w->last_interp == interp;
+}
+
+/* Whether the thread state tstate held the GIL at the snapshot. */
+static inline int gilwatch_held_by(const struct gilwatch *w, uint64_t tstate)
+{
+    return w->last.holder && w->last.holder == tstate;
+}
 
 /* What a blocked thread waits in (enum sample_kind): the GIL when the futex
  * it sleeps on lies inside the GIL last read, another futex (a lock, a

@@ -2,7 +2,9 @@
  * machine created a task since the last one (the last pid /proc/loadavg
  * names moved), and then reads the stat of only the pids that were not
  * there at the previous listing: an idle machine costs one small read per
- * scan, a busy one a directory read plus a stat per new process. A pid
+ * scan, a busy one a directory read plus a stat per new process. Each
+ * member's stat stays open between scans (one pread says whether it is
+ * gone or a zombie and gives its image mark). A pid
  * cannot be reused between two listings without the kernel's pid counter
  * wrapping all the way round meanwhile. The slow facts (peak RSS, command
  * line) are read at a member's first PROCTREE_SLOW_SCANS scans (a fork
@@ -12,6 +14,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +35,7 @@ struct proctree {
     uint64_t last_scan_ns;
     uint64_t start_boot_ns; /* the session's start, on the clock of stat's starttime */
     long last_created;      /* /proc/loadavg's last pid at the last listing, -1 none */
+    int loadavg_fd;         /* /proc/loadavg, kept open */
     struct proctree_proc *procs;
     size_t nprocs, cap;
     pid_t *listed, *listing; /* /proc's pids at the last scan and this one, sorted */
@@ -100,6 +104,54 @@ static int read_stat(pid_t pid, pid_t *ppid, uint64_t *start_ns)
     return 0;
 }
 
+/* A hash of what an exec replaces, from the fields of a stat line after
+ * its command name (26-28 start_code, end_code, start_stack; 45-51
+ * start_data to env_end): under address space randomisation every exec
+ * moves the stack and the heap at least. 0 when those read as zeros (not
+ * ours to see, or no memory left: a zombie). */
+static uint64_t image_mark(const char *stat_text)
+{
+    const char *open = strchr(stat_text, '('), *close = strrchr(stat_text, ')');
+    if (!open || !close || close < open)
+        return 0;
+    uint64_t hash = 1469598103934665603ull, any = 0; /* FNV-1a */
+    for (const char *c = open; c <= close; c++)
+        hash = (hash ^ (unsigned char)*c) * 1099511628211ull;
+    const char *at = close + 2; /* field 3, the state */
+    for (int field = 3; field <= 51 && *at; field++) {
+        char *end;
+        unsigned long long value = strtoull(at, &end, 10);
+        if ((field >= 26 && field <= 28) || field >= 45) {
+            hash = (hash ^ value) * 1099511628211ull;
+            any |= value;
+        }
+        at = *end ? end + 1 : end;
+    }
+    return any ? hash : 0;
+}
+
+/* Reads a member's stat through its kept file: -ESRCH once it is gone or
+ * a zombie (the kept file never reads another process that took its pid),
+ * else 0 with its image mark updated. */
+static int read_live_stat(struct proctree_proc *p)
+{
+    char path[64], text[1024];
+    if (p->stat_fd < 0) {
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)p->pid);
+        if ((p->stat_fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+            return -ESRCH;
+    }
+    ssize_t n = pread(p->stat_fd, text, sizeof(text) - 1, 0);
+    if (n <= 0)
+        return -ESRCH;
+    text[n] = '\0';
+    int state = procfs_parse_state(text);
+    if (state < 0 || state == 'Z' || state == 'X')
+        return -ESRCH;
+    p->image_mark = image_mark(text);
+    return 0;
+}
+
 static int add_member(struct proctree *t, pid_t pid, pid_t ppid, uint64_t start_ns,
                       uint64_t now_ns)
 {
@@ -111,15 +163,18 @@ static int add_member(struct proctree *t, pid_t pid, pid_t ppid, uint64_t start_
     /* Started no earlier than the clock tick the session started in. */
     *p = (struct proctree_proc){.pid = pid, .ppid = ppid, .root = t->nprocs == 1,
                                 .born_within = start_ns + clock_tick_ns() > t->start_boot_ns,
-                                .start_ns = now_ns};
+                                .start_ns = now_ns, .stat_fd = -1};
     snprintf(p->command, sizeof(p->command), "[pid %d]", (int)pid);
     read_facts(p, 1);
+    read_live_stat(p); /* its image mark; gone already, the next scan says so */
     return 0;
 }
 
 struct proctree *proctree_new(pid_t root, int follow_children, uint64_t now_ns)
 {
     struct proctree *t = calloc(1, sizeof(*t));
+    if (t)
+        t->loadavg_fd = -1;
     pid_t ppid = 0;
     uint64_t start_ns = 0;
     struct timespec boot;
@@ -141,6 +196,11 @@ void proctree_free(struct proctree *t)
 {
     if (!t)
         return;
+    for (size_t i = 0; i < t->nprocs; i++)
+        if (t->procs[i].stat_fd >= 0)
+            close(t->procs[i].stat_fd);
+    if (t->loadavg_fd >= 0)
+        close(t->loadavg_fd);
     free(t->procs);
     free(t->listed);
     free(t->listing);
@@ -198,10 +258,10 @@ static int join_new_descendants(struct proctree *t, uint64_t now_ns)
 }
 
 /* The most recently created pid (/proc/loadavg's last field), or -1. */
-static long last_created_pid(void)
+static long last_created_pid(struct proctree *t)
 {
     char text[128];
-    if (procfs_read("/proc/loadavg", text, sizeof(text)) <= 0)
+    if (procfs_read_kept("/proc/loadavg", &t->loadavg_fd, text, sizeof(text)) <= 0)
         return -1;
     const char *last = strrchr(text, ' ');
     return last ? strtol(last + 1, NULL, 10) : -1;
@@ -219,12 +279,14 @@ int proctree_scan(struct proctree *t, uint64_t now_ns, int force)
         p->scans++;
         read_facts(p, force || p->scans <= PROCTREE_SLOW_SCANS ||
                           p->scans % PROCTREE_SLOW_SCANS == 0);
-        if (procfs_exited(p->pid)) {
+        if (read_live_stat(p) < 0) {
             p->exited = 1;
             p->end_ns = now_ns;
+            close(p->stat_fd);
+            p->stat_fd = -1;
         }
     }
-    long created = last_created_pid();
+    long created = last_created_pid(t);
     if (!t->follow || (created >= 0 && created == t->last_created))
         return 1; /* no task was created anywhere since the last listing */
     t->last_created = created;

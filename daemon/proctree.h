@@ -27,6 +27,11 @@ struct proctree_proc {
     uint64_t max_rss;     /* peak RSS (VmHWM) bytes, as last read (each scan
                              of its first ten, then every tenth); 0 unknown */
     unsigned scans;       /* scans it was alive at */
+    uint64_t image_mark;  /* from its stat at the last scan: changes when it
+                             execs (its command name and the addresses of
+                             its code, stack, heap, arguments and
+                             environment); 0 unknown */
+    int stat_fd;          /* its /proc/PID/stat, kept open while it lives */
     char command[PROCTREE_COMMAND_MAX];
     uint64_t reported;    /* the caller's: what it last said of it, 0 nothing */
     int reported_final;   /* the caller's: it said so after the exit */

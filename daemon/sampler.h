@@ -61,9 +61,12 @@ void sampler_set_period(struct sampler *s, uint64_t period_ns);
  * 0 or -ENOMEM. */
 int sampler_enable_native(struct sampler *s, const char *debug_dirs);
 
-/* Samples every thread once. Returns 0, -ESRCH when the target is gone or
- * has exited (a zombie not reaped yet), or the emitter's negative code. */
-int sampler_tick(struct sampler *s, uint64_t now_ns, sampler_emit_fn emit, void *ctx);
+/* Samples every thread once, at now_ns, for the tick that was due at
+ * planned_ns (the GIL's shares are weighed by the schedule, not by the
+ * daemon's wake-ups). Returns 0, -ESRCH when the target is gone or has
+ * exited (a zombie not reaped yet), or the emitter's negative code. */
+int sampler_tick(struct sampler *s, uint64_t now_ns, uint64_t planned_ns, sampler_emit_fn emit,
+                 void *ctx);
 
 /* The name threading gives thread tid (threading.Thread(name=...)), read
  * from the target's threading._active at most every 100 ms while a thread

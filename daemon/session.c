@@ -220,13 +220,14 @@ static int report_processes(struct session *s, int all)
 
 /* The descendants at a tick: each sampled; after a scan of the tree, new
  * ones found and changes told. */
-static int tree_tick(struct session *s)
+static int tree_tick(struct session *s, uint64_t planned_ns)
 {
     uint64_t now = clock_monotonic_ns();
     int scanned = s->tree ? proctree_scan(s->tree, now, 0) : 0;
     if (scanned < 0)
         return -ENOMEM;
-    if (s->children && children_tick(s->children, s->tree, now, emit_proc_sample, s) < 0)
+    if (s->children &&
+        children_tick(s->children, s->tree, now, planned_ns, emit_proc_sample, s) < 0)
         return -ENOMEM;
     return scanned ? report_processes(s, 0) : 0;
 }
@@ -384,13 +385,13 @@ static void sample_until_done(struct session *s)
             send_end(s, PROTO_END_STOPPED, stop);
             break;
         }
-        int rc = sampler_tick(s->sampler, clock_monotonic_ns(), emit_sample, s);
+        int rc = sampler_tick(s->sampler, clock_monotonic_ns(), deadline, emit_sample, s);
         if (rc == 0)
             rc = name_python_threads(s);
         if (rc == 0)
             rc = memory_tick(s);
         if (rc == 0)
-            rc = tree_tick(s);
+            rc = tree_tick(s, deadline);
         if (rc == -ESRCH) {
             send_end(s, PROTO_END_EXITED, "the target exited");
             break;

@@ -1,7 +1,9 @@
 /* proctree against real processes: a child and a grandchild started here
  * are found with their parents, command line and CPU time, and as younger
  * than the tree, unlike an older child; another process is not; a child that exited (a zombie not yet reaped) is marked
- * exited with its facts kept; --no-children's tree is the root alone. */
+ * exited with its facts kept; a member's image mark moves when it execs and
+ * only then; --no-children's tree is the root alone. */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -50,6 +52,44 @@ static const struct proctree_proc *member(struct proctree *t, pid_t pid)
         if (proctree_at(t, i)->pid == pid)
             return proctree_at(t, i);
     return NULL;
+}
+
+/* A child that execs cat (reading a pipe until its end) when a byte
+ * arrives on its go pipe: the image mark stands still until the exec, which
+ * the end of the CLOEXEC `execed` pipe reports, and moves then. */
+static void check_exec_moves_mark(struct proctree *t)
+{
+    int go[2], execed[2], stop[2];
+    if (pipe(go) < 0 || pipe2(execed, O_CLOEXEC) < 0 || pipe(stop) < 0)
+        return;
+    pid_t pid = fork();
+    if (pid == 0) {
+        char c;
+        close(go[1]);
+        close(execed[0]);
+        close(stop[1]);
+        if (read(go[0], &c, 1) == 1 && dup2(stop[0], 0) == 0)
+            execl("/bin/cat", "cat", (char *)NULL);
+        _exit(1);
+    }
+    close(go[0]);
+    close(execed[1]);
+    close(stop[0]);
+    CHECK_EQ_INT(proctree_scan(t, clock_monotonic_ns(), 1), 1);
+    const struct proctree_proc *p = member(t, pid);
+    uint64_t before = p ? p->image_mark : 0;
+    CHECK(before != 0);
+    CHECK_EQ_INT(proctree_scan(t, clock_monotonic_ns(), 1), 1);
+    CHECK((p = member(t, pid)) && p->image_mark == before);
+    char c = 'x', end;
+    CHECK_EQ_INT(write(go[1], &c, 1), 1);
+    CHECK_EQ_INT(read(execed[0], &end, 1), 0);
+    CHECK_EQ_INT(proctree_scan(t, clock_monotonic_ns(), 1), 1);
+    CHECK((p = member(t, pid)) && p->image_mark != 0 && p->image_mark != before);
+    close(go[1]);
+    close(execed[0]);
+    close(stop[1]);
+    waitpid(pid, NULL, 0);
 }
 
 int main(void)
@@ -124,6 +164,7 @@ int main(void)
     waitpid(kid, NULL, 0);
     waitpid(grandkid, NULL, 0);
     waitpid(old, NULL, 0);
+    check_exec_moves_mark(t);
     close(report[0]);
     proctree_free(t);
     proctree_free(alone);
