@@ -1,15 +1,21 @@
 """Two threads share the GIL running pure Python, a third naps in 5 ms
-sleeps, the main thread joins them: argv[2] seconds. Writes to argv[1] each
-CPU thread's thread_time() and the napper's time: its own thread_time()
-plus its naps times the time one nap keeps a thread asleep. That is
+select() calls, the main thread joins them: argv[2] seconds. Writes to
+argv[1] each CPU thread's thread_time() and the napper's time: its own
+thread_time() plus its naps times the time one nap keeps a thread asleep.
+That is
 measured by the main thread beforehand, alone: a nap's wall time less what
 the thread spent on a CPU and waiting for one meanwhile
 (/proc/thread-self/schedstat). A nap's wall time also holds the wait for
 a CPU after the timer wakes the thread (milliseconds beside a busy loop on
 2 cores), and under contention the wait for the GIL that follows: neither
-is sleep, and no profiler can call them that."""
+is sleep, and no profiler can call them that. A nap is select() with a
+timeout, which sleeps that long from the moment the call is made: since
+3.11 time.sleep() sleeps until a deadline set before it lets the GIL go,
+so a thread made to wait between the two (for the next GIL holder, for a
+CPU) sleeps less, and naps times one nap would count sleep it never had."""
 import json
 import os
+import select
 import sys
 import threading
 import time
@@ -36,7 +42,7 @@ def spin_b(stop, out):
 def nap(stop, out):
     t0, naps = time.thread_time(), 0
     while not stop.is_set():
-        time.sleep(NAP_S)
+        select.select([], [], [], NAP_S)
         naps += 1
     out["naps"], out["nap_cpu"] = naps, time.thread_time() - t0
 
@@ -57,7 +63,7 @@ def one_nap_seconds():
     for _ in range(10):
         busy0 = cpu_and_cpu_wait_seconds()
         t0 = time.perf_counter()
-        time.sleep(NAP_S)
+        select.select([], [], [], NAP_S)
         busy = cpu_and_cpu_wait_seconds() - busy0
         naps.append(time.perf_counter() - t0 - busy)
     return sorted(naps)[len(naps) // 2]
