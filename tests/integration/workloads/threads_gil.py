@@ -2,17 +2,16 @@
 select() calls, the main thread joins them: argv[2] seconds. Writes to
 argv[1] each CPU thread's thread_time() and the napper's time: its own
 thread_time() plus its naps times the time one nap keeps a thread asleep.
-That is
-measured by the main thread beforehand, alone: a nap's wall time less what
-the thread spent on a CPU and waiting for one meanwhile
-(/proc/thread-self/schedstat). A nap's wall time also holds the wait for
-a CPU after the timer wakes the thread (milliseconds beside a busy loop on
-2 cores), and under contention the wait for the GIL that follows: neither
-is sleep, and no profiler can call them that. A nap is select() with a
+That is measured by the main thread beforehand, alone: a nap's wall time
+less what the thread spent on a CPU and waiting for one meanwhile
+(/proc/thread-self/schedstat). A nap's wall time also holds the wait for a
+CPU after the timer wakes the thread (milliseconds beside a busy loop on 2
+cores), and under contention the wait for the GIL that follows: neither is
+sleep, and no profiler can call them that. A nap is select() with a
 timeout, which sleeps that long from the moment the call is made: since
-3.11 time.sleep() sleeps until a deadline set before it lets the GIL go,
-so a thread made to wait between the two (for the next GIL holder, for a
-CPU) sleeps less, and naps times one nap would count sleep it never had."""
+3.11 time.sleep() sleeps until a deadline set before it lets the GIL go, so
+a thread made to wait between the two (for the next GIL holder, for a CPU)
+sleeps less, and naps times one nap would count sleep it never had."""
 import json
 import os
 import select
