@@ -91,6 +91,12 @@ void attribute_interval(const struct thread_history *seen, const struct thread_o
     memset(out, 0, sizeof(*out));
     const struct thread_observation *prev = &seen->prev;
     uint64_t off = time->off;
+    /* The wait the thread had left at the previous observation, where it
+     * was last seen blocked. */
+    if (time->woke_seen && seen->waited.valid)
+        out->waited_ns[seen->waited.off_kind] += time->woke_off;
+    else if (time->woke_seen)
+        off += time->woke_off;
     if (!prev->valid) {
         /* A new thread: all we know is now. */
         charge_cpu(out->cur_ns, cur->running ? cur->cpu_kind : SAMPLE_PYTHON, time);

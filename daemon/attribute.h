@@ -62,6 +62,13 @@ struct interval_time {
     /* Of cpu, the part spent in the kernel (system calls, page faults):
      * system time at the line, not Python or native. */
     uint64_t kernel;
+    /* The previous observation found the thread woken from a wait and
+     * waiting for a CPU: woke_off is the time off CPU before it that
+     * belongs to the wait it left, known only now that its wait for a CPU
+     * is booked (threadclock_defer_off). Charged to the last observation
+     * that found the thread blocked, not part of off. */
+    int woke_seen;
+    uint64_t woke_off;
 };
 
 /* Splits an interval between the current observation of a thread and the

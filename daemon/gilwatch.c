@@ -1,6 +1,7 @@
 /* The GIL side of an observation (see gilwatch.h). */
 #include "daemon/gilwatch.h"
 
+#include <errno.h>
 #include <string.h>
 #include <sys/syscall.h>
 
@@ -29,6 +30,8 @@ int gilwatch_blocked_kind(const struct gilwatch *w, pid_t pid, uint32_t tid)
 {
     uint64_t uaddr;
     long nr = taskstat_syscall(pid, tid, &uaddr);
+    if (nr == -EAGAIN)
+        return GILWATCH_WOKE;
 #ifdef SYS_futex_waitv
     if (nr == SYS_futex_waitv)
         return SAMPLE_IDLE;

@@ -51,7 +51,10 @@ static inline int gilwatch_held_by(const struct gilwatch *w, uint64_t tstate)
 
 /* What a blocked thread waits in (enum sample_kind): the GIL when the futex
  * it sleeps on lies inside the GIL last read, another futex (a lock, a
- * condition, a join) idle, any other system call (I/O, sleep) system. */
+ * condition, a join) idle, any other system call (I/O, sleep) system.
+ * GILWATCH_WOKE when it is no longer blocked: its wait ended between the
+ * read of its state and this one, and which wait it was is gone with it. */
+#define GILWATCH_WOKE (-1)
 int gilwatch_blocked_kind(const struct gilwatch *w, pid_t pid, uint32_t tid);
 
 /* The kind of a gap off CPU of a thread running at both ends of its

@@ -146,7 +146,7 @@ long taskstat_syscall(pid_t pid, uint32_t tid, uint64_t *arg0)
     if (n < 0)
         return n;
     if (strncmp(text, "running", 7) == 0)
-        return -1;
+        return -EAGAIN;
     char *end;
     long nr = strtol(text, &end, 10);
     if (end == text)

@@ -46,8 +46,10 @@ int taskstat_list_kept(pid_t pid, struct task_dir *kept, uint32_t *tids, int max
 void taskstat_dir_close(struct task_dir *kept);
 
 /* The system call a blocked thread is in (/proc/.../syscall), -1 when it is
- * running, or a negative errno code; *arg0 gets its first argument (a
- * futex's address), 0 when unknown. */
+ * blocked outside one (a page fault), -EAGAIN when it is not blocked (the
+ * kernel's "running": it woke since its state was read), or another
+ * negative errno code; *arg0 gets its first argument (a futex's address),
+ * 0 when unknown. */
 long taskstat_syscall(pid_t pid, uint32_t tid, uint64_t *arg0);
 
 /* The thread's name (comm) into name. 0 or -ESRCH. */

@@ -42,12 +42,18 @@ struct thread_clock {
     uint64_t clock_base_ns;   /* CPU before that clock was opened (started_within) */
     struct task_files files;  /* its /proc files, kept open */
     int last_cpu;             /* the CPU /proc last said it ran on */
+    /* Time off CPU held back from the previous interval
+     * (threadclock_defer_off), and the booked wait for a CPU then. */
+    int woke;
+    uint64_t woke_off_ns, woke_runq_ns;
 };
 
 /* What threadclock_interval moves on: what a carried interval goes back
  * to (threadclock_rewind). */
 struct thread_clock_mark {
     uint64_t cpu_ns, runq_ns, kernel_ns, kernel_debt_ns, when_ns;
+    int woke;
+    uint64_t woke_off_ns, woke_runq_ns;
 };
 
 /* Starts a thread's clocks (zero), opening its exact clock if perf
@@ -78,6 +84,15 @@ enum cpu_source threadclock_cpu(const struct clock_env *env, struct thread_clock
  * interval's CPU rather than mixing two clocks. */
 void threadclock_settle(struct thread_clock *c, enum cpu_source source,
                         const struct task_stat *st);
+
+/* A thread blocked at its previous observation reads as runnable but off
+ * CPU now: it woke, and waits for a CPU. That wait is not in schedstat yet
+ * (the kernel books a wait when it ends), so this interval's time off CPU
+ * (*time, just read; runq_ns its booked wait for a CPU now) holds the part
+ * of it that has passed. The time off CPU is held back (time->off becomes
+ * 0) until the next interval, which has the wait booked and gives the
+ * wait the thread left its share (woke_seen, woke_off). */
+void threadclock_defer_off(struct thread_clock *c, struct interval_time *time, uint64_t runq_ns);
 
 /* The interval since the thread's previous tick, split by its clocks as
  * read now (st, at now_ns); remembers them for the next. */

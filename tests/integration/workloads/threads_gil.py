@@ -1,10 +1,20 @@
 """Two threads share the GIL running pure Python, a third naps in 5 ms
-sleeps, the main thread joins them: argv[2] seconds. Writes to argv[1] each
-CPU thread's thread_time() and the napper's time asleep: its naps times the
-length of one nap as measured by the main thread beforehand, alone (a nap
-plus the kernel's timer slack, without the wait for the GIL that follows
-each nap under contention, which is idle time, not sleep)."""
+select() calls, the main thread joins them: argv[2] seconds. Writes to
+argv[1] each CPU thread's thread_time() and the napper's time: its own
+thread_time() plus its naps times the time one nap keeps a thread asleep.
+That is measured by the main thread beforehand, alone: a nap's wall time
+less what the thread spent on a CPU and waiting for one meanwhile
+(/proc/thread-self/schedstat). A nap's wall time also holds the wait for a
+CPU after the timer wakes the thread (milliseconds beside a busy loop on 2
+cores), and under contention the wait for the GIL that follows: neither is
+sleep, and no profiler can call them that. A nap is select() with a
+timeout, which sleeps that long from the moment the call is made: since
+3.11 time.sleep() sleeps until a deadline set before it lets the GIL go, so
+a thread made to wait between the two (for the next GIL holder, for a CPU)
+sleeps less, and naps times one nap would count sleep it never had."""
 import json
+import os
+import select
 import sys
 import threading
 import time
@@ -29,18 +39,33 @@ def spin_b(stop, out):
 
 
 def nap(stop, out):
-    naps = 0
+    t0, naps = time.thread_time(), 0
     while not stop.is_set():
-        time.sleep(NAP_S)
+        select.select([], [], [], NAP_S)
         naps += 1
-    out["naps"] = naps
+    out["naps"], out["nap_cpu"] = naps, time.thread_time() - t0
+
+
+def cpu_and_cpu_wait_seconds():
+    """This thread's time on a CPU and waiting for one (schedstat's first
+    two fields, in ns)."""
+    with open("/proc/thread-self/schedstat") as f:
+        on_cpu, waiting = f.read().split()[:2]
+    return (int(on_cpu) + int(waiting)) / 1e9
 
 
 def one_nap_seconds():
-    t0 = time.perf_counter()
+    """The median of 10 naps: a nap the profiler happened to hold the
+    thread in (stopped, neither asleep nor waiting for a CPU) is an
+    outlier on a busy machine."""
+    naps = []
     for _ in range(10):
-        time.sleep(NAP_S)
-    return (time.perf_counter() - t0) / 10
+        busy0 = cpu_and_cpu_wait_seconds()
+        t0 = time.perf_counter()
+        select.select([], [], [], NAP_S)
+        busy = cpu_and_cpu_wait_seconds() - busy0
+        naps.append(time.perf_counter() - t0 - busy)
+    return sorted(naps)[len(naps) // 2]
 
 
 def main():
@@ -56,7 +81,7 @@ def main():
         t.join()  # @join
     timer.join()
     truth = {"spin_a": out["spin_a"], "spin_b": out["spin_b"],
-             "nap": out["naps"] * nap_len, "nap_seconds": nap_len}
+             "nap": out["nap_cpu"] + out["naps"] * nap_len, "nap_seconds": nap_len}
     with open(truth_path, "w") as f:
         json.dump(truth, f)
 

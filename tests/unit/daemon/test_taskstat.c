@@ -1,7 +1,7 @@
 /* taskstat against the kernel's own accounting of this very thread: its
  * state, its CPU clock and its kernel-mode time, also when its name holds
  * spaces and parentheses that could derail parsing /proc/.../stat; files
- * kept open between reads. */
+ * kept open between reads; the system call of other threads. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -49,6 +49,57 @@ static void *report_tid(void *arg)
     return NULL;
 }
 
+/* A thread that spins until told to stop, or blocks reading a pipe. */
+struct other_thread {
+    volatile int started, stop;
+    uint32_t tid;
+    int pipe_fd; /* -1: spin */
+};
+
+static void *spin_or_block(void *arg)
+{
+    struct other_thread *o = arg;
+    char byte;
+    o->tid = (uint32_t)syscall(SYS_gettid);
+    o->started = 1;
+    if (o->pipe_fd >= 0) {
+        ssize_t n = read(o->pipe_fd, &byte, 1);
+        (void)n; /* woken by the byte, or by the pipe's end: either ends it */
+        return NULL;
+    }
+    while (!o->stop)
+        ;
+    return NULL;
+}
+
+/* The system call of a blocked thread, and none for one that runs: what
+ * a thread that woke since its state was read shows. */
+static void test_syscall_of_blocked_and_running_threads(void)
+{
+    int fds[2];
+    CHECK_EQ_INT(pipe(fds), 0);
+    struct other_thread blocked = {.pipe_fd = fds[0]}, spinning = {.pipe_fd = -1};
+    pthread_t a, b;
+    CHECK_EQ_INT(pthread_create(&a, NULL, spin_or_block, &blocked), 0);
+    CHECK_EQ_INT(pthread_create(&b, NULL, spin_or_block, &spinning), 0);
+    while (!blocked.started || !spinning.started)
+        sched_yield();
+    uint64_t arg0;
+    struct task_stat st;
+    /* Started is set just before the read: wait until it sleeps in it. */
+    while (taskstat_read(getpid(), blocked.tid, &st) == 0 && st.state != 'S')
+        sched_yield();
+    CHECK_EQ_INT(taskstat_syscall(getpid(), blocked.tid, &arg0), SYS_read);
+    CHECK_EQ_INT(arg0, (uint64_t)fds[0]);
+    CHECK_EQ_INT(taskstat_syscall(getpid(), spinning.tid, &arg0), -EAGAIN);
+    spinning.stop = 1;
+    CHECK_EQ_INT(write(fds[1], "x", 1), 1);
+    pthread_join(a, NULL);
+    pthread_join(b, NULL);
+    close(fds[0]);
+    close(fds[1]);
+}
+
 int main(void)
 {
     pid_t pid = getpid();
@@ -92,5 +143,6 @@ int main(void)
     CHECK(worker_files.stat_fd >= 0);
     CHECK_EQ_INT(taskstat_read_kept(pid, worker_tid, &worker_files, &after), -ESRCH);
     taskstat_files_close(&worker_files);
+    test_syscall_of_blocked_and_running_threads();
     return test_finish("test_taskstat");
 }
