@@ -58,6 +58,7 @@ struct session {
     int heap_polls;         /* quick attempts made to find it */
     uint64_t flushed_ns;    /* when the batch was last sent */
     int statm_fd;           /* the target's /proc/PID/statm, kept open */
+    uint64_t rss_read_ns;   /* when it was last read */
 };
 
 /* Ticks' messages wait in the batch at most this long, or until it holds
@@ -65,6 +66,12 @@ struct session {
  * the write itself at high rates. */
 #define SESSION_FLUSH_GAP_NS 20000000u
 #define SESSION_FLUSH_BYTES 65536u
+
+/* The RSS is read at a tick at most once per this gap: below the shortest
+ * jittered period at the default 100 Hz (every tick there reads it), and
+ * at 1 kHz a read at every tick was 5% of the daemon's CPU for readings
+ * 1 ms apart that the reports bin far coarser (memory.md). */
+#define SESSION_RSS_GAP_NS 5000000u
 
 /* While the allocation sampler has not said hello, look for it this often
  * rather than at ticks: its first sample waits for our answer (see
@@ -248,6 +255,7 @@ static int heap_attach(struct session *s)
 
 static int send_rss(struct session *s)
 {
+    s->rss_read_ns = clock_monotonic_ns();
     int64_t rss = taskstat_rss_bytes(s->req->pid, &s->statm_fd);
     if (rss < 0)
         return 0;
@@ -255,11 +263,12 @@ static int send_rss(struct session *s)
     return batch_add(s) < 0 ? -ENOMEM : 0;
 }
 
-/* Memory at a tick: the RSS always; under --memory, attach to the target's
- * allocation sampler once it is there, and take what it sent. */
+/* Memory at a tick: the RSS (at most every SESSION_RSS_GAP_NS); under
+ * --memory, attach to the target's allocation sampler once it is there,
+ * and take what it sent. */
 static int memory_tick(struct session *s)
 {
-    if (send_rss(s) < 0)
+    if (clock_monotonic_ns() - s->rss_read_ns >= SESSION_RSS_GAP_NS && send_rss(s) < 0)
         return -ENOMEM;
     heap_attach(s);
     int rc = s->heap && s->sampler ? heap_link_drain(s->heap, s->sampler, emit_heap, s) : 0;
