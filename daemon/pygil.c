@@ -35,15 +35,8 @@ static int gil_address(const struct rmem *mem, const struct py_offsets *off,
     return *addr ? 0 : -EAGAIN; /* not initialised yet */
 }
 
-int pygil_read(const struct rmem *mem, const struct py_offsets *off, uint64_t runtime_addr,
-               uint64_t interp, struct pygil_state *out)
+size_t pygil_span(const struct py_offsets *off)
 {
-    uint8_t buf[PYGIL_MAX_SIZE];
-    memset(out, 0, sizeof(*out));
-    if (!pygil_known(off))
-        return -ENOTSUP;
-    uint64_t addr;
-    int rc = gil_address(mem, off, runtime_addr, interp, &addr);
     /* The three fields lie in the struct's first 32 bytes in every version
      * (pygil_known bounds them by its size). */
     size_t span = 0;
@@ -52,10 +45,12 @@ int pygil_read(const struct rmem *mem, const struct py_offsets *off, uint64_t ru
     for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++)
         if ((size_t)ends[i] > span)
             span = (size_t)ends[i];
-    if (rc == 0)
-        rc = rmem_read(mem, addr, buf, span);
-    if (rc < 0)
-        return rc;
+    return span;
+}
+
+void pygil_parse(const struct py_offsets *off, uint64_t addr, const uint8_t *buf,
+                 struct pygil_state *out)
+{
     int32_t locked;
     uint64_t holder;
     memcpy(&locked, buf + off->gil.locked, sizeof(locked));
@@ -65,5 +60,21 @@ int pygil_read(const struct rmem *mem, const struct py_offsets *off, uint64_t ru
     out->size = (uint32_t)off->gil.size;
     /* locked is -1 before the GIL is created; 0 leaves last_holder stale. */
     out->holder = locked > 0 ? holder : 0;
+}
+
+int pygil_read(const struct rmem *mem, const struct py_offsets *off, uint64_t runtime_addr,
+               uint64_t interp, struct pygil_state *out)
+{
+    uint8_t buf[PYGIL_MAX_SIZE];
+    memset(out, 0, sizeof(*out));
+    if (!pygil_known(off))
+        return -ENOTSUP;
+    uint64_t addr;
+    int rc = gil_address(mem, off, runtime_addr, interp, &addr);
+    if (rc == 0)
+        rc = rmem_read(mem, addr, buf, pygil_span(off));
+    if (rc < 0)
+        return rc;
+    pygil_parse(off, addr, buf, out);
     return 0;
 }

@@ -17,6 +17,10 @@ struct stackread {
     struct rmem_proc *mem;
     struct pywalk *walk;
     struct sampler_walk_stats stats;
+    /* What the caller wants read with an unheld walk's recheck (NULL:
+     * nothing); riders->read says whether the walk that gave the result
+     * read them. */
+    struct pywalk_riders *riders;
 };
 
 /* The pages a thread's previous walk used: its next walk reads them ahead,
