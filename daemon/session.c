@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,7 @@ struct session {
     int heap_polls;         /* quick attempts made to find it */
     uint64_t flushed_ns;    /* when the batch was last sent */
     int statm_fd;           /* the target's /proc/PID/statm, kept open */
+    int exit_fd;            /* a pidfd of the target, readable once it exited; -1 none */
     uint64_t rss_read_ns;   /* when it was last read */
 };
 
@@ -337,9 +339,23 @@ static uint64_t jittered_period(struct session *s)
     return period - spread / 2 + (spread ? next_random(s) % spread : 0);
 }
 
+/* A pidfd of pid (pidfd_open, Linux 5.3), or -1: a tick waits on it too,
+ * so that the session ends as soon as the target exits, not up to a
+ * period later (every run's end waited for that). */
+static int open_exit_fd(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+    long fd = syscall(SYS_pidfd_open, pid, 0);
+    return fd < 0 ? -1 : (int)fd;
+#else
+    (void)pid;
+    return -1;
+#endif
+}
+
 /* Waits until deadline_ns while listening to the client. Returns 0 at the
- * deadline, PROTO_END_STOPPED when the client asked to stop, -1 when it
- * left. */
+ * deadline or once the target exited, PROTO_END_STOPPED when the client
+ * asked to stop, -1 when it left. */
 static int wait_tick(struct session *s, uint64_t deadline_ns, struct msgio_msg *in)
 {
     for (;;) {
@@ -353,9 +369,15 @@ static int wait_tick(struct session *s, uint64_t deadline_ns, struct msgio_msg *
                 left = HEAP_HELLO_POLL_NS;
         }
         struct timespec ts = {(time_t)(left / CLOCK_NS_PER_SEC), (long)(left % CLOCK_NS_PER_SEC)};
-        struct pollfd p[2] = {{.fd = s->fd, .events = POLLIN},
-                              {.fd = s->heap ? heap_link_fd(s->heap) : -1, .events = POLLIN}};
-        int n = ppoll(p, 2, &ts, NULL);
+        struct pollfd p[3] = {{.fd = s->fd, .events = POLLIN},
+                              {.fd = s->heap ? heap_link_fd(s->heap) : -1, .events = POLLIN},
+                              {.fd = s->exit_fd, .events = POLLIN}};
+        int n = ppoll(p, 3, &ts, NULL);
+        if (n > 0 && p[2].revents && !p[0].revents && !p[1].revents) {
+            close(s->exit_fd); /* it only ends this one wait early */
+            s->exit_fd = -1;
+            return 0; /* exited: this tick finds it gone */
+        }
         if (n > 0 && p[1].revents) {
             if (heap_link_drain(s->heap, s->sampler, emit_heap, s) == -ENOMEM ||
                 batch_flush(s) < 0)
@@ -432,7 +454,8 @@ static void log_walks(const struct session *s)
 void session_run(int fd, const struct session_request *req)
 {
     uint32_t session_id = registry_entry_id(req->entry);
-    struct session s = {.fd = fd, .req = req, .start_ns = clock_monotonic_ns(), .statm_fd = -1};
+    struct session s = {.fd = fd, .req = req, .start_ns = clock_monotonic_ns(), .statm_fd = -1,
+                        .exit_fd = -1};
     s.rng = s.start_ns | 1;
     proto_buf_init(&s.msg);
     buf_init(&s.batch);
@@ -464,6 +487,7 @@ void session_run(int fd, const struct session_request *req)
         sampler_refuse_exact_clocks(s.sampler);
     if (s.sampler)
         sampler_set_period(s.sampler, CLOCK_NS_PER_SEC / req->rate_hz);
+    s.exit_fd = open_exit_fd(req->pid);
     if (s.sampler)
         sampler_set_end_mark(s.sampler, req->end_mark, req->owner);
     if (s.sampler && (req->flags & PROTO_FLAG_MEMORY))
@@ -490,4 +514,6 @@ out:
     buf_free(&s.batch);
     if (s.statm_fd >= 0)
         close(s.statm_fd);
+    if (s.exit_fd >= 0)
+        close(s.exit_fd);
 }
