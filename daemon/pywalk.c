@@ -575,12 +575,11 @@ static int code_line(struct pywalk *walk, const struct pycode *code, int64_t off
 
 /* Phase two: code objects (cached, checked at every use) and lines, from
  * the headers read already (headers >= 0, see read_headers) or now. */
-static int resolve_chain(struct pywalk *walk, struct pywalk_stack *out, uint32_t n, int headers_read,
-                         struct pywalk_riders *riders)
+static int resolve_chain(struct pywalk *walk, struct pywalk_stack *out, uint32_t n, int headers_read)
 {
     int unused;
     uint32_t headers = headers_read >= 0 ? (uint32_t)headers_read
-                                         : read_headers(walk, n, NULL, 0, &unused, riders);
+                                         : read_headers(walk, n, NULL, 0, &unused, NULL);
     for (uint32_t i = 0; i < n; i++) {
         const struct pycode *code;
         const struct pending_frame *p = &walk->pending[i];
@@ -739,7 +738,7 @@ static int walk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack 
     /* A chain that moved while it was read is no stack at all; one that
      * ends in unreadable memory keeps the frames read before. */
     if (rc != -EAGAIN) {
-        int resolved = resolve_chain(walk, out, n, headers, riders);
+        int resolved = resolve_chain(walk, out, n, headers);
         if (rc == 0)
             rc = resolved;
     }
@@ -760,10 +759,10 @@ int pywalk_stack_checked(struct pywalk *walk, uint64_t tstate, struct pywalk_sta
     return walk_stack(walk, tstate, out, 1, NULL);
 }
 
-int pywalk_stack_with(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out, int checked,
-                      struct pywalk_riders *riders)
+int pywalk_stack_checked_with(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out,
+                              struct pywalk_riders *riders)
 {
-    return walk_stack(walk, tstate, out, checked, riders);
+    return walk_stack(walk, tstate, out, 1, riders);
 }
 
 int pywalk_recheck(struct pywalk *walk, uint64_t tstate, const struct pywalk_stack *stack)

@@ -86,10 +86,9 @@ int pywalk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out)
  * mix two moments); otherwise as pywalk_stack. */
 int pywalk_stack_checked(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out);
 
-/* Spans a caller wants read along with a walk's last read, in the same
- * system call (each moment read costs one): a checked walk's recheck, or
- * the code object headers of a walk without a check. After the walk's own
- * spans, so that they cannot fail it. At most PYWALK_MAX_RIDERS. */
+/* Spans a caller wants read at the moment a checked walk reads its recheck,
+ * in the same system call (each moment read costs one), after the walk's
+ * own spans so that they cannot fail it. At most PYWALK_MAX_RIDERS. */
 #define PYWALK_MAX_RIDERS 4
 struct pywalk_riders {
     const struct rmem_span *spans;
@@ -97,10 +96,9 @@ struct pywalk_riders {
     int read; /* set by the walk: 1 when they were all read, else 0 */
 };
 
-/* pywalk_stack_checked (checked) or pywalk_stack, reading riders (NULL:
- * none) with the walk's last read. */
-int pywalk_stack_with(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out, int checked,
-                      struct pywalk_riders *riders);
+/* pywalk_stack_checked, reading riders (NULL: none) with its recheck. */
+int pywalk_stack_checked_with(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out,
+                              struct pywalk_riders *riders);
 
 /* Whether the thread state at tstate still runs in the frame stack's walk
  * started from: same newest frame, with the same code and caller. A thread

@@ -373,9 +373,8 @@ static int read_gil(struct sampler *s, const struct pywalk_thread *py)
     return gilwatch_read(&s->gil, py->interp, py->tstate);
 }
 
-/* read_gil, from the GIL read along with the walk's last read when it was
- * (a checked walk's recheck, a held walk's code headers: no system call of
- * its own). */
+/* read_gil, from the GIL read with the walk's recheck when it was (the
+ * same moment, no system call of its own). */
 static int gil_after_walk(struct sampler *s, const struct pywalk_thread *py,
                           const struct gilwatch_ride *ride, const struct pywalk_riders *riders)
 {

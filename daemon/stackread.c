@@ -29,7 +29,10 @@ static int walk_fresh(struct stackread *r, uint64_t tstate, int held,
         rmem_proc_prefetch(r->mem, pages->page, pages->n);
     }
     rmem_proc_trace(r->mem);
-    int rc = pywalk_stack_with(r->walk, tstate, out, !held, r->riders);
+    if (r->riders)
+        r->riders->read = 0;
+    int rc = held ? pywalk_stack(r->walk, tstate, out)
+                  : pywalk_stack_checked_with(r->walk, tstate, out, r->riders);
     pages->n = rmem_proc_traced(r->mem, pages->page, RMEM_TRACE_MAX);
     return rc < 0 ? rc : out->truncated ? -EFAULT : 0;
 }

@@ -857,9 +857,9 @@ static void test_checked_walk(enum layout l)
         fprintf(stderr, "  (after test_checked_walk %s)\n", layout_name[l]);
 }
 
-/* A walk reads its caller's riders with its last read (a checked one's
- * recheck, else the code headers), after the walk's own spans: read, they
- * say so; unreadable, the walk stands and they say they were not. */
+/* A checked walk reads its caller's riders with its recheck, after the
+ * walk's own spans: read, they say so; unreadable, the walk stands and
+ * they say they were not; a walk without a check reads none. */
 static void test_riders(enum layout l)
 {
     struct fake_proc p;
@@ -874,21 +874,16 @@ static void test_riders(enum layout l)
     struct pywalk_riders riders = {.spans = &span, .n = 1};
     struct pywalk *w = pywalk_new(&p.target, &p.mem);
 
-    CHECK_EQ_INT(pywalk_stack_with(w, p.tstate[t], &s, 1, &riders), 0);
+    CHECK_EQ_INT(pywalk_stack_checked_with(w, p.tstate[t], &s, &riders), 0);
     CHECK_EQ_INT(s.nframes, 1);
     CHECK(riders.read && value == 0x5eed);
     span.addr = 0xdead0000; /* unmapped */
-    CHECK_EQ_INT(pywalk_stack_with(w, p.tstate[t], &s, 1, &riders), 0);
+    CHECK_EQ_INT(pywalk_stack_checked_with(w, p.tstate[t], &s, &riders), 0);
     CHECK_EQ_INT(s.nframes, 1);
     CHECK(!riders.read);
-    span.addr = value_at; /* without a check: with the code headers */
-    value = 0;
-    CHECK_EQ_INT(pywalk_stack_with(w, p.tstate[t], &s, 0, &riders), 0);
-    CHECK(riders.read && value == 0x5eed);
-    CHECK_EQ_INT(s.nframes, 1);
     riders.n = PYWALK_MAX_RIDERS + 1; /* too many: none read */
     span.addr = value_at;
-    CHECK_EQ_INT(pywalk_stack_with(w, p.tstate[t], &s, 1, &riders), 0);
+    CHECK_EQ_INT(pywalk_stack_checked_with(w, p.tstate[t], &s, &riders), 0);
     CHECK(!riders.read);
     pywalk_free(w);
     proc_fini(&p);
