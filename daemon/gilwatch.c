@@ -1,7 +1,6 @@
 /* The GIL side of an observation (see gilwatch.h). */
 #include "daemon/gilwatch.h"
 
-#include <errno.h>
 #include <string.h>
 #include <sys/syscall.h>
 
@@ -22,32 +21,6 @@ int gilwatch_read(struct gilwatch *w, uint64_t interp, uint64_t tstate)
 {
     if (!w->known || pygil_read(w->mem, w->off, w->runtime_addr, interp, &w->last) < 0)
         memset(&w->last, 0, sizeof(w->last));
-    w->last_interp = interp;
-    return w->last.holder && w->last.holder == tstate;
-}
-
-/* Up to 3.11 the GIL lies in the runtime: its place is known. From 3.12
- * the interpreter points to it, and the pointer is read along to check
- * that it still points where it did. */
-int gilwatch_ride_plan(const struct gilwatch *w, uint64_t interp, struct gilwatch_ride *ride)
-{
-    size_t span = w->known ? pygil_span(w->off) : 0;
-    if (!w->last.addr || interp != w->last_interp || span == 0 || span > sizeof(ride->fields))
-        return -EAGAIN;
-    ride->n = 0;
-    ride->gil_pointer = w->last.addr;
-    if (w->off->runtime.gil < 0)
-        ride->spans[ride->n++] = (struct rmem_span){
-            interp + (uint64_t)w->off->interp.ceval_gil, &ride->gil_pointer, 8};
-    ride->spans[ride->n++] = (struct rmem_span){w->last.addr, ride->fields, span};
-    return 0;
-}
-
-int gilwatch_ride_take(struct gilwatch *w, const struct gilwatch_ride *ride, uint64_t tstate)
-{
-    if (ride->gil_pointer != w->last.addr)
-        return -EAGAIN;
-    pygil_parse(w->off, w->last.addr, ride->fields, &w->last);
     return w->last.holder && w->last.holder == tstate;
 }
 

@@ -18,7 +18,6 @@ struct gilwatch {
     uint64_t runtime_addr;
     int known;               /* off says where the GIL is */
     struct pygil_state last; /* as the last gilwatch_read found it */
-    uint64_t last_interp;    /* the interpreter it was read for */
 };
 
 /* off and mem must outlive w. */
@@ -29,27 +28,6 @@ void gilwatch_init(struct gilwatch *w, const struct py_offsets *off, uint64_t ru
  * the thread state tstate holds it. The caller makes sure mem reads afresh.
  * Unknown or unreadable: nobody holds it (w->last zeroed). */
 int gilwatch_read(struct gilwatch *w, uint64_t interp, uint64_t tstate);
-
-/* The GIL read along with other memory (pywalk_riders): the GIL struct's
- * fields, and from 3.12 the interpreter's pointer to it, to check that the
- * GIL is still the one last read there. */
-#define GILWATCH_RIDE_MAX 64
-struct gilwatch_ride {
-    struct rmem_span spans[2];
-    uint32_t n;
-    uint64_t gil_pointer; /* 3.12+: the interpreter's ceval.gil as read */
-    uint8_t fields[GILWATCH_RIDE_MAX];
-};
-
-/* Plans the reading of interp's GIL into ride, from where the last
- * gilwatch_read found it. Returns 0, or -EAGAIN when there is no such
- * place (nothing read yet, another interpreter): gilwatch_read then. */
-int gilwatch_ride_plan(const struct gilwatch *w, uint64_t interp, struct gilwatch_ride *ride);
-
-/* gilwatch_read from a planned ride read (all its spans) since: returns
- * whether tstate holds the GIL, or -EAGAIN when the GIL has moved (then
- * gilwatch_read). */
-int gilwatch_ride_take(struct gilwatch *w, const struct gilwatch_ride *ride, uint64_t tstate);
 
 /* What a blocked thread waits in (enum sample_kind): the GIL when the futex
  * it sleeps on lies inside the GIL last read, another futex (a lock, a

@@ -35,33 +35,6 @@ static int gil_address(const struct rmem *mem, const struct py_offsets *off,
     return *addr ? 0 : -EAGAIN; /* not initialised yet */
 }
 
-size_t pygil_span(const struct py_offsets *off)
-{
-    /* The three fields lie in the struct's first 32 bytes in every version
-     * (pygil_known bounds them by its size). */
-    size_t span = 0;
-    const int32_t ends[] = {off->gil.locked + 4, off->gil.last_holder + 8,
-                            off->gil.switch_number + 8};
-    for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++)
-        if ((size_t)ends[i] > span)
-            span = (size_t)ends[i];
-    return span;
-}
-
-void pygil_parse(const struct py_offsets *off, uint64_t addr, const uint8_t *buf,
-                 struct pygil_state *out)
-{
-    int32_t locked;
-    uint64_t holder;
-    memcpy(&locked, buf + off->gil.locked, sizeof(locked));
-    memcpy(&holder, buf + off->gil.last_holder, sizeof(holder));
-    memcpy(&out->switches, buf + off->gil.switch_number, sizeof(out->switches));
-    out->addr = addr;
-    out->size = (uint32_t)off->gil.size;
-    /* locked is -1 before the GIL is created; 0 leaves last_holder stale. */
-    out->holder = locked > 0 ? holder : 0;
-}
-
 int pygil_read(const struct rmem *mem, const struct py_offsets *off, uint64_t runtime_addr,
                uint64_t interp, struct pygil_state *out)
 {
@@ -71,10 +44,26 @@ int pygil_read(const struct rmem *mem, const struct py_offsets *off, uint64_t ru
         return -ENOTSUP;
     uint64_t addr;
     int rc = gil_address(mem, off, runtime_addr, interp, &addr);
+    /* The three fields lie in the struct's first 32 bytes in every version
+     * (pygil_known bounds them by its size). */
+    size_t span = 0;
+    const int32_t ends[] = {off->gil.locked + 4, off->gil.last_holder + 8,
+                            off->gil.switch_number + 8};
+    for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++)
+        if ((size_t)ends[i] > span)
+            span = (size_t)ends[i];
     if (rc == 0)
-        rc = rmem_read(mem, addr, buf, pygil_span(off));
+        rc = rmem_read(mem, addr, buf, span);
     if (rc < 0)
         return rc;
-    pygil_parse(off, addr, buf, out);
+    int32_t locked;
+    uint64_t holder;
+    memcpy(&locked, buf + off->gil.locked, sizeof(locked));
+    memcpy(&holder, buf + off->gil.last_holder, sizeof(holder));
+    memcpy(&out->switches, buf + off->gil.switch_number, sizeof(out->switches));
+    out->addr = addr;
+    out->size = (uint32_t)off->gil.size;
+    /* locked is -1 before the GIL is created; 0 leaves last_holder stale. */
+    out->holder = locked > 0 ? holder : 0;
     return 0;
 }

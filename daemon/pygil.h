@@ -6,7 +6,6 @@
 #ifndef FAH_DAEMON_PYGIL_H
 #define FAH_DAEMON_PYGIL_H
 
-#include <stddef.h>
 #include <stdint.h>
 
 #include "daemon/rmem.h"
@@ -27,13 +26,6 @@ int pygil_known(const struct py_offsets *off);
  * caller makes sure mem reads afresh (the holder changes every few ms). */
 int pygil_read(const struct rmem *mem, const struct py_offsets *off, uint64_t runtime_addr,
                uint64_t interp, struct pygil_state *out);
-
-/* How many bytes of the GIL struct pygil_read reads (off must be known:
- * pygil_known), and the state they hold, read at addr (for callers that
- * read them along with other memory). */
-size_t pygil_span(const struct py_offsets *off);
-void pygil_parse(const struct py_offsets *off, uint64_t addr, const uint8_t *buf,
-                 struct pygil_state *out);
 
 /* Whether a futex at uaddr lies inside the GIL: a thread blocked on it
  * waits to take the GIL (its condition variable or mutex) or, dropping

@@ -507,28 +507,15 @@ static int top_units_span(struct pywalk *walk, uint32_t n, struct rmem_span *spa
     return 1;
 }
 
-/* Appends the riders' spans to spans[n..], when there is room. Returns how
- * many were added. */
-static uint32_t add_riders(struct rmem_span *spans, uint32_t n, struct pywalk_riders *riders)
-{
-    if (!riders)
-        return 0;
-    riders->read = 0;
-    if (riders->n == 0 || riders->n > PYWALK_MAX_RIDERS)
-        return 0;
-    memcpy(&spans[n], riders->spans, riders->n * sizeof(*spans));
-    return riders->n;
-}
-
 /* Reads nlead spans of the caller's, then the pending frames' code object
- * headers, then the innermost instruction, then the riders' spans, in one
- * rmem_readv. Returns how many header slots were read (those after an
- * unreadable one are read one by one by pycode_lookup); *lead_got says how
- * many lead spans were, or the error when not even the first was. */
+ * headers, then the innermost instruction, in one rmem_readv. Returns how
+ * many header slots were read (those after an unreadable one are read one
+ * by one by pycode_lookup); *lead_got says how many lead spans were, or
+ * the error when not even the first was. */
 static uint32_t read_headers(struct pywalk *walk, uint32_t n, const struct rmem_span *lead,
-                             uint32_t nlead, int *lead_got, struct pywalk_riders *riders)
+                             uint32_t nlead, int *lead_got)
 {
-    struct rmem_span spans[PYWALK_RECHECK_SPANS + PYWALK_MAX_DEPTH + 1 + PYWALK_MAX_RIDERS];
+    struct rmem_span spans[PYWALK_RECHECK_SPANS + PYWALK_MAX_DEPTH + 1];
     uint32_t slots = assign_headers(walk, n), nspans = nlead;
 
     if (nlead)
@@ -543,14 +530,9 @@ static uint32_t read_headers(struct pywalk *walk, uint32_t n, const struct rmem_
             .len = walk->header_len};
         nspans++;
     }
-    uint32_t own = nspans + (uint32_t)top_units_span(walk, n, &spans[nspans]);
-    int units = own > nspans;
-    uint32_t nriders = add_riders(spans, own, riders);
-    int got = own + nriders ? rmem_readv(&walk->mem, spans, own + nriders) : 0;
-    if (nriders && got == (int)(own + nriders))
-        riders->read = 1;
-    if (got > (int)own)
-        got = (int)own;
+    int units = top_units_span(walk, n, &spans[nspans]);
+    int got = nspans + (uint32_t)units ? rmem_readv(&walk->mem, spans, nspans + (uint32_t)units)
+                                       : 0;
     *lead_got = got < 0 || (uint32_t)got < nlead ? got : (int)nlead;
     if (got < 0 || (uint32_t)got <= nlead)
         return 0;
@@ -579,7 +561,7 @@ static int resolve_chain(struct pywalk *walk, struct pywalk_stack *out, uint32_t
 {
     int unused;
     uint32_t headers = headers_read >= 0 ? (uint32_t)headers_read
-                                         : read_headers(walk, n, NULL, 0, &unused, NULL);
+                                         : read_headers(walk, n, NULL, 0, &unused);
     for (uint32_t i = 0; i < n; i++) {
         const struct pycode *code;
         const struct pending_frame *p = &walk->pending[i];
@@ -705,25 +687,20 @@ static int recheck_at_once(struct pywalk *walk, uint64_t tstate, const struct py
 /* The recheck of a checked walk, with the code object headers phase two
  * needs read in the same system call (*headers: how many, -1 none read). */
 static int recheck_with_headers(struct pywalk *walk, uint64_t tstate,
-                                const struct pywalk_stack *stack, uint32_t n, int *headers,
-                                struct pywalk_riders *riders)
+                                const struct pywalk_stack *stack, uint32_t n, int *headers)
 {
     struct recheck_read r;
     int got;
     if (!stack->newest || !stack->newest_at)
         return pywalk_recheck(walk, tstate, stack);
     recheck_plan(walk, tstate, stack, &r);
-    *headers = (int)read_headers(walk, n, r.spans, (uint32_t)r.n, &got, riders);
+    *headers = (int)read_headers(walk, n, r.spans, (uint32_t)r.n, &got);
     return recheck_judge(walk, stack, &r, got);
 }
 
-static int walk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out, int checked,
-                      struct pywalk_riders *riders)
+static int walk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out, int checked)
 {
     uint32_t n = 0;
-
-    if (riders)
-        riders->read = 0;
 
     out->nframes = 0;
     out->truncated = 0;
@@ -733,7 +710,7 @@ static int walk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack 
     int rc = read_chain(walk, tstate, out, &n), headers = -1;
     if (rc == 0 && checked) {
         rmem_forget(&walk->mem);
-        rc = recheck_with_headers(walk, tstate, out, n, &headers, riders);
+        rc = recheck_with_headers(walk, tstate, out, n, &headers);
     }
     /* A chain that moved while it was read is no stack at all; one that
      * ends in unreadable memory keeps the frames read before. */
@@ -751,18 +728,12 @@ static int walk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack 
 
 int pywalk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out)
 {
-    return walk_stack(walk, tstate, out, 0, NULL);
+    return walk_stack(walk, tstate, out, 0);
 }
 
 int pywalk_stack_checked(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out)
 {
-    return walk_stack(walk, tstate, out, 1, NULL);
-}
-
-int pywalk_stack_checked_with(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out,
-                              struct pywalk_riders *riders)
-{
-    return walk_stack(walk, tstate, out, 1, riders);
+    return walk_stack(walk, tstate, out, 1);
 }
 
 int pywalk_recheck(struct pywalk *walk, uint64_t tstate, const struct pywalk_stack *stack)

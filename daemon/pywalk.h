@@ -86,20 +86,6 @@ int pywalk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out)
  * mix two moments); otherwise as pywalk_stack. */
 int pywalk_stack_checked(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out);
 
-/* Spans a caller wants read at the moment a checked walk reads its recheck,
- * in the same system call (each moment read costs one), after the walk's
- * own spans so that they cannot fail it. At most PYWALK_MAX_RIDERS. */
-#define PYWALK_MAX_RIDERS 4
-struct pywalk_riders {
-    const struct rmem_span *spans;
-    uint32_t n;
-    int read; /* set by the walk: 1 when they were all read, else 0 */
-};
-
-/* pywalk_stack_checked, reading riders (NULL: none) with its recheck. */
-int pywalk_stack_checked_with(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out,
-                              struct pywalk_riders *riders);
-
 /* Whether the thread state at tstate still runs in the frame stack's walk
  * started from: same newest frame, with the same code and caller. A thread
  * that was not stopped may have moved on while it was walked, and then the

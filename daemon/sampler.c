@@ -373,15 +373,6 @@ static int read_gil(struct sampler *s, const struct pywalk_thread *py)
     return gilwatch_read(&s->gil, py->interp, py->tstate);
 }
 
-/* read_gil, from the GIL read with the walk's recheck when it was (the
- * same moment, no system call of its own). */
-static int gil_after_walk(struct sampler *s, const struct pywalk_thread *py,
-                          const struct gilwatch_ride *ride, const struct pywalk_riders *riders)
-{
-    int holds = riders->read ? gilwatch_ride_take(&s->gil, ride, py->tstate) : -EAGAIN;
-    return holds >= 0 ? holds : read_gil(s, py);
-}
-
 /* Whether a stack runs the code of a module (a script, `-c`, the
  * bootstrap): its outermost frame is a `<module>`. While the interpreter
  * starts, the main thread runs only the import system's functions. */
@@ -476,15 +467,9 @@ static uint32_t observe_thread(struct sampler *s, const struct pywalk_thread *py
     *now = (struct thread_observation){.valid = 1, .running = st->state == 'R',
                                        .cpu_kind = SAMPLE_PYTHON, .off_kind = SAMPLE_IDLE,
                                        .gap_kind = SAMPLE_IDLE};
-    struct gilwatch_ride ride;
-    struct pywalk_riders riders = {0};
-    if (!still && gilwatch_ride_plan(&s->gil, py->interp, &ride) == 0)
-        riders = (struct pywalk_riders){.spans = ride.spans, .n = ride.n};
-    s->reader.riders = &riders;
     int rc = still ? keep_stack_copy(&s->stack, t->stack)
                    : walk_thread(s, py->tstate, st, hold, &t->pages, released_ns);
-    s->reader.riders = NULL;
-    now->holds_gil = gil_after_walk(s, py, &ride, &riders);
+    now->holds_gil = read_gil(s, py);
     uint64_t pc, sp;
     if (hold->held && threadstop_regs(hold, &pc, &sp) == 0 &&
         oncpu_classify(s->oncpu, hold, pc) == ONCPU_NATIVE)

@@ -29,10 +29,7 @@ static int walk_fresh(struct stackread *r, uint64_t tstate, int held,
         rmem_proc_prefetch(r->mem, pages->page, pages->n);
     }
     rmem_proc_trace(r->mem);
-    if (r->riders)
-        r->riders->read = 0;
-    int rc = held ? pywalk_stack(r->walk, tstate, out)
-                  : pywalk_stack_checked_with(r->walk, tstate, out, r->riders);
+    int rc = held ? pywalk_stack(r->walk, tstate, out) : pywalk_stack_checked(r->walk, tstate, out);
     pages->n = rmem_proc_traced(r->mem, pages->page, RMEM_TRACE_MAX);
     return rc < 0 ? rc : out->truncated ? -EFAULT : 0;
 }
@@ -80,8 +77,6 @@ int stackread_rehold(struct stackread *r, uint64_t tstate, int rc, struct thread
                      struct pywalk_stack *out)
 {
     pid_t tid = hold->tid;
-    if (r->riders)
-        r->riders->read = 0; /* read before the thread ran on */
     *released_ns += threadstop_release(hold);
     struct timespec pause = {.tv_nsec = STACKREAD_REHOLD_PAUSE_NS};
     nanosleep(&pause, NULL);

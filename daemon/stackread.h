@@ -17,10 +17,6 @@ struct stackread {
     struct rmem_proc *mem;
     struct pywalk *walk;
     struct sampler_walk_stats stats;
-    /* What the caller wants read with an unheld walk's recheck (NULL:
-     * nothing); riders->read says whether the walk that gave the result
-     * read them. */
-    struct pywalk_riders *riders;
     /* Pages read ahead with other memory (stackread_read_ahead) for the
      * next walk of the thread state ahead_tstate, while the cache stays at
      * ahead_generation. */

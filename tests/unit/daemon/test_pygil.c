@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "daemon/fakemem.h"
-#include "daemon/gilwatch.h"
 #include "daemon/pygil.h"
 #include "harness.h"
 
@@ -80,48 +79,9 @@ static void test_interpreter_gil(void)
     fake_fini(&m);
 }
 
-/* The GIL read along with other memory (gilwatch_ride_*): planned from
- * where the last full read found it, taken from the ride's reads; a GIL
- * the interpreter no longer points to, another interpreter or nothing
- * read yet send the caller back to a full read. */
-static void test_ride(int per_interp)
-{
-    struct fake_mem m;
-    struct py_offsets o;
-    struct gilwatch w;
-    struct gilwatch_ride ride;
-    fake_init(&m);
-    gil_layout(&o, per_interp);
-    struct rmem mem = fake_ops(&m);
-    uint64_t runtime = fake_alloc(&m, 4096), interp = fake_alloc(&m, 256);
-    uint64_t gil = per_interp ? fake_alloc(&m, 208) : runtime + GIL_AT;
-    fake_u64(&m, interp + 16, gil);
-    gilwatch_init(&w, &o, runtime, &mem);
-    CHECK_EQ_INT(gilwatch_ride_plan(&w, interp, &ride), -EAGAIN); /* nothing read yet */
-    put_gil(&m, gil, 1, 0x5000, 3);
-    CHECK_EQ_INT(gilwatch_read(&w, interp, 0x5000), 1);
-    CHECK_EQ_INT(gilwatch_ride_plan(&w, interp + 8, &ride), -EAGAIN);
-    put_gil(&m, gil, 1, 0x6000, 4);
-    CHECK_EQ_INT(gilwatch_ride_plan(&w, interp, &ride), 0);
-    CHECK_EQ_INT(ride.n, per_interp ? 2u : 1u);
-    CHECK_EQ_INT(rmem_readv(&mem, ride.spans, ride.n), (int)ride.n);
-    CHECK_EQ_INT(gilwatch_ride_take(&w, &ride, 0x6000), 1);
-    CHECK(w.last.holder == 0x6000 && w.last.switches == 4 && w.last.addr == gil);
-    CHECK_EQ_INT(gilwatch_ride_take(&w, &ride, 0x5000), 0);
-    if (per_interp) { /* the interpreter moved to another GIL */
-        CHECK_EQ_INT(gilwatch_ride_plan(&w, interp, &ride), 0);
-        fake_u64(&m, interp + 16, fake_alloc(&m, 208));
-        CHECK_EQ_INT(rmem_readv(&mem, ride.spans, ride.n), (int)ride.n);
-        CHECK_EQ_INT(gilwatch_ride_take(&w, &ride, 0x6000), -EAGAIN);
-    }
-    fake_fini(&m);
-}
-
 int main(void)
 {
     test_runtime_gil();
     test_interpreter_gil();
-    test_ride(0);
-    test_ride(1);
     return test_finish("test_pygil");
 }

@@ -857,40 +857,6 @@ static void test_checked_walk(enum layout l)
         fprintf(stderr, "  (after test_checked_walk %s)\n", layout_name[l]);
 }
 
-/* A checked walk reads its caller's riders with its recheck, after the
- * walk's own spans: read, they say so; unreadable, the walk stands and
- * they say they were not; a walk without a check reads none. */
-static void test_riders(enum layout l)
-{
-    struct fake_proc p;
-    struct pywalk_stack s;
-
-    proc_init(&p, l);
-    int t = add_thread(&p, add_interp(&p), 1, 1);
-    push_frame(&p, t, add_code(&p, "m.py", "outer", NULL, 1), 0);
-    uint64_t value_at = fake_alloc(&p.m, 8), value = 0;
-    fake_u64(&p.m, value_at, 0x5eed);
-    struct rmem_span span = {value_at, &value, sizeof(value)};
-    struct pywalk_riders riders = {.spans = &span, .n = 1};
-    struct pywalk *w = pywalk_new(&p.target, &p.mem);
-
-    CHECK_EQ_INT(pywalk_stack_checked_with(w, p.tstate[t], &s, &riders), 0);
-    CHECK_EQ_INT(s.nframes, 1);
-    CHECK(riders.read && value == 0x5eed);
-    span.addr = 0xdead0000; /* unmapped */
-    CHECK_EQ_INT(pywalk_stack_checked_with(w, p.tstate[t], &s, &riders), 0);
-    CHECK_EQ_INT(s.nframes, 1);
-    CHECK(!riders.read);
-    riders.n = PYWALK_MAX_RIDERS + 1; /* too many: none read */
-    span.addr = value_at;
-    CHECK_EQ_INT(pywalk_stack_checked_with(w, p.tstate[t], &s, &riders), 0);
-    CHECK(!riders.read);
-    pywalk_free(w);
-    proc_fini(&p);
-    if (harness_failures)
-        fprintf(stderr, "  (after test_riders %s)\n", layout_name[l]);
-}
-
 /* The first opcode of a kind in this layout's version. */
 static uint8_t opcode_of_kind(const struct py_opcodes *ops, enum pyop_kind kind)
 {
@@ -973,7 +939,6 @@ int main(void)
         test_threads(l);
         test_recheck(l);
         test_checked_walk(l);
-        test_riders(l);
         test_top_instruction(l);
     }
     test_skipped_frames(L312);
