@@ -28,6 +28,9 @@
 /* Spans of a recheck read in one go (see recheck_plan). */
 #define PYWALK_RECHECK_SPANS 3
 
+/* Entries of the walker's line memo (struct line_memo): a power of two. */
+#define PYWALK_LINE_MEMO 512
+
 /* Addresses seen during one walk, for cycle checks: an open-addressing set
  * reset by bumping a generation rather than clearing it. Larger than every
  * bound above (steps, threads plus interpreters) so it never fills. */
@@ -80,6 +83,16 @@ struct pywalk {
     size_t header_len;
     uint8_t top_units[8];
     int top_units_read;
+
+    /* The line last found for a code id, at an instruction offset:
+     * decoding a line table is most of a walk's own CPU, and a recursion,
+     * or a loop seen tick after tick, asks the same again. Direct-mapped
+     * by id; an id names one version of a code object for good. */
+    struct line_memo {
+        uint32_t id_plus1; /* 0: empty */
+        int line;
+        int64_t offset;
+    } lines[PYWALK_LINE_MEMO];
 
     uint64_t seen[SEEN_SLOTS];
     uint32_t seen_gen[SEEN_SLOTS];
@@ -528,6 +541,20 @@ static uint32_t read_headers(struct pywalk *walk, uint32_t n, const struct rmem_
     return headers < slots ? headers : slots;
 }
 
+/* The line of a code object's instruction at offset (linetable_line; 0
+ * when unknown), through the walker's memo. */
+static int code_line(struct pywalk *walk, const struct pycode *code, int64_t offset)
+{
+    struct line_memo *memo = &walk->lines[code->id & (PYWALK_LINE_MEMO - 1)];
+    if (memo->id_plus1 == code->id + 1 && memo->offset == offset)
+        return memo->line;
+    int line = linetable_line(walk->off->linetable, code->table, code->table_len,
+                              code->pub.firstlineno, offset);
+    *memo = (struct line_memo){.id_plus1 = code->id + 1, .line = line < 0 ? 0 : line,
+                               .offset = offset};
+    return memo->line;
+}
+
 /* Phase two: code objects (cached, checked at every use) and lines, from
  * the headers read already (headers >= 0, see read_headers) or now. */
 static int resolve_chain(struct pywalk *walk, struct pywalk_stack *out, uint32_t n, int headers_read)
@@ -544,10 +571,8 @@ static int resolve_chain(struct pywalk *walk, struct pywalk_stack *out, uint32_t
                      : pycode_lookup(walk->codes, p->code, &code);
         if (rc < 0)
             return rc;
-        int line = linetable_line(walk->off->linetable, code->table, code->table_len,
-                                  code->pub.firstlineno, walk->pending[i].offset);
         out->frames[out->nframes].code_id = code->id;
-        out->frames[out->nframes].line = line < 0 ? 0 : line;
+        out->frames[out->nframes].line = code_line(walk, code, p->offset);
         if (walk->pending[i].entry)
             out->entries[out->nframes / 64] |= 1ull << (out->nframes % 64);
         out->nframes++;

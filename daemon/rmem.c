@@ -57,6 +57,11 @@ void rmem_proc_invalidate(struct rmem_proc *proc)
     proc->generation++;
 }
 
+uint64_t rmem_proc_generation(const struct rmem_proc *proc)
+{
+    return proc->generation;
+}
+
 uint64_t rmem_proc_syscalls(const struct rmem_proc *proc)
 {
     return proc->syscalls;

@@ -69,6 +69,10 @@ void rmem_proc_free(struct rmem_proc *proc);
  * has run since. */
 void rmem_proc_invalidate(struct rmem_proc *proc);
 
+/* Changes at every invalidate (and forget): what was cached at one value
+ * is still cached while it stands. */
+uint64_t rmem_proc_generation(const struct rmem_proc *proc);
+
 /* The struct rmem reading through proc (which must outlive it). */
 struct rmem rmem_proc_ops(struct rmem_proc *proc);
 

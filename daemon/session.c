@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,8 @@ struct session {
     int heap_polls;         /* quick attempts made to find it */
     uint64_t flushed_ns;    /* when the batch was last sent */
     int statm_fd;           /* the target's /proc/PID/statm, kept open */
+    int exit_fd;            /* a pidfd of the target, readable once it exited; -1 none */
+    uint64_t rss_read_ns;   /* when it was last read */
 };
 
 /* Ticks' messages wait in the batch at most this long, or until it holds
@@ -65,6 +68,12 @@ struct session {
  * the write itself at high rates. */
 #define SESSION_FLUSH_GAP_NS 20000000u
 #define SESSION_FLUSH_BYTES 65536u
+
+/* The RSS is read at a tick at most once per this gap: below the shortest
+ * jittered period at the default 100 Hz (every tick there reads it), and
+ * at 1 kHz a read at every tick was 5% of the daemon's CPU for readings
+ * 1 ms apart that the reports bin far coarser (memory.md). */
+#define SESSION_RSS_GAP_NS 5000000u
 
 /* While the allocation sampler has not said hello, look for it this often
  * rather than at ticks: its first sample waits for our answer (see
@@ -249,6 +258,7 @@ static int heap_attach(struct session *s)
 
 static int send_rss(struct session *s)
 {
+    s->rss_read_ns = clock_monotonic_ns();
     int64_t rss = taskstat_rss_bytes(s->req->pid, &s->statm_fd);
     if (rss < 0)
         return 0;
@@ -256,11 +266,12 @@ static int send_rss(struct session *s)
     return batch_add(s) < 0 ? -ENOMEM : 0;
 }
 
-/* Memory at a tick: the RSS always; under --memory, attach to the target's
- * allocation sampler once it is there, and take what it sent. */
+/* Memory at a tick: the RSS (at most every SESSION_RSS_GAP_NS); under
+ * --memory, attach to the target's allocation sampler once it is there,
+ * and take what it sent. */
 static int memory_tick(struct session *s)
 {
-    if (send_rss(s) < 0)
+    if (clock_monotonic_ns() - s->rss_read_ns >= SESSION_RSS_GAP_NS && send_rss(s) < 0)
         return -ENOMEM;
     heap_attach(s);
     int rc = s->heap && s->sampler ? heap_link_drain(s->heap, s->sampler, emit_heap, s) : 0;
@@ -329,9 +340,23 @@ static uint64_t jittered_period(struct session *s)
     return period - spread / 2 + (spread ? next_random(s) % spread : 0);
 }
 
+/* A pidfd of pid (pidfd_open, Linux 5.3), or -1: a tick waits on it too,
+ * so that the session ends as soon as the target exits, not up to a
+ * period later (every run's end waited for that). */
+static int open_exit_fd(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+    long fd = syscall(SYS_pidfd_open, pid, 0);
+    return fd < 0 ? -1 : (int)fd;
+#else
+    (void)pid;
+    return -1;
+#endif
+}
+
 /* Waits until deadline_ns while listening to the client. Returns 0 at the
- * deadline, PROTO_END_STOPPED when the client asked to stop, -1 when it
- * left. */
+ * deadline or once the target exited, PROTO_END_STOPPED when the client
+ * asked to stop, -1 when it left. */
 static int wait_tick(struct session *s, uint64_t deadline_ns, struct msgio_msg *in)
 {
     for (;;) {
@@ -345,9 +370,15 @@ static int wait_tick(struct session *s, uint64_t deadline_ns, struct msgio_msg *
                 left = HEAP_HELLO_POLL_NS;
         }
         struct timespec ts = {(time_t)(left / CLOCK_NS_PER_SEC), (long)(left % CLOCK_NS_PER_SEC)};
-        struct pollfd p[2] = {{.fd = s->fd, .events = POLLIN},
-                              {.fd = s->heap ? heap_link_fd(s->heap) : -1, .events = POLLIN}};
-        int n = ppoll(p, 2, &ts, NULL);
+        struct pollfd p[3] = {{.fd = s->fd, .events = POLLIN},
+                              {.fd = s->heap ? heap_link_fd(s->heap) : -1, .events = POLLIN},
+                              {.fd = s->exit_fd, .events = POLLIN}};
+        int n = ppoll(p, 3, &ts, NULL);
+        if (n > 0 && p[2].revents && !p[0].revents && !p[1].revents) {
+            close(s->exit_fd); /* it only ends this one wait early */
+            s->exit_fd = -1;
+            return 0; /* exited: this tick finds it gone */
+        }
         if (n > 0 && p[1].revents) {
             if (heap_link_drain(s->heap, s->sampler, emit_heap, s) == -ENOMEM ||
                 batch_flush(s) < 0)
@@ -424,7 +455,8 @@ static void log_walks(const struct session *s)
 void session_run(int fd, const struct session_request *req)
 {
     uint32_t session_id = registry_entry_id(req->entry);
-    struct session s = {.fd = fd, .req = req, .start_ns = clock_monotonic_ns(), .statm_fd = -1};
+    struct session s = {.fd = fd, .req = req, .start_ns = clock_monotonic_ns(), .statm_fd = -1,
+                        .exit_fd = -1};
     s.rng = s.start_ns | 1;
     proto_buf_init(&s.msg);
     buf_init(&s.batch);
@@ -456,6 +488,7 @@ void session_run(int fd, const struct session_request *req)
         sampler_refuse_exact_clocks(s.sampler);
     if (s.sampler)
         sampler_set_period(s.sampler, CLOCK_NS_PER_SEC / req->rate_hz);
+    s.exit_fd = open_exit_fd(req->pid);
     if (s.sampler)
         sampler_set_end_mark(s.sampler, req->end_mark, req->owner);
     if (s.sampler && (req->flags & PROTO_FLAG_MEMORY))
@@ -482,4 +515,6 @@ out:
     buf_free(&s.batch);
     if (s.statm_fd >= 0)
         close(s.statm_fd);
+    if (s.exit_fd >= 0)
+        close(s.exit_fd);
 }

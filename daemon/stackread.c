@@ -2,6 +2,7 @@
 #include "daemon/stackread.h"
 
 #include <errno.h>
+#include <string.h>
 #include <time.h>
 
 /* Walks of a thread that runs on while it is read: the first, and one more
@@ -20,12 +21,30 @@
 static int walk_fresh(struct stackread *r, uint64_t tstate, int held,
                       struct stackread_pages *pages, struct pywalk_stack *out)
 {
-    rmem_proc_invalidate(r->mem);
-    rmem_proc_prefetch(r->mem, pages->page, pages->n);
+    int ahead = !held && tstate == r->ahead_tstate &&
+                r->ahead_generation == rmem_proc_generation(r->mem);
+    r->ahead_generation = 0;
+    if (!ahead) {
+        rmem_proc_invalidate(r->mem);
+        rmem_proc_prefetch(r->mem, pages->page, pages->n);
+    }
     rmem_proc_trace(r->mem);
     int rc = held ? pywalk_stack(r->walk, tstate, out) : pywalk_stack_checked(r->walk, tstate, out);
     pages->n = rmem_proc_traced(r->mem, pages->page, RMEM_TRACE_MAX);
     return rc < 0 ? rc : out->truncated ? -EFAULT : 0;
+}
+
+void stackread_read_ahead(struct stackread *r, uint64_t tstate,
+                          const struct stackread_pages *first_pages,
+                          const struct stackread_pages *walk_pages)
+{
+    uint64_t page[2 * RMEM_TRACE_MAX];
+    size_t n = first_pages->n;
+    memcpy(page, first_pages->page, n * sizeof(page[0]));
+    memcpy(page + n, walk_pages->page, walk_pages->n * sizeof(page[0]));
+    rmem_proc_prefetch(r->mem, page, n + walk_pages->n);
+    r->ahead_tstate = tstate;
+    r->ahead_generation = rmem_proc_generation(r->mem);
 }
 
 /* An unheld walk that found the thread moved on (or failed, which reading

@@ -17,6 +17,10 @@ struct stackread {
     struct rmem_proc *mem;
     struct pywalk *walk;
     struct sampler_walk_stats stats;
+    /* Pages read ahead with other memory (stackread_read_ahead) for the
+     * next walk of the thread state ahead_tstate, while the cache stays at
+     * ahead_generation. */
+    uint64_t ahead_tstate, ahead_generation;
 };
 
 /* The pages a thread's previous walk used: its next walk reads them ahead,
@@ -25,6 +29,16 @@ struct stackread_pages {
     uint64_t page[RMEM_TRACE_MAX];
     size_t n;
 };
+
+/* Reads first_pages (the caller's: the thread listing's) and the pages of
+ * walk_pages in one system call, afresh: an unheld walk of tstate that
+ * comes next (nothing read afresh in between) takes its pages from there
+ * instead of reading them again. Its check reads the newest frame afresh
+ * at its end, as always, so the frames are checked over a span that holds
+ * what the caller did in between. */
+void stackread_read_ahead(struct stackread *r, uint64_t tstate,
+                          const struct stackread_pages *first_pages,
+                          const struct stackread_pages *walk_pages);
 
 /* Walks the thread state at tstate into out: held (the thread is stopped)
  * in one walk from memory read from now on; unheld, checked (see

@@ -7,9 +7,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common/procfs.h"
+
+/* Bytes read from a task directory per system call. */
+#define TASK_DIR_READ 4096
+/* The largest entry a task directory holds: struct dirent64 up to its
+ * name, and a TID of at most 10 digits with its NUL, 8-byte aligned. */
+#define TASK_DIRENT_MAX 32
 
 /* Reads the TIDs of an open task directory from its start. */
 static int list_dir(DIR *dir, uint32_t *tids, int max)
@@ -44,13 +51,48 @@ int taskstat_list(pid_t pid, uint32_t *tids, int max)
     return count;
 }
 
+/* Appends the TIDs among len bytes of getdents64 entries to tids[count..]
+ * (at most max in all). Returns the new count. */
+static int add_entries(const char *buf, long len, uint32_t *tids, int count, int max)
+{
+    for (long at = 0; at < len && count < max;) {
+        struct dirent64 entry_head;
+        memcpy(&entry_head, buf + at, offsetof(struct dirent64, d_name));
+        char *end;
+        const char *name = buf + at + offsetof(struct dirent64, d_name);
+        unsigned long tid = strtoul(name, &end, 10);
+        if (*end == '\0' && tid > 0)
+            tids[count++] = (uint32_t)tid;
+        at += entry_head.d_reclen ? entry_head.d_reclen : len;
+    }
+    return count;
+}
+
+/* Read with getdents64 rather than readdir, which always asks once more
+ * to see the end: the kernel fills the buffer until the directory ends or
+ * the next entry does not fit, so a call that left room for one more
+ * entry read to the end. It also stops early for a signal: a listing
+ * shorter than the previous one is read on to be sure. */
 int taskstat_list_kept(pid_t pid, struct task_dir *kept, uint32_t *tids, int max)
 {
-    if (kept->dir)
-        rewinddir(kept->dir);
-    else if (!(kept->dir = open_task_dir(pid)))
+    _Alignas(8) char buf[TASK_DIR_READ];
+    if (!kept->dir && !(kept->dir = open_task_dir(pid)))
         return -ESRCH;
-    return list_dir(kept->dir, tids, max);
+    int fd = dirfd(kept->dir), count = 0;
+    if (lseek(fd, 0, SEEK_SET) < 0)
+        return -ESRCH;
+    while (count < max) {
+        long n = syscall(SYS_getdents64, fd, buf, sizeof(buf));
+        if (n < 0)
+            return count ? count : -ESRCH; /* the process exited */
+        if (n == 0)
+            break;
+        count = add_entries(buf, n, tids, count, max);
+        if (sizeof(buf) - (size_t)n >= TASK_DIRENT_MAX && count >= kept->last_count)
+            break;
+    }
+    kept->last_count = count;
+    return count;
 }
 
 void taskstat_dir_close(struct task_dir *kept)

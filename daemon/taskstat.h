@@ -41,6 +41,7 @@ void taskstat_files_close(struct task_files *files);
  * {NULL}; close with taskstat_dir_close). */
 struct task_dir {
     DIR *dir;
+    int last_count; /* TIDs the last listing found */
 };
 int taskstat_list_kept(pid_t pid, struct task_dir *kept, uint32_t *tids, int max);
 void taskstat_dir_close(struct task_dir *kept);

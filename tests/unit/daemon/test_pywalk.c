@@ -317,6 +317,14 @@ static void test_basic(enum layout l)
     CHECK_EQ_INT(s.frames[0].code_id, ids[2]);
     CHECK_EQ_INT(s.frames[0].line, 30);
     CHECK_EQ_INT(pywalk_code_count(w), 4);
+    /* Lines are remembered per code and offset, not per code: walked
+     * again, each frame keeps its own. */
+    for (int again = 0; again < 2; again++) {
+        CHECK_EQ_INT(pywalk_stack(w, p.tstate[t], &s), 0);
+        check_frame(w, &s, 0, q ? "Klass.outer" : "outer", "/srv/app.py", 30);
+        check_frame(w, &s, 3, q ? "Klass.outer" : "outer", "/srv/app.py", 11);
+        check_frame(w, &s, 4, "<module>", "/srv/app.py", 5);
+    }
     pywalk_free(w);
 out:
     proc_fini(&p);

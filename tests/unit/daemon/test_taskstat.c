@@ -1,7 +1,8 @@
 /* taskstat against the kernel's own accounting of this very thread: its
  * state, its CPU clock and its kernel-mode time, also when its name holds
  * spaces and parentheses that could derail parsing /proc/.../stat; files
- * kept open between reads; the system call of other threads. */
+ * and the task directory kept open between reads; the system call of
+ * other threads. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -70,6 +71,60 @@ static void *spin_or_block(void *arg)
     while (!o->stop)
         ;
     return NULL;
+}
+
+/* A thread that waits until the pipe it reads is closed. */
+static void *wait_for_close(void *arg)
+{
+    char byte;
+    while (read(*(int *)arg, &byte, 1) > 0)
+        ;
+    return NULL;
+}
+
+static int has_tid(const uint32_t *tids, int n, uint32_t tid)
+{
+    for (int i = 0; i < n; i++)
+        if (tids[i] == tid)
+            return 1;
+    return 0;
+}
+
+/* The kept task directory lists what a fresh readdir lists: more threads
+ * than one read of it holds, then fewer once they ended, then the same
+ * again. */
+static void test_list_kept(void)
+{
+    enum { THREADS = 300 };
+    static pthread_t threads[THREADS];
+    static uint32_t fresh[THREADS + 8], kept[THREADS + 8];
+    struct task_dir dir = {NULL};
+    int fds[2], started = 0;
+    CHECK_EQ_INT(pipe(fds), 0);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 64 * 1024);
+    for (; started < THREADS; started++)
+        if (pthread_create(&threads[started], &attr, wait_for_close, &fds[0]) != 0)
+            break;
+    CHECK_EQ_INT(started, THREADS);
+    int nfresh = taskstat_list(getpid(), fresh, THREADS + 8);
+    int nkept = taskstat_list_kept(getpid(), &dir, kept, THREADS + 8);
+    CHECK_EQ_INT(nfresh, started + 1);
+    CHECK_EQ_INT(nkept, nfresh);
+    for (int i = 0; i < nfresh; i++)
+        CHECK(has_tid(kept, nkept, fresh[i]));
+    close(fds[1]);
+    for (int i = 0; i < started; i++)
+        pthread_join(threads[i], NULL);
+    close(fds[0]);
+    pthread_attr_destroy(&attr);
+    for (int again = 0; again < 2; again++) {
+        CHECK_EQ_INT(taskstat_list_kept(getpid(), &dir, kept, THREADS + 8), 1);
+        CHECK_EQ_INT(kept[0], (uint32_t)getpid());
+    }
+    CHECK_EQ_INT(taskstat_list_kept(getpid(), &dir, kept, 0), 0);
+    taskstat_dir_close(&dir);
 }
 
 /* The system call of a blocked thread, and none for one that runs: what
@@ -144,5 +199,6 @@ int main(void)
     CHECK_EQ_INT(taskstat_read_kept(pid, worker_tid, &worker_files, &after), -ESRCH);
     taskstat_files_close(&worker_files);
     test_syscall_of_blocked_and_running_threads();
+    test_list_kept();
     return test_finish("test_taskstat");
 }
