@@ -619,6 +619,11 @@ static int list_python_threads(struct sampler *s, int ntids)
     int n = pywalk_threads(s->walk, s->pythreads, PYWALK_MAX_THREADS);
     if (n >= 0)
         pywalk_resolve_tids(s->walk, s->pythreads, n, s->tids, ntids);
+    /* The tick's snapshot of the GIL, before any thread is read (read_gil),
+     * from pages read this tick: traced with the listing's, they are read
+     * ahead in the same call next tick. */
+    if (n > 0)
+        gilwatch_read(&s->gil, s->pythreads[0].interp);
     s->list_pages.n = rmem_proc_traced(s->mem, s->list_pages.page, RMEM_TRACE_MAX);
     if (n <= 0 && s->main_ran && (!s->end_mark || script_over(s, 0)))
         s->teardown = 1; /* the thread states are gone */
@@ -943,8 +948,6 @@ int sampler_tick(struct sampler *s, uint64_t now_ns, uint64_t planned_ns, sample
     main_thread_first(s, ntids);
     struct tick_state tick = {.npy = list_python_threads(s, ntids), .lone = ntids == 1};
     s->npy = tick.npy;
-    if (tick.npy > 0)
-        read_gil(s, &s->pythreads[0]); /* the snapshot, before any thread is read */
     int rc = 0;
     s->nrunning = 0;
     for (int i = 0; i < ntids && rc == 0; i++)
