@@ -66,11 +66,13 @@ class Mode:
     profile` (fah only); daemon: which of the Runner's daemons profiles it
     (None: the one under test); client: the fixingahole that runs it (fah
     only; None: the one under test), e.g. a baseline build's beside its
-    daemon."""
+    daemon; longer: how many times the calibrated chunks it runs (a longer
+    run at the same rate, whose extra samples cost only steady ticks)."""
 
     def __init__(self, kind, param=None, extra=(), label=None, profile_args=(), daemon=None,
-                 client=None):
+                 client=None, longer=1):
         self.kind, self.param, self.extra, self.daemon = kind, param, list(extra), daemon
+        self.longer = longer
         self.profile_args = list(profile_args)
         self.client = client
         self.label = label or {"plain": "plain", "fah": "%s Hz" % param,
@@ -269,7 +271,8 @@ class Runner:
             if os.path.exists(stale):
                 os.remove(stale)
         shutil.rmtree(os.path.join(self.work, "performance"), ignore_errors=True)
-        argv = self.argv(mode, python, script, [str(chunks), str(n), TRUTH] + mode.extra)
+        argv = self.argv(mode, python, script,
+                         [str(chunks * mode.longer), str(n), TRUTH] + mode.extra)
         daemon = self.daemon_of(mode)
         cpu0 = daemon.cpu_seconds() if daemon else 0.0
         t0 = time.perf_counter()

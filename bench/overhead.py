@@ -111,21 +111,32 @@ def depth(args, runner, python):
     builds = [("", "")] + ([("baseline", "base ")] if args.baseline_daemon else [])
     modes = [Mode("fah", r, [str(d)], "%sdepth %d %d Hz" % (tag, d, r), daemon=name or None)
              for name, tag in builds for d in DEPTHS for r in (lo, hi)]
+    # The same rate, twice as long: what the extra samples cost is steady
+    # ticks alone, while between two rates the start-up's costlier ticks
+    # (new code objects decoded, the interpreter located) do not cancel.
+    modes += [Mode("fah", hi, [str(d)], "%sdepth %d %d Hz x2" % (tag, d, hi),
+                   daemon=name or None, longer=2)
+              for name, tag in builds for d in DEPTHS]
     runs = interleave(runner, modes, python, script, chunks, n, args.runs)
     header("daemon CPU per sample: deep.py", python, chunks, n, args.runs)
     summaries = summaries_of(runs)
     print_table(summaries)
-    marginal = {}
+    marginal, steady = {}, {}
     for _, tag in builds:
         for d in DEPTHS:
             key = "%sdepth %d" % (tag, d)
             marginal[key] = marginal_us(runs["%s %d Hz" % (key, lo)], runs["%s %d Hz" % (key, hi)])
-            print("  %s: daemon CPU per extra sample (%d Hz vs %d Hz): %.1f us"
-                  % (key, hi, lo, marginal[key]))
+            steady[key] = marginal_us(runs["%s %d Hz" % (key, hi)],
+                                      runs["%s %d Hz x2" % (key, hi)])
+            print("  %s: daemon CPU per extra sample (%d Hz vs %d Hz): %.1f us; "
+                  "steady, %d Hz twice as long vs once: %.1f us"
+                  % (key, hi, lo, marginal[key], hi, steady[key]))
     return {"section": "depth", "python": python, "workload": "deep", "chunks": chunks,
             "iterations": n, "modes": summaries,
             "daemon_marginal_us_per_sample": {k.replace("depth ", ""): v
-                                               for k, v in marginal.items()}}
+                                               for k, v in marginal.items()},
+            "daemon_steady_us_per_sample": {k.replace("depth ", ""): v
+                                            for k, v in steady.items()}}
 
 
 def native(args, runner, python):
@@ -208,6 +219,8 @@ def check(results, args):
         elif r["section"] == "depth":
             line(py, "daemon CPU per extra sample at depth 10",
                  r["daemon_marginal_us_per_sample"]["10"], 35, "us")
+            line(py, "daemon CPU per steady sample at depth 10",
+                 r["daemon_steady_us_per_sample"]["10"], 35, "us")
         elif r["section"] == "empty":
             s = m.get("%d Hz" % min(args.rate))
             if s:
