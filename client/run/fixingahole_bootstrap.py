@@ -190,8 +190,11 @@ class _PatchFinder:
         def done(module):
             patch(module)
             self._patches.pop(name, None)
-            if not self._patches and self in sys.meta_path:
-                sys.meta_path.remove(self)
+            if not self._patches:
+                try:
+                    sys.meta_path.remove(self)
+                except ValueError:  # gone already (another thread's import)
+                    pass
         return done
 
     def find_spec(self, name, path=None, target=None):
