@@ -404,7 +404,9 @@ def _run_path(script):
     import runpy
     from importlib.util import MAGIC_NUMBER
 
-    if _path_importer(script) is None:
+    # Before 3.8 (which the daemon refuses, but the script still runs) there
+    # is no io.open_code: run_path itself.
+    if hasattr(io, "open_code") and _path_importer(script) is None:
         with io.open_code(os.path.abspath(script)) as f:
             source = f.read()
         if source[:len(MAGIC_NUMBER)] != MAGIC_NUMBER:
