@@ -172,6 +172,9 @@ def empty(args, runner, python):
     tear-down cost."""
     script = runner.place("empty")
     modes = [Mode("plain"), Mode("fah", min(args.rate))]
+    if args.baseline:
+        modes.append(Mode("fah", min(args.rate), label="base %d Hz" % min(args.rate),
+                          daemon="base", client=args.baseline))
     notes = []
     if not args.no_others:
         others, notes = other_profilers(python, args.austin_interval[:1])

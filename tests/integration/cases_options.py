@@ -741,6 +741,36 @@ def main_semantics_kept_under_the_bootstrap(work):
 CASES["main_semantics_kept_under_the_bootstrap"] = main_semantics_kept_under_the_bootstrap
 
 
+def bootstrap_imports_nothing_heavy_before_the_script(work):
+    """An empty script's fixed cost is mostly imports: the bootstrap must not
+    import logging (re, traceback, threading), pkgutil (typing) and the like
+    ahead of the script, where plain python does not, even with --log-level
+    DEBUG. Checked by the modules loaded at the script's first line, plain
+    and profiled: only runpy's may be new."""
+    work.copy_workload("opt_startmods.py")
+    plain_path, run_path = work.file("plain.txt"), work.file("profiled.txt")
+    plain = subprocess.run([DEBIAN_PYTHON, "opt_startmods.py", plain_path], cwd=work.path)
+    run = fixingahole(["profile"] + PY + ["--log-level", "DEBUG", "opt_startmods.py", run_path],
+                      cwd=work.path)
+    c = Checks()
+    c.expect(plain.returncode == 0, "plain python failed on opt_startmods.py")
+    _status(c, run, 0, "opt_startmods.py")
+    with open(plain_path) as f:
+        before_plain = set(f.read().split())
+    with open(run_path) as f:
+        before_run = set(f.read().split())
+    # runpy runs the script; the rest of its imports are plain python's on
+    # Debian (site imports them).
+    runpy = {"runpy", "importlib", "importlib.machinery", "importlib.util", "io", "os", "types"}
+    early = sorted(before_run - before_plain - runpy)
+    c.expect(not early, "the bootstrap imported %s before the script" % ", ".join(early))
+    c.finish(run.describe)
+
+
+CASES["bootstrap_imports_nothing_heavy_before_the_script"] = \
+    bootstrap_imports_nothing_heavy_before_the_script
+
+
 def no_plots_plotly_opens_no_browser(work):
     probe = subprocess.run([DEBIAN_PYTHON, "-c", "import plotly"], stderr=subprocess.DEVNULL)
     if probe.returncode != 0:
