@@ -398,7 +398,8 @@ def _run_path(script):
     """runpy.run_path(script, run_name="__main__"). A source file, the common
     case, runs through the same steps as run_path takes for it (read, compile
     under the script's name, _run_module_code), without pkgutil; a folder, a
-    zip file or a compiled file goes to run_path itself."""
+    zip file or a compiled file goes to run_path itself, and so does every
+    file on an interpreter without runpy._run_module_code (private)."""
     import io
     import os
     import runpy
@@ -406,7 +407,8 @@ def _run_path(script):
 
     # Before 3.8 (which the daemon refuses, but the script still runs) there
     # is no io.open_code: run_path itself.
-    if hasattr(io, "open_code") and _path_importer(script) is None:
+    if hasattr(io, "open_code") and hasattr(runpy, "_run_module_code") and \
+            _path_importer(script) is None:
         with io.open_code(os.path.abspath(script)) as f:
             source = f.read()
         if source[:len(MAGIC_NUMBER)] != MAGIC_NUMBER:
