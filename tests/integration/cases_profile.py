@@ -242,7 +242,9 @@ def threads_share_cpu_and_sleep(interp, work):
     Not at 100 Hz yet. 3 s runs there, 20 each on py3.12 and Debian's
     3.11 (load average 3-8): the nap's share -0.91 and -1.08 pp off on
     average, sd 1.06 and 1.15, worst -3.13 and -3.56 pp (the spinners
-    +0.4 to +0.6, sd 0.6; main() at most 0.02%). The sd is sampling noise:
+    +0.4 to +0.6, sd 0.6; main() at most 0.02%); with no stop of a thread
+    waiting for a CPU, -1.04 and -0.20, sd 0.81 and 0.99, worst -2.85
+    and -2.88. The sd is sampling noise:
     the same charging replayed on the napper's own nap windows at random
     tick times gives an sd of 46-80 ms of its 0.5-2 s of sleep, about
     1 pp of its share. The mean is a bias of late reads: a napper asleep
