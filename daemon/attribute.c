@@ -82,6 +82,7 @@ void attribute_unseen_part(struct interval_time *time, uint64_t wall_ns, uint64_
     }
     unseen->runq = take_share(&time->runq, share);
     unseen->off = take_share(&time->off, share);
+    take_share(&time->woke_off, share); /* a part of off */
     unseen->alone = time->alone;
 }
 
@@ -91,12 +92,6 @@ void attribute_interval(const struct thread_history *seen, const struct thread_o
     memset(out, 0, sizeof(*out));
     const struct thread_observation *prev = &seen->prev;
     uint64_t off = time->off;
-    /* The wait the thread had left at the previous observation, where it
-     * was last seen blocked. */
-    if (time->woke_seen && seen->waited.valid)
-        out->waited_ns[seen->waited.off_kind] += time->woke_off;
-    else if (time->woke_seen)
-        off += time->woke_off;
     if (!prev->valid) {
         /* A new thread: all we know is now. */
         charge_cpu(out->cur_ns, cur->running ? cur->cpu_kind : SAMPLE_PYTHON, time);
@@ -118,6 +113,13 @@ void attribute_interval(const struct thread_history *seen, const struct thread_o
             out->cur_ns[cur->gap_kind] += off;
         else
             charge_unseen_wait(&seen->waited, cur, off, out);
+    } else if (time->woke_seen) {
+        /* Blocked at both ends, and seen awake between: the first wait
+         * ended before then, the second began after. */
+        charge_unseen_run(&seen->ran, time, out);
+        uint64_t before = time->woke_off < off ? time->woke_off : off;
+        out->prev_ns[prev->off_kind] += before;
+        out->cur_ns[cur->off_kind] += off - before;
     } else if (prev->off_kind != cur->off_kind &&
                (prev->off_kind == SAMPLE_GIL_WAIT || cur->off_kind == SAMPLE_GIL_WAIT)) {
         /* From one wait to another, one of them for the GIL (a sleeper

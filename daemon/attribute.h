@@ -62,11 +62,10 @@ struct interval_time {
     /* Of cpu, the part spent in the kernel (system calls, page faults):
      * system time at the line, not Python or native. */
     uint64_t kernel;
-    /* The previous observation found the thread woken from a wait and
-     * waiting for a CPU: woke_off is the time off CPU before it that
-     * belongs to the wait it left, known only now that its wait for a CPU
-     * is booked (threadclock_defer_off). Charged to the last observation
-     * that found the thread blocked, not part of off. */
+    /* A tick between the two ends found the thread, blocked at the
+     * previous one, awake (runnable, waiting for a CPU): the previous
+     * wait ended before then. woke_off is the part of off estimated to
+     * precede that waking (threadclock_interval says how). */
     int woke_seen;
     uint64_t woke_off;
 };

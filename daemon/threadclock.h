@@ -42,8 +42,9 @@ struct thread_clock {
     uint64_t clock_base_ns;   /* CPU before that clock was opened (started_within) */
     struct task_files files;  /* its /proc files, kept open */
     int last_cpu;             /* the CPU /proc last said it ran on */
-    /* Time off CPU held back from the previous interval
-     * (threadclock_defer_off), and the booked wait for a CPU then. */
+    /* A tick since found it awake after a blocked observation
+     * (threadclock_note_wake): the interval's time off CPU as it read
+     * then, and its booked wait for a CPU then. */
     int woke;
     uint64_t woke_off_ns, woke_runq_ns;
 };
@@ -85,14 +86,15 @@ enum cpu_source threadclock_cpu(const struct clock_env *env, struct thread_clock
 void threadclock_settle(struct thread_clock *c, enum cpu_source source,
                         const struct task_stat *st);
 
-/* A thread blocked at its previous observation reads as runnable but off
- * CPU now: it woke, and waits for a CPU. That wait is not in schedstat yet
- * (the kernel books a wait when it ends), so this interval's time off CPU
- * (*time, just read; runq_ns its booked wait for a CPU now) holds the part
- * of it that has passed. The time off CPU is held back (time->off becomes
- * 0) until the next interval, which has the wait booked and gives the
- * wait the thread left its share (woke_seen, woke_off). */
-void threadclock_defer_off(struct thread_clock *c, struct interval_time *time, uint64_t runq_ns);
+/* A thread blocked at its previous observation reads as runnable but
+ * off CPU now (st, its CPU time cpu_ns, at now_ns): it woke, and waits for
+ * a CPU. Its interval is carried (not sampled) until it runs or blocks;
+ * this keeps where its clocks stood at the first such tick, so that the
+ * interval's end can tell the wait it left from the one it entered. The
+ * wait for a CPU it is in is not in schedstat yet (the kernel books a
+ * wait when it ends), so the time off CPU read now includes it. */
+void threadclock_note_wake(struct thread_clock *c, const struct task_stat *st, uint64_t cpu_ns,
+                           uint64_t now_ns);
 
 /* The interval since the thread's previous tick, split by its clocks as
  * read now (st, at now_ns); remembers them for the next. */

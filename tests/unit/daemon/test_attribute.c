@@ -129,22 +129,25 @@ static void test_gil_wait_is_its_own_kind(void)
     CHECK_EQ_INT(split.cur_ns[SAMPLE_GIL_WAIT], 4001);
 }
 
-/* The interval after an observation that found the thread woken and
- * waiting for a CPU: the time off CPU held back then (woke_off) goes to
- * where it was last seen blocked, with that wait's kind; without such an
- * observation, it is time off CPU like any other. */
-static void test_held_back_wait_goes_where_it_waited(void)
+/* Asleep, then waiting for the GIL, with a tick between that found the
+ * thread awake: the sleep ended before that tick (woke_off of the time
+ * off CPU), the GIL wait is the rest; never more than there is. */
+static void test_wait_seen_to_end_keeps_its_part(void)
 {
     struct interval_split split;
-    struct thread_history seen = {preempted_python, running_native, sleeping};
-    attribute_interval(&seen, &waiting_gil, &(struct interval_time){0, 0, 5000, 0, 0, 1, 7000},
-                       &split);
-    CHECK_EQ_INT(split.waited_ns[SAMPLE_SYSTEM], 7000);
+    attribute(&sleeping, &waiting_gil, &unseen, &(struct interval_time){0, 0, 12000, 0, 0, 1, 7000},
+              &split);
+    CHECK_EQ_INT(split.prev_ns[SAMPLE_SYSTEM], 7000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_GIL_WAIT], 5000);
-    seen.waited = unseen;
-    attribute_interval(&seen, &waiting_gil, &(struct interval_time){0, 0, 5000, 0, 0, 1, 7000},
-                       &split);
-    CHECK_EQ_INT(split.cur_ns[SAMPLE_GIL_WAIT], 12000);
+    /* The same wait kind at both ends, on two lines: each its part. */
+    attribute(&sleeping, &sleeping, &unseen, &(struct interval_time){0, 0, 12000, 0, 0, 1, 9000},
+              &split);
+    CHECK_EQ_INT(split.prev_ns[SAMPLE_SYSTEM], 9000);
+    CHECK_EQ_INT(split.cur_ns[SAMPLE_SYSTEM], 3000);
+    attribute(&waiting_gil, &sleeping, &unseen, &(struct interval_time){0, 0, 5000, 0, 0, 1, 8000},
+              &split);
+    CHECK_EQ_INT(split.prev_ns[SAMPLE_GIL_WAIT], 5000);
+    CHECK_EQ_INT(sum(split.cur_ns), 0);
 }
 
 static void test_lone_thread_gap_is_nobody_s(void)
@@ -284,7 +287,7 @@ int main(void)
     test_blocking_thread_ran_on_previous_line();
     test_running_throughout_stays_current();
     test_gil_wait_is_its_own_kind();
-    test_held_back_wait_goes_where_it_waited();
+    test_wait_seen_to_end_keeps_its_part();
     test_blocked_throughout_keeps_its_wait_kind();
     test_new_thread_charged_to_now();
     test_lone_thread_gap_is_nobody_s();
