@@ -82,7 +82,6 @@ void attribute_unseen_part(struct interval_time *time, uint64_t wall_ns, uint64_
     }
     unseen->runq = take_share(&time->runq, share);
     unseen->off = take_share(&time->off, share);
-    take_share(&time->woke_off, share); /* a part of off */
     unseen->alone = time->alone;
 }
 
@@ -113,13 +112,6 @@ void attribute_interval(const struct thread_history *seen, const struct thread_o
             out->cur_ns[cur->gap_kind] += off;
         else
             charge_unseen_wait(&seen->waited, cur, off, out);
-    } else if (time->woke_seen) {
-        /* Blocked at both ends, and seen awake between: the first wait
-         * ended before then, the second began after. */
-        charge_unseen_run(&seen->ran, time, out);
-        uint64_t before = time->woke_off < off ? time->woke_off : off;
-        out->prev_ns[prev->off_kind] += before;
-        out->cur_ns[cur->off_kind] += off - before;
     } else if (prev->off_kind != cur->off_kind &&
                (prev->off_kind == SAMPLE_GIL_WAIT || cur->off_kind == SAMPLE_GIL_WAIT)) {
         /* From one wait to another, one of them for the GIL (a sleeper

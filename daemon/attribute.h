@@ -62,12 +62,6 @@ struct interval_time {
     /* Of cpu, the part spent in the kernel (system calls, page faults):
      * system time at the line, not Python or native. */
     uint64_t kernel;
-    /* A tick between the two ends found the thread, blocked at the
-     * previous one, awake (runnable, waiting for a CPU): the previous
-     * wait ended before then. woke_off is the part of off estimated to
-     * precede that waking (threadclock_interval says how). */
-    int woke_seen;
-    uint64_t woke_off;
 };
 
 /* Splits an interval between the current observation of a thread and the

@@ -47,11 +47,8 @@
  * and preemption favours certain places (the kernel reschedules a task
  * lazily, at its next return from a system call or interrupt): charging
  * the interval to that place would move CPU time onto the line after each
- * system call. A thread woken from a wait and found waiting for a CPU is
- * no better: that wait is not in schedstat until it ends, so its interval
- * would count it as time off CPU at the line it slept at. Such an
- * observation is skipped and the interval carried to a tick that finds
- * the thread on CPU or blocked, at most this many ticks in a row. */
+ * system call. Such an observation is skipped and the interval carried to
+ * a tick that finds the thread on CPU, at most this many ticks in a row. */
 #define SAMPLER_MAX_WAITING_SKIPS 8
 /* A walk that fails (a frame chain torn by the running thread, most often
  * on call-heavy code) is no observation: its interval is carried to the
@@ -694,13 +691,11 @@ static int read_thread(struct sampler *s, struct thread_track *t, int is_new, in
     if (on_cpu < 0)
         return on_cpu == -EAGAIN ? -EIO : on_cpu; /* -EAGAIN: waiting, below */
     t->still_now = still_thread_check(&t->still, st) && t->stack;
-    if (!is_new && st->state == 'R' && !on_cpu && t->waiting_skips < SAMPLER_MAX_WAITING_SKIPS) {
-        /* Woken from the wait its previous observation found: the wait
-         * ended before now, which the interval's end still needs to
-         * know (threadclock_note_wake). */
-        if (!t->seen.running)
-            threadclock_note_wake(&t->clock, st, exact_ns ? exact_ns : st->cpu_ns,
-                                  clock_monotonic_ns());
+    /* Only between two running observations: one that finds a thread woken
+     * from a wait (its previous one blocked) is where its wait ended, and
+     * tells the wait from its run (attribute_interval). */
+    if (!is_new && t->seen.running && st->state == 'R' && !on_cpu &&
+        t->waiting_skips < SAMPLER_MAX_WAITING_SKIPS) {
         t->waiting_skips++;
         return -EAGAIN;
     }

@@ -172,15 +172,13 @@ void threadclock_settle(struct thread_clock *c, enum cpu_source source,
     c->cpu_ns = st->cpu_ns;
 }
 
-/* The interval since the previous tick up to clocks reading cpu_ns and
- * runq_ns at now_ns: its CPU time, wait for a CPU and time off CPU. Time
- * the sampler itself kept the thread stopped is nobody's. */
-static void split_since(const struct thread_clock *c, uint64_t cpu_ns, uint64_t runq_ns,
-                        uint64_t now_ns, struct interval_time *out)
+/* Time the sampler itself kept the thread stopped is nobody's. */
+void threadclock_interval(struct thread_clock *c, const struct task_stat *st, uint64_t now_ns,
+                          struct interval_time *out)
 {
     uint64_t wall = now_ns > c->when_ns ? now_ns - c->when_ns : 0;
-    uint64_t run = cpu_ns > c->cpu_ns ? cpu_ns - c->cpu_ns : 0;
-    uint64_t wait = runq_ns > c->runq_ns ? runq_ns - c->runq_ns : 0;
+    uint64_t run = st->cpu_ns > c->cpu_ns ? st->cpu_ns - c->cpu_ns : 0;
+    uint64_t wait = st->runq_ns > c->runq_ns ? st->runq_ns - c->runq_ns : 0;
     /* No clamp to the wall time: the two clocks are read a moment apart,
      * and an interval that reads long is followed by one that reads short.
      * Clamping would drop CPU time whenever the daemon itself is preempted
@@ -190,47 +188,6 @@ static void split_since(const struct thread_clock *c, uint64_t cpu_ns, uint64_t 
     out->runq = wait < rest ? wait : rest;
     rest -= out->runq;
     out->off = rest > c->held_ns ? rest - c->held_ns : 0;
-}
-
-void threadclock_note_wake(struct thread_clock *c, const struct task_stat *st, uint64_t cpu_ns,
-                           uint64_t now_ns)
-{
-    if (c->woke)
-        return; /* the first such tick bounds the wait it left best */
-    struct interval_time so_far;
-    split_since(c, cpu_ns, st->runq_ns, now_ns, &so_far);
-    c->woke = 1;
-    c->woke_off_ns = so_far.off;
-    c->woke_runq_ns = st->runq_ns;
-}
-
-/* Of an interval's time off CPU, the part before the thread woke from the
- * wait it was in at the previous tick, when a tick between found it awake
- * (threadclock_note_wake). The time off CPU read then, woke_off_ns, also
- * holds the part of the wait for a CPU it was in that had passed by then:
- * between none and all of that wait, which the kernel has booked since
- * (runq_ns grew by it, and by any later wait). A tick falls anywhere in a
- * wait, so half of it is taken, bounded by what there is: unbiased,
- * where taking none put the waits for a CPU of a woken thread on the
- * line it slept at (a napper beside a busy loop: 0.13 s of its 0.52 s). */
-static void woke_part(struct thread_clock *c, uint64_t runq_ns, struct interval_time *out)
-{
-    out->woke_seen = c->woke;
-    out->woke_off = 0;
-    if (!c->woke)
-        return;
-    uint64_t waited = runq_ns > c->woke_runq_ns ? runq_ns - c->woke_runq_ns : 0;
-    uint64_t before_tick = waited < c->woke_off_ns ? waited : c->woke_off_ns;
-    out->woke_off = c->woke_off_ns - before_tick / 2;
-    c->woke = 0;
-}
-
-void threadclock_interval(struct thread_clock *c, const struct task_stat *st, uint64_t now_ns,
-                          struct interval_time *out)
-{
-    split_since(c, st->cpu_ns, st->runq_ns, now_ns, out);
-    woke_part(c, st->runq_ns, out);
-    uint64_t run = out->cpu;
     c->kernel_debt_ns += st->kernel_ns > c->kernel_ns ? st->kernel_ns - c->kernel_ns : 0;
     out->kernel = c->kernel_debt_ns < run ? c->kernel_debt_ns : run;
     c->kernel_debt_ns -= out->kernel;
@@ -242,8 +199,8 @@ void threadclock_interval(struct thread_clock *c, const struct task_stat *st, ui
 
 struct thread_clock_mark threadclock_mark(const struct thread_clock *c)
 {
-    return (struct thread_clock_mark){c->cpu_ns,  c->runq_ns, c->kernel_ns,   c->kernel_debt_ns,
-                                      c->when_ns, c->woke,    c->woke_off_ns, c->woke_runq_ns};
+    return (struct thread_clock_mark){c->cpu_ns, c->runq_ns, c->kernel_ns, c->kernel_debt_ns,
+                                      c->when_ns};
 }
 
 void threadclock_rewind(struct thread_clock *c, const struct thread_clock_mark *mark)
@@ -253,7 +210,4 @@ void threadclock_rewind(struct thread_clock *c, const struct thread_clock_mark *
     c->kernel_ns = mark->kernel_ns;
     c->kernel_debt_ns = mark->kernel_debt_ns;
     c->when_ns = mark->when_ns;
-    c->woke = mark->woke;
-    c->woke_off_ns = mark->woke_off_ns;
-    c->woke_runq_ns = mark->woke_runq_ns;
 }

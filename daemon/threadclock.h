@@ -42,19 +42,12 @@ struct thread_clock {
     uint64_t clock_base_ns;   /* CPU before that clock was opened (started_within) */
     struct task_files files;  /* its /proc files, kept open */
     int last_cpu;             /* the CPU /proc last said it ran on */
-    /* A tick since found it awake after a blocked observation
-     * (threadclock_note_wake): the interval's time off CPU as it read
-     * then, and its booked wait for a CPU then. */
-    int woke;
-    uint64_t woke_off_ns, woke_runq_ns;
 };
 
 /* What threadclock_interval moves on: what a carried interval goes back
  * to (threadclock_rewind). */
 struct thread_clock_mark {
     uint64_t cpu_ns, runq_ns, kernel_ns, kernel_debt_ns, when_ns;
-    int woke;
-    uint64_t woke_off_ns, woke_runq_ns;
 };
 
 /* Starts a thread's clocks (zero), opening its exact clock if perf
@@ -85,16 +78,6 @@ enum cpu_source threadclock_cpu(const struct clock_env *env, struct thread_clock
  * interval's CPU rather than mixing two clocks. */
 void threadclock_settle(struct thread_clock *c, enum cpu_source source,
                         const struct task_stat *st);
-
-/* A thread blocked at its previous observation reads as runnable but
- * off CPU now (st, its CPU time cpu_ns, at now_ns): it woke, and waits for
- * a CPU. Its interval is carried (not sampled) until it runs or blocks;
- * this keeps where its clocks stood at the first such tick, so that the
- * interval's end can tell the wait it left from the one it entered. The
- * wait for a CPU it is in is not in schedstat yet (the kernel books a
- * wait when it ends), so the time off CPU read now includes it. */
-void threadclock_note_wake(struct thread_clock *c, const struct task_stat *st, uint64_t cpu_ns,
-                           uint64_t now_ns);
 
 /* The interval since the thread's previous tick, split by its clocks as
  * read now (st, at now_ns); remembers them for the next. */
