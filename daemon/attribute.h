@@ -51,6 +51,14 @@ struct interval_split {
     /* Charged to the stack of the last observation that found it blocked:
      * the time a lone thread running at both ends spent off CPU between. */
     uint64_t waited_ns[SAMPLE_KINDS];
+    /* Charged to nobody yet: the time off CPU of an interval that ends with
+     * the thread runnable but waiting for a CPU. The kernel books a wait
+     * for a CPU (schedstat's run_delay) only when the thread gets one, so
+     * that time still holds the wait in progress. The next interval,
+     * once the kernel has booked it, charges the rest (carried_off) as
+     * withheld_kind: the kind it would have been charged now. */
+    uint64_t withheld_ns;
+    int withheld_kind;
 };
 
 /* The parts of one interval of a thread, from its clocks. */
@@ -62,6 +70,12 @@ struct interval_time {
     /* Of cpu, the part spent in the kernel (system calls, page faults):
      * system time at the line, not Python or native. */
     uint64_t kernel;
+    /* Time off CPU that the previous interval withheld (see
+     * interval_split.withheld_ns), less the wait for a CPU the kernel
+     * booked since: charged to the previous observation as carried_kind.
+     * Not part of off. */
+    uint64_t carried_off;
+    int carried_kind;
 };
 
 /* Splits an interval between the current observation of a thread and the
