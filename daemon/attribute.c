@@ -71,8 +71,18 @@ static void charge_off_to_running(uint64_t ns[SAMPLE_KINDS], int kind, uint64_t 
         ns[kind] += off;
         return;
     }
-    out->withheld_ns = off;
-    out->withheld_kind = kind;
+    out->withheld = (struct withheld_off){off, kind, ns == out->prev_ns};
+}
+
+/* Withheld time given back: to the wait it woke from, which is the last
+ * observation that found it blocked (it may have run since, and been
+ * preempted elsewhere), or to the observation that withheld it. */
+static void charge_carried(const struct withheld_off *carried, struct interval_split *out)
+{
+    if (carried->to_waited)
+        out->waited_ns[carried->kind] += carried->ns;
+    else
+        out->prev_ns[carried->kind] += carried->ns;
 }
 
 static uint64_t take_share(uint64_t *ns, double share)
@@ -109,7 +119,7 @@ void attribute_interval(const struct thread_history *seen, const struct thread_o
     const struct thread_observation *prev = &seen->prev;
     uint64_t off = time->off;
     if (prev->valid)
-        out->prev_ns[time->carried_kind] += time->carried_off;
+        charge_carried(&time->carried, out);
     if (!prev->valid) {
         /* A new thread: all we know is now. */
         charge_cpu(out->cur_ns, cur->running ? cur->cpu_kind : SAMPLE_PYTHON, time);

@@ -17,6 +17,16 @@ enum sample_kind {
     SAMPLE_KINDS = 5,
 };
 
+/* Time off CPU that one interval withholds for the next (see
+ * interval_split.withheld): how much, its kind, and whose it is. */
+struct withheld_off {
+    uint64_t ns;
+    int kind;
+    /* 1: the last observation that found the thread blocked (the wait it
+     * woke from); 0: the observation that withheld it */
+    int to_waited;
+};
+
 /* What one tick saw of a thread. */
 struct thread_observation {
     int valid;    /* 0: no previous observation (a new thread) */
@@ -55,10 +65,10 @@ struct interval_split {
      * the thread runnable but waiting for a CPU. The kernel books a wait
      * for a CPU (schedstat's run_delay) only when the thread gets one, so
      * that time still holds the wait in progress. The next interval,
-     * once the kernel has booked it, charges the rest (carried_off) as
-     * withheld_kind: the kind it would have been charged now. */
-    uint64_t withheld_ns;
-    int withheld_kind;
+     * once the kernel has booked it, charges the rest (interval_time's
+     * carried) as the kind, and to the observation, it would have been
+     * charged to now. */
+    struct withheld_off withheld;
 };
 
 /* The parts of one interval of a thread, from its clocks. */
@@ -71,11 +81,9 @@ struct interval_time {
      * system time at the line, not Python or native. */
     uint64_t kernel;
     /* Time off CPU that the previous interval withheld (see
-     * interval_split.withheld_ns), less the wait for a CPU the kernel
-     * booked since: charged to the previous observation as carried_kind.
-     * Not part of off. */
-    uint64_t carried_off;
-    int carried_kind;
+     * interval_split.withheld), less the wait for a CPU the kernel booked
+     * since. Not part of off. */
+    struct withheld_off carried;
 };
 
 /* Splits an interval between the current observation of a thread and the

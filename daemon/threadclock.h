@@ -42,10 +42,9 @@ struct thread_clock {
     uint64_t clock_base_ns;   /* CPU before that clock was opened (started_within) */
     struct task_files files;  /* its /proc files, kept open */
     int last_cpu;             /* the CPU /proc last said it ran on */
-    /* Time off CPU the last interval withheld, and the kind it goes to
-     * (interval_split.withheld_ns): the next interval charges it. */
-    uint64_t withheld_off_ns;
-    int withheld_kind;
+    /* Time off CPU the last interval withheld (interval_split.withheld):
+     * the next interval charges it. */
+    struct withheld_off withheld;
 };
 
 /* What threadclock_interval moves on: what a carried interval goes back
@@ -89,10 +88,10 @@ void threadclock_interval(struct thread_clock *c, const struct task_stat *st, ui
                           struct interval_time *out);
 
 /* Keeps time off CPU that an interval ending with the thread waiting for a
- * CPU did not charge (interval_split.withheld_ns) for the next interval,
- * which gives it back as carried_off, less the wait for a CPU the kernel
- * books meanwhile. */
-void threadclock_withhold(struct thread_clock *c, uint64_t off_ns, int kind);
+ * CPU did not charge (interval_split.withheld) for the next interval,
+ * which gives it back as its carried part, less the wait for a CPU the
+ * kernel books meanwhile. */
+void threadclock_withhold(struct thread_clock *c, const struct withheld_off *withheld);
 
 /* The clocks as they stand, and back to them: an interval read but not
  * charged (a failed walk's) is carried to the next. */

@@ -23,7 +23,7 @@ static void test_plain_interval(void)
     CHECK_EQ_INT(t.cpu, 3000);
     CHECK_EQ_INT(t.runq, 2000);
     CHECK_EQ_INT(t.off, 5000);
-    CHECK_EQ_INT(t.carried_off, 0);
+    CHECK_EQ_INT(t.carried.ns, 0);
 }
 
 /* Blocked 6 ms, woken, and queued 3 ms when the tick finds it: the kernel
@@ -35,18 +35,19 @@ static void test_withheld_time_loses_the_wait_booked_since(void)
     struct interval_time t;
     threadclock_interval(&c, &(struct task_stat){.cpu_ns = 1000}, 10000, &t);
     CHECK_EQ_INT(t.off, 9000);
-    threadclock_withhold(&c, t.off, SAMPLE_GIL_WAIT);
+    threadclock_withhold(&c, &(struct withheld_off){t.off, SAMPLE_GIL_WAIT, 1});
     struct thread_clock_mark mark = threadclock_mark(&c);
     threadclock_interval(&c, &(struct task_stat){.cpu_ns = 2500, .runq_ns = 3500}, 12000, &t);
     CHECK_EQ_INT(t.cpu, 1500);
     CHECK_EQ_INT(t.runq, 3500);
-    CHECK_EQ_INT(t.carried_off, 6000);
-    CHECK_EQ_INT(t.carried_kind, SAMPLE_GIL_WAIT);
+    CHECK_EQ_INT(t.carried.ns, 6000);
+    CHECK_EQ_INT(t.carried.kind, SAMPLE_GIL_WAIT);
+    CHECK_EQ_INT(t.carried.to_waited, 1);
     CHECK_EQ_INT(t.off, 0);
-    CHECK_EQ_INT(c.withheld_off_ns, 0);
+    CHECK_EQ_INT(c.withheld.ns, 0);
     /* An interval read but not charged keeps what was withheld. */
     threadclock_rewind(&c, &mark);
-    CHECK_EQ_INT(c.withheld_off_ns, 9000);
+    CHECK_EQ_INT(c.withheld.ns, 9000);
 }
 
 int main(void)
