@@ -58,6 +58,33 @@ static void charge_run_to_now(const struct thread_history *seen,
         charge_cpu(out->ran_ns, seen->ran.cpu_kind, time);
 }
 
+/* Time off CPU of an interval that ends with the thread running: withheld
+ * (interval_split.withheld_ns) when it waits for a CPU now. Charged now,
+ * the wait in progress would count as the wait it woke from (a contender
+ * woken by the GIL's hand-off and queued behind another task would wait
+ * for the GIL while it waits for a CPU), and the kernel's booking of it
+ * at the next interval would find no time there to take it from. */
+static void charge_off_to_running(uint64_t ns[SAMPLE_KINDS], int kind, uint64_t off,
+                                  const struct thread_observation *cur, struct interval_split *out)
+{
+    if (cur->on_cpu) {
+        ns[kind] += off;
+        return;
+    }
+    out->withheld = (struct withheld_off){off, kind, ns == out->prev_ns};
+}
+
+/* Withheld time given back: to the wait it woke from, which is the last
+ * observation that found it blocked (it may have run since, and been
+ * preempted elsewhere), or to the observation that withheld it. */
+static void charge_carried(const struct withheld_off *carried, struct interval_split *out)
+{
+    if (carried->to_waited)
+        out->waited_ns[carried->kind] += carried->ns;
+    else
+        out->prev_ns[carried->kind] += carried->ns;
+}
+
 static uint64_t take_share(uint64_t *ns, double share)
 {
     uint64_t taken = (uint64_t)((double)*ns * share);
@@ -91,13 +118,15 @@ void attribute_interval(const struct thread_history *seen, const struct thread_o
     memset(out, 0, sizeof(*out));
     const struct thread_observation *prev = &seen->prev;
     uint64_t off = time->off;
+    if (prev->valid)
+        charge_carried(&time->carried, out);
     if (!prev->valid) {
         /* A new thread: all we know is now. */
         charge_cpu(out->cur_ns, cur->running ? cur->cpu_kind : SAMPLE_PYTHON, time);
         out->cur_ns[cur->running ? cur->gap_kind : cur->off_kind] += off;
     } else if (!prev->running && cur->running) {
         /* Woke up: it waited where it was, then ran where it is. */
-        out->prev_ns[prev->off_kind] += off;
+        charge_off_to_running(out->prev_ns, prev->off_kind, off, cur, out);
         charge_run_to_now(seen, cur, time, out);
     } else if (prev->running && !cur->running) {
         /* Ran where it was, then blocked where it is. */
@@ -109,7 +138,7 @@ void attribute_interval(const struct thread_history *seen, const struct thread_o
          * thread has nobody to wait for. */
         charge_run_to_now(seen, cur, time, out);
         if (!time->alone)
-            out->cur_ns[cur->gap_kind] += off;
+            charge_off_to_running(out->cur_ns, cur->gap_kind, off, cur, out);
         else
             charge_unseen_wait(&seen->waited, cur, off, out);
     } else if (prev->off_kind != cur->off_kind &&

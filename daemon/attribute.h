@@ -17,6 +17,16 @@ enum sample_kind {
     SAMPLE_KINDS = 5,
 };
 
+/* Time off CPU that one interval withholds for the next (see
+ * interval_split.withheld): how much, its kind, and whose it is. */
+struct withheld_off {
+    uint64_t ns;
+    int kind;
+    /* 1: the last observation that found the thread blocked (the wait it
+     * woke from); 0: the observation that withheld it */
+    int to_waited;
+};
+
 /* What one tick saw of a thread. */
 struct thread_observation {
     int valid;    /* 0: no previous observation (a new thread) */
@@ -51,6 +61,14 @@ struct interval_split {
     /* Charged to the stack of the last observation that found it blocked:
      * the time a lone thread running at both ends spent off CPU between. */
     uint64_t waited_ns[SAMPLE_KINDS];
+    /* Charged to nobody yet: the time off CPU of an interval that ends with
+     * the thread runnable but waiting for a CPU. The kernel books a wait
+     * for a CPU (schedstat's run_delay) only when the thread gets one, so
+     * that time still holds the wait in progress. The next interval,
+     * once the kernel has booked it, charges the rest (interval_time's
+     * carried) as the kind, and to the observation, it would have been
+     * charged to now. */
+    struct withheld_off withheld;
 };
 
 /* The parts of one interval of a thread, from its clocks. */
@@ -62,6 +80,10 @@ struct interval_time {
     /* Of cpu, the part spent in the kernel (system calls, page faults):
      * system time at the line, not Python or native. */
     uint64_t kernel;
+    /* Time off CPU that the previous interval withheld (see
+     * interval_split.withheld), less the wait for a CPU the kernel booked
+     * since. Not part of off. */
+    struct withheld_off carried;
 };
 
 /* Splits an interval between the current observation of a thread and the

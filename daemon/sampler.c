@@ -917,6 +917,7 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
         struct interval_split split;
         struct thread_history history = {t->seen, last_ran(&t->ran), t->waited.seen};
         attribute_interval(&history, &now, &time, &split);
+        threadclock_withhold(&t->clock, &split.withheld);
         struct thread_sample extra = {.cpu_ns = time.cpu,
                                       .wall_ns = gil_span(t, s->planned_ns)};
         rc = emit_split(s, t, &split, &now, unplaced, &extra, emit, ctx);

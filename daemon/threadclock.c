@@ -184,10 +184,17 @@ void threadclock_interval(struct thread_clock *c, const struct task_stat *st, ui
      * Clamping would drop CPU time whenever the daemon itself is preempted
      * between the reads; CPU time is what the shares are made of. */
     out->cpu = run;
-    uint64_t rest = wall > run ? wall - run : 0;
+    /* Withheld time holds the wait for a CPU in progress at the last tick,
+     * which the kernel books now, at the latest: it takes the wait from
+     * that time first, and what is left of it stays the earlier wait's. */
+    uint64_t rest = (wall > run ? wall - run : 0) + c->withheld.ns;
     out->runq = wait < rest ? wait : rest;
     rest -= out->runq;
-    out->off = rest > c->held_ns ? rest - c->held_ns : 0;
+    uint64_t off = rest > c->held_ns ? rest - c->held_ns : 0;
+    out->carried = c->withheld;
+    out->carried.ns = off < c->withheld.ns ? off : c->withheld.ns;
+    out->off = off - out->carried.ns;
+    c->withheld.ns = 0;
     c->kernel_debt_ns += st->kernel_ns > c->kernel_ns ? st->kernel_ns - c->kernel_ns : 0;
     out->kernel = c->kernel_debt_ns < run ? c->kernel_debt_ns : run;
     c->kernel_debt_ns -= out->kernel;
@@ -197,10 +204,15 @@ void threadclock_interval(struct thread_clock *c, const struct task_stat *st, ui
     c->when_ns = now_ns;
 }
 
+void threadclock_withhold(struct thread_clock *c, const struct withheld_off *withheld)
+{
+    c->withheld = *withheld;
+}
+
 struct thread_clock_mark threadclock_mark(const struct thread_clock *c)
 {
-    return (struct thread_clock_mark){c->cpu_ns, c->runq_ns, c->kernel_ns, c->kernel_debt_ns,
-                                      c->when_ns};
+    return (struct thread_clock_mark){c->cpu_ns,  c->runq_ns, c->kernel_ns, c->kernel_debt_ns,
+                                      c->when_ns, c->withheld.ns};
 }
 
 void threadclock_rewind(struct thread_clock *c, const struct thread_clock_mark *mark)
@@ -210,4 +222,5 @@ void threadclock_rewind(struct thread_clock *c, const struct thread_clock_mark *
     c->kernel_ns = mark->kernel_ns;
     c->kernel_debt_ns = mark->kernel_debt_ns;
     c->when_ns = mark->when_ns;
+    c->withheld.ns = mark->withheld_off_ns;
 }

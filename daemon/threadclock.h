@@ -42,12 +42,15 @@ struct thread_clock {
     uint64_t clock_base_ns;   /* CPU before that clock was opened (started_within) */
     struct task_files files;  /* its /proc files, kept open */
     int last_cpu;             /* the CPU /proc last said it ran on */
+    /* Time off CPU the last interval withheld (interval_split.withheld):
+     * the next interval charges it. */
+    struct withheld_off withheld;
 };
 
 /* What threadclock_interval moves on: what a carried interval goes back
  * to (threadclock_rewind). */
 struct thread_clock_mark {
-    uint64_t cpu_ns, runq_ns, kernel_ns, kernel_debt_ns, when_ns;
+    uint64_t cpu_ns, runq_ns, kernel_ns, kernel_debt_ns, when_ns, withheld_off_ns;
 };
 
 /* Starts a thread's clocks (zero), opening its exact clock if perf
@@ -83,6 +86,12 @@ void threadclock_settle(struct thread_clock *c, enum cpu_source source,
  * read now (st, at now_ns); remembers them for the next. */
 void threadclock_interval(struct thread_clock *c, const struct task_stat *st, uint64_t now_ns,
                           struct interval_time *out);
+
+/* Keeps time off CPU that an interval ending with the thread waiting for a
+ * CPU did not charge (interval_split.withheld) for the next interval,
+ * which gives it back as its carried part, less the wait for a CPU the
+ * kernel books meanwhile. */
+void threadclock_withhold(struct thread_clock *c, const struct withheld_off *withheld);
 
 /* The clocks as they stand, and back to them: an interval read but not
  * charged (a failed walk's) is carried to the next. */

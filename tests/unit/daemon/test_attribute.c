@@ -58,7 +58,7 @@ static void test_time_is_conserved(void)
         for (int j = 0; j < 5; j++) {
             struct interval_split split;
             attribute(all[i], all[j], j % 2 ? &running_native : &unseen,
-                      &(struct interval_time){3000, 0, 7000, 0, 0}, &split);
+                      &(struct interval_time){3000, 0, 7000, 0, 0, {0}}, &split);
             uint64_t earlier = sum(split.prev_ns) + sum(split.ran_ns) + sum(split.waited_ns);
             CHECK_EQ_INT(earlier + sum(split.cur_ns), 10000);
         }
@@ -67,28 +67,62 @@ static void test_time_is_conserved(void)
 static void test_waking_thread_slept_on_previous_line(void)
 {
     struct interval_split split;
-    attribute(&sleeping, &running_python, &unseen, &(struct interval_time){4000, 0, 6000, 0, 0},
+    attribute(&sleeping, &running_python, &unseen, &(struct interval_time){4000, 0, 6000, 0, 0, {0}},
               &split);
     CHECK_EQ_INT(split.prev_ns[SAMPLE_SYSTEM], 6000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_PYTHON], 4000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_IDLE], 0);
     /* Woken, and still waiting for a CPU: it has not run where it stands
-     * yet; what it ran went where it was last seen on a CPU. */
+     * yet; what it ran went where it was last seen on a CPU. Its time off
+     * CPU still holds the wait for a CPU the kernel has not booked yet:
+     * withheld, as the wait it woke from, for the next interval. */
     attribute(&sleeping, &preempted_python, &running_native,
-              &(struct interval_time){4000, 0, 6000, 0, 0}, &split);
-    CHECK_EQ_INT(split.prev_ns[SAMPLE_SYSTEM], 6000);
+              &(struct interval_time){4000, 0, 6000, 0, 0, {0}}, &split);
+    CHECK_EQ_INT(sum(split.prev_ns), 0);
+    CHECK_EQ_INT(split.withheld.ns, 6000);
+    CHECK_EQ_INT(split.withheld.kind, SAMPLE_SYSTEM);
+    CHECK_EQ_INT(split.withheld.to_waited, 1);
     CHECK_EQ_INT(split.ran_ns[SAMPLE_NATIVE], 4000);
     CHECK_EQ_INT(sum(split.cur_ns), 0);
+    /* The next interval gives back what is left of it as its kind, to the
+     * wait it woke from (it may have run and been preempted elsewhere). */
+    struct thread_history seen = {preempted_python, running_native, sleeping};
+    attribute_interval(&seen, &running_python,
+                       &(struct interval_time){1000, 0, 0, 0, 0, {5000, SAMPLE_SYSTEM, 1}},
+                       &split);
+    CHECK_EQ_INT(split.waited_ns[SAMPLE_SYSTEM], 5000);
+    CHECK_EQ_INT(sum(split.prev_ns), 0);
+    CHECK_EQ_INT(split.cur_ns[SAMPLE_PYTHON], 1000);
+    CHECK_EQ_INT(split.withheld.ns, 0);
+}
+
+/* Running at both ends, waiting for a CPU now (its skips ran out): the gap
+ * holds the wait in progress, so it is withheld too, as the gap's kind. */
+static void test_gap_before_a_wait_for_a_cpu_is_withheld(void)
+{
+    struct interval_split split;
+    attribute(&running_python, &preempted_python, &running_python,
+              &(struct interval_time){1000, 0, 9000, 0, 0, {0}}, &split);
+    CHECK_EQ_INT(sum(split.prev_ns) + sum(split.cur_ns) + sum(split.waited_ns), 0);
+    CHECK_EQ_INT(split.ran_ns[SAMPLE_PYTHON], 1000);
+    CHECK_EQ_INT(split.withheld.ns, 9000);
+    CHECK_EQ_INT(split.withheld.kind, SAMPLE_IDLE);
+    CHECK_EQ_INT(split.withheld.to_waited, 0);
+    /* Given back to the observation that withheld it. */
+    attribute(&preempted_python, &running_python, &running_python,
+              &(struct interval_time){1000, 0, 0, 0, 0, {7000, SAMPLE_IDLE, 0}}, &split);
+    CHECK_EQ_INT(split.prev_ns[SAMPLE_IDLE], 7000);
+    CHECK_EQ_INT(split.cur_ns[SAMPLE_PYTHON], 1000);
 }
 
 static void test_blocking_thread_ran_on_previous_line(void)
 {
     struct interval_split split;
-    attribute(&running_native, &sleeping, &unseen, &(struct interval_time){4000, 0, 6000, 0, 0},
+    attribute(&running_native, &sleeping, &unseen, &(struct interval_time){4000, 0, 6000, 0, 0, {0}},
               &split);
     CHECK_EQ_INT(split.prev_ns[SAMPLE_NATIVE], 4000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_SYSTEM], 6000);
-    attribute(&running_python, &waiting_lock, &unseen, &(struct interval_time){4000, 0, 6000, 0, 0},
+    attribute(&running_python, &waiting_lock, &unseen, &(struct interval_time){4000, 0, 6000, 0, 0, {0}},
               &split);
     CHECK_EQ_INT(split.prev_ns[SAMPLE_PYTHON], 4000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_IDLE], 6000);
@@ -98,13 +132,13 @@ static void test_running_throughout_stays_current(void)
 {
     struct interval_split split;
     attribute(&running_python, &running_native, &unseen,
-              &(struct interval_time){9000, 0, 1000, 0, 0}, &split);
+              &(struct interval_time){9000, 0, 1000, 0, 0, {0}}, &split);
     CHECK_EQ_INT(sum(split.prev_ns), 0);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_NATIVE], 9000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_IDLE], 1000); /* a wait, not a sleep */
     /* Back in the interpreter's own code: the gap was a wait for the GIL. */
     attribute(&running_native, &running_python, &unseen,
-              &(struct interval_time){9000, 0, 1000, 0, 0}, &split);
+              &(struct interval_time){9000, 0, 1000, 0, 0, {0}}, &split);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_GIL_WAIT], 1000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_IDLE], 0);
 }
@@ -113,17 +147,17 @@ static void test_running_throughout_stays_current(void)
 static void test_gil_wait_is_its_own_kind(void)
 {
     struct interval_split split;
-    attribute(&running_python, &waiting_gil, &unseen, &(struct interval_time){4000, 0, 6000, 0, 0},
+    attribute(&running_python, &waiting_gil, &unseen, &(struct interval_time){4000, 0, 6000, 0, 0, {0}},
               &split);
     CHECK_EQ_INT(split.prev_ns[SAMPLE_PYTHON], 4000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_GIL_WAIT], 6000);
-    attribute(&waiting_gil, &running_python, &unseen, &(struct interval_time){4000, 0, 6000, 0, 0},
+    attribute(&waiting_gil, &running_python, &unseen, &(struct interval_time){4000, 0, 6000, 0, 0, {0}},
               &split);
     CHECK_EQ_INT(split.prev_ns[SAMPLE_GIL_WAIT], 6000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_PYTHON], 4000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_IDLE] + split.prev_ns[SAMPLE_IDLE], 0);
     /* Asleep, then waiting for the GIL: when the sleep ended is unknown. */
-    attribute(&sleeping, &waiting_gil, &unseen, &(struct interval_time){0, 0, 8001, 0, 0}, &split);
+    attribute(&sleeping, &waiting_gil, &unseen, &(struct interval_time){0, 0, 8001, 0, 0, {0}}, &split);
     CHECK_EQ_INT(split.prev_ns[SAMPLE_SYSTEM], 4000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_GIL_WAIT], 4001);
 }
@@ -131,7 +165,7 @@ static void test_gil_wait_is_its_own_kind(void)
 static void test_lone_thread_gap_is_nobody_s(void)
 {
     struct interval_split split;
-    struct interval_time time = {9000, 0, 1000, 1, 0};
+    struct interval_time time = {9000, 0, 1000, 1, 0, {0}};
     attribute(&running_python, &running_python, &unseen, &time, &split);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_PYTHON], 9000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_IDLE], 0);
@@ -140,10 +174,10 @@ static void test_lone_thread_gap_is_nobody_s(void)
 static void test_blocked_throughout_keeps_its_wait_kind(void)
 {
     struct interval_split split;
-    attribute(&sleeping, &sleeping, &unseen, &(struct interval_time){10, 0, 9990, 0, 0}, &split);
+    attribute(&sleeping, &sleeping, &unseen, &(struct interval_time){10, 0, 9990, 0, 0, {0}}, &split);
     CHECK_EQ_INT(sum(split.prev_ns), 0);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_SYSTEM], 9990);
-    attribute(&waiting_lock, &waiting_lock, &unseen, &(struct interval_time){0, 0, 10000, 0, 0},
+    attribute(&waiting_lock, &waiting_lock, &unseen, &(struct interval_time){0, 0, 10000, 0, 0, {0}},
               &split);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_IDLE], 10000);
 }
@@ -155,18 +189,18 @@ static void test_run_between_two_waits_goes_where_it_last_ran(void)
 {
     struct interval_split split;
     attribute(&sleeping, &sleeping, &running_native,
-              &(struct interval_time){6000, 0, 4000, 0, 1000}, &split);
+              &(struct interval_time){6000, 0, 4000, 0, 1000, {0}}, &split);
     CHECK_EQ_INT(split.ran_ns[SAMPLE_NATIVE], 5000);
     CHECK_EQ_INT(split.ran_ns[SAMPLE_SYSTEM], 1000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_SYSTEM], 4000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_PYTHON] + sum(split.prev_ns), 0);
     /* Never seen running: the current line is all there is. */
-    attribute(&sleeping, &sleeping, &unseen, &(struct interval_time){6000, 0, 4000, 0, 0}, &split);
+    attribute(&sleeping, &sleeping, &unseen, &(struct interval_time){6000, 0, 4000, 0, 0, {0}}, &split);
     CHECK_EQ_INT(sum(split.ran_ns), 0);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_PYTHON], 6000);
     /* Running at either end: the ends say where it ran, not the last run. */
     attribute(&sleeping, &running_python, &running_native,
-              &(struct interval_time){6000, 0, 4000, 0, 0}, &split);
+              &(struct interval_time){6000, 0, 4000, 0, 0, {0}}, &split);
     CHECK_EQ_INT(sum(split.ran_ns), 0);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_PYTHON], 6000);
 }
@@ -176,7 +210,7 @@ static void test_run_between_two_waits_goes_where_it_last_ran(void)
 static void test_lone_thread_gap_goes_where_it_last_waited(void)
 {
     struct interval_split split;
-    struct interval_time time = {6000, 0, 4000, 1, 0};
+    struct interval_time time = {6000, 0, 4000, 1, 0, {0}};
     struct thread_history seen = {running_python, running_python, sleeping};
     attribute_interval(&seen, &running_native, &time, &split);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_NATIVE], 6000);
@@ -198,7 +232,7 @@ static void test_lone_thread_gap_goes_where_it_last_waited(void)
  * charged to its observations; the rest, in proportion, is unseen. */
 static void test_stall_beyond_the_cap_is_unseen(void)
 {
-    struct interval_time time = {4000, 1000, 5000, 0, 2000}, stalled;
+    struct interval_time time = {4000, 1000, 5000, 0, 2000, {0}}, stalled;
     attribute_unseen_part(&time, 10000, 2500, &stalled);
     CHECK_EQ_INT(stalled.cpu, 3000);
     CHECK_EQ_INT(stalled.kernel, 1500);
@@ -208,7 +242,7 @@ static void test_stall_beyond_the_cap_is_unseen(void)
     CHECK_EQ_INT(time.kernel, 500);
     CHECK_EQ_INT(time.off + time.runq + time.cpu, 2500);
     /* Up to the cap: all of it is seen. */
-    struct interval_time short_one = {4000, 1000, 5000, 0, 2000};
+    struct interval_time short_one = {4000, 1000, 5000, 0, 2000, {0}};
     attribute_unseen_part(&short_one, 10000, 10000, &stalled);
     CHECK_EQ_INT(stalled.cpu + stalled.off + stalled.runq + stalled.kernel, 0);
     CHECK_EQ_INT(short_one.cpu, 4000);
@@ -218,10 +252,10 @@ static void test_cpu_wait_is_charged_to_nobody(void)
 {
     struct interval_split split;
     attribute(&running_python, &running_python, &unseen,
-              &(struct interval_time){4000, 6000, 0, 0, 0}, &split);
+              &(struct interval_time){4000, 6000, 0, 0, 0, {0}}, &split);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_PYTHON], 4000);
     CHECK_EQ_INT(sum(split.prev_ns) + sum(split.cur_ns), 4000);
-    attribute(&running_python, &sleeping, &unseen, &(struct interval_time){3000, 2000, 5000, 0, 0},
+    attribute(&running_python, &sleeping, &unseen, &(struct interval_time){3000, 2000, 5000, 0, 0, {0}},
               &split);
     CHECK_EQ_INT(split.prev_ns[SAMPLE_PYTHON], 3000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_SYSTEM], 5000);
@@ -231,7 +265,7 @@ static void test_cpu_wait_is_charged_to_nobody(void)
 static void test_new_thread_charged_to_now(void)
 {
     struct interval_split split;
-    attribute(&unseen, &sleeping, &unseen, &(struct interval_time){500, 0, 9500, 0, 0}, &split);
+    attribute(&unseen, &sleeping, &unseen, &(struct interval_time){500, 0, 9500, 0, 0, {0}}, &split);
     CHECK_EQ_INT(sum(split.prev_ns), 0);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_PYTHON], 500);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_SYSTEM], 9500);
@@ -242,14 +276,14 @@ static void test_kernel_time_is_system_where_it_ran(void)
     struct interval_split split;
     /* 4 ms on CPU of which 1.5 ms in the kernel, then blocked: the kernel
      * part is system time on the line that ran. */
-    attribute(&running_python, &sleeping, &unseen, &(struct interval_time){4000, 0, 6000, 0, 1500},
+    attribute(&running_python, &sleeping, &unseen, &(struct interval_time){4000, 0, 6000, 0, 1500, {0}},
               &split);
     CHECK_EQ_INT(split.prev_ns[SAMPLE_PYTHON], 2500);
     CHECK_EQ_INT(split.prev_ns[SAMPLE_SYSTEM], 1500);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_SYSTEM], 6000);
     /* Running throughout in native code; more kernel than CPU is capped. */
     attribute(&running_native, &running_native, &unseen,
-              &(struct interval_time){3000, 0, 0, 1, 9000}, &split);
+              &(struct interval_time){3000, 0, 0, 1, 9000, {0}}, &split);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_NATIVE], 0);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_SYSTEM], 3000);
     CHECK_EQ_INT(sum(split.prev_ns) + sum(split.cur_ns), 3000);
@@ -259,6 +293,7 @@ int main(void)
 {
     test_time_is_conserved();
     test_waking_thread_slept_on_previous_line();
+    test_gap_before_a_wait_for_a_cpu_is_withheld();
     test_blocking_thread_ran_on_previous_line();
     test_running_throughout_stays_current();
     test_gil_wait_is_its_own_kind();
