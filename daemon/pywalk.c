@@ -83,6 +83,7 @@ struct pywalk {
     size_t header_len;
     uint8_t top_units[8];
     int top_units_read;
+    int newest_pending; /* pending[0] is the chain's newest frame */
 
     /* The line last found for a code id, at an instruction offset:
      * decoding a line table is most of a walk's own CPU, and a recursion,
@@ -452,6 +453,7 @@ static int read_chain(struct pywalk *walk, uint64_t tstate, struct pywalk_stack 
         if (steps == 1) {
             out->newest_code = info.code;
             out->newest_previous = info.previous;
+            walk->newest_pending = !info.skip;
         }
         if (!info.skip) {
             if (*n == PYWALK_MAX_DEPTH)
@@ -684,6 +686,38 @@ static int recheck_at_once(struct pywalk *walk, uint64_t tstate, const struct py
     return recheck_judge(walk, stack, &r, rmem_readv(&walk->mem, r.spans, (size_t)r.n));
 }
 
+/* The instruction offset in a copy of a frame whose code object is code. */
+static int64_t frame_offset(const struct pywalk *walk, const uint8_t *buf, uint64_t code)
+{
+    if (walk->family == &family_frame_object) {
+        int32_t lasti = get_i32(buf, walk->off->frame_object.lasti);
+        return lasti < 0 ? -1 : (int64_t)lasti * walk->lasti_scale;
+    }
+    return instr_offset(walk, code, get_u64(buf, walk->off->iframe.instr_ptr));
+}
+
+/* A recheck that found the same newest frame (address, code, caller) may
+ * still find it at another instruction. Frames are reused at the same
+ * address by the next call of the same function (3.8-3.10's zombie
+ * frames, 3.11+'s data stack), so a walk that a return and the next call
+ * straddled reads the returning instruction of a frame that is inside its
+ * next call by the recheck (json.dumps: the frame of `return
+ * _iterencode(o, 0)` read at its RETURN_VALUE, Python time, while the
+ * thread ran the C encoder again; beside a busy loop the daemon is
+ * preempted mid-walk and such walks took up to a fifth of the line). The
+ * recheck's instruction is where the thread stands at the end of the walk:
+ * the newest frame's line and instruction come from it. */
+static void newest_at_recheck(struct pywalk *walk, const struct recheck_read *r)
+{
+    if (!walk->newest_pending)
+        return;
+    int64_t offset = frame_offset(walk, r->frame, walk->pending[0].code);
+    if (offset == walk->pending[0].offset)
+        return;
+    walk->pending[0].offset = offset;
+    walk->top_units_read = 0; /* they were read at the old offset */
+}
+
 /* The recheck of a checked walk, with the code object headers phase two
  * needs read in the same system call (*headers: how many, -1 none read). */
 static int recheck_with_headers(struct pywalk *walk, uint64_t tstate,
@@ -695,7 +729,10 @@ static int recheck_with_headers(struct pywalk *walk, uint64_t tstate,
         return pywalk_recheck(walk, tstate, stack);
     recheck_plan(walk, tstate, stack, &r);
     *headers = (int)read_headers(walk, n, r.spans, (uint32_t)r.n, &got);
-    return recheck_judge(walk, stack, &r, got);
+    int rc = recheck_judge(walk, stack, &r, got);
+    if (rc == 0)
+        newest_at_recheck(walk, &r);
+    return rc;
 }
 
 static int walk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out, int checked)

@@ -798,12 +798,26 @@ static void test_recheck(enum layout l)
         fprintf(stderr, "  (after test_recheck %s)\n", layout_name[l]);
 }
 
+/* Moves a frame to the instruction at a byte offset into its code. */
+static void set_frame_offset(struct fake_proc *p, uint64_t frame, uint64_t code, int64_t offset)
+{
+    if (p->off->family == PYFAMILY_FRAME_OBJECT)
+        fake_i32(&p->m, frame + (uint64_t)p->off->frame_object.lasti,
+                 (int32_t)(offset / (p->off->linetable == LINETABLE_310 ? 2 : 1)));
+    else
+        fake_u64(&p->m, frame + (uint64_t)p->off->iframe.instr_ptr,
+                 code + (uint64_t)p->off->code.code_adaptive + (uint64_t)offset);
+}
+
 /* A struct rmem over a fake process whose "forget" lets the thread run:
  * it pops the newest frame, as a thread that moved on while its chain was
- * read would have. */
+ * read would have, or moves a frame (and its code) to another instruction,
+ * as the next call of a function reusing its frame would. */
 struct moving {
     struct fake_proc *p;
     uint64_t slot, to;
+    uint64_t frame, code;
+    int64_t offset;
     int forgets;
 };
 
@@ -819,6 +833,8 @@ static void moving_forget(void *ctx)
     m->forgets++;
     if (m->to)
         fake_u64(&m->p->m, m->slot, m->to);
+    if (m->frame)
+        set_frame_offset(m->p, m->frame, m->code, m->offset);
 }
 
 /* A checked walk reads the newest frame again after the chain, through a
@@ -903,16 +919,25 @@ static void test_top_instruction(enum layout l)
     int64_t offsets[] = {4, 0, 8};
     uint8_t kinds[] = {PYOP_CALL, PYOP_OTHER, PYOP_OTHER};
     for (int i = 0; i < 3; i++) {
-        if (p.off->family == PYFAMILY_FRAME_OBJECT)
-            fake_i32(&p.m, frame + (uint64_t)p.off->frame_object.lasti,
-                     (int32_t)(offsets[i] / (p.off->linetable == LINETABLE_310 ? 2 : 1)));
-        else
-            fake_u64(&p.m, frame + (uint64_t)p.off->iframe.instr_ptr,
-                     code + (uint64_t)p.off->code.code_adaptive + (uint64_t)offsets[i]);
+        set_frame_offset(&p, frame, code, offsets[i]);
         CHECK_EQ_INT(pywalk_stack(w, p.tstate[t], &s), 0);
         CHECK_EQ_INT(s.top_op, kinds[i]);
     }
     pywalk_free(w);
+
+    /* Read at its last instruction (plain code), the same frame is in its
+     * next call by the recheck: a checked walk takes the instruction the
+     * recheck found, the call. */
+    struct moving m = {.p = &p, .frame = frame, .code = code, .offset = 2};
+    struct rmem moving_mem = {.read = moving_read, .forget = moving_forget, .ctx = &m};
+    w = pywalk_new(&p.target, &moving_mem);
+    CHECK(w != NULL);
+    if (w) {
+        CHECK_EQ_INT(pywalk_stack_checked(w, p.tstate[t], &s), 0);
+        CHECK_EQ_INT(m.forgets, 1);
+        CHECK_EQ_INT(s.top_op, PYOP_CALL);
+        pywalk_free(w);
+    }
 
     /* A pre-release: its numbers are unknown, so is the instruction. */
     p.target.off.version_hex = (p.target.off.version_hex & ~0xffu) | 0xb1u;
