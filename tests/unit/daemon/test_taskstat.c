@@ -98,7 +98,7 @@ static void test_list_kept(void)
     enum { THREADS = 300 };
     static pthread_t threads[THREADS];
     static uint32_t fresh[THREADS + 8], kept[THREADS + 8];
-    struct task_dir dir = {NULL};
+    struct task_dir dir = {NULL, 0};
     int fds[2], started = 0;
     CHECK_EQ_INT(pipe(fds), 0);
     pthread_attr_t attr;
