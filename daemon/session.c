@@ -17,6 +17,7 @@
 #include "common/msgio.h"
 #include "common/proto.h"
 #include "common/strhash.h"
+#include "common/xorshift.h"
 #include "daemon/attach.h"
 #include "daemon/children.h"
 #include "daemon/codeids.h"
@@ -322,22 +323,13 @@ static void send_target(struct session *s, const struct py_target *target)
     batch_add(s);
 }
 
-/* xorshift: jitter only needs to break lockstep with periodic code. */
-static uint64_t next_random(struct session *s)
-{
-    s->rng ^= s->rng << 13;
-    s->rng ^= s->rng >> 7;
-    s->rng ^= s->rng << 17;
-    return s->rng;
-}
-
 /* The next interval: the period, give or take 25%, so the sampler never
  * falls into step with a loop of the same period. */
 static uint64_t jittered_period(struct session *s)
 {
     uint64_t period = CLOCK_NS_PER_SEC / s->req->rate_hz;
     uint64_t spread = period / 2;
-    return period - spread / 2 + (spread ? next_random(s) % spread : 0);
+    return period - spread / 2 + (spread ? xorshift64_next(&s->rng) % spread : 0);
 }
 
 /* A pidfd of pid (pidfd_open, Linux 5.3), or -1: a tick waits on it too,

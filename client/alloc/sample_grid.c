@@ -2,21 +2,13 @@
  * sample_grid.h). */
 #include "client/alloc/sample_grid.h"
 
-/* xorshift64: a few instructions, no state outside the grid, and a full
- * period over the nonzero states. */
-static uint64_t next_random(struct sample_grid *g)
-{
-    g->rng ^= g->rng << 13;
-    g->rng ^= g->rng >> 7;
-    g->rng ^= g->rng << 17;
-    return g->rng;
-}
+#include "common/xorshift.h"
 
 /* A place in a cell, uniform in [0, W) (the modulo's bias is below
  * W / 2^64). */
 static int64_t draw_phase(struct sample_grid *g)
 {
-    return (int64_t)(next_random(g) % (uint64_t)g->window);
+    return (int64_t)(xorshift64_next(&g->rng) % (uint64_t)g->window);
 }
 
 void sample_grid_start(struct sample_grid *g, int64_t window, uint64_t seed)
