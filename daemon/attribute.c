@@ -59,7 +59,7 @@ static void charge_run_to_now(const struct thread_history *seen,
 }
 
 /* Time off CPU of an interval that ends with the thread running: withheld
- * (interval_split.withheld_ns) when it waits for a CPU now. Charged now,
+ * (interval_split.withheld) when it waits for a CPU now. Charged now,
  * the wait in progress would count as the wait it woke from (a contender
  * woken by the GIL's hand-off and queued behind another task would wait
  * for the GIL while it waits for a CPU), and the kernel's booking of it
