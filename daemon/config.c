@@ -28,6 +28,7 @@ void daemon_config_defaults(struct daemon_config *c)
     c->max_rate_hz = PROTO_MAX_RATE_HZ;
     c->max_sessions = DAEMON_CONFIG_MAX_SESSIONS;
     c->exact_clocks = 1;
+    c->realtime = 1;
 }
 
 static int parse_uint(const char *text, long min, long max, long *out)
@@ -101,6 +102,12 @@ static int on_key(void *user, const char *section, const char *name, const char 
         if (parse_bool(value, &c->exact_clocks) < 0) {
             snprintf(st->problem, sizeof(st->problem),
                      "exact_clocks: expected yes or no, got '%s'", value);
+            return 0;
+        }
+    } else if (!strcmp(name, "realtime")) {
+        if (parse_bool(value, &c->realtime) < 0) {
+            snprintf(st->problem, sizeof(st->problem), "realtime: expected yes or no, got '%s'",
+                     value);
             return 0;
         }
     } else {

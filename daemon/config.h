@@ -17,6 +17,7 @@ struct daemon_config {
     unsigned max_sessions;      /* sessions running at once, all users together */
     int shared;                 /* socket 0666 in a 0755 folder, for a system-wide daemon */
     int exact_clocks;           /* 0: never open perf counters (daemon/cpuclock.h) */
+    int realtime;               /* 0: sessions keep the ordinary policy (daemon/ontime.h) */
     int foreground;
     char config_path[PATH_MAX]; /* the file that was read, "" when none */
 };

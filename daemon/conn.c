@@ -103,6 +103,7 @@ static void serve_session(int fd, uid_t caller, const struct msgio_msg *in,
     *req = (struct session_request){.pid = p.pid, .rate_hz = p.rate_hz, .flags = p.flags,
                                     .pref = (enum pyoff_pref)p.offsets_pref, .attach = attach,
                                     .fallback_clocks = !env->config->exact_clocks,
+                                    .realtime = env->config->realtime,
                                     .registry = env->registry};
     snprintf(req->debug_dirs, sizeof(req->debug_dirs), "%s", p.debug_dirs);
     snprintf(req->end_mark, sizeof(req->end_mark), "%s", p.end_mark);

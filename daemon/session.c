@@ -24,6 +24,7 @@
 #include "daemon/endmark.h"
 #include "daemon/heap_link.h"
 #include "daemon/locate_wait.h"
+#include "daemon/ontime.h"
 #include "daemon/pythreadname.h"
 #include "daemon/proctree.h"
 #include "daemon/registry.h"
@@ -62,6 +63,7 @@ struct session {
     int statm_fd;           /* the target's /proc/PID/statm, kept open */
     int exit_fd;            /* a pidfd of the target, readable once it exited; -1 none */
     uint64_t rss_read_ns;   /* when it was last read */
+    int on_time;            /* its thread samples at SCHED_FIFO (ontime.h) */
 };
 
 /* Ticks' messages wait in the batch at most this long, or until it holds
@@ -422,9 +424,15 @@ static void sample_until_done(struct session *s)
         if ((rc < 0 && rc != -ESRCH) || batch_flush_due(s) < 0)
             break;
         registry_entry_set_ticks(s->req->entry, sampler_ticks(s->sampler));
+        /* More than a period behind (a stopped target, a daemon short of
+         * CPU, ticks dearer than the period): go on from now rather than
+         * fire the missed ticks back to back. They would all see the same
+         * moment, and at SCHED_FIFO (ontime.h) a daemon that cannot keep
+         * the rate would hold a CPU: this way it waits a period at least
+         * between two ticks. */
         uint64_t now = clock_monotonic_ns();
-        if (deadline + CLOCK_NS_PER_SEC < now)
-            deadline = now; /* fell behind (target stopped?): do not burst */
+        if (deadline + CLOCK_NS_PER_SEC / s->req->rate_hz < now)
+            deadline = now;
     }
     msgio_msg_free(&in);
 }
@@ -438,10 +446,11 @@ static void log_walks(const struct session *s)
     fprintf(stderr,
             "fixingaholed: pid %d: %" PRIu64 " ticks, %" PRIu64 " failed walks; unheld walks %"
             PRIu64 ", retried %" PRIu64 ", torn twice %" PRIu64 "; stopped again %" PRIu64
-            ", failed again %" PRIu64 "; CPU clocks: %s\n",
+            ", failed again %" PRIu64 "; CPU clocks: %s; ticks: %s\n",
             (int)s->req->pid, sampler_ticks(s->sampler), sampler_errors(s->sampler), w.unheld,
             w.retried, w.torn, w.reheld, w.reheld_failed,
-            sampler_exact_clocks(s->sampler) ? "perf counters" : "process clock and schedstat");
+            sampler_exact_clocks(s->sampler) ? "perf counters" : "process clock and schedstat",
+            s->on_time ? "SCHED_FIFO" : "ordinary policy");
 }
 
 void session_run(int fd, const struct session_request *req)
@@ -494,7 +503,10 @@ void session_run(int fd, const struct session_request *req)
         send_end(&s, PROTO_END_FAILED, "sampler: out of memory");
         goto out;
     }
+    struct on_time scheduling;
+    s.on_time = ontime_begin(req->realtime, &scheduling);
     sample_until_done(&s);
+    ontime_end(&scheduling);
     log_walks(&s);
 out:
     heap_link_free(s.heap);

@@ -25,6 +25,7 @@ struct session_request {
     uid_t owner;               /* who asked: the end mark must be theirs */
     int attach;              /* a running process: locate once, fail at once */
     int fallback_clocks;     /* exact_clocks = no in the daemon's config (config.h) */
+    int realtime;            /* realtime in the daemon's config: see ontime.h */
     struct registry *registry;     /* the daemon's session table */
     struct registry_entry *entry;  /* this session's row in it */
 };

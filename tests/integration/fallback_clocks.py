@@ -14,7 +14,7 @@ import subprocess
 from harness import Failure, fixingahole, prepare_socket_dir
 
 SUFFIX = ".fallback_clocks"
-SESSION_LINE = re.compile(r"^fixingaholed: pid (\d+): .*; CPU clocks: (.*)$", re.M)
+SESSION_LINE = re.compile(r"^fixingaholed: pid (\d+): .*; CPU clocks: ([^;\n]*)", re.M)
 FALLBACK = "process clock and schedstat"
 
 

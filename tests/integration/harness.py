@@ -423,16 +423,19 @@ class Checks:
 
 
 def profile_at_rates(interp, work, script, seconds, rates, check):
-    """Profiles script (its arguments: a truth file, then seconds) at each
-    rate; check(checks, profile, truth, rate) holds each run to its truth.
-    Each run's results stay in performance-RATE."""
+    """Profiles script (its arguments: a truth file, then seconds, or
+    seconds[rate] when it is a dict) at each rate; check(checks, profile,
+    truth, rate) holds each run to its truth. Each run's results stay in
+    performance-RATE."""
     work.copy_workload(script)
     c = Checks()
     contexts = []
     for rate in rates:
         truth_path = work.file("truth-%d.json" % rate)
         run = fixingahole(["profile", "--rate", str(rate)] + interp.profile_options() +
-                          [script, truth_path, seconds], cwd=work.path)
+                          [script, truth_path,
+                           seconds[rate] if isinstance(seconds, dict) else seconds],
+                          cwd=work.path)
         if run.status != 0:
             raise Failure("profile --rate %d exited %s\n%s" % (rate, run.status, run.describe()))
         prof = load_profile(work.path, os.path.splitext(script)[0])

@@ -33,12 +33,13 @@ int main(void)
     CHECK_EQ_INT(c.max_sessions, DAEMON_CONFIG_MAX_SESSIONS);
     CHECK_EQ_INT(c.shared, 0);
     CHECK_EQ_INT(c.exact_clocks, 1);
+    CHECK_EQ_INT(c.realtime, 1);
     CHECK_EQ_STR(c.config_path, "");
     CHECK_EQ_INT(daemon_config_load(&c, path, 1, err, sizeof(err)), -ENOENT);
 
     write_file(path, "; a comment\n[daemon]\nsocket = /run/fixingahole/daemon.sock\n"
                      "idle_timeout = 0\nmax_rate = 500\nmax_sessions = 3\nshared = yes\n"
-                     "exact_clocks = no\n");
+                     "exact_clocks = no\nrealtime = no\n");
     daemon_config_defaults(&c);
     CHECK_EQ_INT(daemon_config_load(&c, path, 1, err, sizeof(err)), 0);
     CHECK_EQ_STR(c.socket_path, "/run/fixingahole/daemon.sock");
@@ -47,11 +48,16 @@ int main(void)
     CHECK_EQ_INT(c.max_sessions, 3);
     CHECK_EQ_INT(c.shared, 1);
     CHECK_EQ_INT(c.exact_clocks, 0);
+    CHECK_EQ_INT(c.realtime, 0);
     CHECK_EQ_STR(c.config_path, path);
 
     write_file(path, "[daemon]\nexact_clocks = sometimes\n");
     CHECK_EQ_INT(daemon_config_load(&c, path, 1, err, sizeof(err)), -EINVAL);
     CHECK(strstr(err, ":2: exact_clocks: expected yes or no") != NULL);
+
+    write_file(path, "[daemon]\nrealtime = always\n");
+    CHECK_EQ_INT(daemon_config_load(&c, path, 1, err, sizeof(err)), -EINVAL);
+    CHECK(strstr(err, ":2: realtime: expected yes or no") != NULL);
 
     write_file(path, "[daemon]\nmax_rate = 20000\n");
     daemon_config_defaults(&c);

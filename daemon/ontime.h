@@ -1,0 +1,24 @@
+/* Ticks on time: while a session samples, its thread runs at the lowest
+ * SCHED_FIFO priority when the daemon may take it (root, or
+ * CAP_SYS_NICE), so that a tick is read when it is due, not when a busy
+ * machine next frees a CPU. How late a starved daemon wakes depends on the
+ * target (a thread that blocks frees a CPU), and reads that late find a
+ * thread just blocked more often than the reverse: the bias
+ * docs/time-kinds.md measures. `realtime = no` in the daemon's config
+ * keeps the ordinary policy. */
+#ifndef FAH_DAEMON_ONTIME_H
+#define FAH_DAEMON_ONTIME_H
+
+struct on_time {
+    int policy; /* the thread's policy before ontime_begin, -1: unchanged */
+    int priority;
+};
+
+/* Raises the calling thread if `wanted` and allowed. Returns 1 if it now
+ * runs at SCHED_FIFO, 0 if not (not wanted, or refused: EPERM). */
+int ontime_begin(int wanted, struct on_time *saved);
+
+/* Puts the calling thread back as ontime_begin found it. */
+void ontime_end(const struct on_time *saved);
+
+#endif
