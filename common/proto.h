@@ -20,7 +20,7 @@
 
 #include "common/buf.h"
 
-#define PROTO_VERSION 9
+#define PROTO_VERSION 10
 #define PROTO_HEADER_SIZE 8
 /* No message may be longer: a peer announcing more is dropped. */
 #define PROTO_MAX_PAYLOAD (1u << 20)
@@ -189,8 +189,14 @@ enum proto_sample_flags {
      * (its stack then): the same tick's uncarried sample of the thread is
      * the new observation, so only those count as samples of the thread. */
     PROTO_SAMPLE_CARRIED = 1u << 2,
+    /* The thread was not read at this tick (it was waiting for a CPU): an
+     * observation without time for the GIL's count, at the stack it was
+     * last read in, which is no news of where it is now (it may have run
+     * since). RSS growth read at this tick waits for its next read. */
+    PROTO_SAMPLE_NOT_READ = 1u << 3,
 };
-#define PROTO_SAMPLE_KNOWN (PROTO_SAMPLE_TRUNCATED | PROTO_SAMPLE_GIL | PROTO_SAMPLE_CARRIED)
+#define PROTO_SAMPLE_KNOWN                                                                   \
+    (PROTO_SAMPLE_TRUNCATED | PROTO_SAMPLE_GIL | PROTO_SAMPLE_CARRIED | PROTO_SAMPLE_NOT_READ)
 
 /* Why a sample's time cannot be placed on a stack. Its time still counts:
  * the client shows it as unattributed, by reason. */

@@ -792,7 +792,8 @@ static int observe_gil_only(struct sampler *s, struct thread_track *t,
     if (!s->gil.known || !t->stack)
         return 0;
     struct thread_sample out = {.tid = t->tid, .unplaced = t->unplaced, .stack = t->stack,
-                                .flags = read_gil(s, py) ? PROTO_SAMPLE_GIL : 0,
+                                .flags = PROTO_SAMPLE_NOT_READ |
+                                         (read_gil(s, py) ? PROTO_SAMPLE_GIL : 0),
                                 .wall_ns = gil_span(t, s->planned_ns)};
     return emit(ctx, &out);
 }

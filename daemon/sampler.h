@@ -14,7 +14,7 @@
 struct thread_sample {
     uint32_t tid;
     uint32_t unplaced;          /* PROTO_UNPLACED_*: why there is no stack; 0 placed */
-    uint32_t flags;             /* PROTO_SAMPLE_GIL, PROTO_SAMPLE_CARRIED */
+    uint32_t flags;             /* PROTO_SAMPLE_GIL, _CARRIED, _NOT_READ */
     uint64_t ns[SAMPLE_KINDS];  /* the interval, split by where it went */
     uint64_t cpu_ns;            /* the interval's CPU time; 0 in a carried part */
     /* The wall time since the thread's previous observation, the weight of

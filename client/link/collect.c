@@ -98,8 +98,10 @@ static int on_sample(struct collector *c, const struct msgio_msg *m)
     if (s->unplaced > 0 && s->unplaced < PROFILE_UNPLACED_REASONS)
         for (int k = 0; k < TIME_KINDS; k++)
             c->p->unplaced[s->unplaced][k] += seconds[k];
-    /* Where the main thread is now: a carried part is where it was. */
-    if (rc == 0 && s->tid == (uint32_t)c->child && !(s->flags & PROTO_SAMPLE_CARRIED)) {
+    /* Where the main thread is now: a carried part is where it was, and a
+     * thread not read this tick may have moved since its stack was read. */
+    if (rc == 0 && s->tid == (uint32_t)c->child &&
+        !(s->flags & (PROTO_SAMPLE_CARRIED | PROTO_SAMPLE_NOT_READ))) {
         long stack = profile_intern_stack(c->p, s->tid, frames, s->nframes);
         if (stack < 0 || profile_mem_main_stack(c->p, stack) < 0)
             return -ENOMEM;

@@ -92,7 +92,11 @@ static void test_sample_flags(void)
     const uint8_t *p = payload(&b, &len);
     CHECK_EQ_INT(proto_decode_sample(p, len, s), 0);
     CHECK_EQ_INT(s->flags, PROTO_SAMPLE_GIL | PROTO_SAMPLE_CARRIED);
-    build_sample_flags(&b, 1, PROTO_PLACED, PROTO_SAMPLE_CARRIED << 1);
+    build_sample_flags(&b, 1, PROTO_PLACED, PROTO_SAMPLE_GIL | PROTO_SAMPLE_NOT_READ);
+    p = payload(&b, &len);
+    CHECK_EQ_INT(proto_decode_sample(p, len, s), 0);
+    CHECK_EQ_INT(s->flags, PROTO_SAMPLE_GIL | PROTO_SAMPLE_NOT_READ);
+    build_sample_flags(&b, 1, PROTO_PLACED, PROTO_SAMPLE_NOT_READ << 1);
     p = payload(&b, &len);
     CHECK_EQ_INT(proto_decode_sample(p, len, s), -EBADMSG);
     proto_buf_free(&b);

@@ -172,7 +172,8 @@ static void test_stream(void)
 
     struct proto_sample *s = calloc(1, sizeof(*s)), *s2 = calloc(1, sizeof(*s2));
     *s = (struct proto_sample){.time_ns = 1ull << 40, .tid = 7, .pid = 4100,
-                               .flags = PROTO_SAMPLE_TRUNCATED | PROTO_SAMPLE_GIL,
+                               .flags = PROTO_SAMPLE_TRUNCATED | PROTO_SAMPLE_GIL |
+                                        PROTO_SAMPLE_NOT_READ,
                                .python_ns = 1, .native_ns = 2, .system_ns = 3, .idle_ns = 4,
                                .gil_wait_ns = 5, .cpu_ns = 9, .wall_ns = 11,
                                .nframes = PROTO_MAX_FRAMES};
@@ -182,7 +183,7 @@ static void test_stream(void)
     finish(PROTO_SAMPLE);
     CHECK_EQ_INT(proto_decode_sample(payload, payload_len, s2), 0);
     CHECK(s2->time_ns == 1ull << 40 && s2->tid == 7 && s2->pid == 4100 &&
-          s2->flags == (PROTO_SAMPLE_TRUNCATED | PROTO_SAMPLE_GIL));
+          s2->flags == (PROTO_SAMPLE_TRUNCATED | PROTO_SAMPLE_GIL | PROTO_SAMPLE_NOT_READ));
     CHECK(s2->python_ns == 1 && s2->native_ns == 2 && s2->system_ns == 3 && s2->idle_ns == 4);
     CHECK(s2->gil_wait_ns == 5 && s2->cpu_ns == 9 && s2->wall_ns == 11);
     CHECK_EQ_INT(s2->nframes, PROTO_MAX_FRAMES);
