@@ -61,7 +61,8 @@ class Daemon:
 
 class Mode:
     """One way to run a workload. kind: "plain", "fah" (param = rate in Hz),
-    "austin" (param = interval in us) or "scalene"; extra: arguments after
+    "austin" (param = interval in us), "austin-p" (the same, attached with
+    -p to a plain run, so that austin's own CPU is known) or "scalene"; extra: arguments after
     the workload's three; profile_args: options given to `fixingahole
     profile` (fah only); daemon: which of the Runner's daemons profiles it
     (None: the one under test); client: the fixingahole that runs it (fah
@@ -76,7 +77,8 @@ class Mode:
         self.profile_args = list(profile_args)
         self.client = client
         self.label = label or {"plain": "plain", "fah": "%s Hz" % param,
-                               "austin": "austin %s us" % param, "scalene": "scalene"}[kind]
+                               "austin": "austin %s us" % param,
+                               "austin-p": "austin -p %s us" % param, "scalene": "scalene"}[kind]
 
 
 def python_version(python):
@@ -256,6 +258,8 @@ class Runner:
                      "--no-trace"] + mode.profile_args + [script, "--"] + args)
         if mode.kind == "austin":
             return ["austin", "-i", str(mode.param), "-o", "austin.txt", python, script] + args
+        if mode.kind == "austin-p":
+            return [python, script] + args
         return [python, "-m", "scalene", "--cli", "--json", "--cpu-only", "--outfile",
                 "scalene.json", script, "---"] + args
 
@@ -276,8 +280,12 @@ class Runner:
         daemon = self.daemon_of(mode)
         cpu0 = daemon.cpu_seconds() if daemon else 0.0
         t0 = time.perf_counter()
-        proc = subprocess.run(argv, cwd=self.work, env=self.env_of(mode), stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, universal_newlines=True)
+        if mode.kind == "austin-p":
+            proc, austin = self.run_attached_austin(mode, argv)
+        else:
+            proc = subprocess.run(argv, cwd=self.work, env=self.env_of(mode),
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  universal_newlines=True)
         elapsed = time.perf_counter() - t0
         cpu1 = daemon.cpu_seconds() if daemon else 0.0
         if proc.returncode != 0 and mode.kind == "austin":
@@ -305,6 +313,10 @@ class Runner:
             result.update(samples=profile.get("samples", 0), errors=profile.get("errors", 0),
                           daemon_cpu=cpu1 - cpu0)
             measured = truth and fah_seconds(profile, script, truth)
+        elif mode.kind == "austin-p":
+            result.update(austin)
+            measured = truth and "failed" not in austin and austin_seconds(
+                os.path.join(self.work, "austin.txt"), script, truth)
         elif mode.kind == "austin":
             result.update(austin_stats(proc.stderr))
             measured = truth and austin_seconds(os.path.join(self.work, "austin.txt"), script,
@@ -317,6 +329,29 @@ class Runner:
         if measured and measured[1] > 0:
             result["outside_pct"] = 100.0 * (1.0 - sum(measured[0].values()) / measured[1])
         return result
+
+    def run_attached_austin(self, mode, argv):
+        """The workload run plainly with austin attached to it: austin's own
+        CPU time (its rusage alone: attached, it has no children) goes where
+        fixingahole's daemon CPU goes, as daemon_cpu, beside its samples.
+        austin's -t bounds its wait for the interpreter to come up."""
+        target = subprocess.Popen(argv, cwd=self.work, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, universal_newlines=True)
+        austin = subprocess.Popen(["austin", "-i", str(mode.param), "-t", "2000",
+                                   "-o", os.path.join(self.work, "austin.txt"),
+                                   "-p", str(target.pid)],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                  universal_newlines=True)
+        out, err = target.communicate()
+        austin_err = austin.stderr.read()
+        austin.stderr.close()
+        _, status, usage = os.wait4(austin.pid, 0)
+        austin.returncode = os.waitstatus_to_exitcode(status)
+        stats = austin_stats(austin_err)
+        stats["daemon_cpu"] = usage.ru_utime + usage.ru_stime
+        if austin.returncode != 0 or not stats.get("samples"):
+            stats = {"failed": "austin -p: exit %d" % austin.returncode}
+        return subprocess.CompletedProcess(argv, target.returncode, out, err), stats
 
     def calibrate(self, python, script, seconds, chunks=None, chunk_seconds=None):
         """(chunks, iterations) giving about `seconds` of work unprofiled:

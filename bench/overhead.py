@@ -20,8 +20,10 @@ usage: /usr/bin/python3 bench/overhead.py [--runs N] [--seconds S]
 import argparse
 import glob
 import json
+import math
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -44,6 +46,36 @@ def default_pythons():
     if os.access("/usr/bin/python3", os.X_OK):
         found.append("/usr/bin/python3")
     return found
+
+
+def tick_floor(args, runner, python, script, chunks, n):
+    """bench/tick_floor against a plain deep.py run: what this machine
+    charges for a tick that only wakes, reads the thread's clock and reads
+    8 KiB of its memory. None without the binary (an older build)."""
+    tool = os.path.join(os.path.dirname(os.path.abspath(args.client)), "fah_bench_tick_floor")
+    if not os.access(tool, os.X_OK):
+        print("  (no %s: build the bench targets for the machine's floor)" % tool)
+        return None
+    ticks = 1000  # of each of three kinds: about 3.2 s of the workload
+    longer = max(1, int(math.ceil(4.0 / args.seconds)))
+    target = subprocess.Popen([python, script, str(chunks * longer), str(n), "floor.json", "10"],
+                              cwd=runner.work, stdout=subprocess.DEVNULL)
+    measured = subprocess.run([tool, str(target.pid), str(ticks)], stdout=subprocess.PIPE,
+                              universal_newlines=True)
+    target.wait()
+    if measured.returncode != 0:
+        return None
+    return json.loads(measured.stdout)
+
+
+def austin_beside(args, python):
+    """Whether austin runs beside fixingahole on this interpreter, and why
+    not if it does not."""
+    if args.no_others:
+        return False, None
+    modes, notes = other_profilers(python, [1000])
+    austin = any(m.kind == "austin" for m in modes)
+    return austin, None if austin else next((n for n in notes if n.startswith("austin")), None)
 
 
 def header(title, python, chunks=None, n=None, runs=None):
@@ -117,10 +149,17 @@ def depth(args, runner, python):
     modes += [Mode("fah", hi, [str(d)], "%sdepth %d %d Hz x2" % (tag, d, hi),
                    daemon=name or None, longer=2)
               for name, tag in builds for d in DEPTHS]
+    # austin attached to a plain run, its own CPU measured: the same
+    # figures for the sampler the issue's target was set against.
+    austin, note = austin_beside(args, python)
+    modes += [Mode("austin-p", 1000000 // r, [str(d)], "austin depth %d %d Hz" % (d, r))
+              for d in DEPTHS for r in (lo, hi)] if austin else []
     runs = interleave(runner, modes, python, script, chunks, n, args.runs)
     header("daemon CPU per sample: deep.py", python, chunks, n, args.runs)
     summaries = summaries_of(runs)
     print_table(summaries)
+    if note:
+        print("  " + note)
     marginal, steady = {}, {}
     for _, tag in builds:
         for d in DEPTHS:
@@ -131,8 +170,23 @@ def depth(args, runner, python):
             print("  %s: daemon CPU per extra sample (%d Hz vs %d Hz): %.1f us; "
                   "steady, %d Hz twice as long vs once: %.1f us"
                   % (key, hi, lo, marginal[key], hi, steady[key]))
+    floor = tick_floor(args, runner, python, script, chunks, n)
+    if floor:
+        print("  this machine's floor per 1 kHz tick (bench/tick_floor.c, beside deep.py): "
+              "a timed wait %.1f us; and a task-clock read %.1f us; and an 8 KiB read %.1f us"
+              % (floor["wake_us"], floor["clock_us"], floor["read_us"]))
+    for d in DEPTHS if austin else ():
+        key = "austin depth %d" % d
+        ok = [r for r in runs["%s %d Hz" % (key, lo)] + runs["%s %d Hz" % (key, hi)]
+              if "failed" not in r]
+        if len(ok) < 2 * args.runs:
+            print("  %s: austin failed in %d runs" % (key, 2 * args.runs - len(ok)))
+            continue
+        marginal[key] = marginal_us(runs["%s %d Hz" % (key, lo)], runs["%s %d Hz" % (key, hi)])
+        print("  %s: austin's CPU per extra sample (%d Hz vs %d Hz): %.1f us"
+              % (key, hi, lo, marginal[key]))
     return {"section": "depth", "python": python, "workload": "deep", "chunks": chunks,
-            "iterations": n, "modes": summaries,
+            "iterations": n, "modes": summaries, "tick_floor_us": floor,
             "daemon_marginal_us_per_sample": {k.replace("depth ", ""): v
                                                for k, v in marginal.items()},
             "daemon_steady_us_per_sample": {k.replace("depth ", ""): v
@@ -224,6 +278,11 @@ def check(results, args):
                  r["daemon_marginal_us_per_sample"]["10"], 35, "us")
             line(py, "daemon CPU per steady sample at depth 10",
                  r["daemon_steady_us_per_sample"]["10"], 35, "us")
+            theirs = r["daemon_marginal_us_per_sample"].get("austin 10")
+            if theirs:
+                print("  %-24s %-44s %8.3f us (fixingahole/austin %.2f)"
+                      % (os.path.basename(py), "austin's CPU per extra sample at depth 10",
+                         theirs, r["daemon_marginal_us_per_sample"]["10"] / theirs))
         elif r["section"] == "empty":
             s = m.get("%d Hz" % min(args.rate))
             if s:
