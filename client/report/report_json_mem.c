@@ -39,19 +39,39 @@ static cJSON *add_points(cJSON *doc, const char *key, const struct summary_mem_p
     return arr;
 }
 
-static int line_fields(cJSON *o, const struct summary_mem_line *l)
+/* The allocation figures a line and a function both carry: how much,
+ * its peak, the interpreter's part and share, the copy rate. */
+static int alloc_figures(cJSON *o, double alloc_bytes, double peak_bytes, double python_percent,
+                         double alloc_percent, double copy_mb_s)
 {
     int rc = 0;
-    rc |= add_num(o, "alloc_bytes", l ? l->alloc_bytes : 0);
-    rc |= add_num(o, "peak_bytes", l ? l->peak_bytes : 0);
-    rc |= add_pct(o, "python_alloc_percent", l ? l->python_percent : 0);
-    rc |= add_pct(o, "alloc_percent", l ? l->alloc_percent : 0);
-    rc |= add_num(o, "copy_mb_s", l ? round(l->copy_mb_s * 1000.0) / 1000.0 : 0);
-    rc |= add_num(o, "rss_growth_bytes", l ? l->rss_growth : 0);
-    rc |= add_num(o, "alloc_samples", l ? (double)l->nallocs : 0);
-    rc |= add_num(o, "alloc_exact_bytes", l ? l->alloc_exact : 0);
-    if (!cJSON_AddBoolToObject(o, "peak_exact", l ? l->peak_exact : 0))
+    rc |= add_num(o, "alloc_bytes", alloc_bytes);
+    rc |= add_num(o, "peak_bytes", peak_bytes);
+    rc |= add_pct(o, "python_alloc_percent", python_percent);
+    rc |= add_pct(o, "alloc_percent", alloc_percent);
+    rc |= add_num(o, "copy_mb_s", round(copy_mb_s * 1000.0) / 1000.0);
+    return rc;
+}
+
+/* How much of them was recorded at its true size, and whether the peak was. */
+static int exactness(cJSON *o, double alloc_exact, int peak_exact)
+{
+    int rc = add_num(o, "alloc_exact_bytes", alloc_exact);
+    if (!cJSON_AddBoolToObject(o, "peak_exact", peak_exact))
         rc = -ENOMEM;
+    return rc;
+}
+
+static int line_fields(cJSON *o, const struct summary_mem_line *l)
+{
+    const struct summary_mem_line none = {.alloc_bytes = 0};
+    if (!l)
+        l = &none;
+    int rc = alloc_figures(o, l->alloc_bytes, l->peak_bytes, l->python_percent,
+                           l->alloc_percent, l->copy_mb_s);
+    rc |= add_num(o, "rss_growth_bytes", l->rss_growth);
+    rc |= add_num(o, "alloc_samples", (double)l->nallocs);
+    rc |= exactness(o, l->alloc_exact, l->peak_exact);
     return rc ? -ENOMEM : 0;
 }
 
@@ -63,17 +83,14 @@ int report_json_mem_line(cJSON *o, const struct summary *s, const char *file, in
 int report_json_mem_function(cJSON *o, const struct summary *s, const char *file,
                              const char *qualname, int firstlineno)
 {
+    const struct summary_mem_function none = {.alloc_bytes = 0};
     const struct summary_mem_function *f =
         summary_mem_function_of(s->memory, file, qualname, firstlineno);
-    int rc = 0;
-    rc |= add_num(o, "alloc_bytes", f ? f->alloc_bytes : 0);
-    rc |= add_num(o, "peak_bytes", f ? f->peak_bytes : 0);
-    rc |= add_pct(o, "python_alloc_percent", f ? f->python_percent : 0);
-    rc |= add_pct(o, "alloc_percent", f ? f->alloc_percent : 0);
-    rc |= add_num(o, "copy_mb_s", f ? round(f->copy_mb_s * 1000.0) / 1000.0 : 0);
-    rc |= add_num(o, "alloc_exact_bytes", f ? f->alloc_exact : 0);
-    if (!cJSON_AddBoolToObject(o, "peak_exact", f ? f->peak_exact : 0))
-        rc = -ENOMEM;
+    if (!f)
+        f = &none;
+    int rc = alloc_figures(o, f->alloc_bytes, f->peak_bytes, f->python_percent,
+                           f->alloc_percent, f->copy_mb_s);
+    rc |= exactness(o, f->alloc_exact, f->peak_exact);
     return rc ? -ENOMEM : 0;
 }
 
