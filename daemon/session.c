@@ -325,11 +325,16 @@ static void send_target(struct session *s, const struct py_target *target)
     batch_add(s);
 }
 
+static uint64_t period_ns(const struct session *s)
+{
+    return CLOCK_NS_PER_SEC / s->req->rate_hz;
+}
+
 /* The next interval: the period, give or take 25%, so the sampler never
  * falls into step with a loop of the same period. */
 static uint64_t jittered_period(struct session *s)
 {
-    uint64_t period = CLOCK_NS_PER_SEC / s->req->rate_hz;
+    uint64_t period = period_ns(s);
     uint64_t spread = period / 2;
     return period - spread / 2 + (spread ? xorshift64_next(&s->rng) % spread : 0);
 }
@@ -428,10 +433,10 @@ static void sample_until_done(struct session *s)
          * CPU, ticks dearer than the period): go on from now rather than
          * fire the missed ticks back to back. They would all see the same
          * moment, and at SCHED_FIFO (ontime.h) a daemon that cannot keep
-         * the rate would hold a CPU: this way it waits a period at least
-         * between two ticks. */
+         * the rate would hold a CPU: this way it waits three quarters of a
+         * period at least (the jitter's shortest) between two ticks. */
         uint64_t now = clock_monotonic_ns();
-        if (deadline + CLOCK_NS_PER_SEC / s->req->rate_hz < now)
+        if (deadline + period_ns(s) < now)
             deadline = now;
     }
     msgio_msg_free(&in);
@@ -488,7 +493,7 @@ void session_run(int fd, const struct session_request *req)
     if (s.sampler && req->fallback_clocks)
         sampler_refuse_exact_clocks(s.sampler);
     if (s.sampler)
-        sampler_set_period(s.sampler, CLOCK_NS_PER_SEC / req->rate_hz);
+        sampler_set_period(s.sampler, period_ns(&s));
     s.exit_fd = open_exit_fd(req->pid);
     if (s.sampler)
         sampler_set_end_mark(s.sampler, req->end_mark, req->owner);
