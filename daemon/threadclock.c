@@ -24,6 +24,7 @@ void threadclock_init(struct clock_env *env, struct thread_clock *c, uint32_t ti
     c->tid = tid;
     c->files = (struct task_files)TASK_FILES_INIT;
     c->clock_fd = -1;
+    c->watch = (struct switch_watch)SWITCH_WATCH_INIT;
     if (env->exact_clocks < 0)
         return;
     int fd = cpuclock_open((pid_t)tid);
@@ -32,6 +33,8 @@ void threadclock_init(struct clock_env *env, struct thread_clock *c, uint32_t ti
     else if (fd != -ESRCH && env->exact_clocks == 0)
         env->exact_clocks = -1;
     c->clock_fd = fd >= 0 ? fd : -1;
+    if (c->clock_fd >= 0)
+        switchwatch_map(&c->watch, c->clock_fd); /* without it, a counter read per tick */
     /* A thread of a process born in the session brings what it ran
      * before its exact clock was opened. */
     struct task_stat st;
@@ -50,6 +53,7 @@ static int read_exact(const struct thread_clock *c, uint64_t *ns)
 
 void threadclock_close(struct thread_clock *c)
 {
+    switchwatch_unmap(&c->watch);
     if (c->clock_fd >= 0)
         close(c->clock_fd);
     c->clock_fd = -1;
@@ -108,11 +112,39 @@ static void still_running(const struct thread_clock *c, struct task_stat *st)
  * without a second reading, nor a read of /proc, and the last reading
  * goes to *exact_ns (0: none), so that the clock is not read again for
  * its CPU time. */
+/* Whether the thread has stayed on its CPU since its clock was last read
+ * there: read on a CPU, not stopped by us since, and no context switch
+ * recorded from before that reading until now (switchwatch.h). Its clock
+ * then moved as the wall clock did, and reading it would only cost its CPU
+ * an interrupt. The watch is looked at every time, so that what it shows
+ * next is what happened after this tick's reading. */
+static int stayed_on_cpu(struct thread_clock *c, int is_new, uint64_t now_ns)
+{
+    int was_on_cpu = c->on_cpu_at_read;
+    c->on_cpu_at_read = 0; /* until threadclock_interval keeps this tick's */
+    int moved = switchwatch_moved(&c->watch);
+    return !moved && was_on_cpu && !is_new && c->source == CPU_EXACT && !c->held_ns &&
+           now_ns >= c->when_ns;
+}
+
+static int on_cpu_now(struct thread_clock *c, int on_cpu)
+{
+    c->on_cpu_now = on_cpu == 1;
+    return on_cpu;
+}
+
 int threadclock_on_cpu(const struct clock_env *env, struct thread_clock *c, int is_new,
                        struct task_stat *st, uint64_t *exact_ns)
 {
     uint64_t before, after;
     *exact_ns = 0;
+    c->on_cpu_now = 0;
+    uint64_t now_ns = clock_monotonic_ns();
+    if (stayed_on_cpu(c, is_new, now_ns)) {
+        still_running(c, st);
+        *exact_ns = c->cpu_ns + (now_ns - c->when_ns);
+        return on_cpu_now(c, 1);
+    }
     if (c->clock_fd < 0 || read_exact(c, &before) < 0) {
         int rc = threadclock_read_proc(env, c, st);
         return rc < 0 ? rc : 1;
@@ -120,7 +152,7 @@ int threadclock_on_cpu(const struct clock_env *env, struct thread_clock *c, int 
     if (!is_new && ran_through(c, before, clock_monotonic_ns())) {
         still_running(c, st);
         *exact_ns = before;
-        return 1;
+        return on_cpu_now(c, 1);
     }
     int rc = threadclock_read_proc(env, c, st);
     if (rc < 0)
@@ -132,7 +164,7 @@ int threadclock_on_cpu(const struct clock_env *env, struct thread_clock *c, int 
     if (read_exact(c, &after) < 0)
         return 1;
     *exact_ns = after;
-    return after > before;
+    return on_cpu_now(c, after > before);
 }
 
 /* The CPU time of a one-thread process, for when perf counters are refused.
@@ -168,6 +200,7 @@ void threadclock_settle(struct thread_clock *c, enum cpu_source source,
 {
     if (c->source == source)
         return;
+    c->on_cpu_now = 0;
     c->source = source;
     c->cpu_ns = st->cpu_ns;
 }
@@ -202,6 +235,8 @@ void threadclock_interval(struct thread_clock *c, const struct task_stat *st, ui
     c->cpu_ns = st->cpu_ns;
     c->runq_ns = st->runq_ns;
     c->when_ns = now_ns;
+    c->on_cpu_at_read = c->on_cpu_now;
+    c->on_cpu_now = 0;
 }
 
 void threadclock_withhold(struct thread_clock *c, const struct withheld_off *withheld)
@@ -223,4 +258,5 @@ void threadclock_rewind(struct thread_clock *c, const struct thread_clock_mark *
     c->kernel_debt_ns = mark->kernel_debt_ns;
     c->when_ns = mark->when_ns;
     c->withheld.ns = mark->withheld_off_ns;
+    c->on_cpu_at_read = 0; /* the watch has been looked at since that reading */
 }

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "daemon/attribute.h"
+#include "daemon/switchwatch.h"
 #include "daemon/taskstat.h"
 
 /* Where a thread's CPU time comes from. Only the first is exact at every
@@ -39,6 +40,10 @@ struct thread_clock {
     uint64_t held_ns;         /* how long we stopped it at its last sample */
     enum cpu_source source;   /* where cpu_ns comes from */
     int clock_fd;             /* its exact clock (cpuclock.h), -1 none */
+    struct switch_watch watch; /* its switches, seen on that clock (switchwatch.h) */
+    /* Whether cpu_ns was read while it ran on a CPU (on_cpu_at_read), and
+     * what this tick's reading found until threadclock_interval keeps it. */
+    int on_cpu_at_read, on_cpu_now;
     uint64_t clock_base_ns;   /* CPU before that clock was opened (started_within) */
     struct task_files files;  /* its /proc files, kept open */
     int last_cpu;             /* the CPU /proc last said it ran on */

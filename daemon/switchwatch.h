@@ -1,0 +1,37 @@
+/* Whether a thread has left its CPU since the last look, without asking
+ * its CPU. Reading a running thread's perf counter interrupts the CPU it
+ * runs on (an IPI): on the VMs measured here that was the largest part of
+ * a tick after the wake-up itself (13-15 us of 50-70). A thread that has
+ * not been switched out since its clock was last read on a CPU is still
+ * on it, and its CPU clock has moved exactly as the wall clock did.
+ *
+ * The kernel says so through its context-switch records (perf's
+ * attr.context_switch on the thread's own counter, cpuclock_open): it
+ * appends one to the counter's ring buffer each time the thread is
+ * switched in or out. The buffer is mapped read-only, so the kernel runs it
+ * in overwrite mode: its head moves at every record whether or not anyone
+ * reads them, and only the head is ever looked at. */
+#ifndef FAH_DAEMON_SWITCHWATCH_H
+#define FAH_DAEMON_SWITCHWATCH_H
+
+#include <stdint.h>
+
+struct switch_watch {
+    const void *page; /* the counter's mapped control page, NULL: no watch */
+    uint64_t seen;    /* its data head at the last look */
+};
+#define SWITCH_WATCH_INIT {NULL, 0}
+
+/* Maps the ring buffer of fd, a counter cpuclock_open made with context
+ * switch records. 0 or a negative errno code (-EPERM past the locked
+ * memory perf allows, for one): the watch stays off, which only costs a
+ * counter read per tick. */
+int switchwatch_map(struct switch_watch *w, int fd);
+
+/* 0 when the thread has not been switched in or out since the previous
+ * call (or the mapping), 1 when it has or when there is no watch. */
+int switchwatch_moved(struct switch_watch *w);
+
+void switchwatch_unmap(struct switch_watch *w);
+
+#endif

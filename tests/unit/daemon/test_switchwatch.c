@@ -1,0 +1,104 @@
+/* A thread's context switches seen without asking its CPU: asleep, it is
+ * not switched and the watch says so; woken to run, the watch says it was.
+ * Skipped, with the reason, where perf counters or their mapping are not
+ * allowed. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon/cpuclock.h"
+#include "daemon/switchwatch.h"
+#include "harness.h"
+
+/* The child answers every byte on cmd with one on ack, and exits at EOF. */
+static void child_loop(int cmd, int ack)
+{
+    char c = 'r';
+    if (write(ack, &c, 1) != 1)
+        _exit(1);
+    while (read(cmd, &c, 1) == 1)
+        if (write(ack, &c, 1) != 1)
+            _exit(1);
+    _exit(0);
+}
+
+/* Waits until the child is off its CPU, blocked in read(2): reading
+ * /proc/PID/syscall waits for a blocked task to be switched out, and
+ * names the call ("0 ..." for read). The bound only limits a failure. */
+static int wait_blocked_in_read(pid_t pid)
+{
+    char path[64], buf[128];
+    snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+    for (int i = 0; i < 20000; i++) {
+        int fd = open(path, O_RDONLY);
+        ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+        if (fd >= 0)
+            close(fd);
+        if (n > 2 && buf[0] == '0' && buf[1] == ' ')
+            return 0;
+        struct timespec pause = {0, 100000};
+        nanosleep(&pause, NULL);
+    }
+    return -1;
+}
+
+static int finish_child(pid_t child, int cmd)
+{
+    close(cmd);
+    int status = 0;
+    waitpid(child, &status, 0);
+    return status;
+}
+
+int main(void)
+{
+    struct switch_watch off = SWITCH_WATCH_INIT;
+    CHECK_EQ_INT(switchwatch_moved(&off), 1); /* no watch: no telling */
+
+    int cmd[2], ack[2];
+    if (pipe(cmd) < 0 || pipe(ack) < 0)
+        return 1;
+    pid_t child = fork();
+    if (child == 0) {
+        close(cmd[1]);
+        close(ack[0]);
+        child_loop(cmd[0], ack[1]);
+    }
+    close(cmd[0]);
+    close(ack[1]);
+    char c;
+    CHECK_EQ_INT((int)read(ack[0], &c, 1), 1);
+    int fd = cpuclock_open(child);
+    struct switch_watch w;
+    int mapped = fd >= 0 ? switchwatch_map(&w, fd) : fd;
+    if (mapped < 0) {
+        printf("test_switchwatch: skipped: perf counters or their mapping are not allowed "
+               "here (%s)\n", strerror(-mapped));
+        if (fd >= 0)
+            close(fd);
+        finish_child(child, cmd[1]);
+        return 77;
+    }
+    for (int round = 0; round < 3; round++) {
+        CHECK_EQ_INT(wait_blocked_in_read(child), 0);
+        switchwatch_moved(&w); /* from here on it sleeps */
+        CHECK_EQ_INT(switchwatch_moved(&w), 0);
+        CHECK_EQ_INT(switchwatch_moved(&w), 0);
+        c = 'x';
+        CHECK_EQ_INT((int)write(cmd[1], &c, 1), 1);
+        CHECK_EQ_INT((int)read(ack[0], &c, 1), 1); /* it ran */
+        CHECK_EQ_INT(switchwatch_moved(&w), 1);
+    }
+    switchwatch_unmap(&w);
+    CHECK(w.page == NULL);
+    CHECK_EQ_INT(switchwatch_moved(&w), 1);
+    close(fd);
+    CHECK_EQ_INT(finish_child(child, cmd[1]), 0);
+    return test_finish("test_switchwatch");
+}
