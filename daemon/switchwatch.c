@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <linux/perf_event.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -26,15 +27,33 @@ int switchwatch_map(struct switch_watch *w, int fd)
     return 0;
 }
 
-int switchwatch_moved(struct switch_watch *w)
+/* The newest record, before head: every record is a bare header (no
+ * sample fields are asked for), so it starts 8 bytes back. In overwrite
+ * mode the kernel writes at head, so what lies behind it stays put for
+ * hundreds of records. */
+static enum switch_seen newest_record(const struct perf_event_mmap_page *page, uint64_t head)
+{
+    uint64_t size = page->data_size, offset = page->data_offset;
+    struct perf_event_header h;
+    if (!size || (size & (size - 1)) || head < sizeof(h))
+        return SWITCH_UNKNOWN;
+    const unsigned char *data = (const unsigned char *)page + offset;
+    memcpy(&h, data + ((head - sizeof(h)) & (size - 1)), sizeof(h));
+    if (h.type != PERF_RECORD_SWITCH || h.size != sizeof(h))
+        return SWITCH_UNKNOWN;
+    return (h.misc & PERF_RECORD_MISC_SWITCH_OUT) ? SWITCH_LAST_OUT : SWITCH_LAST_IN;
+}
+
+enum switch_seen switchwatch_look(struct switch_watch *w)
 {
     if (!w->page)
-        return 1;
-    uint64_t head = __atomic_load_n(&((const struct perf_event_mmap_page *)w->page)->data_head,
-                                    __ATOMIC_ACQUIRE);
-    int moved = head != w->seen;
+        return SWITCH_UNKNOWN;
+    const struct perf_event_mmap_page *page = w->page;
+    uint64_t head = __atomic_load_n(&page->data_head, __ATOMIC_ACQUIRE);
+    if (head == w->seen)
+        return SWITCH_NONE;
     w->seen = head;
-    return moved;
+    return newest_record(page, head);
 }
 
 void switchwatch_unmap(struct switch_watch *w)

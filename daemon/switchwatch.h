@@ -10,7 +10,7 @@
  * appends one to the counter's ring buffer each time the thread is
  * switched in or out. The buffer is mapped read-only, so the kernel runs it
  * in overwrite mode: its head moves at every record whether or not anyone
- * reads them, and only the head is ever looked at. */
+ * reads them. Only the head and the newest record are ever looked at. */
 #ifndef FAH_DAEMON_SWITCHWATCH_H
 #define FAH_DAEMON_SWITCHWATCH_H
 
@@ -28,9 +28,16 @@ struct switch_watch {
  * counter read per tick. */
 int switchwatch_map(struct switch_watch *w, int fd);
 
-/* 0 when the thread has not been switched in or out since the previous
- * call (or the mapping), 1 when it has or when there is no watch. */
-int switchwatch_moved(struct switch_watch *w);
+/* What the thread's switches since the previous look (or the mapping) say
+ * of it now. The records are the kernel's, in the order they happened: the
+ * last one says whether it was switched in or out last. */
+enum switch_seen {
+    SWITCH_NONE = 0,     /* no switch: where it was then, it still is */
+    SWITCH_LAST_IN = 1,  /* switched, and on its CPU at this look */
+    SWITCH_LAST_OUT = 2, /* switched, and off CPU at this look */
+    SWITCH_UNKNOWN = 3,  /* no watch, or a record it cannot read */
+};
+enum switch_seen switchwatch_look(struct switch_watch *w);
 
 void switchwatch_unmap(struct switch_watch *w);
 

@@ -104,6 +104,34 @@ static void still_running(const struct thread_clock *c, struct task_stat *st)
                              .kernel_ns = c->kernel_ns, .cpu = c->last_cpu};
 }
 
+/* Whether the thread has stayed on its CPU since its clock was last read
+ * there: read on a CPU, not stopped by us since, and no context switch
+ * recorded from before that reading until now (switchwatch.h). Its clock
+ * then moved as the wall clock did, and reading it would only cost its CPU
+ * an interrupt. The watch is looked at every time, so that what it shows
+ * next is what happened after this tick's reading; *seen is what it
+ * showed now. */
+static int stayed_on_cpu(struct thread_clock *c, int is_new, uint64_t now_ns,
+                         enum switch_seen *seen)
+{
+    int was_on_cpu = c->on_cpu_at_read;
+    c->on_cpu_at_read = 0; /* until threadclock_interval keeps this tick's */
+    *seen = switchwatch_look(&c->watch);
+    return *seen == SWITCH_NONE && was_on_cpu && !is_new && c->source == CPU_EXACT &&
+           !c->held_ns && now_ns >= c->when_ns;
+}
+
+/* What this tick's reading found, for the next tick's stayed_on_cpu: on a
+ * CPU only when that is certain. A clock that ran through the interval
+ * says so within THREADCLOCK_RAN_THROUGH_NS: a thread switched out that
+ * little before the watch was looked at, and waiting since, passes too,
+ * but then the watch's newest record says it was switched out. */
+static int on_cpu_now(struct thread_clock *c, int on_cpu, int certain)
+{
+    c->on_cpu_now = on_cpu == 1 && certain;
+    return on_cpu;
+}
+
 /* Whether a thread that reads as runnable is on a CPU now, or waits for
  * one: its exact clock moves across a short read of /proc, or it does
  * not. Without an exact clock there is no telling: on CPU. Reading a
@@ -111,39 +139,20 @@ static void still_running(const struct thread_clock *c, struct task_stat *st)
  * of a tick): one that ran through the interval (ran_through) is on CPU
  * without a second reading, nor a read of /proc, and the last reading
  * goes to *exact_ns (0: none), so that the clock is not read again for
- * its CPU time. */
-/* Whether the thread has stayed on its CPU since its clock was last read
- * there: read on a CPU, not stopped by us since, and no context switch
- * recorded from before that reading until now (switchwatch.h). Its clock
- * then moved as the wall clock did, and reading it would only cost its CPU
- * an interrupt. The watch is looked at every time, so that what it shows
- * next is what happened after this tick's reading. */
-static int stayed_on_cpu(struct thread_clock *c, int is_new, uint64_t now_ns)
-{
-    int was_on_cpu = c->on_cpu_at_read;
-    c->on_cpu_at_read = 0; /* until threadclock_interval keeps this tick's */
-    int moved = switchwatch_moved(&c->watch);
-    return !moved && was_on_cpu && !is_new && c->source == CPU_EXACT && !c->held_ns &&
-           now_ns >= c->when_ns;
-}
-
-static int on_cpu_now(struct thread_clock *c, int on_cpu)
-{
-    c->on_cpu_now = on_cpu == 1;
-    return on_cpu;
-}
-
+ * its CPU time. One that stayed on its CPU since its last reading there
+ * (stayed_on_cpu) is on CPU without any reading at all. */
 int threadclock_on_cpu(const struct clock_env *env, struct thread_clock *c, int is_new,
                        struct task_stat *st, uint64_t *exact_ns)
 {
     uint64_t before, after;
+    enum switch_seen seen;
     *exact_ns = 0;
     c->on_cpu_now = 0;
     uint64_t now_ns = clock_monotonic_ns();
-    if (stayed_on_cpu(c, is_new, now_ns)) {
+    if (stayed_on_cpu(c, is_new, now_ns, &seen)) {
         still_running(c, st);
         *exact_ns = c->cpu_ns + (now_ns - c->when_ns);
-        return on_cpu_now(c, 1);
+        return on_cpu_now(c, 1, 1);
     }
     if (c->clock_fd < 0 || read_exact(c, &before) < 0) {
         int rc = threadclock_read_proc(env, c, st);
@@ -152,7 +161,7 @@ int threadclock_on_cpu(const struct clock_env *env, struct thread_clock *c, int 
     if (!is_new && ran_through(c, before, clock_monotonic_ns())) {
         still_running(c, st);
         *exact_ns = before;
-        return on_cpu_now(c, 1);
+        return on_cpu_now(c, 1, seen == SWITCH_NONE || seen == SWITCH_LAST_IN);
     }
     int rc = threadclock_read_proc(env, c, st);
     if (rc < 0)
@@ -164,7 +173,9 @@ int threadclock_on_cpu(const struct clock_env *env, struct thread_clock *c, int 
     if (read_exact(c, &after) < 0)
         return 1;
     *exact_ns = after;
-    return on_cpu_now(c, after > before);
+    /* It moved between the two readings, so it ran after the watch was
+     * looked at: a switch since shows at the next look. */
+    return on_cpu_now(c, after > before, 1);
 }
 
 /* The CPU time of a one-thread process, for when perf counters are refused.

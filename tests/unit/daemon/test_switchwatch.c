@@ -1,5 +1,7 @@
 /* A thread's context switches seen without asking its CPU: asleep, it is
- * not switched and the watch says so; woken to run, the watch says it was.
+ * not switched and the watch says so; woken to run and asleep again, the
+ * watch says it was switched and off its CPU; a thread that looks at its
+ * own watch after a sleep is on its CPU by then, and the watch says so.
  * Skipped, with the reason, where perf counters or their mapping are not
  * allowed. */
 #include <errno.h>
@@ -8,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -56,10 +59,28 @@ static int finish_child(pid_t child, int cmd)
     return status;
 }
 
+/* This very thread, looking at its own watch after a sleep: whatever
+ * switches the sleep made, it runs again to look, so the newest says in. */
+static void test_own_switches_end_on_cpu(void)
+{
+    int fd = cpuclock_open((pid_t)syscall(SYS_gettid));
+    struct switch_watch w;
+    CHECK(fd >= 0);
+    if (fd < 0 || switchwatch_map(&w, fd) < 0)
+        return;
+    for (int i = 0; i < 3; i++) {
+        struct timespec pause = {0, 1000000};
+        nanosleep(&pause, NULL);
+        CHECK_EQ_INT(switchwatch_look(&w), SWITCH_LAST_IN);
+    }
+    switchwatch_unmap(&w);
+    close(fd);
+}
+
 int main(void)
 {
     struct switch_watch off = SWITCH_WATCH_INIT;
-    CHECK_EQ_INT(switchwatch_moved(&off), 1); /* no watch: no telling */
+    CHECK_EQ_INT(switchwatch_look(&off), SWITCH_UNKNOWN); /* no watch: no telling */
 
     int cmd[2], ack[2];
     if (pipe(cmd) < 0 || pipe(ack) < 0)
@@ -85,20 +106,22 @@ int main(void)
         finish_child(child, cmd[1]);
         return 77;
     }
+    CHECK_EQ_INT(wait_blocked_in_read(child), 0);
+    switchwatch_look(&w); /* from here on it sleeps */
     for (int round = 0; round < 3; round++) {
-        CHECK_EQ_INT(wait_blocked_in_read(child), 0);
-        switchwatch_moved(&w); /* from here on it sleeps */
-        CHECK_EQ_INT(switchwatch_moved(&w), 0);
-        CHECK_EQ_INT(switchwatch_moved(&w), 0);
+        CHECK_EQ_INT(switchwatch_look(&w), SWITCH_NONE);
+        CHECK_EQ_INT(switchwatch_look(&w), SWITCH_NONE);
         c = 'x';
         CHECK_EQ_INT((int)write(cmd[1], &c, 1), 1);
         CHECK_EQ_INT((int)read(ack[0], &c, 1), 1); /* it ran */
-        CHECK_EQ_INT(switchwatch_moved(&w), 1);
+        CHECK_EQ_INT(wait_blocked_in_read(child), 0);
+        CHECK_EQ_INT(switchwatch_look(&w), SWITCH_LAST_OUT);
     }
     switchwatch_unmap(&w);
     CHECK(w.page == NULL);
-    CHECK_EQ_INT(switchwatch_moved(&w), 1);
+    CHECK_EQ_INT(switchwatch_look(&w), SWITCH_UNKNOWN);
     close(fd);
     CHECK_EQ_INT(finish_child(child, cmd[1]), 0);
+    test_own_switches_end_on_cpu();
     return test_finish("test_switchwatch");
 }
