@@ -1,4 +1,5 @@
-/* The sampling thread's scheduling while it samples (see ontime.h). Linux's
+/* The sampling thread's scheduling while it samples, and where a late
+ * tick goes on from (see ontime.h). Linux's
  * sched_setscheduler with pid 0 acts on the calling thread alone. */
 #include "daemon/ontime.h"
 
@@ -29,4 +30,9 @@ void ontime_end(const struct on_time *saved)
         return;
     struct sched_param param = {.sched_priority = saved->priority};
     sched_setscheduler(0, saved->policy, &param);
+}
+
+uint64_t ontime_catch_up(uint64_t deadline_ns, uint64_t period_ns, uint64_t now_ns)
+{
+    return deadline_ns + period_ns < now_ns ? now_ns : deadline_ns;
 }

@@ -9,6 +9,8 @@
 #ifndef FAH_DAEMON_ONTIME_H
 #define FAH_DAEMON_ONTIME_H
 
+#include <stdint.h>
+
 struct on_time {
     int policy; /* the thread's policy before ontime_begin, -1: unchanged */
     int priority;
@@ -20,5 +22,13 @@ int ontime_begin(int wanted, struct on_time *saved);
 
 /* Puts the calling thread back as ontime_begin found it. */
 void ontime_end(const struct on_time *saved);
+
+/* Where the next tick's wait counts from, once the tick due at deadline_ns
+ * is done at now_ns: that deadline, or now when the daemon is more than
+ * period_ns behind (a stopped target, a daemon short of CPU, ticks dearer
+ * than the period). Missed ticks are not fired back to back: they would
+ * all see the same moment, and at SCHED_FIFO a daemon that cannot keep
+ * the rate would hold a CPU. */
+uint64_t ontime_catch_up(uint64_t deadline_ns, uint64_t period_ns, uint64_t now_ns);
 
 #endif

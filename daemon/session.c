@@ -429,15 +429,10 @@ static void sample_until_done(struct session *s)
         if ((rc < 0 && rc != -ESRCH) || batch_flush_due(s) < 0)
             break;
         registry_entry_set_ticks(s->req->entry, sampler_ticks(s->sampler));
-        /* More than a period behind (a stopped target, a daemon short of
-         * CPU, ticks dearer than the period): go on from now rather than
-         * fire the missed ticks back to back. They would all see the same
-         * moment, and at SCHED_FIFO (ontime.h) a daemon that cannot keep
-         * the rate would hold a CPU: this way it waits three quarters of a
-         * period at least (the jitter's shortest) between two ticks. */
-        uint64_t now = clock_monotonic_ns();
-        if (deadline + period_ns(s) < now)
-            deadline = now;
+        /* Behind by more than a period, it goes on from now, and so waits
+         * three quarters of a period at least (the jitter's shortest)
+         * before the next tick. */
+        deadline = ontime_catch_up(deadline, period_ns(s), clock_monotonic_ns());
     }
     msgio_msg_free(&in);
 }

@@ -42,8 +42,25 @@ static int refused_without_privilege(void)
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* A daemon within a period of its deadline keeps its rhythm; one further
+ * behind goes on from now: one tick, not a burst of the missed ones. */
+static void test_late_ticks_go_on_from_now(void)
+{
+    const uint64_t period = 1000000, due = 5000000;
+    CHECK(ontime_catch_up(due, period, due + 200000) == due);
+    CHECK(ontime_catch_up(due, period, due + period) == due);
+    CHECK(ontime_catch_up(due, period, due + period + 1) == due + period + 1);
+    CHECK(ontime_catch_up(due, period, due + 30 * period) == due + 30 * period);
+    /* Ticks missed while a target was stopped for a second, at 1 kHz: the
+     * next deadline after the catch-up lies ahead of now, so the one tick
+     * that follows is the only one. */
+    uint64_t now = due + 1000 * period, next = ontime_catch_up(due, period, now) + period;
+    CHECK(next > now);
+}
+
 int main(void)
 {
+    test_late_ticks_go_on_from_now();
     struct on_time saved;
     CHECK_EQ_INT(ontime_begin(0, &saved), 0); /* realtime = no */
     CHECK_EQ_INT(policy_now(), SCHED_OTHER);
