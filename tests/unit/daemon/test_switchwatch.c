@@ -1,5 +1,5 @@
-/* A thread's context switches seen without asking its CPU: asleep, it is
- * not switched and the watch says so; woken to run and asleep again, the
+/* A thread's context switches seen without asking its CPU: stopped, it is
+ * not switched and the watch says so; let run and stopped again, the
  * watch says it was switched and off its CPU; a thread that looks at its
  * own watch after a sleep is on its CPU by then, and the watch says so.
  * Skipped, with the reason, where perf counters or their mapping are not
@@ -31,24 +31,23 @@ static void child_loop(int cmd, int ack)
     _exit(0);
 }
 
-/* Waits until the child is off its CPU, blocked in read(2): reading
- * /proc/PID/syscall waits for a blocked task to be switched out, and
- * names the call ("0 ..." for read). The bound only limits a failure. */
-static int wait_blocked_in_read(pid_t pid)
+/* Stops the child and returns once it is off its CPU. waitpid reports the
+ * stop as soon as the child has told its parent, which it does before it
+ * switches out; reading /proc/PID/syscall of a task that is not running
+ * waits in the kernel until it is off its CPU (wait_task_inactive). No
+ * poll: both calls block until the state is reached. */
+static int stop_off_cpu(pid_t pid)
 {
+    int status;
+    if (kill(pid, SIGSTOP) < 0 || waitpid(pid, &status, WUNTRACED) != pid || !WIFSTOPPED(status))
+        return -1;
     char path[64], buf[128];
     snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
-    for (int i = 0; i < 20000; i++) {
-        int fd = open(path, O_RDONLY);
-        ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-        if (fd >= 0)
-            close(fd);
-        if (n > 2 && buf[0] == '0' && buf[1] == ' ')
-            return 0;
-        struct timespec pause = {0, 100000};
-        nanosleep(&pause, NULL);
-    }
-    return -1;
+    int fd = open(path, O_RDONLY);
+    ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf)) : -1;
+    if (fd >= 0)
+        close(fd);
+    return n > 0 ? 0 : -1;
 }
 
 static int finish_child(pid_t child, int cmd)
@@ -106,17 +105,19 @@ int main(void)
         finish_child(child, cmd[1]);
         return 77;
     }
-    CHECK_EQ_INT(wait_blocked_in_read(child), 0);
-    switchwatch_look(&w); /* from here on it sleeps */
+    CHECK_EQ_INT(stop_off_cpu(child), 0);
+    switchwatch_look(&w); /* from here on it stays stopped */
     for (int round = 0; round < 3; round++) {
         CHECK_EQ_INT(switchwatch_look(&w), SWITCH_NONE);
         CHECK_EQ_INT(switchwatch_look(&w), SWITCH_NONE);
+        CHECK_EQ_INT(kill(child, SIGCONT), 0);
         c = 'x';
         CHECK_EQ_INT((int)write(cmd[1], &c, 1), 1);
         CHECK_EQ_INT((int)read(ack[0], &c, 1), 1); /* it ran */
-        CHECK_EQ_INT(wait_blocked_in_read(child), 0);
+        CHECK_EQ_INT(stop_off_cpu(child), 0);
         CHECK_EQ_INT(switchwatch_look(&w), SWITCH_LAST_OUT);
     }
+    CHECK_EQ_INT(kill(child, SIGCONT), 0);
     switchwatch_unmap(&w);
     CHECK(w.page == NULL);
     CHECK_EQ_INT(switchwatch_look(&w), SWITCH_UNKNOWN);
