@@ -20,6 +20,9 @@ struct entry {
     /* What the code object held when read: the validity check. */
     uint64_t addr, filename, name, qualname, linetable;
     int32_t firstlineno;
+    /* The last check: when, and a frame running the object then. */
+    uint64_t checked_ns, vouch_frame;
+    int64_t vouch_offset;
 };
 
 struct pycode_cache {
@@ -225,6 +228,30 @@ int pycode_lookup_header(struct pycode_cache *cache, uint64_t addr, const uint8_
         }
     }
     return add(cache, &key, out);
+}
+
+const struct pycode *pycode_vouched(const struct pycode_cache *cache, uint64_t addr,
+                                    uint64_t frame, int64_t offset, uint64_t now_ns)
+{
+    uint64_t id;
+    if (frame == 0 || !hashtab_get(&cache->index, addr, &id))
+        return NULL;
+    const struct entry *e = entry_at(cache, (uint32_t)id);
+    if (e->vouch_frame != frame || e->vouch_offset != offset ||
+        now_ns - e->checked_ns >= PYCODE_VOUCH_NS)
+        return NULL;
+    return &e->pc;
+}
+
+void pycode_vouch(struct pycode_cache *cache, uint32_t id, uint64_t frame, int64_t offset,
+                  uint64_t now_ns)
+{
+    if (id >= cache->count)
+        return;
+    struct entry *e = entry_at(cache, id);
+    e->checked_ns = now_ns;
+    e->vouch_frame = frame;
+    e->vouch_offset = offset;
 }
 
 int pycode_lookup(struct pycode_cache *cache, uint64_t addr, const struct pycode **out)

@@ -42,6 +42,24 @@ size_t pycode_header_len(const struct pycode_cache *cache);
 int pycode_lookup_header(struct pycode_cache *cache, uint64_t addr, const uint8_t *header,
                          const struct pycode **out);
 
+/* Checks that read nothing. A code object lives as long as a frame runs
+ * it, so a frame found where it stood at its code object's last check (the
+ * same frame address at the same instruction offset: a caller waiting in
+ * its call, tick after tick) vouches that the object at addr is still the
+ * one checked then. That saves a read of a page of its own per code
+ * object and tick, the most of a walk's cost. A frame popped and pushed
+ * again at the same place, with a new object at the freed one's address,
+ * would fool it: so an entry is vouched for only PYCODE_VOUCH_NS after its
+ * last check, and then read again. Returns the entry, or NULL: check it. */
+#define PYCODE_VOUCH_NS 50000000u
+const struct pycode *pycode_vouched(const struct pycode_cache *cache, uint64_t addr,
+                                    uint64_t frame, int64_t offset, uint64_t now_ns);
+
+/* Notes that entry id was checked at now_ns, in the frame at frame standing
+ * at offset. */
+void pycode_vouch(struct pycode_cache *cache, uint32_t id, uint64_t frame, int64_t offset,
+                  uint64_t now_ns);
+
 /* The entry with that id, or NULL. */
 const struct pycode *pycode_get(const struct pycode_cache *cache, uint32_t id);
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "daemon/pycode.h"
 #include "daemon/tidfind.h"
 #include "symbols/linetable.h"
@@ -37,6 +38,8 @@
 /* No code object's bytecode is this long: an instruction offset beyond it
  * was read from a frame being rewritten. */
 #define PYWALK_MAX_BYTECODE (64 << 20)
+/* Bytes of bytecode read around the innermost instruction. */
+#define PYWALK_TOP_WINDOW 128
 #define SEEN_BITS 12
 #define SEEN_SLOTS (1u << SEEN_BITS)
 
@@ -70,19 +73,25 @@ struct pywalk {
 
     /* The frames a walk's first phase found, innermost first. */
     struct pending_frame {
+        uint64_t frame; /* where the frame lies */
         uint64_t code;
         int64_t offset;
         int entry;       /* the first frame of an evaluation-loop call */
-        uint32_t header; /* its code object's slot in headers */
+        uint32_t leader; /* the innermost pending frame with this code object */
+        uint32_t header; /* its code object's slot in headers; NO_HEADER: vouched */
+        uint32_t vouched; /* 1 + the id a frame vouched for (pycode_vouched), or 0 */
     } pending[PYWALK_MAX_DEPTH];
 
     /* Phase two reads the code objects' headers (pycode_header_len bytes
      * each, one slot per distinct object) and the innermost frame's current
-     * instruction in one go; top_units holds those code units. */
+     * instruction in one go: top_window holds the bytecode around it, from
+     * byte offset top_window_at, where the recheck may find the frame
+     * moved to (a loop's body, most often). */
     uint8_t *headers;
     size_t header_len;
-    uint8_t top_units[8];
-    int top_units_read;
+    uint8_t top_window[PYWALK_TOP_WINDOW];
+    int64_t top_window_at;
+    int top_window_read;
     int newest_pending; /* pending[0] is the chain's newest frame */
 
     /* The line last found for a code id, at an instruction offset:
@@ -458,6 +467,7 @@ static int read_chain(struct pywalk *walk, uint64_t tstate, struct pywalk_stack 
         if (!info.skip) {
             if (*n == PYWALK_MAX_DEPTH)
                 return -E2BIG;
+            walk->pending[*n].frame = frame;
             walk->pending[*n].code = info.code;
             walk->pending[*n].offset = info.offset;
             walk->pending[*n].entry = info.entry;
@@ -475,37 +485,58 @@ static int read_chain(struct pywalk *walk, uint64_t tstate, struct pywalk_stack 
     return rc;
 }
 
+/* A pending frame whose code object needs no header: vouched for. */
+#define NO_HEADER UINT32_MAX
+
 /* Gives each pending frame its code object's header slot: one per distinct
- * object (a recursion repeats the one just before). Returns the slots. */
+ * object (a recursion repeats the one just before), none for an object
+ * one of its frames vouches for (pycode_vouched). Returns the slots. */
 static uint32_t assign_headers(struct pywalk *walk, uint32_t n)
 {
+    uint64_t now_ns = clock_monotonic_ns();
     uint32_t slots = 0;
     for (uint32_t i = 0; i < n; i++) {
         struct pending_frame *p = &walk->pending[i];
         uint32_t j = i;
         if (i > 0 && walk->pending[i - 1].code == p->code)
-            j = i - 1;
+            j = walk->pending[i - 1].leader;
         else
             for (j = 0; j < i && walk->pending[j].code != p->code; j++)
                 ;
-        p->header = j < i ? walk->pending[j].header : slots++;
+        p->leader = j;
+        p->vouched = 0;
+        const struct pycode *v =
+            pycode_vouched(walk->codes, p->code, p->frame, p->offset, now_ns);
+        if (v)
+            walk->pending[j].vouched = v->id + 1;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        struct pending_frame *p = &walk->pending[i];
+        if (p->leader == i) {
+            p->header = p->vouched ? NO_HEADER : slots++;
+        } else {
+            p->header = walk->pending[p->leader].header;
+            p->vouched = walk->pending[p->leader].vouched;
+        }
     }
     return slots;
 }
 
-/* The span of the innermost frame's current instruction (and the prefix
- * units instruction_kind may skip), where the bytecode lies inside the code
- * object (3.11+). 0 when it cannot be read that way. */
-static int top_units_span(struct pywalk *walk, uint32_t n, struct rmem_span *span)
+/* The span of the bytecode around the innermost frame's current
+ * instruction (top_window), where the bytecode lies inside the code object
+ * (3.11+). 0 when it cannot be read that way. */
+static int top_window_span(struct pywalk *walk, uint32_t n, struct rmem_span *span)
 {
     const struct pending_frame *top = &walk->pending[0];
     if (n == 0 || !walk->ops.known || walk->off->code.code_adaptive < 0 || top->offset < 0 ||
         top->offset > PYWALK_MAX_BYTECODE)
         return 0;
+    int64_t at = top->offset > PYWALK_TOP_WINDOW / 2 ? top->offset - PYWALK_TOP_WINDOW / 2 : 0;
+    walk->top_window_at = at;
     *span = (struct rmem_span){.addr = top->code + (uint64_t)walk->off->code.code_adaptive +
-                                       (uint64_t)top->offset,
-                               .buf = walk->top_units,
-                               .len = sizeof(walk->top_units)};
+                                       (uint64_t)at,
+                               .buf = walk->top_window,
+                               .len = sizeof(walk->top_window)};
     return 1;
 }
 
@@ -522,7 +553,7 @@ static uint32_t read_headers(struct pywalk *walk, uint32_t n, const struct rmem_
 
     if (nlead)
         memcpy(spans, lead, nlead * sizeof(*spans));
-    walk->top_units_read = 0;
+    walk->top_window_read = 0;
     for (uint32_t i = 0; i < n; i++) {
         if (walk->pending[i].header != nspans - nlead)
             continue;
@@ -532,14 +563,14 @@ static uint32_t read_headers(struct pywalk *walk, uint32_t n, const struct rmem_
             .len = walk->header_len};
         nspans++;
     }
-    int units = top_units_span(walk, n, &spans[nspans]);
+    int units = top_window_span(walk, n, &spans[nspans]);
     int got = nspans + (uint32_t)units ? rmem_readv(&walk->mem, spans, nspans + (uint32_t)units)
                                        : 0;
     *lead_got = got < 0 || (uint32_t)got < nlead ? got : (int)nlead;
     if (got < 0 || (uint32_t)got <= nlead)
         return 0;
     uint32_t headers = (uint32_t)got - nlead;
-    walk->top_units_read = units && headers == slots + 1;
+    walk->top_window_read = units && headers == slots + 1;
     return headers < slots ? headers : slots;
 }
 
@@ -564,13 +595,23 @@ static int resolve_chain(struct pywalk *walk, struct pywalk_stack *out, uint32_t
     int unused;
     uint32_t headers = headers_read >= 0 ? (uint32_t)headers_read
                                          : read_headers(walk, n, NULL, 0, &unused);
+    uint64_t now_ns = clock_monotonic_ns();
     for (uint32_t i = 0; i < n; i++) {
         const struct pycode *code;
         const struct pending_frame *p = &walk->pending[i];
-        int rc = p->header < headers
+        int rc = 0;
+        if (p->vouched) {
+            code = pycode_get(walk->codes, p->vouched - 1);
+        } else {
+            rc = p->header < headers
                      ? pycode_lookup_header(walk->codes, p->code,
                                             walk->headers + p->header * walk->header_len, &code)
                      : pycode_lookup(walk->codes, p->code, &code);
+            /* Checked: the outermost of its frames (the last to come) is
+             * the likeliest to stand still until the next walk. */
+            if (rc == 0)
+                pycode_vouch(walk->codes, code->id, p->frame, p->offset, now_ns);
+        }
         if (rc < 0)
             return rc;
         out->frames[out->nframes].code_id = code->id;
@@ -605,14 +646,25 @@ static uint64_t bytecode_start(const struct pywalk *walk, uint64_t code)
 static uint8_t instruction_kind(struct pywalk *walk, uint64_t code, int64_t offset)
 {
     uint64_t start = 0;
+    uint8_t units[8];
 
     if (!walk->ops.known || offset < 0 || offset > PYWALK_MAX_BYTECODE)
         return PYOP_UNKNOWN;
-    if (!walk->top_units_read && !(start = bytecode_start(walk, code)))
+    int in_window = walk->top_window_read && offset >= walk->top_window_at &&
+                    offset + (int64_t)sizeof(units) <= walk->top_window_at + PYWALK_TOP_WINDOW;
+    if (in_window)
+        memcpy(units, walk->top_window + (offset - walk->top_window_at), sizeof(units));
+    else if (!(start = bytecode_start(walk, code)))
         return PYOP_UNKNOWN;
+    /* Outside the window (read with the headers, or not at all): the units
+     * alone, not the page they lie on through the cache. */
+    if (!in_window) {
+        struct rmem_span span = {start + (uint64_t)offset, units, sizeof(units)};
+        in_window = rmem_readv(&walk->mem, &span, 1) == 1;
+    }
     for (int unit = 0; unit < 4; unit++) {
-        uint8_t opcode = walk->top_units[2 * unit];
-        if (!walk->top_units_read &&
+        uint8_t opcode = units[2 * unit];
+        if (!in_window &&
             rmem_read(&walk->mem, start + (uint64_t)offset + 2u * (uint64_t)unit, &opcode, 1) < 0)
             return PYOP_UNKNOWN;
         enum pyop_kind kind = pyopcodes_kind(&walk->ops, opcode);
@@ -714,8 +766,7 @@ static void newest_at_recheck(struct pywalk *walk, const struct recheck_read *r)
     int64_t offset = frame_offset(walk, r->frame, walk->pending[0].code);
     if (offset == walk->pending[0].offset)
         return;
-    walk->pending[0].offset = offset;
-    walk->top_units_read = 0; /* they were read at the old offset */
+    walk->pending[0].offset = offset; /* instruction_kind looks in the window */
 }
 
 /* The recheck of a checked walk, with the code object headers phase two

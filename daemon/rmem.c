@@ -18,9 +18,14 @@
 /* Spans per rmem_readv call (the kernel takes up to IOV_MAX). */
 #define RMEM_READV_MAX 256u
 
+/* Traced uses widen to whole cache lines: a field read next time a few
+ * bytes beside this time's is still inside. */
+#define RMEM_LINE 64u
+
 struct rmem_page {
     uint64_t addr;       /* page-aligned address of data */
     uint64_t generation; /* valid while equal to the cache's generation */
+    uint32_t lo, hi;     /* ... from data[lo] to data[hi - 1] */
     uint8_t data[RMEM_PAGE_SIZE];
 };
 
@@ -31,7 +36,7 @@ struct rmem_proc {
     struct rmem_page pages[RMEM_PAGES];
     struct iovec local[RMEM_READV_MAX], remote[RMEM_READV_MAX]; /* for proc_readv */
     /* Pages used since rmem_proc_trace, while tracing. */
-    uint64_t traced[RMEM_TRACE_MAX];
+    struct rmem_page_use traced[RMEM_TRACE_MAX];
     size_t ntraced;
     int tracing;
 };
@@ -87,23 +92,32 @@ static struct rmem_page *slot_of(struct rmem_proc *proc, uint64_t page)
     return &proc->pages[(page / RMEM_PAGE_SIZE) % RMEM_PAGES];
 }
 
-static void note_page(struct rmem_proc *proc, uint64_t page)
+static void note_use(struct rmem_proc *proc, uint64_t page, size_t lo, size_t hi)
 {
-    for (size_t i = 0; i < proc->ntraced; i++)
-        if (proc->traced[i] == page)
+    uint16_t line_lo = (uint16_t)(lo & ~(size_t)(RMEM_LINE - 1));
+    uint16_t line_hi = (uint16_t)((hi + RMEM_LINE - 1) & ~(size_t)(RMEM_LINE - 1));
+    for (size_t i = 0; i < proc->ntraced; i++) {
+        struct rmem_page_use *use = &proc->traced[i];
+        if (use->page == page) {
+            use->lo = line_lo < use->lo ? line_lo : use->lo;
+            use->hi = line_hi > use->hi ? line_hi : use->hi;
             return;
+        }
+    }
     if (proc->ntraced < RMEM_TRACE_MAX)
-        proc->traced[proc->ntraced++] = page;
+        proc->traced[proc->ntraced++] = (struct rmem_page_use){page, line_lo, line_hi};
 }
 
 static int read_in_page(struct rmem_proc *proc, uint64_t addr, uint8_t *buf, size_t len)
 {
     uint64_t page = addr & ~(uint64_t)(RMEM_PAGE_SIZE - 1);
+    size_t at = (size_t)(addr - page);
     struct rmem_page *slot = slot_of(proc, page);
 
     if (proc->tracing)
-        note_page(proc, page);
-    if (slot->generation != proc->generation || slot->addr != page) {
+        note_use(proc, page, at, at + len);
+    if (slot->generation != proc->generation || slot->addr != page || at < slot->lo ||
+        at + len > slot->hi) {
         /* A whole-page read can fail where the wanted bytes would not, for
          * example when the page straddles the end of a mapping on a kernel
          * with larger pages; then read just what was asked, uncached. */
@@ -113,8 +127,10 @@ static int read_in_page(struct rmem_proc *proc, uint64_t addr, uint8_t *buf, siz
         }
         slot->addr = page;
         slot->generation = proc->generation;
+        slot->lo = 0;
+        slot->hi = RMEM_PAGE_SIZE;
     }
-    memcpy(buf, slot->data + (addr - page), len);
+    memcpy(buf, slot->data + at, len);
     return 0;
 }
 
@@ -182,31 +198,61 @@ void rmem_proc_trace(struct rmem_proc *proc)
     proc->tracing = 1;
 }
 
-size_t rmem_proc_traced(struct rmem_proc *proc, uint64_t *pages, size_t max)
+size_t rmem_proc_traced(struct rmem_proc *proc, struct rmem_page_use *uses, size_t max)
 {
     size_t n = proc->ntraced < max ? proc->ntraced : max;
-    memcpy(pages, proc->traced, n * sizeof(*pages));
+    memcpy(uses, proc->traced, n * sizeof(*uses));
     proc->tracing = 0;
     return n;
 }
 
-void rmem_proc_prefetch(struct rmem_proc *proc, const uint64_t *pages, size_t n)
+/* uses[i] with the parts of the same page that come later in uses added
+ * to it: one read per page. */
+static struct rmem_page_use merged_use(const struct rmem_page_use *uses, size_t n, size_t i)
+{
+    struct rmem_page_use use = uses[i];
+    for (size_t j = i + 1; j < n; j++) {
+        if (uses[j].page != use.page)
+            continue;
+        use.lo = uses[j].lo < use.lo ? uses[j].lo : use.lo;
+        use.hi = uses[j].hi > use.hi ? uses[j].hi : use.hi;
+    }
+    return use;
+}
+
+static int seen_before(const struct rmem_page_use *uses, size_t i)
+{
+    for (size_t j = 0; j < i; j++)
+        if (uses[j].page == uses[i].page)
+            return 1;
+    return 0;
+}
+
+void rmem_proc_prefetch(struct rmem_proc *proc, const struct rmem_page_use *uses, size_t n)
 {
     struct rmem_page *slots[RMEM_TRACE_MAX];
+    struct rmem_page_use wanted[RMEM_TRACE_MAX];
     size_t count = 0;
 
     for (size_t i = 0; i < n && count < RMEM_TRACE_MAX; i++) {
-        struct rmem_page *slot = slot_of(proc, pages[i]);
+        if (seen_before(uses, i))
+            continue;
+        struct rmem_page_use use = merged_use(uses, n, i);
+        if (use.lo >= use.hi || use.hi > RMEM_PAGE_SIZE || use.page % RMEM_PAGE_SIZE)
+            continue; /* not a use rmem_proc_traced made */
+        struct rmem_page *slot = slot_of(proc, use.page);
         int taken = slot->generation == proc->generation;
         for (size_t j = 0; j < count && !taken; j++)
             taken = slots[j] == slot;
         if (taken)
             continue; /* cached already, or another page of this read wants the slot */
         slots[count] = slot;
-        proc->local[count] = (struct iovec){.iov_base = slot->data, .iov_len = RMEM_PAGE_SIZE};
-        proc->remote[count] = (struct iovec){.iov_base = (void *)(uintptr_t)pages[i],
-                                             .iov_len = RMEM_PAGE_SIZE};
-        slot->addr = pages[i];
+        wanted[count] = use;
+        proc->local[count] = (struct iovec){.iov_base = slot->data + use.lo,
+                                            .iov_len = (size_t)(use.hi - use.lo)};
+        proc->remote[count] = (struct iovec){.iov_base = (void *)(uintptr_t)(use.page + use.lo),
+                                             .iov_len = (size_t)(use.hi - use.lo)};
+        slot->addr = use.page;
         slot->generation = 0; /* not valid until read */
         count++;
     }
@@ -215,9 +261,16 @@ void rmem_proc_prefetch(struct rmem_proc *proc, const uint64_t *pages, size_t n)
     proc->syscalls++;
     ssize_t got = process_vm_readv(proc->pid, proc->local, (unsigned long)count, proc->remote,
                                    (unsigned long)count, 0);
-    /* A partial read stops at the first page that failed. */
-    for (size_t i = 0; got > 0 && i < count && (size_t)got >= (i + 1) * RMEM_PAGE_SIZE; i++)
+    /* A partial read stops at the first part that failed. */
+    size_t done = 0;
+    for (size_t i = 0; got > 0 && i < count; i++) {
+        done += (size_t)(wanted[i].hi - wanted[i].lo);
+        if ((size_t)got < done)
+            break;
         slots[i]->generation = proc->generation;
+        slots[i]->lo = wanted[i].lo;
+        slots[i]->hi = wanted[i].hi;
+    }
 }
 
 struct rmem rmem_proc_ops(struct rmem_proc *proc)

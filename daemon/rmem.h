@@ -76,19 +76,25 @@ uint64_t rmem_proc_generation(const struct rmem_proc *proc);
 /* The struct rmem reading through proc (which must outlive it). */
 struct rmem rmem_proc_ops(struct rmem_proc *proc);
 
-/* Reading ahead. A walk of one thread uses much the same pages at every
+/* Reading ahead. A walk of one thread uses much the same memory at every
  * sample: the thread state, the frames near the top of its stack. Read
- * one by one they cost a system call each; read together (prefetch) one.
- * rmem_proc_trace starts noting the pages reads use (at most
- * RMEM_TRACE_MAX; a forget ends it: what a check reads afresh is read
- * afresh again next time), rmem_proc_traced hands them out and stops.
- * rmem_proc_prefetch reads such a list into the cache in one system call,
- * after an invalidate; pages that cannot be read are left to be read on
- * demand. */
+ * one field at a time it costs a system call each; read together
+ * (prefetch) one. rmem_proc_trace starts noting which parts of which
+ * pages reads use (at most RMEM_TRACE_MAX pages; a forget ends it: what a
+ * check reads afresh is read afresh again next time), rmem_proc_traced
+ * hands them out and stops. rmem_proc_prefetch reads such a list into the
+ * cache in one system call, after an invalidate: only the parts used
+ * (each page costs the kernel a lookup and a pin whatever its length, but
+ * copying whole pages cost a walk more than the fields it needs); what
+ * cannot be read, or a read outside them, is read on demand. */
 #define RMEM_TRACE_MAX 32
+struct rmem_page_use {
+    uint64_t page;  /* page-aligned */
+    uint16_t lo, hi; /* the bytes [page + lo, page + hi) were used */
+};
 void rmem_proc_trace(struct rmem_proc *proc);
-size_t rmem_proc_traced(struct rmem_proc *proc, uint64_t *pages, size_t max);
-void rmem_proc_prefetch(struct rmem_proc *proc, const uint64_t *pages, size_t n);
+size_t rmem_proc_traced(struct rmem_proc *proc, struct rmem_page_use *uses, size_t max);
+void rmem_proc_prefetch(struct rmem_proc *proc, const struct rmem_page_use *uses, size_t n);
 
 /* Reads that reached the kernel, for benchmarks. */
 uint64_t rmem_proc_syscalls(const struct rmem_proc *proc);

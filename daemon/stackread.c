@@ -38,7 +38,7 @@ void stackread_read_ahead(struct stackread *r, uint64_t tstate,
                           const struct stackread_pages *first_pages,
                           const struct stackread_pages *walk_pages)
 {
-    uint64_t page[2 * RMEM_TRACE_MAX];
+    struct rmem_page_use page[2 * RMEM_TRACE_MAX];
     size_t n = first_pages->n;
     memcpy(page, first_pages->page, n * sizeof(page[0]));
     memcpy(page + n, walk_pages->page, walk_pages->n * sizeof(page[0]));

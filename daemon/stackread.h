@@ -23,10 +23,10 @@ struct stackread {
     uint64_t ahead_tstate, ahead_generation;
 };
 
-/* The pages a thread's previous walk used: its next walk reads them ahead,
- * in one system call (rmem_proc_prefetch). Start from {0}. */
+/* The parts of pages a thread's previous walk used: its next walk reads
+ * them ahead, in one system call (rmem_proc_prefetch). Start from {0}. */
 struct stackread_pages {
-    uint64_t page[RMEM_TRACE_MAX];
+    struct rmem_page_use page[RMEM_TRACE_MAX];
     size_t n;
 };
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "daemon/fakemem.h"
+#include "daemon/pycode.h"
 #include "daemon/pywalk.h"
 #include "harness.h"
 #include "symbols/pyopcodes.h"
@@ -332,8 +333,21 @@ out:
         fprintf(stderr, "  (after test_basic %s)\n", layout_name[l]);
 }
 
+/* Moves a frame to the instruction at a byte offset into its code. */
+static void set_frame_offset(struct fake_proc *p, uint64_t frame, uint64_t code, int64_t offset)
+{
+    if (p->off->family == PYFAMILY_FRAME_OBJECT)
+        fake_i32(&p->m, frame + (uint64_t)p->off->frame_object.lasti,
+                 (int32_t)(offset / (p->off->linetable == LINETABLE_310 ? 2 : 1)));
+    else
+        fake_u64(&p->m, frame + (uint64_t)p->off->iframe.instr_ptr,
+                 code + (uint64_t)p->off->code.code_adaptive + (uint64_t)offset);
+}
+
 /* A freed code object's address reused by another code object: new id, and
- * the old id still names the old function. */
+ * the old id still names the old function. An object is freed only once
+ * no frame runs it, so the new one comes with a frame pushed anew: here at
+ * the old one's address, but at another instruction. */
 static void test_reused_address(void)
 {
     struct fake_proc p;
@@ -342,17 +356,18 @@ static void test_reused_address(void)
     proc_init(&p, L311);
     int t = add_thread(&p, add_interp(&p), 1, 1);
     uint64_t code = add_code(&p, "a.py", "first", NULL, 1);
-    push_frame(&p, t, code, 0);
+    uint64_t frame = push_frame(&p, t, code, 0);
     struct pywalk *w = pywalk_new(&p.target, &p.mem);
 
     CHECK_EQ_INT(pywalk_stack(w, p.tstate[t], &s), 0);
     uint32_t old = s.frames[0].code_id;
     fake_u64(&p.m, code + (uint64_t)p.off->code.qualname, fake_str(&p.m, p.off, "second"));
     fake_i32(&p.m, code + (uint64_t)p.off->code.firstlineno, 50);
+    set_frame_offset(&p, frame, code, 2);
     CHECK_EQ_INT(pywalk_stack(w, p.tstate[t], &s), 0);
     CHECK(s.frames[0].code_id != old);
     CHECK_EQ_STR(pywalk_code(w, s.frames[0].code_id)->qualname, "second");
-    CHECK_EQ_INT(s.frames[0].line, 50);
+    CHECK_EQ_INT(s.frames[0].line, 51);
     CHECK_EQ_STR(pywalk_code(w, old)->qualname, "first");
     /* And the new one is cached in turn. */
     uint32_t now = s.frames[0].code_id;
@@ -361,11 +376,60 @@ static void test_reused_address(void)
     CHECK_EQ_INT(pywalk_code_count(w), 2);
     /* Same strings, another first line: still another code object. */
     fake_i32(&p.m, code + (uint64_t)p.off->code.firstlineno, 60);
+    set_frame_offset(&p, frame, code, 4);
     CHECK_EQ_INT(pywalk_stack(w, p.tstate[t], &s), 0);
     CHECK_EQ_INT(s.frames[0].code_id, 2);
-    CHECK_EQ_INT(s.frames[0].line, 60);
+    CHECK_EQ_INT(s.frames[0].line, 62);
     CHECK_EQ_INT(pywalk_code(w, now)->firstlineno, 50);
     pywalk_free(w);
+    proc_fini(&p);
+}
+
+/* A frame found where it stood when its code object was last checked (same
+ * address, same instruction) vouches for the object, which is not read
+ * again: a caller waiting in its call costs no read per tick. Here the
+ * object is changed in place, which no live target does, to tell a read
+ * from none. A frame that moves, or a check PYCODE_VOUCH_NS old, reads it
+ * again. */
+static void test_vouched_frames(void)
+{
+    struct fake_proc p;
+    struct pywalk_stack s;
+
+    proc_init(&p, L311);
+    int t = add_thread(&p, add_interp(&p), 1, 1);
+    uint64_t outer = add_code(&p, "a.py", "outer", NULL, 1);
+    uint64_t inner = add_code(&p, "a.py", "inner", NULL, 20);
+    push_frame(&p, t, outer, 2);
+    uint64_t top = push_frame(&p, t, inner, 0);
+    struct pywalk *w = pywalk_new(&p.target, &p.mem);
+
+    CHECK_EQ_INT(pywalk_stack(w, p.tstate[t], &s), 0);
+    uint32_t outer_id = s.frames[1].code_id, inner_id = s.frames[0].code_id;
+    fake_i32(&p.m, outer + (uint64_t)p.off->code.firstlineno, 40);
+    fake_i32(&p.m, inner + (uint64_t)p.off->code.firstlineno, 30);
+    set_frame_offset(&p, top, inner, 2);
+    CHECK_EQ_INT(pywalk_stack(w, p.tstate[t], &s), 0);
+    CHECK_EQ_INT(s.frames[1].code_id, outer_id); /* vouched: not read */
+    CHECK_EQ_INT(s.frames[1].line, 2);
+    CHECK(s.frames[0].code_id != inner_id); /* moved: read, and found changed */
+    CHECK_EQ_INT(s.frames[0].line, 31);
+    pywalk_free(w);
+
+    /* The window, on the cache itself. */
+    struct pycode_cache *cache = pycode_cache_new(&p.mem, p.off, p.target.code_type_addr);
+    const struct pycode *code = NULL;
+    CHECK_EQ_INT(pycode_lookup(cache, outer, &code), 0);
+    if (code) {
+        CHECK(pycode_vouched(cache, outer, 0x1000, 2, 5) == NULL); /* never checked in a frame */
+        pycode_vouch(cache, code->id, 0x1000, 2, 5);
+        CHECK(pycode_vouched(cache, outer, 0x1000, 2, 5 + PYCODE_VOUCH_NS - 1) == code);
+        CHECK(pycode_vouched(cache, outer, 0x1000, 2, 5 + PYCODE_VOUCH_NS) == NULL);
+        CHECK(pycode_vouched(cache, outer, 0x2000, 2, 6) == NULL);
+        CHECK(pycode_vouched(cache, outer, 0x1000, 4, 6) == NULL);
+        CHECK(pycode_vouched(cache, inner, 0x1000, 2, 6) == NULL);
+    }
+    pycode_cache_free(cache);
     proc_fini(&p);
 }
 
@@ -798,17 +862,6 @@ static void test_recheck(enum layout l)
         fprintf(stderr, "  (after test_recheck %s)\n", layout_name[l]);
 }
 
-/* Moves a frame to the instruction at a byte offset into its code. */
-static void set_frame_offset(struct fake_proc *p, uint64_t frame, uint64_t code, int64_t offset)
-{
-    if (p->off->family == PYFAMILY_FRAME_OBJECT)
-        fake_i32(&p->m, frame + (uint64_t)p->off->frame_object.lasti,
-                 (int32_t)(offset / (p->off->linetable == LINETABLE_310 ? 2 : 1)));
-    else
-        fake_u64(&p->m, frame + (uint64_t)p->off->iframe.instr_ptr,
-                 code + (uint64_t)p->off->code.code_adaptive + (uint64_t)offset);
-}
-
 /* A struct rmem over a fake process whose "forget" lets the thread run:
  * it pops the newest frame, as a thread that moved on while its chain was
  * read would have, or moves a frame (and its code) to another instruction,
@@ -970,6 +1023,7 @@ int main(void)
     test_skipped_frames(L313);
     test_skipped_frames(L314);
     test_reused_address();
+    test_vouched_frames();
     test_resolve_tids();
     test_bad_offsets();
     return test_finish("test_pywalk");

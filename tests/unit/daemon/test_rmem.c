@@ -93,24 +93,40 @@ int main(void)
     CHECK_EQ_INT(rmem_readv(&mem, spans, 1), 1);
     CHECK_EQ_INT(a, fresh);
 
-    /* Read-ahead: the pages reads used, traced, are read back in one call
-     * after an invalidate, and reads within them need no other call. */
+    /* Read-ahead: the parts of pages reads used, traced (widened to whole
+     * cache lines), are read back in one call after an invalidate, and
+     * reads within them need no other call; a read outside them reads its
+     * page afresh. */
     rmem_proc_invalidate(proc);
     rmem_proc_trace(proc);
     CHECK_EQ_INT(rmem_read(&mem, base + 8, &v, sizeof(v)), 0);
     CHECK_EQ_INT(rmem_read(&mem, base + 3 * PAGE + 8, &v, sizeof(v)), 0);
-    CHECK_EQ_INT(rmem_read(&mem, base + 16, &v, sizeof(v)), 0);
-    uint64_t traced[RMEM_TRACE_MAX];
+    CHECK_EQ_INT(rmem_read(&mem, base + 60, &v, sizeof(v)), 0);
+    struct rmem_page_use traced[RMEM_TRACE_MAX];
     size_t ntraced = rmem_proc_traced(proc, traced, RMEM_TRACE_MAX);
     CHECK_EQ_INT(ntraced, 2);
+    CHECK(traced[0].page == base && traced[0].lo == 0 && traced[0].hi == 128);
+    CHECK(traced[1].page == base + 3 * PAGE && traced[1].lo == 0 && traced[1].hi == 64);
     rmem_proc_invalidate(proc);
     fresh++;
     memcpy(pages + 3 * PAGE + 8, &fresh, sizeof(fresh));
+    memcpy(pages + 200, &fresh, sizeof(fresh));
     before = rmem_proc_syscalls(proc);
     rmem_proc_prefetch(proc, traced, ntraced);
     CHECK_EQ_INT(rmem_read(&mem, base + 3 * PAGE + 8, &v, sizeof(v)), 0);
     CHECK_EQ_INT(v, fresh);
     CHECK_EQ_INT(rmem_read(&mem, base + 100, &v, sizeof(v)), 0);
+    CHECK_EQ_INT(rmem_proc_syscalls(proc), before + 1);
+    CHECK_EQ_INT(rmem_read(&mem, base + 200, &v, sizeof(v)), 0);
+    CHECK_EQ_INT(v, fresh);
+    CHECK_EQ_INT(rmem_proc_syscalls(proc), before + 2);
+    /* Two uses of one page in a list are one read of both parts. */
+    struct rmem_page_use twice[2] = {{base, 0, 64}, {base, 256, 320}};
+    rmem_proc_invalidate(proc);
+    before = rmem_proc_syscalls(proc);
+    rmem_proc_prefetch(proc, twice, 2);
+    CHECK_EQ_INT(rmem_read(&mem, base + 200, &v, sizeof(v)), 0);
+    CHECK_EQ_INT(v, fresh);
     CHECK_EQ_INT(rmem_proc_syscalls(proc), before + 1);
 
     /* Unmapped memory: inside, reaching into it, and no partial results. */
@@ -132,7 +148,7 @@ int main(void)
     CHECK_EQ_INT(rmem_readv(&mem, spans, 3), 1);
     spans[0].addr = base + 2 * PAGE;
     CHECK_EQ_INT(rmem_readv(&mem, spans, 3), -EFAULT);
-    uint64_t ahead[2] = {base, base + 2 * PAGE};
+    struct rmem_page_use ahead[2] = {{base, 0, 64}, {base + 2 * PAGE, 0, 64}};
     rmem_proc_invalidate(proc);
     rmem_proc_prefetch(proc, ahead, 2);
     CHECK_EQ_INT(rmem_read(&mem, base + 2 * PAGE + 8, &v, sizeof(v)), -EFAULT);
