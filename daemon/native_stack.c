@@ -32,6 +32,7 @@ struct native_stack {
     uint64_t pcs[NATIVE_MAX_DEPTH];
     uint32_t npcs;
     struct native_frame frames[NATIVE_MAX_DEPTH];
+    int named; /* frames hold the names of the last capture's pcs */
     struct native_thread threads[NATIVE_KEPT_THREADS];
     uint64_t captures;
 };
@@ -111,6 +112,7 @@ static void *upt_of(struct native_stack *ns, pid_t tid)
 int native_stack_capture(struct native_stack *ns, pid_t tid)
 {
     ns->npcs = 0;
+    ns->named = 0;
     void *upt = upt_of(ns, tid);
     if (!upt)
         return 0;
@@ -131,8 +133,9 @@ int native_stack_capture(struct native_stack *ns, pid_t tid)
     return (int)ns->npcs;
 }
 
-int native_stack_merge(struct native_stack *ns, struct pywalk_stack *stack)
+int native_stack_name(struct native_stack *ns)
 {
+    int evals = 0;
     for (uint32_t i = 0; i < ns->npcs; i++) {
         /* A caller's PC is a return address, which may already lie past
          * the end of its function (a call that never returns): look up
@@ -140,18 +143,19 @@ int native_stack_merge(struct native_stack *ns, struct pywalk_stack *stack)
         uint64_t pc = i == 0 ? ns->pcs[i] : ns->pcs[i] - 1;
         int eval = 0;
         int64_t id = native_syms_lookup(ns->syms, pc, &eval);
-        if (id < 0)
+        if (id < 0) {
+            ns->named = 0;
             return (int)id;
+        }
         ns->frames[i] = (struct native_frame){(uint32_t)id, eval};
+        evals += eval != 0;
     }
-    native_merge(stack, ns->frames, ns->npcs);
-    return 0;
+    ns->named = 1;
+    return evals;
 }
 
-void native_stack_add(struct native_stack *ns, struct thread_hold *hold,
-                      struct pywalk_stack *stack, uint64_t *released_ns)
+void native_stack_merge(struct native_stack *ns, struct pywalk_stack *stack)
 {
-    native_stack_capture(ns, hold->tid);
-    *released_ns += threadstop_release(hold);
-    native_stack_merge(ns, stack);
+    if (ns->named)
+        native_merge(stack, ns->frames, ns->npcs);
 }

@@ -2,7 +2,8 @@
  * thread's stop must be short: while it is stopped, unwind it with
  * libunwind-ptrace (through the target's own objects and their unwind
  * tables) and keep the raw PCs only; once it runs again, name them
- * (native_syms.h) and merge them into its Python stack (native_merge.h). */
+ * (native_syms.h) and merge them into its Python stack (native_merge.h).
+ * The sampler drives the phases (it may stop the thread again between). */
 #ifndef FAH_DAEMON_NATIVE_STACK_H
 #define FAH_DAEMON_NATIVE_STACK_H
 
@@ -22,15 +23,13 @@ void native_stack_free(struct native_stack *ns);
  * (innermost first) for native_stack_merge. Returns how many. */
 int native_stack_capture(struct native_stack *ns, pid_t tid);
 
-/* Names the PCs of the last capture and merges them into stack, the same
- * thread's Python stack read at that stop. Returns 0 or a negative errno
- * code (the stack is then left as it was). */
-int native_stack_merge(struct native_stack *ns, struct pywalk_stack *stack);
+/* Names the PCs of the last capture (once the thread runs again: a PC
+ * met for the first time costs a symbol lookup). Returns how many of them
+ * are frames of the evaluation loop, or a negative errno code. */
+int native_stack_name(struct native_stack *ns);
 
-/* Both phases for a sample: captures the held thread's native stack,
- * releases the thread (adding how long it was stopped to *released_ns),
- * then merges. A stack that cannot be named stays Python only. */
-void native_stack_add(struct native_stack *ns, struct thread_hold *hold,
-                      struct pywalk_stack *stack, uint64_t *released_ns);
+/* Merges the named frames of the last capture into stack, the same
+ * thread's Python stack read at that stop. */
+void native_stack_merge(struct native_stack *ns, struct pywalk_stack *stack);
 
 #endif

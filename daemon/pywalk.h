@@ -57,6 +57,15 @@ static inline int pywalk_frame_is_entry(const struct pywalk_stack *stack, uint32
     return i < PYWALK_MAX_DEPTH && (stack->entries[i / 64] >> (i % 64)) & 1;
 }
 
+/* How many calls of the evaluation loop the stack's frames came from. */
+static inline uint32_t pywalk_stack_loop_calls(const struct pywalk_stack *stack)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < stack->nframes; i++)
+        n += (uint32_t)pywalk_frame_is_entry(stack, i);
+    return n;
+}
+
 /* target is copied; mem (the struct and its ctx) must outlive the walker.
  * NULL when out of memory, or when target->off lacks a field its frame
  * family needs or has one implausibly far into its struct. */

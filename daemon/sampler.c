@@ -39,10 +39,19 @@
  * running thread's PC, to tell extension code from the interpreter: the
  * process gets at most one stop per this gap, shared round-robin by its
  * running threads, whatever the rate and the thread count. Ticks in between
- * read stacks without stopping (checked, see stackread.h). 5 ms is below
- * the shortest jittered period at the default 100 Hz, so a lone thread is
- * held at every tick there; at 1 kHz at about one tick in five. */
-#define SAMPLER_HOLD_GAP_NS 5000000u
+ * read stacks without stopping (checked, see stackread.h). The gap is the
+ * shortest jittered period at the default 100 Hz (three quarters of it),
+ * measured between the ticks' planned times, so a lone thread is held at
+ * every tick there, and at higher rates as often as there: at 1 kHz about
+ * one tick in eight. */
+#define SAMPLER_HOLD_GAP_NS 7500000u
+/* The process's threads are listed (/proc/PID/task: a seek and a
+ * getdents64, as dear as reading a thread that stayed on its CPU) at most
+ * this often between planned tick times, and at once when the interpreter
+ * has a thread the last listing lacks. Like the holds' gap, the default
+ * rate's shortest period: at 100 Hz every tick lists, at 1 kHz about one
+ * in eight. */
+#define SAMPLER_LIST_GAP_NS SAMPLER_HOLD_GAP_NS
 /* A runnable thread found waiting for a CPU stands where it was preempted,
  * and preemption favours certain places (the kernel reschedules a task
  * lazily, at its next return from a system call or interrupt): charging
@@ -109,6 +118,7 @@ struct thread_track {
     struct kept_observation ran, waited;
     int failed_carries; /* failed walks in a row whose interval was carried */
     uint64_t last_hold_ns; /* when we last held it */
+    uint64_t last_hold_planned_ns; /* when the tick that did was due */
     struct pywalk_frame held_at; /* innermost frame at that hold */
     int held_kind;               /* and where its CPU time was then */
     struct stackread_pages pages; /* what its last walk read */
@@ -151,11 +161,15 @@ struct sampler {
     int running_cpus[SAMPLER_MAX_TASKS]; /* where this tick found them running */
     int nrunning;
     uint64_t last_hold_ns; /* when any thread was last stopped */
+    uint64_t last_hold_planned_ns; /* when the tick that did was due */
     uint64_t last_tick_ns;
     uint64_t unseen_after_ns; /* intervals longer than this were stalls */
     uint64_t tick_ns; /* when this tick began */
     uint64_t planned_ns, last_planned_ns; /* when this tick and the last were due */
     uint32_t tids[SAMPLER_MAX_TASKS];
+    int ntids;                   /* tids the last listing found */
+    uint64_t listed_ns;          /* when that listing's tick was due; 0 never */
+    uint64_t pythreads_key;      /* what the interpreter's thread list was (pythreads_key) */
     struct pywalk_thread pythreads[PYWALK_MAX_THREADS];
     struct pywalk_stack stack;      /* the thread being sampled */
     struct pywalk_stack main_stack; /* the main thread's, for native helpers */
@@ -657,6 +671,39 @@ static int sample_helper_thread(struct sampler *s, const struct interval_time *t
     return time->cpu > 0;
 }
 
+/* --native: the held thread's native stack, unwound while it is stopped,
+ * then named and merged into its Python stack once it runs again. A
+ * thread stopped as it enters or leaves a call of the evaluation loop has
+ * one loop frame more on its native stack than its Python stack has loop
+ * calls: CPython switches the frame chain a few instructions after that C
+ * frame begins (3.11: the stale current frame then reads as the new one,
+ * not yet marked as an entry) and before it returns. Merged, every Python
+ * frame would land under the innermost loop frame, above the C code that
+ * called it. Such a thread is stopped and read once more, a moment later;
+ * if that fails, the first reading is merged as it is (native_merge keeps
+ * every frame in order). */
+static void add_native_frames(struct sampler *s, uint64_t tstate, struct thread_hold *hold,
+                              struct stackread_pages *pages, uint64_t *released_ns)
+{
+    native_stack_capture(s->native, hold->tid);
+    *released_ns += threadstop_release(hold);
+    int evals = native_stack_name(s->native);
+    if (evals > 0 && (uint32_t)evals > pywalk_stack_loop_calls(&s->stack)) {
+        struct pywalk_stack first = s->stack;
+        if (stackread_rehold(&s->reader, tstate, -EAGAIN, hold, released_ns, pages,
+                             &s->stack) == 0 &&
+            hold->held) {
+            native_stack_capture(s->native, hold->tid);
+            *released_ns += threadstop_release(hold);
+            native_stack_name(s->native);
+        } else {
+            *released_ns += threadstop_release(hold);
+            s->stack = first;
+        }
+    }
+    native_stack_merge(s->native, &s->stack);
+}
+
 /* Whether to stop a running Python thread this tick. With an exact clock
  * a stop only reads the PC: at most one per SAMPLER_HOLD_GAP_NS in the
  * process, and a thread waits its turn (the gap times the threads) so that
@@ -666,11 +713,12 @@ static int sample_helper_thread(struct sampler *s, const struct interval_time *t
  * thread's scheduler ticks and switches; unstopped, a lone thread's
  * shares drifted 4-8 pp at 1 kHz). */
 static int wants_hold(const struct sampler *s, const struct thread_track *t,
-                      const struct tick_state *tick, uint64_t now_ns)
+                      const struct tick_state *tick)
 {
+    uint64_t due_ns = s->planned_ns;
     if (t->clock.clock_fd >= 0)
-        return now_ns - s->last_hold_ns >= SAMPLER_HOLD_GAP_NS &&
-               now_ns - t->last_hold_ns >= SAMPLER_HOLD_GAP_NS * (uint64_t)tick->npy;
+        return due_ns - s->last_hold_planned_ns >= SAMPLER_HOLD_GAP_NS &&
+               due_ns - t->last_hold_planned_ns >= SAMPLER_HOLD_GAP_NS * (uint64_t)tick->npy;
     return 1;
 }
 
@@ -722,6 +770,7 @@ static int read_thread(struct sampler *s, struct thread_track *t, int is_new, in
             still_thread_held(&t->still, st);
         }
         s->last_hold_ns = clock_monotonic_ns();
+        s->last_hold_planned_ns = s->planned_ns;
     }
     *source = threadclock_cpu(&s->clocks, &t->clock, lone, exact_ns, st);
     *when_ns = clock_monotonic_ns();
@@ -742,9 +791,11 @@ static void carry_kind(const struct thread_track *t, const struct pywalk_stack *
 }
 
 static void remember_hold(struct thread_track *t, const struct pywalk_stack *stack,
-                          const struct thread_observation *now, uint64_t when_ns)
+                          const struct thread_observation *now, uint64_t when_ns,
+                          uint64_t planned_ns)
 {
     t->last_hold_ns = when_ns;
+    t->last_hold_planned_ns = planned_ns;
     t->held_kind = now->cpu_kind;
     t->held_at = stack->nframes ? stack->frames[0] : (struct pywalk_frame){UINT32_MAX, -1};
 }
@@ -848,7 +899,7 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
     /* --native holds every running Python thread: its native stack can
      * only be read stopped. */
     int hold_it = py && (s->native || (is_new && t->clock.clock_fd < 0) ||
-                         wants_hold(s, t, tick, clock_monotonic_ns()));
+                         wants_hold(s, t, tick));
     int read = read_thread(s, t, is_new, hold_it, tick->lone, &st, &hold, &source, &now_ns);
     if (read == -EAGAIN) {
         /* Waiting for a CPU: this tick does not sample its time (see
@@ -871,6 +922,8 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
         t->clock.source = source;
     t->seen_tick = s->ticks;
     if (is_new) {
+        /* Its CPU time counts from its start, all of it charged here; its
+         * wall time from the last tick (at most one listing gap late). */
         t->clock.when_ns = s->ticks == 1 ? now_ns : s->last_tick_ns;
         t->gil_seen_ns = s->ticks == 1 ? s->planned_ns : s->last_planned_ns;
     }
@@ -899,7 +952,7 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
             return 0;
         }
         if (hold.held)
-            remember_hold(t, &s->stack, &now, now_ns);
+            remember_hold(t, &s->stack, &now, now_ns, s->planned_ns);
         else
             carry_kind(t, &s->stack, &now);
         /* Inside a C callable the innermost frame called (sorted, sum, a
@@ -909,7 +962,7 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
             now.cpu_kind = SAMPLE_NATIVE;
         now.gap_kind = gap_kind(s, t, &now, is_new);
         if (s->native && hold.held && unplaced == PROTO_PLACED)
-            native_stack_add(s->native, &hold, &s->stack, &released_ns);
+            add_native_frames(s, py->tstate, &hold, &t->pages, &released_ns);
         if (tid == (uint32_t)s->pid) {
             s->main_stack = s->stack;
             tick->have_main = 1;
@@ -940,7 +993,7 @@ static int read_late(const struct sampler *s, uint32_t tid, const struct tick_st
                      uint64_t now_ns)
 {
     const struct thread_track *t = find_track(s, tid);
-    return !t || s->native || (t->seen.running && wants_hold(s, t, tick, now_ns));
+    return !t || s->native || (t->seen.running && wants_hold(s, t, tick));
 }
 
 /* Where a thread goes in the tick's reading order: the main thread, the
@@ -971,6 +1024,53 @@ static void order_threads(struct sampler *s, int ntids, const struct tick_state 
     memcpy(s->tids, sorted, (size_t)n * sizeof(sorted[0]));
 }
 
+/* Lists the process's threads into s->tids. Returns how many, or 0 when
+ * it has none left. */
+static int list_tasks(struct sampler *s)
+{
+    int n = taskstat_list_kept(s->pid, &s->task_dir, s->tids, SAMPLER_MAX_TASKS);
+    s->ntids = n < 0 ? 0 : n;
+    s->listed_ns = s->planned_ns;
+    return s->ntids;
+}
+
+/* A digest of the interpreter's thread states: it changes when one comes
+ * or goes (one that comes in the place of one that went may pass unseen
+ * until the next listing). */
+static uint64_t pythreads_key(const struct sampler *s, int npy)
+{
+    uint64_t key = (uint64_t)npy;
+    for (int i = 0; i < npy; i++)
+        key = (key ^ s->pythreads[i].tstate ^ s->pythreads[i].tid) * 0x100000001b3ull;
+    return key;
+}
+
+/* The process's threads and the interpreter's: the listing of an earlier
+ * tick serves while it is fresh (SAMPLER_LIST_GAP_NS) and the interpreter
+ * names no thread it lacks. A thread C code started is then found up to
+ * that late: its CPU clock counts from its start, so none of its CPU time
+ * is lost (its waits before are not seen), and a thread gone is one
+ * failed read. Without exact clocks a lone thread's CPU is the
+ * process's, which must hold no other thread: every tick lists. Returns how
+ * many threads the process has (0: gone). */
+static int list_threads(struct sampler *s, struct tick_state *tick)
+{
+    int listed = !s->listed_ns || !sampler_exact_clocks(s) ||
+                 s->planned_ns - s->listed_ns >= SAMPLER_LIST_GAP_NS;
+    if (listed && list_tasks(s) == 0)
+        return 0;
+    tick->npy = list_python_threads(s, s->ntids);
+    uint64_t key = pythreads_key(s, tick->npy);
+    if (!listed && key != s->pythreads_key) {
+        if (list_tasks(s) == 0)
+            return 0;
+        pywalk_resolve_tids(s->walk, s->pythreads, tick->npy, s->tids, s->ntids);
+        key = pythreads_key(s, tick->npy);
+    }
+    s->pythreads_key = key;
+    return s->ntids;
+}
+
 int sampler_tick(struct sampler *s, uint64_t now_ns, uint64_t planned_ns, sampler_emit_fn emit,
                  void *ctx)
 {
@@ -978,12 +1078,13 @@ int sampler_tick(struct sampler *s, uint64_t now_ns, uint64_t planned_ns, sample
     s->tick_ns = now_ns;
     s->planned_ns = planned_ns;
     gilwatch_new_tick(&s->gil);
-    int ntids = taskstat_list_kept(s->pid, &s->task_dir, s->tids, SAMPLER_MAX_TASKS);
+    struct tick_state tick = {0};
+    int ntids = list_threads(s, &tick);
     if (ntids <= 0)
         return -ESRCH;
     s->ticks++;
     s->clocks.keep_files = ntids <= SAMPLER_KEPT_THREADS;
-    struct tick_state tick = {.npy = list_python_threads(s, ntids), .lone = ntids == 1};
+    tick.lone = ntids == 1;
     s->npy = tick.npy;
     order_threads(s, ntids, &tick);
     int rc = 0;
