@@ -3,17 +3,24 @@
  * that kernel.perf_event_paranoid=2 (unprivileged users may count their
  * own processes' user-space events) allows it; a task-clock counts the
  * thread's time on CPU either way. The counter also asks for the thread's
- * context-switch records, for switchwatch.h; a kernel that refuses them
- * (older than 4.3) still gets the counter. */
+ * context-switch records, each with its time, for switchwatch.h; a kernel
+ * that refuses the times (older than 4.1) or the records (older than 4.3)
+ * still gets the rest. */
 #include "daemon/cpuclock.h"
 
 #include <errno.h>
 #include <linux/perf_event.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
-static int open_counter(pid_t tid, int switches)
+/* What the counter's ring buffer gets besides the count: nothing; its
+ * context switches; the switches with the time of each (CLOCK_MONOTONIC,
+ * as the daemon's own clock reads), which the kernel allows since 4.1. */
+enum switch_records { RECORDS_NONE, RECORDS_BARE, RECORDS_TIMED };
+
+static int open_counter(pid_t tid, enum switch_records records)
 {
     struct perf_event_attr attr;
 
@@ -23,15 +30,28 @@ static int open_counter(pid_t tid, int switches)
     attr.config = PERF_COUNT_SW_TASK_CLOCK;
     attr.exclude_kernel = 1;
     attr.exclude_hv = 1;
-    attr.context_switch = switches ? 1 : 0;
+    attr.context_switch = records != RECORDS_NONE;
+    if (records == RECORDS_TIMED) {
+        attr.sample_type = PERF_SAMPLE_TIME;
+        attr.sample_id_all = 1;
+        attr.use_clockid = 1;
+        attr.clockid = CLOCK_MONOTONIC;
+    }
     long fd = syscall(SYS_perf_event_open, &attr, tid, -1, -1, PERF_FLAG_FD_CLOEXEC);
     return fd < 0 ? -errno : (int)fd;
 }
 
+static int refused(int fd)
+{
+    return fd == -EINVAL || fd == -EACCES || fd == -EPERM;
+}
+
 int cpuclock_open(pid_t tid)
 {
-    int fd = open_counter(tid, 1);
-    return fd == -EINVAL || fd == -EACCES || fd == -EPERM ? open_counter(tid, 0) : fd;
+    int fd = open_counter(tid, RECORDS_TIMED);
+    if (refused(fd))
+        fd = open_counter(tid, RECORDS_BARE);
+    return refused(fd) ? open_counter(tid, RECORDS_NONE) : fd;
 }
 
 int cpuclock_read(int fd, uint64_t *ns)

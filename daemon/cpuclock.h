@@ -14,7 +14,7 @@
 #include <sys/types.h>
 
 /* Opens a task-clock counter of thread tid (counting from now), with its
- * context-switch records where the kernel allows (switchwatch.h). Returns its
+ * context-switch records, timed, where the kernel allows (switchwatch.h). Returns its
  * file descriptor, or a negative errno code: -EACCES or -EPERM where
  * kernel.perf_event_paranoid or the missing CAP_PERFMON forbid it, -ESRCH
  * when the thread is gone. */

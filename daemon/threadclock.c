@@ -14,6 +14,13 @@
  * about the time one read of its /proc files takes, the span of the two
  * counter readings that tell whether it is on CPU otherwise. */
 #define THREADCLOCK_RAN_THROUGH_NS 10000u
+/* A thread told apart without any reading (stayed_on_cpu, replayed_on_cpu)
+ * must have been seen alive this recently: its exit leaves no record (the
+ * kernel detaches its counter first), so a thread gone, or a zombie main
+ * thread, would otherwise read as running on forever. Twice the sampler's
+ * gap between holds, each of which reads /proc: a running lone thread
+ * stays confirmed, and an exit shows within this. */
+#define THREADCLOCK_CONFIRMED_NS 15000000u
 /* The kernel's CPUCLOCK_SCHED clock of a whole process (clock_getcpuclockid
  * works for pids too, but this avoids a glibc call per tick). */
 #define THREADCLOCK_PROCESS_CLOCK(pid) ((clockid_t)(((unsigned)~(pid) << 3) | 2u))
@@ -88,8 +95,10 @@ int threadclock_read_proc(const struct clock_env *env, struct thread_clock *c,
         taskstat_files_close(&c->files);
         rc = taskstat_read(env->pid, c->tid, st);
     }
-    if (rc == 0)
+    if (rc == 0) {
         c->last_cpu = st->cpu;
+        c->confirmed_ns = clock_monotonic_ns();
+    }
     return rc;
 }
 
@@ -112,13 +121,26 @@ static void still_running(const struct thread_clock *c, struct task_stat *st)
  * next is what happened after this tick's reading; *seen is what it
  * showed now. */
 static int stayed_on_cpu(struct thread_clock *c, int is_new, uint64_t now_ns,
-                         enum switch_seen *seen)
+                         enum switch_seen *seen, struct switch_replay *replay)
 {
     int was_on_cpu = c->on_cpu_at_read;
     c->on_cpu_at_read = 0; /* until threadclock_interval keeps this tick's */
-    *seen = switchwatch_look(&c->watch);
+    *seen = switchwatch_look_since(&c->watch, c->when_ns, was_on_cpu ? 1 : -1, now_ns, replay);
     return *seen == SWITCH_NONE && was_on_cpu && !is_new && c->source == CPU_EXACT &&
-           !c->held_ns && now_ns >= c->when_ns;
+           !c->held_ns && now_ns >= c->when_ns &&
+           now_ns - c->confirmed_ns < THREADCLOCK_CONFIRMED_NS;
+}
+
+/* Whether the thread's switch records, with their times, say it is on a
+ * CPU now and how long it was since its clock was last read (exact): a
+ * thread we stopped at the last tick, read while stopped, ran from its
+ * switch back in when we let it go; one preempted and resumed ran around
+ * the gap. Its clock then need not be read (nor its CPU interrupted). */
+static int replayed_on_cpu(const struct thread_clock *c, int is_new, uint64_t now_ns,
+                           const struct switch_replay *replay)
+{
+    return replay->known && replay->on_now && !is_new && c->source == CPU_EXACT &&
+           now_ns >= c->when_ns && now_ns - c->confirmed_ns < THREADCLOCK_CONFIRMED_NS;
 }
 
 /* What this tick's reading found, for the next tick's stayed_on_cpu: on a
@@ -146,12 +168,18 @@ int threadclock_on_cpu(const struct clock_env *env, struct thread_clock *c, int 
 {
     uint64_t before, after;
     enum switch_seen seen;
+    struct switch_replay replay;
     *exact_ns = 0;
     c->on_cpu_now = 0;
     uint64_t now_ns = clock_monotonic_ns();
-    if (stayed_on_cpu(c, is_new, now_ns, &seen)) {
+    if (stayed_on_cpu(c, is_new, now_ns, &seen, &replay)) {
         still_running(c, st);
         *exact_ns = c->cpu_ns + (now_ns - c->when_ns);
+        return on_cpu_now(c, 1, 1);
+    }
+    if (replayed_on_cpu(c, is_new, now_ns, &replay)) {
+        still_running(c, st);
+        *exact_ns = c->cpu_ns + replay.on_ns;
         return on_cpu_now(c, 1, 1);
     }
     if (c->clock_fd < 0 || read_exact(c, &before) < 0) {
@@ -159,6 +187,7 @@ int threadclock_on_cpu(const struct clock_env *env, struct thread_clock *c, int 
         return rc < 0 ? rc : 1;
     }
     if (!is_new && ran_through(c, before, clock_monotonic_ns())) {
+        c->confirmed_ns = now_ns; /* its clock moved: alive */
         still_running(c, st);
         *exact_ns = before;
         return on_cpu_now(c, 1, seen == SWITCH_NONE || seen == SWITCH_LAST_IN);

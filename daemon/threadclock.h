@@ -44,6 +44,7 @@ struct thread_clock {
     /* Whether cpu_ns was read while it ran on a CPU (on_cpu_at_read), and
      * what this tick's reading found until threadclock_interval keeps it. */
     int on_cpu_at_read, on_cpu_now;
+    uint64_t confirmed_ns;    /* when a reading last showed it alive (THREADCLOCK_CONFIRMED_NS) */
     uint64_t clock_base_ns;   /* CPU before that clock was opened (started_within) */
     struct task_files files;  /* its /proc files, kept open */
     int last_cpu;             /* the CPU /proc last said it ran on */
