@@ -124,6 +124,22 @@ static int reserve(struct pycode_cache *cache)
     return 0;
 }
 
+/* Where the bytecode of the code object at addr starts: inside it from
+ * 3.11 (co_code_adaptive), in the bytes object co_code before, which the
+ * object keeps for life: read once. 0 when unknown. */
+static uint64_t bytecode_of(struct pycode_cache *cache, uint64_t addr)
+{
+    const struct py_offsets *off = cache->off;
+    uint64_t bytes = 0;
+    if (off->code.code_adaptive >= 0)
+        return addr + (uint64_t)off->code.code_adaptive;
+    if (off->code.bytecode < 0 ||
+        rmem_read(cache->mem, addr + (uint64_t)off->code.bytecode, &bytes, sizeof(bytes)) < 0 ||
+        !bytes)
+        return 0;
+    return bytes + (uint64_t)off->bytes.sval;
+}
+
 /* Reads the bytes object at addr (a line table) into a new buffer. */
 static int read_bytes(struct pycode_cache *cache, uint64_t addr, uint8_t **out, size_t *len)
 {
@@ -169,6 +185,7 @@ static int add(struct pycode_cache *cache, const struct entry *key, const struct
     if (rc < 0)
         return rc;
     e.pc.table = table;
+    e.pc.bytecode = bytecode_of(cache, key->addr);
     e.pc.pub.file = strdup(cache->file_buf);
     e.pc.pub.qualname = strdup(cache->name_buf);
     e.pc.pub.firstlineno = key->firstlineno;
@@ -228,6 +245,12 @@ int pycode_lookup_header(struct pycode_cache *cache, uint64_t addr, const uint8_
         }
     }
     return add(cache, &key, out);
+}
+
+uint64_t pycode_bytecode_at(const struct pycode_cache *cache, uint64_t addr)
+{
+    uint64_t id;
+    return hashtab_get(&cache->index, addr, &id) ? entry_at(cache, (uint32_t)id)->pc.bytecode : 0;
 }
 
 const struct pycode *pycode_vouched(const struct pycode_cache *cache, uint64_t addr,

@@ -18,6 +18,7 @@ struct pycode {
     uint32_t id;
     const uint8_t *table; /* the raw line table, in format off->linetable */
     size_t table_len;
+    uint64_t bytecode; /* where its bytecode starts in the target; 0 unknown */
 };
 
 struct pycode_cache;
@@ -59,6 +60,10 @@ const struct pycode *pycode_vouched(const struct pycode_cache *cache, uint64_t a
  * at offset. */
 void pycode_vouch(struct pycode_cache *cache, uint32_t id, uint64_t frame, int64_t offset,
                   uint64_t now_ns);
+
+/* Where the bytecode of the newest entry at addr starts (0: none, or
+ * unknown), for reading an instruction before the entry is checked. */
+uint64_t pycode_bytecode_at(const struct pycode_cache *cache, uint64_t addr);
 
 /* The entry with that id, or NULL. */
 const struct pycode *pycode_get(const struct pycode_cache *cache, uint32_t id);

@@ -84,13 +84,13 @@ struct pywalk {
 
     /* Phase two reads the code objects' headers (pycode_header_len bytes
      * each, one slot per distinct object) and the innermost frame's current
-     * instruction in one go: top_window holds the bytecode around it, from
-     * byte offset top_window_at, where the recheck may find the frame
-     * moved to (a loop's body, most often). */
+     * instruction in one go: top_window holds the bytecode around it, read
+     * at top_window_addr, where the recheck may find the frame moved to (a
+     * loop's body, most often). */
     uint8_t *headers;
     size_t header_len;
     uint8_t top_window[PYWALK_TOP_WINDOW];
-    int64_t top_window_at;
+    uint64_t top_window_addr; /* where top_window was read from */
     int top_window_read;
     int newest_pending; /* pending[0] is the chain's newest frame */
 
@@ -523,18 +523,23 @@ static uint32_t assign_headers(struct pywalk *walk, uint32_t n)
 }
 
 /* The span of the bytecode around the innermost frame's current
- * instruction (top_window), where the bytecode lies inside the code object
- * (3.11+). 0 when it cannot be read that way. */
+ * instruction (top_window): inside the code object from 3.11, in the
+ * bytes object the code object met before names (pycode_bytecode_at;
+ * instruction_kind uses the window only if that is still its bytecode).
+ * 0 when it cannot be read that way. */
 static int top_window_span(struct pywalk *walk, uint32_t n, struct rmem_span *span)
 {
     const struct pending_frame *top = &walk->pending[0];
-    if (n == 0 || !walk->ops.known || walk->off->code.code_adaptive < 0 || top->offset < 0 ||
-        top->offset > PYWALK_MAX_BYTECODE)
+    if (n == 0 || !walk->ops.known || top->offset < 0 || top->offset > PYWALK_MAX_BYTECODE)
+        return 0;
+    uint64_t start = walk->off->code.code_adaptive >= 0
+                         ? top->code + (uint64_t)walk->off->code.code_adaptive
+                         : pycode_bytecode_at(walk->codes, top->code);
+    if (!start)
         return 0;
     int64_t at = top->offset > PYWALK_TOP_WINDOW / 2 ? top->offset - PYWALK_TOP_WINDOW / 2 : 0;
-    walk->top_window_at = at;
-    *span = (struct rmem_span){.addr = top->code + (uint64_t)walk->off->code.code_adaptive +
-                                       (uint64_t)at,
+    walk->top_window_addr = start + (uint64_t)at;
+    *span = (struct rmem_span){.addr = walk->top_window_addr,
                                .buf = walk->top_window,
                                .len = sizeof(walk->top_window)};
     return 1;
@@ -623,39 +628,23 @@ static int resolve_chain(struct pywalk *walk, struct pywalk_stack *out, uint32_t
     return 0;
 }
 
-/* Where the bytecode of the code object at code starts: inside it from
- * 3.11 (co_code_adaptive), in the bytes object co_code before. 0 when
- * unknown. */
-static uint64_t bytecode_start(const struct pywalk *walk, uint64_t code)
-{
-    const struct py_offsets *off = walk->off;
-    uint64_t bytes;
-
-    if (off->code.code_adaptive >= 0)
-        return code + (uint64_t)off->code.code_adaptive;
-    if (off->code.bytecode < 0 || read_u64(walk, code + (uint64_t)off->code.bytecode, &bytes) < 0)
-        return 0;
-    return bytes ? bytes + (uint64_t)off->bytes.sval : 0;
-}
-
 /* The kind of the instruction at byte offset `offset` of a code object's
  * bytecode. A code unit is two bytes, opcode first; EXTENDED_ARG prefixes
  * (at most three) belong to the instruction that follows them. The bytes
  * read are the instruction the chain was read at even if the thread has
  * moved on since: bytecode is not rewritten across call families. */
-static uint8_t instruction_kind(struct pywalk *walk, uint64_t code, int64_t offset)
+static uint8_t instruction_kind(struct pywalk *walk, const struct pycode *code, int64_t offset)
 {
-    uint64_t start = 0;
     uint8_t units[8];
 
-    if (!walk->ops.known || offset < 0 || offset > PYWALK_MAX_BYTECODE)
+    if (!walk->ops.known || !code || !code->bytecode || offset < 0 ||
+        offset > PYWALK_MAX_BYTECODE)
         return PYOP_UNKNOWN;
-    int in_window = walk->top_window_read && offset >= walk->top_window_at &&
-                    offset + (int64_t)sizeof(units) <= walk->top_window_at + PYWALK_TOP_WINDOW;
+    uint64_t start = code->bytecode, at = start + (uint64_t)offset;
+    int in_window = walk->top_window_read && at >= walk->top_window_addr &&
+                    at + sizeof(units) <= walk->top_window_addr + PYWALK_TOP_WINDOW;
     if (in_window)
-        memcpy(units, walk->top_window + (offset - walk->top_window_at), sizeof(units));
-    else if (!(start = bytecode_start(walk, code)))
-        return PYOP_UNKNOWN;
+        memcpy(units, walk->top_window + (at - walk->top_window_addr), sizeof(units));
     /* Outside the window (read with the headers, or not at all): the units
      * alone, not the page they lie on through the cache. */
     if (!in_window) {
@@ -810,7 +799,8 @@ static int walk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack 
     if (rc < 0)
         out->truncated = 1;
     else if (n > 0)
-        out->top_op = instruction_kind(walk, walk->pending[0].code, walk->pending[0].offset);
+        out->top_op = instruction_kind(walk, pycode_get(walk->codes, out->frames[0].code_id),
+                                       walk->pending[0].offset);
     return rc;
 }
 

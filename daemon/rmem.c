@@ -10,7 +10,11 @@
 #include <sys/uio.h>
 
 #define RMEM_PAGE_SIZE 4096u
-#define RMEM_PAGES 64u /* direct-mapped slots; a power of two */
+#define RMEM_PAGES 128u /* slots; a power of two */
+/* Slots a page may go to: a walk of frame objects (3.8-3.10) uses a page
+ * per frame or so, and with one slot per page two of them often wanted the
+ * same slot, so that one of them was read again at every sample. */
+#define RMEM_WAYS 4u
 
 /* Reads longer than this skip the cache: they would evict the pages every
  * other read needs and are rarely repeated within a sample. */
@@ -86,10 +90,36 @@ static int read_exact(struct rmem_proc *proc, uint64_t addr, void *buf, size_t l
     return (size_t)got == len ? 0 : -EFAULT;
 }
 
-/* Copies len bytes at addr, all inside one page, into buf. */
-static struct rmem_page *slot_of(struct rmem_proc *proc, uint64_t page)
+/* The RMEM_WAYS slots page may go to. */
+static struct rmem_page *set_of(struct rmem_proc *proc, uint64_t page)
 {
-    return &proc->pages[(page / RMEM_PAGE_SIZE) % RMEM_PAGES];
+    return &proc->pages[((page / RMEM_PAGE_SIZE) % (RMEM_PAGES / RMEM_WAYS)) * RMEM_WAYS];
+}
+
+/* The slot holding page read since the last invalidate, or NULL. */
+static struct rmem_page *cached_slot(struct rmem_proc *proc, uint64_t page)
+{
+    struct rmem_page *set = set_of(proc, page);
+    for (unsigned w = 0; w < RMEM_WAYS; w++)
+        if (set[w].generation == proc->generation && set[w].addr == page)
+            return &set[w];
+    return NULL;
+}
+
+/* A slot of page's set holding nothing read since the last invalidate and
+ * not among taken[0..ntaken), or NULL. */
+static struct rmem_page *free_slot(struct rmem_proc *proc, uint64_t page,
+                                   struct rmem_page *const *taken, size_t ntaken)
+{
+    struct rmem_page *set = set_of(proc, page);
+    for (unsigned w = 0; w < RMEM_WAYS; w++) {
+        int free = set[w].generation != proc->generation;
+        for (size_t j = 0; j < ntaken && free; j++)
+            free = taken[j] != &set[w];
+        if (free)
+            return &set[w];
+    }
+    return NULL;
 }
 
 static void note_use(struct rmem_proc *proc, uint64_t page, size_t lo, size_t hi)
@@ -112,12 +142,18 @@ static int read_in_page(struct rmem_proc *proc, uint64_t addr, uint8_t *buf, siz
 {
     uint64_t page = addr & ~(uint64_t)(RMEM_PAGE_SIZE - 1);
     size_t at = (size_t)(addr - page);
-    struct rmem_page *slot = slot_of(proc, page);
+    struct rmem_page *slot = cached_slot(proc, page);
 
     if (proc->tracing)
         note_use(proc, page, at, at + len);
-    if (slot->generation != proc->generation || slot->addr != page || at < slot->lo ||
-        at + len > slot->hi) {
+    if (!slot || at < slot->lo || at + len > slot->hi) {
+        /* Its own slot (a part of it was read), else a free one, else one
+         * picked by the page (evicting a page of this sample). */
+        if (!slot)
+            slot = free_slot(proc, page, NULL, 0);
+        if (!slot)
+            slot = &set_of(proc, page)[(page / RMEM_PAGE_SIZE / (RMEM_PAGES / RMEM_WAYS)) %
+                                       RMEM_WAYS];
         /* A whole-page read can fail where the wanted bytes would not, for
          * example when the page straddles the end of a mapping on a kernel
          * with larger pages; then read just what was asked, uncached. */
@@ -240,12 +276,11 @@ void rmem_proc_prefetch(struct rmem_proc *proc, const struct rmem_page_use *uses
         struct rmem_page_use use = merged_use(uses, n, i);
         if (use.lo >= use.hi || use.hi > RMEM_PAGE_SIZE || use.page % RMEM_PAGE_SIZE)
             continue; /* not a use rmem_proc_traced made */
-        struct rmem_page *slot = slot_of(proc, use.page);
-        int taken = slot->generation == proc->generation;
-        for (size_t j = 0; j < count && !taken; j++)
-            taken = slots[j] == slot;
-        if (taken)
-            continue; /* cached already, or another page of this read wants the slot */
+        if (cached_slot(proc, use.page))
+            continue; /* cached already */
+        struct rmem_page *slot = free_slot(proc, use.page, slots, count);
+        if (!slot)
+            continue; /* other pages of this sample fill its set: read on demand */
         slots[count] = slot;
         wanted[count] = use;
         proc->local[count] = (struct iovec){.iov_base = slot->data + use.lo,

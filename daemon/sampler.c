@@ -93,7 +93,10 @@
 /* threading._active is read again after this long, to follow renames... */
 #define SAMPLER_NAMES_REREAD_NS 1000000000u
 /* ...or after this long when a thread is missing from it: a thread enters
- * it only once it runs, a moment after its thread state exists. */
+ * it only once it runs, a moment after its thread state exists. A program
+ * that has not imported threading at all waits the longer time: reading
+ * sys.modules to find no threading costs dozens of pages, and ten times a
+ * second that was a tenth of the daemon's reads at 1 kHz. */
 #define SAMPLER_NAMES_RETRY_NS 100000000u
 
 /* An earlier observation of a thread kept for the time it may still get
@@ -139,6 +142,7 @@ struct sampler {
     struct gilwatch gil;
     struct pythreadnames *names; /* threading's names, as last read */
     uint64_t names_read_ns;      /* when; 0 never */
+    int names_unimported;        /* that reading found no threading module */
     int npy;                     /* Python threads in pythreads[] */
     struct codemap *codemap;
     struct oncpu *oncpu;
@@ -367,9 +371,10 @@ int sampler_thread_name(struct sampler *s, uint32_t tid, uint64_t now_ns, char *
     int stale = s->names_read_ns < t->first_seen_ns;
     const char *found = stale ? NULL : pythreadname_find(s->names, py->pthread_id);
     uint64_t age = now_ns - s->names_read_ns;
-    if (stale || age >= SAMPLER_NAMES_REREAD_NS || (!found && age >= SAMPLER_NAMES_RETRY_NS)) {
+    uint64_t retry = s->names_unimported ? SAMPLER_NAMES_REREAD_NS : SAMPLER_NAMES_RETRY_NS;
+    if (stale || age >= SAMPLER_NAMES_REREAD_NS || (!found && age >= retry)) {
         rmem_proc_invalidate(s->mem);
-        pythreadname_scan(s->names, py->interp);
+        s->names_unimported = pythreadname_scan(s->names, py->interp) == -ENOENT;
         s->names_read_ns = now_ns;
         found = pythreadname_find(s->names, py->pthread_id);
     }
