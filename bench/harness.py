@@ -82,12 +82,15 @@ class Mode:
     (None: the one under test); client: the fixingahole that runs it (fah
     only; None: the one under test), e.g. a baseline build's beside its
     daemon; longer: how many times the calibrated chunks it runs (a longer
-    run at the same rate, whose extra samples cost only steady ticks)."""
+    run at the same rate, whose extra samples cost only steady ticks);
+    window: (start, length) in seconds after the command starts, a span
+    inside the run over which the daemon's CPU is read as well (fah only):
+    its ticks alone, none of the session's start or end."""
 
     def __init__(self, kind, param=None, extra=(), label=None, profile_args=(), daemon=None,
-                 client=None, longer=1):
+                 client=None, longer=1, window=None):
         self.kind, self.param, self.extra, self.daemon = kind, param, list(extra), daemon
-        self.longer = longer
+        self.longer, self.window = longer, window
         self.profile_args = list(profile_args)
         self.client = client
         self.label = label or {"plain": "plain", "fah": "%s Hz" % param,
@@ -294,8 +297,11 @@ class Runner:
         daemon = self.daemon_of(mode)
         cpu0 = daemon.cpu_seconds() if daemon else 0.0
         t0 = time.perf_counter()
+        window = None
         if mode.kind == "austin-p":
             proc, austin = self.run_attached_austin(mode, argv)
+        elif mode.window and daemon:
+            proc, window = self.run_with_window(mode, argv, daemon)
         else:
             proc = subprocess.run(argv, cwd=self.work, env=self.env_of(mode),
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -326,6 +332,8 @@ class Runner:
                 profile = json.load(f)
             result.update(samples=profile.get("samples", 0), errors=profile.get("errors", 0),
                           daemon_cpu=cpu1 - cpu0)
+            if window:
+                result["window_us_per_tick"] = 1e6 * window[0] / (window[1] * mode.param)
             measured = truth and fah_seconds(profile, script, truth)
         elif mode.kind == "austin-p":
             result.update(austin)
@@ -366,6 +374,28 @@ class Runner:
         if austin.returncode != 0 or not stats.get("samples"):
             stats = {"failed": "austin -p: exit %d" % austin.returncode}
         return subprocess.CompletedProcess(argv, target.returncode, out, err), stats
+
+    def run_with_window(self, mode, argv, daemon):
+        """Runs argv, reading the daemon's CPU time at the start and the end
+        of mode.window. Returns the finished process and (daemon CPU
+        seconds, wall seconds) over the window, or None when the run ended
+        before the window did."""
+        proc = subprocess.Popen(argv, cwd=self.work, env=self.env_of(mode),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                universal_newlines=True)
+        start, length = mode.window
+        window = None
+        try:
+            # Waits that end when the run does, so its wall time stays its own.
+            proc.wait(timeout=start)
+        except subprocess.TimeoutExpired:
+            cpu0, t0 = daemon.cpu_seconds(), time.monotonic()
+            try:
+                proc.wait(timeout=length)
+            except subprocess.TimeoutExpired:
+                window = (daemon.cpu_seconds() - cpu0, time.monotonic() - t0)
+        out, err = proc.communicate()
+        return subprocess.CompletedProcess(argv, proc.returncode, out, err), window
 
     def calibrate(self, python, script, seconds, chunks=None, chunk_seconds=None):
         """(chunks, iterations) giving about `seconds` of work unprofiled:

@@ -146,8 +146,13 @@ def depth(args, runner, python):
     # The same rate, twice as long: what the extra samples cost is steady
     # ticks alone, while between two rates the start-up's costlier ticks
     # (new code objects decoded, the interpreter located) do not cancel.
+    # Inside the longer run (twice --seconds, give or take the
+    # calibration's error), a window from 0.3 to 0.9 --seconds after its
+    # start: the daemon's CPU over the ticks in it, with no session start
+    # or end in it at all.
+    window = (0.3 * args.seconds, 0.6 * args.seconds)
     modes += [Mode("fah", hi, [str(d)], "%sdepth %d %d Hz x2" % (tag, d, hi),
-                   daemon=name or None, longer=2)
+                   daemon=name or None, longer=2, window=window)
               for name, tag in builds for d in DEPTHS]
     # austin attached to a plain run, its own CPU measured: the same
     # figures for the sampler the target was set against.
@@ -160,16 +165,20 @@ def depth(args, runner, python):
     print_table(summaries)
     if note:
         print("  " + note)
-    marginal, steady = {}, {}
+    marginal, steady, inside = {}, {}, {}
     for _, tag in builds:
         for d in DEPTHS:
             key = "%sdepth %d" % (tag, d)
             marginal[key] = marginal_us(runs["%s %d Hz" % (key, lo)], runs["%s %d Hz" % (key, hi)])
             steady[key] = marginal_us(runs["%s %d Hz" % (key, hi)],
                                       runs["%s %d Hz x2" % (key, hi)])
+            ticks = [r["window_us_per_tick"] for r in runs["%s %d Hz x2" % (key, hi)]
+                     if "window_us_per_tick" in r]
+            inside[key] = median(ticks) if ticks else None
             print("  %s: daemon CPU per extra sample (%d Hz vs %d Hz): %.1f us; "
-                  "steady, %d Hz twice as long vs once: %.1f us"
-                  % (key, hi, lo, marginal[key], hi, steady[key]))
+                  "steady, %d Hz twice as long vs once: %.1f us; per tick inside a run: %s"
+                  % (key, hi, lo, marginal[key], hi, steady[key],
+                     "%.1f us" % inside[key] if ticks else "n/a"))
     floor = tick_floor(args, runner, python, script, chunks, n)
     if floor:
         print("  this machine's floor per 1 kHz tick (bench/tick_floor.c, beside deep.py): "
@@ -190,7 +199,9 @@ def depth(args, runner, python):
             "daemon_marginal_us_per_sample": {k.replace("depth ", ""): v
                                                for k, v in marginal.items()},
             "daemon_steady_us_per_sample": {k.replace("depth ", ""): v
-                                            for k, v in steady.items()}}
+                                            for k, v in steady.items()},
+            "daemon_window_us_per_tick": {k.replace("depth ", ""): v
+                                          for k, v in inside.items()}}
 
 
 def native(args, runner, python):
@@ -278,6 +289,9 @@ def check(results, args):
                  r["daemon_marginal_us_per_sample"]["10"], 35, "us")
             line(py, "daemon CPU per steady sample at depth 10",
                  r["daemon_steady_us_per_sample"]["10"], 35, "us")
+            if r["daemon_window_us_per_tick"].get("10") is not None:
+                line(py, "daemon CPU per tick inside a run at depth 10",
+                     r["daemon_window_us_per_tick"]["10"], 35, "us")
             theirs = r["daemon_marginal_us_per_sample"].get("austin 10")
             if theirs:
                 print("  %-24s %-44s %8.3f us (fixingahole/austin %.2f)"
