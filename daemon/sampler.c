@@ -120,8 +120,7 @@ struct thread_track {
      * that no observation at its ends saw goes (attribute.h). */
     struct kept_observation ran, waited;
     int failed_carries; /* failed walks in a row whose interval was carried */
-    uint64_t last_hold_ns; /* when we last held it */
-    uint64_t last_hold_planned_ns; /* when the tick that did was due */
+    uint64_t last_hold_planned_ns; /* when the tick that last held it was due */
     struct pywalk_frame held_at; /* innermost frame at that hold */
     int held_kind;               /* and where its CPU time was then */
     struct stackread_pages pages; /* what its last walk read */
@@ -164,8 +163,7 @@ struct sampler {
     struct placement placement; /* this thread kept off the target's CPUs */
     int running_cpus[SAMPLER_MAX_TASKS]; /* where this tick found them running */
     int nrunning;
-    uint64_t last_hold_ns; /* when any thread was last stopped */
-    uint64_t last_hold_planned_ns; /* when the tick that did was due */
+    uint64_t last_hold_planned_ns; /* when the tick that last stopped a thread was due */
     uint64_t last_tick_ns;
     uint64_t unseen_after_ns; /* intervals longer than this were stalls */
     uint64_t tick_ns; /* when this tick began */
@@ -774,7 +772,6 @@ static int read_thread(struct sampler *s, struct thread_track *t, int is_new, in
             st->state = state; /* it reads as stopped now, by us */
             still_thread_held(&t->still, st);
         }
-        s->last_hold_ns = clock_monotonic_ns();
         s->last_hold_planned_ns = s->planned_ns;
     }
     *source = threadclock_cpu(&s->clocks, &t->clock, lone, exact_ns, st);
@@ -796,10 +793,8 @@ static void carry_kind(const struct thread_track *t, const struct pywalk_stack *
 }
 
 static void remember_hold(struct thread_track *t, const struct pywalk_stack *stack,
-                          const struct thread_observation *now, uint64_t when_ns,
-                          uint64_t planned_ns)
+                          const struct thread_observation *now, uint64_t planned_ns)
 {
-    t->last_hold_ns = when_ns;
     t->last_hold_planned_ns = planned_ns;
     t->held_kind = now->cpu_kind;
     t->held_at = stack->nframes ? stack->frames[0] : (struct pywalk_frame){UINT32_MAX, -1};
@@ -957,7 +952,7 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
             return 0;
         }
         if (hold.held)
-            remember_hold(t, &s->stack, &now, now_ns, s->planned_ns);
+            remember_hold(t, &s->stack, &now, s->planned_ns);
         else
             carry_kind(t, &s->stack, &now);
         /* Inside a C callable the innermost frame called (sorted, sum, a
