@@ -14,7 +14,7 @@
  * about the time one read of its /proc files takes, the span of the two
  * counter readings that tell whether it is on CPU otherwise. */
 #define THREADCLOCK_RAN_THROUGH_NS 10000u
-/* A thread told apart without any reading (stayed_on_cpu)
+/* A thread told apart without any reading (stayed_on_cpu, replayed_on_cpu)
  * must have been seen alive this recently: its exit leaves no record (the
  * kernel detaches its counter first), so a thread gone, or a zombie main
  * thread, would otherwise read as running on forever. Twice the sampler's
@@ -113,21 +113,32 @@ static void still_running(const struct thread_clock *c, struct task_stat *st)
                              .kernel_ns = c->kernel_ns, .cpu = c->last_cpu};
 }
 
-/* Whether the thread is on a CPU now with its CPU time since its clock was
- * last read known without reading it (switchwatch_look_since, replay->on_ns):
- * with no switch since a reading made on a CPU it stayed there, its clock
- * moving as the wall clock did; with switches, timed, it ran the spans
- * between them (a thread we stopped at the last tick ran from its switch
- * back in; one preempted and resumed, around the gap). Reading the clock
- * would only cost its CPU an interrupt. The watch is looked at every time,
- * so that what it shows next is what happened after this tick's reading;
- * *seen is what it showed now. */
+/* Whether the thread has stayed on its CPU since its clock was last read
+ * there: read on a CPU, not stopped by us since, and no context switch
+ * recorded from before that reading until now (switchwatch.h). Its clock
+ * then moved as the wall clock did, and reading it would only cost its CPU
+ * an interrupt. The watch is looked at every time, so that what it shows
+ * next is what happened after this tick's reading; *seen is what it
+ * showed now. */
 static int stayed_on_cpu(struct thread_clock *c, int is_new, uint64_t now_ns,
                          enum switch_seen *seen, struct switch_replay *replay)
 {
     int was_on_cpu = c->on_cpu_at_read;
     c->on_cpu_at_read = 0; /* until threadclock_interval keeps this tick's */
     *seen = switchwatch_look_since(&c->watch, c->when_ns, was_on_cpu ? 1 : -1, now_ns, replay);
+    return *seen == SWITCH_NONE && was_on_cpu && !is_new && c->source == CPU_EXACT &&
+           !c->held_ns && now_ns >= c->when_ns &&
+           now_ns - c->confirmed_ns < THREADCLOCK_CONFIRMED_NS;
+}
+
+/* Whether the thread's switch records, with their times, say it is on a
+ * CPU now and how long it was since its clock was last read (exact): a
+ * thread we stopped at the last tick, read while stopped, ran from its
+ * switch back in when we let it go; one preempted and resumed ran around
+ * the gap. Its clock then need not be read (nor its CPU interrupted). */
+static int replayed_on_cpu(const struct thread_clock *c, int is_new, uint64_t now_ns,
+                           const struct switch_replay *replay)
+{
     return replay->known && replay->on_now && !is_new && c->source == CPU_EXACT &&
            now_ns >= c->when_ns && now_ns - c->confirmed_ns < THREADCLOCK_CONFIRMED_NS;
 }
@@ -162,6 +173,11 @@ int threadclock_on_cpu(const struct clock_env *env, struct thread_clock *c, int 
     c->on_cpu_now = 0;
     uint64_t now_ns = clock_monotonic_ns();
     if (stayed_on_cpu(c, is_new, now_ns, &seen, &replay)) {
+        still_running(c, st);
+        *exact_ns = c->cpu_ns + (now_ns - c->when_ns);
+        return on_cpu_now(c, 1, 1);
+    }
+    if (replayed_on_cpu(c, is_new, now_ns, &replay)) {
         still_running(c, st);
         *exact_ns = c->cpu_ns + replay.on_ns;
         return on_cpu_now(c, 1, 1);

@@ -86,8 +86,8 @@ static uint64_t now_ns(clockid_t clock)
 /* The records' times against the thread's clocks: how long a thread was
  * on a CPU between two moments, replayed from its switches, is what its
  * CPU clock says, within what the kernel spends at each switch between
- * the record and the clock's update (measured here: 0.5 us per switch
- * against the counter, 6 us per sleep against the thread's own CPU clock,
+ * the record and the clock's update (measured here: 0.5 us per switch out
+ * and in against the counter, 6 us per sleep against the thread's own CPU clock,
  * which counts the switch itself; a few switches per check). */
 static void check_replay(const struct switch_replay *r, uint64_t clock_ns, int on_now)
 {
