@@ -3,8 +3,11 @@ to see what the daemon pays per sample as the stack it walks grows.
 
 usage: deep.py CHUNKS ITERATIONS TRUTH.json [DEPTH]
 DEPTH (default $BENCH_DEPTH, else 10) is the number of Python frames on the
-stack while the loop runs, counting <module> and main. Writes its own wall
-time and the loop's thread_time to TRUTH.json.
+stack while the loop runs, every one of them: <module>, main and those of
+whatever runs this file (a profiler's launcher), so that a profiler that
+runs it through a launcher walks as many frames as one attached to a plain
+run. Writes its own wall time, the loop's thread_time and the depth to
+TRUTH.json.
 """
 import json
 import os
@@ -25,8 +28,14 @@ def descend(levels, chunks, n):
 def main():
     chunks, n, truth_path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
     depth = int(sys.argv[4]) if len(sys.argv) > 4 else int(os.environ.get("BENCH_DEPTH", "10"))
-    # <module>, main and the bottom descend() make three frames.
-    levels = max(0, depth - 3)
+    # The frames under the first descend(), main's included, and the
+    # bottom descend(): the rest are the levels.
+    below = 0
+    frame = sys._getframe()
+    while frame is not None:
+        below += 1
+        frame = frame.f_back
+    levels = max(0, depth - below - 1)
     sys.setrecursionlimit(max(1000, depth + 100))
     start = time.perf_counter()
     t0 = time.thread_time()
@@ -34,7 +43,7 @@ def main():
     cpu = time.thread_time() - t0
     wall = time.perf_counter() - start
     with open(truth_path, "w") as out:
-        json.dump({"wall": wall, "thread_time": {"descend": cpu}, "depth": depth}, out)
+        json.dump({"wall": wall, "thread_time": {"descend": cpu}, "depth": below + 1 + levels}, out)
 
 
 if __name__ == "__main__":

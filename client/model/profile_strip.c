@@ -17,7 +17,8 @@ uint32_t profile_strip_kept_frames(const struct profile *p, const struct profile
     uint32_t kept = 0, outer_ours = 0;
     const struct profile_code *innermost_ours = NULL;
     /* Outermost frames first: the bootstrap, then runpy, lead to the
-     * user's code through runpy's _run_code or the notebook runner. */
+     * user's code through the bootstrap's main (a source file), runpy's
+     * _run_code (a module, a folder, a zip file) or the notebook runner. */
     for (uint32_t k = st->nframes; k-- > 0;) {
         const struct profile_code *c = profile_code(p, st->frames[k].code_id);
         if (c && c->native && outer_ours) {
@@ -29,7 +30,8 @@ uint32_t profile_strip_kept_frames(const struct profile *p, const struct profile
         outer_ours++;
         innermost_ours = c;
     }
-    if (outer_ours && !(strcmp(innermost_ours->qualname, "_run_code") == 0 ||
+    if (outer_ours && !(strcmp(innermost_ours->qualname, "main") == 0 ||
+                        strcmp(innermost_ours->qualname, "_run_code") == 0 ||
                         strcmp(innermost_ours->qualname, "_run_notebook") == 0))
         return 0; /* the bootstrap's own work: setting up */
     /* Inner bootstrap frames (log capture, plot patches) are dropped;

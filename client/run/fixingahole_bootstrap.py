@@ -14,9 +14,12 @@ called sys.exit) and its non-daemon threads have finished, the time
 frees everything: the client ends the memory timelines there
 (docs/memory.md).
 
-The user's code is never rewritten: scripts run through runpy.run_path, so
-line numbers, `if __name__ == "__main__":`, pickling of __main__ classes and
-multiprocessing's spawn start method behave as under `python3 SCRIPT`.
+The user's code is never rewritten: a script runs as runpy.run_path runs
+it, so line numbers, `if __name__ == "__main__":`, pickling of __main__
+classes and multiprocessing's spawn start method behave as under
+`python3 SCRIPT`. A source file, the common case, is executed by main()
+itself, so that the script's frames stand on two of ours, not six: the
+daemon reads every frame of the stack at every sample.
 Modules run through runpy.run_module as `python3 -m NAME` runs them:
 sys.argv[0] the module's file, sys.path[0] the current folder, a
 package's __main__ for a package. The
@@ -360,21 +363,17 @@ def _run_module(name, args):
 
 
 def _run(opts, argv):
-    """Runs the module, the notebook or the script, as asked. Returns the
-    script's globals (runpy hands back a copy of them), which the caller
-    keeps until it has marked the end: what the script still holds when its
-    code ends is still held at the mark, not released just before it."""
-    import os
-
+    """Runs the module, the notebook or a script main() does not run
+    itself (see _script_code), as asked. Returns the script's globals
+    (runpy hands back a copy of them), which the caller keeps until it has
+    marked the end: what the script still holds when its code ends is
+    still held at the mark, not released just before it."""
     if "--module" in opts:
         return _run_module(opts["--module"], argv)
-    script = argv[0]
-    sys.argv[:] = argv
-    sys.path[0] = os.path.dirname(os.path.realpath(script))
     if "--notebook" in opts:
-        _run_notebook(opts["--notebook"], script)  # its __main__ stays in sys.modules
+        _run_notebook(opts["--notebook"], argv[0])  # its __main__ stays in sys.modules
         return None
-    return _run_path(script)
+    return _run_path_with_runpy(argv[0])
 
 
 def _path_importer(path):
@@ -394,28 +393,66 @@ def _path_importer(path):
     return None
 
 
-def _run_path(script):
-    """runpy.run_path(script, run_name="__main__"). A source file, the common
-    case, runs through the same steps as run_path takes for it (read, compile
-    under the script's name, _run_module_code), without pkgutil; a folder, a
-    zip file or a compiled file goes to run_path itself, and so does every
-    file on an interpreter without runpy._run_module_code (private)."""
+def _run_path_with_runpy(script):
+    import runpy
+
+    return runpy.run_path(script, run_name="__main__")
+
+
+def _script_code(opts, argv):
+    """Sets sys.argv and sys.path[0] for a script (or notebook), and for a
+    source file, the common case, returns its code compiled under the
+    script's name: main() runs it as runpy.run_path would (see _AsMain).
+    None for a module, a notebook, a folder, a zip file or a compiled file,
+    and on an interpreter without io.open_code (before 3.8, which the
+    daemon refuses): _run runs those."""
     import io
     import os
-    import runpy
     from importlib.util import MAGIC_NUMBER
 
-    # Before 3.8 (which the daemon refuses, but the script still runs) there
-    # is no io.open_code: run_path itself.
-    if hasattr(io, "open_code") and hasattr(runpy, "_run_module_code") and \
-            _path_importer(script) is None:
-        with io.open_code(os.path.abspath(script)) as f:
-            source = f.read()
-        if source[:len(MAGIC_NUMBER)] != MAGIC_NUMBER:
-            code = compile(source, script, "exec")
-            return runpy._run_module_code(code, None, "__main__", pkg_name="",
-                                          script_name=script)
-    return runpy.run_path(script, run_name="__main__")
+    if "--module" in opts:
+        return None
+    script = argv[0]
+    sys.argv[:] = argv
+    sys.path[0] = os.path.dirname(os.path.realpath(script))
+    if "--notebook" in opts or not hasattr(io, "open_code") or \
+            _path_importer(script) is not None:
+        return None
+    with io.open_code(os.path.abspath(script)) as f:
+        source = f.read()
+    if source[:len(MAGIC_NUMBER)] == MAGIC_NUMBER:
+        return None
+    return compile(source, script, "exec")
+
+
+class _AsMain:
+    """What runpy.run_path does around a source file's code: a fresh
+    __main__ module in sys.modules while the code runs (the bootstrap's own
+    module back after it), with the globals run_path gives the script.
+    `namespace` is a copy of the script's globals once it has ended, as
+    run_path returns."""
+
+    def __init__(self, script):
+        import types
+
+        self.module = types.ModuleType("__main__")
+        self.globals = self.module.__dict__
+        self.globals.update(__file__=script, __cached__=None, __doc__=None, __loader__=None,
+                            __package__="", __spec__=None)
+        self.namespace = None
+
+    def __enter__(self):
+        self._saved = sys.modules.get("__main__")
+        sys.modules["__main__"] = self.module
+        return self
+
+    def __exit__(self, *exc):
+        self.namespace = self.globals.copy()
+        if self._saved is None:
+            sys.modules.pop("__main__", None)
+        else:
+            sys.modules["__main__"] = self._saved
+        return False
 
 
 def main():
@@ -438,7 +475,16 @@ def main():
             marks = None
     namespace = None
     try:
-        namespace = _run(opts, argv)
+        code = _script_code(opts, argv)
+        if code is None:
+            namespace = _run(opts, argv)
+        else:
+            # Executed here, not in a helper: one frame fewer under the
+            # script's (the client strips main's frames as it strips
+            # runpy's _run_code).
+            with _AsMain(argv[0]) as script:
+                exec(code, script.globals)
+            namespace = script.namespace
     finally:
         if marks:
             try:

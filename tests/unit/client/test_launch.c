@@ -52,13 +52,18 @@ static void test_strip(void)
                                 C_RUNPY_PATH, C_BOOT_MAIN, C_BOOT_MOD};
     const uint32_t thread[] = {C_USER_FN, C_THREADING};
     const uint32_t cell[] = {C_CELL, C_NB_RUN, C_BOOT_MAIN, C_BOOT_MOD};
+    /* A source file: main executes it, no runpy frame between. */
+    const uint32_t direct[] = {C_USER_FN, C_USER_MOD, C_BOOT_MAIN, C_BOOT_MOD};
+    const uint32_t main_alone[] = {C_BOOT_MAIN, C_BOOT_MOD};
     add(p, 1, user, 6);
     add(p, 1, setup, 4);
     add(p, 1, logging, 8);
     add(p, 2, thread, 2);
     add(p, 1, cell, 4);
+    add(p, 1, direct, 4);
+    add(p, 1, main_alone, 2);
     profile_strip_frames(p, BOOT);
-    CHECK_EQ_INT(p->nstacks, 5);
+    CHECK_EQ_INT(p->nstacks, 7);
     CHECK_EQ_INT(p->stacks[0].nframes, 2);
     CHECK_EQ_INT(p->stacks[0].frames[0].code_id, C_USER_FN);
     CHECK_EQ_INT(p->stacks[0].frames[1].code_id, C_USER_MOD);
@@ -69,6 +74,10 @@ static void test_strip(void)
     CHECK_EQ_INT(p->stacks[3].nframes, 2);
     CHECK_EQ_INT(p->stacks[4].nframes, 1);
     CHECK_EQ_INT(p->stacks[4].frames[0].code_id, C_CELL);
+    CHECK_EQ_INT(p->stacks[5].nframes, 2);
+    CHECK_EQ_INT(p->stacks[5].frames[0].code_id, C_USER_FN);
+    CHECK_EQ_INT(p->stacks[5].frames[1].code_id, C_USER_MOD);
+    CHECK_EQ_INT(p->stacks[6].nframes, 0); /* main between steps: setting up */
     /* A different bootstrap path strips nothing. */
     struct profile *q = fixture();
     add(q, 1, user, 6);
