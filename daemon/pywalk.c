@@ -86,12 +86,15 @@ struct pywalk {
      * each, one slot per distinct object) and the innermost frame's current
      * instruction in one go: top_window holds the bytecode around it, read
      * at top_window_addr, where the recheck may find the frame moved to (a
-     * loop's body, most often). */
+     * loop's body, most often). A later walk whose innermost instruction
+     * lies in the same code object's window reads none. */
     uint8_t *headers;
     size_t header_len;
     uint8_t top_window[PYWALK_TOP_WINDOW];
     uint64_t top_window_addr; /* where top_window was read from */
-    int top_window_read;
+    uint32_t top_window_code; /* 1 + the id of the code it holds; 0: none yet */
+    int top_window_read;      /* this walk may use it */
+    int top_window_kept;      /* an earlier walk's, read again by none */
     int newest_pending; /* pending[0] is the chain's newest frame */
 
     /* The line last found for a code id, at an instruction offset:
@@ -346,6 +349,8 @@ static int compute_spans(struct pywalk *walk)
     cover(&thread, off->thread.interp, 8, 0);
     cover(&thread, off->thread.thread_id, 8, 1);
     cover(&thread, off->thread.native_thread_id, 8, 0);
+    if (off->thread.native_thread_id == PYOFF_ABSENT)
+        cover(&thread, off->thread.unique_id, 8, 0);
     cover(&other, off->interp.next, 8, 1);
     cover(&other, off->interp.threads_head, 8, 1);
     cover(&other, off->runtime.interpreters_head, 8, 1);
@@ -526,10 +531,14 @@ static uint32_t assign_headers(struct pywalk *walk, uint32_t n)
  * instruction (top_window): inside the code object from 3.11, in the
  * bytes object the code object met before names (pycode_bytecode_at;
  * instruction_kind uses the window only if that is still its bytecode).
- * 0 when it cannot be read that way. */
+ * 0 when it cannot be read that way, or when the window an earlier walk
+ * read holds the instruction (top_window_kept; instruction_kind checks
+ * that it is the same code object's: as bytecode is not rewritten across
+ * call families, its bytes still tell the instruction's kind). */
 static int top_window_span(struct pywalk *walk, uint32_t n, struct rmem_span *span)
 {
     const struct pending_frame *top = &walk->pending[0];
+    walk->top_window_kept = 0;
     if (n == 0 || !walk->ops.known || top->offset < 0 || top->offset > PYWALK_MAX_BYTECODE)
         return 0;
     uint64_t start = walk->off->code.code_adaptive >= 0
@@ -537,6 +546,13 @@ static int top_window_span(struct pywalk *walk, uint32_t n, struct rmem_span *sp
                          : pycode_bytecode_at(walk->codes, top->code);
     if (!start)
         return 0;
+    uint64_t insn = start + (uint64_t)top->offset;
+    if (walk->top_window_code && insn >= walk->top_window_addr &&
+        insn + 8 <= walk->top_window_addr + PYWALK_TOP_WINDOW) {
+        walk->top_window_kept = 1;
+        return 0;
+    }
+    walk->top_window_code = 0; /* the buffer is overwritten, maybe in part */
     int64_t at = top->offset > PYWALK_TOP_WINDOW / 2 ? top->offset - PYWALK_TOP_WINDOW / 2 : 0;
     walk->top_window_addr = start + (uint64_t)at;
     *span = (struct rmem_span){.addr = walk->top_window_addr,
@@ -569,13 +585,14 @@ static uint32_t read_headers(struct pywalk *walk, uint32_t n, const struct rmem_
         nspans++;
     }
     int units = top_window_span(walk, n, &spans[nspans]);
+    walk->top_window_read = walk->top_window_kept;
     int got = nspans + (uint32_t)units ? rmem_readv(&walk->mem, spans, nspans + (uint32_t)units)
                                        : 0;
     *lead_got = got < 0 || (uint32_t)got < nlead ? got : (int)nlead;
     if (got < 0 || (uint32_t)got <= nlead)
         return 0;
     uint32_t headers = (uint32_t)got - nlead;
-    walk->top_window_read = units && headers == slots + 1;
+    walk->top_window_read = walk->top_window_kept || (units && headers == slots + 1);
     return headers < slots ? headers : slots;
 }
 
@@ -643,6 +660,15 @@ static uint8_t instruction_kind(struct pywalk *walk, const struct pycode *code, 
     uint64_t start = code->bytecode, at = start + (uint64_t)offset;
     int in_window = walk->top_window_read && at >= walk->top_window_addr &&
                     at + sizeof(units) <= walk->top_window_addr + PYWALK_TOP_WINDOW;
+    /* A window read by this walk is this code's from now on; one kept
+     * from an earlier walk serves only the code it was read for (another
+     * one's makes the next walk read afresh). */
+    if (in_window && !walk->top_window_code) {
+        walk->top_window_code = code->id + 1;
+    } else if (in_window && walk->top_window_code != code->id + 1) {
+        walk->top_window_code = 0;
+        in_window = 0;
+    }
     if (in_window)
         memcpy(units, walk->top_window + (at - walk->top_window_addr), sizeof(units));
     /* Outside the window (read with the headers, or not at all): the units
@@ -868,10 +894,13 @@ int pywalk_threads(struct pywalk *walk, struct pywalk_thread *out, int max)
             out[n].tstate = tstate;
             out[n].interp = interp;
             out[n].pthread_id = get_u64(buf, off->thread.thread_id);
+            out[n].unique_id = 0;
             out[n].tid = 0;
             if (off->thread.native_thread_id != PYOFF_ABSENT) {
                 uint64_t tid = get_u64(buf, off->thread.native_thread_id);
                 out[n].tid = tid <= UINT32_MAX ? (uint32_t)tid : 0;
+            } else if (off->thread.unique_id != PYOFF_ABSENT) {
+                out[n].unique_id = get_u64(buf, off->thread.unique_id);
             }
             n++;
             tstate = get_u64(buf, off->thread.next);

@@ -20,6 +20,7 @@ struct pywalk_thread {
     uint64_t tstate;     /* PyThreadState address */
     uint64_t interp;     /* its PyInterpreterState */
     uint64_t pthread_id; /* tstate->thread_id */
+    uint64_t unique_id;  /* tstate->id (3.8-3.10); 0 when not read */
     uint32_t tid;        /* Linux TID; 0 when not known (see pywalk_resolve_tids) */
 };
 

@@ -14,6 +14,7 @@ void tidfind_init(struct tidfind *tf, pid_t pid)
 {
     tf->pid = pid;
     tf->offset = -1;
+    tf->nknown = 0;
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -87,6 +88,38 @@ static int search(struct tidfind *tf, const struct rmem *mem, const struct pywal
     return fallback;
 }
 
+/* Every thread's TID from the threads known, if each is known with a TID
+ * still listed. */
+static int tids_known(const struct tidfind *tf, struct pywalk_thread *threads, int n,
+                      const uint32_t *sorted, int ntids)
+{
+    for (int i = 0; i < n; i++) {
+        const struct pywalk_thread *t = &threads[i];
+        int k = 0;
+        while (k < tf->nknown &&
+               !(tf->known[k].tstate == t->tstate && tf->known[k].unique_id == t->unique_id &&
+                 tf->known[k].pthread_id == t->pthread_id))
+            k++;
+        if (t->unique_id == 0 || k == tf->nknown || !is_tid(sorted, ntids, tf->known[k].tid))
+            return 0;
+        threads[i].tid = tf->known[k].tid;
+    }
+    return 1;
+}
+
+/* The threads with a unique_id and a TID become the known ones. */
+static void remember(struct tidfind *tf, const struct pywalk_thread *threads, int n)
+{
+    tf->nknown = 0;
+    for (int i = 0; i < n && tf->nknown < TIDFIND_KNOWN; i++)
+        if (threads[i].unique_id && threads[i].tid)
+            tf->known[tf->nknown++] =
+                (struct tidfind_known){.tstate = threads[i].tstate,
+                                       .unique_id = threads[i].unique_id,
+                                       .pthread_id = threads[i].pthread_id,
+                                       .tid = threads[i].tid};
+}
+
 void tidfind_resolve(struct tidfind *tf, const struct rmem *mem, struct pywalk_thread *threads,
                      int n, const uint32_t *tids, int ntids)
 {
@@ -105,6 +138,10 @@ void tidfind_resolve(struct tidfind *tf, const struct rmem *mem, struct pywalk_t
         goto out;
     memcpy(sorted, tids, (size_t)ntids * sizeof(*sorted));
     qsort(sorted, (size_t)ntids, sizeof(*sorted), cmp_u32);
+    if (tids_known(tf, threads, n, sorted, ntids))
+        goto out;
+    for (int i = 0; i < n; i++)
+        threads[i].tid = 0;
 
     k = tf->offset >= 0 ? tf->offset : search(tf, mem, threads, n, sorted, ntids, found);
     if (k < 0)
@@ -118,6 +155,7 @@ void tidfind_resolve(struct tidfind *tf, const struct rmem *mem, struct pywalk_t
             is_tid(sorted, ntids, value))
             threads[i].tid = value;
     }
+    remember(tf, threads, n);
 
 out:
     free(found);

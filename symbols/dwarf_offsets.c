@@ -483,6 +483,7 @@ static const struct dw_rule {
     {"thread.current_frame", T_THREAD, "current_frame", 13, 255},
     {"thread.thread_id", T_THREAD, "thread_id", 8, 255},
     {"thread.native_thread_id", T_THREAD, "native_thread_id", 11, 255},
+    {"thread.unique_id", T_THREAD, "id", 8, 10},
     {"cframe.current_frame", T_CFRAME, "current_frame", 11, 12},
     {"frame_object.back", T_FRAME, "f_back", 8, 10},
     {"frame_object.code", T_FRAME, "f_code", 8, 10},

@@ -24,6 +24,7 @@ const struct pyoff_field pyoff_fields[] = {
     FIELD(thread.current_frame),
     FIELD(thread.thread_id),
     FIELD(thread.native_thread_id),
+    FIELD(thread.unique_id),
     FIELD(cframe.current_frame),
     FIELD(frame_object.back),
     FIELD(frame_object.code),

@@ -77,6 +77,9 @@ struct py_offsets {
         int32_t current_frame; /* _PyInterpreterFrame *current_frame, 3.13+ */
         int32_t thread_id;     /* unsigned long (a pthread_t) */
         int32_t native_thread_id; /* Linux TID, 3.11+ */
+        /* uint64_t id: no other thread state of the interpreter ever has
+         * it; read (3.8-3.10) to know a thread whose TID was found once */
+        int32_t unique_id;
     } thread;
 
     struct {

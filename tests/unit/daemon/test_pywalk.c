@@ -39,6 +39,8 @@ static void fill_offsets(struct py_offsets *o, enum layout l)
     o->thread.thread_id = 176;
     if (iframe)
         o->thread.native_thread_id = 184;
+    else
+        o->thread.unique_id = 240;
     if (l <= L310)
         o->thread.frame = 24;
     else if (l <= L312)
@@ -177,6 +179,8 @@ static int add_thread(struct fake_proc *p, uint64_t interp, uint64_t pthread_id,
     fake_u64(&p->m, t + (uint64_t)o->thread.thread_id, pthread_id);
     if (o->thread.native_thread_id >= 0)
         fake_u64(&p->m, t + (uint64_t)o->thread.native_thread_id, tid);
+    if (o->thread.unique_id >= 0) /* CPython counts from 1 */
+        fake_u64(&p->m, t + (uint64_t)o->thread.unique_id, (uint64_t)p->nthreads);
     fake_u64(&p->m, interp + (uint64_t)o->interp.threads_head, t);
     if (o->thread.cframe >= 0) {
         p->cframe[i] = fake_alloc(&p->m, 32);
@@ -770,6 +774,46 @@ static void test_resolve_tids(void)
     proc_fini(&p);
 }
 
+/* A thread state whose TID was found is known by it while the process
+ * lists that TID: its struct pthread is not read again. Another thread
+ * state (a new tstate->id, even at the same address), or a TID no longer
+ * listed, is searched for afresh. */
+static void test_known_tids(void)
+{
+    struct fake_proc p;
+    struct pywalk_thread th[2];
+    const int tid_at = 720;
+    const uint32_t tasks[] = {4242, 4243};
+
+    proc_init(&p, L310);
+    uint64_t pt = fake_alloc(&p.m, 2048);
+    fake_i32(&p.m, pt + tid_at, 4242);
+    add_thread(&p, add_interp(&p), pt, 0);
+    struct pywalk *w = pywalk_new(&p.target, &p.mem);
+    int n = pywalk_threads(w, th, 2);
+    pywalk_resolve_tids(w, th, n, tasks, 2);
+    CHECK_EQ_INT(th[0].tid, 4242);
+
+    fake_i32(&p.m, pt + tid_at, 4243); /* would be read as 4243 */
+    n = pywalk_threads(w, th, 2);
+    unsigned reads = p.m.reads;
+    pywalk_resolve_tids(w, th, n, tasks, 2);
+    CHECK_EQ_INT(p.m.reads, reads);
+    CHECK_EQ_INT(th[0].tid, 4242);
+
+    fake_u64(&p.m, p.tstate[0] + (uint64_t)p.off->thread.unique_id, 7);
+    n = pywalk_threads(w, th, 2);
+    pywalk_resolve_tids(w, th, n, tasks, 2);
+    CHECK_EQ_INT(th[0].tid, 4243);
+
+    fake_i32(&p.m, pt + tid_at, 4242);
+    const uint32_t without_4243[] = {4242, 5000};
+    pywalk_resolve_tids(w, th, n, without_4243, 2);
+    CHECK_EQ_INT(th[0].tid, 4242);
+    pywalk_free(w);
+    proc_fini(&p);
+}
+
 /* Offsets a family needs but lacks make no walker. */
 static void test_bad_offsets(void)
 {
@@ -949,7 +993,8 @@ static void test_top_instruction(enum layout l)
     CHECK(ops.known);
     uint8_t call = opcode_of_kind(&ops, PYOP_CALL), other = opcode_of_kind(&ops, PYOP_OTHER);
     uint8_t ext = opcode_of_kind(&ops, PYOP_EXTENDED_ARG);
-    uint8_t code_bytes[] = {other, 0, call, 1, ext, 1, call, 2, other, 0};
+    /* Longer than the window read around an instruction (the rest 0s). */
+    uint8_t code_bytes[144] = {other, 0, call, 1, ext, 1, call, 2, other, 0};
     uint64_t interp = add_interp(&p);
     int t = add_thread(&p, interp, 0x7f0000001000, 4242);
     struct fake_code_spec spec = {
@@ -976,6 +1021,27 @@ static void test_top_instruction(enum layout l)
         CHECK_EQ_INT(pywalk_stack(w, p.tstate[t], &s), 0);
         CHECK_EQ_INT(s.top_op, kinds[i]);
     }
+
+    /* The window read by an earlier walk serves a later one in the same
+     * code object: the bytecode changed in place (which no live target
+     * does) tells a read from none. Another code object at the address (a
+     * new entry: another first line) is read afresh. */
+    uint64_t bytecode = p.off->code.code_adaptive >= 0
+                            ? code + (uint64_t)p.off->code.code_adaptive
+                            : fake_get_u64(&p.m, code + (uint64_t)p.off->code.bytecode) +
+                                  (uint64_t)p.off->bytes.sval;
+    fake_u8(&p.m, bytecode + 2, other);
+    set_frame_offset(&p, frame, code, 2);
+    CHECK_EQ_INT(pywalk_stack(w, p.tstate[t], &s), 0);
+    CHECK_EQ_INT(s.top_op, PYOP_CALL);
+    fake_i32(&p.m, code + (uint64_t)p.off->code.firstlineno, 7);
+    for (int i = 0; i < 2; i++) { /* moved (so checked), then back */
+        set_frame_offset(&p, frame, code, i ? 2 : 8);
+        CHECK_EQ_INT(pywalk_stack(w, p.tstate[t], &s), 0);
+        CHECK_EQ_INT(s.top_op, PYOP_OTHER);
+    }
+    fake_u8(&p.m, bytecode + 2, call);
+    fake_i32(&p.m, code + (uint64_t)p.off->code.firstlineno, 1);
     pywalk_free(w);
 
     /* Read at its last instruction (plain code), the same frame is in its
@@ -1025,6 +1091,7 @@ int main(void)
     test_reused_address();
     test_vouched_frames();
     test_resolve_tids();
+    test_known_tids();
     test_bad_offsets();
     return test_finish("test_pywalk");
 }
