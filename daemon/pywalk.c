@@ -17,8 +17,6 @@
 #include "symbols/linetable.h"
 #include "symbols/pyopcodes.h"
 
-/* Largest span of a remote struct we copy into a local buffer. */
-#define PYWALK_SPAN_MAX 1024
 
 /* Frames visited per stack, counting skipped shim frames: 3.12 puts at most
  * one shim frame under every Python frame entered from C. */
@@ -26,8 +24,6 @@
 
 #define PYWALK_MAX_INTERPS 64
 
-/* Spans of a recheck read in one go (see recheck_plan). */
-#define PYWALK_RECHECK_SPANS 3
 
 /* Entries of the walker's line memo (struct line_memo): a power of two. */
 #define PYWALK_LINE_MEMO 512
@@ -703,18 +699,8 @@ static void frame_links(const struct pywalk *walk, const uint8_t *buf, uint64_t 
     }
 }
 
-/* pywalk_recheck's reads, from where the walk found its newest frame:
- * (3.11/3.12: the thread state's cframe pointer, then) that pointer, then
- * the frame. */
-struct recheck_read {
-    uint8_t frame[PYWALK_SPAN_MAX];
-    uint64_t cframe, newest;
-    struct rmem_span spans[PYWALK_RECHECK_SPANS];
-    int n, via_cframe;
-};
-
 static void recheck_plan(const struct pywalk *walk, uint64_t tstate,
-                         const struct pywalk_stack *stack, struct recheck_read *r)
+                         const struct pywalk_stack *stack, struct pywalk_recheck *r)
 {
     r->n = 0;
     r->cframe = r->newest = 0;
@@ -729,7 +715,7 @@ static void recheck_plan(const struct pywalk *walk, uint64_t tstate,
 /* The recheck's verdict once got of its spans were read. A span after one
  * that moved may read freed memory: what moved is judged first. */
 static int recheck_judge(const struct pywalk *walk, const struct pywalk_stack *stack,
-                         const struct recheck_read *r, int got)
+                         const struct pywalk_recheck *r, int got)
 {
     uint64_t code, previous;
     if (got < 0)
@@ -748,7 +734,7 @@ static int recheck_judge(const struct pywalk *walk, const struct pywalk_stack *s
 
 static int recheck_at_once(struct pywalk *walk, uint64_t tstate, const struct pywalk_stack *stack)
 {
-    struct recheck_read r;
+    struct pywalk_recheck r;
     recheck_plan(walk, tstate, stack, &r);
     return recheck_judge(walk, stack, &r, rmem_readv(&walk->mem, r.spans, (size_t)r.n));
 }
@@ -774,7 +760,7 @@ static int64_t frame_offset(const struct pywalk *walk, const uint8_t *buf, uint6
  * preempted mid-walk and such walks took up to a fifth of the line). The
  * recheck's instruction is where the thread stands at the end of the walk:
  * the newest frame's line and instruction come from it. */
-static void newest_at_recheck(struct pywalk *walk, const struct recheck_read *r)
+static void newest_at_recheck(struct pywalk *walk, const struct pywalk_recheck *r)
 {
     if (!walk->newest_pending)
         return;
@@ -789,7 +775,7 @@ static void newest_at_recheck(struct pywalk *walk, const struct recheck_read *r)
 static int recheck_with_headers(struct pywalk *walk, uint64_t tstate,
                                 const struct pywalk_stack *stack, uint32_t n, int *headers)
 {
-    struct recheck_read r;
+    struct pywalk_recheck r;
     int got;
     if (!stack->newest || !stack->newest_at)
         return pywalk_recheck(walk, tstate, stack);
@@ -801,7 +787,29 @@ static int recheck_with_headers(struct pywalk *walk, uint64_t tstate,
     return rc;
 }
 
-static int walk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out, int checked)
+/* Whether a walk of n pending frames needs nothing more read: its code
+ * objects vouched for and its innermost instruction in the window kept
+ * (or no window to read). Assigns the header slots, as read_headers would. */
+static int needs_no_read(struct pywalk *walk, uint32_t n)
+{
+    struct rmem_span unused;
+    if (assign_headers(walk, n) != 0 || top_window_span(walk, n, &unused))
+        return 0;
+    walk->top_window_read = walk->top_window_kept;
+    return 1;
+}
+
+/* Whether tail's check stands for this walk's (struct pywalk_tail). */
+static int tail_serves(struct pywalk *walk, const struct pywalk_tail *tail, uint64_t tstate,
+                       const struct pywalk_stack *stack, uint32_t n)
+{
+    return tail && tail->newest && tail->got == tail->check.n && tail->tstate == tstate &&
+           tail->newest == stack->newest && tail->newest_at == stack->newest_at &&
+           tail->unbroken && tail->unbroken(tail->ctx) && needs_no_read(walk, n);
+}
+
+static int walk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out, int checked,
+                      const struct pywalk_tail *tail)
 {
     uint32_t n = 0;
 
@@ -811,7 +819,12 @@ static int walk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack 
     out->top_op = PYOP_UNKNOWN;
     out->newest = out->newest_code = out->newest_previous = out->newest_at = 0;
     int rc = read_chain(walk, tstate, out, &n), headers = -1;
-    if (rc == 0 && checked) {
+    if (rc == 0 && checked && tail_serves(walk, tail, tstate, out, n)) {
+        rc = recheck_judge(walk, out, &tail->check, tail->got);
+        if (rc == 0)
+            newest_at_recheck(walk, &tail->check);
+        headers = 0;
+    } else if (rc == 0 && checked) {
         rmem_forget(&walk->mem);
         rc = recheck_with_headers(walk, tstate, out, n, &headers);
     }
@@ -832,12 +845,30 @@ static int walk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack 
 
 int pywalk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out)
 {
-    return walk_stack(walk, tstate, out, 0);
+    return walk_stack(walk, tstate, out, 0, NULL);
 }
 
 int pywalk_stack_checked(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out)
 {
-    return walk_stack(walk, tstate, out, 1);
+    return walk_stack(walk, tstate, out, 1, NULL);
+}
+
+int pywalk_stack_checked_tail(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out,
+                              const struct pywalk_tail *tail)
+{
+    return walk_stack(walk, tstate, out, 1, tail);
+}
+
+void pywalk_tail_plan(const struct pywalk *walk, uint64_t tstate, const struct pywalk_stack *last,
+                      struct pywalk_tail *tail)
+{
+    tail->tstate = tstate;
+    tail->newest = last && last->newest_at ? last->newest : 0;
+    tail->newest_at = tail->newest ? last->newest_at : 0;
+    tail->got = -1;
+    tail->check.n = 0;
+    if (tail->newest)
+        recheck_plan(walk, tstate, last, &tail->check);
 }
 
 int pywalk_recheck(struct pywalk *walk, uint64_t tstate, const struct pywalk_stack *stack)

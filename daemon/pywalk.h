@@ -24,6 +24,12 @@ struct pywalk_thread {
     uint32_t tid;        /* Linux TID; 0 when not known (see pywalk_resolve_tids) */
 };
 
+/* Largest span of a remote struct we copy into a local buffer. */
+#define PYWALK_SPAN_MAX 1024
+
+/* Spans of a recheck read in one go. */
+#define PYWALK_RECHECK_SPANS 3
+
 struct pywalk_frame {
     uint32_t code_id; /* see pywalk_code */
     int32_t line;     /* 0 when the line cannot be computed */
@@ -95,6 +101,44 @@ int pywalk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out)
  * with no frames, when the thread moved on meanwhile (the chain read may
  * mix two moments); otherwise as pywalk_stack. */
 int pywalk_stack_checked(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out);
+
+/* A recheck's reads, from where a walk found its newest frame: (3.11/3.12:
+ * the thread state's cframe pointer, then) that pointer, then the frame.
+ * The spans point into the struct: it stays where it was planned. */
+struct pywalk_recheck {
+    uint8_t frame[PYWALK_SPAN_MAX];
+    uint64_t cframe, newest;
+    struct rmem_span spans[PYWALK_RECHECK_SPANS];
+    int n, via_cframe;
+};
+
+/* A recheck read ahead: planned from a thread's last stack and read by the
+ * caller at the end of the one system call that also reads the pages the
+ * thread's next walk uses (stackread_read_ahead). A walk that is served
+ * by those pages alone, finds the same newest frame and needs nothing
+ * else read (its code objects vouched for, its instruction's bytecode
+ * kept) takes its check from there: the frames were copied before the
+ * newest frame was copied again, as with a recheck of its own, over a
+ * shorter span and without a system call. */
+struct pywalk_tail {
+    struct pywalk_recheck check;
+    uint64_t tstate, newest, newest_at; /* what it was planned for; newest 0: nothing */
+    int got; /* spans of check read whole, as rmem_readv counts */
+    /* Whether every read since the one that read check came from what
+     * that one read (nothing read from the target since). */
+    int (*unbroken)(void *ctx);
+    void *ctx;
+};
+
+/* Plans tail->check from the stack the thread state at tstate was last
+ * walked into; nothing (tail->n 0) when it had no newest frame. */
+void pywalk_tail_plan(const struct pywalk *walk, uint64_t tstate, const struct pywalk_stack *last,
+                      struct pywalk_tail *tail);
+
+/* pywalk_stack_checked, its check taken from tail where tail serves (see
+ * struct pywalk_tail); tail NULL: as pywalk_stack_checked. */
+int pywalk_stack_checked_tail(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out,
+                              const struct pywalk_tail *tail);
 
 /* Whether the thread state at tstate still runs in the frame stack's walk
  * started from: same newest frame, with the same code and caller. A thread

@@ -266,6 +266,12 @@ static int seen_before(const struct rmem_page_use *uses, size_t i)
 
 void rmem_proc_prefetch(struct rmem_proc *proc, const struct rmem_page_use *uses, size_t n)
 {
+    rmem_proc_prefetch_then(proc, uses, n, NULL, 0);
+}
+
+int rmem_proc_prefetch_then(struct rmem_proc *proc, const struct rmem_page_use *uses, size_t n,
+                            const struct rmem_span *then, size_t nthen)
+{
     struct rmem_page *slots[RMEM_TRACE_MAX];
     struct rmem_page_use wanted[RMEM_TRACE_MAX];
     size_t count = 0;
@@ -291,21 +297,31 @@ void rmem_proc_prefetch(struct rmem_proc *proc, const struct rmem_page_use *uses
         slot->generation = 0; /* not valid until read */
         count++;
     }
-    if (count == 0)
-        return;
+    nthen = nthen < RMEM_READV_MAX - count ? nthen : RMEM_READV_MAX - count;
+    for (size_t i = 0; i < nthen; i++) {
+        proc->local[count + i] = (struct iovec){.iov_base = then[i].buf, .iov_len = then[i].len};
+        proc->remote[count + i] = (struct iovec){.iov_base = (void *)(uintptr_t)then[i].addr,
+                                                 .iov_len = then[i].len};
+    }
+    if (count + nthen == 0)
+        return -EFAULT;
     proc->syscalls++;
-    ssize_t got = process_vm_readv(proc->pid, proc->local, (unsigned long)count, proc->remote,
-                                   (unsigned long)count, 0);
+    ssize_t got = process_vm_readv(proc->pid, proc->local, (unsigned long)(count + nthen),
+                                   proc->remote, (unsigned long)(count + nthen), 0);
     /* A partial read stops at the first part that failed. */
-    size_t done = 0;
-    for (size_t i = 0; got > 0 && i < count; i++) {
+    size_t done = 0, i = 0;
+    for (; got > 0 && i < count; i++) {
         done += (size_t)(wanted[i].hi - wanted[i].lo);
         if ((size_t)got < done)
-            break;
+            return -EFAULT;
         slots[i]->generation = proc->generation;
         slots[i]->lo = wanted[i].lo;
         slots[i]->hi = wanted[i].hi;
     }
+    size_t whole = 0;
+    while (got > 0 && whole < nthen && done + then[whole].len <= (size_t)got)
+        done += then[whole++].len;
+    return whole ? (int)whole : -EFAULT;
 }
 
 struct rmem rmem_proc_ops(struct rmem_proc *proc)

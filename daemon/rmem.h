@@ -96,6 +96,13 @@ void rmem_proc_trace(struct rmem_proc *proc);
 size_t rmem_proc_traced(struct rmem_proc *proc, struct rmem_page_use *uses, size_t max);
 void rmem_proc_prefetch(struct rmem_proc *proc, const struct rmem_page_use *uses, size_t n);
 
+/* rmem_proc_prefetch, and in the same system call, once the pages are
+ * copied, the spans of then (copied after them: a check of what the
+ * pages held). Returns how many leading spans of then were read whole, or
+ * -EFAULT when none was (nthen 0 included). */
+int rmem_proc_prefetch_then(struct rmem_proc *proc, const struct rmem_page_use *uses, size_t n,
+                            const struct rmem_span *then, size_t nthen);
+
 /* Reads that reached the kernel, for benchmarks. */
 uint64_t rmem_proc_syscalls(const struct rmem_proc *proc);
 

@@ -629,7 +629,8 @@ static int list_python_threads(struct sampler *s, int ntids)
     const struct pywalk_thread *main_py = pythread_of(s, s->npy, (uint32_t)s->pid);
     const struct thread_track *main_track = find_track(s, (uint32_t)s->pid);
     if (main_py && main_track)
-        stackread_read_ahead(&s->reader, main_py->tstate, &s->list_pages, &main_track->pages);
+        stackread_read_ahead(&s->reader, main_py->tstate, &s->list_pages, &main_track->pages,
+                             &s->main_stack);
     else
         rmem_proc_prefetch(s->mem, s->list_pages.page, s->list_pages.n);
     rmem_proc_trace(s->mem);

@@ -29,20 +29,36 @@ static int walk_fresh(struct stackread *r, uint64_t tstate, int held,
         rmem_proc_prefetch(r->mem, pages->page, pages->n);
     }
     rmem_proc_trace(r->mem);
-    int rc = held ? pywalk_stack(r->walk, tstate, out) : pywalk_stack_checked(r->walk, tstate, out);
+    int rc = held    ? pywalk_stack(r->walk, tstate, out)
+             : ahead ? pywalk_stack_checked_tail(r->walk, tstate, out, &r->tail)
+                     : pywalk_stack_checked(r->walk, tstate, out);
     pages->n = rmem_proc_traced(r->mem, pages->page, RMEM_TRACE_MAX);
     return rc < 0 ? rc : out->truncated ? -EFAULT : 0;
 }
 
+/* struct pywalk_tail's unbroken: nothing read from the target since the
+ * read that read the tail. */
+static int tail_unbroken(void *ctx)
+{
+    const struct stackread *r = ctx;
+    return rmem_proc_syscalls(r->mem) == r->tail_syscalls;
+}
+
 void stackread_read_ahead(struct stackread *r, uint64_t tstate,
                           const struct stackread_pages *first_pages,
-                          const struct stackread_pages *walk_pages)
+                          const struct stackread_pages *walk_pages,
+                          const struct pywalk_stack *last)
 {
     struct rmem_page_use page[2 * RMEM_TRACE_MAX];
     size_t n = first_pages->n;
     memcpy(page, first_pages->page, n * sizeof(page[0]));
     memcpy(page + n, walk_pages->page, walk_pages->n * sizeof(page[0]));
-    rmem_proc_prefetch(r->mem, page, n + walk_pages->n);
+    pywalk_tail_plan(r->walk, tstate, last, &r->tail);
+    r->tail.got = rmem_proc_prefetch_then(r->mem, page, n + walk_pages->n, r->tail.check.spans,
+                                          (size_t)r->tail.check.n);
+    r->tail.unbroken = tail_unbroken;
+    r->tail.ctx = r;
+    r->tail_syscalls = rmem_proc_syscalls(r->mem);
     r->ahead_tstate = tstate;
     r->ahead_generation = rmem_proc_generation(r->mem);
 }

@@ -19,8 +19,12 @@ struct stackread {
     struct sampler_walk_stats stats;
     /* Pages read ahead with other memory (stackread_read_ahead) for the
      * next walk of the thread state ahead_tstate, while the cache stays at
-     * ahead_generation. */
+     * ahead_generation, and its check read after them (struct
+     * pywalk_tail), which stands while the target has not been read since
+     * (rmem_proc_syscalls still at tail_syscalls). */
     uint64_t ahead_tstate, ahead_generation;
+    struct pywalk_tail tail;
+    uint64_t tail_syscalls;
 };
 
 /* The parts of pages a thread's previous walk used: its next walk reads
@@ -34,11 +38,15 @@ struct stackread_pages {
  * walk_pages in one system call, afresh: an unheld walk of tstate that
  * comes next (nothing read afresh in between) takes its pages from there
  * instead of reading them again. Its check reads the newest frame afresh
- * at its end, as always, so the frames are checked over a span that holds
- * what the caller did in between. */
+ * at its end, so the frames are checked over a span that holds what the
+ * caller did in between; or, when last (the thread's last stack, or NULL)
+ * still names its newest frame and the walk needs nothing else read, the
+ * same call reads that check after the pages (struct pywalk_tail) and the
+ * walk makes no system call at all. */
 void stackread_read_ahead(struct stackread *r, uint64_t tstate,
                           const struct stackread_pages *first_pages,
-                          const struct stackread_pages *walk_pages);
+                          const struct stackread_pages *walk_pages,
+                          const struct pywalk_stack *last);
 
 /* Walks the thread state at tstate into out: held (the thread is stopped)
  * in one walk from memory read from now on; unheld, checked (see

@@ -970,6 +970,95 @@ static void test_checked_walk(enum layout l)
         fprintf(stderr, "  (after test_checked_walk %s)\n", layout_name[l]);
 }
 
+static int tail_unbroken(void *ctx)
+{
+    return *(const int *)ctx;
+}
+
+/* The instruction offset of a frame copied into buf, as set_frame_offset
+ * sets it in memory. */
+static void set_copy_offset(const struct fake_proc *p, uint8_t *buf, uint64_t code, int64_t offset)
+{
+    const struct py_offsets *o = p->off;
+    if (o->family == PYFAMILY_FRAME_OBJECT) {
+        int32_t lasti = (int32_t)(offset / (o->linetable == LINETABLE_310 ? 2 : 1));
+        memcpy(buf + o->frame_object.lasti, &lasti, sizeof(lasti));
+    } else {
+        uint64_t at = code + (uint64_t)o->code.code_adaptive + (uint64_t)offset;
+        memcpy(buf + o->iframe.instr_ptr, &at, sizeof(at));
+    }
+}
+
+/* A check read ahead (struct pywalk_tail) stands for a walk's own when the
+ * walk finds the newest frame it was planned for, nothing has been read
+ * since it, and nothing else needs reading: no forget, no read afresh;
+ * its copy of the newest frame gives the instruction and the verdict. A
+ * first walk (code objects to check), a read since, or another thread
+ * state, and the walk checks itself afresh. */
+static void test_tail_check(enum layout l)
+{
+    struct fake_proc p;
+    struct pywalk_stack s = {0};
+
+    proc_init(&p, l);
+    int t = add_thread(&p, add_interp(&p), 1, 1);
+    push_frame(&p, t, add_code(&p, "m.py", "outer", NULL, 1), 0);
+    uint8_t bytes[144] = {0}; /* longer than the window read around an instruction */
+    struct fake_code_spec spec = {
+        .file = "m.py", .name = "inner", .firstlineno = 10, .table = p.tables[0],
+        .table_len = p.table_len[0], .type = p.target.code_type_addr,
+        .bytecode = bytes, .bytecode_len = sizeof(bytes),
+    };
+    uint64_t code = fake_code(&p.m, p.off, &spec);
+    push_frame(&p, t, code, 0);
+    struct moving m = {.p = &p};
+    struct rmem mem = {.read = moving_read, .forget = moving_forget, .ctx = &m};
+    struct pywalk *w = pywalk_new(&p.target, &mem);
+    int unbroken = 1;
+    struct pywalk_tail tail = {.unbroken = tail_unbroken, .ctx = &unbroken};
+
+    pywalk_tail_plan(w, p.tstate[t], &s, &tail); /* no stack yet: nothing */
+    CHECK_EQ_INT(tail.check.n, 0);
+    CHECK_EQ_INT(pywalk_stack_checked_tail(w, p.tstate[t], &s, &tail), 0);
+    CHECK_EQ_INT(m.forgets, 1);
+    /* Once more: up to 3.10 the window is found through the code object's
+     * entry, which the first walk has yet to make, so it reads no window. */
+    CHECK_EQ_INT(pywalk_stack_checked(w, p.tstate[t], &s), 0);
+
+    for (int round = 0; round < 5; round++) {
+        pywalk_tail_plan(w, p.tstate[t], &s, &tail);
+        tail.got = rmem_readv(&mem, tail.check.spans, (size_t)tail.check.n);
+        CHECK_EQ_INT(tail.got, tail.check.n);
+        int forgets = m.forgets, want = 0, line = 10;
+        if (round == 1) { /* the thread moved on by the time the tail was copied */
+            set_copy_offset(&p, tail.check.frame, code, 2);
+            line = 11;
+        } else if (round == 2) { /* and left the frame */
+            uint64_t other = 0x5000;
+            memcpy(tail.check.frame + (p.off->family == PYFAMILY_FRAME_OBJECT
+                                           ? p.off->frame_object.code
+                                           : p.off->iframe.code),
+                   &other, sizeof(other));
+            want = -EAGAIN;
+        } else if (round == 3) {
+            unbroken = 0;
+        } else if (round == 4) {
+            unbroken = 1;
+            tail.tstate ^= 8;
+        }
+        CHECK_EQ_INT(pywalk_stack_checked_tail(w, p.tstate[t], &s, &tail), want);
+        CHECK_EQ_INT(m.forgets, forgets + (round >= 3));
+        if (want == 0) {
+            CHECK_EQ_INT(s.nframes, 2);
+            check_frame(w, &s, 0, "inner", "m.py", line);
+        }
+    }
+    pywalk_free(w);
+    proc_fini(&p);
+    if (harness_failures)
+        fprintf(stderr, "  (after test_tail_check %s)\n", layout_name[l]);
+}
+
 /* The first opcode of a kind in this layout's version. */
 static uint8_t opcode_of_kind(const struct py_opcodes *ops, enum pyop_kind kind)
 {
@@ -1083,6 +1172,7 @@ int main(void)
         test_threads(l);
         test_recheck(l);
         test_checked_walk(l);
+        test_tail_check(l);
         test_top_instruction(l);
     }
     test_skipped_frames(L312);

@@ -128,6 +128,19 @@ int main(void)
     CHECK_EQ_INT(rmem_read(&mem, base + 200, &v, sizeof(v)), 0);
     CHECK_EQ_INT(v, fresh);
     CHECK_EQ_INT(rmem_proc_syscalls(proc), before + 1);
+    /* Spans read in the same call, after the pages: into their own
+     * buffers, counted as rmem_readv counts; none at all is -EFAULT. */
+    uint64_t then_v[2] = {0, 0};
+    struct rmem_span then[2] = {{base + 200, &then_v[0], 8}, {base + 3 * PAGE + 8, &then_v[1], 8}};
+    rmem_proc_invalidate(proc);
+    before = rmem_proc_syscalls(proc);
+    CHECK_EQ_INT(rmem_proc_prefetch_then(proc, twice, 2, then, 2), 2);
+    CHECK_EQ_INT(rmem_proc_syscalls(proc), before + 1);
+    CHECK_EQ_INT(then_v[0], fresh);
+    CHECK_EQ_INT(then_v[1], fresh);
+    CHECK_EQ_INT(rmem_read(&mem, base + 8, &v, sizeof(v)), 0);
+    CHECK_EQ_INT(rmem_proc_syscalls(proc), before + 1);
+    CHECK_EQ_INT(rmem_proc_prefetch_then(proc, twice, 0, then, 0), -EFAULT);
 
     /* Unmapped memory: inside, reaching into it, and no partial results. */
     rmem_proc_invalidate(proc);
@@ -149,6 +162,8 @@ int main(void)
     spans[0].addr = base + 2 * PAGE;
     CHECK_EQ_INT(rmem_readv(&mem, spans, 3), -EFAULT);
     struct rmem_page_use ahead[2] = {{base, 0, 64}, {base + 2 * PAGE, 0, 64}};
+    rmem_proc_invalidate(proc);
+    CHECK_EQ_INT(rmem_proc_prefetch_then(proc, ahead, 2, then, 1), -EFAULT); /* after a failed page */
     rmem_proc_invalidate(proc);
     rmem_proc_prefetch(proc, ahead, 2);
     CHECK_EQ_INT(rmem_read(&mem, base + 2 * PAGE + 8, &v, sizeof(v)), -EFAULT);
