@@ -89,7 +89,7 @@ struct pywalk {
     uint8_t top_window[PYWALK_TOP_WINDOW];
     uint64_t top_window_addr; /* where top_window was read from */
     uint32_t top_window_code; /* 1 + the id of the code it holds; 0: none yet */
-    int top_window_read;      /* this walk may use it */
+    int top_window_read;      /* this walk may use it (set by top_window_span, read_headers) */
     int top_window_kept;      /* an earlier walk's, read again by none */
     int newest_pending; /* pending[0] is the chain's newest frame */
 
@@ -534,7 +534,7 @@ static uint32_t assign_headers(struct pywalk *walk, uint32_t n)
 static int top_window_span(struct pywalk *walk, uint32_t n, struct rmem_span *span)
 {
     const struct pending_frame *top = &walk->pending[0];
-    walk->top_window_kept = 0;
+    walk->top_window_kept = walk->top_window_read = 0;
     if (n == 0 || !walk->ops.known || top->offset < 0 || top->offset > PYWALK_MAX_BYTECODE)
         return 0;
     uint64_t start = walk->off->code.code_adaptive >= 0
@@ -545,7 +545,7 @@ static int top_window_span(struct pywalk *walk, uint32_t n, struct rmem_span *sp
     uint64_t insn = start + (uint64_t)top->offset;
     if (walk->top_window_code && insn >= walk->top_window_addr &&
         insn + 8 <= walk->top_window_addr + PYWALK_TOP_WINDOW) {
-        walk->top_window_kept = 1;
+        walk->top_window_kept = walk->top_window_read = 1;
         return 0;
     }
     walk->top_window_code = 0; /* the buffer is overwritten, maybe in part */
@@ -570,7 +570,6 @@ static uint32_t read_headers(struct pywalk *walk, uint32_t n, const struct rmem_
 
     if (nlead)
         memcpy(spans, lead, nlead * sizeof(*spans));
-    walk->top_window_read = 0;
     for (uint32_t i = 0; i < n; i++) {
         if (walk->pending[i].header != nspans - nlead)
             continue;
@@ -581,7 +580,6 @@ static uint32_t read_headers(struct pywalk *walk, uint32_t n, const struct rmem_
         nspans++;
     }
     int units = top_window_span(walk, n, &spans[nspans]);
-    walk->top_window_read = walk->top_window_kept;
     int got = nspans + (uint32_t)units ? rmem_readv(&walk->mem, spans, nspans + (uint32_t)units)
                                        : 0;
     *lead_got = got < 0 || (uint32_t)got < nlead ? got : (int)nlead;
@@ -793,10 +791,7 @@ static int recheck_with_headers(struct pywalk *walk, uint64_t tstate,
 static int needs_no_read(struct pywalk *walk, uint32_t n)
 {
     struct rmem_span unused;
-    if (assign_headers(walk, n) != 0 || top_window_span(walk, n, &unused))
-        return 0;
-    walk->top_window_read = walk->top_window_kept;
-    return 1;
+    return assign_headers(walk, n) == 0 && !top_window_span(walk, n, &unused);
 }
 
 /* Whether tail's check stands for this walk's (struct pywalk_tail). */

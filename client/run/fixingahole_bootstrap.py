@@ -373,7 +373,9 @@ def _run(opts, argv):
     if "--notebook" in opts:
         _run_notebook(opts["--notebook"], argv[0])  # its __main__ stays in sys.modules
         return None
-    return _run_path_with_runpy(argv[0])
+    import runpy
+
+    return runpy.run_path(argv[0], run_name="__main__")
 
 
 def _path_importer(path):
@@ -393,30 +395,24 @@ def _path_importer(path):
     return None
 
 
-def _run_path_with_runpy(script):
-    import runpy
+def _as_script(argv):
+    """sys.argv and sys.path[0] as `python3 SCRIPT ARGS` sets them."""
+    import os
 
-    return runpy.run_path(script, run_name="__main__")
+    sys.argv[:] = argv
+    sys.path[0] = os.path.dirname(os.path.realpath(argv[0]))
 
 
-def _script_code(opts, argv):
-    """Sets sys.argv and sys.path[0] for a script (or notebook), and for a
-    source file, the common case, returns its code compiled under the
-    script's name: main() runs it as runpy.run_path would (see _AsMain).
-    None for a module, a notebook, a folder, a zip file or a compiled file,
-    and on an interpreter without io.open_code (before 3.8, which the
-    daemon refuses): _run runs those."""
+def _script_code(script):
+    """A source file's code, compiled under the script's name, for main()
+    to run as runpy.run_path would (see _AsMain); None for a folder, a zip
+    file or a compiled file, and on an interpreter without io.open_code
+    (before 3.8, which the daemon refuses): _run runs those."""
     import io
     import os
     from importlib.util import MAGIC_NUMBER
 
-    if "--module" in opts:
-        return None
-    script = argv[0]
-    sys.argv[:] = argv
-    sys.path[0] = os.path.dirname(os.path.realpath(script))
-    if "--notebook" in opts or not hasattr(io, "open_code") or \
-            _path_importer(script) is not None:
+    if not hasattr(io, "open_code") or _path_importer(script) is not None:
         return None
     with io.open_code(os.path.abspath(script)) as f:
         source = f.read()
@@ -475,7 +471,10 @@ def main():
             marks = None
     namespace = None
     try:
-        code = _script_code(opts, argv)
+        code = None
+        if "--module" not in opts:
+            _as_script(argv)
+            code = None if "--notebook" in opts else _script_code(argv[0])
         if code is None:
             namespace = _run(opts, argv)
         else:
