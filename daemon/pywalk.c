@@ -45,6 +45,7 @@ struct frame_info {
     uint64_t previous; /* the calling frame, 0 at the bottom */
     int skip;          /* not a Python function (shim, non-code executable) */
     int entry;         /* the frame says it is the first of an evaluation-loop call */
+    int maybe_not_code; /* code may be another object: phase two checks its type */
 };
 
 struct pywalk_family {
@@ -73,6 +74,7 @@ struct pywalk {
         uint64_t code;
         int64_t offset;
         int entry;       /* the first frame of an evaluation-loop call */
+        int maybe_not_code; /* frame_info's: dropped in phase two if not code */
         uint32_t leader; /* the innermost pending frame with this code object */
         uint32_t header; /* its code object's slot in headers; NO_HEADER: vouched */
         uint32_t vouched; /* 1 + the id a frame vouched for (pycode_vouched), or 0 */
@@ -92,6 +94,7 @@ struct pywalk {
     int top_window_read;      /* this walk may use it (set by top_window_span, read_headers) */
     int top_window_kept;      /* an earlier walk's, read again by none */
     int newest_pending; /* pending[0] is the chain's newest frame */
+    uint32_t first_kept; /* the first pending frame phase two kept (resolve_chain) */
 
     /* The line last found for a code id, at an instruction offset:
      * decoding a line table is most of a walk's own CPU, and a recursion,
@@ -193,6 +196,7 @@ static int frame_object_read(struct pywalk *walk, uint64_t frame, struct frame_i
     /* f_lasti is -1 before the first instruction runs. */
     info->offset = lasti < 0 ? -1 : (int64_t)lasti * walk->lasti_scale;
     info->skip = 0;
+    info->maybe_not_code = 0;
     /* Up to 3.10 every Python call runs its own evaluation loop. */
     info->entry = 1;
     return 0;
@@ -254,6 +258,7 @@ static int interp_frame_read(struct pywalk *walk, uint64_t frame, struct frame_i
     /* 3.11: is_entry flags the frame an evaluation-loop call started with;
      * 3.12 has no such field (the shim frame under it says so). */
     info->entry = off->iframe.is_entry > 0 && buf[off->iframe.is_entry] != 0;
+    info->maybe_not_code = 0;
     return 0;
 }
 
@@ -268,7 +273,11 @@ static int current_frame_newest(struct pywalk *walk, uint64_t tstate, uint64_t *
 /* 3.13+: f_executable may be something other than a code object, and
  * instr_ptr is the current instruction. In 3.14 f_executable is a tagged
  * reference whose low bits executable_mask clears, and the interpreter's
- * own entry frames are skipped like shims. */
+ * own entry frames are skipped like shims. The object's type is not read
+ * here: phase two reads each code object's header, type included, unless
+ * one of its frames vouches for it (pycode_vouched), and drops a frame
+ * whose object is no code object then. Reading it here cost a page per
+ * code object and tick, most of a walk's reads at a steady stack. */
 static int current_frame_read(struct pywalk *walk, uint64_t frame, struct frame_info *info)
 {
     const struct py_offsets *off = walk->off;
@@ -282,13 +291,7 @@ static int current_frame_read(struct pywalk *walk, uint64_t frame, struct frame_
     info->offset = instr_offset(walk, info->code, get_u64(buf, off->iframe.instr_ptr));
     info->skip = not_program_frame(walk, buf);
     info->entry = 0; /* the shim frame under it says so */
-    if (!info->skip && walk->target.code_type_addr) {
-        uint64_t type;
-        rc = read_u64(walk, info->code + (uint64_t)off->object.ob_type, &type);
-        if (rc < 0)
-            return rc;
-        info->skip = type != walk->target.code_type_addr;
-    }
+    info->maybe_not_code = !info->skip && walk->target.code_type_addr != 0;
     return 0;
 }
 
@@ -338,7 +341,6 @@ static int compute_spans(struct pywalk *walk)
             cover(&other, off->cframe.current_frame, 8, 1);
         } else {
             cover(&other, off->thread.current_frame, 8, 1);
-            cover(&other, off->object.ob_type, 8, walk->target.code_type_addr != 0);
         }
     }
     cover(&thread, off->thread.next, 8, 1);
@@ -472,6 +474,7 @@ static int read_chain(struct pywalk *walk, uint64_t tstate, struct pywalk_stack 
             walk->pending[*n].code = info.code;
             walk->pending[*n].offset = info.offset;
             walk->pending[*n].entry = info.entry;
+            walk->pending[*n].maybe_not_code = info.maybe_not_code;
             (*n)++;
         } else if (*n > 0) {
             /* 3.12+: a C-stack (or 3.14 interpreter) frame lies under the
@@ -604,32 +607,60 @@ static int code_line(struct pywalk *walk, const struct pycode *code, int64_t off
     return memo->line;
 }
 
+/* A pending frame's code object, vouched for or looked up (and then
+ * vouched for by its frame): 0 or pycode_lookup's error. */
+static int frame_code(struct pywalk *walk, const struct pending_frame *p, uint32_t headers,
+                      uint64_t now_ns, const struct pycode **code)
+{
+    if (p->vouched) {
+        *code = pycode_get(walk->codes, p->vouched - 1);
+        return 0;
+    }
+    int rc = p->header < headers
+                 ? pycode_lookup_header(walk->codes, p->code,
+                                        walk->headers + p->header * walk->header_len, code)
+                 : pycode_lookup(walk->codes, p->code, code);
+    /* Checked: the outermost of its frames (the last to come) is the
+     * likeliest to stand still until the next walk. */
+    if (rc == 0)
+        pycode_vouch(walk->codes, (*code)->id, p->frame, p->offset, now_ns);
+    return rc;
+}
+
+/* Whether the object at addr is a code object, read by its type alone (a
+ * smaller object than a code object's header may end its mapping). */
+static int is_code_object(struct pywalk *walk, uint64_t addr)
+{
+    uint64_t type;
+    return read_u64(walk, addr + (uint64_t)walk->off->object.ob_type, &type) < 0 ||
+           type == walk->target.code_type_addr;
+}
+
 /* Phase two: code objects (cached, checked at every use) and lines, from
- * the headers read already (headers >= 0, see read_headers) or now. */
+ * the headers read already (headers >= 0, see read_headers) or now. A
+ * frame whose executable is no code object (maybe_not_code; -EINVAL) runs
+ * no code of the program: it is left out, and marks the frame above it as
+ * the first of an evaluation-loop call, as a skipped frame does. */
 static int resolve_chain(struct pywalk *walk, struct pywalk_stack *out, uint32_t n, int headers_read)
 {
     int unused;
     uint32_t headers = headers_read >= 0 ? (uint32_t)headers_read
                                          : read_headers(walk, n, NULL, 0, &unused);
     uint64_t now_ns = clock_monotonic_ns();
+    walk->first_kept = n;
     for (uint32_t i = 0; i < n; i++) {
         const struct pycode *code;
         const struct pending_frame *p = &walk->pending[i];
-        int rc = 0;
-        if (p->vouched) {
-            code = pycode_get(walk->codes, p->vouched - 1);
-        } else {
-            rc = p->header < headers
-                     ? pycode_lookup_header(walk->codes, p->code,
-                                            walk->headers + p->header * walk->header_len, &code)
-                     : pycode_lookup(walk->codes, p->code, &code);
-            /* Checked: the outermost of its frames (the last to come) is
-             * the likeliest to stand still until the next walk. */
-            if (rc == 0)
-                pycode_vouch(walk->codes, code->id, p->frame, p->offset, now_ns);
+        int rc = frame_code(walk, p, headers, now_ns, &code);
+        if (p->maybe_not_code && (rc == -EINVAL || (rc < 0 && !is_code_object(walk, p->code)))) {
+            if (out->nframes > 0)
+                out->entries[(out->nframes - 1) / 64] |= 1ull << ((out->nframes - 1) % 64);
+            continue;
         }
         if (rc < 0)
             return rc;
+        if (walk->first_kept == n)
+            walk->first_kept = i;
         out->frames[out->nframes].code_id = code->id;
         out->frames[out->nframes].line = code_line(walk, code, p->offset);
         if (walk->pending[i].entry)
@@ -832,9 +863,9 @@ static int walk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack 
     }
     if (rc < 0)
         out->truncated = 1;
-    else if (n > 0)
+    else if (out->nframes > 0)
         out->top_op = instruction_kind(walk, pycode_get(walk->codes, out->frames[0].code_id),
-                                       walk->pending[0].offset);
+                                       walk->pending[walk->first_kept].offset);
     return rc;
 }
 

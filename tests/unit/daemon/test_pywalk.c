@@ -437,6 +437,44 @@ static void test_vouched_frames(void)
     proc_fini(&p);
 }
 
+/* A steady stack (its callers waiting in their calls, the innermost frame
+ * moving inside its loop) costs the reads of its frames and nothing more:
+ * no code object of any of them, on any version. 3.13 and 3.14, whose
+ * f_executable may be another object, read no type of it: the vouched-for
+ * entry is a code object. */
+static void test_steady_reads(enum layout l)
+{
+    struct fake_proc p;
+    struct pywalk_stack s;
+
+    proc_init(&p, l);
+    int t = add_thread(&p, add_interp(&p), 1, 1);
+    uint64_t a = add_code(&p, "m.py", "a", NULL, 10);
+    uint64_t b = add_code(&p, "m.py", "b", NULL, 20);
+    uint64_t c = add_code(&p, "m.py", "c", NULL, 30);
+    push_frame(&p, t, a, 2);
+    push_frame(&p, t, b, 4);
+    push_frame(&p, t, c, 6);
+    uint64_t top = push_frame(&p, t, c, 2);
+    struct pywalk *w = pywalk_new(&p.target, &p.mem);
+    CHECK_EQ_INT(pywalk_stack(w, p.tstate[t], &s), 0);
+    set_frame_offset(&p, top, c, 4);
+    CHECK_EQ_INT(pywalk_stack(w, p.tstate[t], &s), 0);
+    unsigned before = p.m.reads;
+    set_frame_offset(&p, top, c, 6);
+    CHECK_EQ_INT(pywalk_stack(w, p.tstate[t], &s), 0);
+    /* The newest frame's slot (3.11-3.12: through cframe) and four frames. */
+    unsigned newest = p.off->family == PYFAMILY_INTERP_FRAME ? 2 : 1;
+    CHECK_EQ_INT(p.m.reads - before, newest + 4);
+    CHECK_EQ_INT(s.nframes, 4);
+    check_frame(w, &s, 0, "c", "m.py", 33);
+    check_frame(w, &s, 3, "a", "m.py", 11);
+    pywalk_free(w);
+    proc_fini(&p);
+    if (harness_failures)
+        fprintf(stderr, "  (after test_steady_reads %s)\n", layout_name[l]);
+}
+
 /* 3.12+: frames owned by the C stack are shims, not program functions;
  * 3.13+: a frame whose f_executable is no code object is skipped too, and
  * 3.14: so are frames owned by the interpreter. */
@@ -1174,6 +1212,7 @@ int main(void)
         test_checked_walk(l);
         test_tail_check(l);
         test_top_instruction(l);
+        test_steady_reads(l);
     }
     test_skipped_frames(L312);
     test_skipped_frames(L313);
