@@ -45,13 +45,17 @@ def _options(argv):
 
 def _trim_excepthook():
     """Uncaught exceptions print as they would under `python3 SCRIPT`: the
-    leading frames of this file and of runpy are dropped."""
-    import runpy
-
-    ours = {_HERE, runpy._run_code.__code__.co_filename}
+    leading frames of this file and of runpy are dropped. runpy is looked up
+    when one is raised, not imported: a source script runs without it, and
+    importing it costs an empty script ~8 ms (3.10: importlib.util,
+    contextlib, collections)."""
     original = sys.excepthook
 
     def hook(kind, value, tb):
+        ours = {_HERE}
+        runpy = sys.modules.get("runpy")
+        if runpy is not None:
+            ours.add(runpy._run_code.__code__.co_filename)
         while tb is not None and tb.tb_frame.f_code.co_filename in ours:
             tb = tb.tb_next
         if value is not None and tb is not None:
@@ -410,15 +414,25 @@ def _script_code(script):
     (before 3.8, which the daemon refuses): _run runs those."""
     import io
     import os
-    from importlib.util import MAGIC_NUMBER
 
     if not hasattr(io, "open_code") or _path_importer(script) is not None:
         return None
     with io.open_code(os.path.abspath(script)) as f:
         source = f.read()
-    if source[:len(MAGIC_NUMBER)] == MAGIC_NUMBER:
+    if source[:len(_magic_number())] == _magic_number():
         return None
     return compile(source, script, "exec")
+
+
+def _magic_number():
+    """The interpreter's .pyc magic number, from the import system it
+    already runs: importing importlib.util for it would cost more than the
+    rest of the bootstrap (see _trim_excepthook)."""
+    external = sys.modules.get("_frozen_importlib_external")
+    if external is None:
+        from importlib.util import MAGIC_NUMBER as magic
+        return magic
+    return external.MAGIC_NUMBER
 
 
 class _AsMain:
@@ -429,9 +443,7 @@ class _AsMain:
     run_path returns."""
 
     def __init__(self, script):
-        import types
-
-        self.module = types.ModuleType("__main__")
+        self.module = type(sys)("__main__")  # types.ModuleType, without importing types
         self.globals = self.module.__dict__
         self.globals.update(__file__=script, __cached__=None, __doc__=None, __loader__=None,
                             __package__="", __spec__=None)

@@ -1,7 +1,6 @@
 """Writes the modules loaded when the script's first line runs: under the
-bootstrap these should be plain python's, save what running a script
-through runpy needs (the bootstrap imports logging and the like only when
-the script does)."""
+bootstrap these should be plain python's and warnings (the bootstrap
+imports logging, runpy and the like only when the script needs them)."""
 import sys
 
 loaded = sorted(sys.modules)
