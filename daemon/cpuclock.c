@@ -20,16 +20,28 @@
  * as the daemon's own clock reads), which the kernel allows since 4.1. */
 enum switch_records { RECORDS_NONE, RECORDS_BARE, RECORDS_TIMED };
 
+/* The attributes of a user-only software counter of the given kind. */
+static void software_counter(struct perf_event_attr *attr, uint64_t config)
+{
+    memset(attr, 0, sizeof(*attr));
+    attr->size = sizeof(*attr);
+    attr->type = PERF_TYPE_SOFTWARE;
+    attr->config = config;
+    attr->exclude_kernel = 1;
+    attr->exclude_hv = 1;
+}
+
+static int open_attr(struct perf_event_attr *attr, pid_t tid)
+{
+    long fd = syscall(SYS_perf_event_open, attr, tid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+    return fd < 0 ? -errno : (int)fd;
+}
+
 static int open_counter(pid_t tid, enum switch_records records)
 {
     struct perf_event_attr attr;
 
-    memset(&attr, 0, sizeof(attr));
-    attr.size = sizeof(attr);
-    attr.type = PERF_TYPE_SOFTWARE;
-    attr.config = PERF_COUNT_SW_TASK_CLOCK;
-    attr.exclude_kernel = 1;
-    attr.exclude_hv = 1;
+    software_counter(&attr, PERF_COUNT_SW_TASK_CLOCK);
     attr.context_switch = records != RECORDS_NONE;
     if (records == RECORDS_TIMED) {
         attr.sample_type = PERF_SAMPLE_TIME;
@@ -37,8 +49,15 @@ static int open_counter(pid_t tid, enum switch_records records)
         attr.use_clockid = 1;
         attr.clockid = CLOCK_MONOTONIC;
     }
-    long fd = syscall(SYS_perf_event_open, &attr, tid, -1, -1, PERF_FLAG_FD_CLOEXEC);
-    return fd < 0 ? -errno : (int)fd;
+    return open_attr(&attr, tid);
+}
+
+int cpuclock_open_dummy(pid_t tid)
+{
+    struct perf_event_attr attr;
+
+    software_counter(&attr, PERF_COUNT_SW_DUMMY);
+    return open_attr(&attr, tid);
 }
 
 static int refused(int fd)

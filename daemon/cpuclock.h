@@ -20,6 +20,10 @@
  * when the thread is gone. */
 int cpuclock_open(pid_t tid);
 
+/* Opens a counter of thread tid that counts nothing (perfwarm.h). Its
+ * file descriptor, or a negative errno code as cpuclock_open. */
+int cpuclock_open_dummy(pid_t tid);
+
 /* The thread's CPU time (ns) since the counter was opened, exact at the
  * moment of the call. 0 or a negative errno code. */
 int cpuclock_read(int fd, uint64_t *ns);

@@ -19,6 +19,7 @@
 #include "common/sockpath.h"
 #include "daemon/config.h"
 #include "daemon/holdgate.h"
+#include "daemon/perfwarm.h"
 #include "daemon/server.h"
 #include "daemon/watchdog.h"
 
@@ -279,6 +280,9 @@ int main(int argc, char **argv)
     if (fd < 0)
         return status;
     start_watchdog();
+    if (perfwarm_start() < 0)
+        fprintf(stderr, "fixingaholed: no thread to open the perf warm-up counter; each "
+                        "session's first CPU clock may cost 10-20 ms\n");
     /* SIGTERM and SIGINT end sessions in order, so owners get their end. */
     sig_install(SIGTERM, on_terminate);
     sig_install(SIGINT, on_terminate);
