@@ -845,6 +845,16 @@ static int walk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack 
     out->top_op = PYOP_UNKNOWN;
     out->newest = out->newest_code = out->newest_previous = out->newest_at = 0;
     int rc = read_chain(walk, tstate, out, &n), headers = -1;
+    /* A chain deeper than the cap, read while the thread ran on, may be
+     * no stack of its: stale frames of a data stack link on and on (3.13+
+     * reads no code object's type on the way to stop it sooner). If the
+     * thread moved meanwhile, it is a torn read, which is retried; a
+     * stack truly that deep is not. */
+    if (rc == -E2BIG && checked) {
+        rmem_forget(&walk->mem);
+        if (pywalk_recheck(walk, tstate, out) == -EAGAIN)
+            rc = -EAGAIN;
+    }
     if (rc == 0 && checked && tail_serves(walk, tail, tstate, out, n)) {
         rc = recheck_judge(walk, out, &tail->check, tail->got);
         if (rc == 0)

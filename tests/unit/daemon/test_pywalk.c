@@ -1008,6 +1008,33 @@ static void test_checked_walk(enum layout l)
         fprintf(stderr, "  (after test_checked_walk %s)\n", layout_name[l]);
 }
 
+/* A checked walk of a chain deeper than the cap: the stack as it stands,
+ * -E2BIG (not retried); found moved by the check, a torn read, -EAGAIN
+ * (retried). An unheld walk can follow stale frames of a data stack that
+ * link on and on. */
+static void test_deep_checked_walk(enum layout l)
+{
+    struct fake_proc p;
+    struct pywalk_stack s;
+    uint64_t f[PYWALK_MAX_DEPTH + 10];
+
+    struct pywalk *unused = chain(&p, l, PYWALK_MAX_DEPTH + 10, f);
+    pywalk_free(unused);
+    struct moving m = {.p = &p, .slot = newest_slot(&p, 0)};
+    struct rmem mem = {.read = moving_read, .forget = moving_forget, .ctx = &m};
+    struct pywalk *w = pywalk_new(&p.target, &mem);
+    CHECK_EQ_INT(pywalk_stack_checked(w, p.tstate[0], &s), -E2BIG);
+    CHECK_EQ_INT(s.nframes, PYWALK_MAX_DEPTH);
+    m.to = f[0]; /* the thread returned to its outermost frame meanwhile */
+    CHECK_EQ_INT(pywalk_stack_checked(w, p.tstate[0], &s), -EAGAIN);
+    CHECK_EQ_INT(s.nframes, 0);
+    CHECK(s.truncated);
+    pywalk_free(w);
+    proc_fini(&p);
+    if (harness_failures)
+        fprintf(stderr, "  (after test_deep_checked_walk %s)\n", layout_name[l]);
+}
+
 static int tail_unbroken(void *ctx)
 {
     return *(const int *)ctx;
@@ -1210,6 +1237,7 @@ int main(void)
         test_threads(l);
         test_recheck(l);
         test_checked_walk(l);
+        test_deep_checked_walk(l);
         test_tail_check(l);
         test_top_instruction(l);
         test_steady_reads(l);
