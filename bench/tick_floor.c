@@ -76,7 +76,7 @@ int main(int argc, char **argv)
     }
     pid_t pid = (pid_t)atoi(argv[1]);
     int ticks = argc > 2 ? atoi(argv[2]) : 2000;
-    int clock_fd = cpuclock_open(pid, 0);
+    int clock_fd = cpuclock_open(pid);
     uint64_t address = stack_address(pid);
     if (clock_fd < 0 || !address || ticks < ROUND_TICKS) {
         fprintf(stderr, "tick_floor: pid %d: %s\n", (int)pid,

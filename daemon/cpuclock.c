@@ -17,10 +17,8 @@
 
 /* What the counter's ring buffer gets besides the count: nothing; its
  * context switches; the switches with the time of each (CLOCK_MONOTONIC,
- * as the daemon's own clock reads), which the kernel allows since 4.1;
- * and with them, the user-mode instruction pointer every so much of the
- * thread's CPU time (a sample, also timed). */
-enum switch_records { RECORDS_NONE, RECORDS_BARE, RECORDS_TIMED, RECORDS_TIMED_IPS };
+ * as the daemon's own clock reads), which the kernel allows since 4.1. */
+enum switch_records { RECORDS_NONE, RECORDS_BARE, RECORDS_TIMED };
 
 /* The attributes of a user-only software counter of the given kind. */
 static void software_counter(struct perf_event_attr *attr, uint64_t config)
@@ -39,24 +37,17 @@ static int open_attr(struct perf_event_attr *attr, pid_t tid)
     return fd < 0 ? -errno : (int)fd;
 }
 
-static int open_counter(pid_t tid, enum switch_records records, uint64_t ip_period_ns)
+static int open_counter(pid_t tid, enum switch_records records)
 {
     struct perf_event_attr attr;
 
     software_counter(&attr, PERF_COUNT_SW_TASK_CLOCK);
     attr.context_switch = records != RECORDS_NONE;
-    if (records >= RECORDS_TIMED) {
+    if (records == RECORDS_TIMED) {
         attr.sample_type = PERF_SAMPLE_TIME;
         attr.sample_id_all = 1;
         attr.use_clockid = 1;
         attr.clockid = CLOCK_MONOTONIC;
-    }
-    if (records == RECORDS_TIMED_IPS) {
-        /* A task-clock sample comes from a timer on the thread's CPU, in
-         * the thread's own time: no stop, no interrupt to any other CPU.
-         * Samples in kernel mode are dropped (exclude_kernel). */
-        attr.sample_type |= PERF_SAMPLE_IP;
-        attr.sample_period = ip_period_ns;
     }
     return open_attr(&attr, tid);
 }
@@ -74,14 +65,12 @@ static int refused(int fd)
     return fd == -EINVAL || fd == -EACCES || fd == -EPERM;
 }
 
-int cpuclock_open(pid_t tid, uint64_t ip_period_ns)
+int cpuclock_open(pid_t tid)
 {
-    int fd = ip_period_ns ? open_counter(tid, RECORDS_TIMED_IPS, ip_period_ns) : -EINVAL;
+    int fd = open_counter(tid, RECORDS_TIMED);
     if (refused(fd))
-        fd = open_counter(tid, RECORDS_TIMED, 0);
-    if (refused(fd))
-        fd = open_counter(tid, RECORDS_BARE, 0);
-    return refused(fd) ? open_counter(tid, RECORDS_NONE, 0) : fd;
+        fd = open_counter(tid, RECORDS_BARE);
+    return refused(fd) ? open_counter(tid, RECORDS_NONE) : fd;
 }
 
 int cpuclock_read(int fd, uint64_t *ns)

@@ -14,12 +14,11 @@
 #include <sys/types.h>
 
 /* Opens a task-clock counter of thread tid (counting from now), with its
- * context-switch records, timed, where the kernel allows (switchwatch.h),
- * and, ip_period_ns not 0, a sample of its user-mode instruction pointer
- * each time it has run that long. Returns its file descriptor, or a negative errno code: -EACCES or -EPERM where
+ * context-switch records, timed, where the kernel allows (switchwatch.h). Returns its
+ * file descriptor, or a negative errno code: -EACCES or -EPERM where
  * kernel.perf_event_paranoid or the missing CAP_PERFMON forbid it, -ESRCH
  * when the thread is gone. */
-int cpuclock_open(pid_t tid, uint64_t ip_period_ns);
+int cpuclock_open(pid_t tid);
 
 /* Opens a counter of thread tid that counts nothing (perfwarm.h). Its
  * file descriptor, or a negative errno code as cpuclock_open. */

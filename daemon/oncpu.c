@@ -66,14 +66,10 @@ static enum oncpu_place unwind_to_owner(struct oncpu *oc, pid_t tid)
     return place;
 }
 
-int oncpu_place_of_pc(struct oncpu *oc, uint64_t pc)
-{
-    enum code_class cls = codemap_classify(oc->map, pc);
-    return cls == CODE_INTERPRETER || cls == CODE_NATIVE ? (int)place_of(cls) : -1;
-}
-
 enum oncpu_place oncpu_classify(struct oncpu *oc, const struct thread_hold *hold, uint64_t pc)
 {
-    int place = oncpu_place_of_pc(oc, pc);
-    return place >= 0 ? (enum oncpu_place)place : unwind_to_owner(oc, hold->tid);
+    enum code_class cls = codemap_classify(oc->map, pc);
+    if (cls == CODE_INTERPRETER || cls == CODE_NATIVE)
+        return place_of(cls);
+    return unwind_to_owner(oc, hold->tid);
 }

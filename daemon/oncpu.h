@@ -22,11 +22,6 @@ struct oncpu;
 struct oncpu *oncpu_new(struct codemap *map);
 void oncpu_free(struct oncpu *oc);
 
-/* Where a PC lies, when that alone tells: ONCPU_PYTHON in the interpreter,
- * ONCPU_NATIVE in other code; -1 in a shared system library or unknown
- * memory, where only its callers tell (oncpu_classify unwinds to them). */
-int oncpu_place_of_pc(struct oncpu *oc, uint64_t pc);
-
 /* The thread must be held (ptrace-stopped) and pc its current PC. */
 enum oncpu_place oncpu_classify(struct oncpu *oc, const struct thread_hold *hold, uint64_t pc);
 

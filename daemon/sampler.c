@@ -123,9 +123,6 @@ struct thread_track {
     uint64_t last_hold_planned_ns; /* when the tick that last held it was due */
     struct pywalk_frame held_at; /* innermost frame at that hold */
     int held_kind;               /* and where its CPU time was then */
-    /* This tick: where its CPU time went by an instruction sample taken
-     * since its previous reading (fresh_ip_kind), -1 when none tells. */
-    int ip_kind;
     struct stackread_pages pages; /* what its last walk read */
     int waiting_skips;           /* ticks in a row skipped: waiting for a CPU */
     uint64_t gil_switches;       /* the GIL's switch count at its last observation */
@@ -316,20 +313,6 @@ static const struct thread_track *find_track(const struct sampler *s, uint32_t t
 }
 
 /* The track of tid, created on first sight. NULL when out of memory. */
-/* How much of a new thread's CPU time between two samples of its PC
- * (threadclock_init), 0 for none. A thread alone in its process gets one
- * per SAMPLER_HOLD_GAP_NS, as often as a hold would read its PC, whatever
- * the rate, and is then stopped only when the PC lies in a system library
- * (fresh_ip_kind). Threads that come later get none: a sampling counter
- * makes each of the thread's context switches dearer (its timer stopped
- * and started again), and four GIL-sharing threads so sampled ran 10-15%
- * slower at 1 kHz on the VMs measured here, where holds shared by the
- * process cost them 1%. */
-static uint64_t ip_period(const struct sampler *s)
-{
-    return s->ntids == 1 ? SAMPLER_HOLD_GAP_NS : 0;
-}
-
 static struct thread_track *track_of(struct sampler *s, uint32_t tid, int *is_new)
 {
     for (size_t i = 0; i < s->ntracks; i++)
@@ -347,7 +330,7 @@ static struct thread_track *track_of(struct sampler *s, uint32_t tid, int *is_ne
     memset(t, 0, sizeof(*t));
     t->tid = tid;
     t->first_seen_ns = clock_monotonic_ns();
-    threadclock_init(&s->clocks, &t->clock, tid, ip_period(s));
+    threadclock_init(&s->clocks, &t->clock, tid);
     return t;
 }
 
@@ -531,8 +514,6 @@ static uint32_t observe_thread(struct sampler *s, const struct pywalk_thread *py
     if (hold->held && threadstop_regs(hold, &pc, &sp) == 0 &&
         oncpu_classify(s->oncpu, hold, pc) == ONCPU_NATIVE)
         now->cpu_kind = SAMPLE_NATIVE;
-    else if (!hold->held && t->ip_kind >= 0)
-        now->cpu_kind = t->ip_kind;
     if (still)
         now->off_kind = t->seen.off_kind; /* the same wait */
     else if (st->state == 'S' || st->state == 'D')
@@ -727,23 +708,6 @@ static void add_native_frames(struct sampler *s, uint64_t tstate, struct thread_
     native_stack_merge(s->native, &s->stack);
 }
 
-/* Where a thread's CPU time went by the newest sample of its instruction
- * pointer (switchwatch.h), when one was taken since since_ns (its previous
- * reading) and tells by itself (oncpu_place_of_pc): SAMPLE_PYTHON or
- * SAMPLE_NATIVE, else -1. The kernel takes such samples on the thread's
- * own CPU (cpuclock_open), so a thread that has one need not be stopped
- * for its PC: a stop costs it 100-150 us, and the daemon 5-9 us a tick at
- * 1 kHz. The sample comes from a moment inside the interval rather than
- * its end: as likely to fall anywhere in it, it tells the interval's kind
- * as a PC read at the tick does, without favouring either side. */
-static int fresh_ip_kind(struct sampler *s, const struct switch_watch *w, uint64_t since_ns)
-{
-    if (!w->ip_ns || w->ip_ns <= since_ns)
-        return -1;
-    int place = oncpu_place_of_pc(s->oncpu, w->ip);
-    return place < 0 ? -1 : place == ONCPU_NATIVE ? SAMPLE_NATIVE : SAMPLE_PYTHON;
-}
-
 /* Whether to stop a running Python thread this tick. With an exact clock
  * a stop only reads the PC: at most one per SAMPLER_HOLD_GAP_NS in the
  * process, and a thread waits its turn (the gap times the threads) so that
@@ -774,9 +738,8 @@ static int read_thread(struct sampler *s, struct thread_track *t, int is_new, in
                        enum cpu_source *source, uint64_t *when_ns)
 {
     hold->tid = (pid_t)t->tid;
-    uint64_t exact_ns, since_ns = t->clock.when_ns;
+    uint64_t exact_ns;
     int on_cpu = threadclock_on_cpu(&s->clocks, &t->clock, is_new, st, &exact_ns);
-    t->ip_kind = is_new ? -1 : fresh_ip_kind(s, &t->clock.watch, since_ns);
     if (on_cpu < 0)
         return on_cpu == -EAGAIN ? -EIO : on_cpu; /* -EAGAIN: waiting, below */
     t->still_now = still_thread_check(&t->still, st) && t->stack;
@@ -801,7 +764,7 @@ static int read_thread(struct sampler *s, struct thread_track *t, int is_new, in
      * its nap to its GIL wait, never back: read late, it was found in its
      * GIL wait too often (see order_threads). */
     char state = st->state;
-    int stop_it = (state == 'R' && on_cpu && t->ip_kind < 0) || (s->native && !t->still_now);
+    int stop_it = (state == 'R' && on_cpu) || (s->native && !t->still_now);
     if (hold_it && stop_it && threadstop_hold((pid_t)t->tid, hold) == 0) {
         struct task_stat stopped;
         exact_ns = 0; /* it ran until the stop */
@@ -830,21 +793,12 @@ static void carry_kind(const struct thread_track *t, const struct pywalk_stack *
         now->cpu_kind = t->held_kind;
 }
 
-/* Where the thread's CPU went at its innermost frame, as a PC told it (a
- * hold's, or an instruction sample's): carry_kind goes by it while the
- * frame stays on that line. */
-static void remember_kind(struct thread_track *t, const struct pywalk_stack *stack,
-                          const struct thread_observation *now)
-{
-    t->held_kind = now->cpu_kind;
-    t->held_at = stack->nframes ? stack->frames[0] : (struct pywalk_frame){UINT32_MAX, -1};
-}
-
 static void remember_hold(struct thread_track *t, const struct pywalk_stack *stack,
                           const struct thread_observation *now, uint64_t planned_ns)
 {
     t->last_hold_planned_ns = planned_ns;
-    remember_kind(t, stack, now);
+    t->held_kind = now->cpu_kind;
+    t->held_at = stack->nframes ? stack->frames[0] : (struct pywalk_frame){UINT32_MAX, -1};
 }
 
 /* Whether a failed walk's interval is carried to the next observation
@@ -1000,8 +954,6 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
         }
         if (hold.held)
             remember_hold(t, &s->stack, &now, s->planned_ns);
-        else if (t->ip_kind >= 0 && now.running)
-            remember_kind(t, &s->stack, &now);
         else
             carry_kind(t, &s->stack, &now);
         /* Inside a C callable the innermost frame called (sorted, sum, a

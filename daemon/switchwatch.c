@@ -56,51 +56,23 @@ static long copy_records(const struct switch_watch *w, uint64_t head, unsigned c
     return now - w->seen > size ? -1 : (long)len;
 }
 
-/* An instruction-pointer sample (PERF_SAMPLE_IP | PERF_SAMPLE_TIME): the
- * pointer, then its time. Keeps the newest in w. */
-static void keep_ip(struct switch_watch *w, const unsigned char *body, uint32_t len)
-{
-    uint64_t ip, time_ns;
-    if (len < 2 * sizeof(uint64_t))
-        return;
-    memcpy(&ip, body, sizeof(ip));
-    memcpy(&time_ns, body + sizeof(ip), sizeof(time_ns));
-    if (time_ns >= w->ip_ns) {
-        w->ip = ip;
-        w->ip_ns = time_ns;
-    }
-}
-
-/* Parses len bytes of records into out (at most max), and instruction
- * samples into w. Returns how many switches, or -1 for a malformed record.
- * Records of other kinds (a throttle notice) are passed over. */
-static int parse_records(struct switch_watch *w, const unsigned char *buf, long len,
-                         struct switch_record *out, int max)
+/* Parses len bytes of records into out (at most max). Returns how many, or
+ * -1 for a record that is not a switch or is malformed. */
+static int parse_records(const unsigned char *buf, long len, struct switch_record *out, int max)
 {
     int n = 0;
-    for (long at = 0; at < len;) {
+    for (long at = 0; at < len; n++) {
         struct perf_event_header h;
-        if (len - at < (long)sizeof(h))
+        if (len - at < (long)sizeof(h) || n == max)
             return -1;
         memcpy(&h, buf + at, sizeof(h));
-        if (h.size < sizeof(h) || h.size > len - at)
-            return -1;
-        const unsigned char *body = buf + at + sizeof(h);
-        uint32_t body_len = h.size - (uint32_t)sizeof(h);
-        at += h.size;
-        if (h.type == PERF_RECORD_SAMPLE) {
-            keep_ip(w, body, body_len);
-            continue;
-        }
-        if (h.type != PERF_RECORD_SWITCH)
-            continue;
-        if (n == max)
+        if (h.type != PERF_RECORD_SWITCH || h.size < sizeof(h) || h.size > len - at)
             return -1;
         out[n].in = !(h.misc & PERF_RECORD_MISC_SWITCH_OUT);
         out[n].time_ns = 0;
-        if (body_len >= sizeof(uint64_t)) /* sample_id: the time alone */
-            memcpy(&out[n].time_ns, body, sizeof(uint64_t));
-        n++;
+        if (h.size >= sizeof(h) + sizeof(uint64_t)) /* sample_id: the time alone */
+            memcpy(&out[n].time_ns, buf + at + sizeof(h), sizeof(uint64_t));
+        at += h.size;
     }
     return n;
 }
@@ -150,14 +122,10 @@ enum switch_seen switchwatch_look_since(struct switch_watch *w, uint64_t since_n
     unsigned char buf[SWITCHWATCH_MAX_BYTES];
     struct switch_record rec[SWITCHWATCH_MAX_BYTES / sizeof(struct perf_event_header)];
     long len = copy_records(w, head, buf);
-    int n = len < 0 ? -1 : parse_records(w, buf, len, rec, (int)(sizeof(rec) / sizeof(rec[0])));
+    int n = len < 0 ? -1 : parse_records(buf, len, rec, (int)(sizeof(rec) / sizeof(rec[0])));
     w->seen = head;
-    if (n == 0) { /* samples alone: no switch */
-        replay(NULL, 0, before, since_ns, now_ns, out);
-        return SWITCH_NONE;
-    }
     w->state = n > 0 ? rec[n - 1].in : -1;
-    if (n < 0)
+    if (n <= 0)
         return SWITCH_UNKNOWN;
     replay(rec, n, before, since_ns, now_ns, out);
     return rec[n - 1].in ? SWITCH_LAST_IN : SWITCH_LAST_OUT;

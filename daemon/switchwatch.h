@@ -21,11 +21,8 @@ struct switch_watch {
     const void *page; /* the counter's mapped control page, NULL: no watch */
     uint64_t seen;    /* its data head at the last look */
     int state;        /* after the newest record read: 1 on a CPU, 0 off, -1 not known */
-    /* The newest instruction-pointer sample read (cpuclock_open's
-     * ip_period_ns), and its time: ip_ns 0, none yet. */
-    uint64_t ip, ip_ns;
 };
-#define SWITCH_WATCH_INIT {NULL, 0, -1, 0, 0}
+#define SWITCH_WATCH_INIT {NULL, 0, -1}
 
 /* Maps the ring buffer of fd, a counter cpuclock_open made with context
  * switch records. 0 or a negative errno code (-EPERM past the locked
@@ -35,8 +32,7 @@ int switchwatch_map(struct switch_watch *w, int fd);
 
 /* What the thread's switches since the previous look (or the mapping) say
  * of it now. The records are the kernel's, in the order they happened: the
- * last one says whether it was switched in or out last. Instruction-pointer
- * samples among them are no switch: the newest goes to w->ip. */
+ * last one says whether it was switched in or out last. */
 enum switch_seen {
     SWITCH_NONE = 0,     /* no switch: where it was then, it still is */
     SWITCH_LAST_IN = 1,  /* switched, and on its CPU at this look */

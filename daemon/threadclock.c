@@ -25,8 +25,7 @@
  * works for pids too, but this avoids a glibc call per tick). */
 #define THREADCLOCK_PROCESS_CLOCK(pid) ((clockid_t)(((unsigned)~(pid) << 3) | 2u))
 
-void threadclock_init(struct clock_env *env, struct thread_clock *c, uint32_t tid,
-                      uint64_t ip_period_ns)
+void threadclock_init(struct clock_env *env, struct thread_clock *c, uint32_t tid)
 {
     memset(c, 0, sizeof(*c));
     c->tid = tid;
@@ -35,7 +34,7 @@ void threadclock_init(struct clock_env *env, struct thread_clock *c, uint32_t ti
     c->watch = (struct switch_watch)SWITCH_WATCH_INIT;
     if (env->exact_clocks < 0)
         return;
-    int fd = cpuclock_open((pid_t)tid, ip_period_ns);
+    int fd = cpuclock_open((pid_t)tid);
     if (fd >= 0)
         env->exact_clocks = 1;
     else if (fd != -ESRCH && env->exact_clocks == 0)

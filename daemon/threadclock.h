@@ -62,11 +62,8 @@ struct thread_clock_mark {
 /* Starts a thread's clocks (zero), opening its exact clock if perf
  * counters are allowed (the first refusal stops tries for env). The exact
  * clock counts from now: in a process started within the session, it
- * counts on from what schedstat says the thread ran before. With
- * ip_period_ns not 0, the clock also samples the thread's PC that often
- * (cpuclock_open), into c->watch. */
-void threadclock_init(struct clock_env *env, struct thread_clock *c, uint32_t tid,
-                      uint64_t ip_period_ns);
+ * counts on from what schedstat says the thread ran before. */
+void threadclock_init(struct clock_env *env, struct thread_clock *c, uint32_t tid);
 void threadclock_close(struct thread_clock *c);
 
 /* The thread's state and clocks from /proc into st. 0 or a negative errno

@@ -37,7 +37,7 @@ int main(void)
     char c;
     if (read(ready[0], &c, 1) != 1)
         return 1;
-    int fd = cpuclock_open(child, 0);
+    int fd = cpuclock_open(child);
     if (fd == -EACCES || fd == -EPERM || fd == -ENOSYS || fd == -ENOENT) {
         printf("test_cpuclock: skipped: perf task-clock counters are not allowed here (%d)\n", fd);
         kill(child, SIGKILL);
@@ -73,6 +73,6 @@ int main(void)
     CHECK_EQ_INT(cpuclock_read(fd, &after), 0); /* a gone thread's count stays readable */
     CHECK(after >= last);
     close(fd);
-    CHECK(cpuclock_open(0x7ffffff0, 0) < 0);
+    CHECK(cpuclock_open(0x7ffffff0) < 0);
     return test_finish("test_cpuclock");
 }

@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -63,7 +62,7 @@ static int finish_child(pid_t child, int cmd)
  * switches the sleep made, it runs again to look, so the newest says in. */
 static void test_own_switches_end_on_cpu(void)
 {
-    int fd = cpuclock_open((pid_t)syscall(SYS_gettid), 0);
+    int fd = cpuclock_open((pid_t)syscall(SYS_gettid));
     struct switch_watch w;
     CHECK(fd >= 0);
     if (fd < 0 || switchwatch_map(&w, fd) < 0)
@@ -105,7 +104,7 @@ static void check_replay(const struct switch_replay *r, uint64_t clock_ns, int o
  * on a CPU at the start (it is running) and at the end (it looks). */
 static void test_own_time_replayed(void)
 {
-    int fd = cpuclock_open((pid_t)syscall(SYS_gettid), 0);
+    int fd = cpuclock_open((pid_t)syscall(SYS_gettid));
     struct switch_watch w;
     if (fd < 0 || switchwatch_map(&w, fd) < 0)
         return;
@@ -126,67 +125,6 @@ static void test_own_time_replayed(void)
     close(fd);
 }
 
-/* Spins until killed, in user code alone: where its instruction samples
- * must lie. */
-static __attribute__((noinline)) void spin_forever(void)
-{
-    for (volatile unsigned long i = 0;; i = i + 1)
-        ;
-}
-
-/* Instruction samples (cpuclock_open's ip_period_ns): a child spinning in
- * spin_forever, never stopped, is sampled on its own CPU every 1 ms of its
- * CPU time. Once it has run 20 ms, a look finds a sample newer than the
- * moment before it ran, inside spin_forever; and samples alone are no
- * switch. */
-static void test_ip_samples(void)
-{
-    int ready[2];
-    if (pipe(ready) < 0)
-        return;
-    pid_t child = fork();
-    if (child == 0) {
-        char c = 'r';
-        if (write(ready[1], &c, 1) != 1)
-            _exit(1);
-        spin_forever();
-    }
-    char c;
-    CHECK_EQ_INT((int)read(ready[0], &c, 1), 1);
-    uint64_t since = now_ns(CLOCK_MONOTONIC);
-    int fd = cpuclock_open(child, 1000000);
-    struct switch_watch w;
-    CHECK(fd >= 0 && switchwatch_map(&w, fd) == 0);
-    uint64_t cpu = 0, deadline = since + 10ull * 1000000000u;
-    /* The deadline only bounds a failure: the child runs on the other CPU. */
-    while (fd >= 0 && cpuclock_read(fd, &cpu) == 0 && cpu < 20000000u &&
-           now_ns(CLOCK_MONOTONIC) < deadline) {
-        struct timespec pause = {0, 1000000};
-        nanosleep(&pause, NULL);
-    }
-    CHECK(cpu >= 20000000u);
-    struct switch_replay r;
-    switchwatch_look_since(&w, since, 1, now_ns(CLOCK_MONOTONIC), &r);
-    CHECK(w.ip_ns > since);
-    uint64_t spin = (uint64_t)(uintptr_t)spin_forever;
-    CHECK(w.ip >= spin && w.ip < spin + 256);
-    /* On a CPU throughout (or switched, but not by samples alone): a
-     * look with nothing new is no switch. */
-    uint64_t ip_ns = w.ip_ns;
-    kill(child, SIGSTOP);
-    waitpid(child, NULL, WUNTRACED);
-    switchwatch_look(&w);
-    CHECK_EQ_INT(switchwatch_look(&w), SWITCH_NONE);
-    CHECK(w.ip_ns >= ip_ns);
-    kill(child, SIGKILL);
-    waitpid(child, NULL, 0);
-    switchwatch_unmap(&w);
-    if (fd >= 0)
-        close(fd);
-    close(ready[0]);
-    close(ready[1]);
-}
-
 int main(void)
 {
     struct switch_watch off = SWITCH_WATCH_INIT;
@@ -205,7 +143,7 @@ int main(void)
     close(ack[1]);
     char c;
     CHECK_EQ_INT((int)read(ack[0], &c, 1), 1);
-    int fd = cpuclock_open(child, 0);
+    int fd = cpuclock_open(child);
     struct switch_watch w;
     int mapped = fd >= 0 ? switchwatch_map(&w, fd) : fd;
     if (mapped < 0) {
@@ -249,6 +187,5 @@ int main(void)
     CHECK_EQ_INT(finish_child(child, cmd[1]), 0);
     test_own_switches_end_on_cpu();
     test_own_time_replayed();
-    test_ip_samples();
     return test_finish("test_switchwatch");
 }
