@@ -45,7 +45,6 @@ struct frame_info {
     uint64_t previous; /* the calling frame, 0 at the bottom */
     int skip;          /* not a Python function (shim, non-code executable) */
     int entry;         /* the frame says it is the first of an evaluation-loop call */
-    int maybe_not_code; /* code may be another object: phase two checks its type */
 };
 
 struct pywalk_family {
@@ -62,6 +61,9 @@ struct pywalk {
     const struct pywalk_family *family;
     int lasti_scale;          /* f_lasti to bytes: 1, or 2 where it counts units */
     uint64_t executable_mask; /* clears the tag bits of f_executable */
+    /* 3.13+: a frame's executable may be another object than a code
+     * object; phase two drops such frames (resolve_chain). */
+    int executable_may_be_other;
     size_t frame_len, thread_len; /* bytes copied per frame, per thread state */
 
     struct pycode_cache *codes;
@@ -74,7 +76,6 @@ struct pywalk {
         uint64_t code;
         int64_t offset;
         int entry;       /* the first frame of an evaluation-loop call */
-        int maybe_not_code; /* frame_info's: dropped in phase two if not code */
         uint32_t leader; /* the innermost pending frame with this code object */
         uint32_t header; /* its code object's slot in headers; NO_HEADER: vouched */
         uint32_t vouched; /* 1 + the id a frame vouched for (pycode_vouched), or 0 */
@@ -196,7 +197,6 @@ static int frame_object_read(struct pywalk *walk, uint64_t frame, struct frame_i
     /* f_lasti is -1 before the first instruction runs. */
     info->offset = lasti < 0 ? -1 : (int64_t)lasti * walk->lasti_scale;
     info->skip = 0;
-    info->maybe_not_code = 0;
     /* Up to 3.10 every Python call runs its own evaluation loop. */
     info->entry = 1;
     return 0;
@@ -258,7 +258,6 @@ static int interp_frame_read(struct pywalk *walk, uint64_t frame, struct frame_i
     /* 3.11: is_entry flags the frame an evaluation-loop call started with;
      * 3.12 has no such field (the shim frame under it says so). */
     info->entry = off->iframe.is_entry > 0 && buf[off->iframe.is_entry] != 0;
-    info->maybe_not_code = 0;
     return 0;
 }
 
@@ -291,7 +290,6 @@ static int current_frame_read(struct pywalk *walk, uint64_t frame, struct frame_
     info->offset = instr_offset(walk, info->code, get_u64(buf, off->iframe.instr_ptr));
     info->skip = not_program_frame(walk, buf);
     info->entry = 0; /* the shim frame under it says so */
-    info->maybe_not_code = !info->skip && walk->target.code_type_addr != 0;
     return 0;
 }
 
@@ -387,10 +385,12 @@ struct pywalk *pywalk_new(const struct py_target *target, const struct rmem *mem
         break;
     case PYFAMILY_CURRENT_FRAME:
         walk->family = &family_current_frame;
+        walk->executable_may_be_other = target->code_type_addr != 0;
         break;
     case PYFAMILY_TAGGED_FRAME:
         walk->family = &family_current_frame;
         walk->executable_mask = ~(uint64_t)3; /* tag bits of a stack reference */
+        walk->executable_may_be_other = target->code_type_addr != 0;
         break;
     case PYFAMILY_UNKNOWN:
         break;
@@ -474,7 +474,6 @@ static int read_chain(struct pywalk *walk, uint64_t tstate, struct pywalk_stack 
             walk->pending[*n].code = info.code;
             walk->pending[*n].offset = info.offset;
             walk->pending[*n].entry = info.entry;
-            walk->pending[*n].maybe_not_code = info.maybe_not_code;
             (*n)++;
         } else if (*n > 0) {
             /* 3.12+: a C-stack (or 3.14 interpreter) frame lies under the
@@ -627,6 +626,12 @@ static int frame_code(struct pywalk *walk, const struct pending_frame *p, uint32
     return rc;
 }
 
+/* Frame i of out is the first of an evaluation-loop call. */
+static void mark_entry(struct pywalk_stack *out, uint32_t i)
+{
+    out->entries[i / 64] |= 1ull << (i % 64);
+}
+
 /* Whether the object at addr is a code object, read by its type alone (a
  * smaller object than a code object's header may end its mapping). */
 static int is_code_object(struct pywalk *walk, uint64_t addr)
@@ -638,7 +643,7 @@ static int is_code_object(struct pywalk *walk, uint64_t addr)
 
 /* Phase two: code objects (cached, checked at every use) and lines, from
  * the headers read already (headers >= 0, see read_headers) or now. A
- * frame whose executable is no code object (maybe_not_code; -EINVAL) runs
+ * frame whose executable is no code object (executable_may_be_other; -EINVAL) runs
  * no code of the program: it is left out, and marks the frame above it as
  * the first of an evaluation-loop call, as a skipped frame does. */
 static int resolve_chain(struct pywalk *walk, struct pywalk_stack *out, uint32_t n, int headers_read)
@@ -652,9 +657,10 @@ static int resolve_chain(struct pywalk *walk, struct pywalk_stack *out, uint32_t
         const struct pycode *code;
         const struct pending_frame *p = &walk->pending[i];
         int rc = frame_code(walk, p, headers, now_ns, &code);
-        if (p->maybe_not_code && (rc == -EINVAL || (rc < 0 && !is_code_object(walk, p->code)))) {
+        if (walk->executable_may_be_other &&
+            (rc == -EINVAL || (rc < 0 && !is_code_object(walk, p->code)))) {
             if (out->nframes > 0)
-                out->entries[(out->nframes - 1) / 64] |= 1ull << ((out->nframes - 1) % 64);
+                mark_entry(out, out->nframes - 1);
             continue;
         }
         if (rc < 0)
@@ -664,7 +670,7 @@ static int resolve_chain(struct pywalk *walk, struct pywalk_stack *out, uint32_t
         out->frames[out->nframes].code_id = code->id;
         out->frames[out->nframes].line = code_line(walk, code, p->offset);
         if (walk->pending[i].entry)
-            out->entries[out->nframes / 64] |= 1ull << (out->nframes % 64);
+            mark_entry(out, out->nframes);
         out->nframes++;
     }
     return 0;

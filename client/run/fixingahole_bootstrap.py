@@ -419,7 +419,8 @@ def _script_code(script):
         return None
     with io.open_code(os.path.abspath(script)) as f:
         source = f.read()
-    if source[:len(_magic_number())] == _magic_number():
+    magic = _magic_number()
+    if source[:len(magic)] == magic:
         return None
     return compile(source, script, "exec")
 
