@@ -17,6 +17,7 @@
 #include "daemon/codemap.h"
 #include "daemon/endmark.h"
 #include "daemon/gilwatch.h"
+#include "daemon/holdbudget.h"
 #include "daemon/native_stack.h"
 #include "daemon/oncpu.h"
 #include "daemon/placement.h"
@@ -37,20 +38,21 @@
 /* Stopping a thread costs it about 100-150 us here (mostly the IPI and the
  * context switch). With exact CPU clocks (cpuclock.h) a stop only reads a
  * running thread's PC, to tell extension code from the interpreter: the
- * process gets at most one stop per this gap, shared round-robin by its
- * running threads, whatever the rate and the thread count. Ticks in between
- * read stacks without stopping (checked, see stackread.h). The gap is the
- * shortest jittered period at the default 100 Hz (three quarters of it),
- * measured between the ticks' planned times, so a lone thread is held at
- * every tick there, and at higher rates as often as there: at 1 kHz about
- * one tick in eight. */
+ * process gets on average at most one stop per this gap of planned tick
+ * time (holdbudget.h), shared round-robin by its running threads, whatever
+ * the rate and the thread count. Ticks in between read stacks without
+ * stopping (checked, see stackread.h). At the default 100 Hz the budget
+ * covers every tick, so a lone thread is held at each; at 1 kHz about one
+ * tick in eight. The budget saves up to three stops for ticks that the
+ * jitter brings close together. */
 #define SAMPLER_HOLD_GAP_NS 7500000u
+#define SAMPLER_HOLD_BURST_NS (3u * SAMPLER_HOLD_GAP_NS)
 /* The process's threads are listed (/proc/PID/task: a seek and a
  * getdents64, as dear as reading a thread that stayed on its CPU) at most
  * this often between planned tick times, and at once when the interpreter
- * has a thread the last listing lacks. Like the holds' gap, the default
- * rate's shortest period: at 100 Hz every tick lists, at 1 kHz about one
- * in eight. */
+ * has a thread the last listing lacks. The holds' gap: at 100 Hz most
+ * ticks list (those less than 7.5 ms after the last listing do not), at
+ * 1 kHz about one in eight. */
 #define SAMPLER_LIST_GAP_NS SAMPLER_HOLD_GAP_NS
 /* A runnable thread found waiting for a CPU stands where it was preempted,
  * and preemption favours certain places (the kernel reschedules a task
@@ -163,7 +165,7 @@ struct sampler {
     struct placement placement; /* this thread kept off the target's CPUs */
     int running_cpus[SAMPLER_MAX_TASKS]; /* where this tick found them running */
     int nrunning;
-    uint64_t last_hold_planned_ns; /* when the tick that last stopped a thread was due */
+    struct hold_budget holds; /* how often a thread may be stopped for its PC */
     uint64_t last_tick_ns;
     uint64_t unseen_after_ns; /* intervals longer than this were stalls */
     uint64_t tick_ns; /* when this tick began */
@@ -212,6 +214,7 @@ struct sampler *sampler_new(pid_t pid, const struct py_target *target)
     s->off = target->off;
     s->clocks.pid = pid;
     sampler_set_period(s, SAMPLER_DEFAULT_PERIOD_NS);
+    s->holds = holdbudget_make(SAMPLER_HOLD_GAP_NS, SAMPLER_HOLD_BURST_NS);
     s->mem = rmem_proc_new(pid);
     if (s->mem)
         s->ops = rmem_proc_ops(s->mem);
@@ -709,8 +712,8 @@ static void add_native_frames(struct sampler *s, uint64_t tstate, struct thread_
 }
 
 /* Whether to stop a running Python thread this tick. With an exact clock
- * a stop only reads the PC: at most one per SAMPLER_HOLD_GAP_NS in the
- * process, and a thread waits its turn (the gap times the threads) so that
+ * a stop only reads the PC, within the process's budget (holdbudget.h),
+ * and a thread waits its turn (the gap times the threads) so that
  * all of them get one. Without it, a running thread is stopped at every
  * tick: stopping is what brings its schedstat, or a lone thread's process
  * clock, up to date (read from outside, either stands still between the
@@ -721,7 +724,7 @@ static int wants_hold(const struct sampler *s, const struct thread_track *t,
 {
     uint64_t due_ns = s->planned_ns;
     if (t->clock.clock_fd >= 0)
-        return due_ns - s->last_hold_planned_ns >= SAMPLER_HOLD_GAP_NS &&
+        return holdbudget_allows(&s->holds, due_ns) &&
                due_ns - t->last_hold_planned_ns >= SAMPLER_HOLD_GAP_NS * (uint64_t)tick->npy;
     return 1;
 }
@@ -773,7 +776,7 @@ static int read_thread(struct sampler *s, struct thread_track *t, int is_new, in
             st->state = state; /* it reads as stopped now, by us */
             still_thread_held(&t->still, st);
         }
-        s->last_hold_planned_ns = s->planned_ns;
+        holdbudget_spend(&s->holds, s->planned_ns);
     }
     *source = threadclock_cpu(&s->clocks, &t->clock, lone, exact_ns, st);
     *when_ns = clock_monotonic_ns();

@@ -73,10 +73,11 @@ struct session {
 #define SESSION_FLUSH_BYTES 65536u
 
 /* The RSS is read at a tick at most once per this gap: below the shortest
- * jittered period at the default 100 Hz (every tick there reads it), and
+ * jittered period at the default 100 Hz, 5 ms (every tick there reads it,
+ * even one a little late after one a little early), and
  * at 1 kHz a read at every tick was 5% of the daemon's CPU for readings
  * 1 ms apart that the reports bin far coarser (memory.md). */
-#define SESSION_RSS_GAP_NS 5000000u
+#define SESSION_RSS_GAP_NS 4000000u
 
 /* While the allocation sampler has not said hello, look for it this often
  * rather than at ticks: its first sample waits for our answer (see
@@ -330,12 +331,19 @@ static uint64_t period_ns(const struct session *s)
     return CLOCK_NS_PER_SEC / s->req->rate_hz;
 }
 
-/* The next interval: the period, give or take 25%, so the sampler never
- * falls into step with a loop of the same period. */
+/* The next interval: the period, give or take 50%, so the sampler never
+ * falls into step with a loop of a similar period. Each tick's jitter
+ * moves the next one's phase against such a loop; the phase must wander
+ * over the whole loop within a few ticks, or consecutive ticks see the
+ * loop at much the same moment and a run's shares vary with where that
+ * moment fell. At +-25% a thread alternating 5 ms naps and 5 ms GIL waits,
+ * sampled at 100 Hz, kept its phase for tens of ticks: the nap's share
+ * varied with an sd about twice the sampling noise (simulated:
+ * docs/time-kinds.md). */
 static uint64_t jittered_period(struct session *s)
 {
     uint64_t period = period_ns(s);
-    uint64_t spread = period / 2;
+    uint64_t spread = period;
     return period - spread / 2 + (spread ? xorshift64_next(&s->rng) % spread : 0);
 }
 
@@ -430,7 +438,7 @@ static void sample_until_done(struct session *s)
             break;
         registry_entry_set_ticks(s->req->entry, sampler_ticks(s->sampler));
         /* Behind by more than a period, it goes on from now, and so waits
-         * three quarters of a period at least (the jitter's shortest)
+         * half a period at least (the jitter's shortest)
          * before the next tick. */
         deadline = ontime_catch_up(deadline, period_ns(s), clock_monotonic_ns());
     }
