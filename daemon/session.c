@@ -62,7 +62,7 @@ struct session {
     uint64_t flushed_ns;    /* when the batch was last sent */
     int statm_fd;           /* the target's /proc/PID/statm, kept open */
     int exit_fd;            /* a pidfd of the target, readable once it exited; -1 none */
-    uint64_t rss_read_ns;   /* when it was last read */
+    uint64_t rss_due_ns;    /* when the tick that last read it was due */
     int on_time;            /* its thread samples at SCHED_FIFO (ontime.h) */
 };
 
@@ -72,12 +72,12 @@ struct session {
 #define SESSION_FLUSH_GAP_NS 20000000u
 #define SESSION_FLUSH_BYTES 65536u
 
-/* The RSS is read at a tick at most once per this gap: below the shortest
- * jittered period at the default 100 Hz, 5 ms (every tick there reads it,
- * even one a little late after one a little early), and
+/* The RSS is read at a tick at most once per this gap between the ticks'
+ * planned times: the shortest jittered period at the default 100 Hz
+ * (every tick there reads it), and
  * at 1 kHz a read at every tick was 5% of the daemon's CPU for readings
  * 1 ms apart that the reports bin far coarser (memory.md). */
-#define SESSION_RSS_GAP_NS 4000000u
+#define SESSION_RSS_GAP_NS 5000000u
 
 /* While the allocation sampler has not said hello, look for it this often
  * rather than at ticks: its first sample waits for our answer (see
@@ -262,7 +262,6 @@ static int heap_attach(struct session *s)
 
 static int send_rss(struct session *s)
 {
-    s->rss_read_ns = clock_monotonic_ns();
     int64_t rss = taskstat_rss_bytes(s->req->pid, &s->statm_fd);
     if (rss < 0)
         return 0;
@@ -270,13 +269,17 @@ static int send_rss(struct session *s)
     return batch_add(s) < 0 ? -ENOMEM : 0;
 }
 
-/* Memory at a tick: the RSS (at most every SESSION_RSS_GAP_NS); under
+/* Memory at the tick due at due_ns: the RSS (at most every
+ * SESSION_RSS_GAP_NS of planned time); under
  * --memory, attach to the target's allocation sampler once it is there,
  * and take what it sent. */
-static int memory_tick(struct session *s)
+static int memory_tick(struct session *s, uint64_t due_ns)
 {
-    if (clock_monotonic_ns() - s->rss_read_ns >= SESSION_RSS_GAP_NS && send_rss(s) < 0)
-        return -ENOMEM;
+    if (due_ns - s->rss_due_ns >= SESSION_RSS_GAP_NS) {
+        s->rss_due_ns = due_ns;
+        if (send_rss(s) < 0)
+            return -ENOMEM;
+    }
     heap_attach(s);
     int rc = s->heap && s->sampler ? heap_link_drain(s->heap, s->sampler, emit_heap, s) : 0;
     return rc == -EPIPE ? 0 : rc;
@@ -427,7 +430,7 @@ static void sample_until_done(struct session *s)
         if (rc == 0)
             rc = name_python_threads(s);
         if (rc == 0)
-            rc = memory_tick(s);
+            rc = memory_tick(s, deadline);
         if (rc == 0)
             rc = tree_tick(s, deadline);
         if (rc == -ESRCH) {
