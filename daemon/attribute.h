@@ -25,6 +25,9 @@ struct withheld_off {
     /* 1: the last observation that found the thread blocked (the wait it
      * woke from); 0: the observation that withheld it */
     int to_waited;
+    /* The GIL's part of it, in millionths, as the switch records of its
+     * interval told (attribute_gil_ppm), when split_known */
+    int split_known, gil_ppm;
 };
 
 /* What one tick saw of a thread. */
@@ -49,6 +52,8 @@ struct thread_history {
     struct thread_observation prev;   /* the previous tick's; valid 0: a new thread */
     struct thread_observation ran;    /* the last that found it on a CPU; valid 0: none */
     struct thread_observation waited; /* the last that found it blocked; valid 0: none */
+    /* the last that found it blocked in anything but the GIL; valid 0: none */
+    struct thread_observation slept;
 };
 
 struct interval_split {
@@ -61,6 +66,10 @@ struct interval_split {
     /* Charged to the stack of the last observation that found it blocked:
      * the time a lone thread running at both ends spent off CPU between. */
     uint64_t waited_ns[SAMPLE_KINDS];
+    /* Charged to the stack of the last observation that found it blocked
+     * in anything but the GIL: a wait the switch records name as such when
+     * neither end of the interval saw it. */
+    uint64_t slept_ns[SAMPLE_KINDS];
     /* Charged to nobody yet: the time off CPU of an interval that ends with
      * the thread runnable but waiting for a CPU. The kernel books a wait
      * for a CPU (schedstat's run_delay) only when the thread gets one, so
@@ -84,7 +93,17 @@ struct interval_time {
      * interval_split.withheld), less the wait for a CPU the kernel booked
      * since. Not part of off. */
     struct withheld_off carried;
+    /* Of the time blocked since the last interval, what the thread's
+     * switch records say it waited in (switchwatch.h): the GIL, anything
+     * else, or not known. They set the GIL's part of off and carried when
+     * they tell it (docs/time-kinds.md). */
+    uint64_t waits_gil, waits_other, waits_unknown;
 };
+
+/* The GIL's part of a thread's blocked time, in millionths, from its
+ * switch records; -1 when they do not tell: no blocked time, or more than
+ * a tenth of it unknown. */
+int attribute_gil_ppm(uint64_t gil_ns, uint64_t other_ns, uint64_t unknown_ns);
 
 /* Splits an interval between the current observation of a thread and the
  * earlier ones its history keeps. Waiting for a CPU is charged to nobody: it

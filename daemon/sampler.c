@@ -121,6 +121,7 @@ struct thread_track {
     /* The last observations that found it on a CPU and blocked: where time
      * that no observation at its ends saw goes (attribute.h). */
     struct kept_observation ran, waited;
+    struct kept_observation slept; /* the last that found it blocked not for the GIL */
     int failed_carries; /* failed walks in a row whose interval was carried */
     uint64_t last_hold_planned_ns; /* when the tick that last held it was due */
     struct pywalk_frame held_at; /* innermost frame at that hold */
@@ -186,7 +187,8 @@ static void close_track(struct thread_track *t)
     free(t->stack);
     free(t->ran.stack);
     free(t->waited.stack);
-    t->stack = t->ran.stack = t->waited.stack = NULL;
+    free(t->slept.stack);
+    t->stack = t->ran.stack = t->waited.stack = t->slept.stack = NULL;
 }
 
 void sampler_refuse_exact_clocks(struct sampler *s)
@@ -605,6 +607,8 @@ static int emit_split(struct sampler *s, struct thread_track *t, const struct in
         rc = emit_kept(t, split->ran_ns, &t->ran, emit, ctx);
     if (rc == 0)
         rc = emit_kept(t, split->waited_ns, &t->waited, emit, ctx);
+    if (rc == 0)
+        rc = emit_kept(t, split->slept_ns, &t->slept, emit, ctx);
     struct thread_sample out = {.tid = t->tid, .unplaced = unplaced, .stack = &s->stack,
                                 .flags = now->holds_gil ? PROTO_SAMPLE_GIL : 0,
                                 .cpu_ns = extra->cpu_ns, .wall_ns = extra->wall_ns};
@@ -619,6 +623,9 @@ static int emit_split(struct sampler *s, struct thread_track *t, const struct in
         t->ran.missed_runs++;
     struct kept_observation *kept = now->on_cpu ? &t->ran : !now->running ? &t->waited : NULL;
     if (kept && keep_observation(kept, now, &s->stack, unplaced) < 0)
+        return -ENOMEM;
+    if (!now->running && now->off_kind != SAMPLE_GIL_WAIT &&
+        keep_observation(&t->slept, now, &s->stack, unplaced) < 0)
         return -ENOMEM;
     return rc;
 }
@@ -904,6 +911,11 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
      * only be read stopped. */
     int hold_it = py && (s->native || (is_new && t->clock.clock_fd < 0) ||
                          wants_hold(s, t, tick));
+    /* Its switch samples tell a wait for the GIL by the futex's address. */
+    if (s->gil.last.addr) {
+        s->clocks.gil_lo = s->gil.last.addr;
+        s->clocks.gil_hi = s->gil.last.addr + s->gil.last.size;
+    }
     int read = read_thread(s, t, is_new, hold_it, tick->lone, &st, &hold, &source, &now_ns);
     if (read == -EAGAIN) {
         /* Waiting for a CPU: this tick does not sample its time (see
@@ -973,7 +985,8 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
             tick->main_unplaced = unplaced;
         }
         struct interval_split split;
-        struct thread_history history = {t->seen, last_ran(&t->ran), t->waited.seen};
+        struct thread_history history = {t->seen, last_ran(&t->ran), t->waited.seen,
+                                         t->slept.seen};
         attribute_interval(&history, &now, &time, &split);
         threadclock_withhold(&t->clock, &split.withheld);
         struct thread_sample extra = {.cpu_ns = time.cpu,

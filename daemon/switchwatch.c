@@ -5,8 +5,20 @@
 #include <errno.h>
 #include <linux/perf_event.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "common/clock.h"
+
+/* The first argument of a system call: on x86-64 in rdi, which the kernel
+ * keeps in the thread's saved user registers while it is blocked. perf's
+ * register number for it (asm/perf_regs.h, PERF_REG_X86_DI). */
+#define SWITCHWATCH_ARG_REG 5
+/* How long before its switch record a switch out's sample may be. */
+#define SWITCHWATCH_SAMPLE_LEAD_NS 1000000u
 
 /* The control page and one page of records: the smallest buffer perf
  * maps. In overwrite mode its size only bounds what could be read back:
@@ -25,16 +37,58 @@ int switchwatch_map(struct switch_watch *w, int fd)
     if (page == MAP_FAILED)
         return -errno;
     w->page = page;
+    w->counted_ns = clock_monotonic_ns();
     w->seen = __atomic_load_n(&((const struct perf_event_mmap_page *)page)->data_head,
                               __ATOMIC_ACQUIRE);
     return 0;
 }
 
-/* One switch record as read: in or out, and when (0: no time on it). */
+int switchwatch_explain(struct switch_watch *w, int fd, pid_t tid)
+{
+    if (!w->page)
+        return -EINVAL;
+    struct perf_event_attr attr;
+    memset(&attr, 0, sizeof(attr));
+    attr.size = sizeof(attr);
+    attr.type = PERF_TYPE_SOFTWARE;
+    attr.config = PERF_COUNT_SW_CONTEXT_SWITCHES;
+    attr.sample_period = 1;
+    attr.sample_type = PERF_SAMPLE_TIME | PERF_SAMPLE_REGS_USER;
+    attr.sample_regs_user = 1ull << SWITCHWATCH_ARG_REG;
+    attr.use_clockid = 1;
+    attr.clockid = CLOCK_MONOTONIC;
+    attr.exclude_hv = 1;
+    /* The switch is the kernel's: excluding it would exclude every sample. */
+    long why = syscall(SYS_perf_event_open, &attr, tid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+    if (why < 0)
+        return -errno;
+    if (ioctl((int)why, PERF_EVENT_IOC_SET_OUTPUT, fd) != 0) {
+        int err = errno;
+        close((int)why);
+        return -err;
+    }
+    w->why_fd = (int)why;
+    return 0;
+}
+
+void switchwatch_set_gil(struct switch_watch *w, uint64_t lo, uint64_t hi)
+{
+    w->gil_lo = lo;
+    w->gil_hi = hi;
+}
+
+/* One record as read: a switch in or out, and when (0: no time on it); or
+ * the sample taken with a switch out, and the argument it held. */
 struct switch_record {
-    int in;
     uint64_t time_ns;
+    uint64_t arg;        /* a sample's first system call argument */
+    unsigned char in;
+    unsigned char sample;  /* 1: a sample, not a switch */
+    unsigned char preempt; /* a switch out that left it runnable */
+    unsigned char has_arg;
 };
+/* The fewest bytes a record takes: a switch with its time. */
+#define SWITCHWATCH_MIN_RECORD (sizeof(struct perf_event_header) + sizeof(uint64_t))
 
 /* The bytes between w->seen and head, copied out of the ring (at most its
  * size). Returns how many, or -1 when some were written over before or
@@ -56,8 +110,20 @@ static long copy_records(const struct switch_watch *w, uint64_t head, unsigned c
     return now - w->seen > size ? -1 : (long)len;
 }
 
+/* A switch out's sample: its time, the registers' ABI (0: none, a kernel
+ * thread) and the one register asked for. */
+static void parse_sample(const unsigned char *body, size_t size, struct switch_record *out)
+{
+    uint64_t field[3] = {0, 0, 0};
+    memcpy(field, body, size < sizeof(field) ? size : sizeof(field));
+    out->sample = 1;
+    out->time_ns = field[0];
+    out->has_arg = size >= sizeof(field) && field[1] != PERF_SAMPLE_REGS_ABI_NONE;
+    out->arg = field[2];
+}
+
 /* Parses len bytes of records into out (at most max). Returns how many, or
- * -1 for a record that is not a switch or is malformed. */
+ * -1 for a record that is neither a switch nor its sample, or is malformed. */
 static int parse_records(const unsigned char *buf, long len, struct switch_record *out, int max)
 {
     int n = 0;
@@ -66,15 +132,106 @@ static int parse_records(const unsigned char *buf, long len, struct switch_recor
         if (len - at < (long)sizeof(h) || n == max)
             return -1;
         memcpy(&h, buf + at, sizeof(h));
-        if (h.type != PERF_RECORD_SWITCH || h.size < sizeof(h) || h.size > len - at)
+        if (h.size < sizeof(h) || h.size > len - at)
             return -1;
-        out[n].in = !(h.misc & PERF_RECORD_MISC_SWITCH_OUT);
-        out[n].time_ns = 0;
-        if (h.size >= sizeof(h) + sizeof(uint64_t)) /* sample_id: the time alone */
-            memcpy(&out[n].time_ns, buf + at + sizeof(h), sizeof(uint64_t));
+        memset(&out[n], 0, sizeof(out[n]));
+        const unsigned char *body = buf + at + sizeof(h);
+        size_t body_size = h.size - sizeof(h);
+        if (h.type == PERF_RECORD_SAMPLE) {
+            parse_sample(body, body_size, &out[n]);
+        } else if (h.type == PERF_RECORD_SWITCH) {
+            out[n].in = !(h.misc & PERF_RECORD_MISC_SWITCH_OUT);
+            out[n].preempt = !out[n].in && (h.misc & PERF_RECORD_MISC_SWITCH_OUT_PREEMPT);
+            if (body_size >= sizeof(uint64_t)) /* sample_id: the time alone */
+                memcpy(&out[n].time_ns, body, sizeof(uint64_t));
+        } else {
+            return -1;
+        }
         at += h.size;
     }
     return n;
+}
+
+/* What a switch out begins: a wait for a CPU when preempted, else the
+ * wait its sample's argument names (none: unknown). */
+static int wait_class(const struct switch_watch *w, const struct switch_record *out)
+{
+    if (out->preempt)
+        return SWITCH_WAIT_QUEUED;
+    /* The kernel takes the sample just before it writes the switch (1-3 us
+     * here); one older than that belongs to no switch this look saw. */
+    if (!w->sampled || w->gil_hi <= w->gil_lo || out->time_ns < w->sampled_ns ||
+        out->time_ns - w->sampled_ns > SWITCHWATCH_SAMPLE_LEAD_NS)
+        return SWITCH_WAIT_UNKNOWN;
+    if (w->sampled_arg >= w->gil_lo && w->sampled_arg < w->gil_hi)
+        return SWITCH_WAIT_GIL;
+    return SWITCH_WAIT_OTHER;
+}
+
+/* Adds a stretch off CPU, from the counted mark up to until_ns, to the
+ * waits of its class. */
+static void count_wait(struct switch_watch *w, int class, uint64_t until_ns)
+{
+    uint64_t ns = until_ns > w->counted_ns ? until_ns - w->counted_ns : 0;
+    if (class == SWITCH_WAIT_GIL)
+        w->waits.gil_ns += ns;
+    else if (class == SWITCH_WAIT_OTHER)
+        w->waits.other_ns += ns;
+    else if (class == SWITCH_WAIT_UNKNOWN)
+        w->waits.unknown_ns += ns;
+    if (until_ns > w->counted_ns)
+        w->counted_ns = until_ns;
+}
+
+/* Counts the waits records rec[0..n) close or open, then the one it is in
+ * up to now_ns. state is the thread's before them (-1: not known, counted
+ * as an unknown wait until a record says). n -1: records were lost. */
+static void count_waits(struct switch_watch *w, const struct switch_record *rec, int n,
+                        int state, uint64_t now_ns)
+{
+    int class = state == 0 ? w->open_class : SWITCH_WAIT_UNKNOWN;
+    if (n < 0) {
+        w->sampled = 0;
+        w->open_class = SWITCH_WAIT_UNKNOWN;
+        count_wait(w, SWITCH_WAIT_UNKNOWN, now_ns);
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        if (rec[i].sample) {
+            w->sampled = rec[i].has_arg;
+            w->sampled_arg = rec[i].arg;
+            w->sampled_ns = rec[i].time_ns;
+            continue;
+        }
+        if (rec[i].in) {
+            if (state != 1)
+                count_wait(w, class, rec[i].time_ns);
+        } else {
+            class = wait_class(w, &rec[i]);
+            w->sampled = 0;
+        }
+        w->counted_ns = rec[i].time_ns > w->counted_ns ? rec[i].time_ns : w->counted_ns;
+        state = rec[i].in;
+    }
+    w->open_class = class;
+    if (state != 1)
+        count_wait(w, class, now_ns);
+    else
+        w->counted_ns = now_ns > w->counted_ns ? now_ns : w->counted_ns;
+}
+
+struct switch_waits switchwatch_take_waits(struct switch_watch *w)
+{
+    struct switch_waits taken = w->waits;
+    w->waits = (struct switch_waits){0, 0, 0};
+    return taken;
+}
+
+void switchwatch_put_back_waits(struct switch_watch *w, const struct switch_waits *waits)
+{
+    w->waits.gil_ns += waits->gil_ns;
+    w->waits.other_ns += waits->other_ns;
+    w->waits.unknown_ns += waits->unknown_ns;
 }
 
 /* The time on a CPU from since_ns to now_ns that records rec[0..n) say,
@@ -84,6 +241,8 @@ static int replay(const struct switch_record *rec, int n, int state, uint64_t si
 {
     uint64_t on = 0, from = since_ns;
     for (int i = 0; i < n; i++) {
+        if (rec[i].sample)
+            continue;
         if (!rec[i].time_ns)
             return -1;
         if (rec[i].time_ns <= since_ns) {
@@ -116,19 +275,27 @@ enum switch_seen switchwatch_look_since(struct switch_watch *w, uint64_t since_n
     uint64_t head = __atomic_load_n(&page->data_head, __ATOMIC_ACQUIRE);
     int before = w->state >= 0 ? w->state : on_at_since;
     if (head == w->seen) {
+        if (now_ns)
+            count_waits(w, NULL, 0, w->state, now_ns);
         replay(NULL, 0, before, since_ns, now_ns, out);
         return SWITCH_NONE;
     }
     unsigned char buf[SWITCHWATCH_MAX_BYTES];
-    struct switch_record rec[SWITCHWATCH_MAX_BYTES / sizeof(struct perf_event_header)];
+    struct switch_record rec[SWITCHWATCH_MAX_BYTES / SWITCHWATCH_MIN_RECORD];
+    rec[0] = (struct switch_record){0};
     long len = copy_records(w, head, buf);
     int n = len < 0 ? -1 : parse_records(buf, len, rec, (int)(sizeof(rec) / sizeof(rec[0])));
     w->seen = head;
-    w->state = n > 0 ? rec[n - 1].in : -1;
-    if (n <= 0)
-        return SWITCH_UNKNOWN;
+    if (now_ns)
+        count_waits(w, rec, n, w->state, now_ns);
+    int last = n - 1; /* the newest switch: a sample may follow it */
+    while (last >= 0 && rec[last].sample)
+        last--;
+    w->state = n < 0 ? -1 : last >= 0 ? rec[last].in : w->state;
+    if (last < 0)
+        return SWITCH_UNKNOWN; /* lost, or a sample whose switch is still to come */
     replay(rec, n, before, since_ns, now_ns, out);
-    return rec[n - 1].in ? SWITCH_LAST_IN : SWITCH_LAST_OUT;
+    return rec[last].in ? SWITCH_LAST_IN : SWITCH_LAST_OUT;
 }
 
 enum switch_seen switchwatch_look(struct switch_watch *w)
@@ -139,6 +306,8 @@ enum switch_seen switchwatch_look(struct switch_watch *w)
 
 void switchwatch_unmap(struct switch_watch *w)
 {
+    if (w->why_fd >= 0)
+        close(w->why_fd);
     if (w->page)
         munmap((void *)w->page, map_length());
     *w = (struct switch_watch)SWITCH_WATCH_INIT;

@@ -16,13 +16,35 @@
 #define FAH_DAEMON_SWITCHWATCH_H
 
 #include <stdint.h>
+#include <sys/types.h>
+
+/* What a wait, from a switch out to the next switch in, was spent in. */
+enum switch_wait_class {
+    SWITCH_WAIT_UNKNOWN = 0, /* no sample with its switch out, or the records were lost */
+    SWITCH_WAIT_GIL = 1,     /* a futex inside the GIL (switchwatch_set_gil) */
+    SWITCH_WAIT_OTHER = 2,   /* any other system call */
+    SWITCH_WAIT_QUEUED = 3,  /* preempted: runnable, waiting for a CPU, no wait at all */
+};
+
+/* Blocked time since switchwatch_take_waits, by what it was spent in. */
+struct switch_waits {
+    uint64_t gil_ns, other_ns, unknown_ns;
+};
 
 struct switch_watch {
     const void *page; /* the counter's mapped control page, NULL: no watch */
     uint64_t seen;    /* its data head at the last look */
     int state;        /* after the newest record read: 1 on a CPU, 0 off, -1 not known */
+    int why_fd;       /* its switch outs sampled (switchwatch_explain), -1 not */
+    uint64_t gil_lo, gil_hi;  /* the GIL's bytes: a futex in them is a wait for the GIL */
+    uint64_t counted_ns;      /* waits are counted up to here */
+    int open_class;           /* enum switch_wait_class of the wait it is in, when off */
+    int sampled;              /* a switch out's sample came, its record not yet */
+    uint64_t sampled_arg;     /* and the first argument it held */
+    uint64_t sampled_ns;      /* and when */
+    struct switch_waits waits; /* counted since the last switchwatch_take_waits */
 };
-#define SWITCH_WATCH_INIT {NULL, 0, -1}
+#define SWITCH_WATCH_INIT {.page = NULL, .state = -1, .why_fd = -1}
 
 /* Maps the ring buffer of fd, a counter cpuclock_open made with context
  * switch records. 0 or a negative errno code (-EPERM past the locked
@@ -49,7 +71,8 @@ enum switch_seen switchwatch_look(struct switch_watch *w);
  * with its time, and the thread's state at since_ns is known: from a record
  * at or before it, from the newest record of earlier looks, from the
  * caller (on_at_since: 1 on a CPU, 0 off, -1 not known), or from the first
- * record after it (a switch out follows time on a CPU). */
+ * record after it (a switch out follows time on a CPU). A look with a
+ * now_ns also counts the thread's waits up to it (switchwatch_take_waits). */
 struct switch_replay {
     int known;
     uint64_t on_ns; /* on a CPU between since_ns and now_ns */
@@ -58,6 +81,30 @@ struct switch_replay {
 enum switch_seen switchwatch_look_since(struct switch_watch *w, uint64_t since_ns,
                                         int on_at_since, uint64_t now_ns,
                                         struct switch_replay *out);
+
+/* Asks the kernel to also sample thread tid at each of its switches out,
+ * into the ring of fd (mapped by switchwatch_map), with the register that
+ * holds a system call's first argument: a thread blocked in a futex
+ * passed the futex's address there, and one inside the GIL is a wait for
+ * the GIL (docs/time-kinds.md, "Waits told apart by the kernel"). Such a
+ * sample is taken in the scheduler, so it needs kernel profiling
+ * (kernel.perf_event_paranoid 1 or less, CAP_PERFMON or root). 0, or a
+ * negative errno code: the records then only say when, and every wait
+ * counts as unknown. */
+int switchwatch_explain(struct switch_watch *w, int fd, pid_t tid);
+
+/* Where the GIL lies in the target: [lo, hi). 0, 0: not known. */
+void switchwatch_set_gil(struct switch_watch *w, uint64_t lo, uint64_t hi);
+
+/* The thread's blocked time counted by the looks since the previous call,
+ * up to the last look's now_ns; counting starts over. A wait for a CPU
+ * after a preemption is not blocked time; one after a wake-up is counted
+ * with the wait it follows (the records do not say when it was woken). */
+struct switch_waits switchwatch_take_waits(struct switch_watch *w);
+
+/* Puts back what switchwatch_take_waits returned: the interval it was
+ * taken for was not charged, and goes on. */
+void switchwatch_put_back_waits(struct switch_watch *w, const struct switch_waits *waits);
 
 void switchwatch_unmap(struct switch_watch *w);
 

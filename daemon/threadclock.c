@@ -40,8 +40,17 @@ void threadclock_init(struct clock_env *env, struct thread_clock *c, uint32_t ti
     else if (fd != -ESRCH && env->exact_clocks == 0)
         env->exact_clocks = -1;
     c->clock_fd = fd >= 0 ? fd : -1;
-    if (c->clock_fd >= 0)
-        switchwatch_map(&c->watch, c->clock_fd); /* without it, a counter read per tick */
+    if (c->clock_fd >= 0 && switchwatch_map(&c->watch, c->clock_fd) == 0 &&
+        env->explained >= 0) {
+        /* Without the watch, a counter read per tick; without its samples,
+         * waits the ends of an interval did not see are told apart by
+         * neither. A refusal is the kernel's setting: not tried again. */
+        int why = switchwatch_explain(&c->watch, c->clock_fd, (pid_t)tid);
+        if (why == 0)
+            env->explained = 1;
+        else if (why != -ESRCH && env->explained == 0)
+            env->explained = -1;
+    }
     /* A thread of a process born in the session brings what it ran
      * before its exact clock was opened. */
     struct task_stat st;
@@ -171,6 +180,7 @@ int threadclock_on_cpu(const struct clock_env *env, struct thread_clock *c, int 
     struct switch_replay replay;
     *exact_ns = 0;
     c->on_cpu_now = 0;
+    switchwatch_set_gil(&c->watch, env->gil_lo, env->gil_hi);
     uint64_t now_ns = clock_monotonic_ns();
     if (stayed_on_cpu(c, is_new, now_ns, &seen, &replay)) {
         still_running(c, st);
@@ -264,6 +274,11 @@ void threadclock_interval(struct thread_clock *c, const struct task_stat *st, ui
     out->runq = wait < rest ? wait : rest;
     rest -= out->runq;
     uint64_t off = rest > c->held_ns ? rest - c->held_ns : 0;
+    /* Our own stop of the thread is a switch out too: not its wait. */
+    struct switch_waits waits = switchwatch_take_waits(&c->watch);
+    out->waits_gil = waits.gil_ns;
+    out->waits_other = waits.other_ns > c->held_ns ? waits.other_ns - c->held_ns : 0;
+    out->waits_unknown = waits.unknown_ns;
     out->carried = c->withheld;
     out->carried.ns = off < c->withheld.ns ? off : c->withheld.ns;
     out->off = off - out->carried.ns;
@@ -286,8 +301,8 @@ void threadclock_withhold(struct thread_clock *c, const struct withheld_off *wit
 
 struct thread_clock_mark threadclock_mark(const struct thread_clock *c)
 {
-    return (struct thread_clock_mark){c->cpu_ns,  c->runq_ns, c->kernel_ns, c->kernel_debt_ns,
-                                      c->when_ns, c->withheld.ns};
+    return (struct thread_clock_mark){c->cpu_ns,  c->runq_ns,      c->kernel_ns, c->kernel_debt_ns,
+                                      c->when_ns, c->withheld.ns, c->watch.waits};
 }
 
 void threadclock_rewind(struct thread_clock *c, const struct thread_clock_mark *mark)
@@ -298,5 +313,6 @@ void threadclock_rewind(struct thread_clock *c, const struct thread_clock_mark *
     c->kernel_debt_ns = mark->kernel_debt_ns;
     c->when_ns = mark->when_ns;
     c->withheld.ns = mark->withheld_off_ns;
+    c->watch.waits = mark->waits;
     c->on_cpu_at_read = 0; /* the watch has been looked at since that reading */
 }

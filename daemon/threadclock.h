@@ -27,6 +27,8 @@ struct clock_env {
     int exact_clocks; /* perf task-clock counters: 0 untried, 1 yes, -1 refused */
     int keep_files;   /* threads' /proc files stay open between ticks */
     int started_within; /* the process is younger than the session */
+    int explained;    /* switch outs sampled (switchwatch_explain): 0 untried, 1 yes, -1 refused */
+    uint64_t gil_lo, gil_hi; /* where the GIL lies, for the switch samples; 0, 0 not known */
 };
 
 /* One thread's clocks as its previous tick read them. */
@@ -57,6 +59,7 @@ struct thread_clock {
  * to (threadclock_rewind). */
 struct thread_clock_mark {
     uint64_t cpu_ns, runq_ns, kernel_ns, kernel_debt_ns, when_ns, withheld_off_ns;
+    struct switch_waits waits; /* not yet taken by an interval */
 };
 
 /* Starts a thread's clocks (zero), opening its exact clock if perf

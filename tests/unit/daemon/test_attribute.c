@@ -38,7 +38,7 @@ static void attribute(const struct thread_observation *prev, const struct thread
                       const struct thread_observation *ran, const struct interval_time *time,
                       struct interval_split *split)
 {
-    struct thread_history seen = {*prev, *ran, unseen};
+    struct thread_history seen = {*prev, *ran, unseen, unseen};
     attribute_interval(&seen, cur, time, split);
 }
 
@@ -58,7 +58,7 @@ static void test_time_is_conserved(void)
         for (int j = 0; j < 5; j++) {
             struct interval_split split;
             attribute(all[i], all[j], j % 2 ? &running_native : &unseen,
-                      &(struct interval_time){3000, 0, 7000, 0, 0, {0}}, &split);
+                      &(struct interval_time){3000, 0, 7000, 0, 0, {0}, 0, 0, 0}, &split);
             uint64_t earlier = sum(split.prev_ns) + sum(split.ran_ns) + sum(split.waited_ns);
             CHECK_EQ_INT(earlier + sum(split.cur_ns), 10000);
         }
@@ -67,7 +67,7 @@ static void test_time_is_conserved(void)
 static void test_waking_thread_slept_on_previous_line(void)
 {
     struct interval_split split;
-    attribute(&sleeping, &running_python, &unseen, &(struct interval_time){4000, 0, 6000, 0, 0, {0}},
+    attribute(&sleeping, &running_python, &unseen, &(struct interval_time){4000, 0, 6000, 0, 0, {0}, 0, 0, 0},
               &split);
     CHECK_EQ_INT(split.prev_ns[SAMPLE_SYSTEM], 6000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_PYTHON], 4000);
@@ -77,7 +77,7 @@ static void test_waking_thread_slept_on_previous_line(void)
      * CPU still holds the wait for a CPU the kernel has not booked yet:
      * withheld, as the wait it woke from, for the next interval. */
     attribute(&sleeping, &preempted_python, &running_native,
-              &(struct interval_time){4000, 0, 6000, 0, 0, {0}}, &split);
+              &(struct interval_time){4000, 0, 6000, 0, 0, {0}, 0, 0, 0}, &split);
     CHECK_EQ_INT(sum(split.prev_ns), 0);
     CHECK_EQ_INT(split.withheld.ns, 6000);
     CHECK_EQ_INT(split.withheld.kind, SAMPLE_SYSTEM);
@@ -86,9 +86,9 @@ static void test_waking_thread_slept_on_previous_line(void)
     CHECK_EQ_INT(sum(split.cur_ns), 0);
     /* The next interval gives back what is left of it as its kind, to the
      * wait it woke from (it may have run and been preempted elsewhere). */
-    struct thread_history seen = {preempted_python, running_native, sleeping};
+    struct thread_history seen = {preempted_python, running_native, sleeping, unseen};
     attribute_interval(&seen, &running_python,
-                       &(struct interval_time){1000, 0, 0, 0, 0, {5000, SAMPLE_SYSTEM, 1}},
+                       &(struct interval_time){1000, 0, 0, 0, 0, {5000, SAMPLE_SYSTEM, 1, 0, 0}, 0, 0, 0},
                        &split);
     CHECK_EQ_INT(split.waited_ns[SAMPLE_SYSTEM], 5000);
     CHECK_EQ_INT(sum(split.prev_ns), 0);
@@ -102,7 +102,7 @@ static void test_gap_before_a_wait_for_a_cpu_is_withheld(void)
 {
     struct interval_split split;
     attribute(&running_python, &preempted_python, &running_python,
-              &(struct interval_time){1000, 0, 9000, 0, 0, {0}}, &split);
+              &(struct interval_time){1000, 0, 9000, 0, 0, {0}, 0, 0, 0}, &split);
     CHECK_EQ_INT(sum(split.prev_ns) + sum(split.cur_ns) + sum(split.waited_ns), 0);
     CHECK_EQ_INT(split.ran_ns[SAMPLE_PYTHON], 1000);
     CHECK_EQ_INT(split.withheld.ns, 9000);
@@ -110,7 +110,7 @@ static void test_gap_before_a_wait_for_a_cpu_is_withheld(void)
     CHECK_EQ_INT(split.withheld.to_waited, 0);
     /* Given back to the observation that withheld it. */
     attribute(&preempted_python, &running_python, &running_python,
-              &(struct interval_time){1000, 0, 0, 0, 0, {7000, SAMPLE_IDLE, 0}}, &split);
+              &(struct interval_time){1000, 0, 0, 0, 0, {7000, SAMPLE_IDLE, 0, 0, 0}, 0, 0, 0}, &split);
     CHECK_EQ_INT(split.prev_ns[SAMPLE_IDLE], 7000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_PYTHON], 1000);
 }
@@ -118,11 +118,11 @@ static void test_gap_before_a_wait_for_a_cpu_is_withheld(void)
 static void test_blocking_thread_ran_on_previous_line(void)
 {
     struct interval_split split;
-    attribute(&running_native, &sleeping, &unseen, &(struct interval_time){4000, 0, 6000, 0, 0, {0}},
+    attribute(&running_native, &sleeping, &unseen, &(struct interval_time){4000, 0, 6000, 0, 0, {0}, 0, 0, 0},
               &split);
     CHECK_EQ_INT(split.prev_ns[SAMPLE_NATIVE], 4000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_SYSTEM], 6000);
-    attribute(&running_python, &waiting_lock, &unseen, &(struct interval_time){4000, 0, 6000, 0, 0, {0}},
+    attribute(&running_python, &waiting_lock, &unseen, &(struct interval_time){4000, 0, 6000, 0, 0, {0}, 0, 0, 0},
               &split);
     CHECK_EQ_INT(split.prev_ns[SAMPLE_PYTHON], 4000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_IDLE], 6000);
@@ -132,13 +132,13 @@ static void test_running_throughout_stays_current(void)
 {
     struct interval_split split;
     attribute(&running_python, &running_native, &unseen,
-              &(struct interval_time){9000, 0, 1000, 0, 0, {0}}, &split);
+              &(struct interval_time){9000, 0, 1000, 0, 0, {0}, 0, 0, 0}, &split);
     CHECK_EQ_INT(sum(split.prev_ns), 0);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_NATIVE], 9000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_IDLE], 1000); /* a wait, not a sleep */
     /* Back in the interpreter's own code: the gap was a wait for the GIL. */
     attribute(&running_native, &running_python, &unseen,
-              &(struct interval_time){9000, 0, 1000, 0, 0, {0}}, &split);
+              &(struct interval_time){9000, 0, 1000, 0, 0, {0}, 0, 0, 0}, &split);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_GIL_WAIT], 1000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_IDLE], 0);
 }
@@ -147,17 +147,17 @@ static void test_running_throughout_stays_current(void)
 static void test_gil_wait_is_its_own_kind(void)
 {
     struct interval_split split;
-    attribute(&running_python, &waiting_gil, &unseen, &(struct interval_time){4000, 0, 6000, 0, 0, {0}},
+    attribute(&running_python, &waiting_gil, &unseen, &(struct interval_time){4000, 0, 6000, 0, 0, {0}, 0, 0, 0},
               &split);
     CHECK_EQ_INT(split.prev_ns[SAMPLE_PYTHON], 4000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_GIL_WAIT], 6000);
-    attribute(&waiting_gil, &running_python, &unseen, &(struct interval_time){4000, 0, 6000, 0, 0, {0}},
+    attribute(&waiting_gil, &running_python, &unseen, &(struct interval_time){4000, 0, 6000, 0, 0, {0}, 0, 0, 0},
               &split);
     CHECK_EQ_INT(split.prev_ns[SAMPLE_GIL_WAIT], 6000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_PYTHON], 4000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_IDLE] + split.prev_ns[SAMPLE_IDLE], 0);
     /* Asleep, then waiting for the GIL: when the sleep ended is unknown. */
-    attribute(&sleeping, &waiting_gil, &unseen, &(struct interval_time){0, 0, 8001, 0, 0, {0}}, &split);
+    attribute(&sleeping, &waiting_gil, &unseen, &(struct interval_time){0, 0, 8001, 0, 0, {0}, 0, 0, 0}, &split);
     CHECK_EQ_INT(split.prev_ns[SAMPLE_SYSTEM], 4000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_GIL_WAIT], 4001);
 }
@@ -165,7 +165,7 @@ static void test_gil_wait_is_its_own_kind(void)
 static void test_lone_thread_gap_is_nobody_s(void)
 {
     struct interval_split split;
-    struct interval_time time = {9000, 0, 1000, 1, 0, {0}};
+    struct interval_time time = {9000, 0, 1000, 1, 0, {0}, 0, 0, 0};
     attribute(&running_python, &running_python, &unseen, &time, &split);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_PYTHON], 9000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_IDLE], 0);
@@ -174,10 +174,10 @@ static void test_lone_thread_gap_is_nobody_s(void)
 static void test_blocked_throughout_keeps_its_wait_kind(void)
 {
     struct interval_split split;
-    attribute(&sleeping, &sleeping, &unseen, &(struct interval_time){10, 0, 9990, 0, 0, {0}}, &split);
+    attribute(&sleeping, &sleeping, &unseen, &(struct interval_time){10, 0, 9990, 0, 0, {0}, 0, 0, 0}, &split);
     CHECK_EQ_INT(sum(split.prev_ns), 0);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_SYSTEM], 9990);
-    attribute(&waiting_lock, &waiting_lock, &unseen, &(struct interval_time){0, 0, 10000, 0, 0, {0}},
+    attribute(&waiting_lock, &waiting_lock, &unseen, &(struct interval_time){0, 0, 10000, 0, 0, {0}, 0, 0, 0},
               &split);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_IDLE], 10000);
 }
@@ -189,18 +189,18 @@ static void test_run_between_two_waits_goes_where_it_last_ran(void)
 {
     struct interval_split split;
     attribute(&sleeping, &sleeping, &running_native,
-              &(struct interval_time){6000, 0, 4000, 0, 1000, {0}}, &split);
+              &(struct interval_time){6000, 0, 4000, 0, 1000, {0}, 0, 0, 0}, &split);
     CHECK_EQ_INT(split.ran_ns[SAMPLE_NATIVE], 5000);
     CHECK_EQ_INT(split.ran_ns[SAMPLE_SYSTEM], 1000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_SYSTEM], 4000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_PYTHON] + sum(split.prev_ns), 0);
     /* Never seen running: the current line is all there is. */
-    attribute(&sleeping, &sleeping, &unseen, &(struct interval_time){6000, 0, 4000, 0, 0, {0}}, &split);
+    attribute(&sleeping, &sleeping, &unseen, &(struct interval_time){6000, 0, 4000, 0, 0, {0}, 0, 0, 0}, &split);
     CHECK_EQ_INT(sum(split.ran_ns), 0);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_PYTHON], 6000);
     /* Running at either end: the ends say where it ran, not the last run. */
     attribute(&sleeping, &running_python, &running_native,
-              &(struct interval_time){6000, 0, 4000, 0, 0, {0}}, &split);
+              &(struct interval_time){6000, 0, 4000, 0, 0, {0}, 0, 0, 0}, &split);
     CHECK_EQ_INT(sum(split.ran_ns), 0);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_PYTHON], 6000);
 }
@@ -210,8 +210,8 @@ static void test_run_between_two_waits_goes_where_it_last_ran(void)
 static void test_lone_thread_gap_goes_where_it_last_waited(void)
 {
     struct interval_split split;
-    struct interval_time time = {6000, 0, 4000, 1, 0, {0}};
-    struct thread_history seen = {running_python, running_python, sleeping};
+    struct interval_time time = {6000, 0, 4000, 1, 0, {0}, 0, 0, 0};
+    struct thread_history seen = {running_python, running_python, sleeping, unseen};
     attribute_interval(&seen, &running_native, &time, &split);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_NATIVE], 6000);
     CHECK_EQ_INT(split.waited_ns[SAMPLE_SYSTEM], 4000);
@@ -232,7 +232,7 @@ static void test_lone_thread_gap_goes_where_it_last_waited(void)
  * charged to its observations; the rest, in proportion, is unseen. */
 static void test_stall_beyond_the_cap_is_unseen(void)
 {
-    struct interval_time time = {4000, 1000, 5000, 0, 2000, {0}}, stalled;
+    struct interval_time time = {4000, 1000, 5000, 0, 2000, {0}, 0, 0, 0}, stalled;
     attribute_unseen_part(&time, 10000, 2500, &stalled);
     CHECK_EQ_INT(stalled.cpu, 3000);
     CHECK_EQ_INT(stalled.kernel, 1500);
@@ -242,7 +242,7 @@ static void test_stall_beyond_the_cap_is_unseen(void)
     CHECK_EQ_INT(time.kernel, 500);
     CHECK_EQ_INT(time.off + time.runq + time.cpu, 2500);
     /* Up to the cap: all of it is seen. */
-    struct interval_time short_one = {4000, 1000, 5000, 0, 2000, {0}};
+    struct interval_time short_one = {4000, 1000, 5000, 0, 2000, {0}, 0, 0, 0};
     attribute_unseen_part(&short_one, 10000, 10000, &stalled);
     CHECK_EQ_INT(stalled.cpu + stalled.off + stalled.runq + stalled.kernel, 0);
     CHECK_EQ_INT(short_one.cpu, 4000);
@@ -252,10 +252,10 @@ static void test_cpu_wait_is_charged_to_nobody(void)
 {
     struct interval_split split;
     attribute(&running_python, &running_python, &unseen,
-              &(struct interval_time){4000, 6000, 0, 0, 0, {0}}, &split);
+              &(struct interval_time){4000, 6000, 0, 0, 0, {0}, 0, 0, 0}, &split);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_PYTHON], 4000);
     CHECK_EQ_INT(sum(split.prev_ns) + sum(split.cur_ns), 4000);
-    attribute(&running_python, &sleeping, &unseen, &(struct interval_time){3000, 2000, 5000, 0, 0, {0}},
+    attribute(&running_python, &sleeping, &unseen, &(struct interval_time){3000, 2000, 5000, 0, 0, {0}, 0, 0, 0},
               &split);
     CHECK_EQ_INT(split.prev_ns[SAMPLE_PYTHON], 3000);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_SYSTEM], 5000);
@@ -265,7 +265,7 @@ static void test_cpu_wait_is_charged_to_nobody(void)
 static void test_new_thread_charged_to_now(void)
 {
     struct interval_split split;
-    attribute(&unseen, &sleeping, &unseen, &(struct interval_time){500, 0, 9500, 0, 0, {0}}, &split);
+    attribute(&unseen, &sleeping, &unseen, &(struct interval_time){500, 0, 9500, 0, 0, {0}, 0, 0, 0}, &split);
     CHECK_EQ_INT(sum(split.prev_ns), 0);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_PYTHON], 500);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_SYSTEM], 9500);
@@ -276,17 +276,101 @@ static void test_kernel_time_is_system_where_it_ran(void)
     struct interval_split split;
     /* 4 ms on CPU of which 1.5 ms in the kernel, then blocked: the kernel
      * part is system time on the line that ran. */
-    attribute(&running_python, &sleeping, &unseen, &(struct interval_time){4000, 0, 6000, 0, 1500, {0}},
+    attribute(&running_python, &sleeping, &unseen, &(struct interval_time){4000, 0, 6000, 0, 1500, {0}, 0, 0, 0},
               &split);
     CHECK_EQ_INT(split.prev_ns[SAMPLE_PYTHON], 2500);
     CHECK_EQ_INT(split.prev_ns[SAMPLE_SYSTEM], 1500);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_SYSTEM], 6000);
     /* Running throughout in native code; more kernel than CPU is capped. */
     attribute(&running_native, &running_native, &unseen,
-              &(struct interval_time){3000, 0, 0, 1, 9000, {0}}, &split);
+              &(struct interval_time){3000, 0, 0, 1, 9000, {0}, 0, 0, 0}, &split);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_NATIVE], 0);
     CHECK_EQ_INT(split.cur_ns[SAMPLE_SYSTEM], 3000);
     CHECK_EQ_INT(sum(split.prev_ns) + sum(split.cur_ns), 3000);
+}
+
+
+/* An interval blocked at both ends with what the switch records say of its
+ * waits: gil and other ns of 10000 blocked (unknown the rest). */
+static void attribute_with_waits(const struct thread_observation *prev,
+                                 const struct thread_observation *cur,
+                                 const struct thread_observation *slept, uint64_t gil,
+                                 uint64_t other, struct interval_split *split)
+{
+    struct thread_history seen = {*prev, unseen, *prev, *slept};
+    struct interval_time time = {.off = 10000, .waits_gil = gil, .waits_other = other,
+                                 .waits_unknown = 10000 - gil - other};
+    attribute_interval(&seen, cur, &time, split);
+}
+
+/* One interval blocked at both ends with its records, and what the ends'
+ * stacks and the kept one must get of it. */
+struct records_case {
+    const struct thread_observation *prev, *cur;
+    uint64_t gil, other; /* what the records say, of 10000 */
+    uint64_t prev_system, prev_gil, cur_system, cur_gil, slept_system;
+};
+
+static void check_records_case(const struct records_case *c)
+{
+    struct interval_split split;
+    attribute_with_waits(c->prev, c->cur, &sleeping, c->gil, c->other, &split);
+    CHECK_EQ_INT(split.prev_ns[SAMPLE_SYSTEM], c->prev_system);
+    CHECK_EQ_INT(split.prev_ns[SAMPLE_GIL_WAIT], c->prev_gil);
+    CHECK_EQ_INT(split.cur_ns[SAMPLE_SYSTEM], c->cur_system);
+    CHECK_EQ_INT(split.cur_ns[SAMPLE_GIL_WAIT], c->cur_gil);
+    CHECK_EQ_INT(split.slept_ns[SAMPLE_SYSTEM], c->slept_system);
+}
+
+/* A napper seen waiting for the GIL at both ends napped between: the
+ * records give the nap its time, on the line it was last seen napping;
+ * found napping at both ends with a GIL wait between, the wait is the
+ * GIL's, on the line the nap takes the GIL back. From a nap to a GIL wait
+ * or back: not half each, but as the records say. */
+static void test_switch_records_split_the_waits(void)
+{
+    const struct records_case cases[] = {
+        {&waiting_gil, &waiting_gil, 6000, 4000, 0, 0, 0, 6000, 4000},
+        {&sleeping, &sleeping, 3000, 7000, 0, 3000, 7000, 0, 0},
+        {&sleeping, &waiting_gil, 7000, 3000, 3000, 0, 0, 7000, 0},
+        {&waiting_gil, &sleeping, 1000, 9000, 0, 1000, 9000, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        check_records_case(&cases[i]);
+}
+
+/* Records that say too little (more than a tenth unknown, or nothing)
+ * leave the ends' split as it was; one never seen in another wait has
+ * nowhere to put it, and keeps it too. */
+static void test_switch_records_unknown_change_nothing(void)
+{
+    struct interval_split split;
+    attribute_with_waits(&sleeping, &waiting_gil, &sleeping, 2000, 6000, &split);
+    CHECK_EQ_INT(split.prev_ns[SAMPLE_SYSTEM], 5000);
+    CHECK_EQ_INT(split.cur_ns[SAMPLE_GIL_WAIT], 5000);
+    attribute_with_waits(&sleeping, &waiting_gil, &sleeping, 0, 0, &split);
+    CHECK_EQ_INT(split.prev_ns[SAMPLE_SYSTEM], 5000);
+    attribute_with_waits(&waiting_gil, &waiting_gil, &unseen, 5000, 5000, &split);
+    CHECK_EQ_INT(split.cur_ns[SAMPLE_GIL_WAIT], 10000);
+}
+
+/* Time withheld while the thread waited for a CPU comes back split as the
+ * records of its own interval said. */
+static void test_withheld_time_keeps_its_records_split(void)
+{
+    struct interval_split split;
+    struct thread_history seen = {waiting_gil, unseen, waiting_gil, sleeping};
+    struct interval_time woke = {.cpu = 1000, .off = 9000, .waits_gil = 4000, .waits_other = 5000};
+    attribute_interval(&seen, &preempted_python, &woke, &split);
+    CHECK_EQ_INT(split.withheld.ns, 9000);
+    CHECK(split.withheld.split_known);
+    CHECK_EQ_INT(split.withheld.gil_ppm, 444444);
+    struct thread_history after = {preempted_python, unseen, waiting_gil, sleeping};
+    struct interval_time next = {.cpu = 500, .carried = split.withheld};
+    next.carried.ns = 9000;
+    attribute_interval(&after, &running_python, &next, &split);
+    CHECK_EQ_INT(split.waited_ns[SAMPLE_GIL_WAIT], 4000);
+    CHECK_EQ_INT(split.slept_ns[SAMPLE_SYSTEM], 5000);
 }
 
 int main(void)
@@ -305,5 +389,8 @@ int main(void)
     test_stall_beyond_the_cap_is_unseen();
     test_lone_thread_gap_goes_where_it_last_waited();
     test_kernel_time_is_system_where_it_ran();
+    test_switch_records_split_the_waits();
+    test_switch_records_unknown_change_nothing();
+    test_withheld_time_keeps_its_records_split();
     return test_finish("test_attribute");
 }

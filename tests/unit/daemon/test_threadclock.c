@@ -35,7 +35,7 @@ static void test_withheld_time_loses_the_wait_booked_since(void)
     struct interval_time t;
     threadclock_interval(&c, &(struct task_stat){.cpu_ns = 1000}, 10000, &t);
     CHECK_EQ_INT(t.off, 9000);
-    threadclock_withhold(&c, &(struct withheld_off){t.off, SAMPLE_GIL_WAIT, 1});
+    threadclock_withhold(&c, &(struct withheld_off){.ns = t.off, .kind = SAMPLE_GIL_WAIT, .to_waited = 1});
     struct thread_clock_mark mark = threadclock_mark(&c);
     threadclock_interval(&c, &(struct task_stat){.cpu_ns = 2500, .runq_ns = 3500}, 12000, &t);
     CHECK_EQ_INT(t.cpu, 1500);
