@@ -44,11 +44,12 @@ void threadclock_init(struct clock_env *env, struct thread_clock *c, uint32_t ti
         env->explained >= 0) {
         /* Without the watch, a counter read per tick; without its samples,
          * waits the ends of an interval did not see are told apart by
-         * neither. A refusal is the kernel's setting: not tried again. */
+         * neither. A refusal is the kernel's setting: not tried again (a
+         * thread gone, or out of descriptors, is no refusal). */
         int why = switchwatch_explain(&c->watch, c->clock_fd, (pid_t)tid);
         if (why == 0)
             env->explained = 1;
-        else if (why != -ESRCH && env->explained == 0)
+        else if ((why == -EACCES || why == -EPERM || why == -EINVAL) && env->explained == 0)
             env->explained = -1;
     }
     /* A thread of a process born in the session brings what it ran
