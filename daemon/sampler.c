@@ -28,7 +28,6 @@
 #include "daemon/taskstat.h"
 #include "daemon/threadclock.h"
 #include "daemon/threadstop.h"
-#include "daemon/unseencpu.h"
 #include "symbols/pyopcodes.h"
 
 #define SAMPLER_MAX_TASKS 4096
@@ -168,8 +167,6 @@ struct sampler {
     int running_cpus[SAMPLER_MAX_TASKS]; /* where this tick found them running */
     int nrunning;
     struct hold_budget holds; /* how often a thread may be stopped for its PC */
-    struct unseen_cpu unseen_cpu; /* CPU of threads no tick saw */
-    uint64_t unseen_cpu_read_ns;  /* when the tick that last read it was due; 0 never */
     uint64_t last_tick_ns;
     uint64_t unseen_after_ns; /* intervals longer than this were stalls */
     uint64_t tick_ns; /* when this tick began */
@@ -817,8 +814,8 @@ static void remember_hold(struct thread_track *t, const struct pywalk_stack *sta
 /* Whether a failed walk's interval is carried to the next observation
  * (SAMPLER_MAX_FAILED_CARRIES): if so, the thread's clocks go back to
  * where they stood before this tick read them. */
-static int carry_failed_walk(struct sampler *s, struct thread_track *t,
-                             const struct thread_clock_mark *before, uint32_t unplaced)
+static int carry_failed_walk(struct thread_track *t, const struct thread_clock_mark *before,
+                             uint32_t unplaced)
 {
     if (unplaced != PROTO_UNPLACED_WALK_FAILED || !t->seen.valid ||
         t->failed_carries >= SAMPLER_MAX_FAILED_CARRIES) {
@@ -826,9 +823,6 @@ static int carry_failed_walk(struct sampler *s, struct thread_track *t,
         return 0;
     }
     t->failed_carries++;
-    /* The next tick charges this interval's CPU again. */
-    unseencpu_uncharged(&s->unseen_cpu,
-                        t->clock.cpu_ns > before->cpu_ns ? t->clock.cpu_ns - before->cpu_ns : 0);
     threadclock_rewind(&t->clock, before);
     return 1;
 }
@@ -886,7 +880,6 @@ static int interval_seen(struct sampler *s, struct thread_track *t, const struct
 {
     uint64_t wall = now_ns > t->clock.when_ns ? now_ns - t->clock.when_ns : 0;
     threadclock_interval(&t->clock, st, now_ns, time);
-    unseencpu_charged(&s->unseen_cpu, time->cpu);
     struct interval_time unseen;
     attribute_unseen_part(time, wall, s->unseen_after_ns, &unseen);
     if (!unseen.cpu && !unseen.off)
@@ -970,7 +963,7 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
         struct thread_observation now;
         uint32_t unplaced = observe_thread(s, py, &st, &hold, t, t->still_now, &now, &released_ns);
         now.on_cpu = now.running && read > 0;
-        if (carry_failed_walk(s, t, &before, unplaced)) {
+        if (carry_failed_walk(t, &before, unplaced)) {
             t->clock.held_ns += released_ns + threadstop_release(&hold);
             return 0;
         }
@@ -1095,25 +1088,6 @@ static int list_threads(struct sampler *s, struct tick_state *tick)
     return s->ntids;
 }
 
-/* The CPU time of threads that came and went between ticks, as one
- * unattributed sample of the main thread's, read at most once per listing
- * gap (before this tick charges its own). */
-static int sample_unseen_threads(struct sampler *s, sampler_emit_fn emit, void *ctx)
-{
-    if (s->unseen_cpu_read_ns && s->planned_ns - s->unseen_cpu_read_ns < SAMPLER_LIST_GAP_NS)
-        return 0;
-    s->unseen_cpu_read_ns = s->planned_ns;
-    uint64_t kernel;
-    uint64_t cpu = unseencpu_take(&s->unseen_cpu, s->pid, s->clocks.started_within, &kernel);
-    if (!cpu)
-        return 0;
-    struct thread_sample out = {.tid = (uint32_t)s->pid, .unplaced = PROTO_UNPLACED_SHORT_THREADS,
-                                .flags = PROTO_SAMPLE_CARRIED};
-    out.ns[SAMPLE_PYTHON] = cpu - kernel;
-    out.ns[SAMPLE_SYSTEM] = kernel;
-    return emit(ctx, &out);
-}
-
 int sampler_tick(struct sampler *s, uint64_t now_ns, uint64_t planned_ns, sampler_emit_fn emit,
                  void *ctx)
 {
@@ -1122,9 +1096,6 @@ int sampler_tick(struct sampler *s, uint64_t now_ns, uint64_t planned_ns, sample
     s->planned_ns = planned_ns;
     gilwatch_new_tick(&s->gil);
     struct tick_state tick = {0};
-    int unseen = sample_unseen_threads(s, emit, ctx);
-    if (unseen < 0)
-        return unseen;
     int ntids = list_threads(s, &tick);
     if (ntids <= 0)
         return -ESRCH;

@@ -29,7 +29,7 @@ static inline int profile_kind_counted(int k, int include_idle)
 }
 
 /* Reasons a sample's time has no stack: common/proto.h PROTO_UNPLACED_*. */
-#define PROFILE_UNPLACED_REASONS 7
+#define PROFILE_UNPLACED_REASONS 6
 /* Their names, index 0 unused: "walk_failed", "no_python", "startup",
  * "teardown", "unseen" (the keys of profile.json's totals.unattributed). */
 extern const char *const profile_unplaced_names[PROFILE_UNPLACED_REASONS];
