@@ -120,8 +120,12 @@ struct thread_track {
     uint32_t unplaced;          /* and why it had none (PROTO_UNPLACED_*) */
     /* The last observations that found it on a CPU and blocked: where time
      * that no observation at its ends saw goes (attribute.h). */
-    struct kept_observation ran, waited;
-    struct kept_observation slept; /* the last that found it blocked not for the GIL */
+    struct kept_observation ran;
+    /* The last that found it blocked in a wait for the GIL, and in any
+     * other wait; waited_gil says which of the two is the last blocked of
+     * all (last_waited). One copy of a stack per blocked observation. */
+    struct kept_observation gil_waited, slept;
+    int waited_gil;
     int failed_carries; /* failed walks in a row whose interval was carried */
     uint64_t last_hold_planned_ns; /* when the tick that last held it was due */
     struct pywalk_frame held_at; /* innermost frame at that hold */
@@ -186,9 +190,9 @@ static void close_track(struct thread_track *t)
     threadclock_close(&t->clock);
     free(t->stack);
     free(t->ran.stack);
-    free(t->waited.stack);
+    free(t->gil_waited.stack);
     free(t->slept.stack);
-    t->stack = t->ran.stack = t->waited.stack = t->slept.stack = NULL;
+    t->stack = t->ran.stack = t->gil_waited.stack = t->slept.stack = NULL;
 }
 
 void sampler_refuse_exact_clocks(struct sampler *s)
@@ -594,6 +598,39 @@ static struct thread_observation last_ran(const struct kept_observation *ran)
     return (struct thread_observation){0};
 }
 
+/* The last observation that found the thread blocked, in whatever wait. */
+static const struct kept_observation *last_waited(const struct thread_track *t)
+{
+    return t->waited_gil ? &t->gil_waited : &t->slept;
+}
+
+/* Keeps a blocked observation as the last of its wait's kind, and as the
+ * last blocked one, if its stack places time. */
+static int keep_wait(struct thread_track *t, const struct thread_observation *now,
+                     const struct pywalk_stack *stack, uint32_t unplaced)
+{
+    if (unplaced != PROTO_PLACED)
+        return 0;
+    int gil = now->off_kind == SAMPLE_GIL_WAIT;
+    t->waited_gil = gil;
+    return keep_observation(gil ? &t->gil_waited : &t->slept, now, stack, unplaced);
+}
+
+/* Emits the parts of an interval kept observations get: where the thread
+ * last ran, last waited and last waited for anything but the GIL (the
+ * last two one sample when they are one observation). */
+static int emit_kept_parts(const struct thread_track *t, const struct interval_split *split,
+                           sampler_emit_fn emit, void *ctx)
+{
+    int rc = emit_kept(t, split->ran_ns, &t->ran, emit, ctx);
+    if (rc == 0 && t->waited_gil)
+        rc = emit_kept(t, split->waited_ns, &t->gil_waited, emit, ctx);
+    uint64_t slept[SAMPLE_KINDS];
+    for (int k = 0; k < SAMPLE_KINDS; k++)
+        slept[k] = split->slept_ns[k] + (t->waited_gil ? 0 : split->waited_ns[k]);
+    return rc == 0 ? emit_kept(t, slept, &t->slept, emit, ctx) : rc;
+}
+
 /* Emits the interval's parts: first what belongs to earlier stacks (the
  * previous one, where the thread last ran and where it last waited), then
  * what belongs to the current one, with the interval's CPU time; remembers
@@ -604,11 +641,7 @@ static int emit_split(struct sampler *s, struct thread_track *t, const struct in
 {
     int rc = emit_earlier(t, split->prev_ns, t->stack, t->unplaced, t->seen.holds_gil, emit, ctx);
     if (rc == 0)
-        rc = emit_kept(t, split->ran_ns, &t->ran, emit, ctx);
-    if (rc == 0)
-        rc = emit_kept(t, split->waited_ns, &t->waited, emit, ctx);
-    if (rc == 0)
-        rc = emit_kept(t, split->slept_ns, &t->slept, emit, ctx);
+        rc = emit_kept_parts(t, split, emit, ctx);
     struct thread_sample out = {.tid = t->tid, .unplaced = unplaced, .stack = &s->stack,
                                 .flags = now->holds_gil ? PROTO_SAMPLE_GIL : 0,
                                 .cpu_ns = extra->cpu_ns, .wall_ns = extra->wall_ns};
@@ -621,11 +654,9 @@ static int emit_split(struct sampler *s, struct thread_track *t, const struct in
         return -ENOMEM;
     if (now->running && !now->on_cpu)
         t->ran.missed_runs++;
-    struct kept_observation *kept = now->on_cpu ? &t->ran : !now->running ? &t->waited : NULL;
-    if (kept && keep_observation(kept, now, &s->stack, unplaced) < 0)
+    if (now->on_cpu && keep_observation(&t->ran, now, &s->stack, unplaced) < 0)
         return -ENOMEM;
-    if (!now->running && now->off_kind != SAMPLE_GIL_WAIT &&
-        keep_observation(&t->slept, now, &s->stack, unplaced) < 0)
+    if (!now->running && keep_wait(t, now, &s->stack, unplaced) < 0)
         return -ENOMEM;
     return rc;
 }
@@ -911,11 +942,6 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
      * only be read stopped. */
     int hold_it = py && (s->native || (is_new && t->clock.clock_fd < 0) ||
                          wants_hold(s, t, tick));
-    /* Its switch samples tell a wait for the GIL by the futex's address. */
-    if (s->gil.last.addr) {
-        s->clocks.gil_lo = s->gil.last.addr;
-        s->clocks.gil_hi = s->gil.last.addr + s->gil.last.size;
-    }
     int read = read_thread(s, t, is_new, hold_it, tick->lone, &st, &hold, &source, &now_ns);
     if (read == -EAGAIN) {
         /* Waiting for a CPU: this tick does not sample its time (see
@@ -985,7 +1011,7 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
             tick->main_unplaced = unplaced;
         }
         struct interval_split split;
-        struct thread_history history = {t->seen, last_ran(&t->ran), t->waited.seen,
+        struct thread_history history = {t->seen, last_ran(&t->ran), last_waited(t)->seen,
                                          t->slept.seen};
         attribute_interval(&history, &now, &time, &split);
         threadclock_withhold(&t->clock, &split.withheld);
@@ -1095,6 +1121,10 @@ int sampler_tick(struct sampler *s, uint64_t now_ns, uint64_t planned_ns, sample
     s->tick_ns = now_ns;
     s->planned_ns = planned_ns;
     gilwatch_new_tick(&s->gil);
+    /* The threads' switch samples tell a wait for the GIL by its address,
+     * which does not move once the GIL exists. */
+    if (!s->clocks.gil.hi && s->gil.last.addr)
+        s->clocks.gil = (struct switch_gil){s->gil.last.addr, s->gil.last.addr + s->gil.last.size};
     struct tick_state tick = {0};
     int ntids = list_threads(s, &tick);
     if (ntids <= 0)

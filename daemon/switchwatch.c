@@ -43,7 +43,7 @@ int switchwatch_map(struct switch_watch *w, int fd)
     return 0;
 }
 
-int switchwatch_explain(struct switch_watch *w, int fd, pid_t tid)
+int switchwatch_explain(struct switch_watch *w, int fd, pid_t tid, const struct switch_gil *gil)
 {
     if (!w->page)
         return -EINVAL;
@@ -68,13 +68,8 @@ int switchwatch_explain(struct switch_watch *w, int fd, pid_t tid)
         return -err;
     }
     w->why_fd = (int)why;
+    w->gil = gil;
     return 0;
-}
-
-void switchwatch_set_gil(struct switch_watch *w, uint64_t lo, uint64_t hi)
-{
-    w->gil_lo = lo;
-    w->gil_hi = hi;
 }
 
 /* One record as read: a switch in or out, and when (0: no time on it); or
@@ -122,32 +117,37 @@ static void parse_sample(const unsigned char *body, size_t size, struct switch_r
     out->arg = field[2];
 }
 
-/* Parses len bytes of records into out (at most max). Returns how many, or
- * -1 for a record that is neither a switch nor its sample, or is malformed. */
+/* Parses len bytes of records into out (at most max): switches and their
+ * samples; records of other kinds (the kernel's notice that it throttled
+ * the samples of a thread switching very often) are passed over. Returns
+ * how many, or -1 for a malformed record. */
 static int parse_records(const unsigned char *buf, long len, struct switch_record *out, int max)
 {
     int n = 0;
-    for (long at = 0; at < len; n++) {
+    for (long at = 0; at < len;) {
         struct perf_event_header h;
-        if (len - at < (long)sizeof(h) || n == max)
+        if (len - at < (long)sizeof(h))
             return -1;
         memcpy(&h, buf + at, sizeof(h));
         if (h.size < sizeof(h) || h.size > len - at)
             return -1;
-        memset(&out[n], 0, sizeof(out[n]));
         const unsigned char *body = buf + at + sizeof(h);
         size_t body_size = h.size - sizeof(h);
+        at += h.size;
+        if (h.type != PERF_RECORD_SAMPLE && h.type != PERF_RECORD_SWITCH)
+            continue;
+        if (n == max)
+            return -1;
+        memset(&out[n], 0, sizeof(out[n]));
         if (h.type == PERF_RECORD_SAMPLE) {
             parse_sample(body, body_size, &out[n]);
-        } else if (h.type == PERF_RECORD_SWITCH) {
+        } else {
             out[n].in = !(h.misc & PERF_RECORD_MISC_SWITCH_OUT);
             out[n].preempt = !out[n].in && (h.misc & PERF_RECORD_MISC_SWITCH_OUT_PREEMPT);
             if (body_size >= sizeof(uint64_t)) /* sample_id: the time alone */
                 memcpy(&out[n].time_ns, body, sizeof(uint64_t));
-        } else {
-            return -1;
         }
-        at += h.size;
+        n++;
     }
     return n;
 }
@@ -160,10 +160,10 @@ static int wait_class(const struct switch_watch *w, const struct switch_record *
         return SWITCH_WAIT_QUEUED;
     /* The kernel takes the sample just before it writes the switch (1-3 us
      * here); one older than that belongs to no switch this look saw. */
-    if (!w->sampled || w->gil_hi <= w->gil_lo || out->time_ns < w->sampled_ns ||
+    if (!w->sampled || !w->gil || w->gil->hi <= w->gil->lo || out->time_ns < w->sampled_ns ||
         out->time_ns - w->sampled_ns > SWITCHWATCH_SAMPLE_LEAD_NS)
         return SWITCH_WAIT_UNKNOWN;
-    if (w->sampled_arg >= w->gil_lo && w->sampled_arg < w->gil_hi)
+    if (w->sampled_arg >= w->gil->lo && w->sampled_arg < w->gil->hi)
         return SWITCH_WAIT_GIL;
     return SWITCH_WAIT_OTHER;
 }
@@ -227,13 +227,6 @@ struct switch_waits switchwatch_take_waits(struct switch_watch *w)
     return taken;
 }
 
-void switchwatch_put_back_waits(struct switch_watch *w, const struct switch_waits *waits)
-{
-    w->waits.gil_ns += waits->gil_ns;
-    w->waits.other_ns += waits->other_ns;
-    w->waits.unknown_ns += waits->unknown_ns;
-}
-
 /* The time on a CPU from since_ns to now_ns that records rec[0..n) say,
  * the thread's state before them being state. 0, or -1 when it cannot tell. */
 static int replay(const struct switch_record *rec, int n, int state, uint64_t since_ns,
@@ -288,6 +281,10 @@ enum switch_seen switchwatch_look_since(struct switch_watch *w, uint64_t since_n
     w->seen = head;
     if (now_ns)
         count_waits(w, rec, n, w->state, now_ns);
+    if (n == 0) { /* other records alone: no switch */
+        replay(NULL, 0, before, since_ns, now_ns, out);
+        return SWITCH_NONE;
+    }
     int last = n - 1; /* the newest switch: a sample may follow it */
     while (last >= 0 && rec[last].sample)
         last--;

@@ -21,9 +21,15 @@
 /* What a wait, from a switch out to the next switch in, was spent in. */
 enum switch_wait_class {
     SWITCH_WAIT_UNKNOWN = 0, /* no sample with its switch out, or the records were lost */
-    SWITCH_WAIT_GIL = 1,     /* a futex inside the GIL (switchwatch_set_gil) */
+    SWITCH_WAIT_GIL = 1,     /* a futex inside the GIL (struct switch_gil) */
     SWITCH_WAIT_OTHER = 2,   /* any other system call */
     SWITCH_WAIT_QUEUED = 3,  /* preempted: runnable, waiting for a CPU, no wait at all */
+};
+
+/* Where the GIL lies in the target, [lo, hi): a futex in it is a wait for
+ * the GIL. hi 0: not known yet. */
+struct switch_gil {
+    uint64_t lo, hi;
 };
 
 /* Blocked time since switchwatch_take_waits, by what it was spent in. */
@@ -36,7 +42,7 @@ struct switch_watch {
     uint64_t seen;    /* its data head at the last look */
     int state;        /* after the newest record read: 1 on a CPU, 0 off, -1 not known */
     int why_fd;       /* its switch outs sampled (switchwatch_explain), -1 not */
-    uint64_t gil_lo, gil_hi;  /* the GIL's bytes: a futex in them is a wait for the GIL */
+    const struct switch_gil *gil; /* the target's GIL (switchwatch_explain), NULL none */
     uint64_t counted_ns;      /* waits are counted up to here */
     int open_class;           /* enum switch_wait_class of the wait it is in, when off */
     int sampled;              /* a switch out's sample came, its record not yet */
@@ -90,21 +96,15 @@ enum switch_seen switchwatch_look_since(struct switch_watch *w, uint64_t since_n
  * sample is taken in the scheduler, so it needs kernel profiling
  * (kernel.perf_event_paranoid 1 or less, CAP_PERFMON or root). 0, or a
  * negative errno code: the records then only say when, and every wait
- * counts as unknown. */
-int switchwatch_explain(struct switch_watch *w, int fd, pid_t tid);
-
-/* Where the GIL lies in the target: [lo, hi). 0, 0: not known. */
-void switchwatch_set_gil(struct switch_watch *w, uint64_t lo, uint64_t hi);
+ * counts as unknown. gil, which must outlive the watch, says where the
+ * target's GIL is, once known. */
+int switchwatch_explain(struct switch_watch *w, int fd, pid_t tid, const struct switch_gil *gil);
 
 /* The thread's blocked time counted by the looks since the previous call,
  * up to the last look's now_ns; counting starts over. A wait for a CPU
  * after a preemption is not blocked time; one after a wake-up is counted
  * with the wait it follows (the records do not say when it was woken). */
 struct switch_waits switchwatch_take_waits(struct switch_watch *w);
-
-/* Puts back what switchwatch_take_waits returned: the interval it was
- * taken for was not charged, and goes on. */
-void switchwatch_put_back_waits(struct switch_watch *w, const struct switch_waits *waits);
 
 void switchwatch_unmap(struct switch_watch *w);
 

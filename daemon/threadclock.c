@@ -46,7 +46,7 @@ void threadclock_init(struct clock_env *env, struct thread_clock *c, uint32_t ti
          * waits the ends of an interval did not see are told apart by
          * neither. A refusal is the kernel's setting: not tried again (a
          * thread gone, or out of descriptors, is no refusal). */
-        int why = switchwatch_explain(&c->watch, c->clock_fd, (pid_t)tid);
+        int why = switchwatch_explain(&c->watch, c->clock_fd, (pid_t)tid, &env->gil);
         if (why == 0)
             env->explained = 1;
         else if ((why == -EACCES || why == -EPERM || why == -EINVAL) && env->explained == 0)
@@ -181,7 +181,6 @@ int threadclock_on_cpu(const struct clock_env *env, struct thread_clock *c, int 
     struct switch_replay replay;
     *exact_ns = 0;
     c->on_cpu_now = 0;
-    switchwatch_set_gil(&c->watch, env->gil_lo, env->gil_hi);
     uint64_t now_ns = clock_monotonic_ns();
     if (stayed_on_cpu(c, is_new, now_ns, &seen, &replay)) {
         still_running(c, st);

@@ -28,7 +28,7 @@ struct clock_env {
     int keep_files;   /* threads' /proc files stay open between ticks */
     int started_within; /* the process is younger than the session */
     int explained;    /* switch outs sampled (switchwatch_explain): 0 untried, 1 yes, -1 refused */
-    uint64_t gil_lo, gil_hi; /* where the GIL lies, for the switch samples; 0, 0 not known */
+    struct switch_gil gil; /* where the GIL lies, for the switch samples */
 };
 
 /* One thread's clocks as its previous tick read them. */

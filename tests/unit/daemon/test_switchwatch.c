@@ -135,15 +135,18 @@ static void test_own_time_replayed(void)
 struct waiter {
     pid_t tid;
     int gil[16]; /* the stand-in: the watch is told its bytes */
-    int started, go;
+    pthread_barrier_t named; /* its tid is set */
+    int go;                  /* 1 once it is watched */
     uint64_t nap_ns, gil_ns;
 };
 
 static void *alternate_waits(void *arg)
 {
     struct waiter *w = arg;
-    __atomic_store_n(&w->tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
-    syscall(SYS_futex, &w->go, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0); /* until watched */
+    w->tid = (pid_t)syscall(SYS_gettid);
+    pthread_barrier_wait(&w->named);
+    while (!__atomic_load_n(&w->go, __ATOMIC_ACQUIRE)) /* until watched */
+        syscall(SYS_futex, &w->go, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
     for (int i = 0; i < 12; i++) {
         uint64_t t0 = clock_monotonic_ns();
         struct timeval nap = {0, 2000};
@@ -174,18 +177,18 @@ static void test_waits_told_apart(void)
 {
     struct waiter w = {0};
     pthread_t thread;
+    pthread_barrier_init(&w.named, NULL, 2);
     if (pthread_create(&thread, NULL, alternate_waits, &w) != 0)
         return;
-    while (!__atomic_load_n(&w.tid, __ATOMIC_ACQUIRE))
-        sched_yield();
+    pthread_barrier_wait(&w.named);
     int fd = cpuclock_open(w.tid);
     struct switch_watch watch;
     int rc = fd >= 0 ? switchwatch_map(&watch, fd) : fd;
+    struct switch_gil gil = {(uint64_t)(uintptr_t)w.gil,
+                             (uint64_t)(uintptr_t)w.gil + sizeof(w.gil)};
     if (rc == 0)
-        rc = switchwatch_explain(&watch, fd, w.tid);
+        rc = switchwatch_explain(&watch, fd, w.tid, &gil);
     if (rc == 0) {
-        switchwatch_set_gil(&watch, (uint64_t)(uintptr_t)w.gil,
-                            (uint64_t)(uintptr_t)w.gil + sizeof(w.gil));
         switchwatch_look_since(&watch, clock_monotonic_ns(), -1, clock_monotonic_ns(),
                                &(struct switch_replay){0});
         switchwatch_take_waits(&watch);
@@ -193,6 +196,7 @@ static void test_waits_told_apart(void)
     __atomic_store_n(&w.go, 1, __ATOMIC_RELEASE);
     syscall(SYS_futex, &w.go, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
     pthread_join(thread, NULL);
+    pthread_barrier_destroy(&w.named);
     if (rc < 0) {
         printf("test_switchwatch: waits told apart: skipped: switch samples refused (%s)\n",
                strerror(-rc));
