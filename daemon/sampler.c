@@ -751,8 +751,10 @@ static void add_native_frames(struct sampler *s, uint64_t tstate, struct thread_
 
 /* Whether to stop a running Python thread this tick. With an exact clock
  * a stop only reads the PC, within the process's budget (holdbudget.h),
- * and a thread waits its turn (the gap times the threads) so that
- * all of them get one. Without it, a running thread is stopped at every
+ * and a thread waits its turn (the gap times the other threads) so that
+ * all of them get one; a lone thread waits for nothing but the budget (a
+ * turn of one gap left a fifth of its 100 Hz ticks unheld: the jittered
+ * ticks come 5-15 ms apart). Without it, a running thread is stopped at every
  * tick: stopping is what brings its schedstat, or a lone thread's process
  * clock, up to date (read from outside, either stands still between the
  * thread's scheduler ticks and switches; unstopped, a lone thread's
@@ -763,7 +765,8 @@ static int wants_hold(const struct sampler *s, const struct thread_track *t,
     uint64_t due_ns = s->planned_ns;
     if (t->clock.clock_fd >= 0)
         return holdbudget_allows(&s->holds, due_ns) &&
-               due_ns - t->last_hold_planned_ns >= SAMPLER_HOLD_GAP_NS * (uint64_t)tick->npy;
+               due_ns - t->last_hold_planned_ns >=
+                   SAMPLER_HOLD_GAP_NS * (uint64_t)(tick->npy > 1 ? tick->npy - 1 : 0);
     return 1;
 }
 
