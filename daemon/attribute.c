@@ -287,3 +287,15 @@ void attribute_interval(const struct thread_history *seen, const struct thread_o
     out->withheld.split_known = own_ppm >= 0;
     out->withheld.gil_ppm = own_ppm >= 0 ? own_ppm : 0;
 }
+
+void attribute_last_interval(const struct thread_history *seen, const struct interval_time *time,
+                             struct interval_split *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (seen->prev.running)
+        charge_cpu(out->prev_ns, seen->prev.cpu_kind, time);
+    else if (seen->ran.valid)
+        charge_cpu(out->ran_ns, seen->ran.cpu_kind, time);
+    else
+        charge_cpu(out->prev_ns, SAMPLE_PYTHON, time);
+}

@@ -112,6 +112,16 @@ int attribute_gil_ppm(uint64_t gil_ns, uint64_t other_ns, uint64_t unknown_ns);
 void attribute_interval(const struct thread_history *seen, const struct thread_observation *cur,
                         const struct interval_time *time, struct interval_split *out);
 
+/* The last interval of a thread that has ended (it exited, or its
+ * process did), from its last observation to its end: no observation ends
+ * it, and only its CPU time is known (cpu and kernel). That goes where the
+ * thread was last seen running, as an interval that ends blocked would:
+ * the previous observation if it ran there, else the last that found it
+ * on a CPU (ran_ns), else the previous one. A pool's worker that computes
+ * until it exits, waiting for a CPU at its last ticks, is charged there. */
+void attribute_last_interval(const struct thread_history *seen, const struct interval_time *time,
+                             struct interval_split *out);
+
 /* Takes off time the part of an interval beyond cap_ns of its wall_ns,
  * each of its parts in proportion, into *unseen (all zero when it is not
  * longer). Two observations a long stall apart (the daemon stopped, or

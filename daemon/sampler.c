@@ -6,10 +6,13 @@
 #include "daemon/sampler.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "common/buf.h"
 #include "common/clock.h"
@@ -132,6 +135,7 @@ struct thread_track {
     int held_kind;               /* and where its CPU time was then */
     struct stackread_pages pages; /* what its last walk read */
     int waiting_skips;           /* ticks in a row skipped: waiting for a CPU */
+    int python;                  /* it had a thread state when last read */
     uint64_t gil_switches;       /* the GIL's switch count at its last observation */
     uint64_t gil_seen_ns;        /* when its GIL state was last read */
     uint64_t first_seen_ns;      /* when the sampler first listed it */
@@ -339,22 +343,10 @@ static struct thread_track *track_of(struct sampler *s, uint32_t tid, int *is_ne
     memset(t, 0, sizeof(*t));
     t->tid = tid;
     t->first_seen_ns = clock_monotonic_ns();
-    threadclock_init(&s->clocks, &t->clock, tid);
+    /* Every thread there is at the first tick was listed then: one new
+     * after it was born since. */
+    threadclock_init(&s->clocks, &t->clock, tid, s->ticks > 1);
     return t;
-}
-
-/* Threads that vanished since the last tick drop out of the table. */
-static void forget_gone_threads(struct sampler *s)
-{
-    size_t kept = 0;
-    for (size_t i = 0; i < s->ntracks; i++) {
-        if (s->tracks[i].seen_tick == s->ticks) {
-            s->tracks[kept++] = s->tracks[i];
-        } else {
-            close_track(&s->tracks[i]);
-        }
-    }
-    s->ntracks = kept;
 }
 
 static const struct pywalk_thread *pythread_of(const struct sampler *s, int n, uint32_t tid)
@@ -937,6 +929,7 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
     struct thread_track *t = track_of(s, tid, &is_new);
     if (!t)
         return -ENOMEM;
+    t->python |= py != NULL;
     struct task_stat st;
     struct thread_hold hold = {0};
     uint64_t now_ns, released_ns = 0;
@@ -1117,6 +1110,72 @@ static int list_threads(struct sampler *s, struct tick_state *tick)
     return s->ntids;
 }
 
+/* Whether a thread this tick did not see has ended: one it could not read
+ * may still live, and keeps its place (its interval carried). */
+static int thread_ended(const struct sampler *s, uint32_t tid)
+{
+    return syscall(SYS_tgkill, (pid_t)s->pid, (pid_t)tid, 0) < 0 && errno == ESRCH;
+}
+
+/* Charges the last interval of a thread that has ended, from its last
+ * tick to its end: its exact clock keeps its final count. Without it,
+ * what a thread ran after its last tick (half a period on average, and
+ * all of the ticks it was skipped at while it waited for a CPU) would
+ * be charged nowhere. A thread without a thread state has its CPU
+ * charged as its ticks did (sample_helper_thread); the main thread's,
+ * once the program is over, is the interpreter's shutdown. The thread
+ * table counts it with the first part. */
+static int charge_last_interval(struct sampler *s, struct thread_track *t,
+                                const struct tick_state *tick, sampler_emit_fn emit, void *ctx)
+{
+    struct interval_time time;
+    if (threadclock_last_interval(&t->clock, &time) < 0 || !time.cpu)
+        return 0;
+    struct thread_sample out = {.tid = t->tid, .flags = PROTO_SAMPLE_CARRIED,
+                                .cpu_ns = time.cpu};
+    int over = t->tid == (uint32_t)s->pid && (s->teardown || script_over(s, 0));
+    if (!t->python)
+        return sample_helper_thread(s, &time, &out, tick) ? emit(ctx, &out) : 0;
+    if (over || !t->seen.valid) {
+        out.unplaced = over ? PROTO_UNPLACED_TEARDOWN : t->unplaced;
+        out.stack = over ? NULL : t->stack;
+        out.ns[SAMPLE_PYTHON] = time.cpu - time.kernel;
+        out.ns[SAMPLE_SYSTEM] = time.kernel;
+        return out.stack || out.unplaced ? emit(ctx, &out) : 0;
+    }
+    struct interval_split split;
+    struct thread_history history = {t->seen, last_ran(&t->ran), last_waited(t)->seen,
+                                     t->slept.seen};
+    attribute_last_interval(&history, &time, &split);
+    out.stack = t->stack;
+    out.unplaced = t->unplaced;
+    out.flags |= t->seen.holds_gil ? PROTO_SAMPLE_GIL : 0;
+    memcpy(out.ns, split.prev_ns, sizeof(out.ns));
+    int rc = emit(ctx, &out);
+    return rc == 0 ? emit_kept_parts(t, &split, emit, ctx) : rc;
+}
+
+/* Threads that ended since the last tick drop out of the table, their last
+ * interval charged; all of them when the whole process has ended. */
+static int forget_ended_threads(struct sampler *s, const struct tick_state *tick, int all,
+                                sampler_emit_fn emit, void *ctx)
+{
+    size_t kept = 0;
+    int rc = 0;
+    for (size_t i = 0; i < s->ntracks; i++) {
+        struct thread_track *t = &s->tracks[i];
+        if (!all && (t->seen_tick == s->ticks || !thread_ended(s, t->tid))) {
+            s->tracks[kept++] = *t;
+            continue;
+        }
+        if (rc == 0)
+            rc = charge_last_interval(s, t, tick, emit, ctx);
+        close_track(t);
+    }
+    s->ntracks = kept;
+    return rc;
+}
+
 int sampler_tick(struct sampler *s, uint64_t now_ns, uint64_t planned_ns, sampler_emit_fn emit,
                  void *ctx)
 {
@@ -1130,8 +1189,10 @@ int sampler_tick(struct sampler *s, uint64_t now_ns, uint64_t planned_ns, sample
         s->clocks.gil = (struct switch_gil){s->gil.last.addr, s->gil.last.addr + s->gil.last.size};
     struct tick_state tick = {0};
     int ntids = list_threads(s, &tick);
-    if (ntids <= 0)
-        return -ESRCH;
+    if (ntids <= 0) {
+        int rc = forget_ended_threads(s, &tick, 1, emit, ctx);
+        return rc < 0 ? rc : -ESRCH;
+    }
     s->ticks++;
     s->clocks.keep_files = ntids <= SAMPLER_KEPT_THREADS;
     tick.lone = ntids == 1;
@@ -1142,7 +1203,8 @@ int sampler_tick(struct sampler *s, uint64_t now_ns, uint64_t planned_ns, sample
     for (int i = 0; i < ntids && rc == 0; i++)
         rc = sample_task(s, s->tids[i], &tick, emit, ctx);
     placement_avoid(&s->placement, s->running_cpus, s->nrunning);
-    forget_gone_threads(s);
+    if (rc == 0)
+        rc = forget_ended_threads(s, &tick, s->exited, emit, ctx);
     s->last_tick_ns = now_ns;
     s->last_planned_ns = planned_ns;
     return rc == 0 && s->exited ? -ESRCH : rc;

@@ -25,7 +25,7 @@
  * works for pids too, but this avoids a glibc call per tick). */
 #define THREADCLOCK_PROCESS_CLOCK(pid) ((clockid_t)(((unsigned)~(pid) << 3) | 2u))
 
-void threadclock_init(struct clock_env *env, struct thread_clock *c, uint32_t tid)
+void threadclock_init(struct clock_env *env, struct thread_clock *c, uint32_t tid, int born_within)
 {
     memset(c, 0, sizeof(*c));
     c->tid = tid;
@@ -52,10 +52,12 @@ void threadclock_init(struct clock_env *env, struct thread_clock *c, uint32_t ti
         else if ((why == -EACCES || why == -EPERM || why == -EINVAL) && env->explained == 0)
             env->explained = -1;
     }
-    /* A thread of a process born in the session brings what it ran
-     * before its exact clock was opened. */
+    /* A thread born in the session (in a process born in it, or since
+     * the session's first tick) brings what it ran before its exact clock
+     * was opened: up to a listing's gap, and all of a short worker's. */
     struct task_stat st;
-    if (env->started_within && c->clock_fd >= 0 && taskstat_read(env->pid, tid, &st) == 0)
+    if ((env->started_within || born_within) && c->clock_fd >= 0 &&
+        taskstat_read(env->pid, tid, &st) == 0)
         c->clock_base_ns = st.cpu_ns;
 }
 
@@ -297,6 +299,22 @@ void threadclock_interval(struct thread_clock *c, const struct task_stat *st, ui
 void threadclock_withhold(struct thread_clock *c, const struct withheld_off *withheld)
 {
     c->withheld = *withheld;
+}
+
+int threadclock_last_interval(struct thread_clock *c, struct interval_time *out)
+{
+    memset(out, 0, sizeof(*out));
+    uint64_t cpu_ns;
+    if (c->source != CPU_EXACT || c->clock_fd < 0)
+        return -ENODEV;
+    int rc = read_exact(c, &cpu_ns);
+    if (rc < 0)
+        return rc;
+    out->cpu = cpu_ns > c->cpu_ns ? cpu_ns - c->cpu_ns : 0;
+    out->kernel = c->kernel_debt_ns < out->cpu ? c->kernel_debt_ns : out->cpu;
+    c->kernel_debt_ns -= out->kernel;
+    c->cpu_ns = cpu_ns > c->cpu_ns ? cpu_ns : c->cpu_ns;
+    return 0;
 }
 
 struct thread_clock_mark threadclock_mark(const struct thread_clock *c)

@@ -64,9 +64,11 @@ struct thread_clock_mark {
 
 /* Starts a thread's clocks (zero), opening its exact clock if perf
  * counters are allowed (the first refusal stops tries for env). The exact
- * clock counts from now: in a process started within the session, it
- * counts on from what schedstat says the thread ran before. */
-void threadclock_init(struct clock_env *env, struct thread_clock *c, uint32_t tid);
+ * clock counts from now: for a thread born within the session
+ * (born_within, or any thread of a process started within it), it counts
+ * on from what schedstat says the thread ran before. */
+void threadclock_init(struct clock_env *env, struct thread_clock *c, uint32_t tid,
+                      int born_within);
 void threadclock_close(struct thread_clock *c);
 
 /* The thread's state and clocks from /proc into st. 0 or a negative errno
@@ -101,6 +103,13 @@ void threadclock_interval(struct thread_clock *c, const struct task_stat *st, ui
  * which gives it back as its carried part, less the wait for a CPU the
  * kernel books meanwhile. */
 void threadclock_withhold(struct thread_clock *c, const struct withheld_off *withheld);
+
+/* The CPU time a thread's exact clock gained since its previous tick, as
+ * its last interval (cpu and kernel only): for a thread that has ended,
+ * whose counter keeps its final count, and whose /proc files are gone.
+ * Its kernel part is the kernel time /proc reported that no interval took
+ * yet. 0 or a negative errno code (-ENODEV: no exact clock). */
+int threadclock_last_interval(struct thread_clock *c, struct interval_time *out);
 
 /* The clocks as they stand, and back to them: an interval read but not
  * charged (a failed walk's) is carried to the next. */

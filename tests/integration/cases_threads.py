@@ -180,10 +180,40 @@ def blocked_thread_moves_between_waits(interp, work):
     c.finish(lambda: run.describe())
 
 
+# Threads that end between ticks: the CPU each ran after its last tick (and
+# before its first) is on the line it ran, not gone. Bound: a twentieth of
+# the workers' own CPU (what they run outside worker(), starting and
+# ending, is a fraction of that); their tails alone were a sixth of it.
+ENDED_THREADS_BOUND = 0.05
+
+
+def ended_threads_keep_their_cpu(interp, work):
+    """40 threads of 30 ms of CPU each, one after another
+    (short_threads.py), at 100 Hz: each is seen at two or three ticks and
+    ends between two. worker() gets what the workers measured themselves
+    with thread_time(), within a twentieth."""
+    work.copy_workload("short_threads.py")
+    truth_path = work.file("truth.json")
+    run = fixingahole(["profile"] + interp.profile_options() +
+                      ["short_threads.py", truth_path, "40", "0.03"], cwd=work.path)
+    if run.status != 0:
+        raise Failure("fixingahole exited %s\n%s" % (run.status, run.describe()))
+    doc, truth = load_profile(work.path, "short_threads").doc, load_truth(truth_path)
+    worker = next((f for f in doc.get("functions") or [] if f.get("name") == "worker"), {})
+    seen, want = worker.get("seconds", 0.0), truth["workers"]
+    c = Checks()
+    c.note("workers measured %.3f s of CPU; worker() has %.3f s" % (want, seen))
+    c.expect(abs(seen - want) <= ENDED_THREADS_BOUND * want,
+             "worker() has %.3f s, the workers measured %.3f s (more than %d%% apart)"
+             % (seen, want, 100 * ENDED_THREADS_BOUND))
+    c.finish(lambda: run.describe())
+
+
 CASES = {
     "gil_holders_match_the_workload_and_threads_are_named":
         gil_holders_match_the_workload_and_threads_are_named,
     "blocked_thread_moves_between_waits": blocked_thread_moves_between_waits,
+    "ended_threads_keep_their_cpu": ended_threads_keep_their_cpu,
 }
 
 OPTION_CASES = {

@@ -289,6 +289,30 @@ static void test_kernel_time_is_system_where_it_ran(void)
     CHECK_EQ_INT(sum(split.prev_ns) + sum(split.cur_ns), 3000);
 }
 
+/* A thread's last interval, after its last tick until it ended: its CPU
+ * goes where it was last seen running. */
+static void test_last_interval_goes_where_it_last_ran(void)
+{
+    struct interval_split split;
+    struct interval_time time = {.cpu = 5000, .kernel = 1000};
+    /* Running at its last tick (a worker waiting for a CPU as it ends). */
+    struct thread_history seen = {running_native, running_native, unseen, unseen};
+    attribute_last_interval(&seen, &time, &split);
+    CHECK_EQ_INT(split.prev_ns[SAMPLE_NATIVE], 4000);
+    CHECK_EQ_INT(split.prev_ns[SAMPLE_SYSTEM], 1000);
+    CHECK_EQ_INT(sum(split.ran_ns) + sum(split.cur_ns), 0);
+    /* Blocked at its last tick: where it last ran. */
+    seen = (struct thread_history){waiting_lock, running_python, waiting_lock, waiting_lock};
+    attribute_last_interval(&seen, &time, &split);
+    CHECK_EQ_INT(split.ran_ns[SAMPLE_PYTHON], 4000);
+    CHECK_EQ_INT(sum(split.prev_ns) + sum(split.cur_ns) + sum(split.waited_ns), 0);
+    /* Never seen running: where it was. */
+    seen = (struct thread_history){sleeping, unseen, sleeping, sleeping};
+    attribute_last_interval(&seen, &time, &split);
+    CHECK_EQ_INT(split.prev_ns[SAMPLE_PYTHON], 4000);
+    CHECK_EQ_INT(sum(split.prev_ns), 5000);
+}
+
 
 /* An interval blocked at both ends with what the switch records say of its
  * waits: gil and other ns of 10000 blocked (unknown the rest). */
@@ -389,6 +413,7 @@ int main(void)
     test_stall_beyond_the_cap_is_unseen();
     test_lone_thread_gap_goes_where_it_last_waited();
     test_kernel_time_is_system_where_it_ran();
+    test_last_interval_goes_where_it_last_ran();
     test_switch_records_split_the_waits();
     test_switch_records_unknown_change_nothing();
     test_withheld_time_keeps_its_records_split();

@@ -1,0 +1,35 @@
+"""Threads one after another, while the main thread waits in join():
+argv[2] of them, each spinning argv[3] seconds of CPU (default 0.002:
+most live between two 100 Hz ticks) in worker() and gone before the next
+starts. Writes to argv[1] the sum of the workers' own thread_time() and
+the main thread's."""
+import json
+import sys
+import threading
+import time
+
+
+def worker(spin_s, out):
+    t0 = time.thread_time()
+    total = 0
+    while time.thread_time() - t0 < spin_s:
+        for i in range(200):
+            total += i * i
+    out.append(time.thread_time() - t0)
+
+
+def main():
+    truth_path, count = sys.argv[1], int(sys.argv[2])
+    spin_s = float(sys.argv[3]) if len(sys.argv) > 3 else 0.002
+    spent, main0 = [], time.thread_time()
+    for _ in range(count):
+        t = threading.Thread(target=worker, args=(spin_s, spent))
+        t.start()
+        t.join()
+    with open(truth_path, "w") as f:
+        json.dump({"workers": sum(spent), "count": len(spent),
+                   "main": time.thread_time() - main0}, f)
+
+
+if __name__ == "__main__":
+    main()
