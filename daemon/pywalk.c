@@ -850,6 +850,7 @@ static int walk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack 
     memset(out->entries, 0, sizeof(out->entries));
     out->top_op = PYOP_UNKNOWN;
     out->newest = out->newest_code = out->newest_previous = out->newest_at = 0;
+    out->newest_offset = -1;
     int rc = read_chain(walk, tstate, out, &n), headers = -1;
     /* A chain deeper than the cap, read while the thread ran on, may be
      * no stack of its: stale frames of a data stack link on and on (3.13+
@@ -879,7 +880,9 @@ static int walk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack 
     }
     if (rc < 0)
         out->truncated = 1;
-    else if (out->nframes > 0)
+    if (rc >= 0 && walk->newest_pending && n > 0)
+        out->newest_offset = walk->pending[0].offset;
+    if (rc >= 0 && out->nframes > 0)
         out->top_op = instruction_kind(walk, pycode_get(walk->codes, out->frames[0].code_id),
                                        walk->pending[walk->first_kept].offset);
     return rc;
@@ -932,6 +935,18 @@ int pywalk_recheck(struct pywalk *walk, uint64_t tstate, const struct pywalk_sta
         return rc;
     return info.code == stack->newest_code && info.previous == stack->newest_previous ? 0
                                                                                         : -EAGAIN;
+}
+
+int pywalk_same_place(struct pywalk *walk, uint64_t tstate, const struct pywalk_stack *stack)
+{
+    if (!stack->newest || !stack->newest_at)
+        return pywalk_recheck(walk, tstate, stack);
+    struct pywalk_recheck r;
+    recheck_plan(walk, tstate, stack, &r);
+    int rc = recheck_judge(walk, stack, &r, rmem_readv(&walk->mem, r.spans, (size_t)r.n));
+    if (rc < 0 || stack->newest_offset < 0)
+        return rc;
+    return frame_offset(walk, r.frame, stack->newest_code) == stack->newest_offset ? 0 : -EAGAIN;
 }
 
 int pywalk_threads(struct pywalk *walk, struct pywalk_thread *out, int max)

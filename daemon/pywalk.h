@@ -45,6 +45,9 @@ struct pywalk_stack {
      * caller fields as read: what pywalk_recheck compares. */
     uint64_t newest, newest_code, newest_previous;
     uint64_t newest_at; /* where the pointer to it was read */
+    /* The newest frame's instruction offset as the walk last read it; -1
+     * when not known (it is a frame the walk skips, or none) */
+    int64_t newest_offset;
     struct pywalk_frame frames[PYWALK_MAX_DEPTH]; /* innermost first */
     /* Bit i: frames[i] is the first (outermost) frame of one call of the
      * evaluation loop, the point where C code entered Python (--native
@@ -149,6 +152,13 @@ int pywalk_stack_checked_tail(struct pywalk *walk, uint64_t tstate, struct pywal
  * error. Residual: a thread that popped the newest frame and pushed one of
  * the same code at the same address, with the same caller, passes. */
 int pywalk_recheck(struct pywalk *walk, uint64_t tstate, const struct pywalk_stack *stack);
+
+/* Whether the thread state at tstate stands where stack left it: as
+ * pywalk_recheck, and with its newest frame at the same instruction
+ * (when the walk knew it). For a thread stopped after it was walked:
+ * whether what the stop shows of it (its PC) belongs to that walk's
+ * place. Same returns as pywalk_recheck; reads must be fresh. */
+int pywalk_same_place(struct pywalk *walk, uint64_t tstate, const struct pywalk_stack *stack);
 
 /* The code object behind an id handed out by pywalk_stack, or NULL. */
 const struct pywalk_code *pywalk_code(const struct pywalk *walk, uint32_t code_id);

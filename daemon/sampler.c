@@ -455,16 +455,24 @@ static uint32_t stack_unplaced(struct sampler *s, uint32_t tid, int walk_rc, int
  * gone), so it gets a moment to run on. Not while the
  * interpreter shuts down: its memory is being freed. The time a released
  * hold kept the thread stopped goes to *released_ns. */
+/* A walk's result rc for thread tid, with an empty main thread's stack
+ * torn: the script runs under the bootstrap, so while it has not ended
+ * its main thread always has frames. */
+static int empty_main_is_torn(struct sampler *s, uint32_t tid, int rc, int held)
+{
+    if (rc == 0 && s->stack.nframes == 0 && tid == (uint32_t)s->pid && s->main_ran &&
+        s->end_mark && !script_over(s, held))
+        return -EAGAIN;
+    return rc;
+}
+
 static int walk_thread(struct sampler *s, uint64_t tstate, const struct task_stat *st,
                        struct thread_hold *hold, struct stackread_pages *pages,
                        uint64_t *released_ns)
 {
-    int rc = stackread_walk(&s->reader, tstate, hold->held, pages, &s->stack);
-    /* The script runs under the bootstrap, so while it has not ended its
-     * main thread always has frames: none read is a torn read. */
-    if (rc == 0 && s->stack.nframes == 0 && hold->tid == s->pid && s->main_ran && s->end_mark &&
-        !script_over(s, hold->held))
-        rc = -EAGAIN;
+    int rc = empty_main_is_torn(s, hold->tid,
+                                stackread_walk(&s->reader, tstate, hold->held, pages, &s->stack),
+                                hold->held);
     if (rc == 0 || rc == -E2BIG || st->state != 'R' || s->teardown)
         return rc;
     return stackread_rehold(&s->reader, tstate, rc, hold, released_ns, pages, &s->stack);
@@ -500,19 +508,44 @@ static void set_blocked_kind(struct sampler *s, uint32_t tid, struct thread_obse
 /* Observes a thread now: its stack, where a held (running) thread is, what
  * a blocked one waits in. Returns why the stack places no time, if it does
  * not; a stack that could not be read is sent as no stack at all. */
+/* Whether a walk before the stop stands (read_thread): it succeeded, or
+ * found a stack deeper than the cap, which a walk under the stop would
+ * find too. One torn twice is done again under the stop (walk_thread). */
+static int walked_before_stop(int walked)
+{
+    return walked == 0 || walked == -E2BIG;
+}
+
+/* Whether the held thread's PC tells where the walked stack's CPU went:
+ * the walk was made under the stop, or the thread has not moved from the
+ * instruction the walk before the stop found it at. */
+static int pc_counts(struct sampler *s, const struct pywalk_thread *py,
+                     const struct thread_hold *hold, int walked, int rc)
+{
+    if (!hold->held)
+        return 0;
+    if (!walked_before_stop(walked))
+        return 1;
+    return rc == 0 && stackread_same_place(&s->reader, py->tstate, &s->stack) == 0;
+}
+
 static uint32_t observe_thread(struct sampler *s, const struct pywalk_thread *py,
                                const struct task_stat *st, struct thread_hold *hold,
-                               struct thread_track *t, int still,
-                               struct thread_observation *now, uint64_t *released_ns)
+                               struct thread_track *t, int still, int walked,
+                               struct thread_observation *now, int *pc_counted,
+                               uint64_t *released_ns)
 {
     *now = (struct thread_observation){.valid = 1, .running = st->state == 'R',
                                        .cpu_kind = SAMPLE_PYTHON, .off_kind = SAMPLE_IDLE,
                                        .gap_kind = SAMPLE_IDLE};
-    int rc = still ? keep_stack_copy(&s->stack, t->stack)
-                   : walk_thread(s, py->tstate, st, hold, &t->pages, released_ns);
+    int rc = still                         ? keep_stack_copy(&s->stack, t->stack)
+             : walked_before_stop(walked) ? walked
+                                          : walk_thread(s, py->tstate, st, hold, &t->pages,
+                                                        released_ns);
     now->holds_gil = read_gil(s, py);
     uint64_t pc, sp;
-    if (hold->held && threadstop_regs(hold, &pc, &sp) == 0 &&
+    *pc_counted = pc_counts(s, py, hold, walked, rc);
+    if (*pc_counted && threadstop_regs(hold, &pc, &sp) == 0 &&
         oncpu_classify(s->oncpu, hold, pc) == ONCPU_NATIVE)
         now->cpu_kind = SAMPLE_NATIVE;
     if (still)
@@ -762,6 +795,17 @@ static int wants_hold(const struct sampler *s, const struct thread_track *t,
     return 1;
 }
 
+/* A running Python thread due a stop is walked first, unheld, and only
+ * then stopped (*walked: that walk's result, or WALK_NOT_YET). A stop
+ * lands late: the interrupt that brings it takes 15-30 us on a VM, and a
+ * system call the thread makes meanwhile brings it first. Walked under
+ * the stop, a loop of 7 us rounds that calls time.thread_time() once a round
+ * had 98% of its time on that call's line at 100 Hz (9% true). The walk
+ * at the tick's own moment is the observation; the stop gives the PC,
+ * which counts for it only where the thread still stands at the walk's
+ * instruction (observe_thread). */
+#define WALK_NOT_YET 1
+
 /* Reads a thread's state and clocks, holding a running Python thread still
  * when hold_it says so. Its CPU time comes from its exact clock, else the
  * process clock (a lone thread), else schedstat (exact once it is
@@ -770,9 +814,10 @@ static int wants_hold(const struct sampler *s, const struct thread_track *t,
  * it woke from a wait, or its skips ran out), -EAGAIN when it waits for a
  * CPU (not sampled this tick), or a negative errno code (-ESRCH: gone). */
 static int read_thread(struct sampler *s, struct thread_track *t, int is_new, int hold_it,
-                       int lone, struct task_stat *st, struct thread_hold *hold,
-                       enum cpu_source *source, uint64_t *when_ns)
+                       int lone, uint64_t tstate, struct task_stat *st, struct thread_hold *hold,
+                       enum cpu_source *source, uint64_t *when_ns, int *walked)
 {
+    *walked = WALK_NOT_YET;
     hold->tid = (pid_t)t->tid;
     uint64_t exact_ns;
     int on_cpu = threadclock_on_cpu(&s->clocks, &t->clock, is_new, st, &exact_ns);
@@ -801,6 +846,10 @@ static int read_thread(struct sampler *s, struct thread_track *t, int is_new, in
      * GIL wait too often (see order_threads). */
     char state = st->state;
     int stop_it = (state == 'R' && on_cpu) || (s->native && !t->still_now);
+    if (hold_it && stop_it && tstate && !s->native)
+        *walked = empty_main_is_torn(s, t->tid,
+                                     stackread_walk(&s->reader, tstate, 0, &t->pages, &s->stack),
+                                     0);
     if (hold_it && stop_it && threadstop_hold((pid_t)t->tid, hold) == 0) {
         struct task_stat stopped;
         exact_ns = 0; /* it ran until the stop */
@@ -816,9 +865,10 @@ static int read_thread(struct sampler *s, struct thread_track *t, int is_new, in
     return on_cpu;
 }
 
-/* Where an unheld running thread's CPU went: where it went at the last hold
- * if it is still on the same line, else the interpreter (it moved, so it
- * ran bytecode). */
+/* Where a running thread's CPU went when no PC tells (unheld, or stopped
+ * only after it moved on from where it was walked): where it went at the
+ * last stop whose PC counted if it is still on that line, else the
+ * interpreter (it moved, so it ran bytecode). */
 static void carry_kind(const struct thread_track *t, const struct pywalk_stack *stack,
                        struct thread_observation *now)
 {
@@ -829,10 +879,10 @@ static void carry_kind(const struct thread_track *t, const struct pywalk_stack *
         now->cpu_kind = t->held_kind;
 }
 
+/* Where the thread's CPU went at a stop whose PC counted, for carry_kind. */
 static void remember_hold(struct thread_track *t, const struct pywalk_stack *stack,
-                          const struct thread_observation *now, uint64_t planned_ns)
+                          const struct thread_observation *now)
 {
-    t->last_hold_planned_ns = planned_ns;
     t->held_kind = now->cpu_kind;
     t->held_at = stack->nframes ? stack->frames[0] : (struct pywalk_frame){UINT32_MAX, -1};
 }
@@ -938,7 +988,9 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
      * only be read stopped. */
     int hold_it = py && (s->native || (is_new && t->clock.clock_fd < 0) ||
                          wants_hold(s, t, tick));
-    int read = read_thread(s, t, is_new, hold_it, tick->lone, &st, &hold, &source, &now_ns);
+    int walked;
+    int read = read_thread(s, t, is_new, hold_it, tick->lone, py ? py->tstate : 0, &st, &hold,
+                           &source, &now_ns, &walked);
     if (read == -EAGAIN) {
         /* Waiting for a CPU: this tick does not sample its time (see
          * SAMPLER_MAX_WAITING_SKIPS); its last stack stays current. */
@@ -983,14 +1035,18 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
             return rc;
         time.alone = tick->lone;
         struct thread_observation now;
-        uint32_t unplaced = observe_thread(s, py, &st, &hold, t, t->still_now, &now, &released_ns);
+        int pc_counted;
+        uint32_t unplaced = observe_thread(s, py, &st, &hold, t, t->still_now, walked, &now,
+                                           &pc_counted, &released_ns);
         now.on_cpu = now.running && read > 0;
         if (carry_failed_walk(t, &before, unplaced)) {
             t->clock.held_ns += released_ns + threadstop_release(&hold);
             return 0;
         }
         if (hold.held)
-            remember_hold(t, &s->stack, &now, s->planned_ns);
+            t->last_hold_planned_ns = s->planned_ns;
+        if (pc_counted)
+            remember_hold(t, &s->stack, &now);
         else
             carry_kind(t, &s->stack, &now);
         /* Inside a C callable the innermost frame called (sorted, sum, a

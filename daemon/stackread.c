@@ -93,6 +93,13 @@ int stackread_walk(struct stackread *r, uint64_t tstate, int held, struct stackr
     return held ? walk_fresh(r, tstate, 1, pages, out) : walk_unheld(r, tstate, pages, out);
 }
 
+int stackread_same_place(struct stackread *r, uint64_t tstate, const struct pywalk_stack *walked)
+{
+    rmem_proc_invalidate(r->mem);
+    r->ahead_generation = 0;
+    return pywalk_same_place(r->walk, tstate, walked);
+}
+
 int stackread_rehold(struct stackread *r, uint64_t tstate, int rc, struct thread_hold *hold,
                      uint64_t *released_ns, struct stackread_pages *pages,
                      struct pywalk_stack *out)

@@ -56,6 +56,11 @@ void stackread_read_ahead(struct stackread *r, uint64_t tstate,
 int stackread_walk(struct stackread *r, uint64_t tstate, int held, struct stackread_pages *pages,
                    struct pywalk_stack *out);
 
+/* For a thread walked unheld (out of stackread_walk) and stopped since:
+ * whether it still stands at the walk's instruction (pywalk_same_place),
+ * read afresh. 0 yes, -EAGAIN it moved on, or a read error. */
+int stackread_same_place(struct stackread *r, uint64_t tstate, const struct pywalk_stack *walked);
+
 /* After a failed walk (result rc) of a thread that is running: releases
  * its hold if any (the time it was stopped goes to *released_ns), gives it
  * a moment to run past what made the walk fail, stops it and walks it

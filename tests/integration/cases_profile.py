@@ -404,6 +404,40 @@ def raising_script_still_profiled(interp, work):
     c.finish(context)
 
 
+# How far the clock line's share may be from what it measured (pp). At
+# 500 Hz over 3 s the sampling error is about 1 pp (one standard
+# deviation), the truth's own about as much. The stops' bias it guards
+# against grows with the share of ticks that stop the thread: every tick
+# at 100 Hz (60-90 pp), one in four at 500 Hz, one in eight at 1 kHz
+# (4-12 pp).
+SYSCALL_LINE_BOUND_PP = 5.0
+
+
+def syscall_line_gets_its_share(interp, work):
+    """A loop that makes a system call every 3-4 us (syscall_loop.py:
+    time.thread_time(), then 100 rounds of bytecode): the call's line gets
+    the share of with_clock() the workload measured for it, against the
+    same loop without the call. A thread stopped by ptrace stops at its
+    next system call more often than its time there warrants (the
+    interrupt that stops it is slow to arrive), so a stack or PC read
+    under the stop was pulled onto that line."""
+    script = "syscall_loop.py"
+    run, prof, truth, c, context = _profile(interp, work, script, extra=("--rate", "500"), script_args=("3",))
+    marks = marked_lines(work.file(script))
+    first, last = function_spans(work.file(script))["with_clock"]
+    lines = prof.lines(script)
+    spent = sum(v.get("seconds", 0.0) for n, v in lines.items() if first <= n <= last)
+    clock_s = _line(prof, script, marks["clock"]).get("seconds", 0.0)
+    share = 100.0 * clock_s / spent if spent else 0.0
+    c.note("clock line %d: %.3f s of with_clock()'s %.3f s, %.2f%%; measured %.2f%% (%d rounds: "
+           "%.3f s with the call, %.3f s without)"
+           % (marks["clock"], clock_s, spent, share, truth["clock_share"], truth["rounds"],
+              truth["with_clock"], truth["without_clock"]))
+    c.expect(abs(share - truth["clock_share"]) <= SYSCALL_LINE_BOUND_PP,
+             "the clock line has %.2f%% of with_clock(), it measured %.2f%% (more than %.0f pp "
+             "apart)" % (share, truth["clock_share"], SYSCALL_LINE_BOUND_PP))
+    c.finish(context)
+
 CASES = {
     "c_calls_are_native": c_calls_are_native,
     "switching_shares_at_1khz_and_5khz": switching_shares_at_1khz_and_5khz,
@@ -413,6 +447,7 @@ CASES = {
     "numpy_line_is_native": numpy_line_is_native,
     "sleep_line_is_system": sleep_line_is_system,
     "short_sleeps_leave_work_on_its_line": short_sleeps_leave_work_on_its_line,
+    "syscall_line_gets_its_share": syscall_line_gets_its_share,
     "join_is_idle": join_is_idle,
     "raising_script_still_profiled": raising_script_still_profiled,
 }
