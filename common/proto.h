@@ -209,8 +209,11 @@ enum proto_unplaced {
     /* the profiler did not look: its daemon was stopped or starved of CPU
      * far longer than a sampling period (daemon/sampler.c) */
     PROTO_UNPLACED_UNSEEN = 5,
+    /* CPU time of threads that started and ended between two ticks
+     * (daemon/unseencpu.h) */
+    PROTO_UNPLACED_SHORT_THREADS = 6,
 };
-#define PROTO_UNPLACED_MAX PROTO_UNPLACED_UNSEEN
+#define PROTO_UNPLACED_MAX PROTO_UNPLACED_SHORT_THREADS
 
 enum proto_end_reason {
     PROTO_END_EXITED = 1,   /* the target exited */

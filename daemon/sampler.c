@@ -31,6 +31,7 @@
 #include "daemon/taskstat.h"
 #include "daemon/threadclock.h"
 #include "daemon/threadstop.h"
+#include "daemon/unseencpu.h"
 #include "symbols/pyopcodes.h"
 
 #define SAMPLER_MAX_TASKS 4096
@@ -175,6 +176,8 @@ struct sampler {
     int running_cpus[SAMPLER_MAX_TASKS]; /* where this tick found them running */
     int nrunning;
     struct hold_budget holds; /* how often a thread may be stopped for its PC */
+    struct unseen_cpu unseen_cpu; /* CPU of threads no tick saw */
+    uint64_t unseen_cpu_read_ns;  /* when the tick that last read it was due; 0 never */
     uint64_t last_tick_ns;
     uint64_t unseen_after_ns; /* intervals longer than this were stalls */
     uint64_t tick_ns; /* when this tick began */
@@ -890,8 +893,8 @@ static void remember_hold(struct thread_track *t, const struct pywalk_stack *sta
 /* Whether a failed walk's interval is carried to the next observation
  * (SAMPLER_MAX_FAILED_CARRIES): if so, the thread's clocks go back to
  * where they stood before this tick read them. */
-static int carry_failed_walk(struct thread_track *t, const struct thread_clock_mark *before,
-                             uint32_t unplaced)
+static int carry_failed_walk(struct sampler *s, struct thread_track *t,
+                             const struct thread_clock_mark *before, uint32_t unplaced)
 {
     if (unplaced != PROTO_UNPLACED_WALK_FAILED || !t->seen.valid ||
         t->failed_carries >= SAMPLER_MAX_FAILED_CARRIES) {
@@ -899,6 +902,9 @@ static int carry_failed_walk(struct thread_track *t, const struct thread_clock_m
         return 0;
     }
     t->failed_carries++;
+    /* The next tick charges this interval's CPU again. */
+    unseencpu_uncharged(&s->unseen_cpu,
+                        t->clock.cpu_ns > before->cpu_ns ? t->clock.cpu_ns - before->cpu_ns : 0);
     threadclock_rewind(&t->clock, before);
     return 1;
 }
@@ -956,6 +962,7 @@ static int interval_seen(struct sampler *s, struct thread_track *t, const struct
 {
     uint64_t wall = now_ns > t->clock.when_ns ? now_ns - t->clock.when_ns : 0;
     threadclock_interval(&t->clock, st, now_ns, time);
+    unseencpu_charged(&s->unseen_cpu, time->cpu);
     struct interval_time unseen;
     attribute_unseen_part(time, wall, s->unseen_after_ns, &unseen);
     if (!unseen.cpu && !unseen.off)
@@ -1039,7 +1046,7 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
         uint32_t unplaced = observe_thread(s, py, &st, &hold, t, t->still_now, walked, &now,
                                            &pc_counted, &released_ns);
         now.on_cpu = now.running && read > 0;
-        if (carry_failed_walk(t, &before, unplaced)) {
+        if (carry_failed_walk(s, t, &before, unplaced)) {
             t->clock.held_ns += released_ns + threadstop_release(&hold);
             return 0;
         }
@@ -1187,9 +1194,21 @@ static int charge_last_interval(struct sampler *s, struct thread_track *t,
     struct interval_time time;
     if (threadclock_last_interval(&t->clock, &time) < 0 || !time.cpu)
         return 0;
+    unseencpu_charged(&s->unseen_cpu, time.cpu);
     struct thread_sample out = {.tid = t->tid, .flags = PROTO_SAMPLE_CARRIED,
                                 .cpu_ns = time.cpu};
-    int over = t->tid == (uint32_t)s->pid && (s->teardown || script_over(s, 0));
+    /* The main thread ends with its process. Its last interval is the
+     * interpreter's shutdown when its last tick found it shutting down,
+     * or blocked (what it ran after it woke ended the program: a spawned
+     * pool worker woken by the pool's sentinel runs its finalisation), or
+     * when the script's end mark is there. Not when it ran at its last
+     * tick, even if the process became unreadable as it died
+     * (s->teardown): a forked pool worker ends in os._exit() from its
+     * task loop, and its last interval is that loop's (up to 8 ticks of
+     * it, carried while it waited for a CPU). */
+    int over = t->tid == (uint32_t)s->pid &&
+               (t->unplaced == PROTO_UNPLACED_TEARDOWN || !t->seen.running ||
+                (s->end_mark && script_over(s, 0)));
     if (!t->python)
         return sample_helper_thread(s, &time, &out, tick) ? emit(ctx, &out) : 0;
     if (over || !t->seen.valid) {
@@ -1232,6 +1251,45 @@ static int forget_ended_threads(struct sampler *s, const struct tick_state *tick
     return rc;
 }
 
+/* CPU time no seen thread had (unseencpu.h), as one unattributed sample
+ * of the main thread's. */
+static int emit_unseen_threads(struct sampler *s, uint64_t cpu, uint64_t kernel,
+                               sampler_emit_fn emit, void *ctx)
+{
+    if (!cpu)
+        return 0;
+    struct thread_sample out = {.tid = (uint32_t)s->pid, .unplaced = PROTO_UNPLACED_SHORT_THREADS,
+                                .flags = PROTO_SAMPLE_CARRIED};
+    out.ns[SAMPLE_PYTHON] = cpu - kernel;
+    out.ns[SAMPLE_SYSTEM] = kernel;
+    return emit(ctx, &out);
+}
+
+/* The CPU time of threads that came and went between ticks, read at most
+ * once per listing gap, after this tick has charged the threads it read
+ * (read before, the clock would hold this tick's intervals, one period's
+ * CPU, not yet charged), reported once it has outlasted any carry (as
+ * long as a stall: unseen_after_ns). */
+static int sample_unseen_threads(struct sampler *s, sampler_emit_fn emit, void *ctx)
+{
+    if (s->unseen_cpu_read_ns && s->planned_ns - s->unseen_cpu_read_ns < SAMPLER_LIST_GAP_NS)
+        return 0;
+    s->unseen_cpu_read_ns = s->planned_ns;
+    uint64_t kernel;
+    uint64_t cpu = unseencpu_take(&s->unseen_cpu, s->pid, s->clocks.started_within,
+                                  s->planned_ns, s->unseen_after_ns, &kernel);
+    return emit_unseen_threads(s, cpu, kernel, emit, ctx);
+}
+
+/* The process is gone: what its clock gained that no tick charged. */
+static int finish_unseen_threads(struct sampler *s, sampler_emit_fn emit, void *ctx)
+{
+    uint64_t kernel;
+    uint64_t cpu = unseencpu_finish(&s->unseen_cpu, s->pid, &kernel);
+    int rc = emit_unseen_threads(s, cpu, kernel, emit, ctx);
+    return rc < 0 ? rc : -ESRCH;
+}
+
 int sampler_tick(struct sampler *s, uint64_t now_ns, uint64_t planned_ns, sampler_emit_fn emit,
                  void *ctx)
 {
@@ -1247,7 +1305,7 @@ int sampler_tick(struct sampler *s, uint64_t now_ns, uint64_t planned_ns, sample
     int ntids = list_threads(s, &tick);
     if (ntids <= 0) {
         int rc = forget_ended_threads(s, &tick, 1, emit, ctx);
-        return rc < 0 ? rc : -ESRCH;
+        return rc < 0 ? rc : finish_unseen_threads(s, emit, ctx);
     }
     s->ticks++;
     s->clocks.keep_files = ntids <= SAMPLER_KEPT_THREADS;
@@ -1261,7 +1319,9 @@ int sampler_tick(struct sampler *s, uint64_t now_ns, uint64_t planned_ns, sample
     placement_avoid(&s->placement, s->running_cpus, s->nrunning);
     if (rc == 0)
         rc = forget_ended_threads(s, &tick, s->exited, emit, ctx);
+    if (rc == 0 && !s->exited)
+        rc = sample_unseen_threads(s, emit, ctx);
     s->last_tick_ns = now_ns;
     s->last_planned_ns = planned_ns;
-    return rc == 0 && s->exited ? -ESRCH : rc;
+    return rc == 0 && s->exited ? finish_unseen_threads(s, emit, ctx) : rc;
 }

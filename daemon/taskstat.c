@@ -212,6 +212,20 @@ int taskstat_comm(pid_t pid, uint32_t tid, char *name, size_t len)
     return 0;
 }
 
+int taskstat_process_kernel_ns(pid_t pid, uint64_t *ns)
+{
+    char path[64], text[1024];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    ssize_t n = procfs_read(path, text, sizeof(text));
+    if (n < 0)
+        return (int)n;
+    struct task_stat st;
+    if (parse_stat_fields(text, &st) < 0)
+        return -EINVAL;
+    *ns = st.kernel_ns;
+    return 0;
+}
+
 int64_t taskstat_rss_bytes(pid_t pid, int *statm_fd)
 {
     char path[64], text[256];

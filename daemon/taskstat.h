@@ -60,4 +60,9 @@ int taskstat_comm(pid_t pid, uint32_t tid, char *name, size_t len);
  * kept open: see procfs_read_kept), or a negative errno code. */
 int64_t taskstat_rss_bytes(pid_t pid, int *statm_fd);
 
+/* The kernel-mode CPU time of process pid, all its threads, living or
+ * gone (/proc/PID/stat's stime, in 10 ms steps). 0 or a negative errno
+ * code. */
+int taskstat_process_kernel_ns(pid_t pid, uint64_t *ns);
+
 #endif

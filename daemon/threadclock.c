@@ -224,7 +224,7 @@ int threadclock_on_cpu(const struct clock_env *env, struct thread_clock *c, int 
  * stands still between the target's scheduler ticks, context switches and
  * its own clock reads; see cpuclock.h), but unlike schedstat it is exact
  * while the thread is stopped or off CPU. */
-static int process_cpu_ns(pid_t pid, uint64_t *ns)
+int threadclock_process_cpu_ns(pid_t pid, uint64_t *ns)
 {
     struct timespec ts;
     if (clock_gettime(THREADCLOCK_PROCESS_CLOCK(pid), &ts) < 0)
@@ -242,7 +242,7 @@ enum cpu_source threadclock_cpu(const struct clock_env *env, struct thread_clock
     }
     if (c->clock_fd >= 0 && read_exact(c, &st->cpu_ns) == 0)
         return CPU_EXACT;
-    if (lone && process_cpu_ns(env->pid, &st->cpu_ns) == 0)
+    if (lone && threadclock_process_cpu_ns(env->pid, &st->cpu_ns) == 0)
         return CPU_PROCESS;
     return CPU_SCHEDSTAT;
 }

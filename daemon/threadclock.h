@@ -82,6 +82,10 @@ int threadclock_read_proc(const struct clock_env *env, struct thread_clock *c,
 int threadclock_on_cpu(const struct clock_env *env, struct thread_clock *c, int is_new,
                        struct task_stat *st, uint64_t *exact_ns);
 
+/* The CPU time of process pid, all its threads, living or gone (see
+ * threadclock.c on how fresh it is). 0 or a negative errno code. */
+int threadclock_process_cpu_ns(pid_t pid, uint64_t *ns);
+
 /* Fills st->cpu_ns from the best clock there is (exact_ns when not 0,
  * else the exact clock, else the process clock of a lone thread, else
  * st's schedstat) and says which. */

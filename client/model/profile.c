@@ -7,10 +7,10 @@
 #include <string.h>
 
 const char *const profile_unplaced_names[PROFILE_UNPLACED_REASONS] = {
-    NULL, "walk_failed", "no_python", "startup", "teardown", "unseen"};
+    NULL, "walk_failed", "no_python", "startup", "teardown", "unseen", "short_threads"};
 const char *const profile_unplaced_labels[PROFILE_UNPLACED_REASONS] = {
     NULL, "stack unreadable", "no Python frame", "interpreter start-up", "interpreter teardown",
-    "profiler paused"};
+    "profiler paused", "threads too short-lived to sample"};
 
 double profile_unplaced_seconds(const struct profile *p, int reason, int include_idle)
 {

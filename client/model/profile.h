@@ -29,9 +29,10 @@ static inline int profile_kind_counted(int k, int include_idle)
 }
 
 /* Reasons a sample's time has no stack: common/proto.h PROTO_UNPLACED_*. */
-#define PROFILE_UNPLACED_REASONS 6
+#define PROFILE_UNPLACED_REASONS 7
 /* Their names, index 0 unused: "walk_failed", "no_python", "startup",
- * "teardown", "unseen" (the keys of profile.json's totals.unattributed). */
+ * "teardown", "unseen", "short_threads" (the keys of profile.json's
+ * totals.unattributed). */
 extern const char *const profile_unplaced_names[PROFILE_UNPLACED_REASONS];
 /* And how the reports say them ("stack unreadable", ...). */
 extern const char *const profile_unplaced_labels[PROFILE_UNPLACED_REASONS];

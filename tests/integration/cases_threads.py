@@ -201,11 +201,54 @@ def ended_threads_keep_their_cpu(interp, work):
     doc, truth = load_profile(work.path, "short_threads").doc, load_truth(truth_path)
     worker = next((f for f in doc.get("functions") or [] if f.get("name") == "worker"), {})
     seen, want = worker.get("seconds", 0.0), truth["workers"]
+    unseen = ((doc.get("totals") or {}).get("unattributed") or {}).get("short_threads", 0.0)
     c = Checks()
-    c.note("workers measured %.3f s of CPU; worker() has %.3f s" % (want, seen))
+    c.note("workers measured %.3f s of CPU; worker() has %.3f s, short-lived threads %.3f s"
+           % (want, seen, unseen))
     c.expect(abs(seen - want) <= ENDED_THREADS_BOUND * want,
              "worker() has %.3f s, the workers measured %.3f s (more than %d%% apart)"
              % (seen, want, 100 * ENDED_THREADS_BOUND))
+    c.expect(unseen <= ENDED_THREADS_BOUND * want,
+             "%.3f s counted as threads too short-lived to sample, though every worker was "
+             "seen" % unseen)
+    c.finish(lambda: run.describe())
+
+
+# Threads too short-lived to be seen: their CPU is unattributed, not
+# gone. Bounds: a tenth of the workers' CPU (each worker also spends CPU
+# outside worker(), starting and ending, that its thread_time() sees only
+# in part) and at least half of it unseen by any tick at 100 Hz.
+SHORT_THREADS_BOUND = 0.10
+
+
+def short_lived_threads_are_counted(interp, work):
+    """400 threads of 2 ms of CPU each, one after another (short_threads.py):
+    most live between two 100 Hz ticks. Their CPU time is in the profile,
+    on worker() where a tick saw one and as "threads too short-lived to
+    sample" where none did, within a tenth of what they measured; the
+    summary names it."""
+    work.copy_workload("short_threads.py")
+    truth_path = work.file("truth.json")
+    run = fixingahole(["profile"] + interp.profile_options() +
+                      ["short_threads.py", truth_path, "400"], cwd=work.path)
+    if run.status != 0:
+        raise Failure("fixingahole exited %s\n%s" % (run.status, run.describe()))
+    doc, truth = load_profile(work.path, "short_threads").doc, load_truth(truth_path)
+    worker = next((f for f in doc.get("functions") or [] if f.get("name") == "worker"), {})
+    seen = worker.get("seconds", 0.0)
+    unseen = ((doc.get("totals") or {}).get("unattributed") or {}).get("short_threads", 0.0)
+    want = truth["workers"]
+    c = Checks()
+    c.note("workers measured %.3f s of CPU; the profile: worker() %.3f s, short-lived threads "
+           "%.3f s" % (want, seen, unseen))
+    c.expect(abs(seen + unseen - want) <= SHORT_THREADS_BOUND * want,
+             "worker() %.3f s + short-lived threads %.3f s = %.3f s, the workers measured "
+             "%.3f s (more than %d%% apart)" % (seen, unseen, seen + unseen, want,
+                                                100 * SHORT_THREADS_BOUND))
+    c.expect(unseen >= 0.5 * want, "only %.3f s of %.3f s counted as short-lived threads: "
+             "the workload no longer makes threads no tick sees" % (unseen, want))
+    c.expect("threads too short-lived to sample" in run.stdout,
+             "the summary does not name the short-lived threads' time")
     c.finish(lambda: run.describe())
 
 
@@ -214,6 +257,7 @@ CASES = {
         gil_holders_match_the_workload_and_threads_are_named,
     "blocked_thread_moves_between_waits": blocked_thread_moves_between_waits,
     "ended_threads_keep_their_cpu": ended_threads_keep_their_cpu,
+    "short_lived_threads_are_counted": short_lived_threads_are_counted,
 }
 
 OPTION_CASES = {

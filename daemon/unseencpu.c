@@ -1,0 +1,102 @@
+/* The CPU time of threads no tick saw (see unseencpu.h). */
+#include "daemon/unseencpu.h"
+
+#include "daemon/taskstat.h"
+#include "daemon/threadclock.h"
+
+/* Less than this is left to add up: the process's clock, read from
+ * outside, lags a running thread by up to a scheduler tick. */
+#define UNSEENCPU_MIN_NS 1000000
+
+void unseencpu_charged(struct unseen_cpu *u, uint64_t ns)
+{
+    u->charged_ns += ns;
+}
+
+void unseencpu_uncharged(struct unseen_cpu *u, uint64_t ns)
+{
+    u->charged_ns = u->charged_ns > ns ? u->charged_ns - ns : 0;
+}
+
+/* The kernel's part of ns: the share of kernel time in what the whole
+ * process ran since the last report (/proc/PID/stat, in 10 ms steps). */
+static uint64_t kernel_part(struct unseen_cpu *u, pid_t pid, uint64_t ns)
+{
+    uint64_t kernel = 0, ran = u->process_ns - u->reported_ns;
+    u->reported_ns = u->process_ns;
+    if (taskstat_process_kernel_ns(pid, &kernel) < 0)
+        return 0;
+    uint64_t gained = kernel > u->kernel_ns ? kernel - u->kernel_ns : 0;
+    u->kernel_ns = kernel;
+    if (!ran || gained >= ran)
+        return gained ? ns : 0;
+    return (uint64_t)((double)ns * (double)gained / (double)ran);
+}
+
+static void remember(struct unseen_cpu *u, uint64_t due_ns)
+{
+    u->newest = (u->newest + 1) % UNSEENCPU_READINGS;
+    u->recent[u->newest].due_ns = due_ns;
+    u->recent[u->newest].balance_ns = u->balance_ns;
+    if (u->nrecent < UNSEENCPU_READINGS)
+        u->nrecent++;
+}
+
+/* The least balance of the readings since due_ns - settle_ns, if the
+ * readings kept go back that far; else 0. */
+static int64_t settled(const struct unseen_cpu *u, uint64_t due_ns, uint64_t settle_ns)
+{
+    int64_t least = u->balance_ns;
+    int covered = 0;
+    for (int i = 0; i < u->nrecent; i++) {
+        int at = (u->newest - i + UNSEENCPU_READINGS) % UNSEENCPU_READINGS;
+        if (due_ns - u->recent[at].due_ns > settle_ns) {
+            covered = 1;
+            break;
+        }
+        least = u->recent[at].balance_ns < least ? u->recent[at].balance_ns : least;
+    }
+    return covered ? least : 0;
+}
+
+/* Takes ns out of the balance and out of every reading kept: reported. */
+static uint64_t report(struct unseen_cpu *u, pid_t pid, int64_t ns, uint64_t *kernel_ns)
+{
+    u->balance_ns -= ns;
+    for (int i = 0; i < u->nrecent; i++)
+        u->recent[i].balance_ns -= ns;
+    *kernel_ns = kernel_part(u, pid, (uint64_t)ns);
+    return (uint64_t)ns;
+}
+
+uint64_t unseencpu_take(struct unseen_cpu *u, pid_t pid, int from_start, uint64_t due_ns,
+                        uint64_t settle_ns, uint64_t *kernel_ns)
+{
+    uint64_t now;
+    *kernel_ns = 0;
+    if (threadclock_process_cpu_ns(pid, &now) < 0)
+        return 0;
+    if (!u->known) {
+        u->known = 1;
+        u->process_ns = u->reported_ns = from_start ? 0 : now;
+        if (!from_start)
+            taskstat_process_kernel_ns(pid, &u->kernel_ns);
+    }
+    uint64_t gained = now > u->process_ns ? now - u->process_ns : 0;
+    u->balance_ns += (int64_t)gained - (int64_t)u->charged_ns;
+    u->process_ns = now;
+    u->charged_ns = 0;
+    int64_t ready = settled(u, due_ns, settle_ns);
+    remember(u, due_ns);
+    return ready >= UNSEENCPU_MIN_NS ? report(u, pid, ready, kernel_ns) : 0;
+}
+
+uint64_t unseencpu_finish(struct unseen_cpu *u, pid_t pid, uint64_t *kernel_ns)
+{
+    *kernel_ns = 0;
+    int64_t left = u->balance_ns - (int64_t)u->charged_ns;
+    u->charged_ns = 0;
+    if (!u->known || left < UNSEENCPU_MIN_NS)
+        return 0;
+    return report(u, pid, left, kernel_ns);
+}
