@@ -511,6 +511,39 @@ static void test_thread_table(void)
     profile_free(p);
 }
 
+/* A thread per request: past 12 rows (besides the main thread), the
+ * lightest threads are one row with their count and sums. */
+static void test_thread_table_folds_the_lightest(void)
+{
+    struct profile *p = run_profile();
+    struct summary_options so = { .root = root };
+    struct report_text_options o = { 0 };
+    struct summary *s = summary_new(p, &so);
+    char name[32];
+
+    for (uint32_t tid = 100; tid < 120; tid++) {
+        snprintf(name, sizeof(name), "request-%u", tid);
+        CHECK_EQ_INT(profile_set_thread(p, tid, name), 0);
+        struct profile_thread *t = profile_thread_of(p, tid);
+        t->samples = 1;
+        t->cpu_seconds = 0.001 * (tid - 99); /* request-119 the heaviest */
+        t->gil_wait_seconds = 0.001;
+    }
+    p->threads[0].samples = 10; /* MainThread, lighter than them all */
+    p->threads[0].pid = (int32_t)p->threads[0].tid;
+    CHECK_EQ_INT(render(p, s, &o), 0);
+    long header = find("Threads:", 0);
+    CHECK(header > 0);
+    CHECK(has("MainThread"));
+    CHECK(has("request-119") && has("request-108"));
+    CHECK(!has("request-107") && !has("request-100"));
+    /* 8 folded: request-100..107, 0.001..0.008 s of CPU, 0.001 s of wait each */
+    CHECK(has("  8 more threads (profile.json lists them): 0.036 s CPU, 0.008 s GIL wait"));
+    release();
+    summary_free(s);
+    profile_free(p);
+}
+
 /* The process table: only when the script started processes, each row
  * with its figures, the bootstrap left out of the commands, and why a
  * process was not sampled. */
@@ -543,6 +576,7 @@ int main(void)
     test_summary_part();
     test_unattributed_time_is_shown();
     test_thread_table();
+    test_thread_table_folds_the_lightest();
     test_tables_and_trace();
     test_helpers_and_edge_cases();
     test_large_run_stays_readable();
