@@ -3,12 +3,11 @@
  * `burst_ns` saved up for ticks that come close together.
  *
  * A fixed minimum gap between two stops would serve a fixed period, but
- * the ticks are jittered (session.c): at the default 100 Hz they come
- * 5-15 ms apart, and a 7.5 ms gap would leave a fifth of them unheld
- * (a lone thread's walk is then unchecked against a stop) although 100
- * ticks a second are well within 133 stops a second. The budget lets
- * every tick stop one thread while the rate stays under the budget's, and
- * above it (1 kHz) spreads the stops out as the gap did. */
+ * the ticks are jittered (session.c): they come 0.5 to 1.5 periods
+ * apart, and a fixed gap would deny stops to ticks that come early
+ * although the rate of ticks is within the rate of stops allowed. The
+ * budget lets every tick stop one thread while the rate stays under the
+ * budget's, and above it spreads the stops out as the gap did. */
 #ifndef FAH_DAEMON_HOLDBUDGET_H
 #define FAH_DAEMON_HOLDBUDGET_H
 

@@ -41,23 +41,25 @@
 #define SAMPLER_KEPT_THREADS 256
 /* Stopping a thread costs it about 100-150 us here (mostly the IPI and the
  * context switch). With exact CPU clocks (cpuclock.h) a stop only reads a
- * running thread's PC, to tell extension code from the interpreter: the
- * process gets on average at most one stop per this gap of planned tick
- * time (holdbudget.h), shared round-robin by its running threads, whatever
- * the rate and the thread count. Ticks in between read stacks without
- * stopping (checked, see stackread.h). At the default 100 Hz the budget
- * covers every tick, so a lone thread is held at each; at 1 kHz about one
- * tick in eight. The budget saves up to three stops for ticks that the
- * jitter brings close together. */
-#define SAMPLER_HOLD_GAP_NS 7500000u
+ * running thread's PC, to tell extension code from the interpreter (its
+ * stack is read before the stop: read_thread): the process gets on
+ * average at most one stop per this gap of planned tick time
+ * (holdbudget.h), shared round-robin by its running threads, whatever the
+ * rate and the thread count. Ticks in between read stacks without
+ * stopping (checked, see stackread.h) and keep the kind the last stop
+ * found on the same line (carry_kind). At the default 100 Hz a lone
+ * thread is stopped at about every other tick; at 1 kHz about one tick in
+ * fifteen. The budget saves up to three stops for ticks that the jitter
+ * brings close together. */
+#define SAMPLER_HOLD_GAP_NS 15000000u
 #define SAMPLER_HOLD_BURST_NS (3u * SAMPLER_HOLD_GAP_NS)
 /* The process's threads are listed (/proc/PID/task: a seek and a
  * getdents64, as dear as reading a thread that stayed on its CPU) at most
  * this often between planned tick times, and at once when the interpreter
- * has a thread the last listing lacks. The holds' gap: at 100 Hz most
+ * has a thread the last listing lacks. At 100 Hz most
  * ticks list (those less than 7.5 ms after the last listing do not), at
  * 1 kHz about one in eight. */
-#define SAMPLER_LIST_GAP_NS SAMPLER_HOLD_GAP_NS
+#define SAMPLER_LIST_GAP_NS 7500000u
 /* A runnable thread found waiting for a CPU stands where it was preempted,
  * and preemption favours certain places (the kernel reschedules a task
  * lazily, at its next return from a system call or interrupt): charging
