@@ -10,7 +10,9 @@
  * clock has gained it meanwhile. So a balance is reported only once it has
  * stayed positive for a settling time longer than any carry; what is left
  * when the process ends is reported then, carries that never came
- * included (they were charged nowhere either). */
+ * included (they were charged nowhere either). Under half a percent of
+ * the process's CPU since the last report is the two clocks' drift, and
+ * is not reported (unseencpu.c). */
 #ifndef FAH_DAEMON_UNSEENCPU_H
 #define FAH_DAEMON_UNSEENCPU_H
 
