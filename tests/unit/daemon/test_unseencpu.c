@@ -19,13 +19,15 @@ static uint64_t thread_cpu_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* What spin counts, so that its loop is not optimised away. */
+static volatile uint64_t spins;
+
 /* Runs ms of CPU in this thread; returns how much it ran. */
 static uint64_t spin(uint64_t ms)
 {
     uint64_t start = thread_cpu_ns();
-    volatile uint64_t x = 0;
     while (thread_cpu_ns() - start < ms * MS)
-        x += 1;
+        spins = spins + 1;
     return thread_cpu_ns() - start;
 }
 
