@@ -405,7 +405,7 @@ def raising_script_still_profiled(interp, work):
 
 
 # How far the clock line's share may be from what it measured (pp). At
-# 500 Hz over 3 s the sampling error is about 1 pp (one standard
+# 500 Hz over 5 s the sampling error is under 1 pp (one standard
 # deviation), the truth's own about as much. The stops' bias it guards
 # against grows with the share of ticks that stop the thread: every tick
 # at 100 Hz (60-90 pp), one in four at 500 Hz, one in eight at 1 kHz
@@ -422,7 +422,7 @@ def syscall_line_gets_its_share(interp, work):
     interrupt that stops it is slow to arrive), so a stack or PC read
     under the stop was pulled onto that line."""
     script = "syscall_loop.py"
-    run, prof, truth, c, context = _profile(interp, work, script, extra=("--rate", "500"), script_args=("3",))
+    run, prof, truth, c, context = _profile(interp, work, script, extra=("--rate", "500"), script_args=("5",))
     marks = marked_lines(work.file(script))
     first, last = function_spans(work.file(script))["with_clock"]
     lines = prof.lines(script)
