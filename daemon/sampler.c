@@ -1179,6 +1179,17 @@ static int list_threads(struct sampler *s, struct tick_state *tick)
     return s->ntids;
 }
 
+/* A sample of CPU time on no stack, for reason unplaced: its kernel part
+ * system time, the rest Python's. */
+static struct thread_sample unplaced_cpu(uint32_t tid, uint32_t unplaced, uint64_t cpu,
+                                         uint64_t kernel)
+{
+    struct thread_sample out = {.tid = tid, .unplaced = unplaced, .flags = PROTO_SAMPLE_CARRIED};
+    out.ns[SAMPLE_PYTHON] = cpu - kernel;
+    out.ns[SAMPLE_SYSTEM] = kernel;
+    return out;
+}
+
 /* Whether a thread this tick did not see has ended: one it could not read
  * may still live, and keeps its place (its interval carried). */
 static int thread_ended(const struct sampler *s, uint32_t tid)
@@ -1201,8 +1212,6 @@ static int charge_last_interval(struct sampler *s, struct thread_track *t,
     if (threadclock_last_interval(&t->clock, &time) < 0 || !time.cpu)
         return 0;
     unseencpu_charged(&s->unseen_cpu, time.cpu);
-    struct thread_sample out = {.tid = t->tid, .flags = PROTO_SAMPLE_CARRIED,
-                                .cpu_ns = time.cpu};
     /* The main thread ends with its process. Its last interval is the
      * interpreter's shutdown when its last tick found it shutting down,
      * or blocked (what it ran after it woke ended the program: a spawned
@@ -1212,16 +1221,18 @@ static int charge_last_interval(struct sampler *s, struct thread_track *t,
      * (s->teardown): a forked pool worker ends in os._exit() from its
      * task loop, and its last interval is that loop's (up to 8 ticks of
      * it, carried while it waited for a CPU). */
+    struct thread_sample out = {.tid = t->tid, .flags = PROTO_SAMPLE_CARRIED,
+                                .cpu_ns = time.cpu};
+    if (!t->python)
+        return sample_helper_thread(s, &time, &out, tick) ? emit(ctx, &out) : 0;
     int over = t->tid == (uint32_t)s->pid &&
                (t->unplaced == PROTO_UNPLACED_TEARDOWN || !t->seen.running ||
                 (s->end_mark && script_over(s, 0)));
-    if (!t->python)
-        return sample_helper_thread(s, &time, &out, tick) ? emit(ctx, &out) : 0;
     if (over || !t->seen.valid) {
-        out.unplaced = over ? PROTO_UNPLACED_TEARDOWN : t->unplaced;
+        out = unplaced_cpu(t->tid, over ? PROTO_UNPLACED_TEARDOWN : t->unplaced, time.cpu,
+                           time.kernel);
+        out.cpu_ns = time.cpu;
         out.stack = over ? NULL : t->stack;
-        out.ns[SAMPLE_PYTHON] = time.cpu - time.kernel;
-        out.ns[SAMPLE_SYSTEM] = time.kernel;
         return out.stack || out.unplaced ? emit(ctx, &out) : 0;
     }
     struct interval_split split;
@@ -1264,10 +1275,8 @@ static int emit_unseen_threads(struct sampler *s, uint64_t cpu, uint64_t kernel,
 {
     if (!cpu)
         return 0;
-    struct thread_sample out = {.tid = (uint32_t)s->pid, .unplaced = PROTO_UNPLACED_SHORT_THREADS,
-                                .flags = PROTO_SAMPLE_CARRIED};
-    out.ns[SAMPLE_PYTHON] = cpu - kernel;
-    out.ns[SAMPLE_SYSTEM] = kernel;
+    struct thread_sample out =
+        unplaced_cpu((uint32_t)s->pid, PROTO_UNPLACED_SHORT_THREADS, cpu, kernel);
     return emit(ctx, &out);
 }
 
