@@ -7,9 +7,12 @@
  * gone or a zombie and gives its image mark). A pid
  * cannot be reused between two listings without the kernel's pid counter
  * wrapping all the way round meanwhile. The slow facts (peak RSS, command
- * line) are read at a member's first PROCTREE_SLOW_SCANS scans (a fork
- * execs soon after it starts, if at all) and every PROCTREE_SLOW_SCANS
- * after; its CPU clock at every scan. */
+ * line: /proc/PID/status costs the kernel about 50 us to write) are read
+ * at a member's first PROCTREE_SLOW_SCANS scans (a fork execs soon after
+ * it starts, if at all); after that its command line when its image mark
+ * changes (it exec'd), and its peak when the RSS its stat shows has passed
+ * the last peak read, or PROCTREE_PEAK_SCANS scans have gone by (a spike
+ * between two scans shows in the peak only); its CPU clock at every scan. */
 #include "daemon/proctree.h"
 
 #include <dirent.h>
@@ -29,6 +32,7 @@
  * by anyone, and still there while the process is a zombie. */
 #define PROCTREE_PROCESS_CLOCK(pid) ((clockid_t)(((unsigned)~(pid) << 3) | 2u))
 #define PROCTREE_SLOW_SCANS 10
+#define PROCTREE_PEAK_SCANS 100
 
 struct proctree {
     int follow;
@@ -62,20 +66,33 @@ static struct proctree_proc *live_member(struct proctree *t, pid_t pid)
     return NULL;
 }
 
-static void read_facts(struct proctree_proc *p, int slow)
+static void read_cpu(struct proctree_proc *p)
 {
     struct timespec ts;
     if (clock_gettime(PROCTREE_PROCESS_CLOCK(p->pid), &ts) == 0 && clock_ts_ns(&ts) > p->cpu_ns)
         p->cpu_ns = clock_ts_ns(&ts);
-    if (!slow)
-        return;
+}
+
+static void read_peak(struct proctree_proc *p)
+{
     uint64_t rss;
     if (procfs_peak_rss(p->pid, &rss) == 0 && rss > p->max_rss)
         p->max_rss = rss;
-    /* Read again each time: a fork first shows its parent's, until it execs. */
+}
+
+/* Read again each time it may have changed: a fork first shows its
+ * parent's, until it execs. */
+static void read_command(struct proctree_proc *p)
+{
     char command[PROCTREE_COMMAND_MAX];
     if (procfs_cmdline(p->pid, command, sizeof(command)) == 0 && command[0])
         memcpy(p->command, command, sizeof(command));
+}
+
+static uint64_t page_bytes(void)
+{
+    long size = sysconf(_SC_PAGESIZE);
+    return size > 0 ? (uint64_t)size : 4096u;
 }
 
 /* The unit of /proc's process times. */
@@ -108,10 +125,11 @@ static int read_stat(pid_t pid, pid_t *ppid, uint64_t *start_ns)
  * its command name (26-28 start_code, end_code, start_stack; 45-51
  * start_data to env_end): under address space randomisation every exec
  * moves the stack and the heap at least. 0 when those read as zeros (not
- * ours to see, or no memory left: a zombie). */
-static uint64_t image_mark(const char *stat_text)
+ * ours to see, or no memory left: a zombie). *rss_pages: field 24. */
+static uint64_t image_mark(const char *stat_text, uint64_t *rss_pages)
 {
     const char *open = strchr(stat_text, '('), *close = strrchr(stat_text, ')');
+    *rss_pages = 0;
     if (!open || !close || close < open)
         return 0;
     uint64_t hash = 1469598103934665603ull, any = 0; /* FNV-1a */
@@ -121,6 +139,8 @@ static uint64_t image_mark(const char *stat_text)
     for (int field = 3; field <= 51 && *at; field++) {
         char *end;
         unsigned long long value = strtoull(at, &end, 10);
+        if (field == 24)
+            *rss_pages = value;
         if ((field >= 26 && field <= 28) || field >= 45) {
             hash = (hash ^ value) * 1099511628211ull;
             any |= value;
@@ -148,7 +168,9 @@ static int read_live_stat(struct proctree_proc *p)
     int state = procfs_parse_state(text);
     if (state < 0 || state == 'Z' || state == 'X')
         return -ESRCH;
-    p->image_mark = image_mark(text);
+    uint64_t pages;
+    p->image_mark = image_mark(text, &pages);
+    p->rss = pages * page_bytes();
     return 0;
 }
 
@@ -165,7 +187,9 @@ static int add_member(struct proctree *t, pid_t pid, pid_t ppid, uint64_t start_
                                 .born_within = start_ns + clock_tick_ns() > t->start_boot_ns,
                                 .start_ns = now_ns, .stat_fd = -1};
     snprintf(p->command, sizeof(p->command), "[pid %d]", (int)pid);
-    read_facts(p, 1);
+    read_cpu(p);
+    read_peak(p);
+    read_command(p);
     read_live_stat(p); /* its image mark; gone already, the next scan says so */
     return 0;
 }
@@ -277,9 +301,15 @@ int proctree_scan(struct proctree *t, uint64_t now_ns, int force)
         if (p->exited)
             continue;
         p->scans++;
-        read_facts(p, force || p->scans <= PROCTREE_SLOW_SCANS ||
-                          p->scans % PROCTREE_SLOW_SCANS == 0);
-        if (read_live_stat(p) < 0) {
+        read_cpu(p);
+        uint64_t mark = p->image_mark;
+        int alive = read_live_stat(p) == 0;
+        int early = force || p->scans <= PROCTREE_SLOW_SCANS;
+        if (alive && (early || p->rss > p->max_rss || p->scans % PROCTREE_PEAK_SCANS == 0))
+            read_peak(p);
+        if (alive && (early || p->image_mark != mark))
+            read_command(p);
+        if (!alive) {
             p->exited = 1;
             p->end_ns = now_ns;
             close(p->stat_fd);

@@ -25,7 +25,9 @@ struct proctree_proc {
     uint64_t end_ns;      /* when found exited, 0 before */
     uint64_t cpu_ns;      /* user + system CPU, as last read (every scan) */
     uint64_t max_rss;     /* peak RSS (VmHWM) bytes, as last read (each scan
-                             of its first ten, then every tenth); 0 unknown */
+                             of its first ten, then when rss passes it and
+                             every hundredth); 0 unknown */
+    uint64_t rss;         /* RSS bytes its stat showed at the last scan */
     unsigned scans;       /* scans it was alive at */
     uint64_t image_mark;  /* from its stat at the last scan: changes when it
                              execs (its command name and the addresses of

@@ -2,10 +2,12 @@
  * are found with their parents, command line and CPU time, and as younger
  * than the tree, unlike an older child; another process is not; a child that exited (a zombie not yet reaped) is marked
  * exited with its facts kept; a member's image mark moves when it execs and
- * only then; --no-children's tree is the root alone. */
+ * only then; past its first scans, a member's peak RSS and command line are
+ * read again when it grows or execs; --no-children's tree is the root alone. */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -92,6 +94,73 @@ static void check_exec_moves_mark(struct proctree *t)
     waitpid(pid, NULL, 0);
 }
 
+/* Scans t unforced, as the sampler's ticks do, once per scan gap of
+ * fabricated time from *now. */
+static void scan_later(struct proctree *t, uint64_t *now)
+{
+    *now += 2ull * PROCTREE_SCAN_GAP_NS;
+    CHECK_EQ_INT(proctree_scan(t, *now, 0), 1);
+}
+
+#define GROWTH_BYTES (64u << 20)
+
+/* A member past its first scans, whose slow facts are no longer read at
+ * every scan: it grows by 64 MiB when told ('g'), then execs cat ('e').
+ * The next unforced scan after each has its new peak and command line. */
+static void check_late_growth_and_exec(void)
+{
+    int go[2], done[2], execed[2];
+    if (pipe(go) < 0 || pipe(done) < 0 || pipe2(execed, O_CLOEXEC) < 0)
+        return;
+    pid_t pid = fork();
+    if (pid == 0) {
+        char c;
+        close(go[1]);
+        close(done[0]);
+        close(execed[0]);
+        if (read(go[0], &c, 1) != 1 || c != 'g')
+            _exit(1);
+        char *grown = malloc(GROWTH_BYTES);
+        if (!grown)
+            _exit(1);
+        memset(grown, 1, GROWTH_BYTES); /* touched: resident */
+        if (write(done[1], &c, 1) != 1 || read(go[0], &c, 1) != 1 || dup2(go[0], 0) != 0)
+            _exit(1);
+        execl("/bin/cat", "cat", (char *)NULL);
+        _exit(1);
+    }
+    close(go[0]);
+    close(done[1]);
+    close(execed[1]);
+    uint64_t now = clock_monotonic_ns();
+    struct proctree *t = proctree_new(getpid(), 1, now);
+    CHECK(t != NULL);
+    if (!t)
+        return;
+    for (int i = 0; i < 12; i++)
+        scan_later(t, &now);
+    const struct proctree_proc *p = member(t, pid);
+    uint64_t before = p ? p->max_rss : 0;
+    CHECK(p && before > 0 && strstr(p->command, "test_proctree") != NULL);
+    char c = 'g';
+    CHECK_EQ_INT(write(go[1], &c, 1), 1);
+    CHECK_EQ_INT(read(done[0], &c, 1), 1);
+    scan_later(t, &now);
+    p = member(t, pid);
+    CHECK(p && p->max_rss >= before + GROWTH_BYTES);
+    c = 'e';
+    CHECK_EQ_INT(write(go[1], &c, 1), 1);
+    CHECK_EQ_INT(read(execed[0], &c, 1), 0); /* closed by the exec */
+    scan_later(t, &now);
+    p = member(t, pid);
+    CHECK(p && strcmp(p->command, "cat") == 0);
+    close(go[1]);
+    close(done[0]);
+    close(execed[0]);
+    waitpid(pid, NULL, 0);
+    proctree_free(t);
+}
+
 int main(void)
 {
     /* Orphans come back to us, so the grandchild can be reaped here. */
@@ -165,6 +234,7 @@ int main(void)
     waitpid(grandkid, NULL, 0);
     waitpid(old, NULL, 0);
     check_exec_moves_mark(t);
+    check_late_growth_and_exec();
     close(report[0]);
     proctree_free(t);
     proctree_free(alone);
