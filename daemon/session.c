@@ -31,6 +31,7 @@
 #include "daemon/sampler.h"
 #include "daemon/stream_msg.h"
 #include "daemon/taskstat.h"
+#include "daemon/tickwait.h"
 
 #define SESSION_MAX_NAMED_THREADS 4096
 /* Threads whose threading name was sent (and is followed for renames). */
@@ -64,6 +65,7 @@ struct session {
     int exit_fd;            /* a pidfd of the target, readable once it exited; -1 none */
     uint64_t rss_due_ns;    /* when the tick that last read it was due */
     int on_time;            /* its thread samples at SCHED_FIFO (ontime.h) */
+    struct tickwait wait;   /* what a tick waits on */
 };
 
 /* Ticks' messages wait in the batch at most this long, or until it holds
@@ -373,30 +375,32 @@ static int wait_tick(struct session *s, uint64_t deadline_ns, struct msgio_msg *
         uint64_t now = clock_monotonic_ns();
         if (now >= deadline_ns)
             return 0;
-        uint64_t left = deadline_ns - now;
+        uint64_t until = deadline_ns;
         if (s->heap_polls < HEAP_HELLO_MAX_POLLS && heap_attach(s)) {
             s->heap_polls++;
-            if (left > HEAP_HELLO_POLL_NS)
-                left = HEAP_HELLO_POLL_NS;
+            if (deadline_ns - now > HEAP_HELLO_POLL_NS)
+                until = now + HEAP_HELLO_POLL_NS;
         }
-        struct timespec ts = {(time_t)(left / CLOCK_NS_PER_SEC), (long)(left % CLOCK_NS_PER_SEC)};
-        struct pollfd p[3] = {{.fd = s->fd, .events = POLLIN},
-                              {.fd = s->heap ? heap_link_fd(s->heap) : -1, .events = POLLIN},
-                              {.fd = s->exit_fd, .events = POLLIN}};
-        int n = ppoll(p, 3, &ts, NULL);
-        if (n > 0 && p[2].revents && !p[0].revents && !p[1].revents) {
+        tickwait_follow(&s->wait, TICKWAIT_CLIENT, s->fd);
+        tickwait_follow(&s->wait, TICKWAIT_HEAP, s->heap ? heap_link_fd(s->heap) : -1);
+        tickwait_follow(&s->wait, TICKWAIT_EXIT, s->exit_fd);
+        int ready = tickwait_wait(&s->wait, until);
+        int client = ready > 0 && (ready & 1 << TICKWAIT_CLIENT);
+        int heap = ready > 0 && (ready & 1 << TICKWAIT_HEAP);
+        if (ready > 0 && (ready & 1 << TICKWAIT_EXIT) && !client && !heap) {
+            tickwait_follow(&s->wait, TICKWAIT_EXIT, -1);
             close(s->exit_fd); /* it only ends this one wait early */
             s->exit_fd = -1;
             return 0; /* exited: this tick finds it gone */
         }
-        if (n > 0 && p[1].revents) {
+        if (heap) {
             if (heap_link_drain(s->heap, s->sampler, emit_heap, s) == -ENOMEM ||
                 batch_flush(s) < 0)
                 return -1;
-            if (!(p[0].revents))
+            if (!client)
                 continue;
         }
-        if (n <= 0)
+        if (!client)
             continue;
         int rc = msgio_recv(s->fd, in, 0);
         if (rc < 0)
@@ -468,7 +472,7 @@ void session_run(int fd, const struct session_request *req)
 {
     uint32_t session_id = registry_entry_id(req->entry);
     struct session s = {.fd = fd, .req = req, .start_ns = clock_monotonic_ns(), .statm_fd = -1,
-                        .exit_fd = -1};
+                        .exit_fd = -1, .wait = {.epoll_fd = -1}};
     s.rng = s.start_ns | 1;
     proto_buf_init(&s.msg);
     buf_init(&s.batch);
@@ -510,7 +514,8 @@ void session_run(int fd, const struct session_request *req)
         sampler_free(s.sampler);
         s.sampler = NULL;
     }
-    if (!s.sampler || !s.tree || (!s.children && !(req->flags & PROTO_FLAG_NO_CHILDREN))) {
+    if (!s.sampler || !s.tree || (!s.children && !(req->flags & PROTO_FLAG_NO_CHILDREN)) ||
+        tickwait_open(&s.wait) < 0) {
         send_end(&s, PROTO_END_FAILED, "sampler: out of memory");
         goto out;
     }
@@ -532,4 +537,5 @@ out:
         close(s.statm_fd);
     if (s.exit_fd >= 0)
         close(s.exit_fd);
+    tickwait_close(&s.wait);
 }
