@@ -2,6 +2,7 @@
  * GIL share and GIL wait) and the settings. */
 #include <stdlib.h>
 
+#include "client/model/thread_rows.h"
 #include "client/view/escape.h"
 #include "client/view/html_parts.h"
 
@@ -27,6 +28,19 @@ static void thread_row(FILE *out, const struct profile_thread *t, const double *
     fprintf(out, "<td class=\"num\">%.3f s</td></tr>\n", t->gil_wait_seconds);
 }
 
+static void thread_table_head(FILE *out, const char *id)
+{
+    fprintf(out, "<table id=\"%s\"><tr><th>tid</th><th>name</th><th>time</th><th>share</th>"
+                 "<th>split</th>",
+            id);
+    for (int k = 0; k < SUMMARY_KINDS; k++)
+        fprintf(out, "<th>%s</th>", html_kind_names[k]);
+    fputs("<th>GIL held</th><th>GIL wait</th></tr>\n", out);
+}
+
+/* Each process's main thread and the heaviest others in the table, in
+ * that order; the rest in a closed list under it (thread_rows.h). A
+ * thread never sampled gets no row. */
 void html_threads(FILE *out, const struct profile *p, const struct summary *s)
 {
     if (p->nthreads < 2)
@@ -43,15 +57,27 @@ void html_threads(FILE *out, const struct profile *p, const struct summary *s)
         for (int k = 0; t < p->nthreads && k < SUMMARY_KINDS; k++)
             sec[t * SUMMARY_KINDS + k] += kinds[k];
     }
-    fputs("<section id=\"threads\">\n<h2>Threads</h2>\n<table id=\"thread-table\"><tr>"
-          "<th>tid</th><th>name</th><th>time</th><th>share</th><th>split</th>",
-          out);
-    for (int k = 0; k < SUMMARY_KINDS; k++)
-        fprintf(out, "<th>%s</th>", html_kind_names[k]);
-    fputs("<th>GIL held</th><th>GIL wait</th></tr>\n", out);
-    for (size_t t = 0; t < p->nthreads; t++)
-        thread_row(out, &p->threads[t], &sec[t * SUMMARY_KINDS], s);
-    fputs("</table>\n</section>\n", out);
+    size_t n, shown;
+    size_t *order = thread_rows_order(p, &n, &shown);
+    double folded_time = 0;
+    for (size_t k = shown; k < n; k++)
+        for (int kind = 0; kind < SUMMARY_KINDS; kind++)
+            folded_time += sec[order[k] * SUMMARY_KINDS + kind];
+    fputs("<section id=\"threads\">\n<h2>Threads</h2>\n", out);
+    thread_table_head(out, "thread-table");
+    for (size_t k = 0; k < shown; k++)
+        thread_row(out, &p->threads[order[k]], &sec[order[k] * SUMMARY_KINDS], s);
+    fputs("</table>\n", out);
+    if (n > shown) {
+        fprintf(out, "<details><summary>%zu more threads: %.3f s</summary>\n", n - shown,
+                folded_time);
+        thread_table_head(out, "thread-table-more");
+        for (size_t k = shown; k < n; k++)
+            thread_row(out, &p->threads[order[k]], &sec[order[k] * SUMMARY_KINDS], s);
+        fputs("</table>\n</details>\n", out);
+    }
+    fputs("</section>\n", out);
+    free(order);
     free(sec);
 }
 

@@ -490,6 +490,7 @@ static void test_thread_table(void)
     CHECK(!has("Threads:")); /* the fixture's threads were never sampled */
     release();
     p->threads[0].samples = p->threads[1].samples = 10;
+    p->threads[0].pid = (int32_t)p->threads[0].tid; /* the main thread: first, though lighter */
     p->threads[1].observed_seconds = 0.5;
     p->threads[1].gil_seconds = 0.125;
     p->threads[1].cpu_seconds = 0.25;

@@ -3,6 +3,7 @@
  * counts only with include_idle, frameless stacks get their own node,
  * children come hottest first; names that look like markup stay text in
  * report.html and the SVG; --memory runs get memory columns and timelines. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -157,9 +158,13 @@ static void test_thread_and_process_tables(void)
 {
     struct profile *p = sample_profile();
     CHECK(profile_set_thread(p, 2, "helper") == 0); /* the table needs two threads */
+    struct profile_thread *helper = profile_thread_of(p, 2);
+    if (helper)
+        helper->samples = 1; /* a thread never sampled gets no row */
     struct profile_thread *main_thread = profile_thread_of(p, 1);
     CHECK(main_thread != NULL);
     if (main_thread) {
+        main_thread->samples = 4;
         main_thread->observed_seconds = 2.0;
         main_thread->gil_seconds = 0.5;
         main_thread->gil_wait_seconds = 0.125;
@@ -196,12 +201,55 @@ static void test_svg_names_are_valid_xml(void)
     profile_free(p);
 }
 
+/* A table of many threads shows each process's main thread and the 12
+ * heaviest others, in that order; the rest follow in a closed list,
+ * heaviest first, none lost. */
+static void test_thread_table_folds_the_lightest(void)
+{
+    struct profile *p = sample_profile();
+    char name[32];
+    for (uint32_t tid = 100; tid < 120; tid++) {
+        snprintf(name, sizeof(name), "request-%u", tid);
+        CHECK_EQ_INT(profile_set_thread(p, tid, name), 0);
+        add(p, tid, (uint32_t[]){C_MAIN, C_MODULE}, 2, 0.001 * (tid - 99), 0, 0, 0);
+        struct profile_thread *t = profile_thread_of(p, tid);
+        if (t) {
+            t->samples = 1;
+            t->cpu_seconds = 0.001 * (tid - 99); /* request-119 the heaviest */
+        }
+    }
+    CHECK_EQ_INT(profile_set_thread(p, 1, "MainThread"), 0);
+    struct profile_thread *main_thread = profile_thread_of(p, 1);
+    if (main_thread) {
+        main_thread->samples = 10;
+        main_thread->pid = 1; /* a main thread: shown, however light */
+    }
+    char *html = render(export_html, p);
+    const char *table = strstr(html, "id=\"thread-table\"");
+    const char *more = strstr(html, "id=\"thread-table-more\"");
+    CHECK(table && more && table < more);
+    if (table && more) {
+        const char *in_table = strstr(table, "request-119"), *main_row = strstr(table, "MainThread");
+        CHECK(in_table && in_table < more && main_row && main_row < more);
+        const char *last_shown = strstr(table, "request-108"), *first_folded = strstr(table, "request-107");
+        CHECK(last_shown && last_shown < more && first_folded && first_folded > more);
+        /* heaviest first in both */
+        const char *light = strstr(more, "request-100");
+        CHECK(main_row < in_table && in_table < last_shown && first_folded < light);
+    }
+    /* 8 folded: request-100..107, 0.001..0.008 s each */
+    CHECK(strstr(html, "<summary>8 more threads: 0.036 s</summary>") != NULL);
+    free(html);
+    profile_free(p);
+}
+
 int main(void)
 {
     test_tree();
     test_documents_escape_names();
     test_memory_columns();
     test_thread_and_process_tables();
+    test_thread_table_folds_the_lightest();
     test_svg_names_are_valid_xml();
     return test_finish("test_flame");
 }
