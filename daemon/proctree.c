@@ -7,7 +7,8 @@
  * gone or a zombie and gives its image mark). A pid
  * cannot be reused between two listings without the kernel's pid counter
  * wrapping all the way round meanwhile. The slow facts (peak RSS, command
- * line: /proc/PID/status costs the kernel about 50 us to write) are read
+ * line: opening and parsing /proc/PID/status and cmdline cost about
+ * 48 us, 3.7% of the daemon's CPU at 100 Hz when done every tenth scan) are read
  * at a member's first PROCTREE_SLOW_SCANS scans (a fork execs soon after
  * it starts, if at all); after that its command line when its image mark
  * changes (it exec'd), and its peak when the RSS its stat shows has passed
