@@ -120,10 +120,13 @@ static void check_late_growth_and_exec(void)
         close(execed[0]);
         if (read(go[0], &c, 1) != 1 || c != 'g')
             _exit(1);
-        char *grown = malloc(GROWTH_BYTES);
+        /* Touched page by page through a volatile pointer: resident, and
+         * no optimiser may drop a buffer nobody reads (clang -O2 did). */
+        volatile char *grown = malloc(GROWTH_BYTES);
         if (!grown)
             _exit(1);
-        memset(grown, 1, GROWTH_BYTES); /* touched: resident */
+        for (size_t at = 0; at < GROWTH_BYTES; at += 4096)
+            grown[at] = 1;
         if (write(done[1], &c, 1) != 1 || read(go[0], &c, 1) != 1 || dup2(go[0], 0) != 0)
             _exit(1);
         execl("/bin/cat", "cat", (char *)NULL);
