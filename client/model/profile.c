@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client/model/filepath.h"
+
 const char *const profile_unplaced_names[PROFILE_UNPLACED_REASONS] = {
     NULL, "walk_failed", "no_python", "startup", "teardown", "unseen", "short_threads"};
 const char *const profile_unplaced_labels[PROFILE_UNPLACED_REASONS] = {
@@ -118,7 +120,9 @@ int profile_set_code(struct profile *p, uint32_t id, const char *file,
         p->codes = codes;
         p->ncodes = n;
     }
-    f = strdup(file ? file : "");
+    f = file ? filepath_tidy(file) : NULL;
+    if (!f)
+        f = strdup(file ? file : "");
     q = strdup(qualname ? qualname : "");
     if (!f || !q) {
         free(f);
