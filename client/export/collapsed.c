@@ -58,7 +58,9 @@ static char *fold_stack(const struct profile *p, const struct profile_stack *st)
 {
     struct buf b;
     buf_init(&b);
-    int rc = st->nframes ? 0 : buf_append(&b, EXPORT_NO_FRAMES, strlen(EXPORT_NO_FRAMES));
+    char name[EXPORT_NO_FRAMES_MAX];
+    const char *none = export_no_frames_name(st->why, name);
+    int rc = st->nframes ? 0 : buf_append(&b, none, strlen(none));
     for (uint32_t i = st->nframes; i-- > 0 && rc == 0;) {
         if (i + 1 < st->nframes)
             rc = buf_append(&b, ";", 1);

@@ -1,6 +1,7 @@
 /* Stack facts shared by the export formats (see export_stack.h). */
 #include "client/export/export_stack.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,14 @@ double export_stack_seconds(const struct profile *p, const struct profile_stack 
 {
     double folded[SUMMARY_KINDS];
     return summary_counted(st->seconds, p->include_idle, folded);
+}
+
+const char *export_no_frames_name(uint32_t why, char out[EXPORT_NO_FRAMES_MAX])
+{
+    if (why == 0 || why >= PROFILE_UNPLACED_REASONS)
+        return EXPORT_NO_FRAMES;
+    snprintf(out, EXPORT_NO_FRAMES_MAX, "[%s]", profile_unplaced_labels[why]);
+    return out;
 }
 
 const char *export_thread_name(const struct profile *p, uint32_t tid)

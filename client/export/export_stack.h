@@ -8,8 +8,15 @@
 
 /* The one frame of a stack with no Python frames (start-up, teardown, a
  * thread running no Python code, a walk that failed): its time still
- * counts in profile.json's totals, so exports keep it too. */
+ * counts in profile.json's totals, so exports keep it too, named for the
+ * reason the daemon gave (export_no_frames_name), or this without one. */
 #define EXPORT_NO_FRAMES "[no Python frames]"
+#define EXPORT_NO_FRAMES_MAX 64
+
+/* The name of that frame for a stack's reason why: "[interpreter
+ * teardown]", or EXPORT_NO_FRAMES for why 0. Into out (at least
+ * EXPORT_NO_FRAMES_MAX bytes). */
+const char *export_no_frames_name(uint32_t why, char out[EXPORT_NO_FRAMES_MAX]);
 /* A frame whose code object the daemon never described. */
 #define EXPORT_UNKNOWN_CODE "[unknown code]"
 

@@ -3,6 +3,7 @@
 #include "client/export/pprof_frames.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,9 +137,12 @@ int64_t pprof_frames_location(struct pprof_frames *f, const struct profile_frame
     return function < 0 ? function : location_id(f, function, frame->line);
 }
 
-int64_t pprof_frames_unattributed(struct pprof_frames *f)
+int64_t pprof_frames_unattributed(struct pprof_frames *f, uint32_t why)
 {
-    int64_t function = function_id(f, "", PPROF_UNATTRIBUTED, 0);
+    char name[96] = PPROF_UNATTRIBUTED;
+    if (why > 0 && why < PROFILE_UNPLACED_REASONS)
+        snprintf(name, sizeof(name), "<unattributed: %s>", profile_unplaced_labels[why]);
+    int64_t function = function_id(f, "", name, 0);
     return function < 0 ? function : location_id(f, function, 0);
 }
 

@@ -39,9 +39,10 @@ void pprof_frames_free(struct pprof_frames *f);
 /* The id of frame's location, made when new. Returns it, or -ENOMEM. */
 int64_t pprof_frames_location(struct pprof_frames *f, const struct profile_frame *frame);
 
-/* The id of the location that stands for no Python frame at all (the
- * function "<unattributed>"), for stacks the daemon could not read. */
-int64_t pprof_frames_unattributed(struct pprof_frames *f);
+/* The id of the location that stands for no Python frame at all, for
+ * stacks the daemon could not read: the function "<unattributed>", or
+ * "<unattributed: interpreter teardown>" for the reason why it gave. */
+int64_t pprof_frames_unattributed(struct pprof_frames *f, uint32_t why);
 
 /* Points msg's function and location arrays at f's; no location may be
  * added afterwards, and f must outlive msg. Returns 0 or -ENOMEM. */

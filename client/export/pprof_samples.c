@@ -152,7 +152,8 @@ static void add_labels(struct sample_build *b, Perftools__Profiles__Sample *samp
 }
 
 /* The sample's locations, innermost first as pprof wants the leaf first;
- * a stack without frames gets the "<unattributed>" location. */
+ * a stack without frames gets an "<unattributed>" location, named for
+ * its reason. */
 static int add_locations(struct sample_build *b, Perftools__Profiles__Sample *sample,
                          const struct profile_stack *st)
 {
@@ -161,7 +162,7 @@ static int add_locations(struct sample_build *b, Perftools__Profiles__Sample *sa
     sample->n_location_id = st->nframes ? st->nframes : 1;
     for (uint32_t k = 0; k < sample->n_location_id; k++) {
         int64_t id = st->nframes ? pprof_frames_location(b->frames, &st->frames[k])
-                                 : pprof_frames_unattributed(b->frames);
+                                 : pprof_frames_unattributed(b->frames, st->why);
         if (id < 0)
             return -ENOMEM;
         ids[k] = (uint64_t)id;

@@ -15,9 +15,10 @@
 #include "common/buf.h"
 #include "common/hashtab.h"
 
-/* The hashtab key of the no-frames frame: every (code, line) key is at
- * least 1 << 32. */
-#define SPEEDSCOPE_NO_FRAMES_KEY 1u
+/* The hashtab key of the no-frames frame of a stack's reason why (0
+ * none): every (code, line) key is at least 1 << 32. */
+#define SPEEDSCOPE_NO_FRAMES_KEY(why) (1u + (uint64_t)(why))
+#define SPEEDSCOPE_IS_NO_FRAMES(key) ((key) >> 32 == 0)
 
 struct speedscope_frames {
     struct hashtab index; /* frame key -> position in keys */
@@ -70,7 +71,7 @@ static int collect_frames(const struct profile *p, struct speedscope_frames *fr)
         if (!(export_stack_seconds(p, st) > 0))
             continue;
         if (!st->nframes)
-            rc = intern_frame(fr, SPEEDSCOPE_NO_FRAMES_KEY);
+            rc = intern_frame(fr, SPEEDSCOPE_NO_FRAMES_KEY(st->why));
         for (uint32_t k = 0; k < st->nframes && rc == 0; k++)
             rc = intern_frame(fr, frame_key(fr, &st->frames[k]));
     }
@@ -81,8 +82,11 @@ static int collect_frames(const struct profile *p, struct speedscope_frames *fr)
  * name carries the line so that two lines of a function read apart. */
 static void put_frame(FILE *out, const struct profile *p, uint64_t key)
 {
-    if (key == SPEEDSCOPE_NO_FRAMES_KEY) {
-        fputs("{\"name\":\"" EXPORT_NO_FRAMES "\"}", out);
+    if (SPEEDSCOPE_IS_NO_FRAMES(key)) {
+        char name[EXPORT_NO_FRAMES_MAX];
+        fputs("{\"name\":\"", out);
+        put_json_chars(out, export_no_frames_name((uint32_t)(key - 1), name));
+        fputs("\"}", out);
         return;
     }
     int32_t line = (int32_t)(uint32_t)key;
@@ -154,7 +158,7 @@ static void put_samples(FILE *out, const struct profile *p, const struct speedsc
             continue;
         fprintf(out, "%s[", sep);
         sep = ",";
-        if (!st->nframes && hashtab_get(&fr->index, SPEEDSCOPE_NO_FRAMES_KEY, &index))
+        if (!st->nframes && hashtab_get(&fr->index, SPEEDSCOPE_NO_FRAMES_KEY(st->why), &index))
             fprintf(out, "%llu", (unsigned long long)index);
         for (uint32_t k = st->nframes; k-- > 0;) {
             hashtab_get(&fr->index, frame_key(fr, &st->frames[k]), &index);

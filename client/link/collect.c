@@ -93,7 +93,7 @@ static int on_sample(struct collector *c, const struct msgio_msg *m)
     /* --gil: the profile keeps only time of threads holding the GIL. */
     if (c->p->gil_only && !(s->flags & PROTO_SAMPLE_GIL))
         return 0;
-    int rc = profile_add_sample(c->p, s->tid, frames, s->nframes, seconds);
+    int rc = profile_add_stack(c->p, s->tid, frames, s->nframes, s->unplaced, 1, seconds);
     profile_set_thread_pid(c->p, s->tid, s->pid);
     if (s->unplaced > 0 && s->unplaced < PROFILE_UNPLACED_REASONS)
         for (int k = 0; k < TIME_KINDS; k++)
@@ -102,7 +102,7 @@ static int on_sample(struct collector *c, const struct msgio_msg *m)
      * thread not read this tick may have moved since its stack was read. */
     if (rc == 0 && s->tid == (uint32_t)c->child &&
         !(s->flags & (PROTO_SAMPLE_CARRIED | PROTO_SAMPLE_NOT_READ))) {
-        long stack = profile_intern_stack(c->p, s->tid, frames, s->nframes);
+        long stack = profile_intern_stack(c->p, s->tid, frames, s->nframes, s->unplaced);
         if (stack < 0 || profile_mem_main_stack(c->p, stack) < 0)
             return -ENOMEM;
     }

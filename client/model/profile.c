@@ -151,14 +151,15 @@ int profile_has_native(const struct profile *p)
     return 0;
 }
 
-/* FNV-1a over the tid and every frame's code id and line. */
+/* FNV-1a over the tid, the reason and every frame's code id and line. */
 static uint64_t stack_hash(uint32_t tid, const struct profile_frame *frames,
-                           uint32_t n)
+                           uint32_t n, uint32_t why)
 {
     uint64_t h = 1469598103934665603ULL;
     uint32_t words[2];
 
     h = (h ^ tid) * 1099511628211ULL;
+    h = (h ^ why) * 1099511628211ULL;
     for (uint32_t i = 0; i < n; i++) {
         words[0] = frames[i].code_id;
         words[1] = (uint32_t)frames[i].line;
@@ -169,9 +170,9 @@ static uint64_t stack_hash(uint32_t tid, const struct profile_frame *frames,
 }
 
 static int stack_equal(const struct profile_stack *s, uint32_t tid,
-                       const struct profile_frame *frames, uint32_t n)
+                       const struct profile_frame *frames, uint32_t n, uint32_t why)
 {
-    if (s->tid != tid || s->nframes != n)
+    if (s->tid != tid || s->nframes != n || s->why != why)
         return 0;
     for (uint32_t i = 0; i < n; i++) {
         if (s->frames[i].code_id != frames[i].code_id ||
@@ -184,15 +185,15 @@ static int stack_equal(const struct profile_stack *s, uint32_t tid,
 /* The index slot holding the stack equal to (tid, frames), or the empty
  * slot where it belongs. Slots hold stack index + 1; 0 marks empty. */
 static size_t index_slot(const struct profile *p, uint32_t tid,
-                         const struct profile_frame *frames, uint32_t n)
+                         const struct profile_frame *frames, uint32_t n, uint32_t why)
 {
     size_t mask = p->index_cap - 1;
-    size_t slot = (size_t)stack_hash(tid, frames, n) & mask;
+    size_t slot = (size_t)stack_hash(tid, frames, n, why) & mask;
 
     while (p->stack_index[slot]) {
         const struct profile_stack *s = &p->stacks[p->stack_index[slot] - 1];
 
-        if (stack_equal(s, tid, frames, n))
+        if (stack_equal(s, tid, frames, n, why))
             break;
         slot = (slot + 1) & mask;
     }
@@ -218,7 +219,7 @@ static int index_reserve(struct profile *p, size_t want)
     for (size_t i = 0; i < p->nstacks; i++) {
         const struct profile_stack *s = &p->stacks[i];
 
-        p->stack_index[index_slot(p, s->tid, s->frames, s->nframes)] =
+        p->stack_index[index_slot(p, s->tid, s->frames, s->nframes, s->why)] =
             (uint32_t)(i + 1);
     }
     free(old);
@@ -240,7 +241,7 @@ static int stacks_reserve(struct profile *p)
 }
 
 static int stack_append(struct profile *p, size_t slot, uint32_t tid,
-                        const struct profile_frame *frames, uint32_t n)
+                        const struct profile_frame *frames, uint32_t n, uint32_t why)
 {
     struct profile_stack *s;
     struct profile_frame *copy = NULL;
@@ -255,24 +256,33 @@ static int stack_append(struct profile *p, size_t slot, uint32_t tid,
     memset(s, 0, sizeof(*s));
     s->frames = copy;
     s->nframes = n;
+    s->why = why;
     s->tid = tid;
     p->stack_index[slot] = (uint32_t)(++p->nstacks);
     return 0;
 }
 
-int profile_add_stack(struct profile *p, uint32_t tid,
-                      const struct profile_frame *frames, uint32_t n,
-                      uint64_t samples, const double seconds[TIME_KINDS])
+/* A stack's reason counts only when it has no frames, and only as a
+ * reason the profile knows. */
+static uint32_t stack_why(uint32_t n, uint32_t why)
+{
+    return n == 0 && why < PROFILE_UNPLACED_REASONS ? why : 0;
+}
+
+int profile_add_stack(struct profile *p, uint32_t tid, const struct profile_frame *frames,
+                      uint32_t n, uint32_t why, uint64_t samples,
+                      const double seconds[TIME_KINDS])
 {
     struct profile_stack *s;
     size_t slot;
 
+    why = stack_why(n, why);
     if (p->nstacks >= UINT32_MAX - 1)
         return -ENOMEM;
     if (index_reserve(p, p->nstacks + 1) < 0)
         return -ENOMEM;
-    slot = index_slot(p, tid, frames, n);
-    if (!p->stack_index[slot] && stack_append(p, slot, tid, frames, n) < 0)
+    slot = index_slot(p, tid, frames, n, why);
+    if (!p->stack_index[slot] && stack_append(p, slot, tid, frames, n, why) < 0)
         return -ENOMEM;
     s = &p->stacks[p->stack_index[slot] - 1];
     s->samples += samples;
@@ -282,19 +292,19 @@ int profile_add_stack(struct profile *p, uint32_t tid,
 }
 
 long profile_intern_stack(struct profile *p, uint32_t tid, const struct profile_frame *frames,
-                          uint32_t n)
+                          uint32_t n, uint32_t why)
 {
     static const double none[TIME_KINDS];
-    if (profile_add_stack(p, tid, frames, n, 0, none) < 0)
+    if (profile_add_stack(p, tid, frames, n, why, 0, none) < 0)
         return -ENOMEM;
-    return (long)p->stack_index[index_slot(p, tid, frames, n)] - 1;
+    return (long)p->stack_index[index_slot(p, tid, frames, n, stack_why(n, why))] - 1;
 }
 
 int profile_add_sample(struct profile *p, uint32_t tid,
                        const struct profile_frame *frames, uint32_t n,
                        const double seconds[TIME_KINDS])
 {
-    return profile_add_stack(p, tid, frames, n, 1, seconds);
+    return profile_add_stack(p, tid, frames, n, 0, 1, seconds);
 }
 
 void profile_thread_observe(struct profile_thread *t, double span_s, int held)

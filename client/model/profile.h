@@ -52,10 +52,14 @@ struct profile_frame {
 };
 
 /* One distinct stack of one thread, innermost frame first, with the time
- * of every sample that saw it. */
+ * of every sample that saw it. A stack without frames is one per reason
+ * the daemon gave (why: PROTO_UNPLACED_*, 0 none), so that views and
+ * exports can name it; a stack with frames has why 0 whatever its samples
+ * said. */
 struct profile_stack {
     struct profile_frame *frames;
     uint32_t nframes;
+    uint32_t why;
     uint32_t tid;
     uint64_t samples;
     double seconds[TIME_KINDS];
@@ -176,16 +180,16 @@ int32_t profile_thread_pid(const struct profile *p, uint32_t tid);
 int profile_set_string(char **field, const char *value);
 
 /* Like profile_add_sample for `samples` samples at once whose intervals
- * add up to seconds[]; used when reloading an aggregated profile. Returns 0
- * or -ENOMEM. */
-int profile_add_stack(struct profile *p, uint32_t tid,
-                      const struct profile_frame *frames, uint32_t n,
-                      uint64_t samples, const double seconds[TIME_KINDS]);
+ * add up to seconds[], on the stack of tid with frames[0..n) and, when n
+ * is 0, the reason why (see struct profile_stack). Returns 0 or -ENOMEM. */
+int profile_add_stack(struct profile *p, uint32_t tid, const struct profile_frame *frames,
+                      uint32_t n, uint32_t why, uint64_t samples,
+                      const double seconds[TIME_KINDS]);
 
-/* The index of the stack of tid with frames[0..n), created without samples
- * when new (for heap events). Returns it, or -ENOMEM. */
+/* The index of that stack, created without samples when new (for heap
+ * events). Returns it, or -ENOMEM. */
 long profile_intern_stack(struct profile *p, uint32_t tid, const struct profile_frame *frames,
-                          uint32_t n);
+                          uint32_t n, uint32_t why);
 
 /* Replaces p->command with a copy of argv[0..argc). Returns 0 or -ENOMEM. */
 int profile_set_command(struct profile *p, const char *const *argv,

@@ -274,7 +274,7 @@ int profile_mem_heap(struct profile *p, double t, uint32_t tid, const struct pro
                      uint32_t n, uint64_t bytes, uint64_t addr, int native, int copy)
 {
     struct profile_memory *m = &p->memory;
-    long stack = profile_intern_stack(p, tid, frames, n);
+    long stack = profile_intern_stack(p, tid, frames, n, 0);
     if (stack < 0)
         return -ENOMEM;
     m->heap = 1;

@@ -57,8 +57,8 @@ struct profile *live_snapshot(const struct profile *p, const char *bootstrap, do
             cap = st->nframes;
         }
         uint32_t n = profile_strip_kept_frames(p, st, bootstrap, frames);
-        rc = profile_add_stack(copy, st->tid, frames, n, st->samples, st->seconds);
-        long at = rc == 0 ? profile_intern_stack(copy, st->tid, frames, n) : -ENOMEM;
+        rc = profile_add_stack(copy, st->tid, frames, n, st->why, st->samples, st->seconds);
+        long at = rc == 0 ? profile_intern_stack(copy, st->tid, frames, n, st->why) : -ENOMEM;
         if (at < 0)
             rc = -ENOMEM;
         else

@@ -225,6 +225,8 @@ static void add_stacks(struct jw *w, cJSON *doc, const struct profile *p,
 
         for (uint32_t j = 0; j < st->nframes; j++)
             add_frame(w, frames, p, &st->frames[j]);
+        if (st->why)
+            str(w, o, "unplaced", profile_unplaced_names[st->why]);
         num(w, o, "tid", st->tid);
         num(w, o, "pid", profile_thread_pid(p, st->tid));
         num(w, o, "samples", (double)st->samples);

@@ -200,6 +200,24 @@ static int read_frame(struct jr *r, const cJSON *o, const char *where,
     return 0;
 }
 
+/* A frameless stack's "unplaced" reason (absent: none), by its name. */
+static int read_stack_why(struct jr *r, const cJSON *o, size_t index, uint32_t *why)
+{
+    char where[64];
+    const char *name = NULL;
+    snprintf(where, sizeof(where), "stacks[%zu]: ", index);
+    int rc = get_str(r, o, where, "unplaced", &name);
+    if (rc < 0 || !name)
+        return rc;
+    for (uint32_t k = 1; k < PROFILE_UNPLACED_REASONS; k++)
+        if (strcmp(name, profile_unplaced_names[k]) == 0) {
+            *why = k;
+            return 0;
+        }
+    return fail(r, -EINVAL, "%s\"unplaced\" is \"%.40s\", not a reason this version knows", where,
+                name);
+}
+
 static int read_stack_numbers(struct jr *r, const cJSON *o, const char *where,
                               double *tid, double *samples, double sec[TIME_KINDS])
 {
@@ -243,10 +261,13 @@ static int read_stack(struct jr *r, const cJSON *o, size_t index)
         if ((rc = read_frame(r, fr, where, &buf[n++])) < 0)
             break;
     }
-    if (rc == 0 && profile_add_stack(r->p, (uint32_t)tid, buf, n,
-                                     (uint64_t)samples, sec) < 0)
+    uint32_t why = 0;
+    if (rc == 0)
+        rc = read_stack_why(r, o, index, &why);
+    if (rc == 0 && profile_add_stack(r->p, (uint32_t)tid, buf, n, why, (uint64_t)samples, sec) < 0)
         rc = fail(r, -ENOMEM, "out of memory");
-    if (rc == 0 && (r->stack_of[index] = profile_intern_stack(r->p, (uint32_t)tid, buf, n)) < 0)
+    if (rc == 0 &&
+        (r->stack_of[index] = profile_intern_stack(r->p, (uint32_t)tid, buf, n, why)) < 0)
         rc = fail(r, -ENOMEM, "out of memory");
     free(buf);
     return rc;

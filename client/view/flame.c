@@ -4,10 +4,17 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
-/* Pseudo functions after the real ones. */
-enum { FUNC_NO_STACK = 0, FUNC_UNKNOWN = 1, FUNC_PSEUDO = 2 };
+/* Pseudo functions before the real ones: a frameless stack's, one per
+ * reason the daemon gave (FUNC_NO_STACK + why; why 0 gave none), and
+ * that of a code the daemon never described. */
+enum {
+    FUNC_NO_STACK = 0,
+    FUNC_UNKNOWN = PROFILE_UNPLACED_REASONS,
+    FUNC_PSEUDO = PROFILE_UNPLACED_REASONS + 1
+};
 
 struct builder {
     struct flame *f;
@@ -48,6 +55,11 @@ static int fold_codes(struct builder *b)
     qsort_r(order, n, sizeof(*order), cmp_codes, (void *)p);
     struct flame *f = b->f;
     f->funcs[FUNC_NO_STACK] = (struct flame_func){"(no Python stack)", "", 0};
+    for (int why = 1; why < PROFILE_UNPLACED_REASONS; why++) {
+        snprintf(f->unplaced_names[why], sizeof(f->unplaced_names[why]), "(%s)",
+                 profile_unplaced_labels[why]);
+        f->funcs[FUNC_NO_STACK + why] = (struct flame_func){f->unplaced_names[why], "", 0};
+    }
     f->funcs[FUNC_UNKNOWN] = (struct flame_func){"(unknown code)", "", 0};
     f->nfuncs = FUNC_PSEUDO;
     for (size_t i = 0; i < n; i++) {
@@ -169,7 +181,7 @@ static int add_stack(struct builder *b, const struct profile_stack *st, int incl
     uint32_t node = 0;
     add_time(&b->f->nodes[0], seconds, total);
     if (st->nframes == 0)
-        return add_frame(b, &node, FUNC_NO_STACK, seconds, total);
+        return add_frame(b, &node, FUNC_NO_STACK + st->why, seconds, total);
     for (uint32_t k = st->nframes; k-- > 0;) {
         uint32_t code = st->frames[k].code_id;
         uint32_t func = profile_code(b->p, code) ? b->func_of_code[code] : FUNC_UNKNOWN;

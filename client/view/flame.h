@@ -32,6 +32,7 @@ struct flame_node {
 };
 
 struct flame {
+    char unplaced_names[PROFILE_UNPLACED_REASONS][64]; /* "(interpreter teardown)" */
     struct flame_func *funcs;
     size_t nfuncs;
     struct flame_node *nodes; /* nodes[0] is the root ("all") */
@@ -40,9 +41,10 @@ struct flame {
 };
 
 /* Merges p's stacks; idle counts as system time when include_idle, else
- * it is dropped. Stacks without frames hang under a "(no Python stack)"
- * node. Children are ordered by total time, descending. p must outlive the
- * result. Returns NULL when out of memory. */
+ * it is dropped. Stacks without frames hang under a node named for the
+ * reason the daemon gave ("(interpreter teardown)"), or "(no Python
+ * stack)" when it gave none. Children are ordered by total time,
+ * descending. p must outlive the result. Returns NULL when out of memory. */
 struct flame *flame_new(const struct profile *p, int include_idle);
 void flame_free(struct flame *f);
 

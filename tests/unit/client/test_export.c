@@ -122,8 +122,10 @@ static void test_collapsed_escapes_and_frameless(void)
     profile_set_code(p, 0, "/x\\y;z.py", "odd;name\nhere", 1);
     FX_STACK(p, 1, one, {0, 7});
     profile_add_sample(p, 1, NULL, 0, one);
+    profile_add_stack(p, 1, NULL, 0, 4, 1, one); /* the interpreter's teardown */
     char *text = render(export_collapsed, p);
-    CHECK_EQ_STR(text, "[no Python frames] 1000000\n"
+    CHECK_EQ_STR(text, "[interpreter teardown] 1000000\n"
+                       "[no Python frames] 1000000\n"
                        "odd\\x3bname\\x0ahere (/x\\\\y\\x3bz.py:7) 1000000\n");
     free(text);
     profile_free(p);

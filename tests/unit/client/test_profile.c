@@ -44,7 +44,7 @@ static void test_identical_stacks_merge(void)
     profile_add_sample(p, 7, a, 1, s1);
     profile_add_sample(p, 7, NULL, 0, s1);
     CHECK_EQ_INT(p->nstacks, 5);
-    profile_add_stack(p, 7, NULL, 0, 4, s2);
+    profile_add_stack(p, 7, NULL, 0, 0, 4, s2);
     CHECK_EQ_INT(p->nstacks, 5);
     CHECK_EQ_INT(p->stacks[4].samples, 5);
     CHECK(p->stacks[4].nframes == 0);

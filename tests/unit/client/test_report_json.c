@@ -86,7 +86,7 @@ static const struct profile_stack *match(const struct profile *a,
 {
     for (size_t i = 0; i < b->nstacks; i++) {
         const struct profile_stack *t = &b->stacks[i];
-        int same = t->tid == st->tid && t->nframes == st->nframes;
+        int same = t->tid == st->tid && t->nframes == st->nframes && t->why == st->why;
 
         for (uint32_t j = 0; same && j < st->nframes; j++) {
             const struct profile_code *x = profile_code(a, st->frames[j].code_id);
@@ -106,6 +106,10 @@ static const struct profile_stack *match(const struct profile *a,
 static void test_round_trip(void)
 {
     struct profile *p = run_profile(), *q = NULL;
+    /* Frameless time of the interpreter's teardown (4), apart from the
+     * frameless time without a reason. */
+    static const double teardown[TIME_KINDS] = {0.5, 0, 0, 0};
+    CHECK_EQ_INT(profile_add_stack(p, 1, NULL, 0, 4, 2, teardown), 0);
     struct summary_options o = options();
     struct summary *s = summary_new(p, &o), *s2;
     char path[] = "/tmp/fah-test-json-XXXXXX";
@@ -158,6 +162,11 @@ static void test_round_trip(void)
                 !memcmp(t->seconds, p->stacks[i].seconds, sizeof(t->seconds));
     }
     CHECK(same);
+    size_t with_why = 0;
+    for (size_t i = 0; i < q->nstacks; i++)
+        with_why += q->stacks[i].why == 4 && q->stacks[i].nframes == 0 &&
+                    q->stacks[i].seconds[TIME_PYTHON] == 0.5;
+    CHECK_EQ_INT(with_why, 1);
     s2 = summary_new(q, &o);
     CHECK(s2->total == s->total);
     CHECK_EQ_INT(s2->nfunctions, s->nfunctions);
@@ -214,6 +223,12 @@ static void test_bad_input_is_reported(void)
     CHECK(parse_fails("{\"schema\": \"fixingahole.profile/1\", \"stacks\": "
                       "[{\"frames\": [], \"python_seconds\": -1}]}",
                       "stacks[0]: \"python_seconds\" is out of range"));
+    CHECK(parse_fails("{\"schema\": \"fixingahole.profile/1\", \"stacks\": "
+                      "[{\"frames\": [], \"unplaced\": \"lunch\"}]}",
+                      "stacks[0]: \"unplaced\" is \"lunch\", not a reason this version knows"));
+    CHECK(parse_fails("{\"schema\": \"fixingahole.profile/1\", \"stacks\": "
+                      "[{\"frames\": [], \"unplaced\": 4}]}",
+                      "stacks[0]: \"unplaced\" is not a string"));
     CHECK(parse_fails("{\"schema\": \"fixingahole.profile/1\", \"interrupted\": 1, "
                       "\"stacks\": []}", "\"interrupted\" is not true or false"));
     CHECK_EQ_INT(report_json_load("/nonexistent/profile.json", &q, err, sizeof(err)),

@@ -254,15 +254,18 @@ static void test_frameless_and_unknown_code(void)
     struct profile *p = fx_profile(ROOT);
     double secs[TIME_KINDS] = {0, 0.125, 0, 0};
     profile_add_sample(p, 1, NULL, 0, secs);
+    profile_add_stack(p, 1, NULL, 0, 3, 2, secs); /* the interpreter's start-up */
     FX_STACK(p, 1, secs, {99, 7}, {FX_MAIN, 12});
     Profile *m = round_trip(p);
     if (!m)
         return profile_free(p);
     const Perftools__Profiles__Sample *s = sample_at(m, "<unattributed>:0");
     CHECK(s && s->n_location_id == 1 && s->value[column(m, "native")] == NS / 8);
+    s = sample_at(m, "<unattributed: interpreter start-up>:0");
+    CHECK(s && s->n_location_id == 1 && s->value[column(m, "native")] == NS / 8);
     s = sample_at(m, "<unknown code>:7");
     CHECK(s && s->n_location_id == 2);
-    CHECK_EQ_INT(total(m, "native"), 1 * NS + 2 * NS / 8);
+    CHECK_EQ_INT(total(m, "native"), 1 * NS + 3 * NS / 8);
     perftools__profiles__profile__free_unpacked(m, NULL);
     profile_free(p);
 }

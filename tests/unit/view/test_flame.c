@@ -44,6 +44,13 @@ static struct profile *sample_profile(void)
     return p;
 }
 
+/* A frameless stack with the reason the daemon gave (PROTO_UNPLACED_*). */
+static void add_unplaced(struct profile *p, uint32_t tid, uint32_t why, double seconds)
+{
+    double s[TIME_KINDS] = {seconds, 0, 0, 0};
+    profile_add_stack(p, tid, NULL, 0, why, 1, s);
+}
+
 static uint32_t child(const struct flame *f, uint32_t node, size_t nth)
 {
     uint32_t c = f->nodes[node].first_child;
@@ -87,6 +94,19 @@ static void test_tree(void)
     main = child(f, child(f, 0, 0), 0);
     CHECK(near(f->nodes[main].total, 1.9));
     CHECK(near(f->nodes[main].seconds[TIME_SYSTEM], 1.1));
+    flame_free(f);
+    /* Frameless time with a reason: a node named for it, apart from the
+     * frameless time without one (4: teardown, 3: start-up). */
+    add_unplaced(p, 1, 4, 0.03);
+    add_unplaced(p, 1, 3, 0.01);
+    add_unplaced(p, 2, 4, 0.01);
+    f = flame_new(p, 0);
+    CHECK_EQ_INT(f->nnodes, 8);
+    CHECK_EQ_STR(name(f, child(f, 0, 1)), "(no Python stack)");
+    uint32_t teardown = child(f, 0, 2), startup = child(f, 0, 3);
+    CHECK_EQ_STR(name(f, teardown), "(interpreter teardown)");
+    CHECK(teardown != FLAME_NONE && near(f->nodes[teardown].total, 0.04));
+    CHECK_EQ_STR(name(f, startup), "(interpreter start-up)");
     flame_free(f);
     profile_free(p);
 }
