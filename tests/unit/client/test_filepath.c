@@ -53,7 +53,6 @@ static void check_tidy(void)
     /* link/.. is real/, not dir/: the text alone would name dir/x.py */
     snprintf(path, sizeof(path), "%s/link/../x.py", dir);
     CHECK(filepath_tidy(path) == NULL);
-    CHECK(filepath_tidy("/no/such/dir/../file.py") != NULL);
     tidy = filepath_tidy("/no/such/dir/../file.py");
     CHECK_EQ_STR(tidy, "/no/such/file.py");
     free(tidy);
