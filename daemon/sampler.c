@@ -859,6 +859,7 @@ static int read_thread(struct sampler *s, struct thread_track *t, int is_new, in
         struct task_stat stopped;
         exact_ns = 0; /* it ran until the stop */
         if (threadclock_read_proc(&s->clocks, &t->clock, &stopped) == 0) {
+            threadclock_exact_base(&t->clock, &stopped);
             *st = stopped;
             st->state = state; /* it reads as stopped now, by us */
             still_thread_held(&t->still, st);

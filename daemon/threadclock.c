@@ -57,8 +57,20 @@ void threadclock_init(struct clock_env *env, struct thread_clock *c, uint32_t ti
      * was opened: up to a listing's gap, and all of a short worker's. */
     struct task_stat st;
     if ((env->started_within || born_within) && c->clock_fd >= 0 &&
-        taskstat_read(env->pid, tid, &st) == 0)
+        taskstat_read(env->pid, tid, &st) == 0) {
         c->clock_base_ns = st.cpu_ns;
+        c->base_unsure = 1;
+    }
+}
+
+void threadclock_exact_base(struct thread_clock *c, const struct task_stat *stopped)
+{
+    uint64_t counted;
+    if (!c->base_unsure || c->clock_fd < 0 || cpuclock_read(c->clock_fd, &counted) < 0)
+        return;
+    c->base_unsure = 0;
+    if (stopped->cpu_ns >= counted)
+        c->clock_base_ns = stopped->cpu_ns - counted;
 }
 
 /* The exact clock's reading, on the scale of the thread's whole run. */

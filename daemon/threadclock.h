@@ -48,6 +48,8 @@ struct thread_clock {
     int on_cpu_at_read, on_cpu_now;
     uint64_t confirmed_ns;    /* when a reading last showed it alive (THREADCLOCK_CONFIRMED_NS) */
     uint64_t clock_base_ns;   /* CPU before that clock was opened (started_within) */
+    int base_unsure;          /* clock_base_ns read while it may have run (see
+                                 threadclock_exact_base) */
     struct task_files files;  /* its /proc files, kept open */
     int last_cpu;             /* the CPU /proc last said it ran on */
     /* Time off CPU the last interval withheld (interval_split.withheld):
@@ -75,6 +77,15 @@ void threadclock_close(struct thread_clock *c);
  * code (-ESRCH: gone). */
 int threadclock_read_proc(const struct clock_env *env, struct thread_clock *c,
                           struct task_stat *st);
+
+/* The CPU a thread ran before its exact clock was opened, made exact from
+ * stopped, its schedstat read while it stands still (threadclock_read_proc
+ * under a stop): schedstat lags a running thread by up to a scheduler
+ * tick, so the base read at the opening could be 4 ms short, and the
+ * process's clock then showed that much CPU no thread had (the "threads
+ * too short-lived to sample" row of a script that starts no thread). Once
+ * per thread; a no-op for one whose base was read stopped or never. */
+void threadclock_exact_base(struct thread_clock *c, const struct task_stat *stopped);
 
 /* Reads the thread's state into st and says whether it is on a CPU now (1)
  * or not (0), or a negative errno code. *exact_ns gets the exact clock's
