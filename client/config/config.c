@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "client/config/tomlscan.h"
+#include "common/path_collapse.h"
 
 #define TABLE "tool.fixingahole"
 
@@ -23,27 +24,10 @@ void config_resolve(char *out, size_t outlen, const char *base, const char *path
         snprintf(joined, sizeof(joined), "%s", path);
     else
         snprintf(joined, sizeof(joined), "%s/%s", base, path);
-    /* Lexical clean-up: drop "." and empty parts, fold "..". */
+    /* Lexical clean-up first: realpath fails on a path that does not
+     * exist yet (an output folder), and the text is then all there is. */
     char clean[sizeof(joined)];
-    size_t used = 0;
-    char *save = NULL;
-    for (char *part = strtok_r(joined, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
-        if (strcmp(part, ".") == 0)
-            continue;
-        if (strcmp(part, "..") == 0) {
-            while (used > 0 && clean[used - 1] != '/')
-                used--;
-            if (used > 0)
-                used--;
-            continue;
-        }
-        used += (size_t)snprintf(clean + used, sizeof(clean) - used, "/%s", part);
-        if (used >= sizeof(clean))
-            used = sizeof(clean) - 1;
-    }
-    clean[used] = '\0';
-    if (used == 0)
-        snprintf(clean, sizeof(clean), "/");
+    path_collapse(joined, clean, sizeof(clean));
     char real[PATH_MAX];
     snprintf(out, outlen, "%s", realpath(clean, real) ? real : clean);
 }

@@ -5,15 +5,7 @@
 #ifndef FAH_CLIENT_MODEL_FILEPATH_H
 #define FAH_CLIENT_MODEL_FILEPATH_H
 
-#include <stddef.h>
-
-/* path with its empty, "." and ".." components collapsed by its text alone
- * (".." at the root stays there), into out (len bytes). Only an absolute
- * path is touched. Returns 1 when out differs from path, 0 when it is the
- * same (or path is relative, or out too short: out is then path). */
-int filepath_collapse(const char *path, char *out, size_t len);
-
-/* The collapsed path (a new string) when it names the same file as path,
+/* The collapsed path (common/path_collapse.h), a new string, when it names the same file as path,
  * or when path names no file here (a profile.json from elsewhere: the text
  * is all there is); NULL when path is to stay as it is, or out of memory.
  * A symbolic link followed by ".." is where the two can differ. */

@@ -12,12 +12,13 @@
 
 #include "client/model/filepath.h"
 #include "client/model/profile.h"
+#include "common/path_collapse.h"
 #include "harness.h"
 
 static void check_collapse(const char *path, const char *want, int changed)
 {
     char out[256];
-    CHECK_EQ_INT(filepath_collapse(path, out, sizeof(out)), changed);
+    CHECK_EQ_INT(path_collapse(path, out, sizeof(out)), changed);
     CHECK_EQ_STR(out, want);
 }
 
@@ -85,7 +86,7 @@ int main(void)
     check_collapse("a/../b.py", "a/../b.py", 0); /* relative: as given */
     check_collapse("<string>", "<string>", 0);
     char small[4];
-    CHECK_EQ_INT(filepath_collapse("/a/../b.py", small, sizeof(small)), 0);
+    CHECK_EQ_INT(path_collapse("/a/../b.py", small, sizeof(small)), 0);
     check_tidy();
     return test_finish("test_filepath");
 }
