@@ -7,9 +7,8 @@
  * gone or a zombie and gives its image mark). A pid
  * cannot be reused between two listings without the kernel's pid counter
  * wrapping all the way round meanwhile. The slow facts (peak RSS, command
- * line: opening and parsing /proc/PID/status and cmdline cost about
- * 48 us, 3.7% of the daemon's CPU at 100 Hz when done every tenth scan) are read
- * at a member's first PROCTREE_SLOW_SCANS scans (a fork execs soon after
+ * line: reading /proc/PID/status and cmdline every tenth scan was 3.7%
+ * of the daemon's CPU at 100 Hz, by perf) are read at a member's first PROCTREE_SLOW_SCANS scans (a fork execs soon after
  * it starts, if at all); after that its command line when its image mark
  * changes (it exec'd), and its peak when the RSS its stat shows has passed
  * the last peak read, or PROCTREE_PEAK_SCANS scans have gone by (a spike
@@ -153,8 +152,8 @@ static uint64_t image_mark(const char *stat_text, uint64_t *rss_pages)
 
 /* Reads a member's stat through its kept file: -ESRCH once it is gone or
  * a zombie (the kept file never reads another process that took its pid),
- * else 0 with its image mark updated. */
-static int read_live_stat(struct proctree_proc *p)
+ * else 0 with its image mark updated and its RSS in *rss (bytes). */
+static int read_live_stat(struct proctree_proc *p, uint64_t *rss)
 {
     char path[64], text[1024];
     if (p->stat_fd < 0) {
@@ -171,7 +170,7 @@ static int read_live_stat(struct proctree_proc *p)
         return -ESRCH;
     uint64_t pages;
     p->image_mark = image_mark(text, &pages);
-    p->rss = pages * page_bytes();
+    *rss = pages * page_bytes();
     return 0;
 }
 
@@ -191,7 +190,8 @@ static int add_member(struct proctree *t, pid_t pid, pid_t ppid, uint64_t start_
     read_cpu(p);
     read_peak(p);
     read_command(p);
-    read_live_stat(p); /* its image mark; gone already, the next scan says so */
+    uint64_t rss;
+    read_live_stat(p, &rss); /* its image mark; gone already, the next scan says so */
     return 0;
 }
 
@@ -303,10 +303,10 @@ int proctree_scan(struct proctree *t, uint64_t now_ns, int force)
             continue;
         p->scans++;
         read_cpu(p);
-        uint64_t mark = p->image_mark;
-        int alive = read_live_stat(p) == 0;
+        uint64_t mark = p->image_mark, rss = 0;
+        int alive = read_live_stat(p, &rss) == 0;
         int early = force || p->scans <= PROCTREE_SLOW_SCANS;
-        if (alive && (early || p->rss > p->max_rss || p->scans % PROCTREE_PEAK_SCANS == 0))
+        if (alive && (early || rss > p->max_rss || p->scans % PROCTREE_PEAK_SCANS == 0))
             read_peak(p);
         if (alive && (early || p->image_mark != mark))
             read_command(p);

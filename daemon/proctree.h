@@ -27,7 +27,6 @@ struct proctree_proc {
     uint64_t max_rss;     /* peak RSS (VmHWM) bytes, as last read (each scan
                              of its first ten, then when rss passes it and
                              every hundredth); 0 unknown */
-    uint64_t rss;         /* RSS bytes its stat showed at the last scan */
     unsigned scans;       /* scans it was alive at */
     uint64_t image_mark;  /* from its stat at the last scan: changes when it
                              execs (its command name and the addresses of

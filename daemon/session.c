@@ -514,9 +514,12 @@ void session_run(int fd, const struct session_request *req)
         sampler_free(s.sampler);
         s.sampler = NULL;
     }
-    if (!s.sampler || !s.tree || (!s.children && !(req->flags & PROTO_FLAG_NO_CHILDREN)) ||
-        tickwait_open(&s.wait) < 0) {
+    if (!s.sampler || !s.tree || (!s.children && !(req->flags & PROTO_FLAG_NO_CHILDREN))) {
         send_end(&s, PROTO_END_FAILED, "sampler: out of memory");
+        goto out;
+    }
+    if (tickwait_open(&s.wait) < 0) {
+        send_end(&s, PROTO_END_FAILED, "sampler: no epoll set for the ticks' wait");
         goto out;
     }
     struct on_time scheduling;

@@ -81,10 +81,10 @@ int threadclock_read_proc(const struct clock_env *env, struct thread_clock *c,
 /* The CPU a thread ran before its exact clock was opened, made exact from
  * stopped, its schedstat read while it stands still (threadclock_read_proc
  * under a stop): schedstat lags a running thread by up to a scheduler
- * tick, so the base read at the opening could be 4 ms short, and the
- * process's clock then showed that much CPU no thread had (the "threads
- * too short-lived to sample" row of a script that starts no thread). Once
- * per thread; a no-op for one whose base was read stopped or never. */
+ * tick, so the base read at the opening fell short (0.5-0.9 ms in
+ * test_threadclock), and the process's clock then showed that much CPU no
+ * thread had, counted as "threads too short-lived to sample". Once per
+ * thread; a no-op for one whose base was read stopped or never. */
 void threadclock_exact_base(struct thread_clock *c, const struct task_stat *stopped);
 
 /* Reads the thread's state into st and says whether it is on a CPU now (1)
