@@ -3,7 +3,8 @@
  * that kernel.perf_event_paranoid=2 (unprivileged users may count their
  * own processes' user-space events) allows it; a task-clock counts the
  * thread's time on CPU either way. The counter also asks for the thread's
- * context-switch records, each with its time, for switchwatch.h; a kernel
+ * context-switch records and its exit, each with its time, for
+ * switchwatch.h; a kernel
  * that refuses the times (older than 4.1) or the records (older than 4.3)
  * still gets the rest. */
 #include "daemon/cpuclock.h"
@@ -43,6 +44,10 @@ static int open_counter(pid_t tid, enum switch_records records)
 
     software_counter(&attr, PERF_COUNT_SW_TASK_CLOCK);
     attr.context_switch = records != RECORDS_NONE;
+    /* And its exit: the counter stops before the thread's exit work (the
+     * freeing of the process's memory by the last one), and without a
+     * record of it the watch would read the thread as on CPU on. */
+    attr.task = records != RECORDS_NONE;
     if (records == RECORDS_TIMED) {
         attr.sample_type = PERF_SAMPLE_TIME;
         attr.sample_id_all = 1;

@@ -170,6 +170,7 @@ struct sampler {
     int main_empty_ticks; /* ticks in a row it has shown none since */
     int teardown;         /* the interpreter is shutting down */
     int exited;           /* the process has exited */
+    int spawned;          /* sampler_set_spawned */
     const char *end_mark; /* the script's end mark (endmark.h), NULL none */
     uid_t end_mark_owner;
     int script_ended;     /* the end mark is there */
@@ -283,6 +284,12 @@ static int script_over(struct sampler *s, int held)
         s->script_ended = endmark_read(s->end_mark, s->end_mark_owner, &marks) == 0 &&
                           marks.end_ns != 0;
     return s->script_ended;
+}
+
+void sampler_set_spawned(struct sampler *s)
+{
+    s->spawned = 1;
+    sampler_set_started_within(s);
 }
 
 void sampler_set_started_within(struct sampler *s)
@@ -858,8 +865,7 @@ static int read_thread(struct sampler *s, struct thread_track *t, int is_new, in
     if (hold_it && stop_it && threadstop_hold((pid_t)t->tid, hold) == 0) {
         struct task_stat stopped;
         exact_ns = 0; /* it ran until the stop */
-        if (threadclock_read_proc(&s->clocks, &t->clock, &stopped) == 0) {
-            threadclock_exact_base(&t->clock, &stopped);
+        if (threadclock_read_stopped(&s->clocks, &t->clock, &stopped) == 0) {
             *st = stopped;
             st->state = state; /* it reads as stopped now, by us */
             still_thread_held(&t->still, st);
@@ -981,6 +987,23 @@ static int interval_seen(struct sampler *s, struct thread_track *t, const struct
     return emit(ctx, &out);
 }
 
+static struct thread_sample unplaced_cpu(uint32_t tid, uint32_t unplaced, uint64_t cpu,
+                                         uint64_t kernel);
+
+/* What a thread of a process spawned for the session ran before its first
+ * tick (its clocks count from its start): the interpreter's start-up. */
+static int charge_startup(struct sampler *s, uint32_t tid, const struct task_stat *st,
+                          sampler_emit_fn emit, void *ctx)
+{
+    if (!st->cpu_ns)
+        return 0;
+    uint64_t kernel = st->kernel_ns < st->cpu_ns ? st->kernel_ns : st->cpu_ns;
+    struct thread_sample out = unplaced_cpu(tid, PROTO_UNPLACED_STARTUP, st->cpu_ns, kernel);
+    out.cpu_ns = st->cpu_ns;
+    unseencpu_charged(&s->unseen_cpu, st->cpu_ns);
+    return emit(ctx, &out);
+}
+
 static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
                        sampler_emit_fn emit, void *ctx)
 {
@@ -1031,8 +1054,11 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
         t->clock.when_ns = now_ns;
         t->gil_seen_ns = s->ticks == 1 ? s->planned_ns : s->last_planned_ns;
     }
-    if (is_new && s->ticks == 1 && !s->clocks.started_within) {
-        /* The first tick only sets the clocks: what ran before is unknown. */
+    if (is_new && s->ticks == 1 && (s->spawned || !s->clocks.started_within)) {
+        /* The first tick only sets the clocks: what ran before is unknown,
+         * or the start-up of a process spawned for the session. */
+        if (s->spawned)
+            rc = charge_startup(s, tid, &st, emit, ctx);
         t->clock.cpu_ns = st.cpu_ns;
         t->clock.runq_ns = st.runq_ns;
         t->clock.kernel_ns = st.kernel_ns;
@@ -1290,6 +1316,11 @@ static int sample_unseen_threads(struct sampler *s, sampler_emit_fn emit, void *
 {
     if (s->unseen_cpu_read_ns && s->planned_ns - s->unseen_cpu_read_ns < SAMPLER_LIST_GAP_NS)
         return 0;
+    /* Once the interpreter is torn down, or its memory unreadable after
+     * it ran, the process may be exiting: what its clock gains then is
+     * left to the last reading, which tells the exit apart. */
+    if (s->teardown || (s->main_ran && s->npy <= 0))
+        return 0;
     s->unseen_cpu_read_ns = s->planned_ns;
     uint64_t kernel;
     uint64_t cpu = unseencpu_take(&s->unseen_cpu, s->pid, s->clocks.started_within,
@@ -1297,12 +1328,19 @@ static int sample_unseen_threads(struct sampler *s, sampler_emit_fn emit, void *
     return emit_unseen_threads(s, cpu, kernel, emit, ctx);
 }
 
-/* The process is gone: what its clock gained that no tick charged. */
+/* The process is gone: what its clock gained that no tick charged, and
+ * its exit's CPU, which no thread's counter saw (unseencpu_finish), as
+ * the teardown's system time. */
 static int finish_unseen_threads(struct sampler *s, sampler_emit_fn emit, void *ctx)
 {
-    uint64_t kernel;
-    uint64_t cpu = unseencpu_finish(&s->unseen_cpu, s->pid, &kernel);
+    uint64_t kernel, exit;
+    uint64_t cpu = unseencpu_finish(&s->unseen_cpu, s->pid, &kernel, &exit);
     int rc = emit_unseen_threads(s, cpu, kernel, emit, ctx);
+    if (rc == 0 && exit) {
+        struct thread_sample out =
+            unplaced_cpu((uint32_t)s->pid, PROTO_UNPLACED_TEARDOWN, exit, exit);
+        rc = emit(ctx, &out);
+    }
     return rc < 0 ? rc : -ESRCH;
 }
 

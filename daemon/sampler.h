@@ -44,6 +44,15 @@ void sampler_set_end_mark(struct sampler *s, const char *path, uid_t owner);
  * charges all of it rather than only setting the clocks. */
 void sampler_set_started_within(struct sampler *s);
 
+/* The process was spawned stopped for this session (`profile`): started
+ * within it, and all it ran before the first tick (the exec, loading and
+ * initialising the interpreter) is the interpreter's start-up, charged as
+ * such. Without it that CPU was charged nowhere, and the process clock's
+ * reading at the first tick, the origin of the unseen-CPU balance, was up
+ * to a scheduler tick stale: the difference showed as "threads too
+ * short-lived to sample" on scripts that start no thread. */
+void sampler_set_spawned(struct sampler *s);
+
 /* Never opens perf task-clock counters (daemon/cpuclock.h): threads' CPU
  * time comes from the fallback clocks used when the kernel refuses them.
  * Call before the first tick. */

@@ -502,6 +502,8 @@ void session_run(int fd, const struct session_request *req)
         s.children = children_new(req);
     if (s.sampler && req->fallback_clocks)
         sampler_refuse_exact_clocks(s.sampler);
+    if (s.sampler && !req->attach)
+        sampler_set_spawned(s.sampler);
     if (s.sampler)
         sampler_set_period(s.sampler, period_ns(&s));
     s.exit_fd = open_exit_fd(req->pid);

@@ -81,6 +81,7 @@ struct switch_record {
     unsigned char sample;  /* 1: a sample, not a switch */
     unsigned char preempt; /* a switch out that left it runnable */
     unsigned char has_arg;
+    unsigned char exited;  /* the thread's exit: its counter stopped */
 };
 /* The fewest bytes a record takes: a switch with its time. */
 #define SWITCHWATCH_MIN_RECORD (sizeof(struct perf_event_header) + sizeof(uint64_t))
@@ -117,10 +118,22 @@ static void parse_sample(const unsigned char *body, size_t size, struct switch_r
     out->arg = field[2];
 }
 
-/* Parses len bytes of records into out (at most max): switches and their
- * samples; records of other kinds (the kernel's notice that it throttled
- * the samples of a thread switching very often) are passed over. Returns
- * how many, or -1 for a malformed record. */
+/* The thread's exit record (pid, ppid, tid, ptid and a time, then the
+ * sample_id: the time alone) as a switch out that no switch in follows. */
+static void parse_exit(const unsigned char *body, size_t size, struct switch_record *out)
+{
+    size_t at = size >= 4 * sizeof(uint32_t) + 2 * sizeof(uint64_t) ? size - sizeof(uint64_t)
+                                                                   : 4 * sizeof(uint32_t);
+    out->exited = 1;
+    if (size >= at + sizeof(uint64_t))
+        memcpy(&out->time_ns, body + at, sizeof(uint64_t));
+}
+
+/* Parses len bytes of records into out (at most max): switches, their
+ * samples and the thread's exit; records of other kinds (the kernel's
+ * notice that it throttled the samples of a thread switching very often,
+ * the threads it starts) are passed over. Returns how many, or -1 for a
+ * malformed record. */
 static int parse_records(const unsigned char *buf, long len, struct switch_record *out, int max)
 {
     int n = 0;
@@ -134,13 +147,16 @@ static int parse_records(const unsigned char *buf, long len, struct switch_recor
         const unsigned char *body = buf + at + sizeof(h);
         size_t body_size = h.size - sizeof(h);
         at += h.size;
-        if (h.type != PERF_RECORD_SAMPLE && h.type != PERF_RECORD_SWITCH)
+        if (h.type != PERF_RECORD_SAMPLE && h.type != PERF_RECORD_SWITCH &&
+            h.type != PERF_RECORD_EXIT)
             continue;
         if (n == max)
             return -1;
         memset(&out[n], 0, sizeof(out[n]));
         if (h.type == PERF_RECORD_SAMPLE) {
             parse_sample(body, body_size, &out[n]);
+        } else if (h.type == PERF_RECORD_EXIT) {
+            parse_exit(body, body_size, &out[n]);
         } else {
             out[n].in = !(h.misc & PERF_RECORD_MISC_SWITCH_OUT);
             out[n].preempt = !out[n].in && (h.misc & PERF_RECORD_MISC_SWITCH_OUT_PREEMPT);
@@ -156,6 +172,8 @@ static int parse_records(const unsigned char *buf, long len, struct switch_recor
  * wait its sample's argument names (none: unknown). */
 static int wait_class(const struct switch_watch *w, const struct switch_record *out)
 {
+    if (out->exited)
+        return SWITCH_WAIT_EXITED;
     if (out->preempt)
         return SWITCH_WAIT_QUEUED;
     /* The kernel takes the sample just before it writes the switch (1-3 us

@@ -11,7 +11,11 @@
  * switched in or out. The buffer is mapped read-only, so the kernel runs it
  * in overwrite mode: its head moves at every record whether or not anyone
  * reads them. Each look reads the records since the previous one; a look
- * that comes too late for some (the kernel wrote over them) knows less. */
+ * that comes too late for some (the kernel wrote over them) knows less.
+ * The thread's exit is one more record (attr.task): its counter stops
+ * there, so from then on the watch reads it as switched out for good,
+ * whatever exit work it still runs (only the process's CPU clock sees
+ * that: unseencpu.h). */
 #ifndef FAH_DAEMON_SWITCHWATCH_H
 #define FAH_DAEMON_SWITCHWATCH_H
 
@@ -24,6 +28,7 @@ enum switch_wait_class {
     SWITCH_WAIT_GIL = 1,     /* a futex inside the GIL (struct switch_gil) */
     SWITCH_WAIT_OTHER = 2,   /* any other system call */
     SWITCH_WAIT_QUEUED = 3,  /* preempted: runnable, waiting for a CPU, no wait at all */
+    SWITCH_WAIT_EXITED = 4,  /* its counter stopped at its exit: no wait, and no more CPU */
 };
 
 /* Where the GIL lies in the target, [lo, hi): a futex in it is a wait for

@@ -63,14 +63,24 @@ void threadclock_init(struct clock_env *env, struct thread_clock *c, uint32_t ti
     }
 }
 
-void threadclock_exact_base(struct thread_clock *c, const struct task_stat *stopped)
+int threadclock_read_stopped(const struct clock_env *env, struct thread_clock *c,
+                             struct task_stat *st)
 {
-    uint64_t counted;
-    if (!c->base_unsure || c->clock_fd < 0 || cpuclock_read(c->clock_fd, &counted) < 0)
-        return;
+    uint64_t counted, unused;
+    /* Reading its system call waits until it is off its CPU (the kernel's
+     * wait_task_inactive): only that brings schedstat up to date. Read
+     * before, the base was as stale as at the opening in one run of two.
+     * Only for the base: the exact clock needs no wait. */
+    int unsure = c->base_unsure && c->clock_fd >= 0;
+    long waited = unsure ? taskstat_syscall(env->pid, c->tid, &unused) : -ENODEV;
+    int rc = threadclock_read_proc(env, c, st);
+    if (rc < 0 || waited == -EAGAIN || waited == -ESRCH || waited == -ENODEV ||
+        cpuclock_read(c->clock_fd, &counted) < 0)
+        return rc;
     c->base_unsure = 0;
-    if (stopped->cpu_ns >= counted)
-        c->clock_base_ns = stopped->cpu_ns - counted;
+    if (st->cpu_ns >= counted)
+        c->clock_base_ns = st->cpu_ns - counted;
+    return 0;
 }
 
 /* The exact clock's reading, on the scale of the thread's whole run. */

@@ -49,7 +49,7 @@ struct thread_clock {
     uint64_t confirmed_ns;    /* when a reading last showed it alive (THREADCLOCK_CONFIRMED_NS) */
     uint64_t clock_base_ns;   /* CPU before that clock was opened (started_within) */
     int base_unsure;          /* clock_base_ns read while it may have run (see
-                                 threadclock_exact_base) */
+                                 threadclock_read_stopped) */
     struct task_files files;  /* its /proc files, kept open */
     int last_cpu;             /* the CPU /proc last said it ran on */
     /* Time off CPU the last interval withheld (interval_split.withheld):
@@ -78,14 +78,17 @@ void threadclock_close(struct thread_clock *c);
 int threadclock_read_proc(const struct clock_env *env, struct thread_clock *c,
                           struct task_stat *st);
 
-/* The CPU a thread ran before its exact clock was opened, made exact from
- * stopped, its schedstat read while it stands still (threadclock_read_proc
- * under a stop): schedstat lags a running thread by up to a scheduler
- * tick, so the base read at the opening fell short (0.5-0.9 ms in
- * test_threadclock), and the process's clock then showed that much CPU no
- * thread had, counted as "threads too short-lived to sample". Once per
- * thread; a no-op for one whose base was read stopped or never. */
-void threadclock_exact_base(struct thread_clock *c, const struct task_stat *stopped);
+/* threadclock_read_proc for a thread we hold stopped: it waits until the
+ * thread is off its CPU (a stop is reported before, and only leaving the
+ * CPU brings schedstat up to date), and makes exact the CPU a thread ran
+ * before its exact clock was opened: schedstat lags a running thread by up
+ * to a scheduler tick, so the base read at the opening fell short (0.5-0.9
+ * ms in test_threadclock, up to 4 ms for a spawned script's start-up),
+ * and the process's clock then showed that much CPU no thread had,
+ * counted as "threads too short-lived to sample". The base is corrected
+ * once, at the thread's first stop. 0 or a negative errno code. */
+int threadclock_read_stopped(const struct clock_env *env, struct thread_clock *c,
+                             struct task_stat *st);
 
 /* Reads the thread's state into st and says whether it is on a CPU now (1)
  * or not (0), or a negative errno code. *exact_ns gets the exact clock's

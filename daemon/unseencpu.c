@@ -27,8 +27,9 @@ void unseencpu_uncharged(struct unseen_cpu *u, uint64_t ns)
 }
 
 /* The kernel's part of ns: the share of kernel time in what the whole
- * process ran since the last report (/proc/PID/stat, in 10 ms steps). */
-static uint64_t kernel_part(struct unseen_cpu *u, pid_t pid, uint64_t ns)
+ * process ran since the last report (/proc/PID/stat, in 10 ms steps), the
+ * exit's (exit_ns, all kernel time, in both) left out. */
+static uint64_t kernel_part(struct unseen_cpu *u, pid_t pid, uint64_t ns, uint64_t exit_ns)
 {
     uint64_t kernel = 0, ran = u->process_ns - u->reported_ns;
     u->reported_ns = u->process_ns;
@@ -36,6 +37,8 @@ static uint64_t kernel_part(struct unseen_cpu *u, pid_t pid, uint64_t ns)
         return 0;
     uint64_t gained = kernel > u->kernel_ns ? kernel - u->kernel_ns : 0;
     u->kernel_ns = kernel;
+    gained = gained > exit_ns ? gained - exit_ns : 0;
+    ran = ran > exit_ns ? ran - exit_ns : 0;
     if (!ran || gained >= ran)
         return gained ? ns : 0;
     return (uint64_t)((double)ns * (double)gained / (double)ran);
@@ -77,12 +80,13 @@ static int64_t settled(const struct unseen_cpu *u, uint64_t due_ns, uint64_t set
 }
 
 /* Takes ns out of the balance and out of every reading kept: reported. */
-static uint64_t report(struct unseen_cpu *u, pid_t pid, int64_t ns, uint64_t *kernel_ns)
+static uint64_t report(struct unseen_cpu *u, pid_t pid, int64_t ns, uint64_t exit_ns,
+                       uint64_t *kernel_ns)
 {
     u->balance_ns -= ns;
     for (int i = 0; i < u->nrecent; i++)
         u->recent[i].balance_ns -= ns;
-    *kernel_ns = kernel_part(u, pid, (uint64_t)ns);
+    *kernel_ns = kernel_part(u, pid, (uint64_t)ns, exit_ns);
     return (uint64_t)ns;
 }
 
@@ -105,15 +109,27 @@ uint64_t unseencpu_take(struct unseen_cpu *u, pid_t pid, int from_start, uint64_
     u->charged_ns = 0;
     int64_t ready = settled(u, due_ns, settle_ns);
     remember(u, due_ns);
-    return beyond_drift(u, ready) ? report(u, pid, ready, kernel_ns) : 0;
+    return beyond_drift(u, ready) ? report(u, pid, ready, 0, kernel_ns) : 0;
 }
 
-uint64_t unseencpu_finish(struct unseen_cpu *u, pid_t pid, uint64_t *kernel_ns)
+uint64_t unseencpu_finish(struct unseen_cpu *u, pid_t pid, uint64_t *kernel_ns,
+                          uint64_t *exit_ns)
 {
-    *kernel_ns = 0;
-    int64_t left = u->balance_ns - (int64_t)u->charged_ns;
-    u->charged_ns = 0;
-    if (!u->known || !beyond_drift(u, left))
+    *kernel_ns = *exit_ns = 0;
+    if (!u->known)
         return 0;
-    return report(u, pid, left, kernel_ns);
+    int64_t left = u->balance_ns - (int64_t)u->charged_ns;
+    uint64_t now;
+    if (threadclock_process_cpu_ns(pid, &now) == 0 && now > u->process_ns) {
+        int64_t exit = (int64_t)(now - u->process_ns) - (int64_t)u->charged_ns;
+        left += (int64_t)(now - u->process_ns);
+        *exit_ns = exit <= 0 || left <= 0 ? 0 : (uint64_t)(exit < left ? exit : left);
+        left -= (int64_t)*exit_ns;
+        u->process_ns = now;
+    }
+    u->balance_ns = left; /* the exit taken out, the charges settled */
+    u->charged_ns = 0;
+    if (!beyond_drift(u, left))
+        return 0;
+    return report(u, pid, left, *exit_ns, kernel_ns);
 }

@@ -51,7 +51,16 @@ uint64_t unseencpu_take(struct unseen_cpu *u, pid_t pid, int from_start, uint64_
                         uint64_t settle_ns, uint64_t *kernel_ns);
 
 /* The process has ended: what is left of the balance at its last reading,
- * less what ticks charged since (0: nothing to report). */
-uint64_t unseencpu_finish(struct unseen_cpu *u, pid_t pid, uint64_t *kernel_ns);
+ * less what ticks charged since (0: nothing to report), its kernel part
+ * in *kernel_ns. Its clock is read once more (a zombie still has it, a
+ * reaped process not): what it gained since the last reading beyond what
+ * the ticks charged since is its exit, *exit_ns, all of it kernel time.
+ * A thread's counter stops before its exit frees the process's memory
+ * (measured on 6.18: 46 ms of CPU for 1 GiB of 4 KiB pages, 0.02 ms of it
+ * counted), so that work is no unseen thread's; and no thread can start
+ * once the process is exiting. The sampler takes no reading once the
+ * interpreter is torn down, so that all of the exit is in this one. */
+uint64_t unseencpu_finish(struct unseen_cpu *u, pid_t pid, uint64_t *kernel_ns,
+                          uint64_t *exit_ns);
 
 #endif

@@ -31,7 +31,7 @@ struct collector {
     int ended;  /* SESSION_END received */
     int stop_sent; /* we asked for the end ourselves */
     uint64_t ticks_seen, last_tick_ns; /* the tick count when no SESSION_END comes */
-    int exited; /* child reaped */
+    int exited; /* the child has exited (reaped only once the session is over) */
     struct proto_sample sample;
     struct proto_heap heap;
 };
@@ -250,26 +250,36 @@ static int on_message(struct collector *c, const struct msgio_msg *m)
     }
 }
 
-static void reap_if_exited(struct collector *c, uint64_t start_ns)
+/* Notes that the script has exited, without reaping it: until the
+ * session is over its zombie keeps the final CPU clock from which the
+ * daemon tells the process's exit apart (the freeing of its memory, which
+ * no thread's counter sees: unseencpu.h). */
+static void note_if_exited(struct collector *c, uint64_t start_ns)
 {
-    int status;
-    pid_t got = wait4(c->child, &status, WNOHANG, &c->out->usage);
-    if (got != c->child)
+    siginfo_t info;
+    info.si_pid = 0;
+    if (waitid(P_PID, (id_t)c->child, &info, WEXITED | WNOHANG | WNOWAIT) < 0 ||
+        info.si_pid != c->child)
         return;
     c->exited = 1;
     c->out->wall_seconds = clock_seconds_since(start_ns);
-    c->out->script_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGINT)
-        collect_interrupted = 1;
 }
 
-/* The daemon vanished: keep waiting for the script, which runs on. */
-static void wait_for_child(struct collector *c, uint64_t start_ns)
+/* Waits for the script to exit (the daemon vanished: it runs on), then
+ * reaps it: its status and rusage. */
+static void reap_child(struct collector *c, uint64_t start_ns)
 {
     while (!c->exited) {
         usleep(20000);
-        reap_if_exited(c, start_ns);
+        note_if_exited(c, start_ns);
     }
+    int status;
+    while (wait4(c->child, &status, 0, &c->out->usage) < 0)
+        if (errno != EINTR)
+            return;
+    c->out->script_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGINT)
+        collect_interrupted = 1;
 }
 
 /* Receives and handles one message, waiting up to timeout_ms. Returns what
@@ -316,7 +326,7 @@ int collect_run_refresh(int fd, pid_t child, struct profile *p, struct collect_r
         if (rc == -ENOMEM)
             break;
         if (!c.exited)
-            reap_if_exited(&c, start_ns);
+            note_if_exited(&c, start_ns);
         else if (got == 0 && (drain_ms += COLLECT_POLL_MS) >= COLLECT_DRAIN_MS)
             break;
         if (refresh && !c.exited && clock_seconds_since(start_ns) - last_refresh >= refresh_s) {
@@ -330,7 +340,7 @@ int collect_run_refresh(int fd, pid_t child, struct profile *p, struct collect_r
         if (!out->message[0])
             snprintf(out->message, sizeof(out->message), "the daemon did not end the session");
     }
-    wait_for_child(&c, start_ns);
+    reap_child(&c, start_ns);
     msgio_msg_free(&m);
     return rc == -ENOMEM ? rc : 0;
 }

@@ -411,6 +411,12 @@ def raising_script_still_profiled(interp, work):
 # at 100 Hz (60-90 pp), one in four at 500 Hz, one in eight at 1 kHz
 # (4-12 pp).
 SYSCALL_LINE_BOUND_PP = 5.0
+# startup_cpu_is_counted: what the script runs between its reading and
+# its sleep, and the drift of the process's clock, which the script reads,
+# against the threads' counters over 0.3 s. Only the shortfall is checked:
+# about one run in ten has 1.6-4.4 ms more CPU before teardown than the
+# script measured, a cause not yet found (see bench/README.md, session 14).
+STARTUP_CPU_BOUND_S = 0.0015
 
 
 def syscall_line_gets_its_share(interp, work):
@@ -438,8 +444,33 @@ def syscall_line_gets_its_share(interp, work):
              "apart)" % (share, truth["clock_share"], SYSCALL_LINE_BOUND_PP))
     c.finish(context)
 
+
+def startup_cpu_is_counted(interp, work):
+    """A script that spins 0.3 s of CPU, writes the process's CPU time and
+    sleeps: the profile's CPU up to the interpreter's teardown has all of
+    that CPU time, the interpreter's start-up before the profiler's first
+    look included, as start-up (6-19 ms at 100 Hz here, which was charged
+    nowhere: the profile was 7.6-15 ms short in 9 runs on three
+    interpreters)."""
+    run, prof, truth, c, context = _profile(interp, work, "startup_cpu.py")
+    totals = prof.doc.get("totals") or {}
+    unplaced = totals.get("unattributed") or {}
+    # CPU only: the sleep is system time at its line, not CPU.
+    cpu = sum(t.get("cpu_seconds") or 0.0 for t in prof.doc.get("threads") or [])
+    before_end = cpu - (unplaced.get("teardown") or 0.0)
+    measured = truth["process_time"]
+    c.note("CPU in the profile before teardown %.4f s (start-up %.4f s), the script measured "
+           "%.4f s at its last line" % (before_end, unplaced.get("startup") or 0.0, measured))
+    c.expect((unplaced.get("startup") or 0.0) > 0, "no interpreter start-up CPU in the profile")
+    c.expect(before_end >= measured - STARTUP_CPU_BOUND_S,
+             "the profile has %.4f s of CPU before teardown, the script measured %.4f s "
+             "(more than %.1f ms short)" % (before_end, measured, 1000 * STARTUP_CPU_BOUND_S))
+    c.finish(context)
+
+
 CASES = {
     "c_calls_are_native": c_calls_are_native,
+    "startup_cpu_is_counted": startup_cpu_is_counted,
     "switching_shares_at_1khz_and_5khz": switching_shares_at_1khz_and_5khz,
     "switching_shares_at_1khz_beside_a_busy_loop": switching_shares_at_1khz_beside_a_busy_loop,
     "threads_share_cpu_and_sleep": threads_share_cpu_and_sleep,

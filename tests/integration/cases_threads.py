@@ -5,6 +5,7 @@ of each thread against the share the workload measured itself
 of threads holding the GIL."""
 
 import os
+import subprocess
 
 from harness import DEBIAN_PYTHON, Checks, Failure, fixingahole, load_profile, load_truth
 
@@ -252,12 +253,55 @@ def short_lived_threads_are_counted(interp, work):
     c.finish(lambda: run.describe())
 
 
+# The exit of big_exit.py: 400 MiB freed by the kernel (27 ms of CPU here).
+BIG_EXIT_MIB = "400"
+
+
+def _exit_cpu(interp, work, truth_path):
+    """What big_exit.py costs plainly after its last line, from its rusage:
+    the process's exit, measured in this run."""
+    proc = subprocess.Popen([interp.path, "big_exit.py", truth_path, BIG_EXIT_MIB],
+                            cwd=work.path)
+    _, status, usage = os.wait4(proc.pid, 0)
+    if status != 0:
+        raise Failure("big_exit.py exited with status %d when run plainly" % status)
+    return usage.ru_utime + usage.ru_stime - load_truth(truth_path)["cpu_at_end"]
+
+
+def process_exit_is_teardown(interp, work):
+    """A process that frees 400 MiB as it exits: the CPU of its exit, which
+    no thread's counter sees, is in the profile as teardown (at least two
+    thirds of what the same script's exit costs plainly, measured here),
+    and none of it is counted as threads too short-lived to sample."""
+    work.copy_workload("big_exit.py")
+    truth_path = work.file("truth.json")
+    plain = _exit_cpu(interp, work, truth_path)
+    run = fixingahole(["profile"] + interp.profile_options() +
+                      ["big_exit.py", truth_path, BIG_EXIT_MIB], cwd=work.path)
+    if run.status != 0:
+        raise Failure("fixingahole exited %s\n%s" % (run.status, run.describe()))
+    unplaced = (load_profile(work.path, "big_exit").doc.get("totals") or {}).get(
+        "unattributed") or {}
+    teardown, unseen = unplaced.get("teardown", 0.0), unplaced.get("short_threads", 0.0)
+    c = Checks()
+    c.note("the exit plainly %.1f ms; the profile: teardown %.1f ms, short-lived threads "
+           "%.1f ms" % (1e3 * plain, 1e3 * teardown, 1e3 * unseen))
+    c.expect(plain >= 0.005, "the plain exit cost only %.1f ms: the workload no longer makes "
+             "an exit to measure" % (1e3 * plain))
+    c.expect(teardown >= 2 * plain / 3, "teardown %.1f ms, though the exit alone costs %.1f ms"
+             % (1e3 * teardown, 1e3 * plain))
+    c.expect(unseen == 0, "%.1f ms counted as threads too short-lived to sample in a "
+             "one-thread script" % (1e3 * unseen))
+    c.finish(lambda: run.describe())
+
+
 CASES = {
     "gil_holders_match_the_workload_and_threads_are_named":
         gil_holders_match_the_workload_and_threads_are_named,
     "blocked_thread_moves_between_waits": blocked_thread_moves_between_waits,
     "ended_threads_keep_their_cpu": ended_threads_keep_their_cpu,
     "short_lived_threads_are_counted": short_lived_threads_are_counted,
+    "process_exit_is_teardown": process_exit_is_teardown,
 }
 
 OPTION_CASES = {

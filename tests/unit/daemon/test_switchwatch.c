@@ -54,6 +54,23 @@ static int stop_off_cpu(pid_t pid)
     return n > 0 ? 0 : -1;
 }
 
+/* Forks a child_loop on the pipes cmd and ack and waits for its first
+ * answer; the parent keeps cmd[1] and ack[0]. */
+static pid_t start_child(int cmd[2], int ack[2])
+{
+    pid_t child = fork();
+    if (child == 0) {
+        close(cmd[1]);
+        close(ack[0]);
+        child_loop(cmd[0], ack[1]);
+    }
+    close(cmd[0]);
+    close(ack[1]);
+    char c;
+    CHECK_EQ_INT((int)read(ack[0], &c, 1), 1);
+    return child;
+}
+
 static int finish_child(pid_t child, int cmd)
 {
     close(cmd);
@@ -213,6 +230,36 @@ static void test_waits_told_apart(void)
         close(fd);
 }
 
+/* A thread that exits is off its CPU for good, though its last switch was
+ * in (woken to read the end of its input): its counter stops at its exit,
+ * and the exit is the watch's last word. Read as on a CPU, it would be
+ * charged the wall time until the process is found gone. */
+static void test_exit_is_the_last_switch(void)
+{
+    int cmd[2], ack[2];
+    if (pipe(cmd) < 0 || pipe(ack) < 0)
+        return;
+    pid_t child = start_child(cmd, ack);
+    int fd = cpuclock_open(child);
+    struct switch_watch w;
+    CHECK(fd >= 0 && switchwatch_map(&w, fd) == 0);
+    uint64_t since = clock_monotonic_ns();
+    close(cmd[1]); /* it wakes, reads the end, and exits */
+    siginfo_t info;
+    CHECK(waitid(P_PID, (id_t)child, &info, WEXITED | WNOWAIT) == 0);
+    struct switch_replay r;
+    CHECK_EQ_INT(switchwatch_look_since(&w, since, 0, clock_monotonic_ns(), &r),
+                 SWITCH_LAST_OUT);
+    CHECK(r.known && !r.on_now);
+    CHECK_EQ_INT(switchwatch_look_since(&w, clock_monotonic_ns(), -1, clock_monotonic_ns(), &r),
+                 SWITCH_NONE);
+    CHECK(r.known && !r.on_now && r.on_ns == 0);
+    switchwatch_unmap(&w);
+    close(fd);
+    close(ack[0]);
+    waitpid(child, NULL, 0);
+}
+
 int main(void)
 {
     struct switch_watch off = SWITCH_WATCH_INIT;
@@ -221,16 +268,8 @@ int main(void)
     int cmd[2], ack[2];
     if (pipe(cmd) < 0 || pipe(ack) < 0)
         return 1;
-    pid_t child = fork();
-    if (child == 0) {
-        close(cmd[1]);
-        close(ack[0]);
-        child_loop(cmd[0], ack[1]);
-    }
-    close(cmd[0]);
-    close(ack[1]);
+    pid_t child = start_child(cmd, ack);
     char c;
-    CHECK_EQ_INT((int)read(ack[0], &c, 1), 1);
     int fd = cpuclock_open(child);
     struct switch_watch w;
     int mapped = fd >= 0 ? switchwatch_map(&w, fd) : fd;
@@ -276,5 +315,6 @@ int main(void)
     test_own_switches_end_on_cpu();
     test_own_time_replayed();
     test_waits_told_apart();
+    test_exit_is_the_last_switch();
     return test_finish("test_switchwatch");
 }

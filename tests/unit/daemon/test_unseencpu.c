@@ -2,7 +2,12 @@
  * what the ticks did not charge is reported once it has stayed for the
  * settling time; what they charged, or a drift under half a percent, is
  * not. */
+#include <signal.h>
 #include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -52,7 +57,7 @@ static void test_charged_cpu_is_not_reported(void)
     uint64_t due = 1000 * MS;
     readings(&u, &due, 1, 0, 1); /* the origin */
     CHECK_EQ_INT(readings(&u, &due, 30, 5, 1), 0);
-    CHECK_EQ_INT(unseencpu_finish(&u, getpid(), &(uint64_t){0}), 0);
+    CHECK_EQ_INT(unseencpu_finish(&u, getpid(), &(uint64_t){0}, &(uint64_t){0}), 0);
 }
 
 /* 60 ms no tick charged, then charged CPU: reported once settled,
@@ -66,7 +71,7 @@ static void test_uncharged_cpu_is_reported_once_settled(void)
     uint64_t early = readings(&u, &due, 5, 2, 1); /* 50 ms: not settled yet */
     CHECK_EQ_INT(early, 0);
     uint64_t later = readings(&u, &due, 10, 2, 1);
-    uint64_t last = unseencpu_finish(&u, getpid(), &(uint64_t){0});
+    uint64_t last = unseencpu_finish(&u, getpid(), &(uint64_t){0}, &(uint64_t){0});
     uint64_t total = later + last;
     CHECK(total + 5 * MS >= unseen && total <= unseen + 5 * MS);
 }
@@ -85,10 +90,71 @@ static void test_carried_interval_counts_once(void)
     CHECK_EQ_INT(readings(&u, &due, 20, 2, 1), 0);
 }
 
+static uint64_t process_cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The child of test_exit_is_told_apart: maps and touches 256 MiB in 4 KiB
+ * pages (their freeing at exit is the exit's CPU), says its CPU time,
+ * waits for the word, says it again, and exits. */
+static void exiting_child(int say, int hear)
+{
+    size_t bytes = 256u << 20;
+    char *mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mem == MAP_FAILED)
+        _exit(1);
+    madvise(mem, bytes, MADV_NOHUGEPAGE);
+    memset(mem, 1, bytes);
+    uint64_t cpu = process_cpu_ns();
+    char go;
+    if (write(say, &cpu, sizeof(cpu)) != sizeof(cpu) || read(hear, &go, 1) != 1)
+        _exit(1);
+    cpu = process_cpu_ns();
+    _exit(write(say, &cpu, sizeof(cpu)) == sizeof(cpu) ? 0 : 1);
+}
+
+/* A process that frees a large heap as it exits: that CPU, which its
+ * threads' counters never see, is its exit, read from the zombie's clock,
+ * within a millisecond of what its rusage says it ran after its last
+ * word; none of it is unseen threads'. */
+static void test_exit_is_told_apart(void)
+{
+    int up[2], down[2];
+    CHECK(pipe(up) == 0 && pipe(down) == 0);
+    pid_t child = fork();
+    if (child == 0)
+        exiting_child(up[1], down[0]);
+    uint64_t ready_cpu = 0, last_cpu = 0, kernel, exit_ns;
+    CHECK(read(up[0], &ready_cpu, sizeof(ready_cpu)) == sizeof(ready_cpu));
+    struct unseen_cpu u = {0};
+    unseencpu_take(&u, child, 0, 1000 * MS, SETTLE_NS, &kernel); /* the origin */
+    CHECK(write(down[1], "g", 1) == 1);
+    CHECK(read(up[0], &last_cpu, sizeof(last_cpu)) == sizeof(last_cpu));
+    unseencpu_charged(&u, last_cpu - ready_cpu); /* what its ticks would charge */
+    siginfo_t info;
+    CHECK(waitid(P_PID, (id_t)child, &info, WEXITED | WNOWAIT) == 0);
+    uint64_t unseen = unseencpu_finish(&u, child, &kernel, &exit_ns);
+    struct rusage usage;
+    int status;
+    CHECK(wait4(child, &status, 0, &usage) == child && WIFEXITED(status) &&
+          WEXITSTATUS(status) == 0);
+    uint64_t ran = (uint64_t)(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000000000ull +
+                   (uint64_t)(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1000ull;
+    uint64_t truth = ran > last_cpu ? ran - last_cpu : 0;
+    CHECK(truth >= MS); /* else the test could not tell */
+    CHECK_EQ_INT(unseen, 0);
+    CHECK(exit_ns + MS >= truth && exit_ns <= truth + MS);
+    close(up[0]), close(up[1]), close(down[0]), close(down[1]);
+}
+
 int main(void)
 {
     test_charged_cpu_is_not_reported();
     test_uncharged_cpu_is_reported_once_settled();
     test_carried_interval_counts_once();
+    test_exit_is_told_apart();
     return test_finish("test_unseencpu");
 }
