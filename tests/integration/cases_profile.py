@@ -411,12 +411,13 @@ def raising_script_still_profiled(interp, work):
 # at 100 Hz (60-90 pp), one in four at 500 Hz, one in eight at 1 kHz
 # (4-12 pp).
 SYSCALL_LINE_BOUND_PP = 5.0
-# startup_cpu_is_counted: what the script runs between its reading and
-# its sleep, and the drift of the process's clock, which the script reads,
-# against the threads' counters over 0.3 s. Only the shortfall is checked:
-# about one run in ten has 1.6-4.4 ms more CPU before teardown than the
-# script measured, a cause not yet found (see bench/README.md, session 14).
-STARTUP_CPU_BOUND_S = 0.0015
+# startup_cpu_is_counted: the drift of the process's clock, which the
+# script reads, against the threads' counters, which the profile sums
+# (UNSEENCPU_DRIFT_PPM, half a percent), and what the script runs between
+# its reading and its sleep (a JSON dump to a file). Measured: -1.4 to
+# +0.1 ms over 30 runs on five interpreters.
+STARTUP_CPU_DRIFT = 0.005
+STARTUP_CPU_TAIL_S = 0.0005
 
 
 def syscall_line_gets_its_share(interp, work):
@@ -447,11 +448,12 @@ def syscall_line_gets_its_share(interp, work):
 
 def startup_cpu_is_counted(interp, work):
     """A script that spins 0.3 s of CPU, writes the process's CPU time and
-    sleeps: the profile's CPU up to the interpreter's teardown has all of
-    that CPU time, the interpreter's start-up before the profiler's first
-    look included, as start-up (6-19 ms at 100 Hz here, which was charged
+    sleeps: the profile's CPU up to the interpreter's teardown is that CPU
+    time, the interpreter's start-up before the profiler's first look
+    included, as start-up (6-19 ms at 100 Hz here, which was charged
     nowhere: the profile was 7.6-15 ms short in 9 runs on three
-    interpreters)."""
+    interpreters), and none of the teardown's (one run in ten had 2-4 ms
+    of it on the spin's line)."""
     run, prof, truth, c, context = _profile(interp, work, "startup_cpu.py")
     totals = prof.doc.get("totals") or {}
     unplaced = totals.get("unattributed") or {}
@@ -462,9 +464,10 @@ def startup_cpu_is_counted(interp, work):
     c.note("CPU in the profile before teardown %.4f s (start-up %.4f s), the script measured "
            "%.4f s at its last line" % (before_end, unplaced.get("startup") or 0.0, measured))
     c.expect((unplaced.get("startup") or 0.0) > 0, "no interpreter start-up CPU in the profile")
-    c.expect(before_end >= measured - STARTUP_CPU_BOUND_S,
+    bound = STARTUP_CPU_DRIFT * measured + STARTUP_CPU_TAIL_S
+    c.expect(abs(before_end - measured) <= bound,
              "the profile has %.4f s of CPU before teardown, the script measured %.4f s "
-             "(more than %.1f ms short)" % (before_end, measured, 1000 * STARTUP_CPU_BOUND_S))
+             "(more than %.1f ms apart)" % (before_end, measured, 1000 * bound))
     c.finish(context)
 
 
