@@ -121,7 +121,12 @@ uint64_t unseencpu_finish(struct unseen_cpu *u, pid_t pid, uint64_t *kernel_ns,
     int64_t left = u->balance_ns - (int64_t)u->charged_ns;
     uint64_t now;
     if (threadclock_process_cpu_ns(pid, &now) == 0 && now > u->process_ns) {
-        int64_t exit = (int64_t)(now - u->process_ns) - (int64_t)u->charged_ns;
+        /* The charges since the last reading pay first what it held
+         * (intervals carried across it: a teardown whose walks tore had
+         * 70 ms of them), then what the clock gained since. */
+        uint64_t owed = u->balance_ns > 0 ? (uint64_t)u->balance_ns : 0;
+        uint64_t paid_since = u->charged_ns > owed ? u->charged_ns - owed : 0;
+        int64_t exit = (int64_t)(now - u->process_ns) - (int64_t)paid_since;
         left += (int64_t)(now - u->process_ns);
         *exit_ns = exit <= 0 || left <= 0 ? 0 : (uint64_t)(exit < left ? exit : left);
         left -= (int64_t)*exit_ns;

@@ -99,7 +99,8 @@ static uint64_t process_cpu_ns(void)
 
 /* The child of test_exit_is_told_apart: maps and touches 256 MiB in 4 KiB
  * pages (their freeing at exit is the exit's CPU), says its CPU time,
- * waits for the word, says it again, and exits. */
+ * waits for a word, spins 30 ms and says it again, waits for another,
+ * says it once more, and exits. */
 static void exiting_child(int say, int hear)
 {
     size_t bytes = 256u << 20;
@@ -108,18 +109,24 @@ static void exiting_child(int say, int hear)
         _exit(1);
     madvise(mem, bytes, MADV_NOHUGEPAGE);
     memset(mem, 1, bytes);
-    uint64_t cpu = process_cpu_ns();
     char go;
-    if (write(say, &cpu, sizeof(cpu)) != sizeof(cpu) || read(hear, &go, 1) != 1)
-        _exit(1);
-    cpu = process_cpu_ns();
-    _exit(write(say, &cpu, sizeof(cpu)) == sizeof(cpu) ? 0 : 1);
+    for (int i = 0; i < 3; i++) {
+        if (i == 1)
+            spin(30);
+        uint64_t cpu = process_cpu_ns();
+        if (write(say, &cpu, sizeof(cpu)) != sizeof(cpu) || (i < 2 && read(hear, &go, 1) != 1))
+            _exit(1);
+    }
+    _exit(0);
 }
 
 /* A process that frees a large heap as it exits: that CPU, which its
  * threads' counters never see, is its exit, read from the zombie's clock,
  * within a millisecond of what its rusage says it ran after its last
- * word; none of it is unseen threads'. */
+ * word; none of it is unseen threads'. Its 30 ms spin before is an
+ * interval carried across the last reading, charged after it (as a
+ * thread's last interval is): it pays what that reading held, not the
+ * exit. */
 static void test_exit_is_told_apart(void)
 {
     int up[2], down[2];
@@ -127,11 +134,14 @@ static void test_exit_is_told_apart(void)
     pid_t child = fork();
     if (child == 0)
         exiting_child(up[1], down[0]);
-    uint64_t ready_cpu = 0, last_cpu = 0, kernel, exit_ns;
+    uint64_t ready_cpu = 0, spun_cpu = 0, last_cpu = 0, kernel, exit_ns;
     CHECK(read(up[0], &ready_cpu, sizeof(ready_cpu)) == sizeof(ready_cpu));
     struct unseen_cpu u = {0};
     unseencpu_take(&u, child, 0, 1000 * MS, SETTLE_NS, &kernel); /* the origin */
     CHECK(write(down[1], "g", 1) == 1);
+    CHECK(read(up[0], &spun_cpu, sizeof(spun_cpu)) == sizeof(spun_cpu));
+    unseencpu_take(&u, child, 0, 1010 * MS, SETTLE_NS, &kernel); /* the spin not charged yet */
+    CHECK(write(down[1], "x", 1) == 1);
     CHECK(read(up[0], &last_cpu, sizeof(last_cpu)) == sizeof(last_cpu));
     unseencpu_charged(&u, last_cpu - ready_cpu); /* what its ticks would charge */
     siginfo_t info;
@@ -145,6 +155,7 @@ static void test_exit_is_told_apart(void)
                    (uint64_t)(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1000ull;
     uint64_t truth = ran > last_cpu ? ran - last_cpu : 0;
     CHECK(truth >= MS); /* else the test could not tell */
+    CHECK(spun_cpu - ready_cpu >= 25 * MS);
     CHECK_EQ_INT(unseen, 0);
     CHECK(exit_ns + MS >= truth && exit_ns <= truth + MS);
     close(up[0]), close(up[1]), close(down[0]), close(down[1]);
