@@ -8,7 +8,8 @@
  * cannot be reused between two listings without the kernel's pid counter
  * wrapping all the way round meanwhile. The slow facts (peak RSS, command
  * line: reading /proc/PID/status and cmdline every tenth scan was 3.7%
- * of the daemon's CPU at 100 Hz, by perf) are read at a member's first PROCTREE_SLOW_SCANS scans (a fork execs soon after
+ * of the daemon's CPU at 100 Hz, by perf) are read at a member's first
+ * PROCTREE_SLOW_SCANS scans (a fork execs soon after
  * it starts, if at all); after that its command line when its image mark
  * changes (it exec'd), and its peak when the RSS its stat shows has passed
  * the last peak read, or PROCTREE_PEAK_SCANS scans have gone by (a spike

@@ -676,7 +676,7 @@ static int emit_split(struct sampler *s, struct thread_track *t, const struct in
                       const struct thread_observation *now, uint32_t unplaced,
                       const struct thread_sample *extra, sampler_emit_fn emit, void *ctx)
 {
-    struct interval_split split = *in, *parts = &split;
+    struct interval_split split = *in;
     /* An interval that ends in the teardown after a script's observation:
      * the CPU that the rules give to where the thread was last seen on a
      * CPU (it waits for one now, or both ends found it blocked) ran after
@@ -689,13 +689,13 @@ static int emit_split(struct sampler *s, struct thread_track *t, const struct in
             split.cur_ns[k] += split.ran_ns[k];
         memset(split.ran_ns, 0, sizeof(split.ran_ns));
     }
-    int rc = emit_earlier(t, parts->prev_ns, t->stack, t->unplaced, t->seen.holds_gil, emit, ctx);
+    int rc = emit_earlier(t, split.prev_ns, t->stack, t->unplaced, t->seen.holds_gil, emit, ctx);
     if (rc == 0)
-        rc = emit_kept_parts(t, parts, emit, ctx);
+        rc = emit_kept_parts(t, &split, emit, ctx);
     struct thread_sample out = {.tid = t->tid, .unplaced = unplaced, .stack = &s->stack,
                                 .flags = now->holds_gil ? PROTO_SAMPLE_GIL : 0,
                                 .cpu_ns = extra->cpu_ns, .wall_ns = extra->wall_ns};
-    memcpy(out.ns, parts->cur_ns, sizeof(out.ns));
+    memcpy(out.ns, split.cur_ns, sizeof(out.ns));
     if (rc == 0)
         rc = emit(ctx, &out);
     t->seen = *now;

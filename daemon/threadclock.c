@@ -72,9 +72,9 @@ int threadclock_read_stopped(const struct clock_env *env, struct thread_clock *c
      * before, the base was as stale as at the opening in one run of two.
      * Only for the base: the exact clock needs no wait. */
     int unsure = c->base_unsure && c->clock_fd >= 0;
-    long waited = unsure ? taskstat_syscall(env->pid, c->tid, &unused) : -ENODEV;
+    long waited = unsure ? taskstat_syscall(env->pid, c->tid, &unused) : 0;
     int rc = threadclock_read_proc(env, c, st);
-    if (rc < 0 || waited == -EAGAIN || waited == -ESRCH || waited == -ENODEV ||
+    if (rc < 0 || !unsure || waited == -EAGAIN || waited == -ESRCH ||
         cpuclock_read(c->clock_fd, &counted) < 0)
         return rc;
     c->base_unsure = 0;
