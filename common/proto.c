@@ -61,10 +61,14 @@ void proto_put_frames(struct proto_buf *buf, const struct proto_frame *frames, u
     if (n > PROTO_MAX_FRAMES)
         n = PROTO_MAX_FRAMES;
     proto_put_u32(buf, n);
+    /* Laid out first and appended at once: a field at a time was most of
+     * what a sample's encoding cost the daemon at every tick. */
+    uint8_t wire[PROTO_MAX_FRAMES * 8];
     for (uint32_t i = 0; i < n; i++) {
-        proto_put_u32(buf, frames[i].code_id);
-        proto_put_i32(buf, frames[i].line);
+        memcpy(wire + 8 * i, &frames[i].code_id, 4);
+        memcpy(wire + 8 * i + 4, &frames[i].line, 4);
     }
+    put_bytes(buf, wire, 8 * (size_t)n);
 }
 
 int proto_finish(struct proto_buf *buf)

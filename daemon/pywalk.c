@@ -8,6 +8,7 @@
 #include "daemon/pywalk.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,6 +112,14 @@ struct pywalk {
     uint32_t seen_gen[SEEN_SLOTS];
     uint32_t generation;
 };
+
+void pywalk_stack_copy(struct pywalk_stack *to, const struct pywalk_stack *from)
+{
+    uint32_t n = from->nframes < PYWALK_MAX_DEPTH ? from->nframes : PYWALK_MAX_DEPTH;
+    memcpy(to, from, offsetof(struct pywalk_stack, frames));
+    memcpy(to->frames, from->frames, n * sizeof(from->frames[0]));
+    memcpy(to->entries, from->entries, sizeof(from->entries));
+}
 
 /* ---- local buffers ---------------------------------------------------- */
 

@@ -55,6 +55,10 @@ struct pywalk_stack {
     uint64_t entries[PYWALK_MAX_DEPTH / 64];
 };
 
+/* *to = *from, the frames past from->nframes left out: a whole stack is
+ * 4 KiB, a typical one a few hundred bytes, and it is copied every tick. */
+void pywalk_stack_copy(struct pywalk_stack *to, const struct pywalk_stack *from);
+
 struct pywalk_code {
     char *file;     /* UTF-8; a native frame's object file */
     char *qualname; /* co_qualname (3.11+) or co_name, UTF-8; a native frame's symbol */

@@ -1111,7 +1111,7 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
         if (s->native && hold.held && unplaced == PROTO_PLACED)
             add_native_frames(s, py->tstate, &hold, &t->pages, &released_ns);
         if (tid == (uint32_t)s->pid) {
-            s->main_stack = s->stack;
+            pywalk_stack_copy(&s->main_stack, &s->stack);
             tick->have_main = 1;
             tick->main_unplaced = unplaced;
         }

@@ -43,21 +43,22 @@ void stream_msg_code(struct proto_buf *msg, uint32_t code_id, const struct pywal
 void stream_msg_sample(struct proto_buf *msg, pid_t pid, const struct codeids_proc *codes,
                        const struct thread_sample *sample, uint64_t now_ns, uint64_t start_ns)
 {
-    struct proto_sample s = {.time_ns = since(now_ns, start_ns),
-                             .tid = sample->tid,
-                             .pid = (int32_t)pid,
-                             .flags = sample->flags |
-                                      (sample->unplaced == PROTO_UNPLACED_WALK_FAILED
-                                           ? PROTO_SAMPLE_TRUNCATED
-                                           : 0),
-                             .unplaced = sample->unplaced,
-                             .python_ns = sample->ns[SAMPLE_PYTHON],
-                             .native_ns = sample->ns[SAMPLE_NATIVE],
-                             .system_ns = sample->ns[SAMPLE_SYSTEM],
-                             .idle_ns = sample->ns[SAMPLE_IDLE],
-                             .gil_wait_ns = sample->ns[SAMPLE_GIL_WAIT],
-                             .cpu_ns = sample->cpu_ns,
-                             .wall_ns = sample->wall_ns};
+    /* Field by field: an initializer would zero all PROTO_MAX_FRAMES
+     * frames at every tick, and only nframes of them are sent. */
+    struct proto_sample s;
+    s.time_ns = since(now_ns, start_ns);
+    s.tid = sample->tid;
+    s.pid = (int32_t)pid;
+    s.flags = sample->flags |
+              (sample->unplaced == PROTO_UNPLACED_WALK_FAILED ? PROTO_SAMPLE_TRUNCATED : 0);
+    s.unplaced = sample->unplaced;
+    s.python_ns = sample->ns[SAMPLE_PYTHON];
+    s.native_ns = sample->ns[SAMPLE_NATIVE];
+    s.system_ns = sample->ns[SAMPLE_SYSTEM];
+    s.idle_ns = sample->ns[SAMPLE_IDLE];
+    s.gil_wait_ns = sample->ns[SAMPLE_GIL_WAIT];
+    s.cpu_ns = sample->cpu_ns;
+    s.wall_ns = sample->wall_ns;
     s.nframes = copy_frames(sample->stack, codes, s.frames);
     proto_encode_sample(msg, &s);
 }

@@ -141,6 +141,19 @@ int main(void)
     CHECK_EQ_INT(rmem_read(&mem, base + 8, &v, sizeof(v)), 0);
     CHECK_EQ_INT(rmem_proc_syscalls(proc), before + 1);
     CHECK_EQ_INT(rmem_proc_prefetch_then(proc, twice, 0, then, 0), -EFAULT);
+    /* Out of order and interleaved, as a listing's trace and a walk's
+     * come together: still one read per page, all in one call. */
+    struct rmem_page_use mixed[4] = {
+        {base + 3 * PAGE, 0, 64}, {base, 192, 256}, {base + 3 * PAGE, 64, 128}, {base, 0, 64}};
+    rmem_proc_invalidate(proc);
+    before = rmem_proc_syscalls(proc);
+    rmem_proc_prefetch(proc, mixed, 4);
+    CHECK_EQ_INT(rmem_read(&mem, base + 3 * PAGE + 8, &v, sizeof(v)), 0);
+    CHECK_EQ_INT(v, fresh);
+    CHECK_EQ_INT(rmem_read(&mem, base + 200, &v, sizeof(v)), 0);
+    CHECK_EQ_INT(v, fresh);
+    CHECK_EQ_INT(rmem_read(&mem, base + 8, &v, sizeof(v)), 0);
+    CHECK_EQ_INT(rmem_proc_syscalls(proc), before + 1);
 
     /* Unmapped memory: inside, reaching into it, and no partial results. */
     rmem_proc_invalidate(proc);
