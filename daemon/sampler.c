@@ -1352,6 +1352,9 @@ static int finish_unseen_threads(struct sampler *s, sampler_emit_fn emit, void *
     if (rc == 0 && exit) {
         struct thread_sample out =
             unplaced_cpu((uint32_t)s->pid, PROTO_UNPLACED_TEARDOWN, exit, exit);
+        /* The main thread's: its clock, read in the zombie, has it (the
+         * thread table's CPU left it out, a teardown no thread had run). */
+        out.cpu_ns = exit;
         rc = emit(ctx, &out);
     }
     return rc < 0 ? rc : -ESRCH;

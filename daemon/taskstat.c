@@ -168,6 +168,8 @@ void taskstat_files_close(struct task_files *files)
         close(files->stat_fd);
     if (files->schedstat_fd >= 0)
         close(files->schedstat_fd);
+    if (files->syscall_fd >= 0)
+        close(files->syscall_fd);
     *files = (struct task_files)TASK_FILES_INIT;
 }
 
@@ -179,26 +181,36 @@ int taskstat_read(pid_t pid, uint32_t tid, struct task_stat *out)
     return rc;
 }
 
-long taskstat_syscall(pid_t pid, uint32_t tid, uint64_t *arg0)
+/* "NR 0xARG0 0xARG1 ... 0xSP 0xPC", "-1 0xSP 0xPC" or "running". */
+static long parse_syscall(const char *text, uint64_t *arg0)
 {
-    char path[96], text[256];
-    *arg0 = 0;
-    snprintf(path, sizeof(path), "/proc/%d/task/%u/syscall", (int)pid, tid);
-    ssize_t n = procfs_read(path, text, sizeof(text));
-    if (n < 0)
-        return n;
     if (strncmp(text, "running", 7) == 0)
         return -EAGAIN;
     char *end;
     long nr = strtol(text, &end, 10);
     if (end == text)
         return -EINVAL;
-    /* "NR 0xARG0 0xARG1 ... 0xSP 0xPC" */
     char *next;
     unsigned long long a0 = strtoull(end, &next, 16);
     if (next != end)
         *arg0 = a0;
     return nr;
+}
+
+long taskstat_syscall(pid_t pid, uint32_t tid, uint64_t *arg0)
+{
+    struct task_files files = TASK_FILES_INIT;
+    long nr = taskstat_syscall_kept(pid, tid, &files, arg0);
+    taskstat_files_close(&files);
+    return nr;
+}
+
+long taskstat_syscall_kept(pid_t pid, uint32_t tid, struct task_files *files, uint64_t *arg0)
+{
+    char text[256];
+    *arg0 = 0;
+    ssize_t n = read_kept(pid, tid, "syscall", &files->syscall_fd, text, sizeof(text));
+    return n < 0 ? (long)n : parse_syscall(text, arg0);
 }
 
 int taskstat_comm(pid_t pid, uint32_t tid, char *name, size_t len)

@@ -31,9 +31,9 @@ int taskstat_read(pid_t pid, uint32_t tid, struct task_stat *out);
  * reading it). Start from TASK_FILES_INIT; opened on first use; the owner
  * closes them with taskstat_files_close. */
 struct task_files {
-    int stat_fd, schedstat_fd; /* -1: not open */
+    int stat_fd, schedstat_fd, syscall_fd; /* -1: not open */
 };
-#define TASK_FILES_INIT {.stat_fd = -1, .schedstat_fd = -1}
+#define TASK_FILES_INIT {.stat_fd = -1, .schedstat_fd = -1, .syscall_fd = -1}
 int taskstat_read_kept(pid_t pid, uint32_t tid, struct task_files *files, struct task_stat *out);
 void taskstat_files_close(struct task_files *files);
 
@@ -52,6 +52,9 @@ void taskstat_dir_close(struct task_dir *kept);
  * negative errno code; *arg0 gets its first argument (a futex's address),
  * 0 when unknown. */
 long taskstat_syscall(pid_t pid, uint32_t tid, uint64_t *arg0);
+/* The same through the thread's kept files (a sampler reads it at every
+ * stop: see threadclock_read_stopped). */
+long taskstat_syscall_kept(pid_t pid, uint32_t tid, struct task_files *files, uint64_t *arg0);
 
 /* The thread's name (comm) into name. 0 or -ESRCH. */
 int taskstat_comm(pid_t pid, uint32_t tid, char *name, size_t len);

@@ -47,9 +47,16 @@ struct thread_clock {
      * what this tick's reading found until threadclock_interval keeps it. */
     int on_cpu_at_read, on_cpu_now;
     uint64_t confirmed_ns;    /* when a reading last showed it alive (THREADCLOCK_CONFIRMED_NS) */
-    uint64_t clock_base_ns;   /* CPU before that clock was opened (started_within) */
-    int base_unsure;          /* clock_base_ns read while it may have run (see
-                                 threadclock_read_stopped) */
+    /* Added to the exact clock's count: the CPU before it was opened
+     * (started_within), and what that count gained on schedstat since it
+     * was first set on it (threadclock_read_stopped), taken back. */
+    int64_t clock_base_ns;
+    /* schedstat less the count at the stop that first set the clock on
+     * schedstat (origin_set): the base is schedstat less the count less
+     * this at every stop since. 0 for a thread born in the session, whose
+     * base is all of its schedstat. */
+    int64_t origin_ns;
+    int origin_set;
     struct task_files files;  /* its /proc files, kept open */
     int last_cpu;             /* the CPU /proc last said it ran on */
     /* Time off CPU the last interval withheld (interval_split.withheld):
