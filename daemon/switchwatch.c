@@ -275,9 +275,8 @@ static int replay(const struct switch_record *rec, int n, int state, uint64_t si
     return 0;
 }
 
-enum switch_seen switchwatch_look_since(struct switch_watch *w, uint64_t since_ns,
-                                        int on_at_since, uint64_t now_ns,
-                                        struct switch_replay *out)
+static enum switch_seen look_since(struct switch_watch *w, uint64_t since_ns, int on_at_since,
+                                   uint64_t now_ns, struct switch_replay *out)
 {
     *out = (struct switch_replay){0};
     if (!w->page)
@@ -311,6 +310,25 @@ enum switch_seen switchwatch_look_since(struct switch_watch *w, uint64_t since_n
         return SWITCH_UNKNOWN; /* lost, or a sample whose switch is still to come */
     replay(rec, n, before, since_ns, now_ns, out);
     return rec[last].in ? SWITCH_LAST_IN : SWITCH_LAST_OUT;
+}
+
+enum switch_seen switchwatch_look_since(struct switch_watch *w, uint64_t since_ns,
+                                        int on_at_since, uint64_t now_ns,
+                                        struct switch_replay *out)
+{
+    /* A replay from before the previous look would miss the switches that
+     * look read: a tick that skips a thread waiting for a CPU looks, and
+     * the interval of the thread goes on from the tick before. Replayed
+     * from the switch back in alone, its time on a CPU before the wait was
+     * lost, and a later reading of the counter charged it all at once: a
+     * syscall loop sharing its CPU with a busy loop replayed half the CPU
+     * its counter counted. */
+    int whole = since_ns >= w->looked_ns;
+    w->looked_ns = now_ns ? now_ns : clock_monotonic_ns();
+    enum switch_seen seen = look_since(w, since_ns, on_at_since, now_ns, out);
+    if (!whole)
+        out->known = 0;
+    return seen;
 }
 
 enum switch_seen switchwatch_look(struct switch_watch *w)

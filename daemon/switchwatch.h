@@ -48,6 +48,7 @@ struct switch_watch {
     int state;        /* after the newest record read: 1 on a CPU, 0 off, -1 not known */
     int why_fd;       /* its switch outs sampled (switchwatch_explain), -1 not */
     const struct switch_gil *gil; /* the target's GIL (switchwatch_explain), NULL none */
+    uint64_t looked_ns;       /* when it was last looked at (CLOCK_MONOTONIC) */
     uint64_t counted_ns;      /* waits are counted up to here */
     int open_class;           /* enum switch_wait_class of the wait it is in, when off */
     int sampled;              /* a switch out's sample came, its record not yet */
@@ -82,8 +83,10 @@ enum switch_seen switchwatch_look(struct switch_watch *w);
  * with its time, and the thread's state at since_ns is known: from a record
  * at or before it, from the newest record of earlier looks, from the
  * caller (on_at_since: 1 on a CPU, 0 off, -1 not known), or from the first
- * record after it (a switch out follows time on a CPU). A look with a
- * now_ns also counts the thread's waits up to it (switchwatch_take_waits). */
+ * record after it (a switch out follows time on a CPU); and only when the
+ * previous look came no later than since_ns, since the records it read are
+ * not read again. A look with a now_ns also counts the thread's waits up
+ * to it (switchwatch_take_waits). */
 struct switch_replay {
     int known;
     uint64_t on_ns; /* on a CPU between since_ns and now_ns */

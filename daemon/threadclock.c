@@ -10,7 +10,7 @@
 #include "daemon/cpuclock.h"
 
 /* How far a thread's CPU time may fall short of the wall time since its
- * previous tick for it to count as having run through (see ran_through):
+ * previous tick for it to count as having run through (threadclock_ran_through):
  * about the time one read of its /proc files takes, the span of the two
  * counter readings that tell whether it is on CPU otherwise. */
 #define THREADCLOCK_RAN_THROUGH_NS 10000u
@@ -118,16 +118,11 @@ void threadclock_close(struct thread_clock *c)
     taskstat_files_close(&c->files);
 }
 
-/* Whether a thread's exact clock, read as cpu_ns at read_ns, ran through
- * the whole interval since its previous tick: its CPU time plus the time
- * we kept it stopped falls short of the wall time by at most
- * THREADCLOCK_RAN_THROUGH_NS. A thread that waits for a CPU now stopped
- * running when that wait began, so it fails this unless the wait began
- * within that much of the read: the same window as the two readings of
- * threadclock_on_cpu, which lie that far apart. */
-static int ran_through(const struct thread_clock *c, uint64_t cpu_ns, uint64_t read_ns)
+int threadclock_ran_through(const struct thread_clock *c, uint64_t cpu_ns, uint64_t read_ns,
+                            enum switch_seen seen)
 {
-    if (c->source != CPU_EXACT || cpu_ns < c->cpu_ns || read_ns < c->when_ns)
+    if (seen == SWITCH_LAST_OUT || c->source != CPU_EXACT || cpu_ns < c->cpu_ns ||
+        read_ns < c->when_ns)
         return 0;
     return cpu_ns - c->cpu_ns + c->held_ns + THREADCLOCK_RAN_THROUGH_NS >= read_ns - c->when_ns;
 }
@@ -154,7 +149,7 @@ int threadclock_read_proc(const struct clock_env *env, struct thread_clock *c,
 }
 
 /* What /proc would say of a thread that ran through the interval (see
- * ran_through): running; on the CPU it last ran on (it was not switched
+ * threadclock_ran_through): running; on the CPU it last ran on (it was not switched
  * out, so it did not move); no wait for a CPU to speak of. Its kernel-mode
  * time, counted in 10 ms steps anyway, comes with its next read of /proc,
  * at the latest after its next hold. */
@@ -209,7 +204,7 @@ static int on_cpu_now(struct thread_clock *c, int on_cpu, int certain)
  * one: its exact clock moves across a short read of /proc, or it does
  * not. Without an exact clock there is no telling: on CPU. Reading a
  * running thread's counter interrupts its CPU (an IPI, the largest cost
- * of a tick): one that ran through the interval (ran_through) is on CPU
+ * of a tick): one that ran through the interval (threadclock_ran_through) is on CPU
  * without a second reading, nor a read of /proc, and the last reading
  * goes to *exact_ns (0: none), so that the clock is not read again for
  * its CPU time. One that stayed on its CPU since its last reading there
@@ -237,7 +232,7 @@ int threadclock_on_cpu(const struct clock_env *env, struct thread_clock *c, int 
         int rc = threadclock_read_proc(env, c, st);
         return rc < 0 ? rc : 1;
     }
-    if (!is_new && ran_through(c, before, clock_monotonic_ns())) {
+    if (!is_new && threadclock_ran_through(c, before, clock_monotonic_ns(), seen)) {
         c->confirmed_ns = now_ns; /* its clock moved: alive */
         still_running(c, st);
         *exact_ns = before;

@@ -92,10 +92,23 @@ int threadclock_read_proc(const struct clock_env *env, struct thread_clock *c,
  * to a scheduler tick, so the base read at the opening fell short (0.5-0.9
  * ms in test_threadclock, up to 4 ms for a spawned script's start-up),
  * and the process's clock then showed that much CPU no thread had,
- * counted as "threads too short-lived to sample". The base is corrected
- * once, at the thread's first stop. 0 or a negative errno code. */
+ * counted as "threads too short-lived to sample". The base is set on
+ * schedstat at every stop, not once: the counter gains on the kernel's
+ * CPU clock as it runs (threadclock.c). 0 or a negative errno code. */
 int threadclock_read_stopped(const struct clock_env *env, struct thread_clock *c,
                              struct task_stat *st);
+
+/* Whether the thread's exact clock, read as cpu_ns at read_ns, ran through
+ * the whole interval since its previous tick: its CPU time plus the time
+ * we kept it stopped falls short of the wall time by at most 10 us (a
+ * thread waiting for a CPU stopped running when that wait began, so it
+ * fails this unless the wait began that recently). Never when seen, what
+ * its switch records said at this tick's look, is SWITCH_LAST_OUT: it left
+ * its CPU last and waits, most often where the kernel preempted it, at a
+ * system call's return, whatever its clock says of the interval (a clock
+ * that lagged, or a wait that began within the 10 us). */
+int threadclock_ran_through(const struct thread_clock *c, uint64_t cpu_ns, uint64_t read_ns,
+                            enum switch_seen seen);
 
 /* Reads the thread's state into st and says whether it is on a CPU now (1)
  * or not (0), or a negative errno code. *exact_ns gets the exact clock's

@@ -121,16 +121,29 @@ static void check_replay(const struct switch_replay *r, uint64_t clock_ns, int o
     CHECK(diff <= 50000u + clock_ns / 20);
 }
 
+/* A watch on this thread's own switches, looked at once: its counter's
+ * descriptor, or -1 (no perf counters here). */
+static int watch_self(struct switch_watch *w)
+{
+    int fd = cpuclock_open((pid_t)syscall(SYS_gettid));
+    if (fd >= 0 && switchwatch_map(w, fd) < 0) {
+        close(fd);
+        return -1;
+    }
+    if (fd >= 0)
+        switchwatch_look(w);
+    return fd;
+}
+
 /* This thread's own time on CPU across naps, replayed from its records:
  * on a CPU at the start (it is running) and at the end (it looks). */
 static void test_own_time_replayed(void)
 {
-    int fd = cpuclock_open((pid_t)syscall(SYS_gettid));
     struct switch_watch w;
-    if (fd < 0 || switchwatch_map(&w, fd) < 0)
+    int fd = watch_self(&w);
+    if (fd < 0)
         return;
     struct switch_replay r;
-    switchwatch_look(&w);
     uint64_t since = now_ns(CLOCK_MONOTONIC), cpu0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
     for (int i = 0; i < 3; i++) {
         uint64_t spin_to = now_ns(CLOCK_THREAD_CPUTIME_ID) + 2000000u;
@@ -146,6 +159,33 @@ static void test_own_time_replayed(void)
     close(fd);
 }
 
+/* A look in between (a tick that skipped the thread) read the switches
+ * of a first nap: replayed from before that look, the first nap would
+ * count as time on a CPU, so the replay is not known and the clock is
+ * read instead. From after that look, it is known again. */
+static void test_no_replay_across_an_earlier_look(void)
+{
+    struct switch_watch w;
+    int fd = watch_self(&w);
+    if (fd < 0)
+        return;
+    struct switch_replay r;
+    struct timespec pause = {0, 1000000};
+    uint64_t since = now_ns(CLOCK_MONOTONIC);
+    nanosleep(&pause, NULL);
+    uint64_t looked = now_ns(CLOCK_MONOTONIC);
+    switchwatch_look_since(&w, looked, 1, looked, &r);
+    nanosleep(&pause, NULL);
+    switchwatch_look_since(&w, since, 1, now_ns(CLOCK_MONOTONIC), &r);
+    CHECK(!r.known);
+    uint64_t after = now_ns(CLOCK_MONOTONIC), cpu0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+    nanosleep(&pause, NULL);
+    uint64_t cpu = now_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
+    switchwatch_look_since(&w, after, 1, now_ns(CLOCK_MONOTONIC), &r);
+    check_replay(&r, cpu, 1);
+    switchwatch_unmap(&w);
+    close(fd);
+}
 
 /* A thread that alternates 2 ms naps in select() with 1.5 ms waits on a
  * futex inside a stand-in "GIL", timing each kind of wait itself. */
@@ -314,6 +354,7 @@ int main(void)
     CHECK_EQ_INT(finish_child(child, cmd[1]), 0);
     test_own_switches_end_on_cpu();
     test_own_time_replayed();
+    test_no_replay_across_an_earlier_look();
     test_waits_told_apart();
     test_exit_is_the_last_switch();
     return test_finish("test_switchwatch");

@@ -57,6 +57,23 @@ static void test_clock_set_back_is_taken_from_later_intervals(void)
     CHECK_EQ_INT(charged, 10500000);
 }
 
+/* A clock that moved as much as the wall clock ran through the interval,
+ * unless the thread's switch records say it left its CPU last: then it
+ * waits, whatever its clock says. One that fell short by more than 10 us
+ * did not. */
+static void test_switched_out_never_ran_through(void)
+{
+    struct thread_clock c = clock_at(1000000);
+    c.source = CPU_EXACT;
+    c.cpu_ns = 5000000;
+    CHECK(threadclock_ran_through(&c, 7000000, 3000000, SWITCH_NONE));
+    CHECK(threadclock_ran_through(&c, 7000000, 3000000, SWITCH_LAST_IN));
+    CHECK(!threadclock_ran_through(&c, 7000000, 3000000, SWITCH_LAST_OUT));
+    CHECK(!threadclock_ran_through(&c, 6900000, 3000000, SWITCH_NONE));
+    c.held_ns = 200000; /* we kept it stopped for part of it */
+    CHECK(threadclock_ran_through(&c, 6900000, 3000000, SWITCH_NONE));
+}
+
 /* Blocked 6 ms, woken, and queued 3 ms when the tick finds it: the kernel
  * books those 3 ms only when it gets a CPU, with 0.5 ms more of waiting,
  * then it runs 1.5 ms. The 9 ms withheld come back as 6 ms blocked. */
@@ -173,6 +190,7 @@ int main(void)
     test_plain_interval();
     test_withheld_time_loses_the_wait_booked_since();
     test_clock_set_back_is_taken_from_later_intervals();
+    test_switched_out_never_ran_through();
     test_base_is_exact_once_stopped();
     return test_finish("test_threadclock");
 }
