@@ -6,6 +6,7 @@
 #include "daemon/sampler.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -677,14 +678,20 @@ static int emit_split(struct sampler *s, struct thread_track *t, const struct in
                       const struct thread_sample *extra, sampler_emit_fn emit, void *ctx)
 {
     struct interval_split split = *in;
-    /* An interval that ends in the teardown after a script's observation:
-     * the CPU that the rules give to where the thread was last seen on a
-     * CPU (it waits for one now, or both ends found it blocked) ran after
-     * the previous observation, so after that place, and that place is no
-     * estimate across the script's end. It is the teardown's. Given to
-     * the last line the spin of startup_cpu.py ran, it put 2-4 ms of the
-     * interpreter's shutdown on the script in one run of ten. */
-    if (unplaced == PROTO_UNPLACED_TEARDOWN && t->unplaced != PROTO_UNPLACED_TEARDOWN) {
+    /* An interval that ends in the teardown after a script's observation
+     * that found the thread blocked: the CPU that the rules give to where
+     * the thread was last seen on a CPU (it waits for one now, or both
+     * ends found it blocked) ran after it woke, so after that place, and
+     * that place is no estimate across the script's end. It is the
+     * teardown's. Given to the last line the spin of startup_cpu.py ran,
+     * it put 2-4 ms of the interpreter's shutdown on the script in one run
+     * of ten. Not after an observation that found it running: it ran on
+     * from there, and an interval carried across ticks that found it
+     * waiting for a CPU holds mostly that (a pool worker's last 80 ms of
+     * crunch() went to the teardown so, 3-6 pp of the tree's CPU, in one
+     * run of about twenty). */
+    if (unplaced == PROTO_UNPLACED_TEARDOWN && t->unplaced != PROTO_UNPLACED_TEARDOWN &&
+        !t->seen.running) {
         for (int k = 0; k < SAMPLE_KINDS; k++)
             split.cur_ns[k] += split.ran_ns[k];
         memset(split.ran_ns, 0, sizeof(split.ran_ns));
@@ -820,6 +827,23 @@ static int wants_hold(const struct sampler *s, const struct thread_track *t,
     return 1;
 }
 
+/* Whether a thread waiting for a CPU waits for the one this tick runs on,
+ * preempted since the tick was due: by the daemon's own wake-up, which
+ * takes a CPU at once, at a random moment of the thread's running, and not
+ * by the kernel's lazy rescheduling, which favours the return of a system
+ * call. It stands where it ran, and is sampled. With as many busy threads
+ * as CPUs the daemon can keep off none of them (placement.c), and skipping
+ * the one it displaced left that thread unsampled for 8 ticks at a time:
+ * a pool worker's last 80 ms of crunch() came as one interval, and went
+ * to its teardown (3-6 pp of the tree's CPU in about one run of twenty). */
+static int displaced_by_tick(const struct sampler *s, const struct thread_track *t,
+                             const struct task_stat *st)
+{
+    uint64_t preempted_ns = switchwatch_preempted_at(&t->clock.watch);
+    return preempted_ns && preempted_ns >= s->planned_ns && st->cpu >= 0 &&
+           st->cpu == sched_getcpu();
+}
+
 /* A running Python thread due a stop is walked first, unheld, and only
  * then stopped (*walked: that walk's result, or WALK_NOT_YET). A stop
  * lands late: the interrupt that brings it takes 15-30 us on a VM, and a
@@ -848,6 +872,9 @@ static int read_thread(struct sampler *s, struct thread_track *t, int is_new, in
     int on_cpu = threadclock_on_cpu(&s->clocks, &t->clock, is_new, st, &exact_ns);
     if (on_cpu < 0)
         return on_cpu == -EAGAIN ? -EIO : on_cpu; /* -EAGAIN: waiting, below */
+    int displaced = on_cpu == 0 && st->state == 'R' && displaced_by_tick(s, t, st);
+    if (displaced)
+        on_cpu = 1;
     t->still_now = still_thread_check(&t->still, st) && t->stack;
     /* Only between two running observations: one that finds a thread woken
      * from a wait (its previous one blocked) is where its wait ended, and
@@ -870,7 +897,7 @@ static int read_thread(struct sampler *s, struct thread_track *t, int is_new, in
      * its nap to its GIL wait, never back: read late, it was found in its
      * GIL wait too often (see order_threads). */
     char state = st->state;
-    int stop_it = (state == 'R' && on_cpu) || (s->native && !t->still_now);
+    int stop_it = (state == 'R' && on_cpu && !displaced) || (s->native && !t->still_now);
     if (hold_it && stop_it && tstate && !s->native)
         *walked = empty_main_is_torn(s, t->tid,
                                      stackread_walk(&s->reader, tstate, 0, &t->pages, &s->stack),

@@ -306,6 +306,8 @@ static enum switch_seen look_since(struct switch_watch *w, uint64_t since_ns, in
     while (last >= 0 && rec[last].sample)
         last--;
     w->state = n < 0 ? -1 : last >= 0 ? rec[last].in : w->state;
+    w->preempted_ns = n > 0 && last >= 0 && !rec[last].in && rec[last].preempt ? rec[last].time_ns
+                                                                                : 0;
     if (last < 0)
         return SWITCH_UNKNOWN; /* lost, or a sample whose switch is still to come */
     replay(rec, n, before, since_ns, now_ns, out);
@@ -329,6 +331,11 @@ enum switch_seen switchwatch_look_since(struct switch_watch *w, uint64_t since_n
     if (!whole)
         out->known = 0;
     return seen;
+}
+
+uint64_t switchwatch_preempted_at(const struct switch_watch *w)
+{
+    return w->state == 0 ? w->preempted_ns : 0;
 }
 
 enum switch_seen switchwatch_look(struct switch_watch *w)

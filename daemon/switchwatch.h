@@ -46,6 +46,7 @@ struct switch_watch {
     const void *page; /* the counter's mapped control page, NULL: no watch */
     uint64_t seen;    /* its data head at the last look */
     int state;        /* after the newest record read: 1 on a CPU, 0 off, -1 not known */
+    uint64_t preempted_ns; /* that record's time when it is a switch out that left it runnable */
     int why_fd;       /* its switch outs sampled (switchwatch_explain), -1 not */
     const struct switch_gil *gil; /* the target's GIL (switchwatch_explain), NULL none */
     uint64_t looked_ns;       /* when it was last looked at (CLOCK_MONOTONIC) */
@@ -95,6 +96,10 @@ struct switch_replay {
 enum switch_seen switchwatch_look_since(struct switch_watch *w, uint64_t since_ns,
                                         int on_at_since, uint64_t now_ns,
                                         struct switch_replay *out);
+
+/* When the thread was preempted, if the newest record the looks have read
+ * is a switch out that left it runnable (0 otherwise). */
+uint64_t switchwatch_preempted_at(const struct switch_watch *w);
 
 /* Asks the kernel to also sample thread tid at each of its switches out,
  * into the ring of fd (mapped by switchwatch_map), with the register that

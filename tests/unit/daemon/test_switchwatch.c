@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/select.h>
 #include <signal.h>
 #include <stdio.h>
@@ -187,6 +188,56 @@ static void test_no_replay_across_an_earlier_look(void)
     close(fd);
 }
 
+/* A child sharing this thread's CPU is preempted whenever this thread
+ * runs: its newest switch out, seen from here, left it runnable, and says
+ * when. Stopped, it is not preempted any more. */
+static void test_preempted_at(void)
+{
+    cpu_set_t one, all;
+    if (sched_getaffinity(0, sizeof(all), &all) < 0)
+        return;
+    CPU_ZERO(&one);
+    CPU_SET(sched_getcpu(), &one);
+    if (sched_setaffinity(0, sizeof(one), &one) < 0)
+        return;
+    int started[2];
+    if (pipe(started) < 0)
+        return;
+    pid_t child = fork();
+    if (child == 0) {
+        char c = 's';
+        if (write(started[1], &c, 1) != 1)
+            _exit(1);
+        for (;;)
+            ;
+    }
+    char c;
+    int fd = cpuclock_open(child);
+    struct switch_watch w;
+    if (fd >= 0 && switchwatch_map(&w, fd) == 0) {
+        CHECK_EQ_INT((int)read(started[0], &c, 1), 1);
+        uint64_t preempted = 0, bound = now_ns(CLOCK_MONOTONIC) + 2000000000u;
+        while (!preempted && now_ns(CLOCK_MONOTONIC) < bound) {
+            uint64_t spin_to = now_ns(CLOCK_THREAD_CPUTIME_ID) + 1000000u;
+            while (now_ns(CLOCK_THREAD_CPUTIME_ID) < spin_to)
+                ;
+            switchwatch_look(&w);
+            preempted = switchwatch_preempted_at(&w);
+        }
+        CHECK(preempted > 0 && preempted <= now_ns(CLOCK_MONOTONIC));
+        CHECK_EQ_INT(stop_off_cpu(child), 0);
+        switchwatch_look(&w);
+        CHECK(switchwatch_preempted_at(&w) == 0);
+        switchwatch_unmap(&w);
+    }
+    if (fd >= 0)
+        close(fd);
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    close(started[0]), close(started[1]);
+    sched_setaffinity(0, sizeof(all), &all);
+}
+
 /* A thread that alternates 2 ms naps in select() with 1.5 ms waits on a
  * futex inside a stand-in "GIL", timing each kind of wait itself. */
 struct waiter {
@@ -355,6 +406,7 @@ int main(void)
     test_own_switches_end_on_cpu();
     test_own_time_replayed();
     test_no_replay_across_an_earlier_look();
+    test_preempted_at();
     test_waits_told_apart();
     test_exit_is_the_last_switch();
     return test_finish("test_switchwatch");
