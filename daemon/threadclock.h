@@ -57,6 +57,7 @@ struct thread_clock {
      * base is all of its schedstat. */
     int64_t origin_ns;
     int origin_set;
+    uint64_t reset_ns; /* when a stop last set the base on schedstat, 0 never */
     struct task_files files;  /* its /proc files, kept open */
     int last_cpu;             /* the CPU /proc last said it ran on */
     /* Time off CPU the last interval withheld (interval_split.withheld):
@@ -93,8 +94,9 @@ int threadclock_read_proc(const struct clock_env *env, struct thread_clock *c,
  * ms in test_threadclock, up to 4 ms for a spawned script's start-up),
  * and the process's clock then showed that much CPU no thread had,
  * counted as "threads too short-lived to sample". The base is set on
- * schedstat at every stop, not once: the counter gains on the kernel's
- * CPU clock as it runs (threadclock.c). 0 or a negative errno code. */
+ * schedstat at the first stop and then at most every 100 ms, not once:
+ * the counter gains on the kernel's CPU clock as it runs (threadclock.c).
+ * 0 or a negative errno code. */
 int threadclock_read_stopped(const struct clock_env *env, struct thread_clock *c,
                              struct task_stat *st);
 

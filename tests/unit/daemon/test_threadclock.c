@@ -165,9 +165,11 @@ static void test_base_is_exact_once_stopped(void)
                     (long long)c.clock_base_ns, (unsigned long long)counted,
                     (unsigned long long)measured);
         /* A clock that has gained on schedstat (as a counter does on a
-         * loaded VM) is set back on it at the next stop, exactly: the
-         * child is stopped, so schedstat stands still. */
+         * loaded VM) is set back on it at the next stop once its last
+         * reset is 0.1 s old, exactly: the child is stopped, so schedstat
+         * stands still. */
         c.clock_base_ns += 5000000;
+        c.reset_ns -= 200000000; /* its last reset 0.2 s ago */
         CHECK_EQ_INT(threadclock_read_stopped(&env, &c, &st), 0);
         uint64_t now_ns = 0;
         CHECK_EQ_INT(threadclock_cpu(&env, &c, 0, 0, &st), CPU_EXACT);
