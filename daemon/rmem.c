@@ -124,6 +124,13 @@ static struct rmem_page *free_slot(struct rmem_proc *proc, uint64_t page)
     return NULL;
 }
 
+/* use widened to cover [lo, hi) too. */
+static void widen_use(struct rmem_page_use *use, uint16_t lo, uint16_t hi)
+{
+    use->lo = lo < use->lo ? lo : use->lo;
+    use->hi = hi > use->hi ? hi : use->hi;
+}
+
 static void note_use(struct rmem_proc *proc, uint64_t page, size_t lo, size_t hi)
 {
     uint16_t line_lo = (uint16_t)(lo & ~(size_t)(RMEM_LINE - 1));
@@ -133,8 +140,7 @@ static void note_use(struct rmem_proc *proc, uint64_t page, size_t lo, size_t hi
     for (size_t i = proc->ntraced; i-- > 0;) {
         struct rmem_page_use *use = &proc->traced[i];
         if (use->page == page) {
-            use->lo = line_lo < use->lo ? line_lo : use->lo;
-            use->hi = line_hi > use->hi ? line_hi : use->hi;
+            widen_use(use, line_lo, line_hi);
             return;
         }
     }
@@ -249,7 +255,7 @@ size_t rmem_proc_traced(struct rmem_proc *proc, struct rmem_page_use *uses, size
 /* The uses of uses[0..n) merged by page, one per page, in page order, into
  * merged (room for n): one read per page. An insertion sort: n is at most
  * RMEM_PREFETCH_MAX, mostly the same pages twice (the last walk's and the
- * listing's); looking each use up against all the others took a third of
+ * listing's); looking each use up against all the others took a fifth of
  * the daemon's own instructions per tick (callgrind, 1 kHz, depth 10).
  * Returns the count. */
 static size_t merge_by_page(const struct rmem_page_use *uses, size_t n,
@@ -262,9 +268,7 @@ static size_t merge_by_page(const struct rmem_page_use *uses, size_t n,
         while (at > 0 && merged[at - 1].page > use.page)
             at--;
         if (at > 0 && merged[at - 1].page == use.page) {
-            struct rmem_page_use *same = &merged[at - 1];
-            same->lo = use.lo < same->lo ? use.lo : same->lo;
-            same->hi = use.hi > same->hi ? use.hi : same->hi;
+            widen_use(&merged[at - 1], use.lo, use.hi);
             continue;
         }
         memmove(&merged[at + 1], &merged[at], (count - at) * sizeof(*merged));
