@@ -1,10 +1,16 @@
-/* The process tree (see proctree.h). A scan lists /proc only when the
- * machine created a task since the last one (the last pid /proc/loadavg
- * names moved), and then reads the stat of only the pids that were not
- * there at the previous listing: an idle machine costs one small read per
- * scan, a busy one a directory read plus a stat per new process. Each
- * member's stat stays open between scans (one pread says whether it is
- * gone or a zombie and gives its image mark). A pid
+/* The process tree (see proctree.h). A scan looks for new members only
+ * when the machine created a task since the last one (the last pid
+ * /proc/loadavg names moved), and then asks the members themselves: each
+ * live member's threads name their children (/proc/PID/task/TID/children),
+ * so a machine busy starting processes costs a small read per member
+ * thread, not a listing of /proc. A 1 kHz session beside a shell loop
+ * starting /bin/true spent 15 us of its 62 us per tick listing /proc and
+ * reading the stat of each new pid. Members with many threads in all
+ * (PROCTREE_CHILDREN_MAX_THREADS), or a kernel without children files,
+ * list /proc instead, and read the stat of only the pids that were not
+ * there at the previous listing. Each member's stat stays open between
+ * scans (one pread says whether it is gone or a zombie and gives its image
+ * mark and thread count). A pid
  * cannot be reused between two listings without the kernel's pid counter
  * wrapping all the way round meanwhile. The slow facts (peak RSS, command
  * line: reading /proc/PID/status and cmdline every tenth scan was 3.7%
@@ -34,6 +40,11 @@
 #define PROCTREE_PROCESS_CLOCK(pid) ((clockid_t)(((unsigned)~(pid) << 3) | 2u))
 #define PROCTREE_SLOW_SCANS 10
 #define PROCTREE_PEAK_SCANS 100
+/* Beyond this many threads in all the live members have, a scan lists /proc:
+ * a children file per thread would cost more. */
+#define PROCTREE_CHILDREN_MAX_THREADS 16
+/* A children file this long may hold more than was read. */
+#define PROCTREE_CHILDREN_TEXT 4096
 
 struct proctree {
     int follow;
@@ -41,6 +52,7 @@ struct proctree {
     uint64_t start_boot_ns; /* the session's start, on the clock of stat's starttime */
     long last_created;      /* /proc/loadavg's last pid at the last listing, -1 none */
     int loadavg_fd;         /* /proc/loadavg, kept open */
+    int children_files;     /* the kernel has /proc/PID/task/TID/children */
     struct proctree_proc *procs;
     size_t nprocs, cap;
     pid_t *listed, *listing; /* /proc's pids at the last scan and this one, sorted */
@@ -126,11 +138,13 @@ static int read_stat(pid_t pid, pid_t *ppid, uint64_t *start_ns)
  * its command name (26-28 start_code, end_code, start_stack; 45-51
  * start_data to env_end): under address space randomisation every exec
  * moves the stack and the heap at least. 0 when those read as zeros (not
- * ours to see, or no memory left: a zombie). *rss_pages: field 24. */
-static uint64_t image_mark(const char *stat_text, uint64_t *rss_pages)
+ * ours to see, or no memory left: a zombie). *rss_pages: field 24;
+ * *threads: field 20. */
+static uint64_t image_mark(const char *stat_text, uint64_t *rss_pages, unsigned *threads)
 {
     const char *open = strchr(stat_text, '('), *close = strrchr(stat_text, ')');
     *rss_pages = 0;
+    *threads = 0;
     if (!open || !close || close < open)
         return 0;
     uint64_t hash = 1469598103934665603ull, any = 0; /* FNV-1a */
@@ -140,6 +154,8 @@ static uint64_t image_mark(const char *stat_text, uint64_t *rss_pages)
     for (int field = 3; field <= 51 && *at; field++) {
         char *end;
         unsigned long long value = strtoull(at, &end, 10);
+        if (field == 20)
+            *threads = (unsigned)value;
         if (field == 24)
             *rss_pages = value;
         if ((field >= 26 && field <= 28) || field >= 45) {
@@ -170,7 +186,7 @@ static int read_live_stat(struct proctree_proc *p, uint64_t *rss)
     if (state < 0 || state == 'Z' || state == 'X')
         return -ESRCH;
     uint64_t pages;
-    p->image_mark = image_mark(text, &pages);
+    p->image_mark = image_mark(text, &pages, &p->threads);
     *rss = pages * page_bytes();
     return 0;
 }
@@ -186,7 +202,7 @@ static int add_member(struct proctree *t, pid_t pid, pid_t ppid, uint64_t start_
     /* Started no earlier than the clock tick the session started in. */
     *p = (struct proctree_proc){.pid = pid, .ppid = ppid, .root = t->nprocs == 1,
                                 .born_within = start_ns + clock_tick_ns() > t->start_boot_ns,
-                                .start_ns = now_ns, .stat_fd = -1};
+                                .start_ns = now_ns, .boot_start_ns = start_ns, .stat_fd = -1};
     snprintf(p->command, sizeof(p->command), "[pid %d]", (int)pid);
     read_cpu(p);
     read_peak(p);
@@ -214,6 +230,7 @@ struct proctree *proctree_new(pid_t root, int follow_children, uint64_t now_ns)
     }
     t->follow = follow_children;
     t->last_created = -1;
+    t->children_files = access("/proc/thread-self/children", R_OK) == 0;
     t->procs[0].start_ns = 0; /* older than the session: no start to report */
     return t;
 }
@@ -283,6 +300,121 @@ static int join_new_descendants(struct proctree *t, uint64_t now_ns)
     return 0;
 }
 
+/* Finds new members by listing /proc: every pid not there at the previous
+ * listing whose parent is a live member joins. */
+static int find_by_listing(struct proctree *t, uint64_t now_ns)
+{
+    int rc = list_proc(t);
+    if (rc == 0)
+        rc = join_new_descendants(t, now_ns);
+    pid_t *swap = t->listed;
+    size_t swap_cap = t->listed_cap;
+    t->listed = t->listing, t->listed_cap = t->listing_cap, t->nlisted = t->nlisting;
+    t->listing = swap, t->listing_cap = swap_cap, t->nlisting = 0;
+    return rc;
+}
+
+static int append_pid(struct proctree *t, pid_t pid)
+{
+    pid_t *grown = buf_grow_array(t->listing, &t->listing_cap, t->nlisting + 1, sizeof(*grown));
+    if (!grown)
+        return -ENOMEM;
+    (t->listing = grown)[t->nlisting++] = pid;
+    return 0;
+}
+
+/* Appends to t->listing the children one thread of pid names. A thread
+ * gone meanwhile names none. -EAGAIN when its file may hold more than fit. */
+static int read_thread_children(struct proctree *t, pid_t pid, pid_t tid)
+{
+    char path[96], text[PROCTREE_CHILDREN_TEXT];
+    snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)tid);
+    ssize_t n = procfs_read(path, text, sizeof(text));
+    if (n < 0)
+        return 0;
+    if ((size_t)n >= sizeof(text) - 1)
+        return -EAGAIN;
+    for (char *at = text, *end;; at = end) {
+        long kid = strtol(at, &end, 10);
+        if (end == at)
+            return 0;
+        if (kid > 0 && append_pid(t, (pid_t)kid) < 0)
+            return -ENOMEM;
+    }
+}
+
+/* Appends to t->listing the children of every thread of a member. */
+static int read_member_children(struct proctree *t, const struct proctree_proc *p)
+{
+    if (p->threads <= 1)
+        return read_thread_children(t, p->pid, p->pid);
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/task", (int)p->pid);
+    DIR *d = opendir(path);
+    if (!d)
+        return 0; /* gone: the next scan marks it */
+    int rc = 0;
+    struct dirent *e;
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        char *end;
+        long tid = strtol(e->d_name, &end, 10);
+        if (!*end && tid > 0)
+            rc = read_thread_children(t, p->pid, (pid_t)tid);
+    }
+    closedir(d);
+    return rc;
+}
+
+/* Whether an exited member is this process: a zombie its parent has not
+ * reaped is still listed as its child. */
+static int known_exited(const struct proctree *t, pid_t pid, uint64_t boot_start_ns)
+{
+    for (size_t i = 0; i < t->nprocs; i++)
+        if (t->procs[i].pid == pid && t->procs[i].exited &&
+            t->procs[i].boot_start_ns == boot_start_ns)
+            return 1;
+    return 0;
+}
+
+static unsigned live_threads(const struct proctree *t)
+{
+    unsigned threads = 0;
+    for (size_t i = 0; i < t->nprocs; i++)
+        if (!t->procs[i].exited)
+            threads += t->procs[i].threads ? t->procs[i].threads : 1;
+    return threads;
+}
+
+/* Finds new members through the live members' children files, a member
+ * that joins searched in turn later in the same loop. -EAGAIN when that
+ * would cost more than a listing, or cannot be done: list instead. */
+static int find_by_children(struct proctree *t, uint64_t now_ns)
+{
+    if (!t->children_files || live_threads(t) > PROCTREE_CHILDREN_MAX_THREADS)
+        return -EAGAIN;
+    for (size_t i = 0; i < t->nprocs; i++) {
+        if (t->procs[i].exited)
+            continue;
+        pid_t parent = t->procs[i].pid;
+        t->nlisting = 0;
+        int rc = read_member_children(t, &t->procs[i]);
+        for (size_t k = 0; rc == 0 && k < t->nlisting; k++) {
+            pid_t kid = t->listing[k], ppid;
+            uint64_t start_ns;
+            if (live_member(t, kid) || read_stat(kid, &ppid, &start_ns) < 0 || ppid != parent ||
+                known_exited(t, kid, start_ns))
+                continue;
+            rc = add_member(t, kid, ppid, start_ns, now_ns);
+        }
+        if (rc < 0)
+            return rc;
+    }
+    /* What the last listing saw is old news by the next one: it reads
+     * every pid's stat once more rather than trust it. */
+    t->nlisted = t->nlisting = 0;
+    return 0;
+}
+
 /* The most recently created pid (/proc/loadavg's last field), or -1. */
 static long last_created_pid(struct proctree *t)
 {
@@ -322,13 +454,9 @@ int proctree_scan(struct proctree *t, uint64_t now_ns, int force)
     if (!t->follow || (created >= 0 && created == t->last_created))
         return 1; /* no task was created anywhere since the last listing */
     t->last_created = created;
-    int rc = list_proc(t);
-    if (rc == 0)
-        rc = join_new_descendants(t, now_ns);
-    pid_t *swap = t->listed;
-    size_t swap_cap = t->listed_cap;
-    t->listed = t->listing, t->listed_cap = t->listing_cap, t->nlisted = t->nlisting;
-    t->listing = swap, t->listing_cap = swap_cap, t->nlisting = 0;
+    int rc = find_by_children(t, now_ns);
+    if (rc == -EAGAIN)
+        rc = find_by_listing(t, now_ns);
     return rc < 0 ? rc : 1;
 }
 

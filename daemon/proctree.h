@@ -1,5 +1,5 @@
-/* The profiled process's tree: the target and every descendant, found by
- * listing /proc at each tick (no ptrace event, nothing done to any process),
+/* The profiled process's tree: the target and every descendant, found
+ * through /proc at each tick (no ptrace event, nothing done to any process),
  * with the facts the process table reports: parent, command line,
  * lifetime, CPU time and peak RSS. A process is a member from the first
  * tick that sees it until the first that finds it gone or a zombie; a
@@ -22,6 +22,10 @@ struct proctree_proc {
                              session's (an attached process's older children
                              are not) */
     uint64_t start_ns;    /* CLOCK_MONOTONIC when first seen */
+    uint64_t boot_start_ns; /* its start, from its stat (CLOCK_BOOTTIME, to the
+                               clock tick): tells a zombie still listed as a
+                               child from a new process with its pid */
+    unsigned threads;     /* its thread count at the last scan (stat) */
     uint64_t end_ns;      /* when found exited, 0 before */
     uint64_t cpu_ns;      /* user + system CPU, as last read (every scan) */
     uint64_t max_rss;     /* peak RSS (VmHWM) bytes, as last read (each scan
@@ -46,7 +50,7 @@ void proctree_free(struct proctree *t);
 
 /* Finds processes new to the tree, marks those that exited and reads the
  * facts of the others, at most every PROCTREE_SCAN_GAP_NS (at high rates
- * the ticks between find nothing new: /proc is not listed 1000 times a
+ * the ticks between find nothing new: the tree is not searched 1000 times a
  * second), or now when forced (the session's end: final facts). Returns
  * 1 when it scanned, 0 when it was not time yet, or -ENOMEM. */
 #define PROCTREE_SCAN_GAP_NS 10000000u

@@ -1,10 +1,15 @@
 /* proctree against real processes: a child and a grandchild started here
  * are found with their parents, command line and CPU time, and as younger
- * than the tree, unlike an older child; another process is not; a child that exited (a zombie not yet reaped) is marked
- * exited with its facts kept; a member's image mark moves when it execs and
+ * than the tree, unlike an older child; another process is not; a child
+ * that exited (a zombie not yet reaped, still listed as a child) is marked
+ * exited with its facts kept, and found once. All of that both ways the
+ * tree finds new members: through the members' children files (this
+ * process alone) and by listing /proc (this process with more threads than
+ * those files are read for). A member's image mark moves when it execs and
  * only then; past its first scans, a member's peak RSS and command line are
  * read again when it grows or execs; --no-children's tree is the root alone. */
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,13 +169,49 @@ static void check_late_growth_and_exec(void)
     proctree_free(t);
 }
 
-int main(void)
+/* More threads than the tree reads children files for
+ * (PROCTREE_CHILDREN_MAX_THREADS): each waits for its pipe to close. */
+#define CROWD_THREADS 20
+
+static void *wait_for_eof(void *arg)
 {
-    /* Orphans come back to us, so the grandchild can be reaped here. */
-    prctl(PR_SET_CHILD_SUBREAPER, 1);
-    int report[2], release[2];
-    if (pipe(report) < 0 || pipe(release) < 0)
-        return 1;
+    char c;
+    while (read(*(const int *)arg, &c, 1) > 0)
+        ;
+    return NULL;
+}
+
+/* Starts CROWD_THREADS threads that end when *release_fd's pipe closes. */
+static int crowd(pthread_t *threads, int *release_fd)
+{
+    int fds[2];
+    if (pipe(fds) < 0)
+        return -1;
+    static int read_end;
+    read_end = fds[0];
+    *release_fd = fds[1];
+    for (int i = 0; i < CROWD_THREADS; i++)
+        if (pthread_create(&threads[i], NULL, wait_for_eof, &read_end) != 0)
+            return -1;
+    return 0;
+}
+
+static void disperse(pthread_t *threads, int release_fd)
+{
+    close(release_fd);
+    for (int i = 0; i < CROWD_THREADS; i++)
+        pthread_join(threads[i], NULL);
+}
+
+/* The tree's members as it finds them: an older child, a child and its
+ * grandchild born since, their exit. Returns the tree for more checks. */
+static struct proctree *check_members_found(const char *how)
+{
+    fprintf(stderr, "finding members %s\n", how);
+    int report[2] = {-1, -1}, release[2] = {-1, -1};
+    CHECK(pipe(report) == 0 && pipe(release) == 0);
+    if (report[0] < 0 || release[0] < 0)
+        return NULL;
     /* A child older than the session (as an attached process's may be): its
      * start lies two clock ticks and more before the tree's. */
     pid_t old = fork();
@@ -185,10 +226,9 @@ int main(void)
     while (clock_monotonic_ns() - born < 30000000u)
         ;
     struct proctree *t = proctree_new(getpid(), 1, clock_monotonic_ns());
-    struct proctree *alone = proctree_new(getpid(), 0, clock_monotonic_ns());
-    CHECK(t && alone);
-    if (!t || !alone)
-        return test_finish("test_proctree");
+    CHECK(t != NULL);
+    if (!t)
+        return NULL;
     CHECK_EQ_INT(proctree_scan(t, clock_monotonic_ns(), 1), 1);
     CHECK_EQ_INT(proctree_count(t), 2);
     const struct proctree_proc *o = member(t, old);
@@ -230,16 +270,36 @@ int main(void)
     CHECK(k && k->exited && k->end_ns >= k->start_ns && k->cpu_ns >= 30000000u);
     CHECK(k && strstr(k->command, "test_proctree") != NULL);
     CHECK_EQ_INT(proctree_count(t), 4);
-
-    CHECK_EQ_INT(proctree_scan(alone, clock_monotonic_ns(), 1), 1);
-    CHECK_EQ_INT(proctree_count(alone), 1);
+    /* Still a zombie, still the kid's and the tree's: not found again. */
+    CHECK_EQ_INT(proctree_scan(t, clock_monotonic_ns(), 1), 1);
+    CHECK_EQ_INT(proctree_count(t), 4);
     waitpid(kid, NULL, 0);
     waitpid(grandkid, NULL, 0);
     waitpid(old, NULL, 0);
-    check_exec_moves_mark(t);
-    check_late_growth_and_exec();
     close(report[0]);
+    return t;
+}
+
+int main(void)
+{
+    /* Orphans come back to us, so the grandchild can be reaped here. */
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    struct proctree *t = check_members_found("through children files");
+    if (t)
+        check_exec_moves_mark(t);
     proctree_free(t);
+    pthread_t threads[CROWD_THREADS];
+    int release_fd = -1;
+    CHECK_EQ_INT(crowd(threads, &release_fd), 0);
+    proctree_free(check_members_found("by listing /proc"));
+    disperse(threads, release_fd);
+    check_late_growth_and_exec();
+    struct proctree *alone = proctree_new(getpid(), 0, clock_monotonic_ns());
+    CHECK(alone != NULL);
+    if (alone) {
+        CHECK_EQ_INT(proctree_scan(alone, clock_monotonic_ns(), 1), 1);
+        CHECK_EQ_INT(proctree_count(alone), 1);
+    }
     proctree_free(alone);
     return test_finish("test_proctree");
 }
