@@ -75,7 +75,8 @@
  * unreadable" (one failure at a long interval lost 77 ms, 3.6% of a run).
  * The failure is still counted (errors). After this many in a row the
  * interval is charged as unreadable, so a thread that can never be read
- * shows as such. */
+ * shows as such. A torn observation (torn_walk) is carried so too, at most
+ * this many in a row, then charged where it was read. */
 #define SAMPLER_MAX_FAILED_CARRIES 8
 /* Ticks in a row the main thread must show no Python frame, after it has
  * shown some, for the interpreter to count as shutting down: a single
@@ -134,6 +135,9 @@ struct thread_track {
     struct kept_observation gil_waited, slept;
     int waited_gil;
     int failed_carries; /* failed walks in a row whose interval was carried */
+    int torn_carries;   /* torn observations in a row whose interval was carried */
+    uint64_t tick_mark; /* its switch records' head as this tick began */
+    int walk_torn;      /* this tick's unheld walk ended after a switch since */
     uint64_t last_hold_planned_ns; /* when the tick that last held it was due */
     struct pywalk_frame held_at; /* innermost frame at that hold */
     int held_kind;               /* and where its CPU time was then */
@@ -479,13 +483,16 @@ static int empty_main_is_torn(struct sampler *s, uint32_t tid, int rc, int held)
     return rc;
 }
 
-static int walk_thread(struct sampler *s, uint64_t tstate, const struct task_stat *st,
-                       struct thread_hold *hold, struct stackread_pages *pages,
+static int walk_thread(struct sampler *s, struct thread_track *t, uint64_t tstate,
+                       const struct task_stat *st, struct thread_hold *hold,
                        uint64_t *released_ns)
 {
+    struct stackread_pages *pages = &t->pages;
     int rc = empty_main_is_torn(s, hold->tid,
                                 stackread_walk(&s->reader, tstate, hold->held, pages, &s->stack),
                                 hold->held);
+    if (!hold->held)
+        t->walk_torn = switchwatch_moved_since(&t->clock.watch, t->tick_mark);
     if (rc == 0 || rc == -E2BIG || st->state != 'R' || s->teardown)
         return rc;
     return stackread_rehold(&s->reader, tstate, rc, hold, released_ns, pages, &s->stack);
@@ -553,8 +560,7 @@ static uint32_t observe_thread(struct sampler *s, const struct pywalk_thread *py
                                        .gap_kind = SAMPLE_IDLE};
     int rc = still                         ? keep_stack_copy(&s->stack, t->stack)
              : walked_before_stop(walked) ? walked
-                                          : walk_thread(s, py->tstate, st, hold, &t->pages,
-                                                        released_ns);
+                                          : walk_thread(s, t, py->tstate, st, hold, released_ns);
     now->holds_gil = read_gil(s, py);
     uint64_t pc, sp;
     *pc_counted = pc_counts(s, py, hold, walked, rc);
@@ -867,6 +873,7 @@ static int read_thread(struct sampler *s, struct thread_track *t, int is_new, in
                        enum cpu_source *source, uint64_t *when_ns, int *walked)
 {
     *walked = WALK_NOT_YET;
+    t->walk_torn = 0;
     hold->tid = (pid_t)t->tid;
     uint64_t exact_ns;
     int on_cpu = threadclock_on_cpu(&s->clocks, &t->clock, is_new, st, &exact_ns);
@@ -902,6 +909,8 @@ static int read_thread(struct sampler *s, struct thread_track *t, int is_new, in
         *walked = empty_main_is_torn(s, t->tid,
                                      stackread_walk(&s->reader, tstate, 0, &t->pages, &s->stack),
                                      0);
+    if (*walked != WALK_NOT_YET)
+        t->walk_torn = switchwatch_moved_since(&t->clock.watch, t->tick_mark);
     if (hold_it && stop_it && threadstop_hold((pid_t)t->tid, hold) == 0) {
         struct task_stat stopped;
         exact_ns = 0; /* it ran until the stop */
@@ -939,23 +948,38 @@ static void remember_hold(struct thread_track *t, const struct pywalk_stack *sta
     t->held_at = stack->nframes ? stack->frames[0] : (struct pywalk_frame){UINT32_MAX, -1};
 }
 
-/* Whether a failed walk's interval is carried to the next observation
+/* Whether this tick's interval is carried to the next observation, when
+ * carry says it should be and *carries (in a row) allows
  * (SAMPLER_MAX_FAILED_CARRIES): if so, the thread's clocks go back to
- * where they stood before this tick read them. */
-static int carry_failed_walk(struct sampler *s, struct thread_track *t,
-                             const struct thread_clock_mark *before, uint32_t unplaced)
+ * where they stood before this tick read them, and the next tick charges
+ * the interval's CPU again. */
+static int carry_interval(struct sampler *s, struct thread_track *t,
+                          const struct thread_clock_mark *before, int carry, int *carries)
 {
-    if (unplaced != PROTO_UNPLACED_WALK_FAILED || !t->seen.valid ||
-        t->failed_carries >= SAMPLER_MAX_FAILED_CARRIES) {
-        t->failed_carries = 0;
+    if (!carry || !t->seen.valid || *carries >= SAMPLER_MAX_FAILED_CARRIES) {
+        *carries = 0;
         return 0;
     }
-    t->failed_carries++;
-    /* The next tick charges this interval's CPU again. */
+    ++*carries;
     unseencpu_uncharged(&s->unseen_cpu,
                         t->clock.cpu_ns > before->cpu_ns ? t->clock.cpu_ns - before->cpu_ns : 0);
     threadclock_rewind(&t->clock, before);
     return 1;
+}
+
+/* Whether an observation of a running thread is torn: its walk, unheld,
+ * ended after the thread left its CPU or came back to it (its switch
+ * records moved since the tick began). Then the walk read the place the
+ * thread left its CPU at, or came back to, not one it ran at: where the
+ * kernel preempts a thread is no draw from where it runs (it favours the
+ * return of a system call: a syscall loop sharing its CPU with a busy loop
+ * stood at its system call's line at 4474 of 4570 ticks that found it
+ * waiting), and such observations, 1.2-1.6% of that loop's, had it
+ * there at 48-83% against 16% (docs/time-kinds.md). The interval is
+ * carried, as a failed walk's is. */
+static int torn_walk(const struct thread_track *t, const struct thread_observation *now)
+{
+    return now->on_cpu && t->walk_torn;
 }
 
 /* The wall time between the tick of this observation of the thread's GIL
@@ -1119,7 +1143,10 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
         uint32_t unplaced = observe_thread(s, py, &st, &hold, t, t->still_now, walked, &now,
                                            &pc_counted, &released_ns);
         now.on_cpu = now.running && read > 0;
-        if (carry_failed_walk(s, t, &before, unplaced)) {
+        if (carry_interval(s, t, &before, unplaced == PROTO_UNPLACED_WALK_FAILED,
+                           &t->failed_carries) ||
+            carry_interval(s, t, &before, unplaced == PROTO_PLACED && torn_walk(t, &now),
+                           &t->torn_carries)) {
             t->clock.held_ns += released_ns + threadstop_release(&hold);
             return 0;
         }
@@ -1387,6 +1414,17 @@ static int finish_unseen_threads(struct sampler *s, sampler_emit_fn emit, void *
     return rc < 0 ? rc : -ESRCH;
 }
 
+/* Where each thread's switch records stand as the tick begins, before
+ * anything of it is read (the main thread's pages are read ahead with the
+ * listing): an unheld walk is an observation of a running thread at the
+ * tick only if the thread did not leave its CPU, or come back to it,
+ * between then and the walk's end (see torn_walk). */
+static void mark_switches(struct sampler *s)
+{
+    for (size_t i = 0; i < s->ntracks; i++)
+        s->tracks[i].tick_mark = switchwatch_mark(&s->tracks[i].clock.watch);
+}
+
 int sampler_tick(struct sampler *s, uint64_t now_ns, uint64_t planned_ns, sampler_emit_fn emit,
                  void *ctx)
 {
@@ -1398,6 +1436,7 @@ int sampler_tick(struct sampler *s, uint64_t now_ns, uint64_t planned_ns, sample
      * which does not move once the GIL exists. */
     if (!s->clocks.gil.hi && s->gil.last.addr)
         s->clocks.gil = (struct switch_gil){s->gil.last.addr, s->gil.last.addr + s->gil.last.size};
+    mark_switches(s);
     struct tick_state tick = {0};
     int ntids = list_threads(s, &tick);
     if (ntids <= 0) {

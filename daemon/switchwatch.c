@@ -275,6 +275,19 @@ static int replay(const struct switch_record *rec, int n, int state, uint64_t si
     return 0;
 }
 
+uint64_t switchwatch_mark(const struct switch_watch *w)
+{
+    if (!w->page)
+        return 0;
+    return __atomic_load_n(&((const struct perf_event_mmap_page *)w->page)->data_head,
+                           __ATOMIC_ACQUIRE);
+}
+
+int switchwatch_moved_since(const struct switch_watch *w, uint64_t mark)
+{
+    return w->page && switchwatch_mark(w) != mark;
+}
+
 static enum switch_seen look_since(struct switch_watch *w, uint64_t since_ns, int on_at_since,
                                    uint64_t now_ns, struct switch_replay *out)
 {

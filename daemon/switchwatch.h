@@ -97,6 +97,15 @@ enum switch_seen switchwatch_look_since(struct switch_watch *w, uint64_t since_n
                                         int on_at_since, uint64_t now_ns,
                                         struct switch_replay *out);
 
+/* Where the kernel's records stand now (0 without a watch), for
+ * switchwatch_moved_since: one load from the mapped page, no record read,
+ * and the looks are not disturbed. */
+uint64_t switchwatch_mark(const struct switch_watch *w);
+
+/* Whether the kernel recorded anything for the thread since mark: it was
+ * switched in or out (or exited) meanwhile. 0 without a watch. */
+int switchwatch_moved_since(const struct switch_watch *w, uint64_t mark);
+
 /* When the thread was preempted, if the newest record the looks have read
  * is a switch out that left it runnable (0 otherwise). */
 uint64_t switchwatch_preempted_at(const struct switch_watch *w);

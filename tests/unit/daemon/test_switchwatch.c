@@ -1,6 +1,7 @@
 /* A thread's context switches seen without asking its CPU: stopped, it is
  * not switched and the watch says so; let run and stopped again, the
- * watch says it was switched and off its CPU; a thread that looks at its
+ * watch says it was switched and off its CPU (a mark taken before moved,
+ * and the look after it still read the switches); a thread that looks at its
  * own watch after a sleep is on its CPU by then, and the watch says so.
  * Skipped, with the reason, where perf counters or their mapping are not
  * allowed. */
@@ -355,6 +356,7 @@ int main(void)
 {
     struct switch_watch off = SWITCH_WATCH_INIT;
     CHECK_EQ_INT(switchwatch_look(&off), SWITCH_UNKNOWN); /* no watch: no telling */
+    CHECK(switchwatch_mark(&off) == 0 && !switchwatch_moved_since(&off, 1));
 
     int cmd[2], ack[2];
     if (pipe(cmd) < 0 || pipe(ack) < 0)
@@ -378,12 +380,17 @@ int main(void)
         CHECK_EQ_INT(switchwatch_look(&w), SWITCH_NONE);
         CHECK_EQ_INT(switchwatch_look(&w), SWITCH_NONE);
         uint64_t since = now_ns(CLOCK_MONOTONIC), cpu0 = 0, cpu1 = 0;
+        /* A mark (a tick's start) moves with the child's switches only,
+         * and takes nothing from the next look. */
+        uint64_t mark = switchwatch_mark(&w);
+        CHECK(!switchwatch_moved_since(&w, mark)); /* stopped: no switch */
         CHECK_EQ_INT(cpuclock_read(fd, &cpu0), 0);
         CHECK_EQ_INT(kill(child, SIGCONT), 0);
         c = 'x';
         CHECK_EQ_INT((int)write(cmd[1], &c, 1), 1);
         CHECK_EQ_INT((int)read(ack[0], &c, 1), 1); /* it ran */
         CHECK_EQ_INT(stop_off_cpu(child), 0);
+        CHECK(switchwatch_moved_since(&w, mark));
         CHECK_EQ_INT(cpuclock_read(fd, &cpu1), 0);
         struct switch_replay r;
         /* Stopped, so off CPU at the start: replayed, its time on CPU
