@@ -161,6 +161,12 @@ static int handle_sample(struct heap_link *h, struct sampler *s, const struct al
     h->stack.truncated = 0;
     if (py && pywalk_stack(sampler_walker(s), py->tstate, &h->stack) == 0 && !h->stack.truncated) {
         out.stack = &h->stack;
+    } else if (!py && !sampler_script_runs(s)) {
+        /* No thread state while the interpreter starts or shuts down: no
+         * stack to read, none unreadable (its reading of a .pyc, 3 ms
+         * into the process, counted as unreadable in about one run in
+         * twenty under a slow daemon). */
+        out.stack = NULL;
     } else {
         out.stack = py ? &h->stack : NULL;
         out.flags |= PROTO_HEAPF_TRUNCATED;

@@ -314,6 +314,11 @@ struct pywalk *sampler_walker(struct sampler *s)
     return s->walk;
 }
 
+int sampler_script_runs(const struct sampler *s)
+{
+    return s->main_ran && !s->teardown;
+}
+
 void sampler_forget_memory(struct sampler *s)
 {
     rmem_proc_invalidate(s->mem);

@@ -88,6 +88,11 @@ int sampler_thread_name(struct sampler *s, uint32_t tid, uint64_t now_ns, char *
 /* The walker (for code ids and their descriptions). */
 struct pywalk *sampler_walker(struct sampler *s);
 
+/* Whether the script runs: the main thread has run a module's code and
+ * the interpreter is not shutting down. Before and after, a thread with no
+ * thread state has no Python stack to read (start-up, teardown). */
+int sampler_script_runs(const struct sampler *s);
+
 /* Drops the cached target memory, so that the next walk between ticks (a
  * heap sample, daemon/heap_link.c) reads the target as it is now. */
 void sampler_forget_memory(struct sampler *s);
