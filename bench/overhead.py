@@ -14,7 +14,7 @@ usage: /usr/bin/python3 bench/overhead.py [--runs N] [--seconds S]
            [--python PATH]... [--section accuracy|overhead|depth|empty|native]...
            [--accuracy-rate HZ]... [--rate HZ]... [--workload loop|threads4|calls|pool2]...
            [--austin-interval US]... [--no-others] [--client PATH] [--daemon PATH]
-           [--baseline CLIENT] [--json FILE]
+           [--baseline CLIENT] [--baseline-daemon PATH] [--beside loop|spawner] [--json FILE]
 """
 
 import argparse
@@ -33,6 +33,10 @@ from harness import (Daemon, Mode, Runner, can_import, interleave, marginal_us, 
                      other_profilers, print_table, summarize)
 
 SECTIONS = ("accuracy", "overhead", "depth", "empty", "native")
+# --beside: other work on the machine while the bench runs. A machine that
+# starts processes all the time makes the daemon look for the target's
+# new children at every scan (daemon/proctree.c).
+BESIDE = {"loop": "while :; do :; done", "spawner": "while :; do /bin/true; done"}
 CHUNKS = 30            # rounds per run where the iterations are scaled instead
 SWITCH_SECONDS = 0.008  # one round of switching.py's three calls
 DEPTHS = (10, 100)
@@ -56,8 +60,8 @@ def tick_floor(args, runner, python, script, chunks, n):
     if not os.access(tool, os.X_OK):
         print("  (no %s: build the bench targets for the machine's floor)" % tool)
         return None
-    ticks = 1000  # of each of three kinds: about 3.2 s of the workload
-    longer = max(1, int(math.ceil(4.0 / args.seconds)))
+    ticks = 1000  # of each of seven kinds: about 7.4 s of the workload
+    longer = max(1, int(math.ceil(9.0 / args.seconds)))
     target = subprocess.Popen([python, script, str(chunks * longer), str(n), "floor.json", "10"],
                               cwd=runner.work, stdout=subprocess.DEVNULL)
     measured = subprocess.run([tool, str(target.pid), str(ticks)], stdout=subprocess.PIPE,
@@ -184,6 +188,11 @@ def depth(args, runner, python):
         print("  this machine's floor per 1 kHz tick (bench/tick_floor.c, beside deep.py): "
               "a timed wait %.1f us; and a task-clock read %.1f us; and an 8 KiB read %.1f us"
               % (floor["wake_us"], floor["clock_us"], floor["read_us"]))
+        if "epoll_us" in floor:
+            print("  a timed wait and the 8 KiB read alone %.1f us; the bare wait other ways: "
+                  "clock_nanosleep %.1f us, epoll_pwait2 %.1f us, timerfd %.1f us"
+                  % (floor["bare_read_us"], floor["nanosleep_us"], floor["epoll_us"],
+                     floor["timerfd_us"]))
     for d in DEPTHS if austin else ():
         key = "austin depth %d" % d
         ok = [r for r in runs["%s %d Hz" % (key, lo)] + runs["%s %d Hz" % (key, hi)]
@@ -330,9 +339,13 @@ def main():
     parser.add_argument("--baseline", metavar="CLIENT",
                         help="another build's client (its fixingaholed beside it), run "
                              "interleaved in the overhead section as \"base N Hz\"")
+    parser.add_argument("--beside", choices=sorted(BESIDE),
+                        help="run every section beside this load: a shell loop that spins"
+                             " (loop) or that starts /bin/true over and over (spawner)")
     parser.add_argument("--json", help="also write every summary to this file")
     args = parser.parse_args()
-    args.client = args.client or default_client()
+    # Absolute: the runs start in a scratch folder.
+    args.client = os.path.abspath(args.client or default_client())
     args.python = args.python or default_pythons()
     args.section = args.section or list(SECTIONS)
     args.accuracy_rate = args.accuracy_rate or [100, 1000, 5000, 10000]
@@ -358,6 +371,7 @@ def main():
         base_dir = os.path.join(sock_dir, "base")
         os.mkdir(base_dir, 0o700)
         others["base"] = Daemon(default_daemon(args.baseline), base_dir)
+    beside = subprocess.Popen(["sh", "-c", BESIDE[args.beside]]) if args.beside else None
     load_start = os.getloadavg()
     print("fixingahole %s, daemon pid %d, %d CPUs, %s, load average %.2f %.2f %.2f"
           % ((args.client, daemon.proc.pid, os.cpu_count(), time.strftime("%Y-%m-%d %H:%M"))
@@ -379,6 +393,9 @@ def main():
                 results.append(native(args, runner, python))
             sys.stdout.flush()
     finally:
+        if beside:
+            beside.kill()
+            beside.wait()
         daemon.stop()
         for other in others.values():
             other.stop()
