@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "daemon/cpuclock.h"
+#include "daemon/taskstat.h"
 
 enum {
     KIND_WAKE,
@@ -110,27 +111,16 @@ static uint64_t stack_address(pid_t pid)
     return start;
 }
 
-/* Keeps this process off the CPU pid's main thread last ran on (field 39
- * of its stat), where the daemon would not wake either. */
+/* Keeps this process off the CPU pid's main thread last ran on, where the
+ * daemon would not wake either. */
 static void avoid_cpu_of(pid_t pid)
 {
-    char path[64], text[1024];
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "r");
-    size_t n = f ? fread(text, 1, sizeof(text) - 1, f) : 0;
-    if (f)
-        fclose(f);
-    text[n] = '\0';
-    const char *at = strrchr(text, ')');
-    int cpu = -1;
-    for (int field = 2; at && *at && field < 39; field++)
-        at = strchr(at + 1, ' ');
-    if (at)
-        cpu = atoi(at + 1);
+    struct task_stat st;
     cpu_set_t set;
-    if (cpu < 0 || sched_getaffinity(0, sizeof(set), &set) < 0 || CPU_COUNT(&set) < 2)
+    if (taskstat_read(pid, (uint32_t)pid, &st) < 0 || st.cpu < 0 ||
+        sched_getaffinity(0, sizeof(set), &set) < 0 || CPU_COUNT(&set) < 2)
         return;
-    CPU_CLR(cpu, &set);
+    CPU_CLR(st.cpu, &set);
     sched_setaffinity(0, sizeof(set), &set);
 }
 

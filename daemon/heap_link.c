@@ -163,9 +163,9 @@ static int handle_sample(struct heap_link *h, struct sampler *s, const struct al
         out.stack = &h->stack;
     } else if (!py && !sampler_script_runs(s)) {
         /* No thread state while the interpreter starts or shuts down: no
-         * stack to read, none unreadable (its reading of a .pyc, 3 ms
-         * into the process, counted as unreadable in about one run in
-         * twenty under a slow daemon). */
+         * stack to read, none unreadable (a copy sample 3.8 ms into the
+         * process, before the script started, was counted as unreadable
+         * under the sanitizer build's slower daemon, in CI twice). */
         out.stack = NULL;
     } else {
         out.stack = py ? &h->stack : NULL;

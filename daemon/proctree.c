@@ -250,6 +250,16 @@ void proctree_free(struct proctree *t)
     free(t);
 }
 
+/* Appends pid to t->listing. */
+static int append_pid(struct proctree *t, pid_t pid)
+{
+    pid_t *grown = buf_grow_array(t->listing, &t->listing_cap, t->nlisting + 1, sizeof(*grown));
+    if (!grown)
+        return -ENOMEM;
+    (t->listing = grown)[t->nlisting++] = pid;
+    return 0;
+}
+
 /* Lists /proc's pids, sorted, into t->listing. */
 static int list_proc(struct proctree *t)
 {
@@ -262,14 +272,8 @@ static int list_proc(struct proctree *t)
     while ((e = readdir(d)) != NULL && rc == 0) {
         char *end;
         long pid = strtol(e->d_name, &end, 10);
-        if (*end || pid <= 0)
-            continue;
-        pid_t *grown = buf_grow_array(t->listing, &t->listing_cap, t->nlisting + 1,
-                                      sizeof(*grown));
-        if (!grown)
-            rc = -ENOMEM;
-        else
-            (t->listing = grown)[t->nlisting++] = (pid_t)pid;
+        if (!*end && pid > 0)
+            rc = append_pid(t, (pid_t)pid);
     }
     closedir(d);
     if (t->nlisting)
@@ -312,15 +316,6 @@ static int find_by_listing(struct proctree *t, uint64_t now_ns)
     t->listed = t->listing, t->listed_cap = t->listing_cap, t->nlisted = t->nlisting;
     t->listing = swap, t->listing_cap = swap_cap, t->nlisting = 0;
     return rc;
-}
-
-static int append_pid(struct proctree *t, pid_t pid)
-{
-    pid_t *grown = buf_grow_array(t->listing, &t->listing_cap, t->nlisting + 1, sizeof(*grown));
-    if (!grown)
-        return -ENOMEM;
-    (t->listing = grown)[t->nlisting++] = pid;
-    return 0;
 }
 
 /* Appends to t->listing the children one thread of pid names. A thread

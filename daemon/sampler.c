@@ -978,7 +978,7 @@ static int carry_interval(struct sampler *s, struct thread_track *t,
  * thread left its CPU at, or came back to, not one it ran at: where the
  * kernel preempts a thread is no draw from where it runs (it favours the
  * return of a system call: a syscall loop sharing its CPU with a busy loop
- * stood at its system call's line at 4474 of 4570 ticks that found it
+ * stood at its system call's line at 4474 of the 4572 ticks that found it
  * waiting), and such observations, 1.2-1.6% of that loop's, had it
  * there at 48-83% against 16% (docs/time-kinds.md). The interval is
  * carried, as a failed walk's is. */
