@@ -423,12 +423,16 @@ static int read_gil(struct sampler *s, const struct pywalk_thread *py)
 
 /* Whether a stack runs the code of a module (a script, `-c`, the
  * bootstrap): its outermost frame is a `<module>`. While the interpreter
- * starts, the main thread runs only the import system's functions. */
+ * starts, the main thread runs the import system's functions and the
+ * frozen import system's own module code (`<frozen importlib._bootstrap>`
+ * executed from C); after that it compiles the script in C, with no frame
+ * at all, which is start-up too, not a torn read of a running program. */
 static int runs_module(const struct sampler *s, const struct pywalk_stack *stack)
 {
     const struct pywalk_code *code =
         stack->nframes ? pywalk_code(s->walk, stack->frames[stack->nframes - 1].code_id) : NULL;
-    return code && strcmp(code->qualname, "<module>") == 0;
+    return code && strcmp(code->qualname, "<module>") == 0 &&
+           strncmp(code->file, "<frozen ", 8) != 0;
 }
 
 /* Why a Python thread's stack, walked with result walk_rc, places no time

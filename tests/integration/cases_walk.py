@@ -157,7 +157,30 @@ def module_level_script_is_on_module(interp, work):
     _profile_at_rates(interp, work, MODULE_LEVEL, "2.5", _check_module)
 
 
+def _check_startup(c, doc, label):
+    unplaced = (doc.get("totals") or {}).get("unattributed") or {}
+    c.expect((unplaced.get("startup") or 0.0) > 0,
+             "%s: no interpreter start-up in the profile: %r" % (label, unplaced))
+
+
+def startup_is_no_failed_walk(interp, work):
+    """The interpreter compiles the script, in C, with no Python frame,
+    after its import system ran module code: start-up, not a torn read.
+    At 10 kHz that moment holds several ticks."""
+    work.copy_workload("trivial.py")
+    c = Checks()
+    run = fixingahole(["profile", "--rate", "10000"] + interp.profile_options() + ["trivial.py"],
+                      cwd=work.path)
+    if run.status != 0:
+        raise Failure("profile --rate 10000 exited %s\n%s" % (run.status, run.describe()))
+    prof = load_profile(work.path, "trivial")
+    _check_walks(c, prof.doc, "profile at 10 kHz")
+    _check_startup(c, prof.doc, "profile at 10 kHz")
+    c.finish(lambda: "%s\n%s" % (run.describe(), prof.describe("trivial.py")))
+
+
 CASES = {
+    "startup_is_no_failed_walk": startup_is_no_failed_walk,
     "call_heavy_walks_lose_at_most_1pct": call_heavy_walks_lose_at_most_1pct,
     "attach_call_heavy_walks_lose_at_most_1pct": attach_call_heavy_walks_lose_at_most_1pct,
     "module_level_script_is_on_module": module_level_script_is_on_module,
