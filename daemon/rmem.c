@@ -10,7 +10,7 @@
 #include <sys/uio.h>
 
 #define RMEM_PAGE_SIZE 4096u
-#define RMEM_PAGES 128u /* slots; a power of two */
+#define RMEM_PAGES 512u /* slots; a power of two */
 /* Slots a page may go to: a walk of frame objects (3.8-3.10) uses a page
  * per frame or so, and with one slot per page two of them often wanted the
  * same slot, so that one of them was read again at every sample. */

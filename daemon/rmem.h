@@ -87,7 +87,7 @@ struct rmem rmem_proc_ops(struct rmem_proc *proc);
  * (each page costs the kernel a lookup and a pin whatever its length, but
  * copying whole pages cost a walk more than the fields it needs); what
  * cannot be read, or a read outside them, is read on demand. */
-#define RMEM_TRACE_MAX 32
+#define RMEM_TRACE_MAX 128
 struct rmem_page_use {
     uint64_t page;  /* page-aligned */
     uint16_t lo, hi; /* the bytes [page + lo, page + hi) were used */
