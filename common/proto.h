@@ -178,8 +178,11 @@ enum proto_process_flags {
 
 enum proto_code_flags {
     PROTO_CODE_NATIVE = 1u << 0, /* a native function, not a code object */
+    /* With PROTO_CODE_NATIVE: the gap frame that stands for the middle of
+     * a stack deeper than the daemon keeps (daemon/pywalk.h) */
+    PROTO_CODE_GAP = 1u << 1,
 };
-#define PROTO_CODE_FLAGS_KNOWN PROTO_CODE_NATIVE
+#define PROTO_CODE_FLAGS_KNOWN (PROTO_CODE_NATIVE | PROTO_CODE_GAP)
 
 enum proto_sample_flags {
     PROTO_SAMPLE_TRUNCATED = 1u << 0, /* the stack could not be read whole */

@@ -8,7 +8,7 @@
 #include "common/buf.h"
 #include "common/strhash.h"
 
-static const struct pywalk_code unknown_code = {"<unknown>", "<unknown>", 0, 0};
+static const struct pywalk_code unknown_code = {.file = "<unknown>", .qualname = "<unknown>"};
 
 static uint64_t key_of(const struct pywalk_code *code)
 {
@@ -19,7 +19,7 @@ static uint64_t key_of(const struct pywalk_code *code)
 
 static int same_code(const struct pywalk_code *a, const struct pywalk_code *b)
 {
-    return a->firstlineno == b->firstlineno && a->native == b->native &&
+    return a->firstlineno == b->firstlineno && a->native == b->native && a->gap == b->gap &&
            strcmp(a->file, b->file) == 0 &&
            strcmp(a->qualname, b->qualname) == 0;
 }
@@ -37,6 +37,7 @@ static int64_t add_code(struct codeids *ids, uint64_t key, const struct pywalk_c
     d->qualname = strdup(code->qualname);
     d->firstlineno = code->firstlineno;
     d->native = code->native;
+    d->gap = code->gap;
     if (!d->file || !d->qualname || hashtab_put(&ids->by_key, key, ids->count + 1ull) < 0) {
         free(d->file);
         free(d->qualname);

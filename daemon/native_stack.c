@@ -156,6 +156,8 @@ int native_stack_name(struct native_stack *ns)
 
 void native_stack_merge(struct native_stack *ns, struct pywalk_stack *stack)
 {
-    if (ns->named)
+    /* A deep stack's gap leaves loop calls out of the Python frames, so
+     * its native frames cannot be placed among them: it stays Python. */
+    if (ns->named && !stack->elided)
         native_merge(stack, ns->frames, ns->npcs);
 }

@@ -29,7 +29,8 @@ int native_stack_capture(struct native_stack *ns, pid_t tid);
 int native_stack_name(struct native_stack *ns);
 
 /* Merges the named frames of the last capture into stack, the same
- * thread's Python stack read at that stop. */
+ * thread's Python stack read at that stop; not into a stack with its
+ * middle left out (pywalk_stack's elided). */
 void native_stack_merge(struct native_stack *ns, struct pywalk_stack *stack);
 
 #endif

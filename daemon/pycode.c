@@ -289,15 +289,16 @@ int pycode_lookup(struct pycode_cache *cache, uint64_t addr, const struct pycode
     return pycode_lookup_header(cache, addr, buf, out);
 }
 
-int pycode_add_native(struct pycode_cache *cache, const char *object, const char *symbol,
-                      uint32_t *id)
+/* A new entry with no code object behind it (see pycode_add_native). */
+static int add_stand_in(struct pycode_cache *cache, const char *object, const char *symbol,
+                        int gap, uint32_t *id)
 {
     if (cache->count >= PYCODE_MAX)
         return -ENOSPC;
     /* addr 0 is never looked up (pycode_lookup refuses it), so the entry
      * is never mistaken for a code object. */
     struct entry e = {.pc = {.pub = {.file = strdup(object), .qualname = strdup(symbol),
-                                     .native = 1},
+                                     .native = 1, .gap = gap},
                              .id = cache->count}};
     if (!e.pc.pub.file || !e.pc.pub.qualname || reserve(cache) < 0) {
         free(e.pc.pub.file);
@@ -308,4 +309,15 @@ int pycode_add_native(struct pycode_cache *cache, const char *object, const char
     cache->count++;
     *id = e.pc.id;
     return 0;
+}
+
+int pycode_add_native(struct pycode_cache *cache, const char *object, const char *symbol,
+                      uint32_t *id)
+{
+    return add_stand_in(cache, object, symbol, 0, id);
+}
+
+int pycode_add_gap(struct pycode_cache *cache, uint32_t *id)
+{
+    return add_stand_in(cache, "", "(frames left out)", 1, id);
 }

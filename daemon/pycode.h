@@ -74,6 +74,10 @@ const struct pycode *pycode_get(const struct pycode_cache *cache, uint32_t id);
 int pycode_add_native(struct pycode_cache *cache, const char *object, const char *symbol,
                       uint32_t *id);
 
+/* The entry of the gap frame (struct pywalk_code's gap), as
+ * pycode_add_native. */
+int pycode_add_gap(struct pycode_cache *cache, uint32_t *id);
+
 /* Ids handed out so far (0..count-1). */
 uint32_t pycode_count(const struct pycode_cache *cache);
 

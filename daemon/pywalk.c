@@ -18,11 +18,6 @@
 #include "symbols/linetable.h"
 #include "symbols/pyopcodes.h"
 
-
-/* Frames visited per stack, counting skipped shim frames: 3.12 puts at most
- * one shim frame under every Python frame entered from C. */
-#define PYWALK_MAX_STEPS (2 * PYWALK_MAX_DEPTH + 2)
-
 #define PYWALK_MAX_INTERPS 64
 
 
@@ -37,7 +32,10 @@
 #define PYWALK_MAX_BYTECODE (64 << 20)
 /* Bytes of bytecode read around the innermost instruction. */
 #define PYWALK_TOP_WINDOW 128
-#define SEEN_BITS 12
+#define SEEN_BITS 13
+/* Frames a chain deeper than PYWALK_MAX_DEPTH keeps at its outer end: one
+ * slot is left for the gap frame that stands for those between. */
+#define KEEP_OUTER (PYWALK_MAX_DEPTH - 1 - PYWALK_KEEP_INNER)
 #define SEEN_SLOTS (1u << SEEN_BITS)
 
 struct frame_info {
@@ -95,6 +93,13 @@ struct pywalk {
     uint32_t top_window_code; /* 1 + the id of the code it holds; 0: none yet */
     int top_window_read;      /* this walk may use it (set by top_window_span, read_headers) */
     int top_window_kept;      /* an earlier walk's, read again by none */
+    /* A chain deeper than PYWALK_MAX_DEPTH keeps its innermost frames in
+     * pending[0, PYWALK_KEEP_INNER) and its outermost in the rest, a ring
+     * while the chain is read (pending_slot); the frames between them are
+     * counted, not kept. */
+    struct pending_frame ring_copy[KEEP_OUTER];
+    uint32_t elided;
+    uint32_t gap_id; /* 1 + the gap frame's code id (pycode_add_gap); 0: none yet */
     int newest_pending; /* pending[0] is the chain's newest frame */
     uint32_t first_kept; /* the first pending frame phase two kept (resolve_chain) */
 
@@ -449,51 +454,84 @@ int64_t pywalk_add_native(struct pywalk *walk, const char *object, const char *s
     return rc < 0 ? rc : (int64_t)id;
 }
 
+/* Where the chain's k-th program frame (0: the newest) is pending: past
+ * PYWALK_KEEP_INNER, the outer slots are a ring that ends up holding the
+ * outermost frames (a deep recursion repeats itself in the middle, while
+ * both ends say where the time goes and where the program called from). */
+static uint32_t pending_slot(uint32_t k)
+{
+    return k < PYWALK_KEEP_INNER ? k : PYWALK_KEEP_INNER + (k - PYWALK_KEEP_INNER) % KEEP_OUTER;
+}
+
+/* Once a chain's found program frames are read: how many are pending, the
+ * ring of a deeper chain's outer frames put in order, innermost first, and
+ * walk->elided set (resolve_chain puts the gap frame in their place). */
+static uint32_t unroll_outer_ring(struct pywalk *walk, uint32_t found)
+{
+    const uint32_t kept = PYWALK_KEEP_INNER + KEEP_OUTER;
+    walk->elided = found > kept ? found - kept : 0;
+    if (!walk->elided)
+        return found;
+    /* The oldest frame kept, number found - KEEP_OUTER, and the ring's start. */
+    uint32_t first = pending_slot(found - KEEP_OUTER) - PYWALK_KEEP_INNER;
+    struct pending_frame *ring = walk->pending + PYWALK_KEEP_INNER;
+    for (uint32_t j = 0; j < KEEP_OUTER; j++)
+        walk->ring_copy[j] = ring[(first + j) % KEEP_OUTER];
+    memcpy(ring, walk->ring_copy, sizeof(walk->ring_copy));
+    return kept;
+}
+
 /* Phase one of a walk: the chain of frames from the newest, reading frames
  * only, so that a thread that runs on has little time to move meanwhile.
- * Leaves the program's frames in walk->pending (*n of them). */
+ * Leaves the program's frames in walk->pending (*n of them; a deeper chain
+ * its two ends, walk->elided counting the frames between). */
 static int read_chain(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out, uint32_t *n)
 {
     uint64_t frame;
     int rc, steps = 0;
+    uint32_t found = 0;
 
     seen_reset(walk);
+    walk->elided = 0;
     rc = walk->family->newest(walk, tstate, &frame, &out->newest_at);
     if (rc == 0)
         out->newest = frame;
     while (rc == 0 && frame != 0) {
         struct frame_info info;
 
-        if (steps++ >= PYWALK_MAX_STEPS)
-            return -E2BIG;
-        if (!seen_add(walk, frame))
-            return -ELOOP;
+        if (steps++ >= PYWALK_MAX_CHAIN) {
+            rc = -E2BIG;
+            break;
+        }
+        if (!seen_add(walk, frame)) {
+            rc = -ELOOP;
+            break;
+        }
         rc = walk->family->read(walk, frame, &info);
         if (rc < 0)
-            return rc;
+            break;
         if (steps == 1) {
             out->newest_code = info.code;
             out->newest_previous = info.previous;
             walk->newest_pending = !info.skip;
         }
         if (!info.skip) {
-            if (*n == PYWALK_MAX_DEPTH)
-                return -E2BIG;
-            walk->pending[*n].frame = frame;
-            walk->pending[*n].code = info.code;
-            walk->pending[*n].offset = info.offset;
-            walk->pending[*n].entry = info.entry;
-            (*n)++;
-        } else if (*n > 0) {
+            struct pending_frame *p = &walk->pending[pending_slot(found++)];
+            p->frame = frame;
+            p->code = info.code;
+            p->offset = info.offset;
+            p->entry = info.entry;
+        } else if (found > 0) {
             /* 3.12+: a C-stack (or 3.14 interpreter) frame lies under the
              * first frame of each evaluation-loop call. */
-            walk->pending[*n - 1].entry = 1;
+            walk->pending[pending_slot(found - 1)].entry = 1;
         }
         frame = info.previous;
     }
     /* The outermost frame was entered from C, whatever it says. */
-    if (rc == 0 && *n > 0)
-        walk->pending[*n - 1].entry = 1;
+    if (rc == 0 && found > 0)
+        walk->pending[pending_slot(found - 1)].entry = 1;
+    *n = unroll_outer_ring(walk, found);
     return rc;
 }
 
@@ -650,6 +688,21 @@ static int is_code_object(struct pywalk *walk, uint64_t addr)
            type == walk->target.code_type_addr;
 }
 
+/* Appends the gap frame, for the walk->elided frames of a deep chain. */
+static int add_gap_frame(struct pywalk *walk, struct pywalk_stack *out)
+{
+    uint32_t id;
+    if (!walk->gap_id) {
+        int rc = pycode_add_gap(walk->codes, &id);
+        if (rc < 0)
+            return rc;
+        walk->gap_id = id + 1;
+    }
+    out->elided = walk->elided;
+    out->frames[out->nframes++] = (struct pywalk_frame){.code_id = walk->gap_id - 1, .line = 0};
+    return 0;
+}
+
 /* Phase two: code objects (cached, checked at every use) and lines, from
  * the headers read already (headers >= 0, see read_headers) or now. A
  * frame whose executable is no code object (executable_may_be_other; -EINVAL) runs
@@ -665,6 +718,8 @@ static int resolve_chain(struct pywalk *walk, struct pywalk_stack *out, uint32_t
     for (uint32_t i = 0; i < n; i++) {
         const struct pycode *code;
         const struct pending_frame *p = &walk->pending[i];
+        if (i == PYWALK_KEEP_INNER && walk->elided && add_gap_frame(walk, out) < 0)
+            return -ENOMEM;
         int rc = frame_code(walk, p, headers, now_ns, &code);
         if (walk->executable_may_be_other &&
             (rc == -EINVAL || (rc < 0 && !is_code_object(walk, p->code)))) {
@@ -854,7 +909,7 @@ static int walk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack 
 {
     uint32_t n = 0;
 
-    out->nframes = 0;
+    out->nframes = out->elided = 0;
     out->truncated = 0;
     memset(out->entries, 0, sizeof(out->entries));
     out->top_op = PYOP_UNKNOWN;

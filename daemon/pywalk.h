@@ -12,6 +12,15 @@
 #include "symbols/pylocate.h"
 
 #define PYWALK_MAX_DEPTH 256
+/* A stack deeper than PYWALK_MAX_DEPTH keeps this many innermost frames,
+ * then one gap frame (struct pywalk_code's gap) standing for the frames
+ * left out, then its outermost frames. */
+#define PYWALK_KEEP_INNER 192
+/* Frames visited per stack, counting skipped shim frames (3.12 puts at
+ * most one under every Python frame entered from C): a recursion as deep
+ * as the default recursion limit (1000), twice over. A longer chain fails
+ * with -E2BIG. */
+#define PYWALK_MAX_CHAIN 4096
 #define PYWALK_MAX_THREADS 1024
 
 struct pywalk;
@@ -37,6 +46,7 @@ struct pywalk_frame {
 
 struct pywalk_stack {
     uint32_t nframes;
+    uint32_t elided; /* frames the gap frame stands for (PYWALK_KEEP_INNER); 0: none */
     int truncated; /* depth cap reached, cycle, or unreadable memory */
     /* What the innermost frame's current instruction is (enum pyop_kind,
      * symbols/pyopcodes.h): PYOP_CALL while a C callable it invoked runs. */
@@ -64,6 +74,7 @@ struct pywalk_code {
     char *qualname; /* co_qualname (3.11+) or co_name, UTF-8; a native frame's symbol */
     int firstlineno;
     int native;     /* a native function (pywalk_add_native), not a code object */
+    int gap;        /* stands for the middle of a deep stack (native too: no line) */
 };
 
 static inline int pywalk_frame_is_entry(const struct pywalk_stack *stack, uint32_t i)

@@ -515,6 +515,7 @@ static int keep_stack_copy(struct pywalk_stack *to, const struct pywalk_stack *f
     memset(to->entries, 0, sizeof(to->entries));
     to->truncated = from->truncated;
     to->nframes = from->nframes;
+    to->elided = from->elided;
     memcpy(to->frames, from->frames, from->nframes * sizeof(from->frames[0]));
     return 0;
 }
@@ -603,6 +604,7 @@ static int keep_stack(struct pywalk_stack **to, const struct pywalk_stack *from)
         return -ENOMEM;
     (*to)->truncated = from->truncated;
     (*to)->nframes = from->nframes;
+    (*to)->elided = from->elided;
     memcpy((*to)->frames, from->frames, from->nframes * sizeof(from->frames[0]));
     return 0;
 }

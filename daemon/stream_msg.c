@@ -34,7 +34,8 @@ void stream_msg_code(struct proto_buf *msg, uint32_t code_id, const struct pywal
 {
     struct proto_code c = {.code_id = code_id,
                            .firstlineno = code ? code->firstlineno : 0,
-                           .flags = code && code->native ? PROTO_CODE_NATIVE : 0,
+                           .flags = (code && code->native ? PROTO_CODE_NATIVE : 0) |
+                                    (code && code->gap ? PROTO_CODE_GAP : 0),
                            .file = code ? code->file : "<unknown>",
                            .qualname = code ? code->qualname : "<unknown>"};
     proto_encode_code(msg, &c);

@@ -37,7 +37,8 @@ static int append_escaped(struct buf *b, const char *s)
     return rc;
 }
 
-/* "qualname (file:line)", or "qualname (file)" when the line is unknown. */
+/* "qualname (file:line)", or "qualname (file)" when the line is unknown;
+ * the gap frame of a deep stack, its name alone. */
 static int append_frame(struct buf *b, const struct profile *p, const struct profile_frame *f)
 {
     const struct profile_code *code = profile_code(p, f->code_id);
@@ -47,6 +48,8 @@ static int append_frame(struct buf *b, const struct profile *p, const struct pro
     if (f->line > 0)
         snprintf(line, sizeof(line), ":%d", (int)f->line);
     int rc = append_escaped(b, code->qualname ? code->qualname : "?");
+    if (code->gap)
+        return rc;
     rc = rc ? rc : buf_append(b, " (", 2);
     rc = rc ? rc : append_escaped(b, code->file);
     rc = rc ? rc : buf_append(b, line, strlen(line));

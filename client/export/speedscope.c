@@ -98,6 +98,10 @@ static void put_frame(FILE *out, const struct profile *p, uint64_t key)
     const char *base = strrchr(code->file, '/');
     fputs("{\"name\":\"", out);
     put_json_chars(out, code->qualname ? code->qualname : "?");
+    if (code->gap) { /* the middle of a deep stack: no file, no line */
+        fputs("\"}", out);
+        return;
+    }
     fputs(" (", out);
     put_json_chars(out, base ? base + 1 : code->file);
     if (line > 0)

@@ -213,6 +213,8 @@ static int on_message(struct collector *c, const struct msgio_msg *m)
             return -ENOMEM;
         if (code.flags & PROTO_CODE_NATIVE)
             profile_mark_native(c->p, code.code_id);
+        if (code.flags & PROTO_CODE_GAP)
+            profile_mark_gap(c->p, code.code_id);
         return 0;
     case PROTO_THREAD:
         if (proto_decode_thread(m->payload, m->length, &u32, &text) < 0)

@@ -143,12 +143,38 @@ void profile_mark_native(struct profile *p, uint32_t id)
         p->codes[id].native = 1;
 }
 
+void profile_mark_gap(struct profile *p, uint32_t id)
+{
+    if (id < p->ncodes)
+        p->codes[id].native = p->codes[id].gap = 1;
+}
+
 int profile_has_native(const struct profile *p)
 {
     for (size_t i = 0; i < p->ncodes; i++)
-        if (p->codes[i].native)
+        if (p->codes[i].native && !p->codes[i].gap)
             return 1;
     return 0;
+}
+
+static int has_gap(const struct profile *p, const struct profile_stack *st)
+{
+    for (uint32_t k = 0; k < st->nframes; k++) {
+        const struct profile_code *c = profile_code(p, st->frames[k].code_id);
+        if (c && c->gap)
+            return 1;
+    }
+    return 0;
+}
+
+double profile_gap_seconds(const struct profile *p)
+{
+    double seconds = 0;
+    for (size_t i = 0; i < p->nstacks; i++)
+        if (has_gap(p, &p->stacks[i]))
+            for (int k = 0; k < TIME_KINDS; k++)
+                seconds += p->stacks[i].seconds[k];
+    return seconds;
 }
 
 /* FNV-1a over the tid, the reason and every frame's code id and line. */

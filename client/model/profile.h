@@ -44,6 +44,7 @@ struct profile_code {
     char *qualname; /* co_qualname (3.11+) or co_name */
     int firstlineno;
     int native;     /* a native function; its frames have line 0 */
+    int gap;        /* (native too) stands for the frames a deep stack left out */
 };
 
 struct profile_frame {
@@ -140,6 +141,14 @@ int profile_set_code(struct profile *p, uint32_t id, const char *file,
 
 /* Marks code `id` (set already) as a native function. */
 void profile_mark_native(struct profile *p, uint32_t id);
+
+/* Marks code `id` (set already) as the gap frame (struct profile_code):
+ * native too, so that it has no line and no row in the function tables. */
+void profile_mark_gap(struct profile *p, uint32_t id);
+
+/* The seconds of the stacks that have a gap frame: the samples of stacks
+ * deeper than the daemon keeps whole. */
+double profile_gap_seconds(const struct profile *p);
 
 /* Whether the profile has native frames (--native). */
 int profile_has_native(const struct profile *p);

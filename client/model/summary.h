@@ -75,6 +75,7 @@ struct summary_frame {
     int line;
     uint32_t code_id; /* one representative code of the function */
     int native;       /* a native function (--native): file is its object */
+    int gap;          /* the frames a deep stack left out (native too) */
 };
 
 /* A distinct chain of callers that led to a charged function. */

@@ -82,6 +82,7 @@ static size_t callers(const struct summary_build *b,
             continue;
         c = &b->p->codes[b->canon[id]];
         out[n].native = c->native;
+        out[n].gap = c->gap;
         out[n].file = c->file;
         out[n].rel = summary_relative(c->file, root);
         out[n].qualname = c->qualname;

@@ -44,6 +44,8 @@ struct profile *live_snapshot(const struct profile *p, const char *bootstrap, do
                                   p->codes[i].firstlineno);
             if (p->codes[i].native)
                 profile_mark_native(copy, (uint32_t)i);
+            if (p->codes[i].gap)
+                profile_mark_gap(copy, (uint32_t)i);
         }
     for (size_t i = 0; rc == 0 && i < p->nstacks; i++) {
         const struct profile_stack *st = &p->stacks[i];

@@ -205,8 +205,8 @@ static void add_frame(struct jw *w, cJSON *arr, const struct profile *p,
     str(w, o, "file", c ? c->file : "");
     num(w, o, "line", fr->line);
     num(w, o, "firstlineno", c ? c->firstlineno : 0);
-    str(w, o, "kind", c && c->native ? "native" : "python");
-    if (c && c->native) {
+    str(w, o, "kind", c && c->gap ? "gap" : c && c->native ? "native" : "python");
+    if (c && c->native && !c->gap) {
         str(w, o, "symbol", c->qualname);
         str(w, o, "object", c->file);
     }

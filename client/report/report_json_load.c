@@ -197,6 +197,8 @@ static int read_frame(struct jr *r, const cJSON *o, const char *where,
         return fail(r, -ENOMEM, "out of memory");
     if (kind && strcmp(kind, "native") == 0)
         profile_mark_native(r->p, out->code_id);
+    if (kind && strcmp(kind, "gap") == 0)
+        profile_mark_gap(r->p, out->code_id);
     return 0;
 }
 

@@ -217,7 +217,14 @@ static void print_unattributed(FILE *out, const struct profile *p, const struct 
         fprintf(out, "Unreadable stacks: %" PRIu64 " failed reads in %" PRIu64 " samples; their "
                 "time is charged to the stacks read before and after them\n",
                 p->errors, p->samples);
-    if (sum >= floor || outside >= floor || p->errors > 0)
+    /* The daemon keeps both ends of a stack too deep to keep whole: a
+     * function seen only in the middle misses those samples. */
+    double deep = profile_gap_seconds(p);
+    if (deep > 0)
+        fprintf(out, "Deep stacks: %.1f%% of the run was in stacks too deep to keep whole; "
+                "their middle frames are left out (\"(frames left out)\" in traces)\n",
+                100.0 * deep / s->total);
+    if (sum >= floor || outside >= floor || p->errors > 0 || deep > 0)
         fputc('\n', out);
 }
 

@@ -90,7 +90,9 @@ static void print_node(FILE *out, const struct trie *t, char *prefix, int last)
     size_t plen = strlen(prefix);
 
     const struct summary_frame *f = t->frame;
-    if (f->native) {
+    if (f->gap) {
+        fprintf(out, "%s%s%s\n", prefix, last ? "└─ " : "├─ ", f->qualname);
+    } else if (f->native) {
         const char *slash = strrchr(f->file, '/');
         fprintf(out, "%s%s[native] %s (%s)\n", prefix, last ? "└─ " : "├─ ", f->qualname,
                 slash ? slash + 1 : f->file);

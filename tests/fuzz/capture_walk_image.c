@@ -4,14 +4,14 @@
  *   capture_walk_image [--deep] PYTHON OUT.img
  *     runs PYTHON on a known nest of functions (a method, a non-ASCII name,
  *     a recursion, a second thread; with --deep the recursion goes past the
- *     walker's depth cap), stops it while it sleeps inside the nest, lists its
+ *     depth the walker keeps whole), stops it while it sleeps inside the nest, lists its
  *     threads and walks each with the real walker through a reader that
  *     records every byte range it reads, and writes those ranges with the
  *     interpreter's offsets as a memory image (memimage.h).
  *   capture_walk_image --check IMG...
  *     walks each image again, without the process, and fails unless the
- *     main thread's stack is the whole nest (cut at the cap for an image
- *     whose name says "deep"): the seeds start the fuzzer
+ *     main thread's stack is the whole nest (its middle left out for an
+ *     image whose name says "deep"): the seeds start the fuzzer
  *     from deep inside the walker, not at its first check.
  *
  * Regenerate the seeds with tests/fuzz/capture-walk-seeds.sh. */
@@ -50,8 +50,8 @@ static const char script[] =
     "threading.Thread(target=helper, daemon=True).start()\n"
     "outer()\n";
 
-/* The recursion of a deep seed: past the walker's depth cap, so that the
- * fuzzer starts from a stack the walker must cut. */
+/* The recursion of a deep seed: past the depth the walker keeps whole, so
+ * that the fuzzer starts from a stack whose middle the walker leaves out. */
 #define DEEP_LEVELS (PYWALK_MAX_DEPTH + 40)
 
 /* The main thread's stack, innermost first, by co_name's last part, for
@@ -125,17 +125,31 @@ static const char *short_name(const char *qualname)
     return dot ? dot + 1 : qualname;
 }
 
-/* Whether stack is the nest: whole (deep = 0), or cut at the depth cap
- * inside the recursion. */
+/* The deep nest's frame f of n (a gap frame at PYWALK_KEEP_INNER stands
+ * for the recursion's middle): NULL for the gap frame. */
+static const char *deep_nest_frame(uint32_t f, uint32_t n)
+{
+    if (f == PYWALK_KEEP_INNER)
+        return NULL;
+    if (f == 0 || f + 3 >= n)
+        return nest[f == 0 ? 0 : NEST_DEPTH - (n - f)];
+    return "données";
+}
+
+/* Whether stack is the nest: whole (deep = 0), or with the middle of its
+ * recursion left out. */
 static int is_nest(const struct pywalk *walk, const struct pywalk_stack *stack, int deep)
 {
-    if (deep ? stack->nframes != PYWALK_MAX_DEPTH || !stack->truncated
-             : stack->nframes != NEST_DEPTH)
+    uint32_t whole = deep ? DEEP_LEVELS + NEST_DEPTH - 1 : NEST_DEPTH;
+    if (stack->truncated || stack->nframes + stack->elided - (deep ? 1 : 0) != whole ||
+        (deep && stack->nframes != PYWALK_MAX_DEPTH))
         return 0;
     for (uint32_t f = 0; f < stack->nframes; f++) {
         const struct pywalk_code *c = pywalk_code(walk, stack->frames[f].code_id);
-        const char *want = deep && f > 0 ? "données" : nest[f];
-        if (!c || strcmp(short_name(c->qualname), want) != 0 || stack->frames[f].line <= 0)
+        const char *want = deep ? deep_nest_frame(f, stack->nframes) : nest[f];
+        if (!c || (want ? c->gap || strcmp(short_name(c->qualname), want) != 0 ||
+                              stack->frames[f].line <= 0
+                        : !c->gap))
             return 0;
     }
     return 1;
@@ -163,9 +177,9 @@ static int walk_all(const struct py_target *target, const struct rmem *mem, int 
     int n = pywalk_threads(walk, threads, 16);
     for (int i = 0; i < n; i++) {
         int rc = pywalk_stack(walk, threads[i].tstate, &stack);
-        if (rc == 0 || (deep && rc == -E2BIG))
+        if (rc == 0)
             rc = pywalk_stack_checked(walk, threads[i].tstate, &stack);
-        if (rc < 0 && !(deep && rc == -E2BIG))
+        if (rc < 0)
             continue;
         if (verbose)
             print_stack(walk, i, &stack);

@@ -157,6 +157,75 @@ def module_level_script_is_on_module(interp, work):
     _profile_at_rates(interp, work, MODULE_LEVEL, "2.5", _check_module)
 
 
+DEEP = "deep_recursion.py"
+DEEP_LEAVES = ("deep_leaf", "shallow_leaf")
+MAX_DEEP_SHARE_ERROR_PP = 3.0
+MIN_DEEP_CHARGED = 0.8
+
+
+def _gap_stacks(doc, script):
+    """The stacks with a gap frame, and of them those whose outermost frame
+    is the script's <module> and that have the recursion on both sides of
+    the gap."""
+    gapped, whole = [], []
+    for st in doc.get("stacks") or []:
+        frames = st.get("frames") or []
+        kinds = [fr.get("kind") for fr in frames]
+        if "gap" not in kinds:
+            continue
+        gapped.append(st)
+        at = kinds.index("gap")
+        inner = [fr.get("name") for fr in frames[:at]]
+        outer = frames[at + 1:]
+        if (outer and outer[-1].get("name") == "<module>" and same_file(outer[-1].get("file"), script)
+                and "descend" in inner and any(fr.get("name") == "descend" for fr in outer)):
+            whole.append(st)
+    return gapped, whole
+
+
+def _check_deep(c, prof, truth, label):
+    """A recursion deeper than a stack is kept whole: no walk lost, its
+    stacks keep both ends and, at 1 kHz (at 100 Hz a 2 s run charges each
+    switch's tick interval to one side, about 2 pp of noise), the leaf at
+    its bottom gets its share."""
+    _check_deep_stacks(c, prof, label)
+    want = truth["thread_time"]
+    got = dict((name, (prof.function(name, DEEP) or {}).get("seconds", 0.0))
+               for name in DEEP_LEAVES)
+    c.expect(got["deep_leaf"] >= MIN_DEEP_CHARGED * want["deep_leaf"],
+             "%s: deep_leaf holds %.3f s, it measured %.3f s (less than %.0f%%)"
+             % (label, got["deep_leaf"], want["deep_leaf"], 100 * MIN_DEEP_CHARGED))
+    if (prof.doc.get("rate_hz") or 0) < 1000:
+        return
+    for name in DEEP_LEAVES:
+        share = 100.0 * got[name] / max(sum(got.values()), 1e-9)
+        truth_share = 100.0 * want[name] / sum(want.values())
+        c.note("%s: %s %.3f s (%.1f%%), measured %.3f s (%.1f%%)"
+               % (label, name, got[name], share, want[name], truth_share))
+        c.expect(abs(share - truth_share) <= MAX_DEEP_SHARE_ERROR_PP,
+                 "%s: %s has %.1f%% of the leaves' time, it measured %.1f%% (limit %.1f pp)"
+                 % (label, name, share, truth_share, MAX_DEEP_SHARE_ERROR_PP))
+
+
+def _check_deep_stacks(c, prof, label):
+    gapped, whole = _gap_stacks(prof.doc, DEEP)
+    c.note("%s: %d stacks with a gap frame, %d of them from <module> with the recursion on "
+           "both sides" % (label, len(gapped), len(whole)))
+    c.expect(gapped and len(whole) == len(gapped),
+             "%s: the deep stacks do not keep both ends around one gap frame (%d of %d do)"
+             % (label, len(whole), len(gapped)))
+    with open(os.path.join(prof.folder, "profile_results.txt")) as f:
+        text = f.read()
+    c.expect("Deep stacks:" in text and "(frames left out)" in text,
+             "%s: the text report does not say that deep stacks lost their middle" % label)
+
+
+def deep_recursion_keeps_both_ends(interp, work):
+    """Issue 9's no-lost-samples bound on a recursion 600 calls deep: every
+    walk succeeds, and the time of the leaf at the bottom is its own."""
+    _profile_at_rates(interp, work, DEEP, "2", _check_deep)
+
+
 def _check_startup(c, doc, label):
     unplaced = (doc.get("totals") or {}).get("unattributed") or {}
     c.expect((unplaced.get("startup") or 0.0) > 0,
@@ -180,6 +249,7 @@ def startup_is_no_failed_walk(interp, work):
 
 
 CASES = {
+    "deep_recursion_keeps_both_ends": deep_recursion_keeps_both_ends,
     "startup_is_no_failed_walk": startup_is_no_failed_walk,
     "call_heavy_walks_lose_at_most_1pct": call_heavy_walks_lose_at_most_1pct,
     "attach_call_heavy_walks_lose_at_most_1pct": attach_call_heavy_walks_lose_at_most_1pct,

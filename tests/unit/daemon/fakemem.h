@@ -14,7 +14,7 @@
 #include "daemon/rmem.h"
 #include "symbols/pyoffsets.h"
 
-#define FAKE_MAX_REGIONS 4096
+#define FAKE_MAX_REGIONS 8192
 
 struct fake_region {
     uint64_t addr;

@@ -551,18 +551,11 @@ static void test_bad_chains(enum layout l)
     pywalk_free(w);
     proc_fini(&p);
 
-    /* Exactly the maximum depth is whole; one more is capped. */
-    w = chain(&p, l, PYWALK_MAX_DEPTH, NULL);
-    CHECK_EQ_INT(pywalk_stack(w, p.tstate[0], &s), 0);
-    CHECK_EQ_INT(s.nframes, PYWALK_MAX_DEPTH);
-    CHECK_EQ_INT(s.truncated, 0);
-    pywalk_free(w);
-    proc_fini(&p);
-    w = chain(&p, l, 300, NULL);
+    /* A chain past the cap of the chain's length fails. */
+    w = chain(&p, l, PYWALK_MAX_CHAIN + 1, NULL);
     CHECK_EQ_INT(pywalk_stack(w, p.tstate[0], &s), -E2BIG);
-    CHECK_EQ_INT(s.nframes, PYWALK_MAX_DEPTH);
     CHECK_EQ_INT(s.truncated, 1);
-    CHECK_EQ_INT(s.frames[0].line, 1 + 299 % 64); /* innermost first */
+    CHECK_EQ_INT(s.frames[0].line, 1 + PYWALK_MAX_CHAIN % 64); /* innermost first */
     pywalk_free(w);
     proc_fini(&p);
 
@@ -594,6 +587,54 @@ static void test_bad_chains(enum layout l)
 }
 
 /* Strings and code objects that cannot be right. */
+/* A chain deeper than PYWALK_MAX_DEPTH: its innermost PYWALK_KEEP_INNER
+ * frames, a gap frame counting those left out, then its outermost frames,
+ * the outermost still marked as entered from C; one frame less is whole. */
+static void test_deep_chain(enum layout l)
+{
+    struct fake_proc p;
+    struct pywalk_stack s;
+    const int whole = PYWALK_MAX_DEPTH - 1, deep = 1000;
+
+    struct pywalk *w = chain(&p, l, whole, NULL);
+    CHECK_EQ_INT(pywalk_stack(w, p.tstate[0], &s), 0);
+    CHECK_EQ_INT(s.nframes, whole);
+    CHECK_EQ_INT(s.elided, 0);
+    CHECK_EQ_INT(s.truncated, 0);
+    pywalk_free(w);
+    proc_fini(&p);
+
+    /* Frame i (0 outermost) is at line 1 + i % 64 (chain). */
+    w = chain(&p, l, deep, NULL);
+    CHECK_EQ_INT(pywalk_stack(w, p.tstate[0], &s), 0);
+    CHECK_EQ_INT(s.nframes, PYWALK_MAX_DEPTH);
+    CHECK_EQ_INT(s.truncated, 0);
+    CHECK_EQ_INT(s.elided, deep - whole);
+    for (int k = 0; k < PYWALK_MAX_DEPTH; k++) {
+        const struct pywalk_code *c = pywalk_code(w, s.frames[k].code_id);
+        int i = k < PYWALK_KEEP_INNER ? deep - 1 - k : PYWALK_MAX_DEPTH - 1 - k;
+        if (k == PYWALK_KEEP_INNER) {
+            CHECK(c && c->gap && c->native);
+            CHECK_EQ_INT(s.frames[k].line, 0);
+        } else {
+            CHECK(c && !c->gap && strcmp(c->qualname, "f") == 0);
+            CHECK_EQ_INT(s.frames[k].line, 1 + i % 64);
+        }
+    }
+    CHECK(pywalk_frame_is_entry(&s, PYWALK_MAX_DEPTH - 1));
+    if (l >= L311) /* up to 3.10 every frame is a call of the loop */
+        CHECK(!pywalk_frame_is_entry(&s, PYWALK_MAX_DEPTH - 2));
+    /* Walked again: the same gap frame, the same code ids. */
+    struct pywalk_stack again;
+    CHECK_EQ_INT(pywalk_stack(w, p.tstate[0], &again), 0);
+    CHECK_EQ_INT(again.frames[PYWALK_KEEP_INNER].code_id, s.frames[PYWALK_KEEP_INNER].code_id);
+    CHECK_EQ_INT(pywalk_code_count(w), 2);
+    pywalk_free(w);
+    proc_fini(&p);
+    if (harness_failures)
+        fprintf(stderr, "  (after test_deep_chain %s)\n", layout_name[l]);
+}
+
 static void test_bad_objects(enum layout l)
 {
     struct fake_proc p;
@@ -1008,7 +1049,7 @@ static void test_checked_walk(enum layout l)
         fprintf(stderr, "  (after test_checked_walk %s)\n", layout_name[l]);
 }
 
-/* A checked walk of a chain deeper than the cap: the stack as it stands,
+/* A checked walk of a chain longer than the cap: the stack as it stands,
  * -E2BIG (not retried); found moved by the check, a torn read, -EAGAIN
  * (retried). An unheld walk can follow stale frames of a data stack that
  * link on and on. */
@@ -1016,15 +1057,15 @@ static void test_deep_checked_walk(enum layout l)
 {
     struct fake_proc p;
     struct pywalk_stack s;
-    uint64_t f[PYWALK_MAX_DEPTH + 10];
+    static uint64_t f[PYWALK_MAX_CHAIN + 10];
 
-    struct pywalk *unused = chain(&p, l, PYWALK_MAX_DEPTH + 10, f);
+    struct pywalk *unused = chain(&p, l, PYWALK_MAX_CHAIN + 10, f);
     pywalk_free(unused);
     struct moving m = {.p = &p, .slot = newest_slot(&p, 0)};
     struct rmem mem = {.read = moving_read, .forget = moving_forget, .ctx = &m};
     struct pywalk *w = pywalk_new(&p.target, &mem);
     CHECK_EQ_INT(pywalk_stack_checked(w, p.tstate[0], &s), -E2BIG);
-    CHECK_EQ_INT(s.nframes, PYWALK_MAX_DEPTH);
+    CHECK(s.nframes >= PYWALK_MAX_DEPTH - 1);
     m.to = f[0]; /* the thread returned to its outermost frame meanwhile */
     CHECK_EQ_INT(pywalk_stack_checked(w, p.tstate[0], &s), -EAGAIN);
     CHECK_EQ_INT(s.nframes, 0);
@@ -1233,6 +1274,7 @@ int main(void)
     for (enum layout l = L38; l <= L314; l++) {
         test_basic(l);
         test_bad_chains(l);
+        test_deep_chain(l);
         test_bad_objects(l);
         test_threads(l);
         test_recheck(l);
