@@ -29,6 +29,12 @@
  * bytes beside this time's is still inside. */
 #define RMEM_LINE 64u
 
+/* Hash slots of the trace's page index: a power of two, at least twice
+ * RMEM_TRACE_MAX so that probes stay short; 1 + an index fits a byte. */
+#define RMEM_TRACE_SLOTS 256u
+_Static_assert(RMEM_TRACE_SLOTS >= 2 * RMEM_TRACE_MAX && RMEM_TRACE_MAX < 255,
+               "the trace's index has room to spare and fits a byte");
+
 struct rmem_page {
     uint64_t addr;       /* page-aligned address of data */
     uint64_t generation; /* valid while equal to the cache's generation */
@@ -45,6 +51,11 @@ struct rmem_proc {
     /* Pages used since rmem_proc_trace, while tracing. */
     struct rmem_page_use traced[RMEM_TRACE_MAX];
     size_t ntraced;
+    /* Where each traced page is in traced (1 + its index; 0: free), by its
+     * page number's hash, open addressing: a deep walk traces a hundred
+     * pages, and looking each read up among them all cost more than the
+     * reads saved. */
+    uint8_t traced_at[RMEM_TRACE_SLOTS];
     int tracing;
 };
 
@@ -131,21 +142,35 @@ static void widen_use(struct rmem_page_use *use, uint16_t lo, uint16_t hi)
     use->hi = hi > use->hi ? hi : use->hi;
 }
 
+/* The trace's entry for page: found, else added while there is room;
+ * NULL when the trace is full. */
+static struct rmem_page_use *traced_page(struct rmem_proc *proc, uint64_t page)
+{
+    /* Fibonacci hashing of the page number: pages a walk uses are often
+     * neighbours, whose low bits alone would crowd a few slots. */
+    uint32_t h = (uint32_t)(((page >> 12) * 0x9E3779B97F4A7C15ull) >> 56);
+    for (;; h = (h + 1) & (RMEM_TRACE_SLOTS - 1)) {
+        uint8_t at = proc->traced_at[h];
+        if (at && proc->traced[at - 1].page == page)
+            return &proc->traced[at - 1];
+        if (!at)
+            break;
+    }
+    if (proc->ntraced == RMEM_TRACE_MAX)
+        return NULL;
+    proc->traced_at[h] = (uint8_t)(++proc->ntraced);
+    struct rmem_page_use *use = &proc->traced[proc->ntraced - 1];
+    *use = (struct rmem_page_use){.page = page, .lo = UINT16_MAX, .hi = 0};
+    return use;
+}
+
 static void note_use(struct rmem_proc *proc, uint64_t page, size_t lo, size_t hi)
 {
     uint16_t line_lo = (uint16_t)(lo & ~(size_t)(RMEM_LINE - 1));
     uint16_t line_hi = (uint16_t)((hi + RMEM_LINE - 1) & ~(size_t)(RMEM_LINE - 1));
-    /* Newest first: reads come in runs on one page (a frame's fields, a
-     * code object's). */
-    for (size_t i = proc->ntraced; i-- > 0;) {
-        struct rmem_page_use *use = &proc->traced[i];
-        if (use->page == page) {
-            widen_use(use, line_lo, line_hi);
-            return;
-        }
-    }
-    if (proc->ntraced < RMEM_TRACE_MAX)
-        proc->traced[proc->ntraced++] = (struct rmem_page_use){page, line_lo, line_hi};
+    struct rmem_page_use *use = traced_page(proc, page);
+    if (use)
+        widen_use(use, line_lo, line_hi);
 }
 
 static int read_in_page(struct rmem_proc *proc, uint64_t addr, uint8_t *buf, size_t len)
@@ -241,6 +266,7 @@ static void proc_forget(void *ctx)
 void rmem_proc_trace(struct rmem_proc *proc)
 {
     proc->ntraced = 0;
+    memset(proc->traced_at, 0, sizeof(proc->traced_at));
     proc->tracing = 1;
 }
 

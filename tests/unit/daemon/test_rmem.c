@@ -1,6 +1,6 @@
 /* rmem_proc reading this very process: page-spanning reads, unmapped
  * addresses, the per-sample cache and its invalidation, several spans in
- * one call, reading ahead. */
+ * one call, reading ahead, a trace longer than it keeps. */
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -15,6 +15,40 @@
 #define PAGE ((size_t)4096)
 
 static volatile uint64_t counter = 0x1122334455667788ull;
+
+/* A walk's trace over more pages than it holds (a deep frame-object
+ * walk): each page once, in the order first used, widened to every use of
+ * it however far apart the uses come; pages past RMEM_TRACE_MAX are left
+ * to be read on demand. */
+static void test_long_trace(void)
+{
+    enum { NPAGES = RMEM_TRACE_MAX + 8 };
+    struct rmem_proc *proc = rmem_proc_new(getpid());
+    uint8_t *pages = mmap(NULL, NPAGES * PAGE, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(proc != NULL && pages != MAP_FAILED);
+    if (!proc || pages == MAP_FAILED)
+        return;
+    struct rmem mem = rmem_proc_ops(proc);
+    uint64_t base = (uint64_t)(uintptr_t)pages, v;
+    rmem_proc_trace(proc);
+    /* Every page at offset 0, then every page again at 1 KiB, newest page
+     * first: a page's second use comes a whole pass after its first. */
+    for (size_t i = 0; i < NPAGES; i++)
+        CHECK_EQ_INT(rmem_read(&mem, base + i * PAGE, &v, sizeof(v)), 0);
+    for (size_t i = NPAGES; i-- > 0;)
+        CHECK_EQ_INT(rmem_read(&mem, base + i * PAGE + 1024, &v, sizeof(v)), 0);
+    struct rmem_page_use traced[RMEM_TRACE_MAX + 1];
+    size_t ntraced = rmem_proc_traced(proc, traced, RMEM_TRACE_MAX + 1);
+    CHECK_EQ_INT(ntraced, RMEM_TRACE_MAX);
+    size_t whole = 0;
+    for (size_t i = 0; i < ntraced; i++)
+        whole += traced[i].page == base + i * PAGE && traced[i].lo == 0 &&
+                 traced[i].hi == 1024 + 64;
+    CHECK_EQ_INT(whole, RMEM_TRACE_MAX);
+    munmap(pages, NPAGES * PAGE);
+    rmem_proc_free(proc);
+}
 
 int main(void)
 {
@@ -195,5 +229,6 @@ int main(void)
     mem = rmem_proc_ops(proc);
     CHECK_EQ_INT(rmem_read(&mem, (uint64_t)(uintptr_t)&counter, &v, sizeof(v)), -ESRCH);
     rmem_proc_free(proc);
+    test_long_trace();
     return test_finish("test_rmem");
 }
