@@ -167,13 +167,13 @@ static int has_gap(const struct profile *p, const struct profile_stack *st)
     return 0;
 }
 
-double profile_gap_seconds(const struct profile *p)
+double profile_gap_seconds(const struct profile *p, int include_idle)
 {
     double seconds = 0;
     for (size_t i = 0; i < p->nstacks; i++)
         if (has_gap(p, &p->stacks[i]))
             for (int k = 0; k < TIME_KINDS; k++)
-                seconds += p->stacks[i].seconds[k];
+                seconds += profile_kind_counted(k, include_idle) ? p->stacks[i].seconds[k] : 0.0;
     return seconds;
 }
 

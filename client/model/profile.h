@@ -147,8 +147,9 @@ void profile_mark_native(struct profile *p, uint32_t id);
 void profile_mark_gap(struct profile *p, uint32_t id);
 
 /* The seconds of the stacks that have a gap frame: the samples of stacks
- * deeper than the daemon keeps whole. */
-double profile_gap_seconds(const struct profile *p);
+ * deeper than the daemon keeps whole; waits on other threads only when
+ * include_idle, as in the totals they are a share of. */
+double profile_gap_seconds(const struct profile *p, int include_idle);
 
 /* Whether the profile has native frames (--native). */
 int profile_has_native(const struct profile *p);

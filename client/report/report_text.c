@@ -219,7 +219,7 @@ static void print_unattributed(FILE *out, const struct profile *p, const struct 
                 p->errors, p->samples);
     /* The daemon keeps both ends of a stack too deep to keep whole: a
      * function seen only in the middle misses those samples. */
-    double deep = profile_gap_seconds(p);
+    double deep = profile_gap_seconds(p, s->include_idle);
     if (deep > 0)
         fprintf(out, "Deep stacks: %.1f%% of the run was in stacks too deep to keep whole; "
                 "their middle frames are left out (\"(frames left out)\" in traces)\n",

@@ -114,6 +114,26 @@ static void test_gil_share_charges_intervals_to_their_start(void)
     profile_free(p);
 }
 
+/* The seconds of stacks with a gap frame (a stack deeper than the daemon
+ * keeps): those stacks only, and waits on other threads only when they
+ * count, as the totals they are reported against. */
+static void test_gap_seconds_count_as_the_totals(void)
+{
+    struct profile *p = profile_new();
+    CHECK_EQ_INT(profile_set_code(p, 0, "/a.py", "descend", 3), 0);
+    CHECK_EQ_INT(profile_set_code(p, 1, "", "(frames left out)", 0), 0);
+    profile_mark_gap(p, 1);
+    CHECK(p->codes[1].gap && p->codes[1].native && !profile_has_native(p));
+    const struct profile_frame deep[] = { { 0, 4 }, { 1, 0 }, { 0, 5 } };
+    const struct profile_frame shallow[] = { { 0, 4 } };
+    const double s[TIME_KINDS] = { 0.25, 0.5, 0.125, 1.0, 2.0 };
+    profile_add_sample(p, 7, deep, 3, s);
+    profile_add_sample(p, 7, shallow, 1, s);
+    CHECK(profile_gap_seconds(p, 0) == 0.875);
+    CHECK(profile_gap_seconds(p, 1) == 3.875);
+    profile_free(p);
+}
+
 int main(void)
 {
     test_codes_arrive_out_of_order();
@@ -121,5 +141,6 @@ int main(void)
     test_index_survives_growth();
     test_threads_and_strings();
     test_gil_share_charges_intervals_to_their_start();
+    test_gap_seconds_count_as_the_totals();
     return test_finish("test_profile");
 }
