@@ -404,12 +404,11 @@ def raising_script_still_profiled(interp, work):
     c.finish(context)
 
 
-# How far the clock line's share may be from what it measured (pp). At
-# 500 Hz over 5 s the sampling error is under 1 pp (one standard
-# deviation), the truth's own about as much. The stops' bias it guards
-# against grows with the share of ticks that stop the thread: every tick
-# at 100 Hz (60-90 pp), one in four at 500 Hz, one in eight at 1 kHz
-# (4-12 pp).
+# How far the clock line's share (about 15%) may be from what it measured
+# (pp). At 500 Hz over 5 s the sampling error is under 1 pp (one standard
+# deviation). The biases it guards against were far larger: a stop at every
+# tick put the line 60-90 pp over, waits for a CPU counted as running put a
+# line of 15-17% at 65-73% (docs/time-kinds.md).
 SYSCALL_LINE_BOUND_PP = 5.0
 # startup_cpu_is_counted: the drift of the process's clock, which the
 # script reads, against the threads' counters, which the profile sums
@@ -421,13 +420,14 @@ STARTUP_CPU_TAIL_S = 0.0005
 
 
 def syscall_line_gets_its_share(interp, work):
-    """A loop that makes a system call every 3-4 us (syscall_loop.py:
-    time.thread_time(), then 100 rounds of bytecode): the call's line gets
-    the share of with_clock() the workload measured for the line itself
-    (line_share: the statement timed without a system call). A thread
-    stopped by ptrace stops at its next system call more often than its
-    time there warrants (the interrupt that stops it is slow to arrive),
-    so a stack or PC read under the stop was pulled onto that line."""
+    """A loop that makes a system call every few microseconds
+    (syscall_loop.py: time.thread_time_ns() on one line, then bytecode
+    sized so that the line is about 15% of a round): the call's line gets
+    the share of with_clock() the workload measured for it in place,
+    round by round, on CPU. A thread stopped by ptrace, or preempted,
+    stands at its next system call's return more often than its time
+    there warrants, so a stack or PC read under such a stop, or a wait
+    counted as running, was pulled onto that line."""
     script = "syscall_loop.py"
     run, prof, truth, c, context = _profile(interp, work, script, extra=("--rate", "500"), script_args=("5",))
     marks = marked_lines(work.file(script))
@@ -436,10 +436,10 @@ def syscall_line_gets_its_share(interp, work):
     spent = sum(v.get("seconds", 0.0) for n, v in lines.items() if first <= n <= last)
     clock_s = _line(prof, script, marks["clock"]).get("seconds", 0.0)
     share = 100.0 * clock_s / spent if spent else 0.0
-    c.note("clock line %d: %.3f s of with_clock()'s %.3f s, %.2f%%; measured %.2f%% (the two loops' "
-           "difference %.2f%%; %d rounds: %.3f s with the call, %.3f s without)"
-           % (marks["clock"], clock_s, spent, share, truth["line_share"], truth["clock_share"],
-              truth["rounds"], truth["with_clock"], truth["without_clock"]))
+    c.note("clock line %d: %.3f s of with_clock()'s %.3f s, %.2f%%; measured %.2f%% (%d of %d "
+           "rounds on CPU throughout, %d rounds of bytecode after the call; %.3f s of CPU)"
+           % (marks["clock"], clock_s, spent, share, truth["line_share"], truth["kept"],
+              truth["rounds"], truth["inner"], truth["with_clock"]))
     c.expect(abs(share - truth["line_share"]) <= SYSCALL_LINE_BOUND_PP,
              "the clock line has %.2f%% of with_clock(), it measured %.2f%% (more than %.0f pp "
              "apart)" % (share, truth["line_share"], SYSCALL_LINE_BOUND_PP))
