@@ -337,6 +337,7 @@ uint64_t sampler_errors(const struct sampler *s)
 void sampler_walk_stats(const struct sampler *s, struct sampler_walk_stats *out)
 {
     *out = s->reader.stats;
+    out->reads = rmem_proc_syscalls(s->mem);
 }
 
 static const struct thread_track *find_track(const struct sampler *s, uint32_t tid)

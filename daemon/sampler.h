@@ -110,6 +110,7 @@ uint64_t sampler_errors(const struct sampler *s);
 struct sampler_walk_stats {
     uint64_t unheld, retried, torn;
     uint64_t reheld, reheld_failed;
+    uint64_t reads; /* system calls that read the target's memory */
 };
 void sampler_walk_stats(const struct sampler *s, struct sampler_walk_stats *out);
 
