@@ -218,55 +218,33 @@ size_t pycode_header_len(const struct pycode_cache *cache)
     return cache->span;
 }
 
-/* The key fields of the code object at addr whose header is buf; -EINVAL
- * when it is no code object. */
-static int header_key(const struct pycode_cache *cache, uint64_t addr, const uint8_t *buf,
-                      struct entry *key)
+int pycode_lookup_header(struct pycode_cache *cache, uint64_t addr, const uint8_t *buf,
+                         const struct pycode **out)
 {
     const struct py_offsets *off = cache->off;
-    *key = (struct entry){.addr = addr};
+    struct entry key = {.addr = addr};
+
     if (addr == 0)
         return -EINVAL;
     if (cache->code_type_addr && get_u64(buf, off->object.ob_type) != cache->code_type_addr)
         return -EINVAL;
-    key->filename = get_u64(buf, off->code.filename);
-    key->name = get_u64(buf, off->code.name);
-    key->qualname = off->code.qualname != PYOFF_ABSENT ? get_u64(buf, off->code.qualname) : 0;
-    key->linetable = get_u64(buf, off->code.linetable);
-    memcpy(&key->firstlineno, buf + off->code.firstlineno, sizeof(key->firstlineno));
-    return 0;
-}
+    key.filename = get_u64(buf, off->code.filename);
+    key.name = get_u64(buf, off->code.name);
+    key.qualname = off->code.qualname != PYOFF_ABSENT ? get_u64(buf, off->code.qualname) : 0;
+    key.linetable = get_u64(buf, off->code.linetable);
+    memcpy(&key.firstlineno, buf + off->code.firstlineno, sizeof(key.firstlineno));
 
-/* The cached entry at key's address, if it has key's fields. */
-static const struct pycode *cached_as(const struct pycode_cache *cache, const struct entry *key)
-{
     uint64_t id;
-    if (!hashtab_get(&cache->index, key->addr, &id))
-        return NULL;
-    const struct entry *e = entry_at(cache, (uint32_t)id);
-    return e->filename == key->filename && e->name == key->name &&
-                   e->qualname == key->qualname && e->linetable == key->linetable &&
-                   e->firstlineno == key->firstlineno
-               ? &e->pc
-               : NULL;
-}
-
-int pycode_lookup_header(struct pycode_cache *cache, uint64_t addr, const uint8_t *buf,
-                         const struct pycode **out)
-{
-    struct entry key;
-    int rc = header_key(cache, addr, buf, &key);
-    if (rc < 0)
-        return rc;
-    *out = cached_as(cache, &key);
-    return *out ? 0 : add(cache, &key, out);
-}
-
-const struct pycode *pycode_cached_header(const struct pycode_cache *cache, uint64_t addr,
-                                          const uint8_t *buf)
-{
-    struct entry key;
-    return header_key(cache, addr, buf, &key) < 0 ? NULL : cached_as(cache, &key);
+    if (hashtab_get(&cache->index, addr, &id)) {
+        const struct entry *e = entry_at(cache, (uint32_t)id);
+        if (e->filename == key.filename && e->name == key.name &&
+            e->qualname == key.qualname && e->linetable == key.linetable &&
+            e->firstlineno == key.firstlineno) {
+            *out = &e->pc;
+            return 0;
+        }
+    }
+    return add(cache, &key, out);
 }
 
 uint64_t pycode_bytecode_at(const struct pycode_cache *cache, uint64_t addr)

@@ -43,12 +43,6 @@ size_t pycode_header_len(const struct pycode_cache *cache);
 int pycode_lookup_header(struct pycode_cache *cache, uint64_t addr, const uint8_t *header,
                          const struct pycode **out);
 
-/* The cached entry for the code object at addr whose header is buf, or
- * NULL when none has those fields (pycode_lookup_header would add one,
- * reading more of it). Reads nothing. */
-const struct pycode *pycode_cached_header(const struct pycode_cache *cache, uint64_t addr,
-                                          const uint8_t *buf);
-
 /* Checks that read nothing. A code object lives as long as a frame runs
  * it, so a frame found where it stood at its code object's last check (the
  * same frame address at the same instruction offset: a caller waiting in

@@ -31,7 +31,7 @@
  * was read from a frame being rewritten. */
 #define PYWALK_MAX_BYTECODE (64 << 20)
 /* Bytes of bytecode read around the innermost instruction. */
-#define PYWALK_TOP_WINDOW PYWALK_TAIL_WINDOW
+#define PYWALK_TOP_WINDOW 128
 #define SEEN_BITS 13
 /* Frames a chain deeper than PYWALK_MAX_DEPTH keeps at its outer end: one
  * slot is left for the gap frame that stands for those between. */
@@ -572,24 +572,6 @@ static uint32_t assign_headers(struct pywalk *walk, uint32_t n)
     return slots;
 }
 
-/* Where the bytecode of the code object at code starts, for an
- * instruction at offset: inside it from 3.11, in the bytes object the
- * cache last met it with before (0: not known, or no instruction to read
- * there). */
-static uint64_t bytecode_start(const struct pywalk *walk, uint64_t code, int64_t offset)
-{
-    if (!walk->ops.known || offset < 0 || offset > PYWALK_MAX_BYTECODE)
-        return 0;
-    return walk->off->code.code_adaptive >= 0 ? code + (uint64_t)walk->off->code.code_adaptive
-                                              : pycode_bytecode_at(walk->codes, code);
-}
-
-/* Where the window of bytecode around the instruction at offset begins. */
-static uint64_t window_start(uint64_t start, int64_t offset)
-{
-    return start + (uint64_t)(offset > PYWALK_TOP_WINDOW / 2 ? offset - PYWALK_TOP_WINDOW / 2 : 0);
-}
-
 /* The span of the bytecode around the innermost frame's current
  * instruction (top_window): inside the code object from 3.11, in the
  * bytes object the code object met before names (pycode_bytecode_at;
@@ -602,7 +584,11 @@ static int top_window_span(struct pywalk *walk, uint32_t n, struct rmem_span *sp
 {
     const struct pending_frame *top = &walk->pending[0];
     walk->top_window_kept = walk->top_window_read = 0;
-    uint64_t start = n ? bytecode_start(walk, top->code, top->offset) : 0;
+    if (n == 0 || !walk->ops.known || top->offset < 0 || top->offset > PYWALK_MAX_BYTECODE)
+        return 0;
+    uint64_t start = walk->off->code.code_adaptive >= 0
+                         ? top->code + (uint64_t)walk->off->code.code_adaptive
+                         : pycode_bytecode_at(walk->codes, top->code);
     if (!start)
         return 0;
     uint64_t insn = start + (uint64_t)top->offset;
@@ -612,7 +598,8 @@ static int top_window_span(struct pywalk *walk, uint32_t n, struct rmem_span *sp
         return 0;
     }
     walk->top_window_code = 0; /* the buffer is overwritten, maybe in part */
-    walk->top_window_addr = window_start(start, top->offset);
+    int64_t at = top->offset > PYWALK_TOP_WINDOW / 2 ? top->offset - PYWALK_TOP_WINDOW / 2 : 0;
+    walk->top_window_addr = start + (uint64_t)at;
     *span = (struct rmem_span){.addr = walk->top_window_addr,
                                .buf = walk->top_window,
                                .len = sizeof(walk->top_window)};
@@ -908,38 +895,13 @@ static int needs_no_read(struct pywalk *walk, uint32_t n)
     return assign_headers(walk, n) == 0 && !top_window_span(walk, n, &unused);
 }
 
-/* What tail read of the newest frame's code object, taken as this walk's
- * own reads when the walk found that code there: the header checks the
- * object (which then stands vouched for at this frame and instruction),
- * the bytecode becomes the top window. Not when the header is of an
- * object the cache has not met: taking it would read the rest of it. */
-static void take_tail_code(struct pywalk *walk, const struct pywalk_tail *tail, uint32_t n)
-{
-    const struct pending_frame *top = &walk->pending[0];
-    if (n == 0 || !walk->newest_pending || !tail->code || top->code != tail->code ||
-        tail->got < tail->check.n + 1)
-        return;
-    const struct pycode *code = pycode_cached_header(walk->codes, top->code, tail->header);
-    if (!code)
-        return;
-    pycode_vouch(walk->codes, code->id, top->frame, top->offset, clock_monotonic_ns());
-    if (tail->window_at && tail->got >= tail->check.n + 2) {
-        memcpy(walk->top_window, tail->window, PYWALK_TOP_WINDOW);
-        walk->top_window_addr = tail->window_at;
-        walk->top_window_code = code->id + 1;
-    }
-}
-
 /* Whether tail's check stands for this walk's (struct pywalk_tail). */
 static int tail_serves(struct pywalk *walk, const struct pywalk_tail *tail, uint64_t tstate,
                        const struct pywalk_stack *stack, uint32_t n)
 {
-    if (!tail || !tail->newest || tail->got < tail->check.n || tail->tstate != tstate ||
-        tail->newest != stack->newest || tail->newest_at != stack->newest_at ||
-        !tail->unbroken || !tail->unbroken(tail->ctx))
-        return 0;
-    take_tail_code(walk, tail, n);
-    return needs_no_read(walk, n);
+    return tail && tail->newest && tail->got == tail->check.n && tail->tstate == tstate &&
+           tail->newest == stack->newest && tail->newest_at == stack->newest_at &&
+           tail->unbroken && tail->unbroken(tail->ctx) && needs_no_read(walk, n);
 }
 
 static int walk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out, int checked,
@@ -1013,24 +975,9 @@ void pywalk_tail_plan(const struct pywalk *walk, uint64_t tstate, const struct p
     tail->newest = last && last->newest_at ? last->newest : 0;
     tail->newest_at = tail->newest ? last->newest_at : 0;
     tail->got = -1;
-    tail->check.n = tail->nspans = 0;
-    tail->code = tail->window_at = 0;
-    if (!tail->newest)
-        return;
-    recheck_plan(walk, tstate, last, &tail->check);
-    memcpy(tail->spans, tail->check.spans, (size_t)tail->check.n * sizeof(tail->spans[0]));
-    tail->nspans = tail->check.n;
-    if (!last->newest_code)
-        return;
-    tail->code = last->newest_code;
-    tail->spans[tail->nspans++] =
-        (struct rmem_span){tail->code, tail->header, walk->header_len};
-    uint64_t start = bytecode_start(walk, tail->code, last->newest_offset);
-    if (!start)
-        return;
-    tail->window_at = window_start(start, last->newest_offset);
-    tail->spans[tail->nspans++] =
-        (struct rmem_span){tail->window_at, tail->window, sizeof(tail->window)};
+    tail->check.n = 0;
+    if (tail->newest)
+        recheck_plan(walk, tstate, last, &tail->check);
 }
 
 int pywalk_recheck(struct pywalk *walk, uint64_t tstate, const struct pywalk_stack *stack)

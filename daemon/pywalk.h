@@ -39,10 +39,6 @@ struct pywalk_thread {
 /* Spans of a recheck read in one go. */
 #define PYWALK_RECHECK_SPANS 3
 
-/* Bytes of bytecode around the instruction a thread last stood at that a
- * read ahead (struct pywalk_tail) fetches: the walk's own window. */
-#define PYWALK_TAIL_WINDOW 128
-
 struct pywalk_frame {
     uint32_t code_id; /* see pywalk_code */
     int32_t line;     /* 0 when the line cannot be computed */
@@ -145,25 +141,15 @@ struct pywalk_recheck {
 struct pywalk_tail {
     struct pywalk_recheck check;
     uint64_t tstate, newest, newest_at; /* what it was planned for; newest 0: nothing */
-    /* After the check, the newest frame's code object's header and the
-     * bytecode around the instruction it last stood at: a walk that finds
-     * the frame running the same code takes both from here, not from a
-     * read of its own, the second system call of most walks of a running
-     * thread (code 0: not planned; window_at 0: no window). */
-    uint64_t code, window_at;
-    uint8_t header[PYWALK_SPAN_MAX];
-    uint8_t window[PYWALK_TAIL_WINDOW];
-    struct rmem_span spans[PYWALK_RECHECK_SPANS + 2]; /* check's, then those two */
-    int nspans;
-    int got; /* of spans, those read whole, as rmem_readv counts */
+    int got; /* spans of check read whole, as rmem_readv counts */
     /* Whether every read since the one that read check came from what
      * that one read (nothing read from the target since). */
     int (*unbroken)(void *ctx);
     void *ctx;
 };
 
-/* Plans tail->spans from the stack the thread state at tstate was last
- * walked into; nothing (nspans 0) when it had no newest frame. */
+/* Plans tail->check from the stack the thread state at tstate was last
+ * walked into; nothing (tail->n 0) when it had no newest frame. */
 void pywalk_tail_plan(const struct pywalk *walk, uint64_t tstate, const struct pywalk_stack *last,
                       struct pywalk_tail *tail);
 

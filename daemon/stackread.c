@@ -59,8 +59,8 @@ void stackread_read_ahead(struct stackread *r, uint64_t tstate,
     memcpy(page, first_pages->page, n * sizeof(page[0]));
     memcpy(page + n, walk_pages->page, walk_pages->n * sizeof(page[0]));
     pywalk_tail_plan(r->walk, tstate, last, &r->tail);
-    r->tail.got = rmem_proc_prefetch_then(r->mem, page, n + walk_pages->n, r->tail.spans,
-                                          (size_t)r->tail.nspans);
+    r->tail.got = rmem_proc_prefetch_then(r->mem, page, n + walk_pages->n, r->tail.check.spans,
+                                          (size_t)r->tail.check.n);
     r->tail.unbroken = tail_unbroken;
     r->tail.ctx = r;
     r->tail_syscalls = rmem_proc_syscalls(r->mem);

@@ -1176,56 +1176,6 @@ static void test_tail_check(enum layout l)
         fprintf(stderr, "  (after test_tail_check %s)\n", layout_name[l]);
 }
 
-/* A read ahead also fetches the newest frame's code object header and the
- * bytecode around its last instruction (struct pywalk_tail's code and
- * window): a walk that finds the frame moved to another instruction of the
- * same code, whose object it would otherwise check with a read of its
- * own, takes both from there and reads nothing more. A tail read without
- * them, or whose header is of another object now at that address, and the
- * walk checks itself afresh. */
-static void test_tail_code(enum layout l)
-{
-    struct fake_proc p;
-    struct pywalk_stack s = {0};
-
-    uint64_t code, frame;
-    int t = tail_fixture(&p, l, &code, &frame);
-    struct moving m = {.p = &p};
-    struct rmem mem = {.read = moving_read, .forget = moving_forget, .ctx = &m};
-    struct pywalk *w = pywalk_new(&p.target, &mem);
-    int unbroken = 1;
-    struct pywalk_tail tail = {.unbroken = tail_unbroken, .ctx = &unbroken};
-
-    CHECK_EQ_INT(pywalk_stack_checked(w, p.tstate[t], &s), 0);
-    CHECK_EQ_INT(pywalk_stack_checked(w, p.tstate[t], &s), 0);
-    for (int round = 0; round < 3; round++) {
-        int64_t offset = 2 * (round + 1);
-        pywalk_tail_plan(w, p.tstate[t], &s, &tail);
-        CHECK_EQ_INT(tail.nspans, tail.check.n + 2);
-        CHECK(tail.code == code);
-        set_frame_offset(&p, frame, code, offset); /* it ran on before the read */
-        tail.got = rmem_readv(&mem, tail.spans, (size_t)tail.nspans);
-        CHECK_EQ_INT(tail.got, tail.nspans);
-        int served = 1;
-        if (round == 1) { /* read without the code's header and bytecode */
-            tail.got = tail.check.n;
-            served = 0;
-        } else if (round == 2) { /* the header of another object at that address */
-            tail.header[p.off->code.firstlineno] ^= 1;
-            served = 0;
-        }
-        int forgets = m.forgets;
-        CHECK_EQ_INT(pywalk_stack_checked_tail(w, p.tstate[t], &s, &tail), 0);
-        CHECK_EQ_INT(m.forgets, forgets + !served);
-        CHECK_EQ_INT(s.nframes, 2);
-        check_frame(w, &s, 0, "inner", "m.py", 10 + (int)offset / 2);
-    }
-    pywalk_free(w);
-    proc_fini(&p);
-    if (harness_failures)
-        fprintf(stderr, "  (after test_tail_code %s)\n", layout_name[l]);
-}
-
 /* The first opcode of a kind in this layout's version. */
 static uint8_t opcode_of_kind(const struct py_opcodes *ops, enum pyop_kind kind)
 {
@@ -1342,7 +1292,6 @@ int main(void)
         test_checked_walk(l);
         test_deep_checked_walk(l);
         test_tail_check(l);
-        test_tail_code(l);
         test_top_instruction(l);
         test_steady_reads(l);
     }
