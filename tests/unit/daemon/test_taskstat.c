@@ -90,6 +90,22 @@ static int has_tid(const uint32_t *tids, int n, uint32_t tid)
     return 0;
 }
 
+/* pthread_join returns once the kernel has cleared the thread's TID, a
+ * moment before the task leaves /proc/PID/task: waits, bounded, until a
+ * fresh listing has this thread alone (under ASan it still had three
+ * more in one run). */
+static int wait_until_alone(void)
+{
+    uint32_t tids[8];
+    for (int polls = 0; polls < 5000; polls++) {
+        if (taskstat_list(getpid(), tids, 8) == 1)
+            return 1;
+        struct timespec pause = {0, 1000000};
+        nanosleep(&pause, NULL);
+    }
+    return 0;
+}
+
 /* The kept task directory lists what a fresh readdir lists: more threads
  * than one read of it holds, then fewer once they ended, then the same
  * again. */
@@ -119,6 +135,7 @@ static void test_list_kept(void)
         pthread_join(threads[i], NULL);
     close(fds[0]);
     pthread_attr_destroy(&attr);
+    CHECK(wait_until_alone());
     for (int again = 0; again < 2; again++) {
         CHECK_EQ_INT(taskstat_list_kept(getpid(), &dir, kept, THREADS + 8), 1);
         CHECK_EQ_INT(kept[0], (uint32_t)getpid());
