@@ -926,6 +926,7 @@ static int walk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack 
         if (pywalk_recheck(walk, tstate, out) == -EAGAIN)
             rc = -EAGAIN;
     }
+    int64_t chain_offset = n > 0 ? walk->pending[0].offset : -1;
     if (rc == 0 && checked && tail_serves(walk, tail, tstate, out, n)) {
         rc = recheck_judge(walk, out, &tail->check, tail->got);
         if (rc == 0)
@@ -938,7 +939,21 @@ static int walk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack 
     /* A chain that moved while it was read is no stack at all; one that
      * ends in unreadable memory keeps the frames read before. */
     if (rc != -EAGAIN) {
+        /* The newest frame's line is where the chain's copy found it, its
+         * instruction's kind where the recheck did (newest_at_recheck).
+         * The recheck's copy comes at the end of a read whose length on a
+         * VM depends on what the thread does: one that began while the
+         * thread was in a system call tended to end after it, and lines
+         * taken from it put a system call's line 2-3 pp off its measure in
+         * either direction, where the chain's came within 1 pp in the same
+         * six sessions (syscall_line_gets_its_share's workload, 3.11 and
+         * 3.12). */
+        int64_t recheck_offset = n > 0 ? walk->pending[0].offset : -1;
+        if (n > 0 && walk->newest_pending && chain_offset >= 0)
+            walk->pending[0].offset = chain_offset;
         int resolved = resolve_chain(walk, out, n, headers);
+        if (n > 0)
+            walk->pending[0].offset = recheck_offset;
         if (rc == 0)
             rc = resolved;
     }

@@ -1118,7 +1118,8 @@ static int tail_fixture(struct fake_proc *p, enum layout l, uint64_t *code, uint
 /* A check read ahead (struct pywalk_tail) stands for a walk's own when the
  * walk finds the newest frame it was planned for, nothing has been read
  * since it, and nothing else needs reading: no forget, no read afresh;
- * its copy of the newest frame gives the instruction and the verdict. A
+ * its copy of the newest frame gives the instruction's kind and the verdict
+ * (the line is the chain's copy's: see walk_stack). A
  * first walk (code objects to check), a read since, or another thread
  * state, and the walk checks itself afresh. */
 static void test_tail_check(enum layout l)
@@ -1147,9 +1148,8 @@ static void test_tail_check(enum layout l)
         tail.got = rmem_readv(&mem, tail.check.spans, (size_t)tail.check.n);
         CHECK_EQ_INT(tail.got, tail.check.n);
         int forgets = m.forgets, want = 0, line = 10;
-        if (round == 1) { /* the thread moved on by the time the tail was copied */
-            set_copy_offset(&p, tail.check.frame, code, 2);
-            line = 11;
+        if (round == 1) { /* the thread moved on by the time the tail was copied: */
+            set_copy_offset(&p, tail.check.frame, code, 2); /* the line is the chain's */
         } else if (round == 2) { /* and left the frame */
             uint64_t other = 0x5000;
             memcpy(tail.check.frame + (p.off->family == PYFAMILY_FRAME_OBJECT
