@@ -101,6 +101,9 @@ struct pywalk {
     uint32_t elided;
     uint32_t gap_id; /* 1 + the gap frame's code id (pycode_add_gap); 0: none yet */
     int newest_pending; /* pending[0] is the chain's newest frame */
+    /* Its instruction offset as the walk's recheck read it (-1: not read):
+     * where its instruction's kind is read (newest_at_recheck). */
+    int64_t recheck_offset;
     uint32_t first_kept; /* the first pending frame phase two kept (resolve_chain) */
 
     /* The line last found for a code id, at an instruction offset:
@@ -858,15 +861,16 @@ static int64_t frame_offset(const struct pywalk *walk, const uint8_t *buf, uint6
  * thread ran the C encoder again; beside a busy loop the daemon is
  * preempted mid-walk and such walks took up to a fifth of the line). The
  * recheck's instruction is where the thread stands at the end of the walk:
- * the newest frame's line and instruction come from it. */
+ * the newest frame's instruction kind comes from it (recheck_offset).
+ * Its line does not: the recheck's copy comes at the end of a read whose
+ * timing on a VM depends on what the thread does, and lines taken from it
+ * put a system call's line 2-3 pp off its measure in either direction,
+ * where the chain's copy came within 1 pp in the same six sessions
+ * (syscall_line_gets_its_share's workload, 3.11 and 3.12). */
 static void newest_at_recheck(struct pywalk *walk, const struct pywalk_recheck *r)
 {
-    if (!walk->newest_pending)
-        return;
-    int64_t offset = frame_offset(walk, r->frame, walk->pending[0].code);
-    if (offset == walk->pending[0].offset)
-        return;
-    walk->pending[0].offset = offset; /* instruction_kind looks in the window */
+    if (walk->newest_pending)
+        walk->recheck_offset = frame_offset(walk, r->frame, walk->pending[0].code);
 }
 
 /* The recheck of a checked walk, with the code object headers phase two
@@ -915,6 +919,7 @@ static int walk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack 
     out->top_op = PYOP_UNKNOWN;
     out->newest = out->newest_code = out->newest_previous = out->newest_at = 0;
     out->newest_offset = -1;
+    walk->recheck_offset = -1;
     int rc = read_chain(walk, tstate, out, &n), headers = -1;
     /* A chain deeper than the cap, read while the thread ran on, may be
      * no stack of its: stale frames of a data stack link on and on (3.13+
@@ -926,7 +931,6 @@ static int walk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack 
         if (pywalk_recheck(walk, tstate, out) == -EAGAIN)
             rc = -EAGAIN;
     }
-    int64_t chain_offset = n > 0 ? walk->pending[0].offset : -1;
     if (rc == 0 && checked && tail_serves(walk, tail, tstate, out, n)) {
         rc = recheck_judge(walk, out, &tail->check, tail->got);
         if (rc == 0)
@@ -939,31 +943,21 @@ static int walk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack 
     /* A chain that moved while it was read is no stack at all; one that
      * ends in unreadable memory keeps the frames read before. */
     if (rc != -EAGAIN) {
-        /* The newest frame's line is where the chain's copy found it, its
-         * instruction's kind where the recheck did (newest_at_recheck).
-         * The recheck's copy comes at the end of a read whose length on a
-         * VM depends on what the thread does: one that began while the
-         * thread was in a system call tended to end after it, and lines
-         * taken from it put a system call's line 2-3 pp off its measure in
-         * either direction, where the chain's came within 1 pp in the same
-         * six sessions (syscall_line_gets_its_share's workload, 3.11 and
-         * 3.12). */
-        int64_t recheck_offset = n > 0 ? walk->pending[0].offset : -1;
-        if (n > 0 && walk->newest_pending && chain_offset >= 0)
-            walk->pending[0].offset = chain_offset;
         int resolved = resolve_chain(walk, out, n, headers);
-        if (n > 0)
-            walk->pending[0].offset = recheck_offset;
         if (rc == 0)
             rc = resolved;
     }
     if (rc < 0)
         out->truncated = 1;
+    int64_t newest_offset = walk->recheck_offset >= 0 ? walk->recheck_offset
+                                                      : walk->pending[0].offset;
     if (rc >= 0 && walk->newest_pending && n > 0)
-        out->newest_offset = walk->pending[0].offset;
+        out->newest_offset = newest_offset;
     if (rc >= 0 && out->nframes > 0)
         out->top_op = instruction_kind(walk, pycode_get(walk->codes, out->frames[0].code_id),
-                                       walk->pending[walk->first_kept].offset);
+                                       walk->first_kept == 0 && walk->newest_pending
+                                           ? newest_offset
+                                           : walk->pending[walk->first_kept].offset);
     return rc;
 }
 

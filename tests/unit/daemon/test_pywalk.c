@@ -1095,31 +1095,11 @@ static void set_copy_offset(const struct fake_proc *p, uint8_t *buf, uint64_t co
     }
 }
 
-/* The process of the tail tests: a thread in inner() (m.py, line 10 at
- * offset 0, one line per instruction), called by outer(); inner's
- * bytecode is longer than the window read around an instruction. Returns
- * the thread; *code and *frame are inner's. */
-static int tail_fixture(struct fake_proc *p, enum layout l, uint64_t *code, uint64_t *frame)
-{
-    proc_init(p, l);
-    int t = add_thread(p, add_interp(p), 1, 1);
-    push_frame(p, t, add_code(p, "m.py", "outer", NULL, 1), 0);
-    uint8_t bytes[144] = {0};
-    struct fake_code_spec spec = {
-        .file = "m.py", .name = "inner", .firstlineno = 10, .table = p->tables[0],
-        .table_len = p->table_len[0], .type = p->target.code_type_addr,
-        .bytecode = bytes, .bytecode_len = sizeof(bytes),
-    };
-    *code = fake_code(&p->m, p->off, &spec);
-    *frame = push_frame(p, t, *code, 0);
-    return t;
-}
-
 /* A check read ahead (struct pywalk_tail) stands for a walk's own when the
  * walk finds the newest frame it was planned for, nothing has been read
  * since it, and nothing else needs reading: no forget, no read afresh;
  * its copy of the newest frame gives the instruction's kind and the verdict
- * (the line is the chain's copy's: see walk_stack). A
+ * (the line is the chain's copy's: see newest_at_recheck). A
  * first walk (code objects to check), a read since, or another thread
  * state, and the walk checks itself afresh. */
 static void test_tail_check(enum layout l)
@@ -1127,8 +1107,17 @@ static void test_tail_check(enum layout l)
     struct fake_proc p;
     struct pywalk_stack s = {0};
 
-    uint64_t code, frame;
-    int t = tail_fixture(&p, l, &code, &frame);
+    proc_init(&p, l);
+    int t = add_thread(&p, add_interp(&p), 1, 1);
+    push_frame(&p, t, add_code(&p, "m.py", "outer", NULL, 1), 0);
+    uint8_t bytes[144] = {0}; /* longer than the window read around an instruction */
+    struct fake_code_spec spec = {
+        .file = "m.py", .name = "inner", .firstlineno = 10, .table = p.tables[0],
+        .table_len = p.table_len[0], .type = p.target.code_type_addr,
+        .bytecode = bytes, .bytecode_len = sizeof(bytes),
+    };
+    uint64_t code = fake_code(&p.m, p.off, &spec);
+    push_frame(&p, t, code, 0);
     struct moving m = {.p = &p};
     struct rmem mem = {.read = moving_read, .forget = moving_forget, .ctx = &m};
     struct pywalk *w = pywalk_new(&p.target, &mem);
