@@ -814,20 +814,29 @@ static void recheck_plan(const struct pywalk *walk, uint64_t tstate,
     r->spans[r->n++] = (struct rmem_span){stack->newest, r->frame, walk->frame_len};
 }
 
-/* The recheck's verdict once got of its spans were read. A span after one
- * that moved may read freed memory: what moved is judged first. */
-static int recheck_judge(const struct pywalk *walk, const struct pywalk_stack *stack,
-                         const struct pywalk_recheck *r, int got)
+/* The verdict of a recheck's pointers once got of its spans were read:
+ * whether they still lead to the stack's newest frame. */
+static int pointers_judge(const struct pywalk *walk, const struct pywalk_stack *stack,
+                          const struct pywalk_recheck *r, int got)
 {
-    uint64_t code, previous;
     if (got < 0)
         return got;
     if (r->via_cframe && r->cframe + (uint64_t)walk->off->cframe.current_frame != stack->newest_at)
         return -EAGAIN;
     if (got < r->n - 1)
         return -EFAULT;
-    if (r->newest != stack->newest)
-        return -EAGAIN;
+    return r->newest == stack->newest ? 0 : -EAGAIN;
+}
+
+/* The recheck's verdict once got of its spans were read. A span after one
+ * that moved may read freed memory: what moved is judged first. */
+static int recheck_judge(const struct pywalk *walk, const struct pywalk_stack *stack,
+                         const struct pywalk_recheck *r, int got)
+{
+    uint64_t code, previous;
+    int rc = pointers_judge(walk, stack, r, got);
+    if (rc < 0)
+        return rc;
     if (got < r->n)
         return -EFAULT;
     frame_links(walk, r->frame, &code, &previous);
@@ -890,22 +899,53 @@ static int recheck_with_headers(struct pywalk *walk, uint64_t tstate,
     return rc;
 }
 
-/* Whether a walk of n pending frames needs nothing more read: its code
- * objects vouched for and its innermost instruction in the window kept
- * (or no window to read). Assigns the header slots, as read_headers would. */
-static int needs_no_read(struct pywalk *walk, uint32_t n)
+/* Whether tail's check stands for this walk's (struct pywalk_tail): read
+ * for the same thread state and the same place of its newest-frame
+ * pointer, and nothing read from the target since (code objects and
+ * bytecode are read after the check, as after a recheck of its own). */
+static int tail_serves(const struct pywalk_tail *tail, uint64_t tstate,
+                       const struct pywalk_stack *stack)
 {
-    struct rmem_span unused;
-    return assign_headers(walk, n) == 0 && !top_window_span(walk, n, &unused);
+    int copied = tail && (tail->page_at ? stack->newest_at >= tail->page_at &&
+                                              stack->newest_at - tail->page_at <=
+                                                  PYWALK_TAIL_PAGE - sizeof(uint64_t)
+                                        : tail->newest_at == stack->newest_at);
+    return copied && tail->newest && tail->tstate == tstate &&
+           tail->got >= tail->check.n - 1 && tail->unbroken && tail->unbroken(tail->ctx);
 }
 
-/* Whether tail's check stands for this walk's (struct pywalk_tail). */
-static int tail_serves(struct pywalk *walk, const struct pywalk_tail *tail, uint64_t tstate,
-                       const struct pywalk_stack *stack, uint32_t n)
+/* The tail's check as it bears on stack: its newest-frame pointer taken
+ * from the page copied whole where it was (tail_serves made sure the page
+ * holds the stack's place). */
+static void tail_view(const struct pywalk_tail *tail, const struct pywalk_stack *stack,
+                      struct pywalk_recheck *view)
 {
-    return tail && tail->newest && tail->got == tail->check.n && tail->tstate == tstate &&
-           tail->newest == stack->newest && tail->newest_at == stack->newest_at &&
-           tail->unbroken && tail->unbroken(tail->ctx) && needs_no_read(walk, n);
+    *view = tail->check;
+    if (tail->page_at)
+        memcpy(&view->newest, tail->page + (stack->newest_at - tail->page_at),
+               sizeof(view->newest));
+}
+
+/* The tail's verdict on a walk it serves. Its pointers, copied after the
+ * pages the chain came from, must still name the chain's newest frame: the
+ * frames were copied while it stood. When the tail also copied that frame
+ * (planned from a stack with the same newest frame), its code and caller
+ * must match too, and its instruction is the recheck's; a walk that finds
+ * a newer frame than the tail was planned for is judged on the pointers
+ * alone (a frame popped and another pushed at its address between the two
+ * copies passes, as it passes a recheck with the same code). */
+static int tail_judge(struct pywalk *walk, const struct pywalk_tail *tail,
+                      const struct pywalk_stack *stack)
+{
+    struct pywalk_recheck view;
+    tail_view(tail, stack, &view);
+    if (tail->newest != stack->newest || tail->newest_at != stack->newest_at ||
+        tail->got < tail->check.n)
+        return pointers_judge(walk, stack, &view, tail->got);
+    int rc = recheck_judge(walk, stack, &view, tail->got);
+    if (rc == 0)
+        newest_at_recheck(walk, &view);
+    return rc;
 }
 
 static int walk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack *out, int checked,
@@ -931,11 +971,8 @@ static int walk_stack(struct pywalk *walk, uint64_t tstate, struct pywalk_stack 
         if (pywalk_recheck(walk, tstate, out) == -EAGAIN)
             rc = -EAGAIN;
     }
-    if (rc == 0 && checked && tail_serves(walk, tail, tstate, out, n)) {
-        rc = recheck_judge(walk, out, &tail->check, tail->got);
-        if (rc == 0)
-            newest_at_recheck(walk, &tail->check);
-        headers = 0;
+    if (rc == 0 && checked && tail_serves(tail, tstate, out)) {
+        rc = tail_judge(walk, tail, out);
     } else if (rc == 0 && checked) {
         rmem_forget(&walk->mem);
         rc = recheck_with_headers(walk, tstate, out, n, &headers);
@@ -985,8 +1022,14 @@ void pywalk_tail_plan(const struct pywalk *walk, uint64_t tstate, const struct p
     tail->newest_at = tail->newest ? last->newest_at : 0;
     tail->got = -1;
     tail->check.n = 0;
-    if (tail->newest)
-        recheck_plan(walk, tstate, last, &tail->check);
+    tail->page_at = 0;
+    if (!tail->newest)
+        return;
+    recheck_plan(walk, tstate, last, &tail->check);
+    if (tail->check.via_cframe) {
+        tail->page_at = tail->newest_at & ~(uint64_t)(PYWALK_TAIL_PAGE - 1);
+        tail->check.spans[1] = (struct rmem_span){tail->page_at, tail->page, sizeof(tail->page)};
+    }
 }
 
 int pywalk_recheck(struct pywalk *walk, uint64_t tstate, const struct pywalk_stack *stack)

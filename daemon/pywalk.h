@@ -130,17 +130,29 @@ struct pywalk_recheck {
     int n, via_cframe;
 };
 
-/* A recheck read ahead: planned from a thread's last stack and read by the
- * caller at the end of the one system call that also reads the pages the
- * thread's next walk uses (stackread_read_ahead). A walk that is served
- * by those pages alone, finds the same newest frame and needs nothing
- * else read (its code objects vouched for, its instruction's bytecode
- * kept) takes its check from there: the frames were copied before the
- * newest frame was copied again, as with a recheck of its own, over a
- * shorter span and without a system call. */
+/* A recheck read ahead: planned from a thread's last stack (or its last
+ * torn walk) and read by the caller at the end of the one system call
+ * that also reads the pages the thread's next walk uses
+ * (stackread_read_ahead). A walk served by those pages alone takes its
+ * check from there: the frames were copied before the pointers to the
+ * newest frame were copied again, as with a recheck of its own, but over
+ * the span of one copy instead of the walk and a second system call (on
+ * call-heavy code, where a call or a return comes every few
+ * microseconds, that second call tore most walks: sympy at 1 kHz had
+ * 70% of its ticks torn twice and stopped). Where the walk finds the
+ * newest frame the tail was planned for, the tail's copy of that frame
+ * is checked too; a newer one is judged on the pointers alone. */
+#define PYWALK_TAIL_PAGE RMEM_PAGE_BYTES
 struct pywalk_tail {
     struct pywalk_recheck check;
     uint64_t tstate, newest, newest_at; /* what it was planned for; newest 0: nothing */
+    /* 3.11/3.12: the newest-frame pointer lies in a C stack frame of the
+     * evaluation loop (_PyCFrame), which moves as C code re-enters it at
+     * other depths (sympy: three walks in four). The tail copies the whole
+     * page around the planned place instead of its word, so that a walk
+     * whose pointer moved within that page is checked too. 0: the word. */
+    uint64_t page_at;
+    uint8_t page[PYWALK_TAIL_PAGE];
     int got; /* spans of check read whole, as rmem_readv counts */
     /* Whether every read since the one that read check came from what
      * that one read (nothing read from the target since). */

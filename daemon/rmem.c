@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/uio.h>
 
-#define RMEM_PAGE_SIZE 4096u
+#define RMEM_PAGE_SIZE RMEM_PAGE_BYTES
 #define RMEM_PAGES 512u /* slots; a power of two */
 /* Slots a page may go to: a walk of frame objects (3.8-3.10) uses a page
  * per frame or so, and with one slot per page two of them often wanted the

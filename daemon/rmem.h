@@ -88,6 +88,7 @@ struct rmem rmem_proc_ops(struct rmem_proc *proc);
  * copying whole pages cost a walk more than the fields it needs); what
  * cannot be read, or a read outside them, is read on demand. */
 #define RMEM_TRACE_MAX 128
+#define RMEM_PAGE_BYTES 4096u /* a page, as the cache keeps and traces them */
 struct rmem_page_use {
     uint64_t page;  /* page-aligned */
     uint16_t lo, hi; /* the bytes [page + lo, page + hi) were used */

@@ -183,7 +183,10 @@ static int add_thread(struct fake_proc *p, uint64_t interp, uint64_t pthread_id,
         fake_u64(&p->m, t + (uint64_t)o->thread.unique_id, (uint64_t)p->nthreads);
     fake_u64(&p->m, interp + (uint64_t)o->interp.threads_head, t);
     if (o->thread.cframe >= 0) {
-        p->cframe[i] = fake_alloc(&p->m, 32);
+        /* On a page of its own, as on a C stack: a read ahead check
+         * (struct pywalk_tail) copies the whole page around it. */
+        uint64_t stack_page = fake_alloc(&p->m, 2 * RMEM_PAGE_BYTES);
+        p->cframe[i] = ((stack_page + RMEM_PAGE_BYTES - 1) & ~(uint64_t)(RMEM_PAGE_BYTES - 1)) + 64;
         fake_u64(&p->m, t + (uint64_t)o->thread.cframe, p->cframe[i]);
     }
     p->tstate[i] = t;
@@ -1095,13 +1098,13 @@ static void set_copy_offset(const struct fake_proc *p, uint8_t *buf, uint64_t co
     }
 }
 
-/* A check read ahead (struct pywalk_tail) stands for a walk's own when the
- * walk finds the newest frame it was planned for, nothing has been read
- * since it, and nothing else needs reading: no forget, no read afresh;
- * its copy of the newest frame gives the instruction's kind and the verdict
- * (the line is the chain's copy's: see newest_at_recheck). A
- * first walk (code objects to check), a read since, or another thread
- * state, and the walk checks itself afresh. */
+/* A check read ahead (struct pywalk_tail) stands for a walk's own when
+ * nothing has been read since it: no forget, no read afresh. When the walk
+ * finds the newest frame it was planned for, the tail's copy of that frame
+ * gives the instruction's kind and the verdict (the line is the chain's
+ * copy's: see newest_at_recheck); another newest frame is judged by the
+ * tail's pointers. A read since, or another thread state, and the walk
+ * checks itself afresh. */
 static void test_tail_check(enum layout l)
 {
     struct fake_proc p;
@@ -1158,6 +1161,28 @@ static void test_tail_check(enum layout l)
             CHECK_EQ_INT(s.nframes, 2);
             check_frame(w, &s, 0, "inner", "m.py", line);
         }
+    }
+    /* Planned from a stack whose newest frame the thread has left since
+     * (a call-heavy thread, or the walk that tore before a retry): the
+     * walk finds another newest frame, and the tail's pointers, copied
+     * after the pages, judge it alone; moved by then, it is torn. */
+    for (int moved = 0; moved < 2; moved++) {
+        struct pywalk_stack planned = s;
+        planned.newest ^= 0x40;
+        pywalk_tail_plan(w, p.tstate[t], &planned, &tail);
+        tail.got = rmem_readv(&mem, tail.check.spans, (size_t)tail.check.n);
+        CHECK_EQ_INT(tail.got, tail.check.n - 1); /* no frame where it was planned */
+        if (moved) {
+            uint64_t elsewhere = planned.newest;
+            memcpy(tail.page_at ? tail.page + (s.newest_at - tail.page_at)
+                                : (uint8_t *)&tail.check.newest,
+                   &elsewhere, sizeof(elsewhere));
+        }
+        int forgets = m.forgets;
+        CHECK_EQ_INT(pywalk_stack_checked_tail(w, p.tstate[t], &s, &tail), moved ? -EAGAIN : 0);
+        CHECK_EQ_INT(m.forgets, forgets);
+        if (!moved)
+            check_frame(w, &s, 0, "inner", "m.py", 10);
     }
     pywalk_free(w);
     proc_fini(&p);
