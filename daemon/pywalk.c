@@ -917,34 +917,38 @@ static int tail_serves(const struct pywalk_tail *tail, uint64_t tstate,
 /* The tail's check as it bears on stack: its newest-frame pointer taken
  * from the page copied whole where it was (tail_serves made sure the page
  * holds the stack's place). */
-static void tail_view(const struct pywalk_tail *tail, const struct pywalk_stack *stack,
+static void tail_view(const struct pywalk_tail *tail, const struct pywalk_recheck *copy,
+                      const uint8_t *page, const struct pywalk_stack *stack,
                       struct pywalk_recheck *view)
 {
-    *view = tail->check;
+    *view = *copy;
     if (tail->page_at)
-        memcpy(&view->newest, tail->page + (stack->newest_at - tail->page_at),
-               sizeof(view->newest));
+        memcpy(&view->newest, page + (stack->newest_at - tail->page_at), sizeof(view->newest));
 }
 
-/* The tail's verdict on a walk it serves. Its pointers, copied after the
- * pages the chain came from, must still name the chain's newest frame: the
- * frames were copied while it stood. When the tail also copied that frame
- * (planned from a stack with the same newest frame), its code and caller
- * must match too, and its instruction is the recheck's; a walk that finds
- * a newer frame than the tail was planned for is judged on the pointers
- * alone (a frame popped and another pushed at its address between the two
- * copies passes, as it passes a recheck with the same code). */
+/* The tail's verdict on a walk it serves. When the tail copied the
+ * walk's newest frame after the pages (planned from a stack with the same
+ * newest frame), that copy's code and caller must match the chain's, as
+ * in a recheck, and its instruction is the recheck's. A walk that finds
+ * another newest frame is judged on the pointers alone: copied before the
+ * pages and after them, both must name the chain's newest frame, so it
+ * stood while every frame was copied (a frame popped and another pushed
+ * at its address in between passes, as it passes a recheck with the same
+ * code). */
 static int tail_judge(struct pywalk *walk, const struct pywalk_tail *tail,
                       const struct pywalk_stack *stack)
 {
-    struct pywalk_recheck view;
-    tail_view(tail, stack, &view);
+    struct pywalk_recheck after, before;
+    tail_view(tail, &tail->check, tail->page, stack, &after);
     if (tail->newest != stack->newest || tail->newest_at != stack->newest_at ||
-        tail->got < tail->check.n)
-        return pointers_judge(walk, stack, &view, tail->got);
-    int rc = recheck_judge(walk, stack, &view, tail->got);
+        tail->got < tail->check.n) {
+        tail_view(tail, &tail->before, tail->page_before, stack, &before);
+        int rc = pointers_judge(walk, stack, &before, tail->nbefore);
+        return rc < 0 ? rc : pointers_judge(walk, stack, &after, tail->got);
+    }
+    int rc = recheck_judge(walk, stack, &after, tail->got);
     if (rc == 0)
-        newest_at_recheck(walk, &view);
+        newest_at_recheck(walk, &after);
     return rc;
 }
 
@@ -1014,6 +1018,17 @@ int pywalk_stack_checked_tail(struct pywalk *walk, uint64_t tstate, struct pywal
     return walk_stack(walk, tstate, out, 1, tail);
 }
 
+/* Plans one copy of a tail's check into r, the pointer's page (tail's
+ * page_at, when set) copied whole into page. */
+static void tail_plan_copy(const struct pywalk *walk, uint64_t tstate,
+                           const struct pywalk_stack *last, const struct pywalk_tail *tail,
+                           struct pywalk_recheck *r, uint8_t *page)
+{
+    recheck_plan(walk, tstate, last, r);
+    if (tail->page_at)
+        r->spans[r->n - 2] = (struct rmem_span){tail->page_at, page, PYWALK_TAIL_PAGE};
+}
+
 void pywalk_tail_plan(const struct pywalk *walk, uint64_t tstate, const struct pywalk_stack *last,
                       struct pywalk_tail *tail)
 {
@@ -1021,15 +1036,15 @@ void pywalk_tail_plan(const struct pywalk *walk, uint64_t tstate, const struct p
     tail->newest = last && last->newest_at ? last->newest : 0;
     tail->newest_at = tail->newest ? last->newest_at : 0;
     tail->got = -1;
-    tail->check.n = 0;
+    tail->check.n = tail->nbefore = 0;
     tail->page_at = 0;
     if (!tail->newest)
         return;
-    recheck_plan(walk, tstate, last, &tail->check);
-    if (tail->check.via_cframe) {
+    if (walk->family == &family_interp_frame)
         tail->page_at = tail->newest_at & ~(uint64_t)(PYWALK_TAIL_PAGE - 1);
-        tail->check.spans[1] = (struct rmem_span){tail->page_at, tail->page, sizeof(tail->page)};
-    }
+    tail_plan_copy(walk, tstate, last, tail, &tail->check, tail->page);
+    tail_plan_copy(walk, tstate, last, tail, &tail->before, tail->page_before);
+    tail->nbefore = tail->before.n - 1; /* not the frame */
 }
 
 int pywalk_recheck(struct pywalk *walk, uint64_t tstate, const struct pywalk_stack *stack)

@@ -145,23 +145,34 @@ struct pywalk_recheck {
 #define PYWALK_TAIL_PAGE RMEM_PAGE_BYTES
 struct pywalk_tail {
     struct pywalk_recheck check;
+    /* The same pointers (check's spans but the frame, nbefore of them),
+     * copied first, before the pages: the pages are copied in address
+     * order, and the one that holds the pointer the walk starts from may
+     * come after the frames' (3.11/3.12: the C stack lies above the data
+     * stack). A walk judged on the pointers alone needs them to bracket
+     * the frames' copies. */
+    struct pywalk_recheck before;
+    int nbefore;
     uint64_t tstate, newest, newest_at; /* what it was planned for; newest 0: nothing */
     /* 3.11/3.12: the newest-frame pointer lies in a C stack frame of the
      * evaluation loop (_PyCFrame), which moves as C code re-enters it at
      * other depths (sympy: three walks in four). The tail copies the whole
-     * page around the planned place instead of its word, so that a walk
-     * whose pointer moved within that page is checked too. 0: the word. */
+     * page around the planned place instead of its word (page, and
+     * page_before for before), so that a walk whose pointer moved within
+     * that page is checked too. 0: the word. */
     uint64_t page_at;
-    uint8_t page[PYWALK_TAIL_PAGE];
-    int got; /* spans of check read whole, as rmem_readv counts */
+    uint8_t page[PYWALK_TAIL_PAGE], page_before[PYWALK_TAIL_PAGE];
+    int got; /* spans of check read whole (-EFAULT: before was not), as
+              * rmem_proc_prefetch_around counts */
     /* Whether every read since the one that read check came from what
      * that one read (nothing read from the target since). */
     int (*unbroken)(void *ctx);
     void *ctx;
 };
 
-/* Plans tail->check from the stack the thread state at tstate was last
- * walked into; nothing (tail->n 0) when it had no newest frame. */
+/* Plans tail->check and tail->before from the stack the thread state at
+ * tstate was last walked into; nothing (check.n and nbefore 0) when it had
+ * no newest frame. */
 void pywalk_tail_plan(const struct pywalk *walk, uint64_t tstate, const struct pywalk_stack *last,
                       struct pywalk_tail *tail);
 

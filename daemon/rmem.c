@@ -229,6 +229,17 @@ static int proc_read(void *ctx, uint64_t addr, void *buf, size_t len)
     return 0;
 }
 
+/* Sets iov[0..n) to the spans' local and remote sides. */
+static void spans_iov(const struct rmem_span *spans, size_t n, struct iovec *local,
+                      struct iovec *remote)
+{
+    for (size_t i = 0; i < n; i++) {
+        local[i] = (struct iovec){.iov_base = spans[i].buf, .iov_len = spans[i].len};
+        remote[i] = (struct iovec){.iov_base = (void *)(uintptr_t)spans[i].addr,
+                                   .iov_len = spans[i].len};
+    }
+}
+
 static int proc_readv(void *ctx, const struct rmem_span *spans, size_t n)
 {
     struct rmem_proc *proc = ctx;
@@ -238,11 +249,7 @@ static int proc_readv(void *ctx, const struct rmem_span *spans, size_t n)
         return 0;
     if (n > RMEM_READV_MAX)
         n = RMEM_READV_MAX;
-    for (size_t i = 0; i < n; i++) {
-        local[i] = (struct iovec){.iov_base = spans[i].buf, .iov_len = spans[i].len};
-        remote[i] = (struct iovec){.iov_base = (void *)(uintptr_t)spans[i].addr,
-                                   .iov_len = spans[i].len};
-    }
+    spans_iov(spans, n, local, remote);
     proc->syscalls++;
     ssize_t got = process_vm_readv(proc->pid, local, (unsigned long)n, remote, (unsigned long)n, 0);
     if (got < 0)
@@ -306,16 +313,27 @@ static size_t merge_by_page(const struct rmem_page_use *uses, size_t n,
 
 void rmem_proc_prefetch(struct rmem_proc *proc, const struct rmem_page_use *uses, size_t n)
 {
-    rmem_proc_prefetch_then(proc, uses, n, NULL, 0);
+    rmem_proc_prefetch_around(proc, NULL, 0, uses, n, NULL, 0);
 }
 
 int rmem_proc_prefetch_then(struct rmem_proc *proc, const struct rmem_page_use *uses, size_t n,
                             const struct rmem_span *then, size_t nthen)
 {
+    return rmem_proc_prefetch_around(proc, NULL, 0, uses, n, then, nthen);
+}
+
+int rmem_proc_prefetch_around(struct rmem_proc *proc, const struct rmem_span *before,
+                              size_t nbefore, const struct rmem_page_use *uses, size_t n,
+                              const struct rmem_span *then, size_t nthen)
+{
     struct rmem_page *slots[RMEM_TRACE_MAX];
     struct rmem_page_use wanted[RMEM_TRACE_MAX], merged[RMEM_PREFETCH_MAX];
-    size_t count = 0;
+    size_t count = 0, lead = 0;
 
+    nbefore = nbefore < RMEM_READV_MAX / 2 ? nbefore : 0;
+    spans_iov(before, nbefore, proc->local, proc->remote);
+    for (size_t i = 0; i < nbefore; i++)
+        lead += before[i].len;
     n = merge_by_page(uses, n < RMEM_PREFETCH_MAX ? n : RMEM_PREFETCH_MAX, merged);
     for (size_t i = 0; i < n && count < RMEM_TRACE_MAX; i++) {
         struct rmem_page_use use = merged[i];
@@ -328,27 +346,30 @@ int rmem_proc_prefetch_then(struct rmem_proc *proc, const struct rmem_page_use *
             continue; /* other pages of this sample fill its set: read on demand */
         slots[count] = slot;
         wanted[count] = use;
-        proc->local[count] = (struct iovec){.iov_base = slot->data + use.lo,
-                                            .iov_len = (size_t)(use.hi - use.lo)};
-        proc->remote[count] = (struct iovec){.iov_base = (void *)(uintptr_t)(use.page + use.lo),
-                                             .iov_len = (size_t)(use.hi - use.lo)};
+        proc->local[nbefore + count] = (struct iovec){.iov_base = slot->data + use.lo,
+                                                      .iov_len = (size_t)(use.hi - use.lo)};
+        proc->remote[nbefore + count] =
+            (struct iovec){.iov_base = (void *)(uintptr_t)(use.page + use.lo),
+                           .iov_len = (size_t)(use.hi - use.lo)};
         slot->addr = use.page;
         slot->generation = RMEM_FILLING;
         count++;
     }
-    nthen = nthen < RMEM_READV_MAX - count ? nthen : RMEM_READV_MAX - count;
-    for (size_t i = 0; i < nthen; i++) {
-        proc->local[count + i] = (struct iovec){.iov_base = then[i].buf, .iov_len = then[i].len};
-        proc->remote[count + i] = (struct iovec){.iov_base = (void *)(uintptr_t)then[i].addr,
-                                                 .iov_len = then[i].len};
-    }
+    size_t room = RMEM_READV_MAX - nbefore - count;
+    nthen = nthen < room ? nthen : room;
+    spans_iov(then, nthen, proc->local + nbefore + count, proc->remote + nbefore + count);
+    size_t total = nbefore + count + nthen;
     if (count + nthen == 0)
         return -EFAULT;
     proc->syscalls++;
-    ssize_t got = process_vm_readv(proc->pid, proc->local, (unsigned long)(count + nthen),
-                                   proc->remote, (unsigned long)(count + nthen), 0);
+    ssize_t got = process_vm_readv(proc->pid, proc->local, (unsigned long)total, proc->remote,
+                                   (unsigned long)total, 0);
     /* A partial read stops at the first part that failed: the pages from
-     * there on hold nothing. */
+     * there on hold nothing, and without all of before, nothing counts. */
+    if (got >= 0 && (size_t)got < lead)
+        got = -1;
+    else if (got >= 0)
+        got -= (ssize_t)lead;
     size_t done = 0, filled = 0;
     for (size_t i = 0; i < count; i++) {
         done += (size_t)(wanted[i].hi - wanted[i].lo);

@@ -104,6 +104,14 @@ void rmem_proc_prefetch(struct rmem_proc *proc, const struct rmem_page_use *uses
 int rmem_proc_prefetch_then(struct rmem_proc *proc, const struct rmem_page_use *uses, size_t n,
                             const struct rmem_span *then, size_t nthen);
 
+/* rmem_proc_prefetch_then with the spans of before copied first, before
+ * the pages (which are copied in address order, whatever the order their
+ * uses came in): the check then brackets the pages. -EFAULT unless every
+ * span of before was read whole. */
+int rmem_proc_prefetch_around(struct rmem_proc *proc, const struct rmem_span *before,
+                              size_t nbefore, const struct rmem_page_use *uses, size_t n,
+                              const struct rmem_span *then, size_t nthen);
+
 /* Reads that reached the kernel, for benchmarks. */
 uint64_t rmem_proc_syscalls(const struct rmem_proc *proc);
 

@@ -1165,17 +1165,22 @@ static void test_tail_check(enum layout l)
     /* Planned from a stack whose newest frame the thread has left since
      * (a call-heavy thread, or the walk that tore before a retry): the
      * walk finds another newest frame, and the tail's pointers, copied
-     * after the pages, judge it alone; moved by then, it is torn. */
-    for (int moved = 0; moved < 2; moved++) {
+     * before the pages and after them, judge it alone: if either names
+     * another frame (pushed after the first copy, or by the last), it is
+     * torn. */
+    for (int moved = 0; moved < 3; moved++) {
         struct pywalk_stack planned = s;
         planned.newest ^= 0x40;
         pywalk_tail_plan(w, p.tstate[t], &planned, &tail);
+        CHECK_EQ_INT(tail.nbefore, tail.check.n - 1);
+        CHECK_EQ_INT(rmem_readv(&mem, tail.before.spans, (size_t)tail.nbefore), tail.nbefore);
         tail.got = rmem_readv(&mem, tail.check.spans, (size_t)tail.check.n);
         CHECK_EQ_INT(tail.got, tail.check.n - 1); /* no frame where it was planned */
         if (moved) {
+            struct pywalk_recheck *copy = moved == 1 ? &tail.before : &tail.check;
+            uint8_t *page = moved == 1 ? tail.page_before : tail.page;
             uint64_t elsewhere = planned.newest;
-            memcpy(tail.page_at ? tail.page + (s.newest_at - tail.page_at)
-                                : (uint8_t *)&tail.check.newest,
+            memcpy(tail.page_at ? page + (s.newest_at - tail.page_at) : (uint8_t *)&copy->newest,
                    &elsewhere, sizeof(elsewhere));
         }
         int forgets = m.forgets;
