@@ -505,7 +505,8 @@ static int walk_thread(struct sampler *s, struct thread_track *t, uint64_t tstat
         t->walk_torn = switchwatch_moved_since(&t->clock.watch, t->tick_mark);
     if (rc == 0 || rc == -E2BIG || st->state != 'R' || s->teardown)
         return rc;
-    return stackread_rehold(&s->reader, tstate, rc, hold, released_ns, pages, &s->stack);
+    return stackread_rehold(&s->reader, tstate, rc, !hold->held, hold, released_ns, pages,
+                            &s->stack);
 }
 
 /* A copy of a kept stack as this tick's: frames only, as keep_stack
@@ -810,7 +811,7 @@ static void add_native_frames(struct sampler *s, uint64_t tstate, struct thread_
     int evals = native_stack_name(s->native);
     if (evals > 0 && (uint32_t)evals > pywalk_stack_loop_calls(&s->stack)) {
         struct pywalk_stack first = s->stack;
-        if (stackread_rehold(&s->reader, tstate, -EAGAIN, hold, released_ns, pages,
+        if (stackread_rehold(&s->reader, tstate, -EAGAIN, 0, hold, released_ns, pages,
                              &s->stack) == 0 &&
             hold->held) {
             native_stack_capture(s->native, hold->tid);

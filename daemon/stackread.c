@@ -128,17 +128,18 @@ int stackread_same_place(struct stackread *r, uint64_t tstate, const struct pywa
     return pywalk_same_place(r->walk, tstate, walked);
 }
 
-int stackread_rehold(struct stackread *r, uint64_t tstate, int rc, struct thread_hold *hold,
-                     uint64_t *released_ns, struct stackread_pages *pages,
-                     struct pywalk_stack *out)
+int stackread_rehold(struct stackread *r, uint64_t tstate, int rc, int ran_free,
+                     struct thread_hold *hold, uint64_t *released_ns,
+                     struct stackread_pages *pages, struct pywalk_stack *out)
 {
     pid_t tid = hold->tid;
     for (int attempt = 0; attempt < STACKREAD_REHOLDS; attempt++) {
-        /* A thread that was not held (a torn unheld walk) runs on as it
-         * was: stopped at once, it stands anywhere, no pause needed. The
-         * pause is a sleep and a wake-up of the daemon's, as dear as a
-         * tick's own (a third of sympy's ticks at 1 kHz came here). */
-        if (hold->held) {
+        /* A thread that ran free (a torn unheld walk) runs on as it was:
+         * stopped at once, it stands anywhere, no pause needed. The pause
+         * is a sleep and a wake-up of the daemon's, as dear as a tick's
+         * own (a third of sympy's ticks at 1 kHz came here). One that we
+         * held, or let go a moment ago, would be stopped where it was. */
+        if (attempt > 0 || !ran_free) {
             *released_ns += threadstop_release(hold);
             struct timespec pause = {.tv_nsec = STACKREAD_REHOLD_PAUSE_NS};
             nanosleep(&pause, NULL);

@@ -63,11 +63,13 @@ int stackread_same_place(struct stackread *r, uint64_t tstate, const struct pywa
 
 /* After a failed walk (result rc) of a thread that is running: releases
  * its hold if any (the time it was stopped goes to *released_ns) and then
- * gives it a moment to run past what made the walk fail; stops it and
- * walks it again, twice at most. Returns the new result, or rc when it cannot be
- * stopped; *hold is held on return when the stop succeeded. */
-int stackread_rehold(struct stackread *r, uint64_t tstate, int rc, struct thread_hold *hold,
-                     uint64_t *released_ns, struct stackread_pages *pages,
-                     struct pywalk_stack *out);
+ * gives it a moment to run past what made the walk fail, unless it ran
+ * free since the walk (ran_free: walked unheld, not stopped since); stops
+ * it and walks it again, twice at most. Returns the new result, or rc
+ * when it cannot be stopped; *hold is held on return when the stop
+ * succeeded. */
+int stackread_rehold(struct stackread *r, uint64_t tstate, int rc, int ran_free,
+                     struct thread_hold *hold, uint64_t *released_ns,
+                     struct stackread_pages *pages, struct pywalk_stack *out);
 
 #endif
