@@ -139,7 +139,7 @@ struct pywalk_recheck {
  * the span of one copy instead of the walk and a second system call (on
  * call-heavy code, where a call or a return comes every few
  * microseconds, that second call tore most walks: sympy at 1 kHz had
- * 70% of its ticks torn twice and stopped). Where the walk finds the
+ * 65-68% of its unheld walks torn twice and stopped). Where the walk finds the
  * newest frame the tail was planned for, the tail's copy of that frame
  * is checked too; a newer one is judged on the pointers alone. */
 #define PYWALK_TAIL_PAGE RMEM_PAGE_BYTES

@@ -316,12 +316,6 @@ void rmem_proc_prefetch(struct rmem_proc *proc, const struct rmem_page_use *uses
     rmem_proc_prefetch_around(proc, NULL, 0, uses, n, NULL, 0);
 }
 
-int rmem_proc_prefetch_then(struct rmem_proc *proc, const struct rmem_page_use *uses, size_t n,
-                            const struct rmem_span *then, size_t nthen)
-{
-    return rmem_proc_prefetch_around(proc, NULL, 0, uses, n, then, nthen);
-}
-
 int rmem_proc_prefetch_around(struct rmem_proc *proc, const struct rmem_span *before,
                               size_t nbefore, const struct rmem_page_use *uses, size_t n,
                               const struct rmem_span *then, size_t nthen)

@@ -97,17 +97,12 @@ void rmem_proc_trace(struct rmem_proc *proc);
 size_t rmem_proc_traced(struct rmem_proc *proc, struct rmem_page_use *uses, size_t max);
 void rmem_proc_prefetch(struct rmem_proc *proc, const struct rmem_page_use *uses, size_t n);
 
-/* rmem_proc_prefetch, and in the same system call, once the pages are
- * copied, the spans of then (copied after them: a check of what the
- * pages held). Returns how many leading spans of then were read whole, or
- * -EFAULT when none was (nthen 0 included). */
-int rmem_proc_prefetch_then(struct rmem_proc *proc, const struct rmem_page_use *uses, size_t n,
-                            const struct rmem_span *then, size_t nthen);
-
-/* rmem_proc_prefetch_then with the spans of before copied first, before
- * the pages (which are copied in address order, whatever the order their
- * uses came in): the check then brackets the pages. -EFAULT unless every
- * span of before was read whole. */
+/* rmem_proc_prefetch, and in the same system call the spans of before
+ * copied first, before the pages (which are copied in address order,
+ * whatever the order their uses came in), and the spans of then once the
+ * pages are copied: a check of what the pages held, bracketing them.
+ * Returns how many leading spans of then were read whole, or -EFAULT when
+ * none was (nthen 0 included) or a span of before was not read whole. */
 int rmem_proc_prefetch_around(struct rmem_proc *proc, const struct rmem_span *before,
                               size_t nbefore, const struct rmem_page_use *uses, size_t n,
                               const struct rmem_span *then, size_t nthen);

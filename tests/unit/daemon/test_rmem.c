@@ -168,13 +168,13 @@ int main(void)
     struct rmem_span then[2] = {{base + 200, &then_v[0], 8}, {base + 3 * PAGE + 8, &then_v[1], 8}};
     rmem_proc_invalidate(proc);
     before = rmem_proc_syscalls(proc);
-    CHECK_EQ_INT(rmem_proc_prefetch_then(proc, twice, 2, then, 2), 2);
+    CHECK_EQ_INT(rmem_proc_prefetch_around(proc, NULL, 0, twice, 2, then, 2), 2);
     CHECK_EQ_INT(rmem_proc_syscalls(proc), before + 1);
     CHECK_EQ_INT(then_v[0], fresh);
     CHECK_EQ_INT(then_v[1], fresh);
     CHECK_EQ_INT(rmem_read(&mem, base + 8, &v, sizeof(v)), 0);
     CHECK_EQ_INT(rmem_proc_syscalls(proc), before + 1);
-    CHECK_EQ_INT(rmem_proc_prefetch_then(proc, twice, 0, then, 0), -EFAULT);
+    CHECK_EQ_INT(rmem_proc_prefetch_around(proc, NULL, 0, twice, 0, then, 0), -EFAULT);
     /* With spans copied before the pages too: all in the same call, the
      * pages cached and the spans after them counted as before. */
     uint64_t first_v = 0;
@@ -225,7 +225,7 @@ int main(void)
     CHECK_EQ_INT(rmem_readv(&mem, spans, 3), -EFAULT);
     struct rmem_page_use ahead[2] = {{base, 0, 64}, {base + 2 * PAGE, 0, 64}};
     rmem_proc_invalidate(proc);
-    CHECK_EQ_INT(rmem_proc_prefetch_then(proc, ahead, 2, then, 1), -EFAULT); /* after a failed page */
+    CHECK_EQ_INT(rmem_proc_prefetch_around(proc, NULL, 0, ahead, 2, then, 1), -EFAULT); /* after a failed page */
     /* A span before the pages that cannot be read: nothing counts, and
      * the pages are read on demand. */
     first.addr = base + 2 * PAGE + 8;
