@@ -352,7 +352,11 @@ def join_is_idle(interp, work):
              "totals.idle_seconds %s, join() waited %.3f s"
              % ((prof.doc.get("totals") or {}).get("idle_seconds"), truth["join_wall"]))
     c.expect(worker is not None, "worker_work() is not in functions[]")
-    c.expect(wpct >= 70.0 and abs(wpct - expected) <= 6.0,
+    # The share is judged against the worker's own clock, never a constant:
+    # how much of the run the interpreter's start-up takes varies by machine.
+    c.expect(expected >= 50.0,
+             "the workload is broken: the worker's CPU is only %.2f%% of the profile" % expected)
+    c.expect(abs(wpct - expected) <= 6.0,
              "worker_work() has %.2f%%, its CPU time is %.2f%% of the profile"
              % (wpct, expected))
     first, first_context = c, context
