@@ -236,6 +236,7 @@ struct sampler *sampler_new(pid_t pid, const struct py_target *target)
     s->clocks.pid = pid;
     sampler_set_period(s, SAMPLER_DEFAULT_PERIOD_NS);
     s->holds = holdbudget_make(SAMPLER_HOLD_GAP_NS, SAMPLER_HOLD_BURST_NS);
+    s->clocks.confirm_ns = 2u * SAMPLER_HOLD_GAP_NS;
     s->mem = rmem_proc_new(pid);
     if (s->mem)
         s->ops = rmem_proc_ops(s->mem);

@@ -15,11 +15,10 @@
  * counter readings that tell whether it is on CPU otherwise. */
 #define THREADCLOCK_RAN_THROUGH_NS 10000u
 /* A thread told apart without any reading (stayed_on_cpu, replayed_on_cpu)
- * must have been seen alive this recently: its exit leaves no record (the
- * kernel detaches its counter first), so a thread gone, or a zombie main
- * thread, would otherwise read as running on forever. Twice the sampler's
- * gap between holds, each of which reads /proc: a running lone thread
- * stays confirmed, and an exit shows within this. */
+ * must have been seen alive this recently, unless its sampler says
+ * otherwise (clock_env.confirm_ns): its exit leaves no record (the kernel
+ * detaches its counter first), so a thread gone, or a zombie main thread,
+ * would otherwise read as running on forever. */
 #define THREADCLOCK_CONFIRMED_NS 15000000u
 /* How often a stop sets the exact clock on schedstat (threadclock_read_stopped):
  * the wait for the thread to leave its CPU costs about 25 us a stop here,
@@ -169,6 +168,15 @@ static void still_running(const struct thread_clock *c, struct task_stat *st)
                              .kernel_ns = c->kernel_ns, .cpu = c->last_cpu};
 }
 
+/* Whether a reading showed the thread alive recently enough for it to be
+ * told apart without one (THREADCLOCK_CONFIRMED_NS). */
+static int still_confirmed(const struct clock_env *env, const struct thread_clock *c,
+                           uint64_t now_ns)
+{
+    uint64_t window = env->confirm_ns ? env->confirm_ns : THREADCLOCK_CONFIRMED_NS;
+    return now_ns - c->confirmed_ns < window;
+}
+
 /* Whether the thread has stayed on its CPU since its clock was last read
  * there: read on a CPU, not stopped by us since, and no context switch
  * recorded from before that reading until now (switchwatch.h). Its clock
@@ -176,15 +184,14 @@ static void still_running(const struct thread_clock *c, struct task_stat *st)
  * an interrupt. The watch is looked at every time, so that what it shows
  * next is what happened after this tick's reading; *seen is what it
  * showed now. */
-static int stayed_on_cpu(struct thread_clock *c, int is_new, uint64_t now_ns,
-                         enum switch_seen *seen, struct switch_replay *replay)
+static int stayed_on_cpu(const struct clock_env *env, struct thread_clock *c, int is_new,
+                         uint64_t now_ns, enum switch_seen *seen, struct switch_replay *replay)
 {
     int was_on_cpu = c->on_cpu_at_read;
     c->on_cpu_at_read = 0; /* until threadclock_interval keeps this tick's */
     *seen = switchwatch_look_since(&c->watch, c->when_ns, was_on_cpu ? 1 : -1, now_ns, replay);
     return *seen == SWITCH_NONE && was_on_cpu && !is_new && c->source == CPU_EXACT &&
-           !c->held_ns && now_ns >= c->when_ns &&
-           now_ns - c->confirmed_ns < THREADCLOCK_CONFIRMED_NS;
+           !c->held_ns && now_ns >= c->when_ns && still_confirmed(env, c, now_ns);
 }
 
 /* Whether the thread's switch records, with their times, say it is on a
@@ -192,11 +199,11 @@ static int stayed_on_cpu(struct thread_clock *c, int is_new, uint64_t now_ns,
  * thread we stopped at the last tick, read while stopped, ran from its
  * switch back in when we let it go; one preempted and resumed ran around
  * the gap. Its clock then need not be read (nor its CPU interrupted). */
-static int replayed_on_cpu(const struct thread_clock *c, int is_new, uint64_t now_ns,
-                           const struct switch_replay *replay)
+static int replayed_on_cpu(const struct clock_env *env, const struct thread_clock *c,
+                           int is_new, uint64_t now_ns, const struct switch_replay *replay)
 {
     return replay->known && replay->on_now && !is_new && c->source == CPU_EXACT &&
-           now_ns >= c->when_ns && now_ns - c->confirmed_ns < THREADCLOCK_CONFIRMED_NS;
+           now_ns >= c->when_ns && still_confirmed(env, c, now_ns);
 }
 
 /* What this tick's reading found, for the next tick's stayed_on_cpu: on a
@@ -228,12 +235,12 @@ int threadclock_on_cpu(const struct clock_env *env, struct thread_clock *c, int 
     *exact_ns = 0;
     c->on_cpu_now = 0;
     uint64_t now_ns = clock_monotonic_ns();
-    if (stayed_on_cpu(c, is_new, now_ns, &seen, &replay)) {
+    if (stayed_on_cpu(env, c, is_new, now_ns, &seen, &replay)) {
         still_running(c, st);
         *exact_ns = c->cpu_ns + (now_ns - c->when_ns);
         return on_cpu_now(c, 1, 1);
     }
-    if (replayed_on_cpu(c, is_new, now_ns, &replay)) {
+    if (replayed_on_cpu(env, c, is_new, now_ns, &replay)) {
         still_running(c, st);
         *exact_ns = c->cpu_ns + replay.on_ns;
         return on_cpu_now(c, 1, 1);

@@ -29,6 +29,15 @@ struct clock_env {
     int started_within; /* the process is younger than the session */
     int explained;    /* switch outs sampled (switchwatch_explain): 0 untried, 1 yes, -1 refused */
     struct switch_gil gil; /* where the GIL lies, for the switch samples */
+    /* How long a reading that showed a thread alive lets it be told apart
+     * without another (its exit leaves no switch record); 0: 15 ms. The
+     * sampler makes it twice its gap between holds, each of which reads
+     * /proc: a running lone thread then stays confirmed by its holds alone.
+     * Equal to that gap, the window closed before the next hold came at 55
+     * of 2000 ticks at 1 kHz (134 holds), and each such tick read the
+     * clock, which interrupts the thread's CPU (52 us of the daemon's CPU
+     * here), for nothing. */
+    uint64_t confirm_ns;
 };
 
 /* One thread's clocks as its previous tick read them. */
