@@ -1137,9 +1137,7 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
          * or the start-up of a process spawned for the session. */
         if (s->spawned)
             rc = charge_startup(s, tid, &st, emit, ctx);
-        t->clock.cpu_ns = st.cpu_ns;
-        t->clock.runq_ns = st.runq_ns;
-        t->clock.kernel_ns = st.kernel_ns;
+        threadclock_start(&t->clock, &st);
     } else if (!py) {
         struct interval_time time;
         rc = interval_seen(s, t, &st, now_ns, &time, emit, ctx);

@@ -26,6 +26,10 @@
  * other tick), while the counter gains 0.1-0.6 ms in 0.3 s: a tenth of a
  * second of it is well under a tick's worth. */
 #define THREADCLOCK_RESET_GAP_NS 100000000u
+/* The least count between two stops that set the base for the share it
+ * gained to stand for the thread's steal from then on: a few scheduler
+ * ticks, so that schedstat's lag on the stopped thread does not matter. */
+#define THREADCLOCK_STEAL_PERIOD_NS 20000000u
 /* The kernel's CPUCLOCK_SCHED clock of a whole process (clock_getcpuclockid
  * works for pids too, but this avoids a glibc call per tick). */
 #define THREADCLOCK_PROCESS_CLOCK(pid) ((clockid_t)(((unsigned)~(pid) << 3) | 2u))
@@ -68,6 +72,47 @@ void threadclock_init(struct clock_env *env, struct thread_clock *c, uint32_t ti
     }
 }
 
+/* Moves what the intervals charged against the clock by ns: a debt to
+ * repay when positive (a credit first cancelled), a credit when negative. */
+static void owe(struct thread_clock *c, int64_t ns)
+{
+    uint64_t *against = ns > 0 ? &c->credit_ns : &c->setback_ns;
+    uint64_t *onto = ns > 0 ? &c->setback_ns : &c->credit_ns;
+    uint64_t amount = ns > 0 ? (uint64_t)ns : (uint64_t)-ns;
+    uint64_t cancelled = amount < *against ? amount : *against;
+    *against -= cancelled;
+    *onto += amount - cancelled;
+}
+
+/* Sets the exact clock's base at a stop, the count then being counted.
+ * The first setting makes exact a base read from a running thread's
+ * schedstat (it fell short): what it adds is CPU the thread ran. Later
+ * ones move the clock's scale (its last reading with it) by what the
+ * count gained on schedstat since the stop before; what the steal
+ * estimate missed of that is owed (owe). */
+static void set_base(struct thread_clock *c, int64_t base, uint64_t counted)
+{
+    if (c->reset_ns) {
+        int64_t shift = base - c->clock_base_ns;
+        int64_t last = (int64_t)c->last_ns + shift;
+        c->last_ns = last > 0 ? (uint64_t)last : 0;
+        int64_t missed = -shift - (int64_t)c->estimated_ns;
+        uint64_t period = counted > c->counted_at_reset ? counted - c->counted_at_reset : 0;
+        owe(c, missed);
+        if (missed > 0)
+            c->repay_ppm = period > (uint64_t)missed
+                               ? (uint32_t)((uint64_t)missed * 1000000u / period)
+                               : 1000000u;
+        if (period >= THREADCLOCK_STEAL_PERIOD_NS) {
+            uint64_t gained = shift < 0 ? (uint64_t)-shift : 0;
+            c->steal_ppm = gained < period ? (uint32_t)(gained * 1000000u / period) : 1000000u;
+        }
+    }
+    c->estimated_ns = 0;
+    c->clock_base_ns = base;
+    c->counted_at_reset = counted;
+}
+
 /* Waits until a stopped thread is off its CPU: reading its system call
  * waits for that (the kernel's wait_task_inactive), and only that brings
  * schedstat up to date. Read before, schedstat was as stale as at the
@@ -102,7 +147,7 @@ int threadclock_read_stopped(const struct clock_env *env, struct thread_clock *c
         c->origin_ns = offset;
         c->origin_set = 1;
     }
-    c->clock_base_ns = offset - c->origin_ns;
+    set_base(c, offset - c->origin_ns, counted);
     c->reset_ns = now_ns;
     return 0;
 }
@@ -130,10 +175,10 @@ void threadclock_close(struct thread_clock *c)
 int threadclock_ran_through(const struct thread_clock *c, uint64_t cpu_ns, uint64_t read_ns,
                             enum switch_seen seen)
 {
-    if (seen == SWITCH_LAST_OUT || c->source != CPU_EXACT || cpu_ns < c->cpu_ns ||
+    if (seen == SWITCH_LAST_OUT || c->source != CPU_EXACT || cpu_ns < c->last_ns ||
         read_ns < c->when_ns)
         return 0;
-    return cpu_ns - c->cpu_ns + c->held_ns + THREADCLOCK_RAN_THROUGH_NS >= read_ns - c->when_ns;
+    return cpu_ns - c->last_ns + c->held_ns + THREADCLOCK_RAN_THROUGH_NS >= read_ns - c->when_ns;
 }
 
 /* The CPU it ran on is kept. Its files stay open between ticks unless the
@@ -164,7 +209,7 @@ int threadclock_read_proc(const struct clock_env *env, struct thread_clock *c,
  * at the latest after its next hold. */
 static void still_running(const struct thread_clock *c, struct task_stat *st)
 {
-    *st = (struct task_stat){.state = 'R', .cpu_ns = c->cpu_ns, .runq_ns = c->runq_ns,
+    *st = (struct task_stat){.state = 'R', .cpu_ns = c->last_ns, .runq_ns = c->runq_ns,
                              .kernel_ns = c->kernel_ns, .cpu = c->last_cpu};
 }
 
@@ -237,12 +282,12 @@ int threadclock_on_cpu(const struct clock_env *env, struct thread_clock *c, int 
     uint64_t now_ns = clock_monotonic_ns();
     if (stayed_on_cpu(env, c, is_new, now_ns, &seen, &replay)) {
         still_running(c, st);
-        *exact_ns = c->cpu_ns + (now_ns - c->when_ns);
+        *exact_ns = c->last_ns + (now_ns - c->when_ns);
         return on_cpu_now(c, 1, 1);
     }
     if (replayed_on_cpu(env, c, is_new, now_ns, &replay)) {
         still_running(c, st);
-        *exact_ns = c->cpu_ns + replay.on_ns;
+        *exact_ns = c->last_ns + replay.on_ns;
         return on_cpu_now(c, 1, 1);
     }
     if (c->clock_fd < 0 || read_exact(c, &before) < 0) {
@@ -305,7 +350,20 @@ void threadclock_settle(struct thread_clock *c, enum cpu_source source,
         return;
     c->on_cpu_now = 0;
     c->source = source;
-    c->cpu_ns = st->cpu_ns;
+    threadclock_start(c, st);
+}
+
+void threadclock_start(struct thread_clock *c, const struct task_stat *st)
+{
+    c->cpu_ns = c->last_ns = st->cpu_ns;
+    c->runq_ns = st->runq_ns;
+    c->kernel_ns = st->kernel_ns;
+    c->estimated_ns = c->setback_ns = c->credit_ns = 0;
+}
+
+static uint64_t ppm_part(uint64_t ns, uint32_t ppm)
+{
+    return ns / 1000000u * ppm + ns % 1000000u * ppm / 1000000u;
 }
 
 /* Time the sampler itself kept the thread stopped is nobody's. */
@@ -313,7 +371,17 @@ void threadclock_interval(struct thread_clock *c, const struct task_stat *st, ui
                           struct interval_time *out)
 {
     uint64_t wall = now_ns > c->when_ns ? now_ns - c->when_ns : 0;
-    uint64_t run = st->cpu_ns > c->cpu_ns ? st->cpu_ns - c->cpu_ns : 0;
+    uint64_t counted = st->cpu_ns > c->last_ns ? st->cpu_ns - c->last_ns : 0;
+    /* The steal in what the clock counted, and what is owed (set_base).
+     * A wait for a CPU, counted like one: were it time off CPU, a lone
+     * running thread would have it charged where it last waited (6-21 pp
+     * of a sleep-and-spin loop's run moved to its sleep line on a VM with
+     * 15-25% steal). Schedstat and the process clock leave steal out. */
+    uint64_t stolen = c->source == CPU_EXACT ? ppm_part(counted, c->steal_ppm) : 0;
+    uint64_t repay = ppm_part(counted, c->repay_ppm);
+    repay = repay < c->setback_ns ? repay : c->setback_ns;
+    repay = repay < counted - stolen ? repay : counted - stolen;
+    uint64_t run = counted - stolen - repay + c->credit_ns;
     uint64_t wait = st->runq_ns > c->runq_ns ? st->runq_ns - c->runq_ns : 0;
     /* No clamp to the wall time: the two clocks are read a moment apart,
      * and an interval that reads long is followed by one that reads short.
@@ -323,9 +391,10 @@ void threadclock_interval(struct thread_clock *c, const struct task_stat *st, ui
     /* Withheld time holds the wait for a CPU in progress at the last tick,
      * which the kernel books now, at the latest: it takes the wait from
      * that time first, and what is left of it stays the earlier wait's. */
-    uint64_t rest = (wall > run ? wall - run : 0) + c->withheld.ns;
+    uint64_t rest = (wall > counted ? wall - counted : 0) + c->withheld.ns;
     out->runq = wait < rest ? wait : rest;
     rest -= out->runq;
+    out->runq += stolen + repay;
     uint64_t off = rest > c->held_ns ? rest - c->held_ns : 0;
     /* Our own stop of the thread is a switch out too: not its wait. */
     struct switch_waits waits = switchwatch_take_waits(&c->watch);
@@ -340,10 +409,11 @@ void threadclock_interval(struct thread_clock *c, const struct task_stat *st, ui
     out->kernel = c->kernel_debt_ns < run ? c->kernel_debt_ns : run;
     c->kernel_debt_ns -= out->kernel;
     c->kernel_ns = st->kernel_ns;
-    /* A clock set back at a stop (threadclock_read_stopped) charges no
-     * interval until it is past its last reading again: what the counter
-     * had gained is taken from the intervals that follow, not dropped. */
-    c->cpu_ns = st->cpu_ns > c->cpu_ns ? st->cpu_ns : c->cpu_ns;
+    c->cpu_ns += run;
+    c->last_ns = st->cpu_ns > c->last_ns ? st->cpu_ns : c->last_ns;
+    c->estimated_ns += stolen;
+    c->setback_ns -= repay;
+    c->credit_ns = 0;
     c->runq_ns = st->runq_ns;
     c->when_ns = now_ns;
     c->on_cpu_at_read = c->on_cpu_now;
@@ -364,27 +434,38 @@ int threadclock_last_interval(struct thread_clock *c, struct interval_time *out)
     int rc = read_exact(c, &cpu_ns);
     if (rc < 0)
         return rc;
-    out->cpu = cpu_ns > c->cpu_ns ? cpu_ns - c->cpu_ns : 0;
+    /* The last: its steal taken out, and what is owed settled at once. */
+    uint64_t counted = cpu_ns > c->last_ns ? cpu_ns - c->last_ns : 0;
+    uint64_t run = counted - ppm_part(counted, c->steal_ppm) + c->credit_ns;
+    out->cpu = run > c->setback_ns ? run - c->setback_ns : 0;
     out->kernel = c->kernel_debt_ns < out->cpu ? c->kernel_debt_ns : out->cpu;
     c->kernel_debt_ns -= out->kernel;
-    c->cpu_ns = cpu_ns > c->cpu_ns ? cpu_ns : c->cpu_ns;
+    c->cpu_ns += out->cpu;
+    c->last_ns = cpu_ns > c->last_ns ? cpu_ns : c->last_ns;
+    c->estimated_ns = c->setback_ns = c->credit_ns = 0;
     return 0;
 }
 
 struct thread_clock_mark threadclock_mark(const struct thread_clock *c)
 {
-    return (struct thread_clock_mark){c->cpu_ns,  c->runq_ns,      c->kernel_ns, c->kernel_debt_ns,
-                                      c->when_ns, c->withheld.ns, c->watch.waits};
+    return (struct thread_clock_mark){c->cpu_ns,      c->last_ns,      c->runq_ns,
+                                      c->kernel_ns,   c->kernel_debt_ns, c->when_ns,
+                                      c->withheld.ns, c->estimated_ns, c->setback_ns,
+                                      c->credit_ns,   c->watch.waits};
 }
 
 void threadclock_rewind(struct thread_clock *c, const struct thread_clock_mark *mark)
 {
     c->cpu_ns = mark->cpu_ns;
+    c->last_ns = mark->last_ns;
+    c->estimated_ns = mark->estimated_ns;
+    c->credit_ns = mark->credit_ns;
     c->runq_ns = mark->runq_ns;
     c->kernel_ns = mark->kernel_ns;
     c->kernel_debt_ns = mark->kernel_debt_ns;
     c->when_ns = mark->when_ns;
     c->withheld.ns = mark->withheld_off_ns;
+    c->setback_ns = mark->setback_ns;
     c->watch.waits = mark->waits;
     c->on_cpu_at_read = 0; /* the watch has been looked at since that reading */
 }

@@ -67,6 +67,21 @@ struct thread_clock {
     int64_t origin_ns;
     int origin_set;
     uint64_t reset_ns; /* when a stop last set the base on schedstat, 0 never */
+    /* The clock's last reading (cpu_ns is what the intervals charged).
+     * They part where the clock counts time the thread did not run: a
+     * running thread's counter goes on while the hypervisor runs another
+     * guest on its CPU (steal time), which the kernel's own clock, the one
+     * thread_time() reads, leaves out. Each interval takes out the share
+     * of what it counted that the count gained on schedstat between the
+     * thread's last two stops that set the base (steal_ppm, 0 until then;
+     * estimated_ns since the last such stop). That stop finds
+     * what the count truly gained: more than estimated, a debt (setback_ns)
+     * the intervals that follow repay at repay_ppm of what they count (the
+     * share the estimate missed, over the count since the stop before,
+     * counted_at_reset); less, a credit (credit_ns) given back. Either is
+     * a wait for a CPU, never time off CPU. */
+    uint64_t last_ns, estimated_ns, setback_ns, credit_ns, counted_at_reset;
+    uint32_t repay_ppm, steal_ppm;
     struct task_files files;  /* its /proc files, kept open */
     int last_cpu;             /* the CPU /proc last said it ran on */
     /* Time off CPU the last interval withheld (interval_split.withheld):
@@ -77,7 +92,8 @@ struct thread_clock {
 /* What threadclock_interval moves on: what a carried interval goes back
  * to (threadclock_rewind). */
 struct thread_clock_mark {
-    uint64_t cpu_ns, runq_ns, kernel_ns, kernel_debt_ns, when_ns, withheld_off_ns;
+    uint64_t cpu_ns, last_ns, runq_ns, kernel_ns, kernel_debt_ns, when_ns, withheld_off_ns;
+    uint64_t estimated_ns, setback_ns, credit_ns;
     struct switch_waits waits; /* not yet taken by an interval */
 };
 
@@ -141,6 +157,10 @@ enum cpu_source threadclock_cpu(const struct clock_env *env, struct thread_clock
  * interval's CPU rather than mixing two clocks. */
 void threadclock_settle(struct thread_clock *c, enum cpu_source source,
                         const struct task_stat *st);
+
+/* Sets the thread's clocks to st as they stand, charging nothing: what
+ * ran before is not the session's. */
+void threadclock_start(struct thread_clock *c, const struct task_stat *st);
 
 /* The interval since the thread's previous tick, split by its clocks as
  * read now (st, at now_ns); remembers them for the next. */

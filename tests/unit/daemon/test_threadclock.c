@@ -58,6 +58,63 @@ static void test_clock_set_back_is_taken_from_later_intervals(void)
     CHECK_EQ_INT(charged, 10500000);
 }
 
+/* A stop found the count 2 ms ahead of schedstat after it counted 10 ms
+ * (steal time: the hypervisor ran another guest while the thread was on
+ * its CPU), so the base went back 2 ms: a running thread's intervals that
+ * follow give a fifth of what the clock counts back, as a wait for a CPU,
+ * never as time off CPU, until the 2 ms are repaid; then all it counts is
+ * CPU again. Over the three, CPU is what schedstat says it ran. */
+static void test_steal_is_repaid_as_a_wait_not_off_cpu(void)
+{
+    struct thread_clock c = clock_at(0);
+    struct interval_time t;
+    c.cpu_ns = 10000000; /* charged before the stop */
+    c.last_ns = 8000000;  /* the clock's reading on its new scale */
+    c.source = CPU_EXACT;
+    c.setback_ns = 2000000;
+    c.repay_ppm = 200000;
+    uint64_t cpu = 0, waited = 0;
+    uint64_t reading = 8000000; /* the clock's reading on its new scale */
+    for (int i = 0; i < 3; i++) {
+        reading += 5000000;
+        threadclock_interval(&c, &(struct task_stat){.cpu_ns = reading}, 5000000u * (i + 1), &t);
+        CHECK_EQ_INT(t.off, 0);
+        CHECK_EQ_INT(t.carried.ns, 0);
+        cpu += t.cpu;
+        waited += t.runq;
+    }
+    CHECK_EQ_INT(cpu, 13000000);
+    CHECK_EQ_INT(waited, 2000000);
+    CHECK_EQ_INT(c.setback_ns, 0);
+    /* An interval that counted nothing (off CPU) repays nothing. */
+    c.setback_ns = 1000000; /* another stop set it back */
+    threadclock_interval(&c, &(struct task_stat){.cpu_ns = reading}, 20000000, &t);
+    CHECK_EQ_INT(t.cpu, 0);
+    CHECK_EQ_INT(t.runq, 0);
+    CHECK_EQ_INT(t.off, 5000000);
+    CHECK_EQ_INT(c.setback_ns, 1000000);
+}
+
+/* A running thread whose count gained a fifth on schedstat between its
+ * last two stops counts 10 ms: 8 ms are CPU, 2 ms a wait for a CPU, none
+ * of it time off CPU. A clock from schedstat has no steal in it. */
+static void test_steal_is_taken_out_of_the_count(void)
+{
+    struct thread_clock c = clock_at(0);
+    struct interval_time t;
+    c.source = CPU_EXACT;
+    c.steal_ppm = 200000;
+    threadclock_interval(&c, &(struct task_stat){.cpu_ns = 10000000}, 10000000, &t);
+    CHECK_EQ_INT(t.cpu, 8000000);
+    CHECK_EQ_INT(t.runq, 2000000);
+    CHECK_EQ_INT(t.off, 0);
+    CHECK_EQ_INT(c.estimated_ns, 2000000);
+    c.source = CPU_SCHEDSTAT;
+    threadclock_interval(&c, &(struct task_stat){.cpu_ns = 18000000}, 20000000, &t);
+    CHECK_EQ_INT(t.cpu, 8000000);
+    CHECK_EQ_INT(t.off, 2000000);
+}
+
 /* A clock that moved as much as the wall clock ran through the interval,
  * unless the thread's switch records say it left its CPU last: then it
  * waits, whatever its clock says. One that fell short by more than 10 us
@@ -66,7 +123,7 @@ static void test_switched_out_never_ran_through(void)
 {
     struct thread_clock c = clock_at(1000000);
     c.source = CPU_EXACT;
-    c.cpu_ns = 5000000;
+    c.cpu_ns = c.last_ns = 5000000;
     CHECK(threadclock_ran_through(&c, 7000000, 3000000, SWITCH_NONE));
     CHECK(threadclock_ran_through(&c, 7000000, 3000000, SWITCH_LAST_IN));
     CHECK(!threadclock_ran_through(&c, 7000000, 3000000, SWITCH_LAST_OUT));
@@ -197,6 +254,8 @@ int main(void)
     test_plain_interval();
     test_withheld_time_loses_the_wait_booked_since();
     test_clock_set_back_is_taken_from_later_intervals();
+    test_steal_is_repaid_as_a_wait_not_off_cpu();
+    test_steal_is_taken_out_of_the_count();
     test_switched_out_never_ran_through();
     test_base_is_exact_once_stopped();
     return test_finish("test_threadclock");
