@@ -73,7 +73,11 @@ void threadclock_init(struct clock_env *env, struct thread_clock *c, uint32_t ti
 }
 
 /* Moves what the intervals charged against the clock by ns: a debt to
- * repay when positive (a credit first cancelled), a credit when negative. */
+ * repay when positive (a credit first cancelled), a credit to give back
+ * when negative. Either is settled at the rate it built up (settle_ppm of
+ * each interval's count): given back at once, a credit of 10-15 ms after a
+ * burst of steal went to one interval's stack, 2-10 pp of a 3 s run's
+ * function shares. */
 static void owe(struct thread_clock *c, int64_t ns)
 {
     uint64_t *against = ns > 0 ? &c->credit_ns : &c->setback_ns;
@@ -99,10 +103,8 @@ static void set_base(struct thread_clock *c, int64_t base, uint64_t counted)
         int64_t missed = -shift - (int64_t)c->estimated_ns;
         uint64_t period = counted > c->counted_at_reset ? counted - c->counted_at_reset : 0;
         owe(c, missed);
-        if (missed > 0)
-            c->repay_ppm = period > (uint64_t)missed
-                               ? (uint32_t)((uint64_t)missed * 1000000u / period)
-                               : 1000000u;
+        uint64_t owed = c->setback_ns + c->credit_ns; /* one of them is 0 */
+        c->settle_ppm = period > owed ? (uint32_t)(owed * 1000000u / period) : 1000000u;
         if (period >= THREADCLOCK_STEAL_PERIOD_NS) {
             uint64_t gained = shift < 0 ? (uint64_t)-shift : 0;
             c->steal_ppm = gained < period ? (uint32_t)(gained * 1000000u / period) : 1000000u;
@@ -378,10 +380,11 @@ void threadclock_interval(struct thread_clock *c, const struct task_stat *st, ui
      * of a sleep-and-spin loop's run moved to its sleep line on a VM with
      * 15-25% steal). Schedstat and the process clock leave steal out. */
     uint64_t stolen = c->source == CPU_EXACT ? ppm_part(counted, c->steal_ppm) : 0;
-    uint64_t repay = ppm_part(counted, c->repay_ppm);
-    repay = repay < c->setback_ns ? repay : c->setback_ns;
+    uint64_t settled = ppm_part(counted, c->settle_ppm);
+    uint64_t repay = settled < c->setback_ns ? settled : c->setback_ns;
     repay = repay < counted - stolen ? repay : counted - stolen;
-    uint64_t run = counted - stolen - repay + c->credit_ns;
+    uint64_t give = settled < c->credit_ns ? settled : c->credit_ns;
+    uint64_t run = counted - stolen - repay + give;
     uint64_t wait = st->runq_ns > c->runq_ns ? st->runq_ns - c->runq_ns : 0;
     /* No clamp to the wall time: the two clocks are read a moment apart,
      * and an interval that reads long is followed by one that reads short.
@@ -413,7 +416,7 @@ void threadclock_interval(struct thread_clock *c, const struct task_stat *st, ui
     c->last_ns = st->cpu_ns > c->last_ns ? st->cpu_ns : c->last_ns;
     c->estimated_ns += stolen;
     c->setback_ns -= repay;
-    c->credit_ns = 0;
+    c->credit_ns -= give;
     c->runq_ns = st->runq_ns;
     c->when_ns = now_ns;
     c->on_cpu_at_read = c->on_cpu_now;

@@ -76,12 +76,12 @@ struct thread_clock {
      * thread's last two stops that set the base (steal_ppm, 0 until then;
      * estimated_ns since the last such stop). That stop finds
      * what the count truly gained: more than estimated, a debt (setback_ns)
-     * the intervals that follow repay at repay_ppm of what they count (the
-     * share the estimate missed, over the count since the stop before,
-     * counted_at_reset); less, a credit (credit_ns) given back. Either is
-     * a wait for a CPU, never time off CPU. */
+     * the intervals that follow repay; less, a credit (credit_ns) they give
+     * back; either at settle_ppm of what they count (what is owed over the
+     * count since the stop before, counted_at_reset). Steal and debt are a
+     * wait for a CPU, never time off CPU. */
     uint64_t last_ns, estimated_ns, setback_ns, credit_ns, counted_at_reset;
-    uint32_t repay_ppm, steal_ppm;
+    uint32_t settle_ppm, steal_ppm;
     struct task_files files;  /* its /proc files, kept open */
     int last_cpu;             /* the CPU /proc last said it ran on */
     /* Time off CPU the last interval withheld (interval_split.withheld):

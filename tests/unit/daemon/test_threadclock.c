@@ -72,7 +72,7 @@ static void test_steal_is_repaid_as_a_wait_not_off_cpu(void)
     c.last_ns = 8000000;  /* the clock's reading on its new scale */
     c.source = CPU_EXACT;
     c.setback_ns = 2000000;
-    c.repay_ppm = 200000;
+    c.settle_ppm = 200000;
     uint64_t cpu = 0, waited = 0;
     uint64_t reading = 8000000; /* the clock's reading on its new scale */
     for (int i = 0; i < 3; i++) {
@@ -93,6 +93,20 @@ static void test_steal_is_repaid_as_a_wait_not_off_cpu(void)
     CHECK_EQ_INT(t.runq, 0);
     CHECK_EQ_INT(t.off, 5000000);
     CHECK_EQ_INT(c.setback_ns, 1000000);
+    /* A stop found the estimate took 2 ms too much: given back at the same
+     * rate, not all to one interval's stack. */
+    c.setback_ns = 0, c.credit_ns = 2000000;
+    uint64_t when = 20000000;
+    cpu = 0;
+    for (int i = 0; i < 3; i++) {
+        reading += 5000000, when += 5000000;
+        threadclock_interval(&c, &(struct task_stat){.cpu_ns = reading}, when, &t);
+        CHECK(t.cpu <= 6000000);
+        CHECK_EQ_INT(t.off, 0);
+        cpu += t.cpu;
+    }
+    CHECK_EQ_INT(cpu, 17000000);
+    CHECK_EQ_INT(c.credit_ns, 0);
 }
 
 /* A running thread whose count gained a fifth on schedstat between its
