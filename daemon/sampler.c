@@ -1401,6 +1401,9 @@ static int sample_unseen_threads(struct sampler *s, sampler_emit_fn emit, void *
     if (s->teardown || (s->main_ran && s->npy <= 0))
         return 0;
     s->unseen_cpu_read_ns = s->planned_ns;
+    s->unseen_cpu.owed_ns = 0;
+    for (size_t i = 0; i < s->ntracks; i++)
+        s->unseen_cpu.owed_ns += threadclock_owed(&s->tracks[i].clock);
     uint64_t kernel;
     uint64_t cpu = unseencpu_take(&s->unseen_cpu, s->pid, s->clocks.started_within,
                                   s->planned_ns, s->unseen_after_ns, &kernel);

@@ -449,6 +449,11 @@ int threadclock_last_interval(struct thread_clock *c, struct interval_time *out)
     return 0;
 }
 
+int64_t threadclock_owed(const struct thread_clock *c)
+{
+    return (int64_t)c->credit_ns - (int64_t)c->setback_ns;
+}
+
 struct thread_clock_mark threadclock_mark(const struct thread_clock *c)
 {
     return (struct thread_clock_mark){c->cpu_ns,      c->last_ns,      c->runq_ns,

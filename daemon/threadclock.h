@@ -180,6 +180,10 @@ void threadclock_withhold(struct thread_clock *c, const struct withheld_off *wit
  * yet. 0 or a negative errno code (-ENODEV: no exact clock). */
 int threadclock_last_interval(struct thread_clock *c, struct interval_time *out);
 
+/* What the clock owes the ticks, in CPU still to charge: its credit less
+ * its debt (struct thread_clock). */
+int64_t threadclock_owed(const struct thread_clock *c);
+
 /* The clocks as they stand, and back to them: an interval read but not
  * charged (a failed walk's) is carried to the next. */
 struct thread_clock_mark threadclock_mark(const struct thread_clock *c);

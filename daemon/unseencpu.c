@@ -107,7 +107,7 @@ uint64_t unseencpu_take(struct unseen_cpu *u, pid_t pid, int from_start, uint64_
     u->balance_ns += (int64_t)gained - (int64_t)u->charged_ns;
     u->process_ns = now;
     u->charged_ns = 0;
-    int64_t ready = settled(u, due_ns, settle_ns);
+    int64_t ready = settled(u, due_ns, settle_ns) - (u->owed_ns > 0 ? u->owed_ns : 0);
     remember(u, due_ns);
     return beyond_drift(u, ready) ? report(u, pid, ready, 0, kernel_ns) : 0;
 }

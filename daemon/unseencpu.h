@@ -28,6 +28,13 @@ struct unseen_cpu {
     uint64_t kernel_ns;   /* its kernel time (/proc/PID/stat) at the last report */
     uint64_t charged_ns;  /* CPU the ticks charged to threads since the last reading */
     int64_t balance_ns;   /* what the clock gained beyond them, not yet reported */
+    /* CPU the threads' clocks still owe the ticks (threadclock_owed, all
+     * threads): a credit the ticks will still charge, less a debt they
+     * charged ahead. A credit is no unseen CPU: after steal was estimated
+     * too high, one stood 10 ms in the balance of a one-thread script until
+     * it was given back, and was reported as short-lived threads. A debt
+     * is left in the balance, which it keeps below what is reported. */
+    int64_t owed_ns;
     /* The balance at the latest readings, and when they were due. */
     struct {
         uint64_t due_ns;

@@ -76,6 +76,23 @@ static void test_uncharged_cpu_is_reported_once_settled(void)
     CHECK(total + 5 * MS >= unseen && total <= unseen + 5 * MS);
 }
 
+/* 60 ms the ticks have not charged yet but a thread's clock owes them (a
+ * credit: the steal estimate took too much): not reported while owed;
+ * charged later, nothing is left to report. */
+static void test_owed_cpu_is_not_reported(void)
+{
+    struct unseen_cpu u = {0};
+    uint64_t due = 1000 * MS;
+    readings(&u, &due, 1, 0, 1);
+    uint64_t owed = spin(60);
+    u.owed_ns = (int64_t)owed;
+    CHECK_EQ_INT(readings(&u, &due, 15, 2, 1), 0);
+    unseencpu_charged(&u, owed);
+    u.owed_ns = 0;
+    CHECK_EQ_INT(readings(&u, &due, 15, 2, 1), 0);
+    CHECK_EQ_INT(unseencpu_finish(&u, getpid(), &(uint64_t){0}, &(uint64_t){0}), 0);
+}
+
 /* A failed walk's interval charged and taken back, then charged again at
  * the next tick: counted once. */
 static void test_carried_interval_counts_once(void)
@@ -165,6 +182,7 @@ int main(void)
 {
     test_charged_cpu_is_not_reported();
     test_uncharged_cpu_is_reported_once_settled();
+    test_owed_cpu_is_not_reported();
     test_carried_interval_counts_once();
     test_exit_is_told_apart();
     return test_finish("test_unseencpu");
