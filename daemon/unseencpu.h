@@ -30,9 +30,9 @@ struct unseen_cpu {
     int64_t balance_ns;   /* what the clock gained beyond them, not yet reported */
     /* CPU the threads' clocks still owe the ticks (threadclock_owed, all
      * threads): a credit the ticks will still charge, less a debt they
-     * charged ahead. A credit is no unseen CPU: after steal was estimated
-     * too high, one stood 10 ms in the balance of a one-thread script until
-     * it was given back, and was reported as short-lived threads. A debt
+     * charged ahead. A credit is no unseen CPU, but stood in the balance
+     * until it was given back: a one-thread script reported 10.6 ms as
+     * short-lived threads once credits were spread out (2d689e1). A debt
      * is left in the balance, which it keeps below what is reported. */
     int64_t owed_ns;
     /* The balance at the latest readings, and when they were due. */
