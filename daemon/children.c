@@ -214,6 +214,22 @@ static int emit_child_sample(void *ctx, const struct thread_sample *sample)
                    sample);
 }
 
+/* What the child's sampler still holds (sampler_release_held). */
+static int release_child(struct child *c, children_emit_fn emit, void *ctx)
+{
+    struct child_emit e = {emit, ctx, c};
+    return c->sampler ? sampler_release_held(c->sampler, emit_child_sample, &e) : 0;
+}
+
+int children_release_held(struct children *ch, children_emit_fn emit, void *ctx)
+{
+    int rc = 0;
+    for (size_t i = 0; ch && i < ch->nkids && rc == 0; i++)
+        if (ch->kids[i])
+            rc = release_child(ch->kids[i], emit, ctx);
+    return rc;
+}
+
 static int tick_child(struct children *ch, struct child *c, uint64_t image_mark, uint64_t now_ns,
                       uint64_t planned_ns, children_emit_fn emit, void *ctx)
 {
@@ -237,9 +253,10 @@ int children_tick(struct children *ch, struct proctree *tree, uint64_t now_ns, u
         struct child *c = ch->kids[i];
         if (!c || (!c->sampler && proctree_at(tree, i)->exited))
             continue;
-        if (proctree_at(tree, i)->exited)
+        if (proctree_at(tree, i)->exited) {
+            rc = release_child(c, emit, ctx);
             drop_sampler(c);
-        else
+        } else
             rc = tick_child(ch, c, proctree_at(tree, i)->image_mark, now_ns, planned_ns, emit,
                             ctx);
     }

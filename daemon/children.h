@@ -34,6 +34,10 @@ typedef int (*children_emit_fn)(void *ctx, pid_t pid, struct pywalk *walk,
 int children_tick(struct children *ch, struct proctree *tree, uint64_t now_ns, uint64_t planned_ns,
                   children_emit_fn emit, void *ctx);
 
+/* Emits what the descendants' samplers still hold (sampler_release_held):
+ * before a session ends with them running. */
+int children_release_held(struct children *ch, children_emit_fn emit, void *ctx);
+
 /* The sampler of descendant pid while it is sampled (for its threads'
  * threading names), else NULL. */
 struct sampler *children_sampler(struct children *ch, pid_t pid);

@@ -24,6 +24,7 @@
 #include "daemon/holdbudget.h"
 #include "daemon/native_stack.h"
 #include "daemon/oncpu.h"
+#include "daemon/periodbuf.h"
 #include "daemon/placement.h"
 #include "daemon/pythreadname.h"
 #include "daemon/rmem.h"
@@ -149,6 +150,8 @@ struct thread_track {
     uint64_t first_seen_ns;      /* when the sampler first listed it */
     struct still_thread still;   /* blocked and unmoved since its stack was kept */
     int still_now;               /* this tick: so its kept stack is its stack */
+    /* Its samples since its exact clock's period began (periodbuf.h). */
+    struct period_buf period;
 };
 
 struct sampler {
@@ -197,12 +200,14 @@ struct sampler {
     struct pywalk_thread pythreads[PYWALK_MAX_THREADS];
     struct pywalk_stack stack;      /* the thread being sampled */
     struct pywalk_stack main_stack; /* the main thread's, for native helpers */
+    struct pywalk_stack held_stack; /* a held sample's, as it is let go */
 };
 
 /* Closes what a track keeps open. */
 static void close_track(struct thread_track *t)
 {
     threadclock_close(&t->clock);
+    periodbuf_free(&t->period);
     free(t->stack);
     free(t->ran.stack);
     free(t->gil_waited.stack);
@@ -1082,14 +1087,12 @@ static int charge_startup(struct sampler *s, uint32_t tid, const struct task_sta
     return emit(ctx, &out);
 }
 
-static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
-                       sampler_emit_fn emit, void *ctx)
+static int sample_thread(struct sampler *s, struct thread_track *t, int is_new,
+                         struct tick_state *tick, sampler_emit_fn emit, void *ctx)
 {
+    uint32_t tid = t->tid;
     const struct pywalk_thread *py = pythread_of(s, tick->npy, tid);
-    int is_new, rc = 0;
-    struct thread_track *t = track_of(s, tid, &is_new);
-    if (!t)
-        return -ENOMEM;
+    int rc = 0;
     t->python |= py != NULL;
     struct task_stat st;
     struct thread_hold hold = {0};
@@ -1192,6 +1195,89 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
         still_thread_kept(&t->still, unplaced == PROTO_PLACED);
     }
     t->clock.held_ns = released_ns + threadstop_release(&hold);
+    return rc;
+}
+
+/* How long a thread's samples are held at most (periodbuf.h) when no
+ * stop ends its clock's period: one not stopped (blocked, or its share of
+ * the stops spread over many threads) is let go with the steal estimate
+ * as it stands, and what the next stop finds is owed as before. Twice the
+ * longest gap between two stops that set the base (THREADCLOCK_RESET_GAP_NS
+ * in threadclock.c), so that a running thread's stops end its periods. */
+#define SAMPLER_HELD_MAX_NS 250000000u
+/* And at most this many samples: 10 kHz for that long, with room. */
+#define SAMPLER_HELD_MAX 8192u
+
+/* Where a thread's samples go while its exact clock's period runs: held
+ * (periodbuf.h). A thread on another clock has no steal in it, and its
+ * samples go on at once, after any it held before. */
+struct held_emit {
+    struct sampler *s;
+    struct thread_track *t;
+    sampler_emit_fn emit;
+    void *ctx;
+};
+
+static int release_held(struct sampler *s, struct thread_track *t, int64_t less_ns,
+                        sampler_emit_fn emit, void *ctx)
+{
+    int64_t applied = 0;
+    int rc = periodbuf_release(&t->period, less_ns, &applied, &s->held_stack, emit, ctx);
+    if (applied != less_ns)
+        threadclock_owe(&t->clock, less_ns - applied);
+    if (applied > 0)
+        unseencpu_uncharged(&s->unseen_cpu, (uint64_t)applied);
+    else
+        unseencpu_charged(&s->unseen_cpu, (uint64_t)-applied);
+    return rc;
+}
+
+static int hold_sample(void *ctx, const struct thread_sample *sample)
+{
+    struct held_emit *h = ctx;
+    if (h->t->clock.source == CPU_EXACT && h->t->clock.clock_fd >= 0)
+        return periodbuf_hold(&h->t->period, sample, clock_monotonic_ns());
+    int rc = release_held(h->s, h->t, 0, h->emit, h->ctx);
+    return rc < 0 ? rc : h->emit(h->ctx, sample);
+}
+
+/* Lets a thread's samples go once a stop ended its clock's period, with
+ * what that stop found the estimate missed taken out of them (added, when
+ * negative); or, with the estimate as it stands, when they are too many or
+ * too old, or the thread has ended (ended). */
+static int settle_period(struct sampler *s, struct thread_track *t, int ended,
+                         sampler_emit_fn emit, void *ctx)
+{
+    int64_t unsettled;
+    int closed = threadclock_take_period(&t->clock, &unsettled);
+    uint64_t since = periodbuf_since(&t->period);
+    if (!since) {
+        if (unsettled)
+            threadclock_owe(&t->clock, unsettled);
+        return 0;
+    }
+    int due = closed || ended || periodbuf_count(&t->period) >= SAMPLER_HELD_MAX ||
+              clock_monotonic_ns() - since >= SAMPLER_HELD_MAX_NS;
+    return due ? release_held(s, t, unsettled, emit, ctx) : 0;
+}
+
+static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
+                       sampler_emit_fn emit, void *ctx)
+{
+    int is_new;
+    struct thread_track *t = track_of(s, tid, &is_new);
+    if (!t)
+        return -ENOMEM;
+    struct held_emit held = {s, t, emit, ctx};
+    int rc = sample_thread(s, t, is_new, tick, hold_sample, &held);
+    return rc < 0 ? rc : settle_period(s, t, 0, emit, ctx);
+}
+
+int sampler_release_held(struct sampler *s, sampler_emit_fn emit, void *ctx)
+{
+    int rc = 0;
+    for (size_t i = 0; i < s->ntracks && rc == 0; i++)
+        rc = release_held(s, &s->tracks[i], 0, emit, ctx);
     return rc;
 }
 
@@ -1366,8 +1452,11 @@ static int forget_ended_threads(struct sampler *s, const struct tick_state *tick
             s->tracks[kept++] = *t;
             continue;
         }
+        struct held_emit held = {s, t, emit, ctx};
         if (rc == 0)
-            rc = charge_last_interval(s, t, tick, emit, ctx);
+            rc = charge_last_interval(s, t, tick, hold_sample, &held);
+        if (rc == 0)
+            rc = settle_period(s, t, 1, emit, ctx);
         close_track(t);
     }
     s->ntracks = kept;

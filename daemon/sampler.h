@@ -20,6 +20,10 @@ struct thread_sample {
     /* The wall time since the thread's previous observation, the weight of
      * this one's GIL state; 0 in a carried part and for non-Python threads */
     uint64_t wall_ns;
+    /* When the tick observed it (CLOCK_MONOTONIC); 0: as it is emitted.
+     * A thread's samples are held until its clock period ends
+     * (daemon/periodbuf.h), and keep their own time. */
+    uint64_t time_ns;
     const struct pywalk_stack *stack; /* NULL: no Python stack */
 };
 
@@ -76,6 +80,11 @@ int sampler_enable_native(struct sampler *s, const char *debug_dirs);
  * exited (a zombie not reaped yet), or the emitter's negative code. */
 int sampler_tick(struct sampler *s, uint64_t now_ns, uint64_t planned_ns, sampler_emit_fn emit,
                  void *ctx);
+
+/* Emits the samples each thread's clock period still holds
+ * (daemon/periodbuf.h), as they stand: before a session ends with the
+ * target still running. 0 or the emitter's negative code. */
+int sampler_release_held(struct sampler *s, sampler_emit_fn emit, void *ctx);
 
 /* The name threading gives thread tid (threading.Thread(name=...)), read
  * from the target's threading._active at most every 100 ms while a thread

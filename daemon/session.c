@@ -183,7 +183,8 @@ static int emit_proc_sample(void *ctx, pid_t pid, struct pywalk *walk, struct co
     struct session *s = ctx;
     if (queue_new_codes(s, walk, codes) < 0 || queue_thread_name(s, pid, sample->tid) < 0)
         return -ENOMEM;
-    stream_msg_sample(&s->msg, pid, codes, sample, clock_monotonic_ns(), s->start_ns);
+    uint64_t when = sample->time_ns ? sample->time_ns : clock_monotonic_ns();
+    stream_msg_sample(&s->msg, pid, codes, sample, when, s->start_ns);
     return batch_add(s);
 }
 
@@ -412,6 +413,15 @@ static int wait_tick(struct session *s, uint64_t deadline_ns, struct msgio_msg *
     }
 }
 
+/* The samples the samplers hold for their threads' clock periods
+ * (daemon/periodbuf.h), sent before the session ends with the target
+ * still running: its last tenth of a second or so. */
+static void release_held(struct session *s)
+{
+    if (sampler_release_held(s->sampler, emit_sample, s) == 0)
+        children_release_held(s->children, emit_proc_sample, s);
+}
+
 static void sample_until_done(struct session *s)
 {
     struct msgio_msg in = {0};
@@ -422,11 +432,13 @@ static void sample_until_done(struct session *s)
         if (waited < 0)
             break;
         if (waited == PROTO_END_STOPPED) {
+            release_held(s);
             send_end(s, PROTO_END_STOPPED, "stopped by the client");
             break;
         }
         const char *stop = registry_entry_stop_reason(s->req->entry);
         if (stop) {
+            release_held(s);
             send_end(s, PROTO_END_STOPPED, stop);
             break;
         }

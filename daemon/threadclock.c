@@ -30,6 +30,21 @@
  * gained to stand for the thread's steal from then on: a few scheduler
  * ticks, so that schedstat's lag on the stopped thread does not matter. */
 #define THREADCLOCK_STEAL_PERIOD_NS 20000000u
+/* How often a stop sets the base while the thread has no steal share yet,
+ * or its clock shows steal, or its last estimate missed (reset_gap): what
+ * an estimate misses is settled only at the next such stop, by the
+ * intervals after it, so the period bounds the error. Steal on the VMs
+ * here came in bursts of seconds (1% one minute, 15-37% the next); a share
+ * measured in a burst and applied to 100 ms of quiet after it took up to
+ * 37 ms from a 0.3 s spin's before its end (startup_cpu_is_counted), and
+ * a worker that ran less than two 100 ms periods kept its steal as CPU.
+ * A little over THREADCLOCK_STEAL_PERIOD_NS, so that a thread that runs
+ * throughout measures a share at every such stop. */
+#define THREADCLOCK_RESET_GAP_STEAL_NS 25000000u
+/* A share of the count, in ppm, that is steal or an estimate's miss: on a
+ * quiet VM here the counter gained 330-2000 ppm on schedstat (0.1-0.6 ms
+ * in 0.3 s), under steal 150000-370000. */
+#define THREADCLOCK_STEAL_SEEN_PPM 5000u
 /* The kernel's CPUCLOCK_SCHED clock of a whole process (clock_getcpuclockid
  * works for pids too, but this avoids a glibc call per tick). */
 #define THREADCLOCK_PROCESS_CLOCK(pid) ((clockid_t)(((unsigned)~(pid) << 3) | 2u))
@@ -75,10 +90,10 @@ void threadclock_init(struct clock_env *env, struct thread_clock *c, uint32_t ti
 /* Moves what the intervals charged against the clock by ns: a debt to
  * repay when positive (a credit first cancelled), a credit to give back
  * when negative. Either is settled at the rate it built up (settle_ppm of
- * each interval's count): a credit given back whole went to one
- * interval's stack, and function shares of 3 s runs came out 2-10 pp off
- * on 4 interpreters in a full run. */
-static void owe(struct thread_clock *c, int64_t ns)
+ * each interval's count, over the period it built up in): a credit given
+ * back whole went to one interval's stack, and function shares of 3 s
+ * runs came out 2-10 pp off on 4 interpreters in a full run. */
+void threadclock_owe(struct thread_clock *c, int64_t ns)
 {
     uint64_t *against = ns > 0 ? &c->credit_ns : &c->setback_ns;
     uint64_t *onto = ns > 0 ? &c->setback_ns : &c->credit_ns;
@@ -86,6 +101,37 @@ static void owe(struct thread_clock *c, int64_t ns)
     uint64_t cancelled = amount < *against ? amount : *against;
     *against -= cancelled;
     *onto += amount - cancelled;
+    uint64_t owed = c->setback_ns + c->credit_ns; /* one of them is 0 */
+    uint64_t period = c->period_count_ns;
+    c->settle_ppm = !owed           ? 0
+                    : period > owed ? (uint32_t)(owed * 1000000u / period)
+                                    : 1000000u;
+}
+
+int threadclock_take_period(struct thread_clock *c, int64_t *unsettled_ns)
+{
+    int ended = c->period_ended;
+    *unsettled_ns = ended ? c->unsettled_ns : 0;
+    if (ended)
+        c->unsettled_ns = 0, c->period_ended = 0;
+    return ended;
+}
+
+/* The share of the count that the count gained on schedstat (gained at
+ * this stop) since the share was last measured, once that is
+ * THREADCLOCK_STEAL_PERIOD_NS of count: stops that come closer together
+ * add up, so that a thread that runs in short bursts gets a share too. */
+static void measure_steal(struct thread_clock *c, uint64_t gained, uint64_t counted)
+{
+    c->gained_since_share += gained;
+    uint64_t period = counted > c->counted_at_share ? counted - c->counted_at_share : 0;
+    if (period < THREADCLOCK_STEAL_PERIOD_NS)
+        return;
+    uint64_t g = c->gained_since_share;
+    c->steal_ppm = g < period ? (uint32_t)(g * 1000000u / period) : 1000000u;
+    c->steal_known = 1;
+    c->gained_since_share = 0;
+    c->counted_at_share = counted;
 }
 
 /* Sets the exact clock's base at a stop, the count then being counted.
@@ -100,15 +146,13 @@ static void set_base(struct thread_clock *c, int64_t base, uint64_t counted)
         int64_t shift = base - c->clock_base_ns;
         int64_t last = (int64_t)c->last_ns + shift;
         c->last_ns = last > 0 ? (uint64_t)last : 0;
-        int64_t missed = -shift - (int64_t)c->estimated_ns;
-        uint64_t period = counted > c->counted_at_reset ? counted - c->counted_at_reset : 0;
-        owe(c, missed);
-        uint64_t owed = c->setback_ns + c->credit_ns; /* one of them is 0 */
-        c->settle_ppm = period > owed ? (uint32_t)(owed * 1000000u / period) : 1000000u;
-        if (period >= THREADCLOCK_STEAL_PERIOD_NS) {
-            uint64_t gained = shift < 0 ? (uint64_t)-shift : 0;
-            c->steal_ppm = gained < period ? (uint32_t)(gained * 1000000u / period) : 1000000u;
-        }
+        c->unsettled_ns += -shift - (int64_t)c->estimated_ns;
+        c->period_ended = 1;
+        c->period_count_ns = counted > c->counted_at_reset ? counted - c->counted_at_reset : 0;
+        measure_steal(c, shift < 0 ? (uint64_t)-shift : 0, counted);
+    } else {
+        c->counted_at_share = counted;
+        c->period_ended = 1; /* what was held so far has nothing to settle */
     }
     c->estimated_ns = 0;
     c->clock_base_ns = base;
@@ -126,12 +170,21 @@ static long wait_off_cpu(const struct clock_env *env, struct thread_clock *c)
                            : taskstat_syscall(env->pid, c->tid, &unused);
 }
 
+/* How long after its last setting a stop sets the base again: sooner
+ * while there is steal to follow, or no share of it measured yet
+ * (THREADCLOCK_RESET_GAP_STEAL_NS). */
+static uint64_t reset_gap(const struct thread_clock *c)
+{
+    int quiet = c->steal_known && c->steal_ppm < THREADCLOCK_STEAL_SEEN_PPM &&
+                c->settle_ppm < THREADCLOCK_STEAL_SEEN_PPM;
+    return quiet ? THREADCLOCK_RESET_GAP_NS : THREADCLOCK_RESET_GAP_STEAL_NS;
+}
+
 int threadclock_read_stopped(const struct clock_env *env, struct thread_clock *c,
                              struct task_stat *st)
 {
     uint64_t counted, now_ns = clock_monotonic_ns();
-    int due = c->clock_fd >= 0 &&
-              (!c->reset_ns || now_ns - c->reset_ns >= THREADCLOCK_RESET_GAP_NS);
+    int due = c->clock_fd >= 0 && (!c->reset_ns || now_ns - c->reset_ns >= reset_gap(c));
     long waited = due ? wait_off_cpu(env, c) : 0;
     int rc = threadclock_read_proc(env, c, st);
     if (rc < 0 || !due || waited == -EAGAIN || waited == -ESRCH ||
@@ -350,6 +403,7 @@ static void restart_cpu(struct thread_clock *c, uint64_t cpu_ns)
 {
     c->cpu_ns = c->last_ns = cpu_ns;
     c->estimated_ns = c->setback_ns = c->credit_ns = 0;
+    c->unsettled_ns = 0;
 }
 
 void threadclock_settle(struct thread_clock *c, enum cpu_source source,

@@ -75,13 +75,30 @@ struct thread_clock {
      * of what it counted that the count gained on schedstat between the
      * thread's last two stops that set the base (steal_ppm, 0 until then;
      * estimated_ns since the last such stop). That stop finds
-     * what the count truly gained: more than estimated, a debt (setback_ns)
-     * the intervals that follow repay; less, a credit (credit_ns) they give
-     * back; either at settle_ppm of what they count (what is owed over the
-     * count since the stop before, counted_at_reset). Steal and debt are a
-     * wait for a CPU, never time off CPU. */
+     * what the count truly gained, and what the estimate missed goes to
+     * the sampler (unsettled_ns below), which takes it out of the samples
+     * of that period. What they could not take is owed: more than
+     * estimated, a debt (setback_ns) the intervals that follow repay;
+     * less, a credit (credit_ns) they give back; either at settle_ppm of
+     * what they count (what is owed over the count of the period it came
+     * from). Steal and debt are a wait for a CPU, never time off CPU. */
     uint64_t last_ns, estimated_ns, setback_ns, credit_ns, counted_at_reset;
     uint32_t settle_ppm, steal_ppm;
+    /* The steal share is measured over at least THREADCLOCK_STEAL_PERIOD_NS
+     * of count, over as many stops as that takes: what the count gained
+     * since it was last measured, and the count then. steal_known: it has
+     * been measured. */
+    uint64_t gained_since_share, counted_at_share;
+    int steal_known;
+    /* A stop that set the base ended the period since the one before
+     * (period_ended), of period_count_ns of count: what the steal estimate
+     * missed in it (positive: the intervals charged too much) waits in
+     * unsettled_ns for the sampler, which settles it in the samples it
+     * held over the period (daemon/periodbuf.h) and owes the clock what
+     * they could not take (threadclock_owe). */
+    int64_t unsettled_ns;
+    int period_ended;
+    uint64_t period_count_ns;
     struct task_files files;  /* its /proc files, kept open */
     int last_cpu;             /* the CPU /proc last said it ran on */
     /* Time off CPU the last interval withheld (interval_split.withheld):
@@ -119,8 +136,9 @@ int threadclock_read_proc(const struct clock_env *env, struct thread_clock *c,
  * ms in test_threadclock, up to 4 ms for a spawned script's start-up),
  * and the process's clock then showed that much CPU no thread had,
  * counted as "threads too short-lived to sample". The base is set on
- * schedstat at the first stop and then at most every 100 ms, not once:
- * the counter gains on the kernel's CPU clock as it runs (threadclock.c).
+ * schedstat at the first stop and then at most every 100 ms (25 ms while
+ * the thread has steal, or no share of it measured yet), not once: the
+ * counter gains on the kernel's CPU clock as it runs (threadclock.c).
  * 0 or a negative errno code. */
 int threadclock_read_stopped(const struct clock_env *env, struct thread_clock *c,
                              struct task_stat *st);
@@ -179,6 +197,16 @@ void threadclock_withhold(struct thread_clock *c, const struct withheld_off *wit
  * Its kernel part is the kernel time /proc reported that no interval took
  * yet. 0 or a negative errno code (-ENODEV: no exact clock). */
 int threadclock_last_interval(struct thread_clock *c, struct interval_time *out);
+
+/* Whether a stop ended the clock's period since the last call (1) or not
+ * (0); *unsettled_ns gets what the intervals charged too much in it
+ * (negative: too little), and the clock forgets it. */
+int threadclock_take_period(struct thread_clock *c, int64_t *unsettled_ns);
+
+/* Owes ns of what the intervals charged too much (negative: too little)
+ * to the intervals that follow: they repay it, or are given it back, at
+ * the rate it built up over the last period. */
+void threadclock_owe(struct thread_clock *c, int64_t ns);
 
 /* What the clock owes the ticks, in CPU still to charge: its credit less
  * its debt (struct thread_clock). */

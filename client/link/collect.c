@@ -103,7 +103,7 @@ static int on_sample(struct collector *c, const struct msgio_msg *m)
     if (rc == 0 && s->tid == (uint32_t)c->child &&
         !(s->flags & (PROTO_SAMPLE_CARRIED | PROTO_SAMPLE_NOT_READ))) {
         long stack = profile_intern_stack(c->p, s->tid, frames, s->nframes, s->unplaced);
-        if (stack < 0 || profile_mem_main_stack(c->p, stack) < 0)
+        if (stack < 0 || profile_mem_main_seen(c->p, stack, (double)s->time_ns / 1e9) < 0)
             return -ENOMEM;
     }
     return rc;

@@ -12,6 +12,7 @@ void profile_mem_init(struct profile_memory *m)
     memset(m, 0, sizeof(*m));
     profile_rss_init(&m->rss);
     m->main_stack = -1;
+    m->main_t = -1;
     m->script_end = -1;
     m->script_start = -1;
 }
@@ -22,6 +23,9 @@ void profile_mem_free(struct profile_memory *m)
     free(m->events);
     free(m->live);
     free(m->sum_event);
+    free(m->growth);
+    m->growth = NULL;
+    m->ngrowth = m->growth_cap = 0;
     m->events = NULL;
     m->live = NULL;
     m->sum_event = NULL;
@@ -75,28 +79,52 @@ static int add_summed(struct profile_memory *m, const struct profile_heap_event 
     return 0;
 }
 
-static int charge_rss_growth(struct profile_memory *m, double t, uint64_t bytes)
+static int charge_rss_growth(struct profile_memory *m, double t, uint64_t bytes, long stack)
 {
-    struct profile_heap_event ev = {.t = t, .stack = (uint32_t)m->main_stack,
+    struct profile_heap_event ev = {.t = t, .stack = (uint32_t)stack,
                                     .kind = PROFILE_HEAP_RSS_GROWTH, .bytes = (int64_t)bytes};
     return add_summed(m, &ev);
 }
 
+/* Charges the waiting growth that ended by `until` (all of it when
+ * until < 0): to the main thread's last stack when it was seen after the
+ * growth's first reading, else to `next`, the one it is seen in now. */
+static int charge_waiting(struct profile_memory *m, double until, long next)
+{
+    size_t i = 0;
+    for (; i < m->ngrowth && (until < 0 || m->growth[i].to <= until); i++) {
+        const struct profile_rss_growth *g = &m->growth[i];
+        long stack = m->main_stack >= 0 && m->main_t > g->from ? m->main_stack : next;
+        if (stack < 0)
+            stack = m->main_stack;
+        if (stack >= 0 && charge_rss_growth(m, g->to, g->bytes, stack) < 0)
+            return -ENOMEM;
+    }
+    memmove(m->growth, m->growth + i, (m->ngrowth - i) * sizeof(*m->growth));
+    m->ngrowth -= i;
+    return 0;
+}
+
 int profile_mem_settle(struct profile *p)
 {
+    return charge_waiting(&p->memory, -1, -1);
+}
+
+int profile_mem_main_seen(struct profile *p, long stack, double t)
+{
     struct profile_memory *m = &p->memory;
-    if (!m->rss_pending || m->main_stack < 0)
-        return 0;
-    int rc = charge_rss_growth(m, m->rss_pending_t, m->rss_pending);
-    m->rss_pending = 0;
-    return rc;
+    if (charge_waiting(m, t, stack) < 0)
+        return -ENOMEM;
+    m->main_stack = stack;
+    m->main_t = t;
+    return 0;
 }
 
 int profile_mem_main_stack(struct profile *p, long stack)
 {
-    p->memory.main_stack = stack;
-    p->memory.main_fresh = 1;
-    return profile_mem_settle(p);
+    const struct profile_memory *m = &p->memory;
+    double latest = m->rss.latest.t >= 0 ? m->rss.latest.t : 0;
+    return profile_mem_main_seen(p, stack, latest + 1e-9);
 }
 
 int profile_mem_rss(struct profile *p, double t, uint64_t bytes)
@@ -105,19 +133,16 @@ int profile_mem_rss(struct profile *p, double t, uint64_t bytes)
     if (bytes == 0)
         return 0;
     uint64_t before = m->rss.latest.t >= 0 ? m->rss.latest.bytes : bytes;
+    double before_t = m->rss.latest.t >= 0 ? m->rss.latest.t : t;
     if (profile_rss_add(&m->rss, t, bytes) < 0)
         return -ENOMEM;
     if (bytes > m->max_rss_sampled)
         m->max_rss_sampled = bytes;
-    int fresh = m->main_fresh;
-    m->main_fresh = 0;
     if (bytes <= before)
         return 0;
-    if (fresh && m->main_stack >= 0)
-        return charge_rss_growth(m, t, bytes - before);
-    if (!m->rss_pending)
-        m->rss_pending_t = t;
-    m->rss_pending += bytes - before;
+    if (grow((void **)&m->growth, &m->growth_cap, m->ngrowth + 1, sizeof(*m->growth)) < 0)
+        return -ENOMEM;
+    m->growth[m->ngrowth++] = (struct profile_rss_growth){before_t, t, bytes - before};
     return 0;
 }
 

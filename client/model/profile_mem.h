@@ -57,11 +57,16 @@ struct profile_memory {
     struct profile_live_block *live; /* sampled blocks not yet released */
     size_t nlive, live_cap;
     long main_stack; /* the main thread's latest stack, -1 before any */
-    int main_fresh;  /* it was seen since the last RSS reading */
-    /* RSS growth read while the main thread went unseen (its walks failed
-     * or it waited for a CPU), for the stack it is next seen in. */
-    uint64_t rss_pending;
-    double rss_pending_t;
+    double main_t;   /* when it was seen there, -1 before any */
+    /* RSS growth between two readings, waiting for the main thread's
+     * samples up to the later reading: the daemon holds a thread's samples
+     * for up to a clock period (daemon/periodbuf.h), so readings come
+     * before the samples of their ticks. */
+    struct profile_rss_growth {
+        double from, to; /* the readings' times */
+        uint64_t bytes;
+    } *growth;
+    size_t ngrowth, growth_cap;
     /* Seconds since the session started when the script's own code ended
      * (the bootstrap's mark, client/run/launch.h), before the interpreter's
      * teardown; -1 when unknown (attach, os._exit). The figures stop here. */
@@ -81,16 +86,22 @@ void profile_mem_init(struct profile_memory *m);
 void profile_mem_free(struct profile_memory *m);
 
 /* An RSS reading at time t; RSS growth since the previous reading is
- * charged to the stack the main thread was seen in at the same tick (the
- * daemon sends a tick's samples before its RSS), or, if it went unseen
- * that tick, to the stack it is seen in next: the sampler carries such a
- * tick's time there too. The readings are kept in bounded memory
- * (profile_rss.h). A reading of 0 bytes (the target had exited: a zombie
- * has no pages) is dropped. 0 or -ENOMEM. */
+ * charged to the stack the main thread was last seen in before t, if that
+ * was after the previous reading, or, if it went unseen between the two,
+ * to the stack it is seen in next: the sampler carries such a tick's time
+ * there too. Which is known once the main thread is seen at t or later
+ * (its samples may come after the reading), or the stream ends. The
+ * readings are kept in bounded memory (profile_rss.h). A reading of 0
+ * bytes (the target had exited: a zombie has no pages) is dropped. 0 or
+ * -ENOMEM. */
 int profile_mem_rss(struct profile *p, double t, uint64_t bytes);
 
-/* The main thread was seen in stack `stack` now (for RSS growth). 0 or
- * -ENOMEM. */
+/* The main thread was seen in stack `stack` at time t (for RSS growth).
+ * 0 or -ENOMEM. */
+int profile_mem_main_seen(struct profile *p, long stack, double t);
+
+/* The same, seen just after the latest RSS reading (a stream in the order
+ * of the ticks). */
 int profile_mem_main_stack(struct profile *p, long stack);
 
 /* The stream ended: RSS growth still waiting for the main thread goes to

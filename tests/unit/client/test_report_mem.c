@@ -25,6 +25,7 @@ static struct profile *build(int heap)
     profile_mem_rss(p, 0.0, 1 << 20);
     profile_mem_main_stack(p, profile_intern_stack(p, 1, fr, 2, 0));
     profile_mem_rss(p, 0.5, 5 << 20);
+    profile_mem_settle(p); /* the stream ended */
     if (heap)
         for (int i = 0; i < 40; i++) /* never released: a leak */
             profile_mem_heap(p, 0.01 * i, 1, fr, 2, 1 << 20, 0x1000 + (uint64_t)i * 64, 0, 0);

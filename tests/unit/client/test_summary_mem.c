@@ -104,6 +104,7 @@ static void test_rss_only(void)
     profile_mem_main_stack(p, profile_intern_stack(p, 7, fr, 1, 0));
     profile_mem_rss(p, 0.01, 5000);
     profile_mem_rss(p, 0.02, 3000);
+    CHECK_EQ_INT(profile_mem_settle(p), 0); /* the stream ended */
     struct summary_options o = {.root = "/r"};
     struct summary_memory *m = summary_mem_new(p, &o);
     CHECK(m && !m->heap);
@@ -115,6 +116,40 @@ static void test_rss_only(void)
         if (l)
             CHECK_EQ_INT(l->rss_growth, 4000);
         CHECK_EQ_INT(m->nleaks, 0);
+    }
+    summary_mem_free(m);
+    profile_free(p);
+}
+
+/* The daemon holds a thread's samples for its clock's period, so RSS
+ * readings come before the samples of their ticks: growth goes by the
+ * samples' times, to where the main thread was last seen before each
+ * reading, not to where it was seen last when the reading came. */
+static void test_rss_growth_goes_by_sample_time(void)
+{
+    struct profile *p = profile_new();
+    profile_set_code(p, 0, "/r/app.py", "<module>", 1);
+    struct profile_frame a[] = {{0, 3}}, b[] = {{0, 4}}, c[] = {{0, 6}};
+    profile_mem_rss(p, 0.000, 1000);
+    profile_mem_rss(p, 0.011, 3000); /* the main thread was on line 3 */
+    profile_mem_rss(p, 0.021, 7000); /* on line 4 */
+    profile_mem_main_seen(p, profile_intern_stack(p, 7, a, 1, 0), 0.010);
+    profile_mem_main_seen(p, profile_intern_stack(p, 7, b, 1, 0), 0.020);
+    profile_mem_rss(p, 0.031, 7500); /* on line 6, its sample not yet in */
+    profile_mem_main_seen(p, profile_intern_stack(p, 7, c, 1, 0), 0.030);
+    CHECK_EQ_INT(profile_mem_settle(p), 0);
+    struct summary_options o = {.root = "/r"};
+    struct summary_memory *m = summary_mem_new(p, &o);
+    if (m) {
+        const struct summary_mem_line *l3 = summary_mem_line_of(m, "/r/app.py", 3);
+        const struct summary_mem_line *l4 = summary_mem_line_of(m, "/r/app.py", 4);
+        const struct summary_mem_line *l6 = summary_mem_line_of(m, "/r/app.py", 6);
+        CHECK(l3 && l4 && l6);
+        if (l3 && l4 && l6) {
+            CHECK_EQ_INT(l3->rss_growth, 2000);
+            CHECK_EQ_INT(l4->rss_growth, 4000);
+            CHECK_EQ_INT(l6->rss_growth, 500);
+        }
     }
     summary_mem_free(m);
     profile_free(p);
@@ -263,6 +298,7 @@ int main(void)
     test_lines();
     test_rss_only();
     test_rss_growth_waits_for_the_main_thread();
+    test_rss_growth_goes_by_sample_time();
     test_helpers();
     return test_finish("test_summary_mem");
 }

@@ -5,6 +5,7 @@
  * stopped, exactly the CPU the thread ran, before the opening too, and is
  * set on schedstat again at every stop. */
 #include "daemon/threadclock.h"
+#include "common/clock.h"
 #include "harness.h"
 
 #include <poll.h>
@@ -195,6 +196,34 @@ static void spinner(int go, volatile uint64_t *out)
     _exit(0);
 }
 
+/* Whether a stop of the (stopped) thread sets its base, its last setting
+ * ago_ns before. */
+static int resets_after(const struct clock_env *env, struct thread_clock *c, uint64_t ago_ns)
+{
+    struct task_stat st;
+    c->reset_ns = clock_monotonic_ns() - ago_ns;
+    uint64_t before = c->reset_ns;
+    CHECK_EQ_INT(threadclock_read_stopped(env, c, &st), 0);
+    return c->reset_ns != before;
+}
+
+/* A stop sets the base 25 ms after the last setting while the thread has
+ * no steal share yet, or has steal, or its last estimate missed; 100 ms
+ * after it once its clock is known to keep up with schedstat. */
+static void check_reset_gap(const struct clock_env *env, struct thread_clock *c)
+{
+    c->steal_known = 0, c->steal_ppm = 0, c->settle_ppm = 0;
+    CHECK(resets_after(env, c, 30000000));
+    CHECK(!resets_after(env, c, 20000000));
+    c->steal_known = 1, c->steal_ppm = 0, c->settle_ppm = 0;
+    CHECK(!resets_after(env, c, 30000000));
+    CHECK(resets_after(env, c, 110000000));
+    c->steal_ppm = 150000;
+    CHECK(resets_after(env, c, 30000000));
+    c->steal_ppm = 0, c->settle_ppm = 20000;
+    CHECK(resets_after(env, c, 30000000));
+}
+
 /* Opened while the child spins, the clock's base is schedstat's, up to a
  * scheduler tick behind; made exact from the stopped child's schedstat,
  * base and counter add up to the CPU the child measured itself, give or
@@ -243,9 +272,18 @@ static void test_base_is_exact_once_stopped(void)
          * loaded VM) is set back on it at the next stop once its last
          * reset is 0.1 s old, exactly: the child is stopped, so schedstat
          * stands still. */
+        int64_t unsettled = -1;
+        CHECK(threadclock_take_period(&c, &unsettled)); /* the first stop held nothing to settle */
+        CHECK_EQ_INT(unsettled, 0);
         c.clock_base_ns += 5000000;
         c.reset_ns -= 200000000; /* its last reset 0.2 s ago */
         CHECK_EQ_INT(threadclock_read_stopped(&env, &c, &st), 0);
+        /* The period that stop ended charged 5 ms too much: the sampler
+         * takes that out of the samples it held, once. */
+        CHECK(threadclock_take_period(&c, &unsettled));
+        CHECK_EQ_INT(unsettled, 5000000);
+        CHECK(!threadclock_take_period(&c, &unsettled));
+        CHECK_EQ_INT(unsettled, 0);
         uint64_t now_ns = 0;
         CHECK_EQ_INT(threadclock_cpu(&env, &c, 0, 0, &st), CPU_EXACT);
         now_ns = st.cpu_ns;
@@ -255,6 +293,7 @@ static void test_base_is_exact_once_stopped(void)
         if (now_ns != fresh.cpu_ns)
             fprintf(stderr, "set back to %llu, schedstat %llu\n", (unsigned long long)now_ns,
                     (unsigned long long)fresh.cpu_ns);
+        check_reset_gap(&env, &c);
     }
     threadclock_close(&c);
     kill(pid, SIGKILL);
