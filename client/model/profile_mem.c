@@ -100,7 +100,8 @@ static int charge_waiting(struct profile_memory *m, double until, long next)
         if (stack >= 0 && charge_rss_growth(m, g->to, g->bytes, stack) < 0)
             return -ENOMEM;
     }
-    memmove(m->growth, m->growth + i, (m->ngrowth - i) * sizeof(*m->growth));
+    if (i && i < m->ngrowth)
+        memmove(m->growth, m->growth + i, (m->ngrowth - i) * sizeof(*m->growth));
     m->ngrowth -= i;
     return 0;
 }
