@@ -7,16 +7,6 @@
 
 #include "common/buf.h"
 
-/* Makes room for `need` items in *items (capacity *cap). */
-static int grow(void **items, size_t *cap, size_t need, size_t size)
-{
-    void *grown = buf_grow_array(*items, cap, need, size);
-    if (!grown)
-        return -ENOMEM;
-    *items = grown;
-    return 0;
-}
-
 /* Whether the newest record's stack is this one: a thread that stays on a
  * line gives the same stack tick after tick, kept once. */
 static int same_as_newest(const struct period_buf *b, const struct pywalk_stack *stack)
@@ -31,8 +21,11 @@ static int same_as_newest(const struct period_buf *b, const struct pywalk_stack 
 
 int periodbuf_hold(struct period_buf *b, const struct thread_sample *sample, uint64_t now_ns)
 {
-    if (grow((void **)&b->records, &b->cap, b->n + 1, sizeof(*b->records)) < 0)
+    struct period_record *records = buf_grow_array(b->records, &b->cap, b->n + 1,
+                                                   sizeof(*b->records));
+    if (!records)
         return -ENOMEM;
+    b->records = records;
     struct period_record r = {.sample = *sample};
     r.sample.stack = NULL;
     if (!r.sample.time_ns)
@@ -43,9 +36,11 @@ int periodbuf_hold(struct period_buf *b, const struct thread_sample *sample, uin
         if (same_as_newest(b, sample->stack)) {
             r.frames_at = b->records[b->n - 1].frames_at;
         } else {
-            if (grow((void **)&b->frames, &b->frames_cap, b->nframes + r.nframes,
-                     sizeof(*b->frames)) < 0)
+            struct pywalk_frame *frames = buf_grow_array(b->frames, &b->frames_cap,
+                                                         b->nframes + r.nframes, sizeof(*frames));
+            if (!frames)
                 return -ENOMEM;
+            b->frames = frames;
             r.frames_at = b->nframes;
             memcpy(&b->frames[b->nframes], sample->stack->frames,
                    r.nframes * sizeof(*b->frames));

@@ -1227,7 +1227,7 @@ static int release_held(struct sampler *s, struct thread_track *t, int64_t less_
         threadclock_owe(&t->clock, less_ns - applied);
     if (applied > 0)
         unseencpu_uncharged(&s->unseen_cpu, (uint64_t)applied);
-    else
+    else if (applied < 0)
         unseencpu_charged(&s->unseen_cpu, (uint64_t)-applied);
     return rc;
 }
@@ -1236,7 +1236,7 @@ static int hold_sample(void *ctx, const struct thread_sample *sample)
 {
     struct held_emit *h = ctx;
     if (h->t->clock.source == CPU_EXACT && h->t->clock.clock_fd >= 0)
-        return periodbuf_hold(&h->t->period, sample, clock_monotonic_ns());
+        return periodbuf_hold(&h->t->period, sample, h->s->tick_ns);
     int rc = release_held(h->s, h->t, 0, h->emit, h->ctx);
     return rc < 0 ? rc : h->emit(h->ctx, sample);
 }
@@ -1257,7 +1257,7 @@ static int settle_period(struct sampler *s, struct thread_track *t, int ended,
         return 0;
     }
     int due = closed || ended || periodbuf_count(&t->period) >= SAMPLER_HELD_MAX ||
-              clock_monotonic_ns() - since >= SAMPLER_HELD_MAX_NS;
+              s->tick_ns - since >= SAMPLER_HELD_MAX_NS;
     return due ? release_held(s, t, unsettled, emit, ctx) : 0;
 }
 

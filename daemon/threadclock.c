@@ -31,15 +31,15 @@
  * ticks, so that schedstat's lag on the stopped thread does not matter. */
 #define THREADCLOCK_STEAL_PERIOD_NS 20000000u
 /* How often a stop sets the base while the thread has no steal share yet,
- * or its clock shows steal, or its last estimate missed (reset_gap): what
- * an estimate misses is settled only at the next such stop, by the
- * intervals after it, so the period bounds the error. Steal on the VMs
- * here came in bursts of seconds (1% one minute, 15-37% the next); a share
- * measured in a burst and applied to 100 ms of quiet after it took up to
- * 37 ms from a 0.3 s spin's before its end (startup_cpu_is_counted), and
- * a worker that ran less than two 100 ms periods kept its steal as CPU.
- * A little over THREADCLOCK_STEAL_PERIOD_NS, so that a thread that runs
- * throughout measures a share at every such stop. */
+ * or its clock shows steal, or its last estimate missed (reset_gap): the
+ * samples of a period are held until such a stop settles what the
+ * estimate missed in them (daemon/periodbuf.h), and a thread's last
+ * period, which ends with no such stop, keeps the estimate. Steal on the
+ * VMs here came in bursts of seconds (1% one minute, 15-37% the next);
+ * with 100 ms periods settled by the intervals after them, a 0.3 s spin's
+ * CPU before its end came out 3-98 ms under in one full run
+ * (startup_cpu_is_counted). A little over THREADCLOCK_STEAL_PERIOD_NS, so
+ * that a thread that runs throughout measures a share at every such stop. */
 #define THREADCLOCK_RESET_GAP_STEAL_NS 25000000u
 /* A share of the count, in ppm, that is steal or an estimate's miss: on a
  * quiet VM here the counter gained 330-2000 ppm on schedstat (0.1-0.6 ms

@@ -72,9 +72,10 @@ struct thread_clock {
      * running thread's counter goes on while the hypervisor runs another
      * guest on its CPU (steal time), which the kernel's own clock, the one
      * thread_time() reads, leaves out. Each interval takes out the share
-     * of what it counted that the count gained on schedstat between the
-     * thread's last two stops that set the base (steal_ppm, 0 until then;
-     * estimated_ns since the last such stop). That stop finds
+     * of what it counted that the count gained on schedstat over its
+     * last THREADCLOCK_STEAL_PERIOD_NS of count between stops that set the
+     * base (steal_ppm, 0 until then; estimated_ns since the last such
+     * stop). That stop finds
      * what the count truly gained, and what the estimate missed goes to
      * the sampler (unsettled_ns below), which takes it out of the samples
      * of that period. What they could not take is owed: more than

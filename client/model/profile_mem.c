@@ -121,13 +121,6 @@ int profile_mem_main_seen(struct profile *p, long stack, double t)
     return 0;
 }
 
-int profile_mem_main_stack(struct profile *p, long stack)
-{
-    const struct profile_memory *m = &p->memory;
-    double latest = m->rss.latest.t >= 0 ? m->rss.latest.t : 0;
-    return profile_mem_main_seen(p, stack, latest + 1e-9);
-}
-
 int profile_mem_rss(struct profile *p, double t, uint64_t bytes)
 {
     struct profile_memory *m = &p->memory;

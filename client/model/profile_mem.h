@@ -100,10 +100,6 @@ int profile_mem_rss(struct profile *p, double t, uint64_t bytes);
  * 0 or -ENOMEM. */
 int profile_mem_main_seen(struct profile *p, long stack, double t);
 
-/* The same, seen just after the latest RSS reading (a stream in the order
- * of the ticks). */
-int profile_mem_main_stack(struct profile *p, long stack);
-
 /* The stream ended: RSS growth still waiting for the main thread goes to
  * the stack it was last seen in. 0 or -ENOMEM. */
 int profile_mem_settle(struct profile *p);

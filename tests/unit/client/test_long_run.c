@@ -72,7 +72,7 @@ static struct profile *feed(unsigned seconds)
         uint64_t rss = i == ticks * 2 / 3 ? PEAK_RSS : BASE_RSS + (noise >> 42);
         if (profile_add_sample(p, 1, frames, DEPTH, kinds) < 0 || profile_mem_rss(p, t, rss) < 0)
             abort();
-        profile_mem_main_stack(p, profile_intern_stack(p, 1, frames, DEPTH, 0));
+        profile_mem_main_seen(p, profile_intern_stack(p, 1, frames, DEPTH, 0), t + 0.5 / RATE_HZ);
         p->samples++;
     }
     p->wall_seconds = (double)seconds;

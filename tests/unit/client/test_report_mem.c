@@ -23,7 +23,7 @@ static struct profile *build(int heap)
     double secs[TIME_KINDS] = {0.5, 0, 0, 0};
     profile_add_sample(p, 1, fr, 2, secs);
     profile_mem_rss(p, 0.0, 1 << 20);
-    profile_mem_main_stack(p, profile_intern_stack(p, 1, fr, 2, 0));
+    profile_mem_main_seen(p, profile_intern_stack(p, 1, fr, 2, 0), 0.25);
     profile_mem_rss(p, 0.5, 5 << 20);
     profile_mem_settle(p); /* the stream ended */
     if (heap)

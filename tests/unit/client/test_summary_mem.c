@@ -101,7 +101,7 @@ static void test_rss_only(void)
     double secs[TIME_KINDS] = {0.01, 0, 0, 0};
     profile_mem_rss(p, 0.0, 1000);
     profile_add_sample(p, 7, fr, 1, secs);
-    profile_mem_main_stack(p, profile_intern_stack(p, 7, fr, 1, 0));
+    profile_mem_main_seen(p, profile_intern_stack(p, 7, fr, 1, 0), 0.005);
     profile_mem_rss(p, 0.01, 5000);
     profile_mem_rss(p, 0.02, 3000);
     CHECK_EQ_INT(profile_mem_settle(p), 0); /* the stream ended */
@@ -164,13 +164,13 @@ static void test_rss_growth_waits_for_the_main_thread(void)
     profile_set_code(p, 0, "/r/app.py", "<module>", 1);
     struct profile_frame startup[] = {{0, 1}}, grow[] = {{0, 5}}, after[] = {{0, 9}};
     profile_mem_rss(p, 0.0, 1000);
-    profile_mem_main_stack(p, profile_intern_stack(p, 7, startup, 1, 0));
+    profile_mem_main_seen(p, profile_intern_stack(p, 7, startup, 1, 0), 0.005);
     profile_mem_rss(p, 0.01, 1500); /* seen at this tick: line 1 */
     profile_mem_rss(p, 0.02, 9000); /* unseen: waits */
     profile_mem_rss(p, 0.03, 9500);
-    profile_mem_main_stack(p, profile_intern_stack(p, 7, grow, 1, 0));
+    profile_mem_main_seen(p, profile_intern_stack(p, 7, grow, 1, 0), 0.035);
     profile_mem_rss(p, 0.04, 9600);
-    profile_mem_main_stack(p, profile_intern_stack(p, 7, after, 1, 0));
+    profile_mem_main_seen(p, profile_intern_stack(p, 7, after, 1, 0), 0.045);
     profile_mem_rss(p, 0.05, 9700);
     profile_mem_rss(p, 0.06, 9900); /* unseen until the end */
     CHECK_EQ_INT(profile_mem_settle(p), 0);
