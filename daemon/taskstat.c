@@ -157,7 +157,8 @@ int taskstat_read_kept(pid_t pid, uint32_t tid, struct task_files *files, struct
     n = read_kept(pid, tid, "schedstat", &files->schedstat_fd, text, sizeof(text));
     if (n < 0)
         return (int)n;
-    if (sscanf(text, "%" SCNu64 " %" SCNu64, &out->cpu_ns, &out->runq_ns) != 2)
+    if (sscanf(text, "%" SCNu64 " %" SCNu64 " %" SCNu64, &out->cpu_ns, &out->runq_ns,
+               &out->runs) != 3)
         return -EINVAL;
     return 0;
 }

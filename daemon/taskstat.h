@@ -12,6 +12,7 @@ struct task_stat {
     char state;       /* R running, S sleeping, D disk wait, t/T stopped, Z zombie */
     uint64_t cpu_ns;  /* schedstat: time on CPU */
     uint64_t runq_ns; /* schedstat: time waiting for a CPU */
+    uint64_t runs;    /* schedstat: how many times it was given a CPU */
     /* stat's stime: CPU time in kernel mode. The kernel samples user or
      * kernel mode at its timer ticks and reports the split in USER_HZ
      * units (10 ms): exact over a run, coarse over one interval. */

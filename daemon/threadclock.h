@@ -49,6 +49,8 @@ struct thread_clock {
      * interval's kernel part is taken from this debt, at most its CPU. */
     uint64_t kernel_ns, kernel_debt_ns;
     uint64_t held_ns;         /* how long we stopped it at its last sample */
+    uint64_t runs;            /* schedstat's count of times it was given a CPU */
+    char state;               /* its state at the last interval's end ('R' running) */
     enum cpu_source source;   /* where cpu_ns comes from */
     int clock_fd;             /* its exact clock (cpuclock.h), -1 none */
     struct switch_watch watch; /* its switches, seen on that clock (switchwatch.h) */
@@ -111,6 +113,8 @@ struct thread_clock {
  * to (threadclock_rewind). */
 struct thread_clock_mark {
     uint64_t cpu_ns, last_ns, runq_ns, kernel_ns, kernel_debt_ns, when_ns, withheld_off_ns;
+    uint64_t runs;
+    char state;
     uint64_t estimated_ns, setback_ns, credit_ns;
     struct switch_waits waits; /* not yet taken by an interval */
 };

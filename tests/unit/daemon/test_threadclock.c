@@ -28,11 +28,13 @@ static struct thread_clock clock_at(uint64_t when_ns)
     return c;
 }
 
+/* Blocked, woken, preempted: the kernel gave it a CPU twice. */
 static void test_plain_interval(void)
 {
     struct thread_clock c = clock_at(1000);
     struct interval_time t;
-    threadclock_interval(&c, &(struct task_stat){.cpu_ns = 3000, .runq_ns = 2000}, 11000, &t);
+    threadclock_interval(&c, &(struct task_stat){.cpu_ns = 3000, .runq_ns = 2000, .runs = 2},
+                         11000, &t);
     CHECK_EQ_INT(t.cpu, 3000);
     CHECK_EQ_INT(t.runq, 2000);
     CHECK_EQ_INT(t.off, 5000);
@@ -89,7 +91,7 @@ static void test_steal_is_repaid_as_a_wait_not_off_cpu(void)
     CHECK_EQ_INT(c.setback_ns, 0);
     /* An interval that counted nothing (off CPU) repays nothing. */
     c.setback_ns = 1000000; /* another stop set it back */
-    threadclock_interval(&c, &(struct task_stat){.cpu_ns = reading}, 20000000, &t);
+    threadclock_interval(&c, &(struct task_stat){.cpu_ns = reading, .runs = 1}, 20000000, &t);
     CHECK_EQ_INT(t.cpu, 0);
     CHECK_EQ_INT(t.runq, 0);
     CHECK_EQ_INT(t.off, 5000000);
@@ -101,7 +103,7 @@ static void test_steal_is_repaid_as_a_wait_not_off_cpu(void)
     cpu = 0;
     for (int i = 0; i < 3; i++) {
         reading += 5000000, when += 5000000;
-        threadclock_interval(&c, &(struct task_stat){.cpu_ns = reading}, when, &t);
+        threadclock_interval(&c, &(struct task_stat){.cpu_ns = reading, .runs = 1}, when, &t);
         CHECK(t.cpu <= 6000000);
         CHECK_EQ_INT(t.off, 0);
         cpu += t.cpu;
@@ -112,7 +114,9 @@ static void test_steal_is_repaid_as_a_wait_not_off_cpu(void)
 
 /* A running thread whose count gained a fifth on schedstat between its
  * last two stops counts 10 ms: 8 ms are CPU, 2 ms a wait for a CPU, none
- * of it time off CPU. A clock from schedstat has no steal in it. */
+ * of it time off CPU. A clock from schedstat has no steal in it: what it
+ * leaves of the wall time is steal while the thread never left its CPU,
+ * and time off CPU once it did. */
 static void test_steal_is_taken_out_of_the_count(void)
 {
     struct thread_clock c = clock_at(0);
@@ -125,9 +129,48 @@ static void test_steal_is_taken_out_of_the_count(void)
     CHECK_EQ_INT(t.off, 0);
     CHECK_EQ_INT(c.estimated_ns, 2000000);
     c.source = CPU_SCHEDSTAT;
-    threadclock_interval(&c, &(struct task_stat){.cpu_ns = 18000000}, 20000000, &t);
+    c.state = 'R';
+    threadclock_interval(&c, &(struct task_stat){.state = 'R', .cpu_ns = 18000000}, 20000000, &t);
     CHECK_EQ_INT(t.cpu, 8000000);
+    CHECK_EQ_INT(t.runq, 2000000);
+    CHECK_EQ_INT(t.off, 0);
+    threadclock_interval(&c, &(struct task_stat){.state = 'R', .cpu_ns = 26000000, .runs = 1},
+                         30000000, &t);
+    CHECK_EQ_INT(t.cpu, 8000000);
+    CHECK_EQ_INT(t.runq, 0);
     CHECK_EQ_INT(t.off, 2000000);
+}
+
+/* Running at both ends and given a CPU again only after our stop of it,
+ * a thread never left its CPU of its own: the time its clock leaves out
+ * is nobody's (steal), not a wait at the line it last waited at. Given
+ * one more time, or blocked at either end, it may have been. */
+static void test_only_our_stop_switched_it_out(void)
+{
+    struct thread_clock c = clock_at(0);
+    struct interval_time t;
+    c.source = CPU_SCHEDSTAT;
+    c.held_ns = 30000;
+    c.runs = 7;
+    c.state = 'R';
+    threadclock_interval(&c, &(struct task_stat){.state = 'R', .cpu_ns = 150000, .runs = 8},
+                         200000, &t);
+    CHECK_EQ_INT(t.cpu, 150000);
+    CHECK_EQ_INT(t.off, 0);
+    CHECK_EQ_INT(t.runq, 20000); /* 50 us left out, 30 of them ours */
+    c.held_ns = 30000;
+    threadclock_interval(&c, &(struct task_stat){.state = 'R', .cpu_ns = 300000, .runs = 10},
+                         400000, &t);
+    CHECK_EQ_INT(t.cpu, 150000);
+    CHECK_EQ_INT(t.off, 20000);
+    CHECK_EQ_INT(t.runq, 0);
+    /* It went to sleep after the last tick and sleeps now: never given a
+     * CPU again, and off CPU. */
+    c.held_ns = 0;
+    threadclock_interval(&c, &(struct task_stat){.state = 'S', .cpu_ns = 350000, .runs = 10},
+                         600000, &t);
+    CHECK_EQ_INT(t.cpu, 50000);
+    CHECK_EQ_INT(t.off, 150000);
 }
 
 /* A clock that moved as much as the wall clock ran through the interval,
@@ -154,11 +197,12 @@ static void test_withheld_time_loses_the_wait_booked_since(void)
 {
     struct thread_clock c = clock_at(0);
     struct interval_time t;
-    threadclock_interval(&c, &(struct task_stat){.cpu_ns = 1000}, 10000, &t);
+    threadclock_interval(&c, &(struct task_stat){.cpu_ns = 1000, .runs = 1}, 10000, &t);
     CHECK_EQ_INT(t.off, 9000);
     threadclock_withhold(&c, &(struct withheld_off){.ns = t.off, .kind = SAMPLE_GIL_WAIT, .to_waited = 1});
     struct thread_clock_mark mark = threadclock_mark(&c);
-    threadclock_interval(&c, &(struct task_stat){.cpu_ns = 2500, .runq_ns = 3500}, 12000, &t);
+    threadclock_interval(&c, &(struct task_stat){.cpu_ns = 2500, .runq_ns = 3500, .runs = 2},
+                         12000, &t);
     CHECK_EQ_INT(t.cpu, 1500);
     CHECK_EQ_INT(t.runq, 3500);
     CHECK_EQ_INT(t.carried.ns, 6000);
@@ -309,6 +353,7 @@ int main(void)
     test_clock_set_back_is_taken_from_later_intervals();
     test_steal_is_repaid_as_a_wait_not_off_cpu();
     test_steal_is_taken_out_of_the_count();
+    test_only_our_stop_switched_it_out();
     test_switched_out_never_ran_through();
     test_base_is_exact_once_stopped();
     return test_finish("test_threadclock");
