@@ -436,18 +436,21 @@ void threadclock_start(struct thread_clock *c, const struct task_stat *st)
 }
 
 /* Whether the thread may have been off its CPU in the interval other
- * than stopped by us. Not if it was running at both ends and the kernel
- * gave it a CPU no more often than the one time we let it go: to block it
- * must leave its CPU, and to run again be given one. What its clocks
- * leave of the wall time is then steal, which schedstat and the process
- * clock leave out, or the moment between reading the clock and the time.
- * Taken for time off CPU, that went where the thread last waited: at
- * 5 kHz, with every tick stopping the thread, 5% of a CPU-bound script's
- * run went to the read() of an import at its start, under 30% steal. */
+ * than stopped by us. Not if it was running at both ends, on a CPU at the
+ * last (as far as an exact clock tells: a thread woken from a wait and
+ * queued for a CPU has not been given one yet), and the kernel gave it a
+ * CPU no more often than the one time we let it go: to block it must
+ * leave its CPU, and to run again be given one. What its clocks leave of
+ * the wall time is then steal, which schedstat and the process clock
+ * leave out, or the moment between reading the clock and the time. Taken
+ * for time off CPU, that went where the thread last waited: at 5 kHz,
+ * with every tick stopping the thread, 5% of a CPU-bound script's run
+ * went to the read() of an import at its start, under 30% steal. */
 static int left_cpu(const struct thread_clock *c, const struct task_stat *st)
 {
     uint64_t ours = c->held_ns ? 1 : 0;
-    return c->state != 'R' || st->state != 'R' || st->runs - c->runs > ours;
+    int on_cpu = c->clock_fd < 0 || c->on_cpu_now;
+    return c->state != 'R' || st->state != 'R' || !on_cpu || st->runs - c->runs > ours;
 }
 
 static uint64_t ppm_part(uint64_t ns, uint32_t ppm)

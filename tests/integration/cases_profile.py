@@ -253,7 +253,9 @@ def switching_shares_at_1khz_beside_a_busy_loop(interp, work):
 def threads_share_cpu_and_sleep(interp, work):
     """Two threads share the GIL running Python, a third naps: their
     shares match the CPU time each measured and the time asleep, within
-    3 pp at 100 Hz and at 1 kHz; the main thread, joining, is idle (under
+    3 pp at 100 Hz and at 1 kHz, plus half the spread of the nap's own
+    measure (its quartiles, alone before and after the run: on a VM a nap
+    sleeps longer under steal); the main thread, joining, is idle (under
     2%).
 
     6 s at 100 Hz: there each 10 ms interval holds about one nap and one
@@ -276,8 +278,14 @@ def threads_share_cpu_and_sleep(interp, work):
     def check(c, prof, truth, rate):
         names = ("spin_a", "spin_b", "nap")
         total = sum(truth[n] for n in names)
-        _shares_match(c, prof, script, {n: 100.0 * truth[n] / total for n in names}, rate, 3.0,
-                      "the workload")
+        spread = _nap_spread_pp(truth, names)
+        c.note("%d Hz: one nap slept %.2f ms (quartiles %.2f-%.2f ms of the naps alone): "
+               "%.2f pp more either way" % (rate, 1000 * truth["nap_seconds"],
+                                           1000 * truth["nap_low_seconds"],
+                                           1000 * truth["nap_high_seconds"], spread))
+        _shares_match(c, prof, script, {n: 100.0 * truth[n] / total for n in names}, rate,
+                      3.0 + spread, "the workload")
+        _note_napper_blocked(c, prof, truth, rate)
         main = prof.function("main", script)
         main_pct = main.get("percent", 0.0) if main else 0.0
         c.note("%d Hz: main() (joining) %.2f%% of the run" % (rate, main_pct))
@@ -285,6 +293,36 @@ def threads_share_cpu_and_sleep(interp, work):
                  % (rate, main_pct))
 
     profile_at_rates(interp, work, script, {100: "6", 1000: "3"}, (100, 1000), check)
+
+
+def _nap_spread_pp(truth, names):
+    """How far the shares move between the naps' quartiles: the truth's
+    own uncertainty. A nap's sleep is measured alone, before and after the
+    run, and under a hypervisor's steal it varies (5.1 to 8.3 ms for a 5 ms
+    select() here, where it is within 1% on a quiet machine); the profiler
+    sees the naps the run had. Half the width, on either side."""
+    def shares(nap):
+        whole = sum(truth[n] for n in names if n != "nap") + nap
+        return {n: 100.0 * (nap if n == "nap" else truth[n]) / whole for n in names}
+    low, high = shares(truth["nap_low"]), shares(truth["nap_high"])
+    return max(abs(high[n] - low[n]) for n in names) / 2.0
+
+
+def _note_napper_blocked(c, prof, truth, rate):
+    """The napper's time off a CPU, asleep or waiting for the GIL, as the
+    profile splits it, beside what the thread measured of it: a note, not a
+    check. On a VM the thread's measure (wall time less schedstat's time on
+    a CPU and waiting for one) came out 1-4% above the profile's under
+    heavy steal, within 1% (either way) without. Part of that is the steal
+    of its own running, which its measure counts as off a CPU; the rest is
+    not explained yet."""
+    blocked = 0.0
+    for stack in prof.doc.get("stacks", []):
+        if any((f.get("name") or f.get("qualname")) == "nap" for f in stack.get("frames", [])):
+            blocked += (stack.get("system_seconds", 0.0) + stack.get("gil_wait_seconds", 0.0) +
+                        stack.get("idle_seconds", 0.0))
+    c.note("%d Hz: the napper off a CPU %.3f s, asleep or waiting for the GIL; it measured "
+           "%.3f s" % (rate, blocked, truth["nap_blocked"]))
 
 
 def sleep_line_is_system(interp, work):

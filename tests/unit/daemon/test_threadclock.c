@@ -171,6 +171,15 @@ static void test_only_our_stop_switched_it_out(void)
                          600000, &t);
     CHECK_EQ_INT(t.cpu, 50000);
     CHECK_EQ_INT(t.off, 150000);
+    /* Running at both ends, but its exact clock said it waits for a CPU:
+     * woken from a wait, it has not been given one yet. */
+    c.clock_fd = 1000; /* never read here */
+    c.state = 'R';
+    c.on_cpu_now = 0;
+    threadclock_interval(&c, &(struct task_stat){.state = 'R', .cpu_ns = 400000, .runs = 10},
+                         800000, &t);
+    CHECK_EQ_INT(t.off, 150000);
+    c.clock_fd = -1;
 }
 
 /* A clock that moved as much as the wall clock ran through the interval,
