@@ -180,11 +180,36 @@ static uint64_t reset_gap(const struct thread_clock *c)
     return quiet ? THREADCLOCK_RESET_GAP_NS : THREADCLOCK_RESET_GAP_STEAL_NS;
 }
 
+/* Whether the exact clock's base is due to be set on schedstat again. */
+static int rebase_due(const struct thread_clock *c, uint64_t now_ns)
+{
+    return c->clock_fd >= 0 && (!c->reset_ns || now_ns - c->reset_ns >= reset_gap(c));
+}
+
+/* Sets the exact clock's base on schedstat, sched_ns, read while the
+ * thread was off its CPU with the count at counted: at its first such
+ * reading and every THREADCLOCK_RESET_GAP_NS after, not only once. The
+ * counter gains on the kernel's own CPU clock, the one that
+ * time.thread_time(), rusage and schedstat read (0.1-0.6 ms in 0.3 s of
+ * spinning here, and 4.4 ms in one run of twenty beside two busy loops: a
+ * whole start-up's error). Between two settings it counts as before; the
+ * interval after one takes the difference. */
+static void rebase(struct thread_clock *c, uint64_t sched_ns, uint64_t counted, uint64_t now_ns)
+{
+    int64_t offset = (int64_t)sched_ns - (int64_t)counted;
+    if (!c->origin_set) {
+        c->origin_ns = offset;
+        c->origin_set = 1;
+    }
+    set_base(c, offset - c->origin_ns, counted);
+    c->reset_ns = now_ns;
+}
+
 int threadclock_read_stopped(const struct clock_env *env, struct thread_clock *c,
                              struct task_stat *st)
 {
     uint64_t counted, now_ns = clock_monotonic_ns();
-    int due = c->clock_fd >= 0 && (!c->reset_ns || now_ns - c->reset_ns >= reset_gap(c));
+    int due = rebase_due(c, now_ns);
     /* Without an exact clock, schedstat (or the process clock) is the CPU
      * time, and is exact only once the thread is off its CPU. Read as soon
      * as the stop was reported, it was the time of the thread's last
@@ -200,20 +225,7 @@ int threadclock_read_stopped(const struct clock_env *env, struct thread_clock *c
     if (rc < 0 || !due || waited == -EAGAIN || waited == -ESRCH ||
         cpuclock_read(c->clock_fd, &counted) < 0)
         return rc;
-    /* The exact clock is set on schedstat at its first stop and every
-     * THREADCLOCK_RESET_GAP_NS after, not only once:
-     * the counter gains on the kernel's own CPU clock, the one that
-     * time.thread_time(), rusage and schedstat read (0.1-0.6 ms in 0.3 s
-     * of spinning here, and 4.4 ms in one run of twenty beside two busy
-     * loops: a whole start-up's error). Between two stops it counts as
-     * before; the interval after a stop takes the difference. */
-    int64_t offset = (int64_t)st->cpu_ns - (int64_t)counted;
-    if (!c->origin_set) {
-        c->origin_ns = offset;
-        c->origin_set = 1;
-    }
-    set_base(c, offset - c->origin_ns, counted);
-    c->reset_ns = now_ns;
+    rebase(c, st->cpu_ns, counted, now_ns);
     return 0;
 }
 
@@ -327,6 +339,27 @@ static int on_cpu_now(struct thread_clock *c, int on_cpu, int certain)
     return on_cpu;
 }
 
+/* A thread found blocked needs no stop for its base: off its CPU, its
+ * schedstat is exact, and a count that stands still across a second
+ * reading of it says the thread did not run meanwhile. Every wait (a
+ * sleep, a lock, the GIL) then settles what the steal estimate missed,
+ * as a stop does. *st and *exact_ns become that reading's. */
+static void rebase_blocked(const struct clock_env *env, struct thread_clock *c,
+                           struct task_stat *st, uint64_t *exact_ns)
+{
+    uint64_t now_ns = clock_monotonic_ns(), first, second, scaled;
+    struct task_stat again;
+    if (!rebase_due(c, now_ns) || cpuclock_read(c->clock_fd, &first) < 0 ||
+        threadclock_read_proc(env, c, &again) < 0 || cpuclock_read(c->clock_fd, &second) < 0 ||
+        first != second)
+        return;
+    rebase(c, again.cpu_ns, first, now_ns);
+    if (read_exact(c, &scaled) < 0)
+        return;
+    *st = again;
+    *exact_ns = scaled;
+}
+
 /* Whether a thread that reads as runnable is on a CPU now, or waits for
  * one: its exact clock moves across a short read of /proc, or it does
  * not. Without an exact clock there is no telling: on CPU. Reading a
@@ -370,6 +403,7 @@ int threadclock_on_cpu(const struct clock_env *env, struct thread_clock *c, int 
         return rc;
     if (st->state != 'R') {
         *exact_ns = before;
+        rebase_blocked(env, c, st, exact_ns);
         return 0;
     }
     if (read_exact(c, &after) < 0)
