@@ -201,9 +201,11 @@ def _shares_match(c, prof, script, want, rate, bound, what):
 
 def _own_code_share(c, prof, script, rate, least):
     """A CPU-bound script that never waits: its own functions hold the
-    run, less its start-up and teardown. Time the profiler's own stops took
-    for waits went to the line the script last waited at, an import's
-    read() at its start (17% of a 5 kHz run that stopped it at every tick)."""
+    run, less its start-up, imports and teardown (50-60 ms: 1-2% of a 5 s
+    run, 2.5-3.7% once a hypervisor's steal leaves the script 3 s of CPU).
+    Time the profiler's own stops took, and steal, went for waits to the
+    line the script last waited at, an import's read() at its start (17%
+    of a 5 kHz run that stopped it at every tick, 5% under steal)."""
     total = (prof.doc.get("totals") or {}).get("seconds") or 0.0
     own = sum(f.get("seconds", 0.0) for f in prof.doc.get("functions", [])
               if f.get("file", "").endswith("/" + script))
@@ -222,7 +224,7 @@ def switching_shares_at_1khz_and_5khz(interp, work):
         cpu = truth["thread_time"]
         want = {n: 100.0 * v / sum(cpu.values()) for n, v in cpu.items()}
         _shares_match(c, prof, "switching.py", want, rate, 1.5, "thread_time")
-        _own_code_share(c, prof, "switching.py", rate, 97.0)
+        _own_code_share(c, prof, "switching.py", rate, 95.0)
 
     profile_at_rates(interp, work, "switching.py", "5", (1000, 5000), check)
 
