@@ -159,7 +159,11 @@ def numpy_line_is_native(interp, work):
 def c_calls_are_native(interp, work):
     """A line that is one call of a C callable (sorted, sum, json.dumps and
     json.loads, str.join) runs native code, wherever it is linked; a
-    pure-bytecode loop runs the interpreter (issue 9)."""
+    pure-bytecode loop runs the interpreter (issue 9): at least 80% native,
+    and 90% Python, of the time the kernel counted in user mode there
+    (the profiler's system time is the kernel's own figure, from its
+    ticks: on a VM under steal it was 10-11% of the loop, which makes no
+    system call, and the loop 89.0-89.9% Python; 0-4% on a quiet machine)."""
     script = "c_calls.py"
     run, prof, truth, c, context = _profile(interp, work, script)
     marks = marked_lines(work.file(script))
@@ -168,15 +172,20 @@ def c_calls_are_native(interp, work):
         pct = line["percent"]
         native = 100.0 * line["native_percent"] / pct if pct else 0.0
         python = 100.0 * line["python_percent"] / pct if pct else 0.0
-        c.note("line %d (%s): %.2f%% of the run, %.1f%% of it native, %.1f%% python "
-               "(%.3f s thread_time)" % (line["line"], key, pct, native, python, truth[key]))
+        system = 100.0 * line["system_percent"] / pct if pct else 0.0
+        kernel = 100.0 * truth[key + "_kernel"] / truth[key] if truth[key] else 0.0
+        user = 100.0 - min(kernel, 100.0)
+        c.note("line %d (%s): %.2f%% of the run, %.1f%% of it native, %.1f%% python, %.1f%% "
+               "system (%.3f s thread_time, %.1f%% of it kernel mode by its rusage)"
+               % (line["line"], key, pct, native, python, system, truth[key], kernel))
         c.expect(pct > 0, "line %d (%s) got no time" % (line["line"], key))
         if key == "loop":
-            c.expect(python >= 90.0, "the arithmetic loop is %.1f%% python, not at least 90%%"
-                     % python)
+            c.expect(python >= 0.9 * user, "the arithmetic loop is %.1f%% python, not at least "
+                     "90%% of the %.1f%% the kernel counted in user mode" % (python, user))
         else:
-            c.expect(native >= 80.0, "line %d (%s) is %.1f%% native, not at least 80%%"
-                     % (line["line"], key, native))
+            c.expect(native >= 0.8 * user, "line %d (%s) is %.1f%% native, not at least 80%% of "
+                     "the %.1f%% the kernel counted in user mode" % (line["line"], key, native,
+                                                                   user))
     c.finish(context)
 
 
