@@ -42,7 +42,6 @@ int threadstop_hold(pid_t tid, struct thread_hold *hold)
     hold->tid = tid;
     holdgate_enter();
     int rc = 0;
-    hold->asked_ns = clock_monotonic_ns();
     if (ptrace(PTRACE_SEIZE, tid, NULL, NULL) < 0) {
         rc = errno == ESRCH ? -ESRCH : -EPERM;
         goto out;
@@ -58,6 +57,7 @@ int threadstop_hold(pid_t tid, struct thread_hold *hold)
         goto out;
     }
     hold->held = 1;
+    hold->stopped_ns = clock_monotonic_ns();
     holdgate_held();
     return 0;
 out:
@@ -83,7 +83,7 @@ uint64_t threadstop_release(struct thread_hold *hold)
         return 0;
     ptrace(PTRACE_DETACH, hold->tid, NULL, (void *)(long)hold->pending_signal);
     hold->held = 0;
-    uint64_t held_ns = clock_monotonic_ns() - hold->asked_ns;
+    uint64_t held_ns = clock_monotonic_ns() - hold->stopped_ns;
     holdgate_leave();
     return held_ns;
 }

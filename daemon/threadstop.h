@@ -12,13 +12,15 @@ struct thread_hold {
     pid_t tid;
     int held;       /* attached and stopped */
     int pending_signal; /* a signal the stop intercepted, given back on release */
-    /* CLOCK_MONOTONIC when the stop was asked for. The thread leaves its
-     * CPU soon after, and the daemon hears of it only when it wakes from
-     * waitpid: timed from then, the 20-40 us between went to the thread
-     * as time off CPU, charged where it last waited (a CPU-bound script
-     * at 5 kHz with every tick stopping it: 17% of its run as system time
-     * on an import's read() at its start). */
-    uint64_t asked_ns;
+    /* CLOCK_MONOTONIC when the thread stopped, as far as the daemon
+     * knows: when waitpid reported it. Timed from when the stop was asked
+     * for, the time until it landed (milliseconds when the thread's CPU
+     * had been taken by the hypervisor) was taken from the next interval's
+     * waits: a 3 ms sleep's line lost 2 pp of the run quiet, 6-10 pp under
+     * heavy steal. What lies between the stop and its report (the daemon's
+     * own wake-up) is no wait either: threadclock_interval leaves out the
+     * time of a thread that never left its CPU but for our stop. */
+    uint64_t stopped_ns;
 };
 
 /* Stops tid. Returns 0 with hold->held set, -ESRCH when the thread is gone,
@@ -29,9 +31,8 @@ int threadstop_hold(pid_t tid, struct thread_hold *hold);
 int threadstop_regs(const struct thread_hold *hold, uint64_t *pc, uint64_t *sp);
 
 /* Lets the thread go, handing back any signal the stop intercepted.
- * Returns how long it was held (ns), from when the stop was asked for; 0
- * when it was not held: time the thread spent stopped by us is neither
- * its CPU time nor its waiting. */
+ * Returns how long it was stopped (ns), 0 when it was not held: time the
+ * thread spent stopped by us is neither its CPU time nor its waiting. */
 uint64_t threadstop_release(struct thread_hold *hold);
 
 #endif
