@@ -339,30 +339,27 @@ static int on_cpu_now(struct thread_clock *c, int on_cpu, int certain)
     return on_cpu;
 }
 
-/* A thread found blocked (asleep, or in an uninterruptible wait) needs
- * no stop for its base: off its CPU, its schedstat is exact, and a count
- * that stands still across a second reading of it says the thread did not
- * run meanwhile. Every wait (a sleep, a lock, the GIL) then settles what
- * the steal estimate missed, as a stop does. Not a thread that has exited:
+/* A thread found off its CPU and alive (blocked, or stopped) needs no
+ * stop for its base: its schedstat is exact, and st, read between two
+ * readings of its count, before and after, that agree, was read while it
+ * did not run. Every wait (a sleep, a lock, the GIL) then settles what the
+ * steal estimate missed, as a stop does. Not a thread that has exited:
  * its schedstat then holds the CPU of the process's exit (freeing its
  * memory), which its counter never saw: set on it, the clock took that CPU
  * for the thread's own, and the teardown lost it (a 400 MiB exit's
- * teardown 1-8 ms in 7 runs of 10, where it costs 15-28 ms). *st and
- * *exact_ns become that reading's. */
-static void rebase_blocked(const struct clock_env *env, struct thread_clock *c,
-                           struct task_stat *st, uint64_t *exact_ns)
+ * teardown 1-8 ms in 7 runs of 10, where it costs 15-28 ms). *exact_ns
+ * becomes the count on the new scale. */
+static void rebase_off_cpu(struct thread_clock *c, const struct task_stat *st, uint64_t before,
+                           uint64_t *exact_ns)
 {
-    uint64_t now_ns = clock_monotonic_ns(), first, second, scaled;
-    struct task_stat again;
-    if (!rebase_due(c, now_ns) || cpuclock_read(c->clock_fd, &first) < 0 ||
-        threadclock_read_proc(env, c, &again) < 0 || cpuclock_read(c->clock_fd, &second) < 0 ||
-        first != second)
+    uint64_t now_ns = clock_monotonic_ns(), after;
+    int64_t counted = (int64_t)before - c->clock_base_ns;
+    if (st->state == 'Z' || st->state == 'X' || !rebase_due(c, now_ns) || before == 0 ||
+        counted < 0 || read_exact(c, &after) < 0 || after != before)
         return;
-    rebase(c, again.cpu_ns, first, now_ns);
-    if (read_exact(c, &scaled) < 0)
-        return;
-    *st = again;
-    *exact_ns = scaled;
+    rebase(c, st->cpu_ns, (uint64_t)counted, now_ns);
+    int64_t scaled = counted + c->clock_base_ns;
+    *exact_ns = scaled > 0 ? (uint64_t)scaled : 0;
 }
 
 /* Whether a thread that reads as runnable is on a CPU now, or waits for
@@ -408,8 +405,7 @@ int threadclock_on_cpu(const struct clock_env *env, struct thread_clock *c, int 
         return rc;
     if (st->state != 'R') {
         *exact_ns = before;
-        if (st->state == 'S' || st->state == 'D')
-            rebase_blocked(env, c, st, exact_ns);
+        rebase_off_cpu(c, st, before, exact_ns);
         return 0;
     }
     if (read_exact(c, &after) < 0)

@@ -83,7 +83,7 @@ uint64_t threadstop_release(struct thread_hold *hold)
         return 0;
     ptrace(PTRACE_DETACH, hold->tid, NULL, (void *)(long)hold->pending_signal);
     hold->held = 0;
-    uint64_t held_ns = clock_monotonic_ns() - hold->stopped_ns;
+    uint64_t stopped_ns = clock_monotonic_ns() - hold->stopped_ns;
     holdgate_leave();
-    return held_ns;
+    return stopped_ns;
 }

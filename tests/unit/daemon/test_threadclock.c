@@ -355,49 +355,34 @@ static void test_base_is_exact_once_stopped(void)
     munmap((void *)shared, sizeof(*shared));
 }
 
-/* The child: spins 30 ms of its own CPU, says so, and blocks reading go. */
-static void spin_then_block(int go, int told)
+/* A thread found off its CPU, here stopped by its own SIGSTOP, gets its
+ * exact clock's base from its schedstat without a stop of ours: its clock
+ * reads what schedstat says, exactly, and what the count had gained since
+ * the last setting is its period's to settle, as at a stop. */
+static void test_base_is_set_off_cpu(void)
 {
-    uint64_t until = own_cpu_ns() + 30000000u;
-    while (own_cpu_ns() < until)
-        ;
-    char byte = 'x';
-    if (write(told, &byte, 1) != 1 || read(go, &byte, 1) != 1)
-        _exit(1);
-    _exit(0);
-}
-
-/* Whether the thread blocks within 2 s (the bound of a failure only). */
-static int blocks(const struct clock_env *env, struct thread_clock *c)
-{
-    struct task_stat st;
-    for (uint64_t until = clock_monotonic_ns() + 2000000000u; clock_monotonic_ns() < until;)
-        if (threadclock_read_proc(env, c, &st) == 0 && st.state == 'S')
-            return 1;
-    return 0;
-}
-
-/* A thread found blocked gets its exact clock's base from its schedstat
- * without a stop: its clock reads what schedstat says, exactly, and what
- * the count had gained since the last setting is its period's to settle,
- * as at a stop. */
-static void test_base_is_set_on_a_blocked_thread(void)
-{
-    int go[2], told[2];
-    if (pipe(go) < 0 || pipe(told) < 0)
+    int go[2];
+    volatile uint64_t *shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE,
+                                     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (shared == MAP_FAILED || pipe(go) < 0)
         return;
     pid_t pid = fork();
     if (pid == 0)
-        spin_then_block(go[0], told[1]);
+        spinner(go[0], shared);
     struct clock_env env = {.pid = pid, .started_within = 1};
     struct thread_clock c;
     threadclock_init(&env, &c, (uint32_t)pid, 1);
     char byte = 'g';
-    CHECK_EQ_INT(read(told[0], &byte, 1), 1);
+    int status;
+    uint64_t unused;
+    CHECK_EQ_INT(write(go[1], &byte, 1), 1);
+    CHECK_EQ_INT(waitpid(pid, &status, WUNTRACED), pid);
+    /* Reported stopped; reading its system call waits until it is off its
+     * CPU too (the kernel's wait_task_inactive). */
+    taskstat_syscall(pid, (uint32_t)pid, &unused);
     if (c.clock_fd < 0) {
         printf("test_threadclock: part skipped: no perf counter for the child\n");
     } else {
-        CHECK(blocks(&env, &c));
         struct task_stat st, fresh;
         uint64_t exact = 0;
         int64_t unsettled = -1;
@@ -411,15 +396,16 @@ static void test_base_is_set_on_a_blocked_thread(void)
         CHECK_EQ_INT(taskstat_read(pid, (uint32_t)pid, &fresh), 0);
         CHECK(exact == fresh.cpu_ns && st.cpu_ns == fresh.cpu_ns);
         if (exact != fresh.cpu_ns)
-            fprintf(stderr, "blocked: clock %llu, schedstat %llu\n", (unsigned long long)exact,
+            fprintf(stderr, "off CPU: clock %llu, schedstat %llu\n", (unsigned long long)exact,
                     (unsigned long long)fresh.cpu_ns);
         CHECK(threadclock_take_period(&c, &unsettled));
         CHECK_EQ_INT(unsettled, 5000000);
     }
     threadclock_close(&c);
-    CHECK_EQ_INT(write(go[1], &byte, 1), 1);
+    kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
-    close(go[0]), close(go[1]), close(told[0]), close(told[1]);
+    close(go[0]), close(go[1]);
+    munmap((void *)shared, sizeof(*shared));
 }
 
 int main(void)
@@ -432,6 +418,6 @@ int main(void)
     test_only_our_stop_switched_it_out();
     test_switched_out_never_ran_through();
     test_base_is_exact_once_stopped();
-    test_base_is_set_on_a_blocked_thread();
+    test_base_is_set_off_cpu();
     return test_finish("test_threadclock");
 }
