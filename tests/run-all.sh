@@ -9,6 +9,7 @@ set -eu
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
 status=0
+logs=""
 
 # run_suite DIR [ctest options]: runs ctest in DIR, then the skip report.
 run_suite() {
@@ -22,6 +23,7 @@ run_suite() {
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     ctest --test-dir "$dir" --output-on-failure --no-tests=error --repeat until-pass:2 \
     -j"$jobs" "$@" >"$log" 2>&1 || status=1
+  logs="$logs $log"
   cat "$log"
   skipped=$(sed -n 's/^[[:space:]]*[0-9]* - \(.*\) (Skipped)$/\1/p' "$log" | tr '\n' ' ')
   python3 tests/tools/skip_report.py "$dir" "$skipped"
@@ -74,4 +76,8 @@ if command -v clang >/dev/null 2>&1; then
 else
   echo "skipped: the clang Release build (clang is not installed)"
 fi
+# Last, as the end of a long output is what a CI page shows: every failed
+# try of every suite, with its reason.
+# shellcheck disable=SC2086
+[ -z "$logs" ] || python3 tests/tools/failure_digest.py $logs
 exit $status

@@ -70,7 +70,40 @@ def _with_fallback_clocks(fn, work):
     return run_case
 
 
+def _machine_cpu_ticks():
+    """The whole machine's CPU ticks so far from /proc/stat: (stolen by the
+    hypervisor, all), or None where there is no such line."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    # user nice system idle iowait irq softirq steal [guest guest_nice,
+    # already within user and nice]
+    return (fields[7] if len(fields) > 7 else 0), sum(fields[:8])
+
+
+def _print_machine_steal(before):
+    """How much of the machine's CPU the hypervisor took during the case:
+    the timing cases' truth (thread_time) leaves that time out, a thread's
+    perf counter does not, so a failure under heavy steal reads apart."""
+    after = _machine_cpu_ticks()
+    if before is None or after is None or after[1] <= before[1]:
+        return
+    stolen, total = after[0] - before[0], after[1] - before[1]
+    print("machine during the case: %.1f%% of CPU time stolen by the hypervisor "
+          "(%d of %d ticks)" % (100.0 * stolen / total, stolen, total))
+
+
 def run(target, case):
+    ticks_before = _machine_cpu_ticks()
+    try:
+        _run(target, case)
+    finally:
+        _print_machine_steal(ticks_before)
+
+
+def _run(target, case):
     prepare_socket_dir()
     before = sanitizer_setup()
     if target == "fixture":
