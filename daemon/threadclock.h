@@ -107,6 +107,10 @@ struct thread_clock {
      * they could not take (threadclock_owe). */
     int64_t unsettled_ns;
     int period_ended;
+    /* That stop measured the period (not the first setting): what it
+     * found holds all the steal counted up to its reading, the interval
+     * that ends there included, so that interval takes no estimate. */
+    int period_measured;
     uint64_t period_count_ns;
     struct task_files files;  /* its /proc files, kept open */
     int last_cpu;             /* the CPU /proc last said it ran on */

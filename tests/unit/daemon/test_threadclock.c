@@ -141,6 +141,29 @@ static void test_steal_is_taken_out_of_the_count(void)
     CHECK_EQ_INT(t.off, 2000000);
 }
 
+/* The interval that ends at the stop that measured its period takes no
+ * steal estimate: what that stop found (2 ms here) is all the steal up to
+ * its reading, and the sampler takes it out of the period's samples, this
+ * interval's among them. The interval after estimates again. */
+static void test_interval_ending_a_measured_period_takes_no_estimate(void)
+{
+    struct thread_clock c = clock_at(0);
+    struct interval_time t;
+    c.source = CPU_EXACT;
+    c.steal_ppm = 200000;
+    c.period_ended = c.period_measured = 1;
+    c.unsettled_ns = 2000000;
+    threadclock_interval(&c, &(struct task_stat){.cpu_ns = 10000000}, 10000000, &t);
+    CHECK_EQ_INT(t.cpu, 10000000);
+    CHECK_EQ_INT(c.estimated_ns, 0);
+    int64_t unsettled = 0;
+    CHECK(threadclock_take_period(&c, &unsettled));
+    CHECK_EQ_INT(unsettled, 2000000);
+    threadclock_interval(&c, &(struct task_stat){.cpu_ns = 20000000}, 20000000, &t);
+    CHECK_EQ_INT(t.cpu, 8000000);
+    CHECK_EQ_INT(c.estimated_ns, 2000000);
+}
+
 /* Running at both ends and given a CPU again only after our stop of it,
  * a thread never left its CPU of its own: the time its clock leaves out
  * is nobody's (steal), not a wait at the line it last waited at. Given
@@ -425,6 +448,7 @@ int main(void)
     test_clock_set_back_is_taken_from_later_intervals();
     test_steal_is_repaid_as_a_wait_not_off_cpu();
     test_steal_is_taken_out_of_the_count();
+    test_interval_ending_a_measured_period_takes_no_estimate();
     test_only_our_stop_switched_it_out();
     test_switched_out_never_ran_through();
     test_base_is_exact_once_stopped();
