@@ -62,21 +62,31 @@ static void remember(struct unseen_cpu *u, uint64_t due_ns)
         u->nrecent++;
 }
 
-/* The least balance of the readings since due_ns - settle_ns, if the
- * readings kept go back that far; else 0. */
+/* The least balance over the last settle_ns of ticking before due_ns, if
+ * the readings kept go back that far; else 0. That span starts with the
+ * balance of the last reading before it, which held until the next. A
+ * gap between readings longer than settle_ns is a stall of the daemon
+ * (stopped, or starved of CPU): no tick ran in it to charge a carried
+ * interval, so the span starts after it. Counted in planned time alone,
+ * the first reading after a 1.5 s stop found the stall's CPU not yet
+ * charged and reported it at once, or at the next reading, as the ticks
+ * that charged it came up to 8 ticks later (1.1 s of a loop's CPU in both
+ * its unseen time and its short-lived threads). */
 static int64_t settled(const struct unseen_cpu *u, uint64_t due_ns, uint64_t settle_ns)
 {
     int64_t least = u->balance_ns;
-    int covered = 0;
+    uint64_t later_ns = due_ns;
     for (int i = 0; i < u->nrecent; i++) {
         int at = (u->newest - i + UNSEENCPU_READINGS) % UNSEENCPU_READINGS;
-        if (due_ns - u->recent[at].due_ns > settle_ns) {
-            covered = 1;
-            break;
-        }
+        uint64_t at_ns = u->recent[at].due_ns;
+        if (later_ns - at_ns > settle_ns)
+            return 0;
         least = u->recent[at].balance_ns < least ? u->recent[at].balance_ns : least;
+        if (due_ns - at_ns > settle_ns)
+            return least;
+        later_ns = at_ns;
     }
-    return covered ? least : 0;
+    return 0;
 }
 
 /* Takes ns out of the balance and out of every reading kept: reported. */

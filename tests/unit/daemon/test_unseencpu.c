@@ -93,6 +93,33 @@ static void test_owed_cpu_is_not_reported(void)
     CHECK_EQ_INT(unseencpu_finish(&u, getpid(), &(uint64_t){0}, &(uint64_t){0}), 0);
 }
 
+/* A stall of the daemon (stopped, or starved of CPU): the readings after
+ * it, 1.5 s of planned time on, find 60 ms the ticks have not charged
+ * yet, as the stalled interval is charged up to 8 ticks later (a carry);
+ * it is not reported before, nor once a tick charged it. Never charged,
+ * it is reported once it stayed for the settling time after the stall. */
+static void test_stall_is_not_reported_before_its_interval(void)
+{
+    for (int charge = 1; charge >= 0; charge--) {
+        struct unseen_cpu u = {0};
+        uint64_t due = 1000 * MS;
+        readings(&u, &due, 3, 0, 1);
+        uint64_t stalled = spin(60);
+        due += 1500 * MS;
+        CHECK_EQ_INT(unseencpu_take(&u, getpid(), 0, due, SETTLE_NS, &(uint64_t){0}), 0);
+        CHECK_EQ_INT(readings(&u, &due, 8, 2, 1), 0); /* 80 ms: the carry's most */
+        if (charge)
+            unseencpu_charged(&u, stalled);
+        uint64_t later = readings(&u, &due, 15, 2, 1);
+        uint64_t last = unseencpu_finish(&u, getpid(), &(uint64_t){0}, &(uint64_t){0});
+        if (charge) {
+            CHECK_EQ_INT(later + last, 0);
+        } else {
+            CHECK(later > 0 && later + last + 5 * MS >= stalled && later + last <= stalled + 5 * MS);
+        }
+    }
+}
+
 /* A failed walk's interval charged and taken back, then charged again at
  * the next tick: counted once. */
 static void test_carried_interval_counts_once(void)
@@ -182,6 +209,7 @@ int main(void)
 {
     test_charged_cpu_is_not_reported();
     test_uncharged_cpu_is_reported_once_settled();
+    test_stall_is_not_reported_before_its_interval();
     test_owed_cpu_is_not_reported();
     test_carried_interval_counts_once();
     test_exit_is_told_apart();
