@@ -1046,27 +1046,33 @@ static int gap_kind(struct sampler *s, struct thread_track *t,
 }
 
 /* The interval since the thread's last tick, split by its clocks, less
- * what a stall of the daemon put in it: that part is emitted on no stack,
- * as unseen. */
-static int interval_seen(struct sampler *s, struct thread_track *t, const struct task_stat *st,
-                         uint64_t now_ns, struct interval_time *time, sampler_emit_fn emit,
-                         void *ctx)
+ * what a stall of the daemon put in it: that part goes to *unseen. */
+static void interval_seen(struct sampler *s, struct thread_track *t, const struct task_stat *st,
+                          uint64_t now_ns, struct interval_time *time, struct interval_time *unseen)
 {
     uint64_t wall = now_ns > t->clock.when_ns ? now_ns - t->clock.when_ns : 0;
     threadclock_interval(&t->clock, st, now_ns, time);
     unseencpu_charged(&s->unseen_cpu, time->cpu);
-    struct interval_time unseen;
-    attribute_unseen_part(time, wall, s->unseen_after_ns, &unseen);
-    if (!unseen.cpu && !unseen.off)
+    attribute_unseen_part(time, wall, s->unseen_after_ns, unseen);
+}
+
+/* Emits a stall's part of an interval on no stack, as unseen: once the
+ * interval is charged, not carried. Emitted before a carry, it came again
+ * with the interval at the next tick (a 1.5 s stop of the daemon was
+ * unseen three times over when the walks after it tore). */
+static int emit_unseen(const struct thread_track *t, const struct interval_time *unseen,
+                       sampler_emit_fn emit, void *ctx)
+{
+    if (!unseen->cpu && !unseen->off)
         return 0;
     /* Carried: the thread is not seen anywhere by it (the client keeps
      * the main thread's place for RSS growth). Time off CPU unseen is not
      * known to be a sleep: idle. */
     struct thread_sample out = {.tid = t->tid, .unplaced = PROTO_UNPLACED_UNSEEN,
                                 .flags = PROTO_SAMPLE_CARRIED};
-    out.ns[SAMPLE_PYTHON] = unseen.cpu - unseen.kernel;
-    out.ns[SAMPLE_SYSTEM] = unseen.kernel;
-    out.ns[SAMPLE_IDLE] = unseen.off;
+    out.ns[SAMPLE_PYTHON] = unseen->cpu - unseen->kernel;
+    out.ns[SAMPLE_SYSTEM] = unseen->kernel;
+    out.ns[SAMPLE_IDLE] = unseen->off;
     return emit(ctx, &out);
 }
 
@@ -1142,16 +1148,16 @@ static int sample_thread(struct sampler *s, struct thread_track *t, int is_new,
             rc = charge_startup(s, tid, &st, emit, ctx);
         threadclock_start(&t->clock, &st);
     } else if (!py) {
-        struct interval_time time;
-        rc = interval_seen(s, t, &st, now_ns, &time, emit, ctx);
+        struct interval_time time, unseen;
+        interval_seen(s, t, &st, now_ns, &time, &unseen);
+        rc = emit_unseen(t, &unseen, emit, ctx);
         struct thread_sample out = {.tid = tid};
         if (rc == 0 && sample_helper_thread(s, &time, &out, tick))
             rc = emit(ctx, &out);
     } else {
-        struct interval_time time;
+        struct interval_time time, unseen;
         struct thread_clock_mark before = threadclock_mark(&t->clock);
-        if ((rc = interval_seen(s, t, &st, now_ns, &time, emit, ctx)) < 0)
-            return rc;
+        interval_seen(s, t, &st, now_ns, &time, &unseen);
         time.alone = tick->lone;
         struct thread_observation now;
         int pc_counted;
@@ -1164,6 +1170,10 @@ static int sample_thread(struct sampler *s, struct thread_track *t, int is_new,
                            &t->torn_carries)) {
             t->clock.held_ns += released_ns + threadstop_release(&hold);
             return 0;
+        }
+        if ((rc = emit_unseen(t, &unseen, emit, ctx)) < 0) {
+            t->clock.held_ns = released_ns + threadstop_release(&hold);
+            return rc;
         }
         if (hold.held)
             t->last_hold_planned_ns = s->planned_ns;
