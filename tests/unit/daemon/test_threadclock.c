@@ -391,7 +391,8 @@ static void test_base_is_exact_once_stopped(void)
 /* A thread found off its CPU, here stopped by its own SIGSTOP, gets its
  * exact clock's base from its schedstat without a stop of ours: its clock
  * reads what schedstat says, exactly, and what the count had gained since
- * the last setting is its period's to settle, as at a stop. */
+ * the last setting is its period's to settle, as at a stop; at every such
+ * reading once its count moved, not only every 25-100 ms. */
 static void test_base_is_set_off_cpu(void)
 {
     int go[2];
@@ -423,8 +424,9 @@ static void test_base_is_set_off_cpu(void)
         CHECK(c.reset_ns != 0);
         CHECK(threadclock_take_period(&c, &unsettled)); /* the first: nothing to settle */
         CHECK_EQ_INT(unsettled, 0);
-        c.clock_base_ns += 5000000; /* the count gained 5 ms on schedstat */
-        c.reset_ns -= 200000000;    /* its last setting 0.2 s ago */
+        c.clock_base_ns += 5000000;    /* the count gained 5 ms on schedstat */
+        c.counted_at_reset -= 5000000; /* (it counted 5 ms since the setting) */
+        c.reset_ns -= 200000000;       /* its last setting 0.2 s ago */
         CHECK_EQ_INT(threadclock_on_cpu(&env, &c, 1, &st, &exact), 0);
         CHECK_EQ_INT(taskstat_read(pid, (uint32_t)pid, &fresh), 0);
         CHECK(exact == fresh.cpu_ns && st.cpu_ns == fresh.cpu_ns);
@@ -433,6 +435,17 @@ static void test_base_is_set_off_cpu(void)
                     (unsigned long long)fresh.cpu_ns);
         CHECK(threadclock_take_period(&c, &unsettled));
         CHECK_EQ_INT(unsettled, 5000000);
+        /* Found off its CPU again with its count where the setting left
+         * it: nothing to settle, no period ends. Once the count moved
+         * (here: the last setting saw 1 ms less), it is set again at once,
+         * however recent the last setting. */
+        CHECK_EQ_INT(threadclock_on_cpu(&env, &c, 1, &st, &exact), 0);
+        CHECK(!threadclock_take_period(&c, &unsettled));
+        c.counted_at_reset -= 1000000;
+        c.reset_ns = clock_monotonic_ns();
+        CHECK_EQ_INT(threadclock_on_cpu(&env, &c, 1, &st, &exact), 0);
+        CHECK(threadclock_take_period(&c, &unsettled));
+        CHECK(exact == fresh.cpu_ns);
     }
     threadclock_close(&c);
     kill(pid, SIGKILL);
