@@ -56,7 +56,6 @@ void threadclock_init(struct clock_env *env, struct thread_clock *c, uint32_t ti
     c->files = (struct task_files)TASK_FILES_INIT;
     c->clock_fd = -1;
     c->watch = (struct switch_watch)SWITCH_WATCH_INIT;
-    c->steal_ppm = env->steal_ppm;
     if (env->exact_clocks < 0)
         return;
     int fd = cpuclock_open((pid_t)tid);
@@ -194,10 +193,8 @@ static int rebase_due(const struct thread_clock *c, uint64_t now_ns)
  * time.thread_time(), rusage and schedstat read (0.1-0.6 ms in 0.3 s of
  * spinning here, and 4.4 ms in one run of twenty beside two busy loops: a
  * whole start-up's error). Between two settings it counts as before; the
- * interval after one takes the difference. A steal share it measures is
- * the process's too (clock_env.steal_ppm). */
-static void rebase(struct clock_env *env, struct thread_clock *c, uint64_t sched_ns,
-                   uint64_t counted, uint64_t now_ns)
+ * interval after one takes the difference. */
+static void rebase(struct thread_clock *c, uint64_t sched_ns, uint64_t counted, uint64_t now_ns)
 {
     int64_t offset = (int64_t)sched_ns - (int64_t)counted;
     if (!c->origin_set) {
@@ -206,11 +203,9 @@ static void rebase(struct clock_env *env, struct thread_clock *c, uint64_t sched
     }
     set_base(c, offset - c->origin_ns, counted);
     c->reset_ns = now_ns;
-    if (c->steal_known)
-        env->steal_ppm = c->steal_ppm;
 }
 
-int threadclock_read_stopped(struct clock_env *env, struct thread_clock *c,
+int threadclock_read_stopped(const struct clock_env *env, struct thread_clock *c,
                              struct task_stat *st)
 {
     uint64_t counted, now_ns = clock_monotonic_ns();
@@ -230,7 +225,7 @@ int threadclock_read_stopped(struct clock_env *env, struct thread_clock *c,
     if (rc < 0 || !due || waited == -EAGAIN || waited == -ESRCH ||
         cpuclock_read(c->clock_fd, &counted) < 0)
         return rc;
-    rebase(env, c, st->cpu_ns, counted, now_ns);
+    rebase(c, st->cpu_ns, counted, now_ns);
     return 0;
 }
 
@@ -359,8 +354,8 @@ static int on_cpu_now(struct thread_clock *c, int on_cpu, int certain)
  * before a 50 ms sleep came out 3.2 ms over its process_time() under 2%
  * steal, its last 100 ms period unsettled). *exact_ns becomes the count
  * on the new scale. */
-static void rebase_off_cpu(struct clock_env *env, struct thread_clock *c,
-                           const struct task_stat *st, uint64_t before, uint64_t *exact_ns)
+static void rebase_off_cpu(struct thread_clock *c, const struct task_stat *st, uint64_t before,
+                           uint64_t *exact_ns)
 {
     uint64_t now_ns = clock_monotonic_ns(), after;
     int64_t counted = (int64_t)before - c->clock_base_ns;
@@ -368,7 +363,7 @@ static void rebase_off_cpu(struct clock_env *env, struct thread_clock *c,
     if (st->state == 'Z' || st->state == 'X' || c->clock_fd < 0 || settled || before == 0 ||
         counted < 0 || read_exact(c, &after) < 0 || after != before)
         return;
-    rebase(env, c, st->cpu_ns, (uint64_t)counted, now_ns);
+    rebase(c, st->cpu_ns, (uint64_t)counted, now_ns);
     int64_t scaled = counted + c->clock_base_ns;
     *exact_ns = scaled > 0 ? (uint64_t)scaled : 0;
 }
@@ -382,7 +377,7 @@ static void rebase_off_cpu(struct clock_env *env, struct thread_clock *c,
  * goes to *exact_ns (0: none), so that the clock is not read again for
  * its CPU time. One that stayed on its CPU since its last reading there
  * (stayed_on_cpu) is on CPU without any reading at all. */
-int threadclock_on_cpu(struct clock_env *env, struct thread_clock *c, int is_new,
+int threadclock_on_cpu(const struct clock_env *env, struct thread_clock *c, int is_new,
                        struct task_stat *st, uint64_t *exact_ns)
 {
     uint64_t before, after;
@@ -416,7 +411,7 @@ int threadclock_on_cpu(struct clock_env *env, struct thread_clock *c, int is_new
         return rc;
     if (st->state != 'R') {
         *exact_ns = before;
-        rebase_off_cpu(env, c, st, before, exact_ns);
+        rebase_off_cpu(c, st, before, exact_ns);
         return 0;
     }
     if (read_exact(c, &after) < 0)

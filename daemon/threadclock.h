@@ -38,12 +38,6 @@ struct clock_env {
      * clock, which interrupts the thread's CPU (52 us of the daemon's CPU
      * here), for nothing. */
     uint64_t confirm_ns;
-    /* The share of its count that a thread of the process last measured
-     * as steal (thread_clock.steal_ppm), once one has: a new thread's
-     * estimate until it measures its own. Steal is the machine's, not the
-     * thread's, and a thread that lives a few ticks measures none: its
-     * whole count went to its lines, steal and all. */
-    uint32_t steal_ppm;
 };
 
 /* One thread's clocks as its previous tick read them. */
@@ -155,7 +149,7 @@ int threadclock_read_proc(const struct clock_env *env, struct thread_clock *c,
  * the thread has steal, or no share of it measured yet), not once: the
  * counter gains on the kernel's CPU clock as it runs (threadclock.c).
  * 0 or a negative errno code. */
-int threadclock_read_stopped(struct clock_env *env, struct thread_clock *c,
+int threadclock_read_stopped(const struct clock_env *env, struct thread_clock *c,
                              struct task_stat *st);
 
 /* Whether the thread's exact clock, read as cpu_ns at read_ns, ran through
@@ -173,7 +167,7 @@ int threadclock_ran_through(const struct thread_clock *c, uint64_t cpu_ns, uint6
 /* Reads the thread's state into st and says whether it is on a CPU now (1)
  * or not (0), or a negative errno code. *exact_ns gets the exact clock's
  * last reading (0: none). See threadclock.c for how. */
-int threadclock_on_cpu(struct clock_env *env, struct thread_clock *c, int is_new,
+int threadclock_on_cpu(const struct clock_env *env, struct thread_clock *c, int is_new,
                        struct task_stat *st, uint64_t *exact_ns);
 
 /* The CPU time of process pid, all its threads, living or gone (see
