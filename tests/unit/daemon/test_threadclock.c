@@ -283,12 +283,15 @@ static int resets_after(const struct clock_env *env, struct thread_clock *c, uin
     return c->reset_ns != before;
 }
 
-/* A stop sets the base 25 ms after the last setting while the thread has
- * no steal share yet, or has steal, or its last estimate missed; 100 ms
- * after it once its clock is known to keep up with schedstat. */
+/* A stop sets the base at every stop while the thread has no steal share
+ * yet; 25 ms after the last setting while it has steal, or its last
+ * estimate missed; 100 ms after it once its clock is known to keep up
+ * with schedstat. */
 static void check_reset_gap(const struct clock_env *env, struct thread_clock *c)
 {
     c->steal_known = 0, c->steal_ppm = 0, c->settle_ppm = 0;
+    CHECK(resets_after(env, c, 1000000));
+    c->steal_known = 1, c->steal_ppm = 150000;
     CHECK(resets_after(env, c, 30000000));
     CHECK(!resets_after(env, c, 20000000));
     c->steal_known = 1, c->steal_ppm = 0, c->settle_ppm = 0;
