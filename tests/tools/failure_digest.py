@@ -12,8 +12,9 @@ status 0 always: this only reports.
 import re
 import sys
 
-# "246/448 Test #142: NAME ....***Failed   10.58 sec" (or Timeout, Exception)
-RESULT = re.compile(r"^\s*\d+/\d+ Test\s+#\d+: (\S+) \.*\s*(\*\*\*\w+|Passed|\w+)")
+# "246/448 Test #142: NAME ....***Failed   10.58 sec" (or Timeout, Exception);
+# a repeated try's line has no "246/448".
+RESULT = re.compile(r"^\s*(?:\d+/\d+ )?Test\s+#\d+: (\S+) \.*\s*(\*\*\*\w+|Passed|\w+)")
 START = re.compile(r"^\s*Start\s+\d+: ")
 WORTH_SHOWING = ("FAILED", "machine during the case", "Traceback", "Error", "timed out")
 MOST_LINES = 6

@@ -61,10 +61,12 @@ static int read_blocked(pid_t pid, uint32_t tid, struct task_files *files, struc
 }
 
 /* Reads a joined thread's kept files until they say it is gone. The join
- * returns when the thread clears its tid, which the kernel does while the
- * thread is still exiting: until the task is released its files may still
- * read, but only as a dead task ('Z' or 'X'). The kernel says nothing when
- * it releases the task, so this reads again; the 2 s only bound a failure. */
+ * returns when the thread clears its tid, which the kernel does early in
+ * the thread's exit: until the task is released its files still read, as
+ * a thread still running its exit ('R', or 'D' while it waits on
+ * something), then as a dead task ('Z' or 'X'); a test command once
+ * read it running. The kernel says nothing when it
+ * releases the task, so this reads again; the 2 s only bound a failure. */
 static int read_after_exit(pid_t pid, uint32_t tid, struct task_files *files,
                            struct task_stat *st)
 {
@@ -72,7 +74,7 @@ static int read_after_exit(pid_t pid, uint32_t tid, struct task_files *files,
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (;;) {
         int rc = taskstat_read_kept(pid, tid, files, st);
-        if (rc != 0 || (st->state != 'Z' && st->state != 'X'))
+        if (rc != 0)
             return rc;
         clock_gettime(CLOCK_MONOTONIC, &now);
         if (now.tv_sec - start.tv_sec > 2)
