@@ -39,8 +39,8 @@
  * rough, stands for that period better than none; a share its process
  * measured on another thread did not (docs/time-kinds.md). */
 #define THREADCLOCK_FIRST_SHARE_NS 5000000u
-/* How often a stop sets the base while the thread has no steal share yet,
- * or its clock shows steal, or its last estimate missed (reset_gap): the
+/* How often a stop sets the base while the thread's clock shows steal, or
+ * its last estimate missed (reset_gap; with no share yet, every stop): the
  * samples of a period are held until such a stop settles what the
  * estimate missed in them (daemon/periodbuf.h), and a thread's last
  * period, which ends with no such stop, keeps the estimate. Steal on the

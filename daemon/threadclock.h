@@ -145,8 +145,8 @@ int threadclock_read_proc(const struct clock_env *env, struct thread_clock *c,
  * ms in test_threadclock, up to 4 ms for a spawned script's start-up),
  * and the process's clock then showed that much CPU no thread had,
  * counted as "threads too short-lived to sample". The base is set on
- * schedstat at the first stop and then at most every 100 ms (25 ms while
- * the thread has steal, or no share of it measured yet), not once: the
+ * schedstat at every stop until the thread has a share of steal measured,
+ * then at most every 100 ms (25 ms while it has steal), not once: the
  * counter gains on the kernel's CPU clock as it runs (threadclock.c).
  * 0 or a negative errno code. */
 int threadclock_read_stopped(const struct clock_env *env, struct thread_clock *c,

@@ -17,9 +17,10 @@ struct thread_hold {
      * for, the time until it landed (milliseconds when the thread's CPU
      * had been taken by the hypervisor) was taken from the next interval's
      * waits: a 3 ms sleep's line lost 0.3-2.3 pp of the run with little
-     * steal, 6-10 pp under heavy steal. What lies between the stop and its report (the daemon's
-     * own wake-up) is no wait either: threadclock_interval leaves out the
-     * time of a thread that never left its CPU but for our stop. */
+     * steal, 6-10 pp under heavy steal. What lies between the stop and its
+     * report (the daemon's own wake-up) is no wait either:
+     * threadclock_interval leaves out the time of a thread that never left
+     * its CPU but for our stop. */
     uint64_t stopped_ns;
 };
 

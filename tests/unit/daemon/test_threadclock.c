@@ -363,6 +363,21 @@ static void test_base_is_exact_once_stopped(void)
         CHECK_EQ_INT(unsettled, 5000000);
         CHECK(!threadclock_take_period(&c, &unsettled));
         CHECK_EQ_INT(unsettled, 0);
+        /* With no share yet every stop sets the base, however recent the
+         * last setting, and 5 ms of count make a first share: 1 ms gained
+         * over 4 ms is none yet; 1 ms more, over 6 ms, is a third. */
+        c.gained_since_share = 0;
+        c.counted_at_share = counted - 4000000;
+        c.clock_base_ns += 1000000;
+        CHECK_EQ_INT(threadclock_read_stopped(&env, &c, &st), 0);
+        CHECK(!c.steal_known);
+        c.counted_at_share = counted - 6000000;
+        c.clock_base_ns += 1000000;
+        CHECK_EQ_INT(threadclock_read_stopped(&env, &c, &st), 0);
+        CHECK(c.steal_known);
+        CHECK_EQ_INT(c.steal_ppm, 333333);
+        while (threadclock_take_period(&c, &unsettled))
+            ;
         uint64_t now_ns = 0;
         CHECK_EQ_INT(threadclock_cpu(&env, &c, 0, 0, &st), CPU_EXACT);
         now_ns = st.cpu_ns;
@@ -419,7 +434,6 @@ static void test_base_is_set_off_cpu(void)
         CHECK_EQ_INT(unsettled, 0);
         c.clock_base_ns += 5000000;    /* the count gained 5 ms on schedstat */
         c.counted_at_reset -= 5000000; /* (it counted 5 ms since the setting) */
-        c.reset_ns -= 200000000;       /* its last setting 0.2 s ago */
         CHECK_EQ_INT(threadclock_on_cpu(&env, &c, 1, &st, &exact), 0);
         CHECK_EQ_INT(taskstat_read(pid, (uint32_t)pid, &fresh), 0);
         CHECK(exact == fresh.cpu_ns && st.cpu_ns == fresh.cpu_ns);
