@@ -19,7 +19,8 @@ run_suite() {
   # halt_on_error: a sanitizer report fails the test that triggered it.
   # A test that fails is run once more: the integration cases measure
   # shares on a shared 2-core machine, and one unlucky run must not hide the
-  # rest. Every failed first try is listed below, so none goes unseen.
+  # rest. Every failed try is listed at the end (failure_digest.py), so
+  # none goes unseen.
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     ctest --test-dir "$dir" --output-on-failure --no-tests=error --repeat until-pass:2 \
     -j"$jobs" "$@" >"$log" 2>&1 || status=1
@@ -27,9 +28,6 @@ run_suite() {
   cat "$log"
   skipped=$(sed -n 's/^[[:space:]]*[0-9]* - \(.*\) (Skipped)$/\1/p' "$log" | tr '\n' ' ')
   python3 tests/tools/skip_report.py "$dir" "$skipped"
-  retried=$(sed -n 's/^[0-9/ ]*Test *#[0-9]*: \([^ ]*\) \.*\*\*\*Failed.*/\1/p' "$log" | sort -u |
-            tr '\n' ' ')
-  echo "failed on a first try (then as shown above): ${retried:-none}"
   # Where the time goes, to keep the whole command under 15 minutes.
   echo "slowest tests in $dir (seconds):"
   sed -n 's/^.*Test *#[0-9]*: \([^ ]*\) .* \([0-9.]*\) sec$/\2 \1/p' "$log" | sort -rn | head -8
@@ -77,7 +75,8 @@ else
   echo "skipped: the clang Release build (clang is not installed)"
 fi
 # Last, as the end of a long output is what a CI page shows: every failed
-# try of every suite, with its reason.
+# try of every suite, with its reason, and which tests passed only on a
+# second try.
 # shellcheck disable=SC2086
 [ -z "$logs" ] || python3 tests/tools/failure_digest.py $logs
 exit $status

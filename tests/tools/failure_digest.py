@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Prints, for every failed try of a test in ctest logs, what it said was
-wrong: its "FAILED:" lines and the machine's steal during it.
+wrong: its "FAILED:" lines and the machine's steal during it; then which
+tests passed only on their second try and which failed both.
 
 `failure_digest.py LOG...` reads the output of `ctest --output-on-failure`
 (run-all.sh keeps it as BUILD/ctest-output.txt). run-all.sh prints this
@@ -56,7 +57,20 @@ def main(argv):
             print("  %s (%s)" % (name, outcome))
             for line in shown:
                 print("    " + line)
+        print_outcomes([name for name, _, _ in tries])
     return 0
+
+
+def print_outcomes(failed):
+    """Which tests passed only on their second try (one failed try; the
+    test command gives each two), and which failed both."""
+    counts = {}
+    for name in failed:
+        counts[name] = counts.get(name, 0) + 1
+    print("  passed only on a second try: %s"
+          % (" ".join(sorted(n for n, k in counts.items() if k == 1)) or "none"))
+    print("  failed both tries: %s"
+          % (" ".join(sorted(n for n, k in counts.items() if k > 1)) or "none"))
 
 
 if __name__ == "__main__":
