@@ -104,7 +104,8 @@ int pywalk_threads(struct pywalk *walk, struct pywalk_thread *out, int max);
 
 /* Fills in the tid of threads whose version has no native_thread_id
  * (up to 3.10) by finding the TID inside glibc's struct pthread; tids lists
- * the process's tasks. Threads it cannot match keep tid 0. */
+ * the process's tasks. Threads it cannot match keep tid 0, and so does a
+ * state whose thread has not started yet (it claims its starter's TID). */
 void pywalk_resolve_tids(struct pywalk *walk, struct pywalk_thread *threads, int n,
                          const uint32_t *tids, int ntids);
 

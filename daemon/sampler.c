@@ -778,10 +778,30 @@ struct tick_state {
     int lone; /* the process has a single thread */
 };
 
+/* Charges CPU time that no observation ends where the thread's last
+ * observation saw it run (attribute_last_interval): its interval since
+ * that observation, once its thread state is gone (it is ending). */
+static int charge_as_last_seen(const struct thread_track *t, const struct interval_time *time,
+                               sampler_emit_fn emit, void *ctx)
+{
+    struct interval_split split;
+    struct thread_history history = {t->seen, last_ran(&t->ran), last_waited(t)->seen,
+                                     t->slept.seen};
+    attribute_last_interval(&history, time, &split);
+    struct thread_sample out = {.tid = t->tid, .unplaced = t->unplaced, .stack = t->stack,
+                                .cpu_ns = time->cpu,
+                                .flags = PROTO_SAMPLE_CARRIED |
+                                         (t->seen.holds_gil ? PROTO_SAMPLE_GIL : 0)};
+    memcpy(out.ns, split.prev_ns, sizeof(out.ns));
+    int rc = any_time(out.ns) || out.cpu_ns ? emit(ctx, &out) : 0;
+    return rc == 0 ? emit_kept_parts(t, &split, emit, ctx) : rc;
+}
+
 /* A thread without a Python thread state (a BLAS worker, a C library's
  * pool) works for the Python code that called into its library: its CPU
- * time is native time of the main thread's current line. Without thread
- * states at all, the interpreter has not started or has shut down. */
+ * time is native time of the main thread's current line (one that had a
+ * thread state is ending: charge_as_last_seen). Without thread states at
+ * all, the interpreter has not started or has shut down. */
 static int sample_helper_thread(struct sampler *s, const struct interval_time *time,
                                 struct thread_sample *out, const struct tick_state *tick)
 {
@@ -986,6 +1006,19 @@ static int carry_interval(struct sampler *s, struct thread_track *t,
     return 1;
 }
 
+/* Whether a thread other than the main one, seen in Python code before,
+ * shows no Python frame: its function has returned and it is ending (its
+ * thread state goes next), or it runs C code between two calls into
+ * Python. What it ran since it was last seen is carried, as a failed
+ * walk's is: to its last stack once it ends (charge_as_last_seen), to the
+ * next one if it comes back. Split with the empty observation, half of a
+ * worker's last period went to no Python frame. */
+static int is_ending(const struct sampler *s, const struct thread_track *t, uint32_t unplaced)
+{
+    return unplaced == PROTO_UNPLACED_NO_PYTHON && t->tid != (uint32_t)s->pid &&
+           t->unplaced == PROTO_PLACED && t->stack;
+}
+
 /* Whether an observation of a running thread is torn: its walk, unheld,
  * ended after the thread left its CPU or came back to it (its switch
  * records moved since the tick began). Then the walk read the place the
@@ -1152,7 +1185,9 @@ static int sample_thread(struct sampler *s, struct thread_track *t, int is_new,
         interval_seen(s, t, &st, now_ns, &time, &unseen);
         rc = emit_unseen(t, &unseen, emit, ctx);
         struct thread_sample out = {.tid = tid};
-        if (rc == 0 && sample_helper_thread(s, &time, &out, tick))
+        if (rc == 0 && t->python && t->seen.valid && t->stack)
+            rc = charge_as_last_seen(t, &time, emit, ctx);
+        else if (rc == 0 && sample_helper_thread(s, &time, &out, tick))
             rc = emit(ctx, &out);
     } else {
         struct interval_time time, unseen;
@@ -1164,7 +1199,8 @@ static int sample_thread(struct sampler *s, struct thread_track *t, int is_new,
         uint32_t unplaced = observe_thread(s, py, &st, &hold, t, t->still_now, walked, &now,
                                            &pc_counted, &released_ns);
         now.on_cpu = now.running && read > 0;
-        if (carry_interval(s, t, &before, unplaced == PROTO_UNPLACED_WALK_FAILED,
+        if (carry_interval(s, t, &before,
+                           unplaced == PROTO_UNPLACED_WALK_FAILED || is_ending(s, t, unplaced),
                            &t->failed_carries) ||
             carry_interval(s, t, &before, unplaced == PROTO_PLACED && torn_walk(t, &now),
                            &t->torn_carries)) {
@@ -1437,16 +1473,7 @@ static int charge_last_interval(struct sampler *s, struct thread_track *t,
         out.stack = over ? NULL : t->stack;
         return out.stack || out.unplaced ? emit(ctx, &out) : 0;
     }
-    struct interval_split split;
-    struct thread_history history = {t->seen, last_ran(&t->ran), last_waited(t)->seen,
-                                     t->slept.seen};
-    attribute_last_interval(&history, &time, &split);
-    out.stack = t->stack;
-    out.unplaced = t->unplaced;
-    out.flags |= t->seen.holds_gil ? PROTO_SAMPLE_GIL : 0;
-    memcpy(out.ns, split.prev_ns, sizeof(out.ns));
-    int rc = emit(ctx, &out);
-    return rc == 0 ? emit_kept_parts(t, &split, emit, ctx) : rc;
+    return charge_as_last_seen(t, &time, emit, ctx);
 }
 
 /* Threads that ended since the last tick drop out of the table, their last

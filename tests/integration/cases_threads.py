@@ -212,7 +212,28 @@ def ended_threads_keep_their_cpu(interp, work):
     c.expect(unseen <= ENDED_THREADS_BOUND * want,
              "%.3f s counted as threads too short-lived to sample, though every worker was "
              "seen" % unseen)
+    # A worker's last interval, its thread state gone, is its own: not on
+    # the stack of the main thread, waiting in join() meanwhile, nor on none.
+    astray = _worker_cpu_outside(doc, "worker")
+    c.note("the workers' threads have %.3f s of CPU outside worker()" % astray)
+    c.expect(astray <= ENDED_THREADS_BOUND * want,
+             "the workers' threads have %.3f s of CPU outside worker() (more than %.3f s): "
+             "their time went to another thread's stack, or to none"
+             % (astray, ENDED_THREADS_BOUND * want))
     c.finish(lambda: run.describe())
+
+
+def _worker_cpu_outside(doc, function):
+    """The CPU the profile gives threads other than the main one on stacks
+    that do not pass through function."""
+    total = 0.0
+    for st in doc.get("stacks") or []:
+        if st.get("tid") == st.get("pid"):
+            continue
+        if not any(fr.get("qualname") == function for fr in st.get("frames") or []):
+            total += sum(st.get(k, 0.0) for k in ("python_seconds", "native_seconds",
+                                                 "system_seconds"))
+    return total
 
 
 # Threads too short-lived to be seen: their CPU is unattributed, not

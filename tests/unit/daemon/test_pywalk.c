@@ -856,6 +856,62 @@ static void test_resolve_tids(void)
     proc_fini(&p);
 }
 
+/* A thread state made for a thread not started yet carries its starter's
+ * identity: the starter keeps the TID, the new state (listed first) gets
+ * none, in either way the TID is known. States of two interpreters may
+ * share a thread: both keep it. */
+static void test_unstarted_thread_claims_no_tid(void)
+{
+    struct fake_proc p;
+    struct pywalk_thread th[4];
+    uint64_t pt[2];
+    const uint32_t tids[] = {5000, 5001};
+
+    proc_init(&p, L310);
+    uint64_t interp = add_interp(&p);
+    for (int i = 0; i < 2; i++) {
+        pt[i] = fake_alloc(&p.m, 2304);
+        fake_i32(&p.m, pt[i] + 720, 5000 + i);
+        add_thread(&p, interp, pt[i], 0);
+    }
+    struct pywalk *w = pywalk_new(&p.target, &p.mem);
+    int n = pywalk_threads(w, th, 4);
+    pywalk_resolve_tids(w, th, n, tids, 2); /* two threads confirm the offset */
+    add_thread(&p, interp, pt[1], 0);       /* thread 5001 starts one */
+    n = pywalk_threads(w, th, 4);
+    CHECK_EQ_INT(n, 3);
+    pywalk_resolve_tids(w, th, n, tids, 2);
+    CHECK_EQ_INT(th[0].tid, 0);
+    CHECK_EQ_INT(th[1].tid, 5001);
+    CHECK_EQ_INT(th[2].tid, 5000);
+    pywalk_free(w);
+    proc_fini(&p);
+
+    proc_init(&p, L311);
+    interp = add_interp(&p);
+    add_thread(&p, interp, 0xbeef, 31);
+    add_thread(&p, interp, 0xbeef, 31);
+    w = pywalk_new(&p.target, &p.mem);
+    n = pywalk_threads(w, th, 4);
+    pywalk_resolve_tids(w, th, n, tids, 2);
+    CHECK_EQ_INT(th[0].tid, 0);
+    CHECK_EQ_INT(th[1].tid, 31);
+    pywalk_free(w);
+    proc_fini(&p);
+
+    proc_init(&p, L311);
+    add_thread(&p, add_interp(&p), 0xbeef, 31);
+    add_thread(&p, add_interp(&p), 0xbeef, 31);
+    w = pywalk_new(&p.target, &p.mem);
+    n = pywalk_threads(w, th, 4);
+    CHECK_EQ_INT(n, 2);
+    pywalk_resolve_tids(w, th, n, tids, 2);
+    CHECK_EQ_INT(th[0].tid, 31);
+    CHECK_EQ_INT(th[1].tid, 31);
+    pywalk_free(w);
+    proc_fini(&p);
+}
+
 /* A thread state whose TID was found is known by it while the process
  * lists that TID: its struct pthread is not read again. Another thread
  * state (a new tstate->id, even at the same address), or a TID no longer
@@ -1320,6 +1376,7 @@ int main(void)
     test_reused_address();
     test_vouched_frames();
     test_resolve_tids();
+    test_unstarted_thread_claims_no_tid();
     test_known_tids();
     test_bad_offsets();
     return test_finish("test_pywalk");
