@@ -99,6 +99,9 @@
  * 8 periods each) and the ticks' jitter. */
 #define SAMPLER_UNSEEN_PERIODS 20
 #define SAMPLER_UNSEEN_MIN_NS 100000000u
+/* The sampler's own time line (ticked_ns) advances by the planned time
+ * between two ticks, but by at most this many periods a tick. */
+#define SAMPLER_TICK_ADVANCE_PERIODS 4
 /* The period assumed until sampler_set_rate says. */
 #define SAMPLER_DEFAULT_PERIOD_NS 10000000u
 /* threading._active is read again after this long, to follow renames... */
@@ -193,6 +196,14 @@ struct sampler {
     uint64_t unseen_after_ns; /* intervals longer than this were stalls */
     uint64_t tick_ns; /* when this tick began */
     uint64_t planned_ns, last_planned_ns; /* when this tick and the last were due */
+    /* Planned time with each tick's advance capped (advance_ticked): what
+     * waits for a span of it (held samples, unseen CPU settling) waits as
+     * many ticks after a stall of the daemon as it would without one. A
+     * stall passes within one tick: 1.5 s stopped let every held sample
+     * go at the tick after it, before the stop that settles their steal
+     * (a tenth of the stall's CPU counted twice under 30% steal). */
+    uint64_t ticked_ns;
+    uint64_t period_ns;
     uint32_t tids[SAMPLER_MAX_TASKS];
     int ntids;                   /* tids the last listing found */
     uint64_t listed_ns;          /* when that listing's tick was due; 0 never */
@@ -222,6 +233,7 @@ void sampler_refuse_exact_clocks(struct sampler *s)
 
 void sampler_set_period(struct sampler *s, uint64_t period_ns)
 {
+    s->period_ns = period_ns;
     uint64_t cap = SAMPLER_UNSEEN_PERIODS * period_ns;
     s->unseen_after_ns = cap > SAMPLER_UNSEEN_MIN_NS ? cap : SAMPLER_UNSEEN_MIN_NS;
 }
@@ -797,6 +809,16 @@ static int charge_as_last_seen(const struct thread_track *t, const struct interv
     return rc == 0 ? emit_kept_parts(t, &split, emit, ctx) : rc;
 }
 
+/* Whether a thread with no thread state had one, while the interpreter
+ * has others: it is ending. Not the main thread, whose thread state goes
+ * in the interpreter's teardown (sample_helper_thread). */
+static int ended_python_thread(const struct sampler *s, const struct thread_track *t,
+                               const struct tick_state *tick)
+{
+    return t->python && t->tid != (uint32_t)s->pid && tick->npy > 0 && t->seen.valid &&
+           t->stack;
+}
+
 /* A thread without a Python thread state (a BLAS worker, a C library's
  * pool) works for the Python code that called into its library: its CPU
  * time is native time of the main thread's current line (one that had a
@@ -1185,7 +1207,7 @@ static int sample_thread(struct sampler *s, struct thread_track *t, int is_new,
         interval_seen(s, t, &st, now_ns, &time, &unseen);
         rc = emit_unseen(t, &unseen, emit, ctx);
         struct thread_sample out = {.tid = tid};
-        if (rc == 0 && t->python && t->seen.valid && t->stack)
+        if (rc == 0 && ended_python_thread(s, t, tick))
             rc = charge_as_last_seen(t, &time, emit, ctx);
         else if (rc == 0 && sample_helper_thread(s, &time, &out, tick))
             rc = emit(ctx, &out);
@@ -1282,7 +1304,7 @@ static int hold_sample(void *ctx, const struct thread_sample *sample)
 {
     struct held_emit *h = ctx;
     if (h->t->clock.source == CPU_EXACT && h->t->clock.clock_fd >= 0)
-        return periodbuf_hold(&h->t->period, sample, h->s->tick_ns);
+        return periodbuf_hold(&h->t->period, sample, h->s->ticked_ns);
     int rc = release_held(h->s, h->t, 0, h->emit, h->ctx);
     return rc < 0 ? rc : h->emit(h->ctx, sample);
 }
@@ -1303,7 +1325,7 @@ static int settle_period(struct sampler *s, struct thread_track *t, int ended,
         return 0;
     }
     int due = closed || ended || periodbuf_count(&t->period) >= SAMPLER_HELD_MAX ||
-              s->tick_ns - since >= SAMPLER_HELD_MAX_NS;
+              s->ticked_ns - since >= SAMPLER_HELD_MAX_NS;
     return due ? release_held(s, t, unsettled, emit, ctx) : 0;
 }
 
@@ -1519,20 +1541,20 @@ static int emit_unseen_threads(struct sampler *s, uint64_t cpu, uint64_t kernel,
  * long as a stall: unseen_after_ns). */
 static int sample_unseen_threads(struct sampler *s, sampler_emit_fn emit, void *ctx)
 {
-    if (s->unseen_cpu_read_ns && s->planned_ns - s->unseen_cpu_read_ns < SAMPLER_LIST_GAP_NS)
+    if (s->unseen_cpu_read_ns && s->ticked_ns - s->unseen_cpu_read_ns < SAMPLER_LIST_GAP_NS)
         return 0;
     /* Once the interpreter is torn down, or its memory unreadable after
      * it ran, the process may be exiting: what its clock gains then is
      * left to the last reading, which tells the exit apart. */
     if (s->teardown || (s->main_ran && s->npy <= 0))
         return 0;
-    s->unseen_cpu_read_ns = s->planned_ns;
+    s->unseen_cpu_read_ns = s->ticked_ns;
     s->unseen_cpu.owed_ns = 0;
     for (size_t i = 0; i < s->ntracks; i++)
         s->unseen_cpu.owed_ns += threadclock_owed(&s->tracks[i].clock);
     uint64_t kernel;
     uint64_t cpu = unseencpu_take(&s->unseen_cpu, s->pid, s->clocks.started_within,
-                                  s->planned_ns, s->unseen_after_ns, &kernel);
+                                  s->ticked_ns, s->unseen_after_ns, &kernel);
     return emit_unseen_threads(s, cpu, kernel, emit, ctx);
 }
 
@@ -1566,12 +1588,23 @@ static void mark_switches(struct sampler *s)
         s->tracks[i].tick_mark = switchwatch_mark(&s->tracks[i].clock.watch);
 }
 
+/* Moves the sampler's time line (ticked_ns) on to this tick. */
+static void advance_ticked(struct sampler *s)
+{
+    uint64_t step = s->last_planned_ns && s->planned_ns > s->last_planned_ns
+                        ? s->planned_ns - s->last_planned_ns
+                        : 0;
+    uint64_t cap = SAMPLER_TICK_ADVANCE_PERIODS * s->period_ns;
+    s->ticked_ns = s->last_planned_ns ? s->ticked_ns + (step < cap ? step : cap) : s->planned_ns;
+}
+
 int sampler_tick(struct sampler *s, uint64_t now_ns, uint64_t planned_ns, sampler_emit_fn emit,
                  void *ctx)
 {
     rmem_proc_invalidate(s->mem);
     s->tick_ns = now_ns;
     s->planned_ns = planned_ns;
+    advance_ticked(s);
     gilwatch_new_tick(&s->gil);
     /* The threads' switch samples tell a wait for the GIL by its address,
      * which does not move once the GIL exists. */
