@@ -151,6 +151,7 @@ struct thread_track {
     uint64_t gil_switches;       /* the GIL's switch count at its last observation */
     uint64_t gil_seen_ns;        /* when its GIL state was last read */
     uint64_t first_seen_ns;      /* when the sampler first listed it */
+    char comm[16];               /* its OS name then ("" unread): see sampler_thread_comm */
     struct still_thread still;   /* blocked and unmoved since its stack was kept */
     int still_now;               /* this tick: so its kept stack is its stack */
     /* Its samples since its exact clock's period began (periodbuf.h). */
@@ -384,6 +385,8 @@ static struct thread_track *track_of(struct sampler *s, uint32_t tid, int *is_ne
     memset(t, 0, sizeof(*t));
     t->tid = tid;
     t->first_seen_ns = clock_monotonic_ns();
+    if (taskstat_comm(s->pid, tid, t->comm, sizeof(t->comm)) < 0)
+        t->comm[0] = '\0';
     /* Every thread there is at the first tick was listed then: one new
      * after it was born since. */
     threadclock_init(&s->clocks, &t->clock, tid, s->ticks > 1);
@@ -396,6 +399,15 @@ static const struct pywalk_thread *pythread_of(const struct sampler *s, int n, u
         if (s->pythreads[i].tid == tid)
             return &s->pythreads[i];
     return NULL;
+}
+
+int sampler_thread_comm(const struct sampler *s, uint32_t tid, char *name, size_t len)
+{
+    const struct thread_track *t = find_track(s, tid);
+    if (!t || !t->comm[0])
+        return -ENOENT;
+    snprintf(name, len, "%s", t->comm);
+    return 0;
 }
 
 int sampler_thread_name(struct sampler *s, uint32_t tid, uint64_t now_ns, char *name,

@@ -86,6 +86,12 @@ int sampler_tick(struct sampler *s, uint64_t now_ns, uint64_t planned_ns, sample
  * target still running. 0 or the emitter's negative code. */
 int sampler_release_held(struct sampler *s, sampler_emit_fn emit, void *ctx);
 
+/* Thread tid's OS name (comm) as the sampler first listed it: 0 and name,
+ * or -ENOENT (not listed, or unreadable then). A thread's samples may go
+ * out after it has ended (held: periodbuf.h), when /proc has it no more:
+ * 25 of the 33 threads an HTTP server ran for 400 requests were named "?". */
+int sampler_thread_comm(const struct sampler *s, uint32_t tid, char *name, size_t len);
+
 /* The name threading gives thread tid (threading.Thread(name=...)), read
  * from the target's threading._active at most every 100 ms while a thread
  * is missing from it and every second to follow renames: 0 and name, or

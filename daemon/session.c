@@ -126,14 +126,22 @@ static int queue_new_codes(struct session *s, struct pywalk *walk, struct codeid
     return codeids_map_new(&s->codes, codes, walk, announce_code, s) < 0 ? -ENOMEM : 0;
 }
 
+/* The sampler of the session's process pid: its own, or a child's. */
+static struct sampler *sampler_of(struct session *s, pid_t pid)
+{
+    return pid == s->req->pid ? s->sampler : children_sampler(s->children, pid);
+}
+
 static int queue_thread_name(struct session *s, pid_t pid, uint32_t tid)
 {
     for (size_t i = 0; i < s->nnamed; i++)
         if (s->named[i] == tid)
             return 0;
     char name[64];
+    struct sampler *sampler = sampler_of(s, pid);
     if (s->nnamed == SESSION_MAX_NAMED_THREADS ||
-        taskstat_comm(pid, tid, name, sizeof(name)) < 0)
+        ((!sampler || sampler_thread_comm(sampler, tid, name, sizeof(name)) < 0) &&
+         taskstat_comm(pid, tid, name, sizeof(name)) < 0))
         return 0;
     s->named_pid[s->nnamed] = pid;
     s->named[s->nnamed++] = tid;
@@ -147,8 +155,7 @@ static int queue_thread_name(struct session *s, pid_t pid, uint32_t tid)
 static int rename_thread(struct session *s, pid_t pid, uint32_t tid, uint64_t now_ns)
 {
     char name[PYTHREADNAME_LEN];
-    struct sampler *sampler =
-        pid == s->req->pid ? s->sampler : children_sampler(s->children, pid);
+    struct sampler *sampler = sampler_of(s, pid);
     if (!sampler || sampler_thread_name(sampler, tid, now_ns, name, sizeof(name)) < 0)
         return 0;
     size_t i = 0;

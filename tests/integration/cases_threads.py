@@ -277,6 +277,11 @@ def short_lived_threads_are_counted(interp, work):
              "the workload no longer makes threads no tick sees" % (unseen, want))
     c.expect("threads too short-lived to sample" in run.stdout,
              "the summary does not name the short-lived threads' time")
+    # A thread a tick saw has a name, though its samples went out after it
+    # ended (held until a stop settles them): its OS name at least.
+    unnamed = [t.get("tid") for t in doc.get("threads") or [] if not t.get("name")]
+    c.expect(not unnamed, "%d of the %d threads in the profile have no name: %r"
+             % (len(unnamed), len(doc.get("threads") or []), unnamed[:10]))
     c.finish(lambda: run.describe())
 
 
