@@ -67,6 +67,13 @@ struct pywalk {
 
     struct pycode_cache *codes;
     struct tidfind tids;
+    /* The TIDs the last listing's thread states claim, for
+     * unclaim_unstarted: kept here, not allocated at every listing. */
+    struct tid_claim {
+        uint32_t tid;
+        int index;
+        uint64_t interp;
+    } claims[PYWALK_MAX_THREADS];
     struct py_opcodes ops; /* this version's call opcodes */
 
     /* The frames a walk's first phase found, innermost first. */
@@ -1137,11 +1144,6 @@ int pywalk_threads(struct pywalk *walk, struct pywalk_thread *out, int max)
  * TID 0, so that the starter is not read through a state that has no
  * frame (a main thread starting a worker read as "no Python frame" at
  * 9-12% of its ticks). */
-struct tid_claim {
-    uint32_t tid;
-    int index;
-    uint64_t interp;
-};
 
 static int cmp_claim(const void *a, const void *b)
 {
@@ -1153,11 +1155,8 @@ static int cmp_claim(const void *a, const void *b)
     return x->index < y->index ? -1 : x->index > y->index;
 }
 
-static void unclaim_unstarted(struct pywalk_thread *threads, int n)
+static void unclaim_unstarted(struct tid_claim *claims, struct pywalk_thread *threads, int n)
 {
-    struct tid_claim *claims = n > 1 ? malloc((size_t)n * sizeof(*claims)) : NULL;
-    if (!claims)
-        return;
     for (int i = 0; i < n; i++)
         claims[i] = (struct tid_claim){threads[i].tid, i, threads[i].interp};
     qsort(claims, (size_t)n, sizeof(*claims), cmp_claim);
@@ -1166,7 +1165,6 @@ static void unclaim_unstarted(struct pywalk_thread *threads, int n)
         if (claims[i].tid && claims[i].tid == claims[i + 1].tid &&
             claims[i].interp == claims[i + 1].interp)
             threads[claims[i].index].tid = 0;
-    free(claims);
 }
 
 void pywalk_resolve_tids(struct pywalk *walk, struct pywalk_thread *threads, int n,
@@ -1175,5 +1173,6 @@ void pywalk_resolve_tids(struct pywalk *walk, struct pywalk_thread *threads, int
     /* 3.11+ threads carry their TID already (pywalk_threads read it). */
     if (walk->off->thread.native_thread_id == PYOFF_ABSENT)
         tidfind_resolve(&walk->tids, &walk->mem, threads, n, tids, ntids);
-    unclaim_unstarted(threads, n);
+    if (n > 1 && n <= PYWALK_MAX_THREADS)
+        unclaim_unstarted(walk->claims, threads, n);
 }

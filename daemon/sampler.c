@@ -1047,7 +1047,7 @@ static int carry_interval(struct sampler *s, struct thread_track *t,
  * walk's is: to its last stack once it ends (charge_as_last_seen), to the
  * next one if it comes back. Split with the empty observation, half of a
  * worker's last period went to no Python frame. */
-static int is_ending(const struct sampler *s, const struct thread_track *t, uint32_t unplaced)
+static int lost_its_frames(const struct sampler *s, const struct thread_track *t, uint32_t unplaced)
 {
     return unplaced == PROTO_UNPLACED_NO_PYTHON && t->tid != (uint32_t)s->pid &&
            t->unplaced == PROTO_PLACED && t->stack;
@@ -1234,7 +1234,7 @@ static int sample_thread(struct sampler *s, struct thread_track *t, int is_new,
                                            &pc_counted, &released_ns);
         now.on_cpu = now.running && read > 0;
         if (carry_interval(s, t, &before,
-                           unplaced == PROTO_UNPLACED_WALK_FAILED || is_ending(s, t, unplaced),
+                           unplaced == PROTO_UNPLACED_WALK_FAILED || lost_its_frames(s, t, unplaced),
                            &t->failed_carries) ||
             carry_interval(s, t, &before, unplaced == PROTO_PLACED && torn_walk(t, &now),
                            &t->torn_carries)) {

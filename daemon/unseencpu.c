@@ -71,7 +71,10 @@ static void remember(struct unseen_cpu *u, uint64_t due_ns)
  * the first reading after a 1.5 s stop found the stall's CPU not yet
  * charged and reported it at once, or at the next reading, as the ticks
  * that charged it came up to 8 ticks later (1.1 s of a loop's CPU in both
- * its unseen time and its short-lived threads). */
+ * its unseen time and its short-lived threads). The sampler now passes
+ * its ticked time (sampler.c: ticked_ns), in which a stall lasts at most
+ * four periods, so that the span itself counts ticks; this rule remains
+ * for due times that are planned time. */
 static int64_t settled(const struct unseen_cpu *u, uint64_t due_ns, uint64_t settle_ns)
 {
     int64_t least = u->balance_ns;

@@ -768,22 +768,33 @@ static void test_threads(enum layout l)
     proc_fini(&p);
 }
 
+/* Where glibc's struct pthread holds the TID in these tests. */
+#define FAKE_TID_AT 720
+
+/* Adds threads 5000, 5001, ... (newest last) to a 3.10 interpreter, each
+ * with a struct pthread holding its TID; their addresses go to pt. */
+static uint64_t add_pthread_threads(struct fake_proc *p, int n, uint64_t *pt)
+{
+    uint64_t interp = add_interp(p);
+    for (int i = 0; i < n; i++) {
+        pt[i] = fake_alloc(&p->m, 2304);
+        fake_i32(&p->m, pt[i] + FAKE_TID_AT, 5000 + i);
+        add_thread(p, interp, pt[i], 0);
+    }
+    return interp;
+}
+
 /* Up to 3.10 the TID is found inside glibc's struct pthread, whose address
  * is tstate->thread_id. */
 static void test_resolve_tids(void)
 {
     struct fake_proc p;
     struct pywalk_thread th[4];
-    const int tid_at = 720;
+    const int tid_at = FAKE_TID_AT;
     uint64_t pt[3];
 
     proc_init(&p, L310);
-    uint64_t interp = add_interp(&p);
-    for (int i = 0; i < 3; i++) {
-        pt[i] = fake_alloc(&p.m, 2304);
-        fake_i32(&p.m, pt[i] + tid_at, 5000 + i);
-        add_thread(&p, interp, pt[i], 0);
-    }
+    uint64_t interp = add_pthread_threads(&p, 3, pt);
     /* Decoys in the newest thread's struct, searched first: another
      * thread's TID earlier on, and a number that is no TID of the process. */
     fake_i32(&p.m, pt[2] + 64, 5001);
@@ -868,12 +879,7 @@ static void test_unstarted_thread_claims_no_tid(void)
     const uint32_t tids[] = {5000, 5001};
 
     proc_init(&p, L310);
-    uint64_t interp = add_interp(&p);
-    for (int i = 0; i < 2; i++) {
-        pt[i] = fake_alloc(&p.m, 2304);
-        fake_i32(&p.m, pt[i] + 720, 5000 + i);
-        add_thread(&p, interp, pt[i], 0);
-    }
+    uint64_t interp = add_pthread_threads(&p, 2, pt);
     struct pywalk *w = pywalk_new(&p.target, &p.mem);
     int n = pywalk_threads(w, th, 4);
     pywalk_resolve_tids(w, th, n, tids, 2); /* two threads confirm the offset */
