@@ -25,13 +25,11 @@ static int add_thread(void *ctx, uint64_t key, uint64_t value)
     return 0;
 }
 
-int pythreadname_scan(struct pythreadnames *t, uint64_t interp)
+/* Finds threading._active through sys.modules: its address in *active. */
+static int find_active(struct pythreadnames *t, uint64_t interp, uint64_t *active)
 {
     const struct py_offsets *off = t->obj.off;
-    uint64_t modules, threading, dict, active;
-    t->count = 0;
-    if (!pyobj_known(off))
-        return -ENOTSUP;
+    uint64_t modules, threading, dict;
     int rc = rmem_read(t->obj.mem, interp + (uint64_t)off->interp.modules, &modules,
                        sizeof(modules));
     if (rc == 0 && !modules)
@@ -41,13 +39,35 @@ int pythreadname_scan(struct pythreadnames *t, uint64_t interp)
     if (rc == 0)
         rc = rmem_read(t->obj.mem, threading + (uint64_t)off->module.md_dict, &dict, sizeof(dict));
     if (rc == 0)
-        rc = pyobj_dict_get(&t->obj, dict, "_active", &active);
-    if (rc == 0)
-        rc = pyobj_dict_items(&t->obj, active, add_thread, t);
-    if (rc < 0) {
+        rc = pyobj_dict_get(&t->obj, dict, "_active", active);
+    return rc;
+}
+
+static int read_active(struct pythreadnames *t, uint64_t active)
+{
+    t->count = 0;
+    int rc = pyobj_dict_items(&t->obj, active, add_thread, t);
+    if (rc < 0)
         t->count = 0;
+    return rc;
+}
+
+int pythreadname_scan(struct pythreadnames *t, uint64_t interp, int look_up)
+{
+    t->count = 0;
+    if (!pyobj_known(t->obj.off))
+        return -ENOTSUP;
+    if (!look_up && t->active && t->active_interp == interp && read_active(t, t->active) == 0)
+        return (int)t->count;
+    t->active = 0;
+    uint64_t active;
+    int rc = find_active(t, interp, &active);
+    if (rc == 0)
+        rc = read_active(t, active);
+    if (rc < 0)
         return rc;
-    }
+    t->active = active;
+    t->active_interp = interp;
     return (int)t->count;
 }
 

@@ -26,13 +26,19 @@ struct pythreadnames {
     struct pyobj obj;
     struct pythreadname_entry entries[PYTHREADNAME_MAX];
     size_t count;
+    /* Where the last lookup found _active, and for which interpreter (0:
+     * no lookup yet). threading never binds _active to another dict, and
+     * finding it again goes through sys.modules, dozens of pages. */
+    uint64_t active, active_interp;
 };
 
 /* Reads threading._active of the interpreter at interp into t, replacing
- * what it held. Returns the count of named threads, -ENOENT when the
- * program has not imported threading, or a negative errno code (then t
- * holds no names). */
-int pythreadname_scan(struct pythreadnames *t, uint64_t interp);
+ * what it held. With look_up 0 it reads the dict found last time, when
+ * there is one for interp; with 1 (or when reading that fails) it finds
+ * _active again through sys.modules. Returns the count of named threads,
+ * -ENOENT when the program has not imported threading, or a negative
+ * errno code (then t holds no names). */
+int pythreadname_scan(struct pythreadnames *t, uint64_t interp, int look_up);
 
 /* The name of the thread whose ident is ident, as of the last scan; NULL
  * when unknown. */

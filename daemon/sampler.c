@@ -26,12 +26,12 @@
 #include "daemon/oncpu.h"
 #include "daemon/periodbuf.h"
 #include "daemon/placement.h"
-#include "daemon/pythreadname.h"
 #include "daemon/rmem.h"
 #include "daemon/stackread.h"
 #include "daemon/stillthread.h"
 #include "daemon/taskstat.h"
 #include "daemon/threadclock.h"
+#include "daemon/threadnamer.h"
 #include "daemon/threadstop.h"
 #include "daemon/unseencpu.h"
 #include "symbols/pyopcodes.h"
@@ -104,14 +104,6 @@
 #define SAMPLER_TICK_ADVANCE_PERIODS 4
 /* The period assumed until sampler_set_rate says. */
 #define SAMPLER_DEFAULT_PERIOD_NS 10000000u
-/* threading._active is read again after this long, to follow renames... */
-#define SAMPLER_NAMES_REREAD_NS 1000000000u
-/* ...or after this long when a thread is missing from it: a thread enters
- * it only once it runs, a moment after its thread state exists. A program
- * that has not imported threading at all waits the longer time: reading
- * sys.modules to find no threading costs dozens of pages, and ten times a
- * second that was a tenth of the daemon's reads at 1 kHz. */
-#define SAMPLER_NAMES_RETRY_NS 100000000u
 
 /* An earlier observation of a thread kept for the time it may still get
  * (attribute.h), with its stack. */
@@ -152,6 +144,7 @@ struct thread_track {
     uint64_t gil_seen_ns;        /* when its GIL state was last read */
     uint64_t first_seen_ns;      /* when the sampler first listed it */
     char comm[16];               /* its OS name then ("" unread): see sampler_thread_comm */
+    struct thread_name pyname;   /* its name in threading (threadnamer.h) */
     struct still_thread still;   /* blocked and unmoved since its stack was kept */
     int still_now;               /* this tick: so its kept stack is its stack */
     /* Its samples since its exact clock's period began (periodbuf.h). */
@@ -165,9 +158,8 @@ struct sampler {
     struct pywalk *walk;
     struct py_offsets off; /* the target's layout, for its GIL and names */
     struct gilwatch gil;
-    struct pythreadnames *names; /* threading's names, as last read */
-    uint64_t names_read_ns;      /* when; 0 never */
-    int names_unimported;        /* that reading found no threading module */
+    struct thread_namer namer;   /* threading's names of its threads */
+    int names_fresh;             /* this tick read them */
     int npy;                     /* Python threads in pythreads[] */
     struct codemap *codemap;
     struct oncpu *oncpu;
@@ -259,15 +251,13 @@ struct sampler *sampler_new(pid_t pid, const struct py_target *target)
     if (s->mem)
         s->ops = rmem_proc_ops(s->mem);
     gilwatch_init(&s->gil, &s->off, target->runtime_addr, &s->ops);
-    s->names = calloc(1, sizeof(*s->names));
-    if (s->names)
-        s->names->obj = (struct pyobj){.mem = &s->ops, .off = &s->off,
-                                       .layout = pyoff_instance_dict(&s->off)};
+    int named = threadnamer_init(&s->namer, (struct pyobj){.mem = &s->ops, .off = &s->off,
+                                                          .layout = pyoff_instance_dict(&s->off)});
     s->walk = s->mem ? pywalk_new(target, &s->ops) : NULL;
     s->reader = (struct stackread){.mem = s->mem, .walk = s->walk};
     s->codemap = codemap_new(pid, target);
     s->oncpu = s->codemap ? oncpu_new(s->codemap) : NULL;
-    if (!s->mem || !s->walk || !s->codemap || !s->oncpu || !s->names) {
+    if (!s->mem || !s->walk || !s->codemap || !s->oncpu || named < 0) {
         sampler_free(s);
         return NULL;
     }
@@ -283,7 +273,7 @@ void sampler_free(struct sampler *s)
     codemap_free(s->codemap);
     pywalk_free(s->walk);
     rmem_proc_free(s->mem);
-    free(s->names);
+    threadnamer_free(&s->namer);
     for (size_t i = 0; i < s->ntracks; i++)
         close_track(&s->tracks[i]);
     free(s->tracks);
@@ -410,30 +400,42 @@ int sampler_thread_comm(const struct sampler *s, uint32_t tid, char *name, size_
     return 0;
 }
 
-int sampler_thread_name(struct sampler *s, uint32_t tid, uint64_t now_ns, char *name,
-                        size_t len)
+int sampler_thread_name(const struct sampler *s, uint32_t tid, char *name, size_t len)
 {
-    const struct pywalk_thread *py = pythread_of(s, s->npy, tid);
     const struct thread_track *t = find_track(s, tid);
-    if (!py || !t)
+    if (!t || !t->pyname.name[0])
         return -ENOENT;
-    /* glibc hands a finished thread's pthread_t to the next thread: only a
-     * reading made since this thread appeared names it. (The old thread
-     * left _active before it ended, the new one enters it as it starts.) */
-    int stale = s->names_read_ns < t->first_seen_ns;
-    const char *found = stale ? NULL : pythreadname_find(s->names, py->pthread_id);
-    uint64_t age = now_ns - s->names_read_ns;
-    uint64_t retry = s->names_unimported ? SAMPLER_NAMES_REREAD_NS : SAMPLER_NAMES_RETRY_NS;
-    if (stale || age >= SAMPLER_NAMES_REREAD_NS || (!found && age >= retry)) {
-        rmem_proc_invalidate(s->mem);
-        s->names_unimported = pythreadname_scan(s->names, py->interp) == -ENOENT;
-        s->names_read_ns = now_ns;
-        found = pythreadname_find(s->names, py->pthread_id);
-    }
-    if (!found)
-        return -ENOENT;
-    snprintf(name, len, "%s", found);
+    snprintf(name, len, "%s", t->pyname.name);
     return 0;
+}
+
+/* Reads threading's names when a Python thread wants them (threadnamer.h):
+ * one this tick lists first, or one still missing whose retry is due.
+ * Before the walks: a short thread seen running its target was in
+ * _active at the listing, and may be gone once every thread is walked. */
+static void read_thread_names(struct sampler *s, uint64_t now_ns)
+{
+    int wanted = 0;
+    for (int i = 0; i < s->npy && wanted != THREADNAME_FIRST; i++) {
+        if (!s->pythreads[i].tid)
+            continue; /* not started: it has no TID yet */
+        const struct thread_track *t = find_track(s, s->pythreads[i].tid);
+        int w = t ? threadname_wanted(&t->pyname, now_ns) : THREADNAME_FIRST;
+        wanted = w > wanted ? w : wanted;
+    }
+    s->names_fresh = s->npy > 0 &&
+                     threadnamer_read(&s->namer, s->pythreads[0].interp, wanted, now_ns);
+}
+
+/* After a tick's reading of the names, thread t takes its own, by its
+ * pthread_t. glibc hands a finished thread's pthread_t to a new thread,
+ * but the finished one left _active before it ended: a reading made since
+ * the listing that found t cannot give t its name. */
+static void name_thread(struct sampler *s, struct thread_track *t)
+{
+    const struct pywalk_thread *py = s->names_fresh ? pythread_of(s, s->npy, t->tid) : NULL;
+    if (py)
+        threadname_update(&s->namer, &t->pyname, py->pthread_id, s->tick_ns, s->period_ns);
 }
 
 /* Whether the thread held the GIL of its interpreter at this tick's one
@@ -1349,6 +1351,7 @@ static int sample_task(struct sampler *s, uint32_t tid, struct tick_state *tick,
     if (!t)
         return -ENOMEM;
     struct held_emit held = {s, t, emit, ctx};
+    name_thread(s, t);
     int rc = sample_thread(s, t, is_new, tick, hold_sample, &held);
     return rc < 0 ? rc : settle_period(s, t, 0, emit, ctx);
 }
@@ -1633,6 +1636,7 @@ int sampler_tick(struct sampler *s, uint64_t now_ns, uint64_t planned_ns, sample
     s->clocks.keep_files = ntids <= SAMPLER_KEPT_THREADS;
     tick.lone = ntids == 1;
     s->npy = tick.npy;
+    read_thread_names(s, now_ns);
     order_threads(s, ntids, &tick);
     int rc = 0;
     s->nrunning = 0;

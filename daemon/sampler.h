@@ -92,13 +92,11 @@ int sampler_release_held(struct sampler *s, sampler_emit_fn emit, void *ctx);
  * 25 of the 33 threads an HTTP server ran for 400 requests were named "?". */
 int sampler_thread_comm(const struct sampler *s, uint32_t tid, char *name, size_t len);
 
-/* The name threading gives thread tid (threading.Thread(name=...)), read
- * from the target's threading._active at most every 100 ms while a thread
- * is missing from it and every second to follow renames: 0 and name, or
- * -ENOENT (not a Python thread, or not a threading one). Call between
- * ticks: it reads the target's memory. */
-int sampler_thread_name(struct sampler *s, uint32_t tid, uint64_t now_ns, char *name,
-                        size_t len);
+/* The name threading gives thread tid (threading.Thread(name=...)), as
+ * the ticks last read it (threadnamer.h): 0 and name, or -ENOENT (not
+ * found yet, not a Python thread, or not a threading one). Kept after the
+ * thread has ended, while its samples may still go out. */
+int sampler_thread_name(const struct sampler *s, uint32_t tid, char *name, size_t len);
 
 /* The walker (for code ids and their descriptions). */
 struct pywalk *sampler_walker(struct sampler *s);

@@ -132,32 +132,10 @@ static struct sampler *sampler_of(struct session *s, pid_t pid)
     return pid == s->req->pid ? s->sampler : children_sampler(s->children, pid);
 }
 
-static int queue_thread_name(struct session *s, pid_t pid, uint32_t tid)
+/* Remembers that thread tid was last sent as name under threading's
+ * naming (rename_thread compares with it). Returns 0 when it cannot. */
+static int note_pyname(struct session *s, uint32_t tid, const char *name)
 {
-    for (size_t i = 0; i < s->nnamed; i++)
-        if (s->named[i] == tid)
-            return 0;
-    char name[64];
-    struct sampler *sampler = sampler_of(s, pid);
-    if (s->nnamed == SESSION_MAX_NAMED_THREADS ||
-        ((!sampler || sampler_thread_comm(sampler, tid, name, sizeof(name)) < 0) &&
-         taskstat_comm(pid, tid, name, sizeof(name)) < 0))
-        return 0;
-    s->named_pid[s->nnamed] = pid;
-    s->named[s->nnamed++] = tid;
-    proto_encode_thread(&s->msg, tid, name);
-    return batch_add(s);
-}
-
-/* The name threading gives a thread replaces its OS name (comm, sent when
- * the thread was first seen), and follows renames: the client keeps the
- * latest name of each thread. */
-static int rename_thread(struct session *s, pid_t pid, uint32_t tid, uint64_t now_ns)
-{
-    char name[PYTHREADNAME_LEN];
-    struct sampler *sampler = sampler_of(s, pid);
-    if (!sampler || sampler_thread_name(sampler, tid, now_ns, name, sizeof(name)) < 0)
-        return 0;
     size_t i = 0;
     while (i < s->npynamed && s->pynamed[i].tid != tid)
         i++;
@@ -170,6 +148,42 @@ static int rename_thread(struct session *s, pid_t pid, uint32_t tid, uint64_t no
         s->pynamed[i].tid = tid;
     }
     snprintf(s->pynamed[i].name, sizeof(s->pynamed[i].name), "%s", name);
+    return 1;
+}
+
+/* A thread's name goes out before its first sample: threading's when the
+ * ticks have read it, else its OS name (comm). A short thread's samples
+ * often go out after it has ended (held: periodbuf.h), so this is the
+ * name it keeps. */
+static int queue_thread_name(struct session *s, pid_t pid, uint32_t tid)
+{
+    for (size_t i = 0; i < s->nnamed; i++)
+        if (s->named[i] == tid)
+            return 0;
+    char name[PYTHREADNAME_LEN];
+    struct sampler *sampler = sampler_of(s, pid);
+    int python = sampler && sampler_thread_name(sampler, tid, name, sizeof(name)) == 0;
+    if (s->nnamed == SESSION_MAX_NAMED_THREADS ||
+        (!python && (!sampler || sampler_thread_comm(sampler, tid, name, sizeof(name)) < 0) &&
+         taskstat_comm(pid, tid, name, sizeof(name)) < 0))
+        return 0;
+    if (python)
+        note_pyname(s, tid, name);
+    s->named_pid[s->nnamed] = pid;
+    s->named[s->nnamed++] = tid;
+    proto_encode_thread(&s->msg, tid, name);
+    return batch_add(s);
+}
+
+/* The name threading gives a thread replaces the one sent first, and
+ * follows renames: the client keeps the latest name of each thread. */
+static int rename_thread(struct session *s, pid_t pid, uint32_t tid)
+{
+    char name[PYTHREADNAME_LEN];
+    struct sampler *sampler = sampler_of(s, pid);
+    if (!sampler || sampler_thread_name(sampler, tid, name, sizeof(name)) < 0 ||
+        !note_pyname(s, tid, name))
+        return 0;
     proto_encode_thread(&s->msg, tid, name);
     return batch_add(s);
 }
@@ -177,9 +191,8 @@ static int rename_thread(struct session *s, pid_t pid, uint32_t tid, uint64_t no
 /* After a tick, every thread seen so far, by its threading name. */
 static int name_python_threads(struct session *s)
 {
-    uint64_t now = clock_monotonic_ns();
     for (size_t i = 0; i < s->nnamed; i++)
-        if (rename_thread(s, s->named_pid[i], s->named[i], now) < 0)
+        if (rename_thread(s, s->named_pid[i], s->named[i]) < 0)
             return -ENOMEM;
     return 0;
 }

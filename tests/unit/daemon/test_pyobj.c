@@ -253,15 +253,29 @@ static void test_thread_names(void)
     fake_u64(m, module + 16, make_dict(m, o, &k_active, &active, 1));
     uint64_t interp = fake_alloc(m, 128);
     fake_u64(m, interp + 56, make_dict(m, o, &k_threading, &module, 1));
-    CHECK_EQ_INT(pythreadname_scan(&names, interp), 2);
+    CHECK_EQ_INT(pythreadname_scan(&names, interp, 0), 2);
     CHECK_EQ_STR(pythreadname_find(&names, 0x7f0000001000ull), "MainThread");
     CHECK_EQ_STR(pythreadname_find(&names, 0x7f0000801000ull), "données-loader");
     CHECK(pythreadname_find(&names, 0x1234) == NULL);
-    /* Before threading is imported: no names, and it says so. */
+    /* A later reading goes straight to the _active found: sys.modules now
+     * lacks threading, and the names are still read... */
     uint64_t k_other = fake_str(m, o, "os");
     fake_u64(m, interp + 56, make_dict(m, o, &k_other, &module, 1));
-    CHECK_EQ_INT(pythreadname_scan(&names, interp), -ENOENT);
+    CHECK_EQ_INT(pythreadname_scan(&names, interp, 0), 2);
+    CHECK_EQ_STR(pythreadname_find(&names, 0x7f0000001000ull), "MainThread");
+    /* ...but not for another interpreter, nor when asked to look it up:
+     * before threading is imported there are no names, and it says so. */
+    uint64_t other_interp = fake_alloc(m, 128);
+    fake_u64(m, other_interp + 56, make_dict(m, o, &k_other, &module, 1));
+    CHECK_EQ_INT(pythreadname_scan(&names, other_interp, 0), -ENOENT);
+    CHECK_EQ_INT(pythreadname_scan(&names, interp, 1), -ENOENT);
     CHECK(pythreadname_find(&names, 0x7f0000001000ull) == NULL);
+    /* A dict that cannot be read any more is looked up again. */
+    fake_u64(m, interp + 56, make_dict(m, o, &k_threading, &module, 1));
+    CHECK_EQ_INT(pythreadname_scan(&names, interp, 1), 2);
+    names.active = 0x10; /* unmapped */
+    CHECK_EQ_INT(pythreadname_scan(&names, interp, 0), 2);
+    CHECK_EQ_STR(pythreadname_find(&names, 0x7f0000801000ull), "données-loader");
     fake_fini(m);
 }
 
