@@ -26,10 +26,12 @@ void gilwatch_read(struct gilwatch *w, uint64_t interp)
     w->last_interp = interp;
 }
 
-int gilwatch_blocked_kind(const struct gilwatch *w, pid_t pid, uint32_t tid)
+int gilwatch_blocked_kind(const struct gilwatch *w, pid_t pid, uint32_t tid,
+                          struct task_files *files)
 {
     uint64_t uaddr;
-    long nr = taskstat_syscall(pid, tid, &uaddr);
+    long nr = files ? taskstat_syscall_kept(pid, tid, files, &uaddr)
+                    : taskstat_syscall(pid, tid, &uaddr);
     if (nr == -EAGAIN)
         return GILWATCH_WOKE;
 #ifdef SYS_futex_waitv

@@ -10,6 +10,7 @@
 
 #include "daemon/pygil.h"
 #include "daemon/rmem.h"
+#include "daemon/taskstat.h"
 #include "symbols/pylocate.h"
 
 struct gilwatch {
@@ -55,7 +56,10 @@ static inline int gilwatch_held_by(const struct gilwatch *w, uint64_t tstate)
  * GILWATCH_WOKE when it is no longer blocked: its wait ended between the
  * read of its state and this one, and which wait it was is gone with it. */
 #define GILWATCH_WOKE (-1)
-int gilwatch_blocked_kind(const struct gilwatch *w, pid_t pid, uint32_t tid);
+/* files: the thread's /proc files kept open between ticks (its syscall
+ * file is opened there and stays), or NULL to open and close it. */
+int gilwatch_blocked_kind(const struct gilwatch *w, pid_t pid, uint32_t tid,
+                          struct task_files *files);
 
 /* The kind of a gap off CPU of a thread running at both ends of its
  * interval: a GIL wait when the GIL changed hands since *switches_seen

@@ -560,9 +560,15 @@ static int keep_stack_copy(struct pywalk_stack *to, const struct pywalk_stack *f
  * (attribute_interval); named by the system call it has left, a GIL wait
  * read this way became system time at the line (a GIL-sharing spinner
  * got 0.06 s of "system" in a 3 s run beside a busy loop). */
-static void set_blocked_kind(struct sampler *s, uint32_t tid, struct thread_observation *now)
+static void set_blocked_kind(struct sampler *s, struct thread_track *t,
+                             struct thread_observation *now)
 {
-    int kind = gilwatch_blocked_kind(&s->gil, s->pid, tid);
+    /* Through the file kept open, with the thread's others: a GIL-sharing
+     * thread is read blocked at most ticks, and opening and closing the
+     * file were two of the daemon's 17 system calls a tick for four such
+     * threads. */
+    struct task_files *kept = s->clocks.keep_files ? &t->clock.files : NULL;
+    int kind = gilwatch_blocked_kind(&s->gil, s->pid, t->tid, kept);
     if (kind == GILWATCH_WOKE)
         now->running = 1;
     else
@@ -614,7 +620,7 @@ static uint32_t observe_thread(struct sampler *s, const struct pywalk_thread *py
     if (still)
         now->off_kind = t->seen.off_kind; /* the same wait */
     else if (st->state == 'S' || st->state == 'D')
-        set_blocked_kind(s, hold->tid, now);
+        set_blocked_kind(s, t, now);
     uint32_t unplaced = stack_unplaced(s, hold->tid, rc, hold->held);
     if (unplaced != PROTO_PLACED)
         s->stack.nframes = 0;
