@@ -149,8 +149,11 @@ static int read_bytes(struct pycode_cache *cache, uint64_t addr, uint8_t **out, 
 
     if (rc < 0)
         return rc;
+    /* Not -E2BIG, which a walk takes for a stack truly too deep and does
+     * not retry: a size like this is a code object read torn, or freed
+     * (sympy's walks found 10 MB and 2^57 here while its frames moved). */
     if (size < 0 || size > (int64_t)PYCODE_MAX_LINETABLE)
-        return -E2BIG;
+        return -EBADMSG;
     *out = malloc(size ? (size_t)size : 1);
     if (!*out)
         return -ENOMEM;

@@ -32,8 +32,8 @@ void pycode_cache_free(struct pycode_cache *cache);
 
 /* The entry of the code object at addr, read and decoded when new or
  * changed; it lives as long as the cache. Returns 0 or a negative errno
- * code: -EINVAL for NULL or an object of another type, -E2BIG for an absurd
- * line table, -ENOSPC when the cache is full, pystr_read's codes for bad
+ * code: -EINVAL for NULL or an object of another type, -EBADMSG for an absurd
+ * line table size (torn or freed memory), -ENOSPC when the cache is full, pystr_read's codes for bad
  * names, rmem codes for unreadable memory. */
 int pycode_lookup(struct pycode_cache *cache, uint64_t addr, const struct pycode **out);
 

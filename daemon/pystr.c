@@ -94,8 +94,10 @@ int pystr_read(const struct rmem *mem, const struct py_offsets *off, uint64_t ad
     memcpy(&length, header + off->unicode.length, sizeof(length));
     memcpy(&state, header + off->unicode.state, sizeof(state));
 
+    /* No name or file name of code is this long: memory that is not a str
+     * (a torn read), which a walk retries; -E2BIG would say "too deep". */
     if (length < 0 || length > PYSTR_MAX_CHARS)
-        return -E2BIG;
+        return -EBADMSG;
     if (!(state & PYUNICODE_COMPACT_BIT))
         return -ENOTSUP; /* legacy str: characters elsewhere, never a code name */
 

@@ -22,7 +22,7 @@
  * writes it to buf as NUL-terminated UTF-8. Lone surrogates (as
  * surrogateescape leaves in file names) become U+FFFD. Returns the length in
  * bytes without the NUL, or a negative errno code: -EFAULT unreadable,
- * -E2BIG longer than PYSTR_MAX_CHARS (or a negative length), -ENOTSUP not a
+ * -EBADMSG longer than PYSTR_MAX_CHARS (or a negative length), -ENOTSUP not a
  * compact str, -EILSEQ an impossible kind, a NUL or a code point beyond
  * U+10FFFF (or a non-ASCII byte in an ASCII str), -ENOSPC when buf is too
  * small (PYSTR_MAX_UTF8 always suffices), -EINVAL for unusable offsets. */
