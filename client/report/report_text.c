@@ -195,7 +195,10 @@ static void print_unattributed(FILE *out, const struct profile *p, const struct 
         return;
     double floor = REPORT_TEXT_UNATTRIBUTED_PERCENT / 100.0 * s->total;
     /* Placed on stacks, but on none of the code the report covers: the
-     * interpreter starting up and importing, code no file of yours called. */
+     * interpreter starting up and importing, code no file of yours called
+     * (all of a `--module pytest` run's tests, say: "start-up, imports"
+     * alone told its reader that 94% of the run was start-up). Worded as
+     * report.html words it. */
     double outside = s->other_seconds - sum;
     if (sum >= floor) {
         fprintf(out, "Unattributed: %.1f%% of the run (", 100.0 * sum / s->total);
@@ -208,7 +211,8 @@ static void print_unattributed(FILE *out, const struct profile *p, const struct 
         fputs(")\n", out);
     }
     if (outside >= floor)
-        fprintf(out, "Outside your code: %.1f%% of the run (start-up, imports%s)\n",
+        fprintf(out, "Outside your code: %.1f%% of the run (start-up, imports, code no file of "
+                     "yours called%s)\n",
                 100.0 * outside / s->total, s->detailed ? "" : "; --detailed shows them");
     /* A failed walk is no observation: the daemon splits its time between
      * the stacks read before and after it (daemon/sampler.c), so it is not

@@ -229,7 +229,8 @@ static void test_unattributed_time_is_shown(void)
      * other_seconds holds beyond the unattributed 4%. */
     s->other_seconds = 0.14 * s->total;
     CHECK_EQ_INT(render(p, s, &o), 0);
-    CHECK(find("Outside your code: 10.0% of the run (start-up, imports; --detailed shows them)",
+    CHECK(find("Outside your code: 10.0% of the run (start-up, imports, code no file of yours "
+               "called; --detailed shows them)",
                0) > 0);
     release();
     summary_free(s);
