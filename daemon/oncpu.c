@@ -1,26 +1,25 @@
 /* Python-or-native classification of on-CPU threads (see oncpu.h). */
 #include "daemon/oncpu.h"
 
-#include <libunwind-ptrace.h>
 #include <stdlib.h>
+
+#include "daemon/unwinder.h"
 
 /* Far enough to climb out of libc and libm into their caller. */
 #define ONCPU_MAX_UNWIND 32
 
 struct oncpu {
     struct codemap *map;
-    unw_addr_space_t space;
+    struct unwinder *unwinder; /* NULL: no unwinding, the interpreter's */
 };
 
-struct oncpu *oncpu_new(struct codemap *map)
+struct oncpu *oncpu_new(struct codemap *map, pid_t pid)
 {
     struct oncpu *oc = calloc(1, sizeof(*oc));
     if (!oc)
         return NULL;
     oc->map = map;
-    oc->space = unw_create_addr_space(&_UPT_accessors, 0);
-    if (oc->space)
-        unw_set_caching_policy(oc->space, UNW_CACHE_GLOBAL);
+    oc->unwinder = unwinder_new(pid);
     return oc;
 }
 
@@ -28,8 +27,7 @@ void oncpu_free(struct oncpu *oc)
 {
     if (!oc)
         return;
-    if (oc->space)
-        unw_destroy_addr_space(oc->space);
+    unwinder_free(oc->unwinder);
     free(oc);
 }
 
@@ -44,25 +42,20 @@ static enum oncpu_place place_of(enum code_class cls)
 static enum oncpu_place unwind_to_owner(struct oncpu *oc, pid_t tid)
 {
     enum oncpu_place place = ONCPU_PYTHON;
-    if (!oc->space)
-        return place;
-    void *upt = _UPT_create(tid);
-    if (!upt)
-        return place;
     unw_cursor_t cursor;
-    if (unw_init_remote(&cursor, oc->space, upt) == 0) {
-        for (int depth = 0; depth < ONCPU_MAX_UNWIND && unw_step(&cursor) > 0; depth++) {
-            unw_word_t ip;
-            if (unw_get_reg(&cursor, UNW_REG_IP, &ip) < 0)
-                break;
-            enum code_class cls = codemap_classify(oc->map, (uint64_t)ip);
-            if (cls != CODE_SYSTEM_LIB && cls != CODE_UNKNOWN) {
-                place = place_of(cls);
-                break;
-            }
+    if (!oc->unwinder || unwinder_begin(oc->unwinder, tid, &cursor) < 0)
+        return place;
+    for (int depth = 0; depth < ONCPU_MAX_UNWIND && unw_step(&cursor) > 0; depth++) {
+        unw_word_t ip;
+        if (unw_get_reg(&cursor, UNW_REG_IP, &ip) < 0)
+            break;
+        enum code_class cls = codemap_classify(oc->map, (uint64_t)ip);
+        if (cls != CODE_SYSTEM_LIB && cls != CODE_UNKNOWN) {
+            place = place_of(cls);
+            break;
         }
     }
-    _UPT_destroy(upt);
+    unwinder_end(oc->unwinder);
     return place;
 }
 

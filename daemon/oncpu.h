@@ -7,6 +7,7 @@
 #define FAH_DAEMON_ONCPU_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "daemon/codemap.h"
 #include "daemon/threadstop.h"
@@ -18,8 +19,9 @@ enum oncpu_place {
 
 struct oncpu;
 
-/* map must outlive the classifier. NULL when out of memory. */
-struct oncpu *oncpu_new(struct codemap *map);
+/* map must outlive the classifier; pid is the process of the threads it
+ * classifies. NULL when out of memory. */
+struct oncpu *oncpu_new(struct codemap *map, pid_t pid);
 void oncpu_free(struct oncpu *oc);
 
 /* The thread must be held (ptrace-stopped) and pc its current PC. */

@@ -256,7 +256,7 @@ struct sampler *sampler_new(pid_t pid, const struct py_target *target)
     s->walk = s->mem ? pywalk_new(target, &s->ops) : NULL;
     s->reader = (struct stackread){.mem = s->mem, .walk = s->walk};
     s->codemap = codemap_new(pid, target);
-    s->oncpu = s->codemap ? oncpu_new(s->codemap) : NULL;
+    s->oncpu = s->codemap ? oncpu_new(s->codemap, pid) : NULL;
     if (!s->mem || !s->walk || !s->codemap || !s->oncpu || named < 0) {
         sampler_free(s);
         return NULL;
