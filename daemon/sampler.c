@@ -580,7 +580,7 @@ static void set_blocked_kind(struct sampler *s, struct thread_track *t,
  * not; a stack that could not be read is sent as no stack at all. */
 /* Whether a walk before the stop stands (read_thread): it succeeded, or
  * found a stack deeper than the cap, which a walk under the stop would
- * find too. One torn twice is done again under the stop (walk_thread). */
+ * find too. One torn at every try is done again under the stop (walk_thread). */
 static int walked_before_stop(int walked)
 {
     return walked == 0 || walked == -E2BIG;

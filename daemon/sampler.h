@@ -116,9 +116,9 @@ uint64_t sampler_ticks(const struct sampler *s);
 uint64_t sampler_errors(const struct sampler *s);
 
 /* How walks fared. Of threads that were not stopped: how many walks there
- * were, how many found the thread moved on (or unreadable) and were walked
- * again, how many were still torn then. Running threads whose walk failed
- * (torn twice, or under a hold) are stopped and walked again: how often,
+ * were, how many times one found the thread moved on (or unreadable) and
+ * was walked again, how many were torn at every try. Running threads whose
+ * walk failed (torn at every try, or under a hold) are stopped and walked again: how often,
  * and how often that failed too (charged as walk failed). */
 struct sampler_walk_stats {
     uint64_t unheld, retried, torn;

@@ -492,7 +492,7 @@ static void log_walks(const struct session *s)
     sampler_walk_stats(s->sampler, &w);
     fprintf(stderr,
             "fixingaholed: pid %d: %" PRIu64 " ticks, %" PRIu64 " failed walks; unheld walks %"
-            PRIu64 ", retried %" PRIu64 ", torn twice %" PRIu64 "; stopped again %" PRIu64
+            PRIu64 ", retried %" PRIu64 ", torn at every try %" PRIu64 "; stopped again %" PRIu64
             ", failed again %" PRIu64 "; %" PRIu64 " memory reads; CPU clocks: %s; ticks: %s\n",
             (int)s->req->pid, sampler_ticks(s->sampler), sampler_errors(s->sampler), w.unheld,
             w.retried, w.torn, w.reheld, w.reheld_failed, w.reads,

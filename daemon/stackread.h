@@ -50,7 +50,8 @@ void stackread_read_ahead(struct stackread *r, uint64_t tstate,
 
 /* Walks the thread state at tstate into out: held (the thread is stopped)
  * in one walk from memory read from now on; unheld, checked (see
- * pywalk_stack_checked) and walked once more if it moved. Returns 0,
+ * pywalk_stack_checked) and walked again while it moved, up to
+ * STACKREAD_WALK_ATTEMPTS walks in all. Returns 0,
  * -E2BIG over the depth cap, -EAGAIN torn, or a read error; out keeps the
  * frames read before a failure, flagged truncated. */
 int stackread_walk(struct stackread *r, uint64_t tstate, int held, struct stackread_pages *pages,
