@@ -163,6 +163,7 @@ struct sampler {
     int npy;                     /* Python threads in pythreads[] */
     struct codemap *codemap;
     struct oncpu *oncpu;
+    uint64_t stopped_samples, stopped_ns; /* sampler_walk_stats */
     struct native_stack *native; /* --native: NULL without */
     struct thread_track *tracks;
     size_t ntracks, cap;
@@ -347,6 +348,8 @@ void sampler_walk_stats(const struct sampler *s, struct sampler_walk_stats *out)
 {
     *out = s->reader.stats;
     out->reads = rmem_proc_syscalls(s->mem);
+    out->stopped_samples = s->stopped_samples;
+    out->stopped_ns = s->stopped_ns;
 }
 
 static const struct thread_track *find_track(const struct sampler *s, uint32_t tid)
@@ -1168,6 +1171,19 @@ static int charge_startup(struct sampler *s, uint32_t tid, const struct task_sta
     return emit(ctx, &out);
 }
 
+/* Lets a sampled thread go, if it is held. Returns how long our stops
+ * kept it still this sample: released_ns, from stops let go already, and
+ * the hold's. */
+static uint64_t end_stops(struct sampler *s, struct thread_hold *hold, uint64_t released_ns)
+{
+    uint64_t held = released_ns + threadstop_release(hold);
+    if (held) {
+        s->stopped_samples++;
+        s->stopped_ns += held;
+    }
+    return held;
+}
+
 static int sample_thread(struct sampler *s, struct thread_track *t, int is_new,
                          struct tick_state *tick, sampler_emit_fn emit, void *ctx)
 {
@@ -1246,11 +1262,11 @@ static int sample_thread(struct sampler *s, struct thread_track *t, int is_new,
                            &t->failed_carries) ||
             carry_interval(s, t, &before, unplaced == PROTO_PLACED && torn_walk(t, &now),
                            &t->torn_carries)) {
-            t->clock.held_ns += released_ns + threadstop_release(&hold);
+            t->clock.held_ns += end_stops(s, &hold, released_ns);
             return 0;
         }
         if ((rc = emit_unseen(t, &unseen, emit, ctx)) < 0) {
-            t->clock.held_ns = released_ns + threadstop_release(&hold);
+            t->clock.held_ns = end_stops(s, &hold, released_ns);
             return rc;
         }
         if (hold.held)
@@ -1282,7 +1298,7 @@ static int sample_thread(struct sampler *s, struct thread_track *t, int is_new,
         rc = emit_split(s, t, &split, &now, unplaced, &extra, emit, ctx);
         still_thread_kept(&t->still, unplaced == PROTO_PLACED);
     }
-    t->clock.held_ns = released_ns + threadstop_release(&hold);
+    t->clock.held_ns = end_stops(s, &hold, released_ns);
     return rc;
 }
 

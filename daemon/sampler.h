@@ -118,12 +118,18 @@ uint64_t sampler_errors(const struct sampler *s);
 /* How walks fared. Of threads that were not stopped: how many walks there
  * were, how many times one found the thread moved on (or unreadable) and
  * was walked again, how many were torn at every try. Running threads whose
- * walk failed (torn at every try, or under a hold) are stopped and walked again: how often,
- * and how often that failed too (charged as walk failed). */
+ * walk failed (torn at every try, or under a hold) are stopped and walked
+ * again: how often, and how often that failed too (charged as walk
+ * failed). And what the stops cost the target: at how many of its
+ * threads' samples one was stopped, and for how long in all, from each
+ * stop's arrival to its release (threadstop_release's figure; the
+ * interrupt that brings a stop, 20-50 us, comes on top): on a machine
+ * whose speed drifts by more than an overhead, the figure to compare. */
 struct sampler_walk_stats {
     uint64_t unheld, retried, torn;
     uint64_t reheld, reheld_failed;
     uint64_t reads; /* system calls that read the target's memory */
+    uint64_t stopped_samples, stopped_ns;
 };
 void sampler_walk_stats(const struct sampler *s, struct sampler_walk_stats *out);
 

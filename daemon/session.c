@@ -493,9 +493,11 @@ static void log_walks(const struct session *s)
     fprintf(stderr,
             "fixingaholed: pid %d: %" PRIu64 " ticks, %" PRIu64 " failed walks; unheld walks %"
             PRIu64 ", retried %" PRIu64 ", torn at every try %" PRIu64 "; stopped again %" PRIu64
-            ", failed again %" PRIu64 "; %" PRIu64 " memory reads; CPU clocks: %s; ticks: %s\n",
+            ", failed again %" PRIu64 "; stopped at %" PRIu64 " samples, held %.1f ms; %" PRIu64
+            " memory reads; CPU clocks: %s; ticks: %s\n",
             (int)s->req->pid, sampler_ticks(s->sampler), sampler_errors(s->sampler), w.unheld,
-            w.retried, w.torn, w.reheld, w.reheld_failed, w.reads,
+            w.retried, w.torn, w.reheld, w.reheld_failed, w.stopped_samples,
+            (double)w.stopped_ns / 1e6, w.reads,
             sampler_exact_clocks(s->sampler) ? "perf counters" : "process clock and schedstat",
             s->on_time ? "SCHED_FIFO" : "ordinary policy");
 }
