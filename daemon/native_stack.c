@@ -5,14 +5,13 @@
 
 #include "daemon/native_merge.h"
 #include "daemon/native_syms.h"
-#include "daemon/unwinder.h"
 
 /* Deep enough for a numpy call under a few Python-C-Python round trips;
  * deeper native frames are left out (the Python frames are kept). */
 #define NATIVE_MAX_DEPTH 128
 
 struct native_stack {
-    struct unwinder *unwinder;
+    struct unwinder *unwinder; /* not ours */
     struct native_syms *syms;
     uint64_t pcs[NATIVE_MAX_DEPTH];
     uint32_t npcs;
@@ -20,12 +19,13 @@ struct native_stack {
     int named; /* frames hold the names of the last capture's pcs */
 };
 
-struct native_stack *native_stack_new(pid_t pid, struct pywalk *walk, const char *debug_dirs)
+struct native_stack *native_stack_new(pid_t pid, struct pywalk *walk, const char *debug_dirs,
+                                      struct unwinder *unwinder)
 {
     struct native_stack *ns = calloc(1, sizeof(*ns));
     if (!ns)
         return NULL;
-    ns->unwinder = unwinder_new(pid);
+    ns->unwinder = unwinder;
     ns->syms = native_syms_new(pid, walk, debug_dirs);
     if (!ns->unwinder || !ns->syms) {
         native_stack_free(ns);
@@ -38,7 +38,6 @@ void native_stack_free(struct native_stack *ns)
 {
     if (!ns)
         return;
-    unwinder_free(ns->unwinder);
     native_syms_free(ns->syms);
     free(ns);
 }

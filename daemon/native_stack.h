@@ -11,12 +11,14 @@
 
 #include "daemon/pywalk.h"
 #include "daemon/threadstop.h"
+#include "daemon/unwinder.h"
 
 struct native_stack;
 
-/* walk must outlive it; debug_dirs as elfaddr_open's. NULL when out of
- * memory or when libunwind cannot make an address space. */
-struct native_stack *native_stack_new(pid_t pid, struct pywalk *walk, const char *debug_dirs);
+/* walk and unwinder (the process's, shared with oncpu.h's test) must
+ * outlive it; debug_dirs as elfaddr_open's. NULL when out of memory. */
+struct native_stack *native_stack_new(pid_t pid, struct pywalk *walk, const char *debug_dirs,
+                                      struct unwinder *unwinder);
 void native_stack_free(struct native_stack *ns);
 
 /* Unwinds thread tid, which must be ptrace-stopped, keeping its PCs

@@ -3,31 +3,26 @@
 
 #include <stdlib.h>
 
-#include "daemon/unwinder.h"
-
 /* Far enough to climb out of libc and libm into their caller. */
 #define ONCPU_MAX_UNWIND 32
 
 struct oncpu {
     struct codemap *map;
-    struct unwinder *unwinder; /* NULL: no unwinding, the interpreter's */
+    struct unwinder *unwinder; /* not ours; NULL: no unwinding, the interpreter's */
 };
 
-struct oncpu *oncpu_new(struct codemap *map, pid_t pid)
+struct oncpu *oncpu_new(struct codemap *map, struct unwinder *unwinder)
 {
     struct oncpu *oc = calloc(1, sizeof(*oc));
     if (!oc)
         return NULL;
     oc->map = map;
-    oc->unwinder = unwinder_new(pid);
+    oc->unwinder = unwinder;
     return oc;
 }
 
 void oncpu_free(struct oncpu *oc)
 {
-    if (!oc)
-        return;
-    unwinder_free(oc->unwinder);
     free(oc);
 }
 

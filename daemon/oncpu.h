@@ -7,10 +7,10 @@
 #define FAH_DAEMON_ONCPU_H
 
 #include <stdint.h>
-#include <sys/types.h>
 
 #include "daemon/codemap.h"
 #include "daemon/threadstop.h"
+#include "daemon/unwinder.h"
 
 enum oncpu_place {
     ONCPU_PYTHON = 0,
@@ -19,9 +19,10 @@ enum oncpu_place {
 
 struct oncpu;
 
-/* map must outlive the classifier; pid is the process of the threads it
- * classifies. NULL when out of memory. */
-struct oncpu *oncpu_new(struct codemap *map, pid_t pid);
+/* map and unwinder (the unwinder of the threads' process, shared with
+ * --native's stacks; NULL: none, a PC in a system library is then the
+ * interpreter's) must outlive the classifier. NULL when out of memory. */
+struct oncpu *oncpu_new(struct codemap *map, struct unwinder *unwinder);
 void oncpu_free(struct oncpu *oc);
 
 /* The thread must be held (ptrace-stopped) and pc its current PC. */

@@ -34,6 +34,7 @@
 #include "daemon/threadnamer.h"
 #include "daemon/threadstop.h"
 #include "daemon/unseencpu.h"
+#include "daemon/unwinder.h"
 #include "symbols/pyopcodes.h"
 
 #define SAMPLER_MAX_TASKS 4096
@@ -162,6 +163,9 @@ struct sampler {
     int names_fresh;             /* this tick read them */
     int npy;                     /* Python threads in pythreads[] */
     struct codemap *codemap;
+    /* One for the held threads' native stacks: oncpu's test of a PC in a
+     * system library and --native's stacks keep the same handles. */
+    struct unwinder *unwinder;
     struct oncpu *oncpu;
     uint64_t stopped_samples, stopped_ns; /* sampler_walk_stats */
     struct native_stack *native; /* --native: NULL without */
@@ -257,7 +261,8 @@ struct sampler *sampler_new(pid_t pid, const struct py_target *target)
     s->walk = s->mem ? pywalk_new(target, &s->ops) : NULL;
     s->reader = (struct stackread){.mem = s->mem, .walk = s->walk};
     s->codemap = codemap_new(pid, target);
-    s->oncpu = s->codemap ? oncpu_new(s->codemap, pid) : NULL;
+    s->unwinder = unwinder_new(pid);
+    s->oncpu = s->codemap ? oncpu_new(s->codemap, s->unwinder) : NULL;
     if (!s->mem || !s->walk || !s->codemap || !s->oncpu || named < 0) {
         sampler_free(s);
         return NULL;
@@ -271,6 +276,7 @@ void sampler_free(struct sampler *s)
         return;
     oncpu_free(s->oncpu);
     native_stack_free(s->native);
+    unwinder_free(s->unwinder);
     codemap_free(s->codemap);
     pywalk_free(s->walk);
     rmem_proc_free(s->mem);
@@ -315,7 +321,7 @@ void sampler_set_started_within(struct sampler *s)
 int sampler_enable_native(struct sampler *s, const char *debug_dirs)
 {
     if (!s->native)
-        s->native = native_stack_new(s->pid, s->walk, debug_dirs);
+        s->native = native_stack_new(s->pid, s->walk, debug_dirs, s->unwinder);
     return s->native ? 0 : -ENOMEM;
 }
 

@@ -3,8 +3,8 @@
  * Python-or-native test of a PC in a system library (oncpu.h). Left to
  * itself libunwind-ptrace reads the target a word per PTRACE_PEEKDATA,
  * several times each, and a handle made per unwind opens /proc/PID/maps
- * and maps the ELF file of the object it meets every time: a unwind
- * from malloc held sympy's main thread for 60-100 such reads. Here the
+ * and maps the ELF file of the object it meets every time: an unwind
+ * from malloc held sympy's main thread for 60-110 such reads. Here the
  * memory comes a page at a time (process_vm_readv, cached for one
  * unwind) and each thread's handle is kept, with the unwind tables of
  * the object it used last. */

@@ -106,6 +106,10 @@ struct summary_module {
     size_t nlisted;
 };
 
+/* What other_seconds holds beyond the unattributed time, as the text and
+ * HTML reports say it: on stacks, but in none of the code reported. */
+#define SUMMARY_OUTSIDE_WHAT "start-up, imports, code no file of yours called"
+
 struct summary {
     char *root; /* normalised: no trailing slash */
     int detailed;     /* the options the numbers were made with */

@@ -197,8 +197,7 @@ static void print_unattributed(FILE *out, const struct profile *p, const struct 
     /* Placed on stacks, but on none of the code the report covers: the
      * interpreter starting up and importing, code no file of yours called
      * (all of a `--module pytest` run's tests, say: "start-up, imports"
-     * alone told its reader that 94% of the run was start-up). Worded as
-     * report.html words it. */
+     * alone told its reader that 94% of the run was start-up). */
     double outside = s->other_seconds - sum;
     if (sum >= floor) {
         fprintf(out, "Unattributed: %.1f%% of the run (", 100.0 * sum / s->total);
@@ -211,8 +210,7 @@ static void print_unattributed(FILE *out, const struct profile *p, const struct 
         fputs(")\n", out);
     }
     if (outside >= floor)
-        fprintf(out, "Outside your code: %.1f%% of the run (start-up, imports, code no file of "
-                     "yours called%s)\n",
+        fprintf(out, "Outside your code: %.1f%% of the run (" SUMMARY_OUTSIDE_WHAT "%s)\n",
                 100.0 * outside / s->total, s->detailed ? "" : "; --detailed shows them");
     /* A failed walk is no observation: the daemon splits its time between
      * the stacks read before and after it (daemon/sampler.c), so it is not

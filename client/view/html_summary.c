@@ -101,8 +101,7 @@ static void write_unattributed(FILE *out, const struct profile *p, const struct 
     }
     double outside = s->other_seconds - sum;
     if (outside > 0)
-        fprintf(out, "%sOutside your code (start-up, imports, code no file of yours called): "
-                     "%.1f%%",
+        fprintf(out, "%sOutside your code (" SUMMARY_OUTSIDE_WHAT "): %.1f%%",
                 sum > 0 ? ". " : "", 100.0 * outside / s->total);
     fputs("</p>\n", out);
 }

@@ -1,16 +1,15 @@
-/* unwinder against a real process, a child of this one blocked in read():
- * held, its native stack climbs out of libc into the function that called
- * read(), and on to its caller, whose return address the child gave us.
+/* unwinder against a real process, a child of this one on its way into a
+ * blocking read(): held, its native stack climbs out of libc (where it
+ * mostly stands) through the function that called read() to that
+ * function's caller, whose return address the child gave us.
  * Unwound twice, the thread's handle is kept (made once), and every word
  * libunwind asks for comes from a page read, none from PTRACE_PEEKDATA. */
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "common/procfs.h"
 #include "daemon/threadstop.h"
 #include "daemon/unwinder.h"
 #include "harness.h"
@@ -27,19 +26,6 @@ __attribute__((noinline)) static void wait_in_read(int ready_fd, int block_fd)
     while (read(block_fd, &byte, 1) < 0 && errno == EINTR)
         ;
     __asm__ volatile("" ::: "memory"); /* no tail call: its frame stays */
-}
-
-/* Waits until the child sleeps (in its read: nothing else blocks). The
- * bound only ends a failure. */
-static int wait_blocked(pid_t pid)
-{
-    struct timespec pause = {.tv_nsec = 1000000};
-    for (int i = 0; i < 30000; i++) {
-        if (procfs_state(pid) == 'S')
-            return 0;
-        nanosleep(&pause, NULL);
-    }
-    return -1;
 }
 
 /* Unwinds the held child: whether one of its frames returns to `back`. */
@@ -75,8 +61,10 @@ int main(void)
     close(ready[1]);
     close(block[0]);
     uintptr_t back = 0;
+    /* Held as soon as it has said so, wherever it stands then: in write(),
+     * back in wait_in_read, or blocked in read(). From any of them the
+     * unwind passes the frame that returns to `back`. */
     CHECK_EQ_INT((int)read(ready[0], &back, sizeof(back)), (int)sizeof(back));
-    CHECK_EQ_INT(wait_blocked(pid), 0);
 
     struct unwinder *u = unwinder_new(pid);
     CHECK(u != NULL);
