@@ -11,6 +11,19 @@ static int is_runpy(const char *file)
            strcmp(file, "<frozen runpy>") == 0;
 }
 
+/* The bootstrap's stub (the path given) or the module it imports from
+ * its folder (client/run/fixingahole_bootstrap.py). */
+static int is_bootstrap(const char *file, const char *bootstrap)
+{
+    const char *slash = strrchr(bootstrap, '/');
+    size_t folder = slash ? (size_t)(slash + 1 - bootstrap) : 0;
+    if (!*bootstrap)
+        return 0;
+    return strcmp(file, bootstrap) == 0 ||
+           (strncmp(file, bootstrap, folder) == 0 &&
+            strcmp(file + folder, PROFILE_STRIP_BOOTSTRAP_BODY) == 0);
+}
+
 uint32_t profile_strip_kept_frames(const struct profile *p, const struct profile_stack *st,
                                    const char *bootstrap, struct profile_frame *out)
 {
@@ -25,7 +38,7 @@ uint32_t profile_strip_kept_frames(const struct profile *p, const struct profile
             outer_ours++; /* --native: the C functions runpy's exec() runs the script through */
             continue;
         }
-        if (!c || !(strcmp(c->file, bootstrap) == 0 || (outer_ours && is_runpy(c->file))))
+        if (!c || !(is_bootstrap(c->file, bootstrap) || (outer_ours && is_runpy(c->file))))
             break;
         outer_ours++;
         innermost_ours = c;
@@ -38,7 +51,7 @@ uint32_t profile_strip_kept_frames(const struct profile *p, const struct profile
      * their time goes to the frame that called them. */
     for (uint32_t k = 0; k < st->nframes - outer_ours; k++) {
         const struct profile_code *c = profile_code(p, st->frames[k].code_id);
-        if (c && strcmp(c->file, bootstrap) == 0)
+        if (c && is_bootstrap(c->file, bootstrap))
             continue;
         out[kept++] = st->frames[k];
     }

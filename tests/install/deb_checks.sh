@@ -26,8 +26,8 @@ check_fields() {
 check_contents() {
   dpkg-deb -c "$1" >"$work/contents" || fail "dpkg-deb -c"
   for f in bin/fixingahole bin/fixingaholed lib/fixingahole/libfixingahole_alloc.so \
-           share/fixingahole/fixingahole_bootstrap.py share/man/man1/fixingahole.1 \
-           share/man/man8/fixingaholed.8; do
+           share/fixingahole/fixingahole_bootstrap.py share/fixingahole/fixingahole_bootstrap_main.py \
+           share/man/man1/fixingahole.1 share/man/man8/fixingaholed.8; do
     grep -Eq " \./usr/$f(\.gz)?\$" "$work/contents" || fail "the package lacks /usr/$f"
   done
   for f in bin/fixingahole bin/fixingaholed; do

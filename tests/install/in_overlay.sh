@@ -32,7 +32,16 @@ if grep -q "REMOVED" "$work/apt-install.log"; then
 fi
 in_root dpkg-query -W -f '${Status}\n' fixingahole | grep -q "install ok installed" ||
   { echo "FAILED: dpkg does not list fixingahole as installed"; exit 1; }
+# postinst compiled the bootstrap's module for python3 (cmake/deb/postinst).
+boot=/usr/share/fixingahole
+tag=$(in_root python3 -c 'import sys; print(sys.implementation.cache_tag)')
+[ -f "$root$boot/__pycache__/fixingahole_bootstrap_main.$tag.pyc" ] ||
+  { echo "FAILED: postinst left no $boot/__pycache__/fixingahole_bootstrap_main.$tag.pyc"; exit 1; }
 in_root sh "$work/profile_example.sh" "$work/apt-installed" /usr \
   >"$work/apt-installed.out" 2>&1
 echo "profile exit status $?" >"$work/apt-installed.status"
+# Removing the package leaves nothing of it: the bytecode is no package file.
+in_root apt-get purge -y fixingahole >"$work/apt-purge.log" 2>&1 ||
+  { cat "$work/apt-purge.log"; echo "FAILED: apt-get purge fixingahole"; exit 1; }
+[ -e "$root$boot" ] && { ls -R "$root$boot"; echo "FAILED: apt-get purge left $boot"; exit 1; }
 exit 0

@@ -60,8 +60,8 @@ prefix="$work/prefix"
 cmake --install "$build" --prefix "$prefix" >"$work/install.log" 2>&1 ||
   { cat "$work/install.log"; fail "cmake --install"; }
 for f in bin/fixingahole bin/fixingaholed lib/fixingahole/libfixingahole_alloc.so \
-         share/fixingahole/fixingahole_bootstrap.py share/man/man1/fixingahole.1 \
-         share/man/man8/fixingaholed.8; do
+         share/fixingahole/fixingahole_bootstrap.py share/fixingahole/fixingahole_bootstrap_main.py \
+         share/man/man1/fixingahole.1 share/man/man8/fixingaholed.8; do
   [ -f "$prefix/$f" ] || fail "cmake --install left out $f"
 done
 if command -v man >/dev/null 2>&1; then
