@@ -104,6 +104,18 @@ static int on_key(void *user, const char *section, const char *name, const char 
                      "exact_clocks: expected yes or no, got '%s'", value);
             return 0;
         }
+    } else if (!strcmp(name, "cache")) {
+        int on;
+        if (parse_bool(value, &on) == 0 && !on) {
+            c->no_cache = 1;
+        } else if (value[0] == '/' && strlen(value) < sizeof(c->cache_dir)) {
+            snprintf(c->cache_dir, sizeof(c->cache_dir), "%s", value);
+            c->no_cache = 0;
+        } else {
+            snprintf(st->problem, sizeof(st->problem),
+                     "cache: expected an absolute path or no, got '%s'", value);
+            return 0;
+        }
     } else if (!strcmp(name, "realtime")) {
         if (parse_bool(value, &c->realtime) < 0) {
             snprintf(st->problem, sizeof(st->problem), "realtime: expected yes or no, got '%s'",
@@ -142,14 +154,27 @@ int daemon_config_load(struct daemon_config *c, const char *path, int required, 
     return 0;
 }
 
-void daemon_config_default_path(char *out, size_t len)
+/* $VAR/LEAF when VAR holds an absolute path, else $HOME/UNDER_HOME/LEAF,
+ * else "": the XDG base directory rule. */
+static void xdg_path(char *out, size_t len, const char *var, const char *under_home,
+                     const char *leaf)
 {
-    const char *xdg = getenv("XDG_CONFIG_HOME");
+    const char *xdg = getenv(var);
     const char *home = getenv("HOME");
     if (xdg && xdg[0] == '/')
-        snprintf(out, len, "%s/fixingahole/daemon.conf", xdg);
+        snprintf(out, len, "%s/%s", xdg, leaf);
     else if (home && home[0] == '/')
-        snprintf(out, len, "%s/.config/fixingahole/daemon.conf", home);
+        snprintf(out, len, "%s/%s/%s", home, under_home, leaf);
     else
         out[0] = '\0';
+}
+
+void daemon_config_default_path(char *out, size_t len)
+{
+    xdg_path(out, len, "XDG_CONFIG_HOME", ".config", "fixingahole/daemon.conf");
+}
+
+void daemon_config_default_cache(char *out, size_t len)
+{
+    xdg_path(out, len, "XDG_CACHE_HOME", ".cache", "fixingahole");
 }

@@ -19,6 +19,11 @@ struct daemon_config {
     int exact_clocks;           /* 0: never open perf counters (daemon/cpuclock.h) */
     int realtime;               /* 0: sessions keep the ordinary policy (daemon/ontime.h) */
     int foreground;
+    /* Where struct offsets read from DWARF are kept for the next daemon
+     * (symbols/dwarf_cache.h): "" until resolved (daemon_config_default_cache);
+     * no_cache: none (cache = no). */
+    char cache_dir[PATH_MAX];
+    int no_cache;
     char config_path[PATH_MAX]; /* the file that was read, "" when none */
 };
 
@@ -33,5 +38,9 @@ int daemon_config_load(struct daemon_config *c, const char *path, int required, 
 /* The default file: $XDG_CONFIG_HOME/fixingahole/daemon.conf, else
  * ~/.config/fixingahole/daemon.conf. Read only if it exists. */
 void daemon_config_default_path(char *out, size_t len);
+
+/* The default cache folder: $XDG_CACHE_HOME/fixingahole, else
+ * ~/.cache/fixingahole; "" without either variable. */
+void daemon_config_default_cache(char *out, size_t len);
 
 #endif

@@ -19,6 +19,7 @@
 #include "common/sockpath.h"
 #include "daemon/config.h"
 #include "daemon/holdgate.h"
+#include "daemon/offsets_cache.h"
 #include "daemon/perfwarm.h"
 #include "daemon/server.h"
 #include "daemon/watchdog.h"
@@ -253,6 +254,24 @@ static void start_watchdog(void)
                 err);
 }
 
+/* The struct offsets this daemon reads from DWARF are kept for the next
+ * one (offsets_cache.h), unless cache = no. */
+static void start_offsets_cache(const struct daemon_config *config)
+{
+    char folder[PATH_MAX], err[PATH_MAX + 64];
+    if (config->no_cache)
+        return;
+    if (config->cache_dir[0])
+        snprintf(folder, sizeof(folder), "%s", config->cache_dir);
+    else
+        daemon_config_default_cache(folder, sizeof(folder));
+    if (!folder[0])
+        snprintf(err, sizeof(err), "neither XDG_CACHE_HOME nor HOME is set");
+    if (!folder[0] || offsets_cache_start(folder, err, sizeof(err)) < 0)
+        fprintf(stderr, "fixingaholed: no offsets cache (%s): every daemon started reads an "
+                        "interpreter's DWARF again\n", err);
+}
+
 int main(int argc, char **argv)
 {
     struct cmdline cl = {.idle_timeout_s = -1};
@@ -280,6 +299,7 @@ int main(int argc, char **argv)
     if (fd < 0)
         return status;
     start_watchdog();
+    start_offsets_cache(&config);
     if (perfwarm_start() < 0)
         fprintf(stderr, "fixingaholed: no thread to open the perf warm-up counter; each "
                         "session's first CPU clock may cost 10-20 ms\n");

@@ -524,6 +524,10 @@ void session_run(int fd, const struct session_request *req)
         goto out;
     }
     send_target(&s, &target);
+    /* Where the layout came from: a DWARF read costs a spawned script a
+     * quarter second held still, a cached one nothing. */
+    fprintf(stderr, "fixingaholed: pid %d: Python %s (%s), offsets: %s\n", (int)req->pid,
+            target.version, target.binary, target.source_detail);
     /* The RSS the interpreter started with, read as soon as it is located
      * (the first tick comes a period or more later, once the sampler is
      * set up): what a script allocates at once is growth from here. */

@@ -198,10 +198,17 @@ static int fill_offsets(struct probe *p, enum pyoff_pref pref, const char *debug
     }
     if (!untested && (pref == PYOFF_PREF_AUTO || pref == PYOFF_PREF_DWARF)) {
         tried[0] = 1;
-        if (dwarf_cache_get(t->build_id, p->memo_dirs, &t->off)) {
+        char file[PATH_MAX];
+        enum dwarf_cache_hit hit =
+            dwarf_cache_get(t->build_id, p->memo_dirs, &t->off, file, sizeof(file));
+        if (hit != DWARF_CACHE_MISS) {
             t->source = PYOFF_SOURCE_DWARF;
-            snprintf(t->source_detail, sizeof(t->source_detail),
-                     "dwarf (read earlier for build id %s)", t->build_id);
+            if (hit == DWARF_CACHE_FILE)
+                snprintf(t->source_detail, sizeof(t->source_detail),
+                         "dwarf (read earlier, kept in %.*s)", PATH_MAX, file);
+            else
+                snprintf(t->source_detail, sizeof(t->source_detail),
+                         "dwarf (read earlier for build id %s)", t->build_id);
             return 0;
         }
         if (offsets_from_dwarf(p, debug_dirs, t, why[0], sizeof(why[0])) == 0) {

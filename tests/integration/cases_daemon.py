@@ -1088,6 +1088,45 @@ def late_watcher_sees_the_memory_summary(work):
     c.finish(watch.describe)
 
 
+def next_daemon_reads_no_dwarf_again(work):
+    """A daemon exits after a minute idle, and the next profile starts
+    another: that one takes the struct offsets the first read from DWARF
+    from the cache folder ($XDG_CACHE_HOME/fixingahole), its log says so,
+    and the profile made with them is whole."""
+    work.copy_workload("daemon_counter.py")
+    cache = work.file("cache")
+    c = Checks()
+    sources, runs = [], []
+    for round_ in (1, 2):
+        env = start_private_daemon(work, {"XDG_CACHE_HOME": cache})
+        try:
+            run = fixingahole(["profile", "--python", DEBIAN_PYTHON, "daemon_counter.py", "200",
+                               "truth%d.json" % round_], cwd=work.path, env=env)
+        finally:
+            fixingahole(["daemon", "stop"], cwd=work.path, env=env)
+        runs.append(run)
+        with open(work.file("d.sock.log")) as f:
+            said = [line.strip() for line in f if "offsets:" in line]
+        sources.append(said[-1] if said else "")
+        c.expect(run.status == 0, "profile %d exited %s" % (round_, run.status))
+        if run.status != 0:
+            continue
+        prof = load_profile(work.path, "daemon_counter")
+        c.expect(prof.doc["errors"] == 0 and prof.doc["samples"] > 0,
+                 "profile %d: %d samples, %d failed walks"
+                 % (round_, prof.doc["samples"], prof.doc["errors"]))
+        c.expect("step" in _profile_functions(prof),
+                 "profile %d lacks step(): %r" % (round_, sorted(_profile_functions(prof))))
+        shutil.move(work.file("performance"), work.file("performance%d" % round_))
+    if "offsets: dwarf /" not in sources[0]:
+        raise Skip("Debian's python3 was not located from DWARF (%r): python3.11-dbg is "
+                   "missing, so there is nothing to keep" % sources[0])
+    kept = os.path.join(cache, "fixingahole") + os.sep
+    c.expect("kept in " + kept in sources[1],
+             "the second daemon did not take the offsets from %s: %r" % (kept, sources[1]))
+    c.note("daemon logs: %r" % sources)
+    c.finish(lambda: "\n\n".join(r.describe() for r in runs))
+
 CASES = {f.__name__: f for f in (
     attach_keeps_loop_running,
     attach_uses_the_configured_output,
@@ -1103,4 +1142,5 @@ CASES = {f.__name__: f for f in (
     hostile_messages_close_only_that_connection,
     users_see_and_stop_only_their_own,
     daemon_status_and_stop,
+    next_daemon_reads_no_dwarf_again,
 )}

@@ -34,12 +34,14 @@ int main(void)
     CHECK_EQ_INT(c.shared, 0);
     CHECK_EQ_INT(c.exact_clocks, 1);
     CHECK_EQ_INT(c.realtime, 1);
+    CHECK_EQ_STR(c.cache_dir, ""); /* resolved later: daemon_config_default_cache */
+    CHECK_EQ_INT(c.no_cache, 0);
     CHECK_EQ_STR(c.config_path, "");
     CHECK_EQ_INT(daemon_config_load(&c, path, 1, err, sizeof(err)), -ENOENT);
 
     write_file(path, "; a comment\n[daemon]\nsocket = /run/fixingahole/daemon.sock\n"
                      "idle_timeout = 0\nmax_rate = 500\nmax_sessions = 3\nshared = yes\n"
-                     "exact_clocks = no\nrealtime = no\n");
+                     "exact_clocks = no\nrealtime = no\ncache = /var/cache/fixingahole\n");
     daemon_config_defaults(&c);
     CHECK_EQ_INT(daemon_config_load(&c, path, 1, err, sizeof(err)), 0);
     CHECK_EQ_STR(c.socket_path, "/run/fixingahole/daemon.sock");
@@ -49,7 +51,30 @@ int main(void)
     CHECK_EQ_INT(c.shared, 1);
     CHECK_EQ_INT(c.exact_clocks, 0);
     CHECK_EQ_INT(c.realtime, 0);
+    CHECK_EQ_STR(c.cache_dir, "/var/cache/fixingahole");
+    CHECK_EQ_INT(c.no_cache, 0);
     CHECK_EQ_STR(c.config_path, path);
+
+    write_file(path, "[daemon]\ncache = no\n");
+    daemon_config_defaults(&c);
+    CHECK_EQ_INT(daemon_config_load(&c, path, 1, err, sizeof(err)), 0);
+    CHECK_EQ_INT(c.no_cache, 1);
+    write_file(path, "[daemon]\ncache = relative/folder\n");
+    CHECK_EQ_INT(daemon_config_load(&c, path, 1, err, sizeof(err)), -EINVAL);
+    CHECK(strstr(err, ":2: cache: expected an absolute path or no") != NULL);
+
+    /* The default folder follows XDG_CACHE_HOME, else HOME. */
+    char folder[256];
+    setenv("XDG_CACHE_HOME", "/x/cache", 1);
+    daemon_config_default_cache(folder, sizeof(folder));
+    CHECK_EQ_STR(folder, "/x/cache/fixingahole");
+    unsetenv("XDG_CACHE_HOME");
+    setenv("HOME", "/home/u", 1);
+    daemon_config_default_cache(folder, sizeof(folder));
+    CHECK_EQ_STR(folder, "/home/u/.cache/fixingahole");
+    unsetenv("HOME");
+    daemon_config_default_cache(folder, sizeof(folder));
+    CHECK_EQ_STR(folder, "");
 
     write_file(path, "[daemon]\nexact_clocks = sometimes\n");
     CHECK_EQ_INT(daemon_config_load(&c, path, 1, err, sizeof(err)), -EINVAL);
