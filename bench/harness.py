@@ -85,11 +85,15 @@ class Mode:
     run at the same rate, whose extra samples cost only steady ticks);
     window: (start, length) in seconds after the command starts, a span
     inside the run over which the daemon's CPU is read as well (fah only):
-    its ticks alone, none of the session's start or end."""
+    its ticks alone, none of the session's start or end; cold (fah only):
+    no daemon listens when the run starts, so the client starts one, as
+    after a minute idle, and it is stopped after the run (untimed); its
+    CPU is not counted."""
 
     def __init__(self, kind, param=None, extra=(), label=None, profile_args=(), daemon=None,
-                 client=None, longer=1, window=None):
+                 client=None, longer=1, window=None, cold=False):
         self.kind, self.param, self.extra, self.daemon = kind, param, list(extra), daemon
+        self.cold = cold
         self.longer, self.window = longer, window
         self.profile_args = list(profile_args)
         self.client = client
@@ -252,11 +256,17 @@ class Runner:
         self.daemons = dict(others or {}, **{"": daemon})
 
     def daemon_of(self, mode):
-        return self.daemons[mode.daemon or ""]
+        return None if mode.cold else self.daemons[mode.daemon or ""]
 
     def env_of(self, mode):
+        if mode.cold:  # a socket no daemon listens on: the client starts one
+            return dict(os.environ, FIXINGAHOLE_SOCKET=os.path.join(self.work, "cold.sock"))
         daemon = self.daemon_of(mode)
         return dict(os.environ, FIXINGAHOLE_SOCKET=daemon.socket) if daemon else dict(os.environ)
+
+    def stop_cold_daemon(self, mode):
+        subprocess.run([mode.client or self.client, "daemon", "stop"], env=self.env_of(mode),
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def place(self, workload):
         """Copy bench/workloads/<workload>.py and the helpers it may import
@@ -308,6 +318,8 @@ class Runner:
                                   universal_newlines=True)
         elapsed = time.perf_counter() - t0
         cpu1 = daemon.cpu_seconds() if daemon else 0.0
+        if mode.cold:
+            self.stop_cold_daemon(mode)
         if proc.returncode != 0 and mode.kind == "austin":
             # austin cannot attach to a process that ends first (the empty
             # script): a failed run, counted, not a failed bench.
@@ -330,8 +342,9 @@ class Runner:
                 raise SystemExit("bench: expected one profile.json, found %r" % found)
             with open(found[0]) as f:
                 profile = json.load(f)
-            result.update(samples=profile.get("samples", 0), errors=profile.get("errors", 0),
-                          daemon_cpu=cpu1 - cpu0)
+            result.update(samples=profile.get("samples", 0), errors=profile.get("errors", 0))
+            if daemon:
+                result["daemon_cpu"] = cpu1 - cpu0
             if window:
                 result["window_us_per_tick"] = 1e6 * window[0] / (window[1] * mode.param)
             measured = truth and fah_seconds(profile, script, truth)

@@ -245,7 +245,10 @@ def empty(args, runner, python):
     """empty.py's whole command, plain and profiled: the fixed start-up and
     tear-down cost."""
     script = runner.place("empty")
-    modes = [Mode("plain"), Mode("fah", min(args.rate))]
+    # Cold: the daemon started by the command, as after a minute idle (it
+    # finds what earlier daemons kept in its cache folder, as a user's does).
+    modes = [Mode("plain"), Mode("fah", min(args.rate)),
+             Mode("fah", min(args.rate), label="%d Hz, cold" % min(args.rate), cold=True)]
     if args.baseline:
         modes.append(Mode("fah", min(args.rate), label="base %d Hz" % min(args.rate),
                           daemon="base", client=args.baseline))
@@ -272,10 +275,17 @@ def check(results, args):
         print("  (load average %.2f on %d CPUs: other work shares the machine, so these "
               "verdicts say little)" % (load, os.cpu_count()))
 
+    def name(python):
+        """pyenv's interpreters are all called python3: their version tells them apart."""
+        parts = python.split(os.sep)
+        if "versions" in parts[:-1]:
+            return "pyenv " + parts[parts.index("versions") + 1]
+        return os.path.basename(python)
+
     def line(python, what, value, limit, unit):
         verdict = "-" if value != value else ("ok" if value <= limit else "OVER")
         print("  %-24s %-44s %8.3f %-3s (target <= %g) %s"
-              % (os.path.basename(python), what, value, unit, limit, verdict))
+              % (name(python), what, value, unit, limit, verdict))
 
     for r in results:
         py, m = r["python"], r["modes"]
@@ -304,12 +314,17 @@ def check(results, args):
             theirs = r["daemon_marginal_us_per_sample"].get("austin 10")
             if theirs:
                 print("  %-24s %-44s %8.3f us (fixingahole/austin %.2f)"
-                      % (os.path.basename(py), "austin's CPU per extra sample at depth 10",
+                      % (name(py), "austin's CPU per extra sample at depth 10",
                          theirs, r["daemon_marginal_us_per_sample"]["10"] / theirs))
         elif r["section"] == "empty":
             s = m.get("%d Hz" % min(args.rate))
             if s:
                 line(py, "empty script, extra command time", s["command_extra_ms"], 30, "ms")
+            s = m.get("%d Hz, cold" % min(args.rate))
+            if s:
+                print("  %-24s %-44s %8.3f ms (no target)"
+                      % (name(py), "the same, the daemon started by the command",
+                         s["command_extra_ms"]))
 
 
 def main():
