@@ -2,30 +2,13 @@
 #include "daemon/offsets_cache.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/mkdirs.h"
 #include "symbols/dwarf_cache.h"
 #include "symbols/elfsym.h"
-
-/* mkdir -p with mode 0700 for what it creates. */
-static int make_folders(const char *folder)
-{
-    char path[PATH_MAX];
-    if (snprintf(path, sizeof(path), "%s", folder) >= (int)sizeof(path))
-        return -ENAMETOOLONG;
-    for (char *slash = strchr(path + 1, '/');; slash = strchr(slash + 1, '/')) {
-        if (slash)
-            *slash = '\0';
-        if (mkdir(path, 0700) < 0 && errno != EEXIST)
-            return -errno;
-        if (!slash)
-            return 0;
-        *slash = '/';
-    }
-}
 
 /* This program's GNU build id: what the cached files are stamped with. */
 static int own_build_id(char *hex, size_t len, char *err, size_t errlen)
@@ -47,7 +30,7 @@ int offsets_cache_start(const char *folder, char *err, size_t errlen)
     int rc = own_build_id(stamp, sizeof(stamp), err, errlen);
     if (rc < 0)
         return rc;
-    if ((rc = make_folders(folder)) < 0) {
+    if ((rc = mkdirs(folder, 0700)) < 0) {
         snprintf(err, errlen, "mkdir %s: %s", folder, strerror(-rc));
         return rc;
     }

@@ -3,10 +3,10 @@
 
 #include <limits.h>
 #include <pthread.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "common/strhash.h"
 #include "symbols/offsets_file.h"
 
 #define DWARF_CACHE_ENTRIES 16
@@ -43,15 +43,6 @@ static int make_key(char *key, size_t len, const char *build_id, const char *deb
     return n > 0 && (size_t)n < len;
 }
 
-/* FNV-1a: names the debug folders in a file name of fixed length. */
-static uint64_t hash_text(const char *text)
-{
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (; *text; text++)
-        h = (h ^ (unsigned char)*text) * 0x100000001b3ull;
-    return h;
-}
-
 /* FOLDER/<build id>-<hash of the debug dirs>.offsets; 0 without a folder
  * or for a build id that is not plain hex (it names a file). */
 static int file_of(char *path, size_t len, const char *build_id, const char *debug_dirs)
@@ -59,7 +50,7 @@ static int file_of(char *path, size_t len, const char *build_id, const char *deb
     if (!cache_folder[0] || strspn(build_id, "0123456789abcdef") != strlen(build_id))
         return 0;
     int n = snprintf(path, len, "%s/%s-%016llx.offsets", cache_folder, build_id,
-                     (unsigned long long)hash_text(debug_dirs ? debug_dirs : ""));
+                     (unsigned long long)strhash_add(STRHASH_INIT, debug_dirs ? debug_dirs : ""));
     return n > 0 && (size_t)n < len;
 }
 

@@ -10,6 +10,7 @@
 #include "client/model/profile_strip.h"
 #include "client/report/outdir.h"
 #include "client/report/report_text.h"
+#include "common/mkdirs.h"
 #include "common/procfs.h"
 
 int live_init(struct live *l, const char *output, const char *script)
@@ -20,7 +21,7 @@ int live_init(struct live *l, const char *output, const char *script)
     size_t stem = dot && dot != base ? (size_t)(dot - base) : strlen(base);
     char dir[PATH_MAX];
     snprintf(dir, sizeof(dir), "%s/%.*s", output, (int)stem, base);
-    int rc = outdir_mkdirs(dir);
+    int rc = mkdirs(dir, 0755);
     if (rc < 0)
         return rc;
     snprintf(l->file, sizeof(l->file), "%.*s/profile_results.live.txt",

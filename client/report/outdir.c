@@ -10,23 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int outdir_mkdirs(const char *path)
-{
-    char buf[PATH_MAX];
-    if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-        return -ENAMETOOLONG;
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-            return -errno;
-        *p = '/';
-    }
-    if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-        return -errno;
-    return 0;
-}
+#include "common/mkdirs.h"
 
 /* "analysis" from ".../analysis.ipynb". */
 static void stem_of(const char *script, char *stem, size_t len)
@@ -49,7 +33,7 @@ int outdir_create(const char *output, const char *script, time_t when, char *out
     strftime(stamp, sizeof(stamp), "%Y%m%d_%H%M%S", &tm);
     char parent[PATH_MAX];
     snprintf(parent, sizeof(parent), "%s/%s", output, stem);
-    int rc = outdir_mkdirs(parent);
+    int rc = mkdirs(parent, 0755);
     if (rc < 0) {
         snprintf(err, errlen, "mkdir %s: %s", parent, strerror(-rc));
         return rc;

@@ -15,7 +15,4 @@ int outdir_create(const char *output, const char *script, time_t when, char *out
 /* Copies the file at src into folder dir under its own base name. */
 int outdir_copy_file(const char *src, const char *dir, char *err, size_t errlen);
 
-/* mkdir -p. Returns 0 or a negative errno code. */
-int outdir_mkdirs(const char *path);
-
 #endif
